@@ -1,0 +1,381 @@
+package chatwork_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/chatwork-go/chatwork"
+)
+
+// operations is the complete list of Chatwork API v2 operations. The spec
+// must describe exactly these, no more and no fewer.
+var operations = map[string]string{
+	"GET /me":                                       "getMe",
+	"GET /my/status":                                "getMyStatus",
+	"GET /my/tasks":                                 "listMyTasks",
+	"GET /contacts":                                 "listContacts",
+	"GET /rooms":                                    "listRooms",
+	"POST /rooms":                                   "createRoom",
+	"GET /rooms/{room_id}":                          "getRoom",
+	"PUT /rooms/{room_id}":                          "updateRoom",
+	"DELETE /rooms/{room_id}":                       "deleteRoom",
+	"GET /rooms/{room_id}/members":                  "listRoomMembers",
+	"PUT /rooms/{room_id}/members":                  "updateRoomMembers",
+	"GET /rooms/{room_id}/messages":                 "listMessages",
+	"POST /rooms/{room_id}/messages":                "postMessage",
+	"PUT /rooms/{room_id}/messages/read":            "markMessagesRead",
+	"PUT /rooms/{room_id}/messages/unread":          "markMessagesUnread",
+	"GET /rooms/{room_id}/messages/{message_id}":    "getMessage",
+	"PUT /rooms/{room_id}/messages/{message_id}":    "updateMessage",
+	"DELETE /rooms/{room_id}/messages/{message_id}": "deleteMessage",
+	"GET /rooms/{room_id}/tasks":                    "listRoomTasks",
+	"POST /rooms/{room_id}/tasks":                   "createRoomTasks",
+	"GET /rooms/{room_id}/tasks/{task_id}":          "getRoomTask",
+	"PUT /rooms/{room_id}/tasks/{task_id}/status":   "updateTaskStatus",
+	"GET /rooms/{room_id}/files":                    "listFiles",
+	"POST /rooms/{room_id}/files":                   "uploadFile",
+	"GET /rooms/{room_id}/files/{file_id}":          "getFile",
+	"GET /rooms/{room_id}/link":                     "getInvitationLink",
+	"POST /rooms/{room_id}/link":                    "createInvitationLink",
+	"PUT /rooms/{room_id}/link":                     "updateInvitationLink",
+	"DELETE /rooms/{room_id}/link":                  "deleteInvitationLink",
+	"GET /incoming_requests":                        "listIncomingRequests",
+	"PUT /incoming_requests/{request_id}":           "acceptIncomingRequest",
+	"DELETE /incoming_requests/{request_id}":        "rejectIncomingRequest",
+}
+
+func loadSpec(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(chatwork.OpenAPI)
+	if err != nil {
+		t.Fatalf("load openapi.yaml: %v", err)
+	}
+	return doc
+}
+
+func eachOperation(doc *openapi3.T, fn func(key string, op *openapi3.Operation)) {
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			fn(method+" "+path, op)
+		}
+	}
+}
+
+func TestSpecValidates(t *testing.T) {
+	doc := loadSpec(t)
+	if doc.OpenAPI != "3.0.3" {
+		t.Errorf("openapi = %q, want 3.0.3", doc.OpenAPI)
+	}
+	// Validate checks the examples against their schemas too.
+	if err := doc.Validate(context.Background(), openapi3.EnableSchemaPatternValidation(), openapi3.EnableExamplesValidation()); err != nil {
+		t.Fatalf("openapi.yaml is invalid: %v", err)
+	}
+}
+
+func TestSpecHasExactlyTheChatworkOperations(t *testing.T) {
+	doc := loadSpec(t)
+	got := map[string]string{}
+	eachOperation(doc, func(key string, op *openapi3.Operation) { got[key] = op.OperationID })
+	for key, id := range operations {
+		if got[key] == "" {
+			t.Errorf("missing operation %s (%s)", key, id)
+		} else if got[key] != id {
+			t.Errorf("%s: operationId %q, want %q", key, got[key], id)
+		}
+	}
+	for key := range got {
+		if _, ok := operations[key]; !ok {
+			t.Errorf("operation %s is not a Chatwork API v2 operation", key)
+		}
+	}
+	if len(got) != 32 {
+		t.Errorf("spec has %d operations, want 32", len(got))
+	}
+}
+
+func TestSpecOperationsAreDocumented(t *testing.T) {
+	doc := loadSpec(t)
+	tags := map[string]bool{}
+	for _, tag := range doc.Tags {
+		tags[tag.Name] = true
+	}
+	eachOperation(doc, func(key string, op *openapi3.Operation) {
+		if op.Summary == "" {
+			t.Errorf("%s: no summary", key)
+		}
+		if len(op.Tags) != 1 || !tags[op.Tags[0]] {
+			t.Errorf("%s: tags %v, want one declared tag", key, op.Tags)
+		}
+		if op.Security == nil {
+			t.Errorf("%s: no security", key)
+			return
+		}
+		var apiKey bool
+		var scopes []string
+		for _, req := range *op.Security {
+			for name, s := range req {
+				switch name {
+				case "ApiToken":
+					apiKey = true
+				case "OAuth2":
+					if len(s) != 1 {
+						t.Errorf("%s: an OAuth2 requirement lists %v; list one scope per alternative", key, s)
+					}
+					scopes = append(scopes, s...)
+				}
+			}
+		}
+		if !apiKey || len(scopes) == 0 {
+			t.Errorf("%s: security must allow the API token and at least one OAuth2 scope", key)
+		}
+		known := doc.Components.SecuritySchemes["OAuth2"].Value.Flows.AuthorizationCode.Scopes
+		for _, s := range scopes {
+			if _, ok := known[s]; !ok {
+				t.Errorf("%s: unknown scope %q", key, s)
+			}
+		}
+	})
+}
+
+// TestSpecDocumentsTheTraps checks that the behaviour users trip over is
+// written where they will read it.
+func TestSpecDocumentsTheTraps(t *testing.T) {
+	doc := loadSpec(t)
+	want := map[string][]string{
+		"GET /rooms/{room_id}/messages":        {"force=0", "cursor", "204"},
+		"POST /rooms/{room_id}/messages":       {"10 posts per 10 seconds"},
+		"POST /rooms/{room_id}/tasks":          {"10 per 10 seconds"},
+		"GET /rooms/{room_id}/files/{file_id}": {"30 seconds"},
+		"DELETE /rooms/{room_id}":              {"leave", "files", "cannot be undone"},
+		"PUT /rooms/{room_id}/members":         {"Replaces the whole membership"},
+		"GET /my/tasks":                        {"204"},
+	}
+	eachOperation(doc, func(key string, op *openapi3.Operation) {
+		for _, s := range want[key] {
+			if !strings.Contains(op.Description, s) {
+				t.Errorf("%s: description does not mention %q", key, s)
+			}
+		}
+	})
+}
+
+func TestSpecWriteParametersAreFormBodies(t *testing.T) {
+	doc := loadSpec(t)
+	eachOperation(doc, func(key string, op *openapi3.Operation) {
+		method := strings.Fields(key)[0]
+		for _, p := range op.Parameters {
+			if p.Value.In == "query" && method != http.MethodGet {
+				t.Errorf("%s: query parameter %q on a write; Chatwork reads only the form body", key, p.Value.Name)
+			}
+		}
+		if op.RequestBody == nil {
+			return
+		}
+		content := op.RequestBody.Value.Content
+		if key == "POST /rooms/{room_id}/files" {
+			if content.Get("multipart/form-data") == nil || len(content) != 1 {
+				t.Errorf("%s: the upload must be multipart/form-data only", key)
+			}
+			return
+		}
+		mt := content.Get("application/x-www-form-urlencoded")
+		if mt == nil || len(content) != 1 {
+			t.Errorf("%s: body must be application/x-www-form-urlencoded only", key)
+			return
+		}
+		for name, prop := range mt.Schema.Value.Properties {
+			s := prop.Value
+			switch {
+			case s.Type.Is("array"):
+				enc := mt.Encoding[name]
+				if enc == nil || enc.Style != "form" || enc.Explode == nil || *enc.Explode {
+					t.Errorf("%s: list %q needs encoding style form, explode false", key, name)
+				}
+				if it := s.Items.Value; !it.Type.Is("integer") || it.Format != "int64" {
+					t.Errorf("%s: list %q items must be int64", key, name)
+				}
+			case s.Type.Is("boolean"):
+				t.Errorf("%s: %q is boolean; Chatwork flags are integer 0/1", key, name)
+			}
+		}
+	})
+	del := doc.Paths.Find("/rooms/{room_id}").Delete
+	if del.RequestBody == nil || del.RequestBody.Value.Content.Get("application/x-www-form-urlencoded") == nil {
+		t.Error("DELETE /rooms/{room_id}: action_type must be a form body")
+	}
+}
+
+// TestSpecIDTypes walks every schema: message_id is a string of digits,
+// every other *_id an int64 (webhook_setting_id excepted, a string on the
+// wire).
+func TestSpecIDTypes(t *testing.T) {
+	doc := loadSpec(t)
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(where string, ref *openapi3.SchemaRef)
+	check := func(where, name string, s *openapi3.Schema) {
+		switch {
+		case name == "message_id":
+			if !s.Type.Is("string") || s.Pattern != "^[0-9]+$" {
+				t.Errorf("%s.%s: message_id must be a string of digits", where, name)
+			}
+		case name == "webhook_setting_id" || name == "chatwork_id":
+			if !s.Type.Is("string") {
+				t.Errorf("%s.%s: must be a string", where, name)
+			}
+		case strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_time") || name == "limit":
+			if !s.Type.Is("integer") || s.Format != "int64" {
+				t.Errorf("%s.%s: must be integer int64", where, name)
+			}
+		}
+	}
+	walk = func(where string, ref *openapi3.SchemaRef) {
+		if ref == nil || ref.Value == nil || seen[ref.Value] {
+			return
+		}
+		s := ref.Value
+		seen[s] = true
+		for name, p := range s.Properties {
+			check(where, name, p.Value)
+			walk(where+"."+name, p)
+		}
+		walk(where+"[]", s.Items)
+		for _, x := range s.AllOf {
+			walk(where, x)
+		}
+	}
+	for name, s := range doc.Components.Schemas {
+		walk(name, s)
+	}
+	eachOperation(doc, func(key string, op *openapi3.Operation) {
+		if op.RequestBody != nil {
+			for _, mt := range op.RequestBody.Value.Content {
+				walk(key, mt.Schema)
+			}
+		}
+	})
+	for path, item := range doc.Paths.Map() {
+		params := slices.Clone(item.Parameters)
+		for _, op := range item.Operations() {
+			params = append(params, op.Parameters...)
+		}
+		for _, p := range params {
+			check(path, p.Value.Name, p.Value.Schema.Value)
+		}
+	}
+}
+
+func TestSpecResponses(t *testing.T) {
+	doc := loadSpec(t)
+	eachOperation(doc, func(key string, op *openapi3.Operation) {
+		for _, status := range []string{"400", "401", "403", "404", "429", "default"} {
+			r := op.Responses.Value(status)
+			if r == nil {
+				t.Errorf("%s: no %s response", key, status)
+				continue
+			}
+			mt := r.Value.Content.Get("application/json")
+			if mt == nil || mt.Schema.Ref != "#/components/schemas/Error" {
+				t.Errorf("%s: %s response must use the Error schema", key, status)
+			}
+		}
+		if r := op.Responses.Value("401"); r != nil && r.Value.Headers["WWW-Authenticate"] == nil {
+			t.Errorf("%s: 401 must declare WWW-Authenticate", key)
+		}
+		for status, r := range op.Responses.Map() {
+			for _, h := range []string{"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"} {
+				if r.Value.Headers[h] == nil {
+					t.Errorf("%s %s: no %s header", key, status, h)
+				}
+			}
+			if status == "204" && len(r.Value.Content) > 0 {
+				t.Errorf("%s: 204 must have no body", key)
+			}
+			if mt := r.Value.Content.Get("application/json"); mt != nil && mt.Example == nil && len(mt.Examples) == 0 {
+				t.Errorf("%s %s: no example", key, status)
+			}
+		}
+	})
+	// The free-plan headers on the two message GETs.
+	for key, statuses := range map[string][]string{
+		"GET /rooms/{room_id}/messages":              {"200", "204"},
+		"GET /rooms/{room_id}/messages/{message_id}": {"200", "404"},
+	} {
+		fields := strings.Fields(key)
+		op := doc.Paths.Find(fields[1]).GetOperation(fields[0])
+		for _, status := range statuses {
+			h := op.Responses.Value(status).Value.Headers
+			if h["chatwork-message-limitation"] == nil || h["chatwork-message-limitation-summary"] == nil {
+				t.Errorf("%s %s: no chatwork-message-limitation headers", key, status)
+			}
+		}
+	}
+	// Lists that can be empty answer 204.
+	for _, key := range []string{"GET /my/tasks", "GET /contacts", "GET /rooms/{room_id}/messages", "GET /rooms/{room_id}/tasks", "GET /rooms/{room_id}/files", "GET /incoming_requests", "DELETE /rooms/{room_id}", "DELETE /incoming_requests/{request_id}"} {
+		fields := strings.Fields(key)
+		if doc.Paths.Find(fields[1]).GetOperation(fields[0]).Responses.Value("204") == nil {
+			t.Errorf("%s: no 204 response", key)
+		}
+	}
+}
+
+// TestSpecWebhookPayloads validates each webhook schema's example, and the
+// published signed payloads, against the schemas.
+func TestSpecWebhookPayloads(t *testing.T) {
+	doc := loadSpec(t)
+	hooks, ok := doc.Extensions["x-webhooks"].(map[string]any)
+	if !ok || len(hooks) != 3 {
+		t.Fatalf("x-webhooks: %v, want the three event types", doc.Extensions["x-webhooks"])
+	}
+	published := map[string]string{
+		"WebhookMentionToMe":    `{"webhook_setting_id":"581","webhook_event_type":"mention_to_me","webhook_event_time":1516629767,"webhook_event":{"from_account_id":2861671,"to_account_id":2739132,"room_id":93207172,"message_id":"1007287971738591232","body":"[rp aid=2739132 to=93207172-1007287785163345920] sue445\ntest","send_time":1516629766,"update_time":0}}`,
+		"WebhookMessageCreated": `{"webhook_setting_id":"246","webhook_event_type":"message_created","webhook_event_time":1511238729,"webhook_event":{"message_id":"984676321621704704","room_id":36818150,"account_id":1484814,"body":"test","send_time":1511238729,"update_time":0}}`,
+	}
+	names := []string{"WebhookEnvelope", "WebhookMessageEvent", "WebhookMentionEvent", "WebhookMessageCreated", "WebhookMessageUpdated", "WebhookMentionToMe"}
+	for _, name := range names {
+		ref := doc.Components.Schemas[name]
+		if ref == nil {
+			t.Errorf("schema %s is missing", name)
+			continue
+		}
+		if ref.Value.Example == nil {
+			t.Errorf("schema %s has no example", name)
+		} else if err := ref.Value.VisitJSON(ref.Value.Example); err != nil {
+			t.Errorf("schema %s: example is invalid: %v", name, err)
+		}
+		if body, ok := published[name]; ok {
+			var v any
+			if err := json.Unmarshal([]byte(body), &v); err != nil {
+				t.Fatal(err)
+			}
+			if err := ref.Value.VisitJSON(v); err != nil {
+				t.Errorf("schema %s rejects the published payload: %v", name, err)
+			}
+		}
+	}
+	// A mention carries from_account_id, not account_id.
+	if err := doc.Components.Schemas["WebhookMentionEvent"].Value.VisitJSON(map[string]any{
+		"account_id": 1.0, "to_account_id": 2.0, "room_id": 3.0, "message_id": "4", "body": "", "send_time": 5.0, "update_time": 0.0,
+	}); err == nil {
+		t.Error("WebhookMentionEvent accepted an event without from_account_id")
+	}
+}
+
+func ExampleOpenAPI() {
+	doc, err := openapi3.NewLoader().LoadFromData(chatwork.OpenAPI)
+	if err != nil {
+		panic(err)
+	}
+	var ids []string
+	eachOperation(doc, func(_ string, op *openapi3.Operation) { ids = append(ids, op.OperationID) })
+	sort.Strings(ids)
+	fmt.Println(len(ids), "operations, from", ids[0], "to", ids[len(ids)-1])
+	// Output: 32 operations, from acceptIncomingRequest to uploadFile
+}
