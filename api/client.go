@@ -1,0 +1,275 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/chatwork-go/chatwork/gen"
+)
+
+// DefaultBaseURL is the Chatwork API v2 endpoint.
+const DefaultBaseURL = "https://api.chatwork.com/v2"
+
+// Version is this package's version, sent in the default User-Agent.
+const Version = "0.1.0"
+
+const (
+	maxErrorBody   = 1 << 20  // error bodies are read up to 1 MiB
+	maxSuccessBody = 64 << 20 // 100 messages of 65,535 characters fit easily
+)
+
+// Client is a Chatwork API v2 client. It is safe for concurrent use; one
+// Client per account is the intended use, so that the account's rate limits
+// are shared by every goroutine.
+type Client struct {
+	raw *gen.RawClient
+	hc  *http.Client // the client every request goes through
+	dl  *http.Client // for download URLs: the same transport minus auth
+	cfg config
+	lim *limiter
+
+	common service // shared by the services below
+
+	mu       sync.Mutex
+	lastRate RateLimit
+
+	Me               *MeService               // GET /me, /my/status, /my/tasks
+	Contacts         *ContactsService         // GET /contacts
+	Rooms            *RoomsService            // /rooms and /rooms/{room_id}
+	Members          *MembersService          // /rooms/{room_id}/members
+	Messages         *MessagesService         // /rooms/{room_id}/messages
+	Tasks            *TasksService            // /rooms/{room_id}/tasks
+	Files            *FilesService            // /rooms/{room_id}/files
+	Links            *LinksService            // /rooms/{room_id}/link
+	IncomingRequests *IncomingRequestsService // /incoming_requests
+}
+
+type service struct{ c *Client }
+
+// NewClient returns a client that authenticates with an API token, sent in
+// the X-ChatWorkToken header. The token must be non-empty and free of
+// control characters; options are checked too, so a misconfiguration fails
+// here rather than on the first call.
+func NewClient(token string, opts ...Option) (*Client, error) {
+	if err := checkToken(token); err != nil {
+		return nil, err
+	}
+	return newClient(func(h http.Header) error {
+		h.Set("X-Chatworktoken", token)
+		return nil
+	}, opts)
+}
+
+// NewOAuthClient returns a client that authenticates with OAuth 2.0 access
+// tokens from ts, sent as "Authorization: Bearer". Each request asks ts for
+// a token, so a source that refreshes (see OAuthConfig.TokenSource) keeps
+// the client working past the 15-minute life of an access token.
+func NewOAuthClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
+	if ts == nil {
+		return nil, &InputError{Field: "token source", Reason: "is nil"}
+	}
+	return newClient(func(h http.Header) error {
+		tok, err := ts.Token()
+		if err != nil {
+			return fmt.Errorf("chatwork: oauth token: %w", err)
+		}
+		if err := checkToken(tok.AccessToken); err != nil {
+			return err
+		}
+		h.Set("Authorization", "Bearer "+tok.AccessToken)
+		return nil
+	}, opts)
+}
+
+func checkToken(token string) error {
+	if token == "" {
+		return &InputError{Field: "token", Reason: "is empty"}
+	}
+	if strings.ContainsAny(token, "\r\n") {
+		return &InputError{Field: "token", Reason: "contains a line break"}
+	}
+	for _, r := range token {
+		if r < 0x20 || r == 0x7f {
+			return &InputError{Field: "token", Reason: "contains a control character"}
+		}
+	}
+	return nil
+}
+
+func newClient(auth func(http.Header) error, opts []Option) (*Client, error) {
+	cfg := defaultConfig()
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	c := &Client{cfg: cfg}
+	c.lim = newLimiter(cfg)
+
+	base := http.DefaultTransport
+	hc := &http.Client{}
+	if cfg.httpClient != nil {
+		*hc = *cfg.httpClient // a copy: the caller's client is never changed
+		if hc.Transport != nil {
+			base = hc.Transport
+		}
+	}
+	// One stack, in one order: retry → pace → authenticate → send.
+	hc.Transport = &retryTransport{
+		next: &limitTransport{
+			next: &authTransport{next: base, auth: auth, userAgent: cfg.userAgent},
+			lim:  c.lim,
+		},
+		c: c,
+	}
+	c.hc = hc
+	dl := *hc
+	dl.Transport = &authTransport{next: base, userAgent: cfg.userAgent}
+	c.dl = &dl
+
+	raw, err := gen.NewClient(cfg.baseURL, gen.WithHTTPClient(hc))
+	if err != nil {
+		return nil, fmt.Errorf("chatwork: %w", err)
+	}
+	c.raw = raw
+	c.common.c = c
+	c.Me = (*MeService)(&c.common)
+	c.Contacts = (*ContactsService)(&c.common)
+	c.Rooms = (*RoomsService)(&c.common)
+	c.Members = (*MembersService)(&c.common)
+	c.Messages = (*MessagesService)(&c.common)
+	c.Tasks = (*TasksService)(&c.common)
+	c.Files = (*FilesService)(&c.common)
+	c.Links = (*LinksService)(&c.common)
+	c.IncomingRequests = (*IncomingRequestsService)(&c.common)
+	return c, nil
+}
+
+// Raw returns the generated client underneath, for what this package does
+// not cover. Requests made with it go through the same authentication,
+// pacing and retries.
+func (c *Client) Raw() *gen.RawClient { return c.raw }
+
+// RateLimit returns the latest rate-limit state the API reported, or the
+// zero RateLimit before the first response.
+func (c *Client) RateLimit() RateLimit {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastRate
+}
+
+func (c *Client) noteRate(r RateLimit) {
+	if r.IsZero() {
+		return
+	}
+	c.mu.Lock()
+	c.lastRate = r
+	c.mu.Unlock()
+}
+
+// call runs one generated request and decodes the answer into out (nil for
+// none). A 204 leaves out untouched.
+func (c *Client) call(ctx context.Context, send func() (*http.Response, error), out any) (*Response, error) {
+	resp, err := send()
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// url.Error repeats the whole URL; keep the operation, method and cause.
+			return nil, fmt.Errorf("chatwork: %s %s: %w", ue.Op, pathOf(ue.URL), ue.Err)
+		}
+		return nil, fmt.Errorf("chatwork: %w", err)
+	}
+	defer resp.Body.Close()
+	r := newResponse(resp)
+	c.noteRate(r.RateLimit)
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return r, c.apiError(resp, r)
+	}
+	if resp.StatusCode == http.StatusNoContent || out == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		return r, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSuccessBody+1))
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return r, ctxErr
+		}
+		return r, fmt.Errorf("chatwork: %s %s: reading body: %w", resp.Request.Method, resp.Request.URL.Path, err)
+	}
+	if len(body) > maxSuccessBody {
+		return r, fmt.Errorf("chatwork: %s %s: body larger than %d bytes", resp.Request.Method, resp.Request.URL.Path, maxSuccessBody)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return r, fmt.Errorf("chatwork: %s %s: %w", resp.Request.Method, resp.Request.URL.Path, errNoContent)
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return r, fmt.Errorf("chatwork: %s %s: decoding %d response: %w", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, err)
+	}
+	return r, nil
+}
+
+func (c *Client) apiError(resp *http.Response, r *Response) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	e := APIError{
+		StatusCode:     resp.StatusCode,
+		Method:         resp.Request.Method,
+		Path:           resp.Request.URL.Path,
+		Header:         resp.Header,
+		RateLimit:      r.RateLimit,
+		MessageLimited: r.MessageLimited,
+		Auth:           parseAuthChallenge(resp.Header.Get("Www-Authenticate")),
+	}
+	var eb struct {
+		Errors []string `json:"errors"`
+	}
+	if json.Unmarshal(body, &eb) == nil {
+		e.Errors = eb.Errors
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		perRoom := isRoomLimit(e.Errors)
+		reset := r.RateLimit.Reset
+		if perRoom || reset.IsZero() {
+			reset = time.Now().Add(c.cfg.roomWindow)
+		}
+		return &RateLimitError{APIError: e, Reset: reset, PerRoom: perRoom}
+	}
+	return &e
+}
+
+func isRoomLimit(errs []string) bool {
+	for _, s := range errs {
+		if strings.Contains(s, roomLimitMessage) || strings.Contains(strings.ToLower(s), "per room") {
+			return true
+		}
+	}
+	return false
+}
+
+func pathOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Path
+	}
+	return "request"
+}
+
+// logger returns the configured logger; never nil.
+func (c *Client) logger() *slog.Logger { return c.cfg.logger }

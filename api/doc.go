@@ -1,0 +1,107 @@
+// Package api is a client for the Chatwork API v2.
+//
+// It wraps package gen, which is generated from openapi.yaml, with what the
+// generated code cannot know: authentication, Chatwork's form encoding,
+// pacing to the rate limits, safe retries, typed errors and input checks.
+//
+//	c, err := api.NewClient(os.Getenv("CHATWORK_API_TOKEN"))
+//	if err != nil { ... }
+//	id, _, err := c.Messages.Post(ctx, roomID, "Hello", nil)
+//
+// Every method takes a context first and returns its result, a *Response
+// (status, headers, rate-limit state) and an error. IDs are int64, except
+// message IDs, which are strings of digits: real ones have 19 digits and do
+// not survive a float64. Lists that the API answers with 204 No Content come
+// back as empty slices with a nil error.
+//
+// # Authentication
+//
+// NewClient takes an API token (from the Chatwork UI; it never expires) and
+// sends it in the X-ChatWorkToken header. NewOAuthClient takes an
+// oauth2.TokenSource and sends "Authorization: Bearer"; OAuthConfig builds
+// the consent URL with PKCE, exchanges the code and refreshes the 15-minute
+// access tokens before they expire. Every request carries exactly one of the
+// two headers, and the token appears in no error and no log line.
+//
+// # Reading messages
+//
+// The API's message list is stateful by default: without force=1 it returns
+// only what the account has not fetched yet and moves a cursor on the
+// server, so a second reader (another program using the same token) sees
+// nothing. This package never moves the cursor by surprise:
+// [MessagesService.ListNew] is the stateful read ("what is new since my last
+// read") and [MessagesService.ListLatest] reads the latest 100 and leaves
+// the cursor alone. Neither pages: the API returns at most 100 messages.
+//
+// # Rate limits
+//
+// Chatwork allows 300 requests per 5 minutes per account and, shared by
+// message posts and task creation, 10 per 10 seconds per room. The client
+// paces itself to both (sliding windows, so a burst goes out at once and the
+// whole allowance is used) and follows the x-ratelimit-* headers of every
+// response, so a busy program gets no 429 in normal operation. Set the
+// budgets with [WithRateLimit] and [WithRoomPostLimit] (0 turns one off).
+// Every wait honours the context. [Client.RateLimit] and Response.RateLimit
+// report the latest state.
+//
+// If a 429 comes anyway (another program spent the budget), the call waits
+// until x-ratelimit-reset (10 seconds for the per-room limit), plus a little
+// jitter, and tries again, as long as its total wait stays within
+// [WithMaxRateLimitWait] (5 minutes by default). Past that it returns a
+// *[RateLimitError] with the reset time; errors.Is(err, ErrRateLimited)
+// matches it.
+//
+// # Retries
+//
+// Posting a message or creating a task is not idempotent and Chatwork has no
+// idempotency key, so a request is repeated only when the server certainly
+// did not act on it:
+//
+//   - any request after a 429, which the server refused;
+//   - a POST after a network error only when the connection was never made
+//     (dial or DNS failure): a POST whose connection broke later, or that
+//     met a 5xx, is returned as an error and never sent twice;
+//   - GET, PUT and DELETE also after a 502, 503 or 504 or a network error,
+//     up to 3 times with backoff 0.5 s·2ⁿ capped at 8 s, less up to a
+//     quarter of jitter ([WithRetries]).
+//
+// Request bodies are kept in memory so that a retry sends the same bytes.
+//
+// # Errors
+//
+// Bad input is refused before anything is sent with an *[InputError] that
+// names the parameter (errors.Is(err, ErrInvalidInput)): IDs that are not
+// positive, message IDs that are not digits, empty or over-long bodies and
+// names, missing administrators or assignees, unknown enum values, link codes
+// outside [A-Za-z0-9_-]{1,50}, files over 5 MB.
+//
+// An answer outside 2xx is an *[APIError] with the status, the API's error
+// messages, the response headers, the method and the path. errors.Is matches
+// it against [ErrBadRequest], [ErrUnauthorized], [ErrForbidden],
+// [ErrNotFound], [ErrRateLimited] and [ErrServer]. A rejected OAuth token's
+// WWW-Authenticate details are in APIError.Auth, and the free plan's hidden
+// history in APIError.MessageLimited (a 404 of Messages.Get for a message
+// that exists but is hidden) and Response.MessageLimited.
+//
+// # Uploads
+//
+// [FilesService.Upload] reads the content into memory (at most 5 MB; larger
+// is refused before sending), takes the content type from the file name,
+// else sniffs it, and sends it as multipart/form-data. [FilesService.Download]
+// asks for a download URL, which lives 30 seconds, and fetches it at once,
+// without the token.
+//
+// # Testing your code
+//
+// Package apitest is an in-memory Chatwork that behaves like the real one:
+// the read cursor, 204s, roles, rate limits, uploads and signed webhooks.
+// Point the client at it with [WithBaseURL]:
+//
+//	srv := apitest.NewServer(t)
+//	c, _ := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
+//
+// Package conformance validates every exchange against openapi.yaml; plug
+// its Transport in with [WithHTTPClient] to hold your fakes and the real API
+// to the spec. Package webhook verifies and decodes Chatwork's webhook
+// requests, and package notation writes and reads message markup.
+package api

@@ -1,0 +1,226 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"path/filepath"
+	"strings"
+
+	"github.com/chatwork-go/chatwork/api/wire"
+	"github.com/chatwork-go/chatwork/gen"
+)
+
+// FilesService covers the files of a chat.
+type FilesService service
+
+// FileListOptions filters Files.List.
+type FileListOptions struct {
+	UploadedBy int64 // only files uploaded by this account (account_id)
+}
+
+// List returns the chat's files, at most 100 (there is no pagination), without
+// download URLs. No files gives an empty slice. opt may be nil.
+//
+// GET /rooms/{room_id}/files
+func (s *FilesService) List(ctx context.Context, roomID int64, opt *FileListOptions) ([]File, *Response, error) {
+	if err := checkID("room_id", roomID); err != nil {
+		return nil, nil, err
+	}
+	var params gen.ListFilesParams
+	if opt != nil && opt.UploadedBy != 0 {
+		if err := checkID("account_id", opt.UploadedBy); err != nil {
+			return nil, nil, err
+		}
+		params.AccountID = &opt.UploadedBy
+	}
+	out := []File{}
+	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.ListFiles(ctx, roomID, &params) }, &out)
+	if err != nil {
+		return nil, r, err
+	}
+	return out, r, nil
+}
+
+// Get returns a file's details, without a download URL.
+//
+// GET /rooms/{room_id}/files/{file_id}
+func (s *FilesService) Get(ctx context.Context, roomID, fileID int64) (*File, *Response, error) {
+	return s.get(ctx, roomID, fileID, false)
+}
+
+// GetWithDownloadURL returns a file's details with a download URL in
+// DownloadURL. The URL is valid for 30 seconds: fetch it at once, or use
+// Download.
+//
+// GET /rooms/{room_id}/files/{file_id}?create_download_url=1
+func (s *FilesService) GetWithDownloadURL(ctx context.Context, roomID, fileID int64) (*File, *Response, error) {
+	return s.get(ctx, roomID, fileID, true)
+}
+
+func (s *FilesService) get(ctx context.Context, roomID, fileID int64, withURL bool) (*File, *Response, error) {
+	if err := checkID("room_id", roomID); err != nil {
+		return nil, nil, err
+	}
+	if err := checkID("file_id", fileID); err != nil {
+		return nil, nil, err
+	}
+	var params gen.GetFileParams
+	if withURL {
+		params.CreateDownloadURL = wire.FlagOf(true)
+	}
+	var out File
+	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.GetFile(ctx, roomID, fileID, &params) }, &out)
+	if err != nil {
+		return nil, r, err
+	}
+	if withURL && (out.DownloadURL == nil || *out.DownloadURL == "") {
+		return nil, r, fmt.Errorf("chatwork: GET %s: the API sent no download_url", r.requestPath())
+	}
+	return &out, r, nil
+}
+
+// Download fetches a file into w: it asks for a download URL and fetches
+// it at once, within the URL's 30 seconds. The token is not sent to the
+// download URL's host. It returns the file's details; at most
+// MaxUploadSize bytes, or the file's declared size if larger, are copied.
+func (s *FilesService) Download(ctx context.Context, roomID, fileID int64, w io.Writer) (*File, error) {
+	f, _, err := s.GetWithDownloadURL(ctx, roomID, fileID)
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *f.DownloadURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("chatwork: download URL of file %d: %w", fileID, err)
+	}
+	resp, err := s.c.dl.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("chatwork: downloading file %d: %w", fileID, stripURL(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("chatwork: downloading file %d: %s", fileID, resp.Status)
+	}
+	limit := max(f.Filesize, MaxUploadSize)
+	n, err := io.Copy(w, io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("chatwork: downloading file %d: %w", fileID, err)
+	}
+	if n > limit {
+		return nil, fmt.Errorf("chatwork: downloading file %d: more than %d bytes", fileID, limit)
+	}
+	return f, nil
+}
+
+// UploadParams describes a file to upload.
+type UploadParams struct {
+	Name        string    // the file name shown in the chat; required
+	Content     io.Reader // the file's content, at most MaxUploadSize (5 MB)
+	ContentType string    // optional; by default from Name's extension, else sniffed
+	Message     string    // optional text posted with the file
+}
+
+// Upload uploads a file to the chat, posting it as a message, and returns
+// the file's ID. Content is read into memory first, so a file over 5 MB is
+// refused before anything is sent and the request can be retried safely.
+//
+// POST /rooms/{room_id}/files
+func (s *FilesService) Upload(ctx context.Context, roomID int64, p UploadParams) (int64, *Response, error) {
+	if err := checkID("room_id", roomID); err != nil {
+		return 0, nil, err
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return 0, nil, invalid("file", "needs a file name")
+	}
+	if strings.ContainsAny(p.Name, "\r\n\x00") {
+		return 0, nil, invalid("file", "the file name contains a control character")
+	}
+	if p.Content == nil {
+		return 0, nil, invalid("file", "has no content")
+	}
+	if p.Message != "" {
+		if err := checkText("message", p.Message, 0, MaxMessageLength); err != nil {
+			return 0, nil, err
+		}
+	}
+	data, err := io.ReadAll(io.LimitReader(p.Content, MaxUploadSize+1))
+	if err != nil {
+		return 0, nil, fmt.Errorf("chatwork: reading file %q: %w", p.Name, err)
+	}
+	if len(data) > MaxUploadSize {
+		return 0, nil, invalid("file", "is larger than %d bytes (5 MB)", MaxUploadSize)
+	}
+	ct := p.ContentType
+	if ct == "" {
+		ct = contentType(p.Name, data)
+	}
+	if _, _, err := mime.ParseMediaType(ct); err != nil {
+		return 0, nil, invalid("file", "content type %q: %v", ct, err)
+	}
+
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	h := make(textproto.MIMEHeader)
+	h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": "file", "filename": filepath.Base(p.Name)}))
+	h.Set("Content-Type", ct)
+	part, err := mw.CreatePart(h)
+	if err == nil {
+		_, err = part.Write(data)
+	}
+	if err == nil && p.Message != "" {
+		err = mw.WriteField("message", p.Message)
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("chatwork: building upload: %w", err)
+	}
+	body := buf.Bytes()
+	var out gen.FileIDResult
+	r, err := s.c.call(ctx, func() (*http.Response, error) {
+		// A *bytes.Reader lets the request be replayed after a 429.
+		return s.c.raw.UploadFileWithBody(ctx, roomID, mw.FormDataContentType(), bytes.NewReader(body))
+	}, &out)
+	if err != nil {
+		return 0, r, err
+	}
+	return out.FileID, r, nil
+}
+
+// contentType guesses a file's type from its name, else from its content.
+func contentType(name string, data []byte) string {
+	if ct := mime.TypeByExtension(strings.ToLower(filepath.Ext(name))); ct != "" {
+		return ct
+	}
+	return http.DetectContentType(data)
+}
+
+// requestPath is the path of the request a Response answers, for messages.
+func (r *Response) requestPath() string {
+	if r == nil {
+		return "request"
+	}
+	return r.path
+}
+
+// stripURL drops the URL from a *url.Error: a download URL carries a
+// short-lived credential in its query.
+func stripURL(err error) error {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) {
+		if inner := ue.Unwrap(); inner != nil {
+			return inner
+		}
+	}
+	return err
+}

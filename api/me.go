@@ -1,0 +1,126 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/chatwork-go/chatwork/gen"
+)
+
+// MeService covers the account that owns the token: its profile, its counts
+// and its tasks.
+type MeService service
+
+// Get returns the account's profile. Unset profile fields are empty strings.
+//
+// GET /me
+func (s *MeService) Get(ctx context.Context) (*Me, *Response, error) {
+	var out Me
+	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.GetMe(ctx) }, &out)
+	if err != nil {
+		return nil, r, err
+	}
+	return &out, r, nil
+}
+
+// Status returns the account's unread, mention and task counts.
+//
+// GET /my/status
+func (s *MeService) Status(ctx context.Context) (*MyStatus, *Response, error) {
+	var out MyStatus
+	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.GetMyStatus(ctx) }, &out)
+	if err != nil {
+		return nil, r, err
+	}
+	return &out, r, nil
+}
+
+// MyTasksOptions filters Me.Tasks. The zero value lists open tasks.
+type MyTasksOptions struct {
+	AssignedBy int64      // only tasks assigned by this account; 0 for all
+	Status     TaskStatus // TaskOpen (the API's default) or TaskDone
+}
+
+// Tasks lists the tasks assigned to the account, at most 100 (there is no
+// pagination). No tasks gives an empty slice. opt may be nil.
+//
+// GET /my/tasks
+func (s *MeService) Tasks(ctx context.Context, opt *MyTasksOptions) ([]MyTask, *Response, error) {
+	var params gen.ListMyTasksParams
+	if opt != nil {
+		if opt.AssignedBy != 0 {
+			if err := checkID("assigned_by_account_id", opt.AssignedBy); err != nil {
+				return nil, nil, err
+			}
+			params.AssignedByAccountID = &opt.AssignedBy
+		}
+		if opt.Status != "" {
+			if err := checkEnum("status", opt.Status); err != nil {
+				return nil, nil, err
+			}
+			params.Status = &opt.Status
+		}
+	}
+	out := []MyTask{}
+	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.ListMyTasks(ctx, &params) }, &out)
+	if err != nil {
+		return nil, r, err
+	}
+	return out, r, nil
+}
+
+// ContactsService covers the account's contacts.
+type ContactsService service
+
+// List returns the account's contacts; none gives an empty slice.
+//
+// GET /contacts
+func (s *ContactsService) List(ctx context.Context) ([]Contact, *Response, error) {
+	out := []Contact{}
+	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.ListContacts(ctx) }, &out)
+	if err != nil {
+		return nil, r, err
+	}
+	return out, r, nil
+}
+
+// IncomingRequestsService covers contact requests sent to the account.
+type IncomingRequestsService service
+
+// List returns the pending contact requests, at most 100; none gives an
+// empty slice.
+//
+// GET /incoming_requests
+func (s *IncomingRequestsService) List(ctx context.Context) ([]IncomingRequest, *Response, error) {
+	out := []IncomingRequest{}
+	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.ListIncomingRequests(ctx) }, &out)
+	if err != nil {
+		return nil, r, err
+	}
+	return out, r, nil
+}
+
+// Accept approves a contact request and returns the new contact.
+//
+// PUT /incoming_requests/{request_id}
+func (s *IncomingRequestsService) Accept(ctx context.Context, requestID int64) (*Contact, *Response, error) {
+	if err := checkID("request_id", requestID); err != nil {
+		return nil, nil, err
+	}
+	var out Contact
+	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.AcceptIncomingRequest(ctx, requestID) }, &out)
+	if err != nil {
+		return nil, r, err
+	}
+	return &out, r, nil
+}
+
+// Reject declines a contact request.
+//
+// DELETE /incoming_requests/{request_id}
+func (s *IncomingRequestsService) Reject(ctx context.Context, requestID int64) (*Response, error) {
+	if err := checkID("request_id", requestID); err != nil {
+		return nil, err
+	}
+	return s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.RejectIncomingRequest(ctx, requestID) }, nil)
+}

@@ -1,0 +1,160 @@
+package api
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Option configures a Client. Options check their input and make NewClient
+// fail on a bad value; their order does not matter.
+type Option func(*config) error
+
+type config struct {
+	baseURL    string
+	httpClient *http.Client
+	userAgent  string
+	logger     *slog.Logger
+
+	// pacing
+	globalLimit  int           // requests per globalWindow; 0 turns pacing off
+	globalWindow time.Duration //
+	roomLimit    int           // posts and task creations per room per roomWindow; 0 turns it off
+	roomWindow   time.Duration //
+	margin       time.Duration // extra spacing against clock skew
+
+	// retries
+	maxRateLimitWait time.Duration // total wait allowed for 429s of one call
+	maxRetries       int           // retries of 5xx and network errors
+	backoffBase      time.Duration
+	backoffMax       time.Duration
+}
+
+func defaultConfig() config {
+	return config{
+		baseURL:          DefaultBaseURL,
+		userAgent:        "chatwork-go/" + Version,
+		logger:           slog.New(slog.DiscardHandler),
+		globalLimit:      300,
+		globalWindow:     5 * time.Minute,
+		roomLimit:        10,
+		roomWindow:       10 * time.Second,
+		margin:           100 * time.Millisecond,
+		maxRateLimitWait: 5 * time.Minute,
+		maxRetries:       3,
+		backoffBase:      500 * time.Millisecond,
+		backoffMax:       8 * time.Second,
+	}
+}
+
+// WithBaseURL sets the API endpoint, for a proxy or a fake server such as
+// package apitest. It must be an absolute http or https URL; the default is
+// DefaultBaseURL.
+func WithBaseURL(raw string) Option {
+	return func(c *config) error {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return &InputError{Field: "base URL", Reason: fmt.Sprintf("%q is not an absolute http(s) URL", raw)}
+		}
+		if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return &InputError{Field: "base URL", Reason: fmt.Sprintf("%q must have no query, fragment or user info", raw)}
+		}
+		c.baseURL = strings.TrimSuffix(u.String(), "/")
+		return nil
+	}
+}
+
+// WithHTTPClient sends requests through a copy of hc, keeping its transport,
+// timeout, cookie jar and redirect policy. hc itself is never changed.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return &InputError{Field: "http client", Reason: "is nil"}
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header of every request.
+func WithUserAgent(ua string) Option {
+	return func(c *config) error {
+		if ua == "" || strings.ContainsAny(ua, "\r\n") {
+			return &InputError{Field: "user agent", Reason: "must be one non-empty line"}
+		}
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// WithLogger logs each request at debug level (method, path, status,
+// duration, remaining rate limit) and each wait at info level. Tokens are
+// never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return &InputError{Field: "logger", Reason: "is nil"}
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithRateLimit sets the account's budget the client paces itself to:
+// limit requests per window (300 per 5 minutes by default). The client also
+// follows the x-ratelimit-* headers it receives. A limit of 0 turns pacing
+// off; 429 answers are still waited out and retried.
+func WithRateLimit(limit int, window time.Duration) Option {
+	return func(c *config) error {
+		if limit < 0 || (limit > 0 && window <= 0) {
+			return &InputError{Field: "rate limit", Reason: fmt.Sprintf("%d per %v is not a budget", limit, window)}
+		}
+		c.globalLimit, c.globalWindow = limit, window
+		return nil
+	}
+}
+
+// WithRoomPostLimit sets the per-room budget shared by message posts and
+// task creation (10 per 10 seconds by default). A limit of 0 turns it off.
+func WithRoomPostLimit(limit int, window time.Duration) Option {
+	return func(c *config) error {
+		if limit < 0 || (limit > 0 && window <= 0) {
+			return &InputError{Field: "room post limit", Reason: fmt.Sprintf("%d per %v is not a budget", limit, window)}
+		}
+		c.roomLimit, c.roomWindow = limit, window
+		if window <= 0 {
+			c.roomWindow = 10 * time.Second
+		}
+		return nil
+	}
+}
+
+// WithMaxRateLimitWait sets how long one call may wait in total for 429
+// answers to clear before it returns a *RateLimitError (5 minutes by
+// default). 0 means a 429 is returned at once.
+func WithMaxRateLimitWait(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return &InputError{Field: "max rate-limit wait", Reason: "is negative"}
+		}
+		c.maxRateLimitWait = d
+		return nil
+	}
+}
+
+// WithRetries sets how often a call is retried after a 502, 503 or 504 or a
+// network error (3 by default), and the backoff: base·2ⁿ, capped at max,
+// less up to a quarter of jitter. Only requests the server certainly did not
+// act on are retried when they are POSTs; see the package documentation.
+func WithRetries(n int, base, max time.Duration) Option {
+	return func(c *config) error {
+		if n < 0 || base < 0 || max < base {
+			return &InputError{Field: "retries", Reason: fmt.Sprintf("%d retries, backoff %v..%v is not a policy", n, base, max)}
+		}
+		c.maxRetries, c.backoffBase, c.backoffMax = n, base, max
+		return nil
+	}
+}

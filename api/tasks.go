@@ -1,0 +1,152 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/chatwork-go/chatwork/gen"
+)
+
+// TasksService covers the tasks of a chat.
+type TasksService service
+
+// TaskListOptions filters Tasks.List. The zero value lists open tasks.
+type TaskListOptions struct {
+	AssignedTo int64      // only tasks assigned to this account (account_id)
+	AssignedBy int64      // only tasks assigned by this account
+	Status     TaskStatus // TaskOpen (the API's default) or TaskDone
+}
+
+// List returns the chat's tasks, at most 100 (there is no pagination). No
+// tasks gives an empty slice. opt may be nil.
+//
+// GET /rooms/{room_id}/tasks
+func (s *TasksService) List(ctx context.Context, roomID int64, opt *TaskListOptions) ([]RoomTask, *Response, error) {
+	if err := checkID("room_id", roomID); err != nil {
+		return nil, nil, err
+	}
+	var params gen.ListRoomTasksParams
+	if opt != nil {
+		if opt.AssignedTo != 0 {
+			if err := checkID("account_id", opt.AssignedTo); err != nil {
+				return nil, nil, err
+			}
+			params.AccountID = &opt.AssignedTo
+		}
+		if opt.AssignedBy != 0 {
+			if err := checkID("assigned_by_account_id", opt.AssignedBy); err != nil {
+				return nil, nil, err
+			}
+			params.AssignedByAccountID = &opt.AssignedBy
+		}
+		if opt.Status != "" {
+			if err := checkEnum("status", opt.Status); err != nil {
+				return nil, nil, err
+			}
+			params.Status = &opt.Status
+		}
+	}
+	out := []RoomTask{}
+	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.ListRoomTasks(ctx, roomID, &params) }, &out)
+	if err != nil {
+		return nil, r, err
+	}
+	return out, r, nil
+}
+
+// CreateTaskParams describes new tasks: one is created per assignee.
+type CreateTaskParams struct {
+	Body        string    // 1 to 65,535 characters
+	AssigneeIDs []int64   // at least one; each gets a task of its own
+	Limit       time.Time // the deadline; zero for none
+	// LimitType says how Limit is read: LimitDate (a day) or LimitTime (a day
+	// and a time). Empty: LimitTime with a Limit, LimitNone without.
+	LimitType TaskLimitType
+}
+
+// Create creates one task per assignee and returns their IDs. Like message
+// posts, task creation counts against the chat's limit of 10 per 10 seconds
+// and is never sent twice.
+//
+// POST /rooms/{room_id}/tasks
+func (s *TasksService) Create(ctx context.Context, roomID int64, p CreateTaskParams) ([]int64, *Response, error) {
+	if err := checkID("room_id", roomID); err != nil {
+		return nil, nil, err
+	}
+	if err := checkBody("body", p.Body); err != nil {
+		return nil, nil, err
+	}
+	ids, err := idList("to_ids", p.AssigneeIDs, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	form := gen.CreateRoomTasksFormdataRequestBody{Body: p.Body, ToIDs: ids}
+	lt := p.LimitType
+	if lt != "" {
+		if err := checkEnum("limit_type", lt); err != nil {
+			return nil, nil, err
+		}
+	}
+	switch {
+	case !p.Limit.IsZero():
+		if p.Limit.Unix() <= 0 {
+			return nil, nil, invalid("limit", "%v is before 1970", p.Limit)
+		}
+		if lt == LimitNone {
+			return nil, nil, invalid("limit_type", "is none but a limit is set")
+		}
+		if lt == "" {
+			lt = LimitTime
+		}
+		form.Limit = Ptr(p.Limit.Unix())
+	case lt == "":
+		lt = LimitNone
+	case lt != LimitNone:
+		return nil, nil, invalid("limit", "is needed with limit_type %q", lt)
+	}
+	form.LimitType = &lt
+	var out gen.TaskIDsResult
+	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.CreateRoomTasksWithFormdataBody(ctx, roomID, form) }, &out)
+	if err != nil {
+		return nil, r, err
+	}
+	return out.TaskIDs, r, nil
+}
+
+// Get returns one task.
+//
+// GET /rooms/{room_id}/tasks/{task_id}
+func (s *TasksService) Get(ctx context.Context, roomID, taskID int64) (*RoomTask, *Response, error) {
+	if err := checkID("room_id", roomID); err != nil {
+		return nil, nil, err
+	}
+	if err := checkID("task_id", taskID); err != nil {
+		return nil, nil, err
+	}
+	var out RoomTask
+	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.GetRoomTask(ctx, roomID, taskID) }, &out)
+	if err != nil {
+		return nil, r, err
+	}
+	return &out, r, nil
+}
+
+// SetStatus completes (TaskDone) or reopens (TaskOpen) a task.
+//
+// PUT /rooms/{room_id}/tasks/{task_id}/status
+func (s *TasksService) SetStatus(ctx context.Context, roomID, taskID int64, status TaskStatus) (*Response, error) {
+	if err := checkID("room_id", roomID); err != nil {
+		return nil, err
+	}
+	if err := checkID("task_id", taskID); err != nil {
+		return nil, err
+	}
+	if err := checkEnum("body", status); err != nil {
+		return nil, err
+	}
+	form := gen.UpdateTaskStatusFormdataRequestBody{Body: status}
+	return s.c.call(ctx, func() (*http.Response, error) {
+		return s.c.raw.UpdateTaskStatusWithFormdataBody(ctx, roomID, taskID, form)
+	}, &gen.TaskIDResult{})
+}

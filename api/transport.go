@@ -1,0 +1,259 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// authTransport sets the one authentication header and the User-Agent on a
+// clone of each request. With auth nil it removes both auth headers, which
+// is how download URLs on other hosts are fetched.
+type authTransport struct {
+	next      http.RoundTripper
+	auth      func(http.Header) error
+	userAgent string
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.Header.Del("X-Chatworktoken")
+	r.Header.Del("Authorization")
+	if t.auth != nil {
+		if err := t.auth(r.Header); err != nil {
+			closeBody(req)
+			return nil, err
+		}
+	}
+	r.Header.Set("User-Agent", t.userAgent)
+	return t.next.RoundTrip(r)
+}
+
+// limitTransport waits for the limiter before each attempt and tells it
+// what the answer said about the budgets.
+type limitTransport struct {
+	next http.RoundTripper
+	lim  *limiter
+}
+
+func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	room := postRoom(req)
+	if err := t.lim.acquire(req.Context(), room); err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	resp, err := t.next.RoundTrip(req)
+	t.lim.done()
+	if err != nil {
+		return nil, err
+	}
+	t.lim.observe(resp, room)
+	return resp, nil
+}
+
+// postRoom returns the room of a message post or task creation, the two
+// requests that share the per-room budget, and 0 for anything else.
+func postRoom(req *http.Request) int64 {
+	if req.Method != http.MethodPost {
+		return 0
+	}
+	p := strings.TrimSuffix(req.URL.Path, "/")
+	var rest string
+	switch {
+	case strings.HasSuffix(p, "/messages"):
+		rest = strings.TrimSuffix(p, "/messages")
+	case strings.HasSuffix(p, "/tasks"):
+		rest = strings.TrimSuffix(p, "/tasks")
+	default:
+		return 0
+	}
+	i := strings.LastIndex(rest, "/rooms/")
+	if i < 0 {
+		return 0
+	}
+	var id int64
+	for _, ch := range rest[i+len("/rooms/"):] {
+		if ch < '0' || ch > '9' || id > (1<<62)/10 {
+			return 0
+		}
+		id = id*10 + int64(ch-'0')
+	}
+	return id
+}
+
+// retryTransport retries what is safe to retry: a 429 (the server refused
+// the request, whatever the method) after the limit resets, and for GET,
+// PUT and DELETE also 502, 503, 504 and network errors, with backoff. A POST
+// is retried after a network error only when the connection was never made,
+// so the server cannot have acted on it.
+type retryTransport struct {
+	next http.RoundTripper
+	c    *Client
+}
+
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	cfg := &t.c.cfg
+	log := t.c.logger()
+	var waited time.Duration
+	retries := 0
+	for attempt := 0; ; attempt++ {
+		r := req
+		if attempt > 0 {
+			var err error
+			if r, err = replay(req); err != nil {
+				return nil, err
+			}
+		}
+		start := time.Now()
+		resp, err := t.next.RoundTrip(r)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if retries < cfg.maxRetries && replayable(req) && safeAfterError(req, err) {
+				d := backoff(cfg, retries)
+				log.InfoContext(ctx, "chatwork: retrying after network error", "method", req.Method, "path", req.URL.Path, "wait", d, "error", err.Error())
+				retries++
+				if err := sleep(ctx, d); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return nil, err
+		}
+		log.DebugContext(ctx, "chatwork: request", "method", req.Method, "path", req.URL.Path, "status", resp.StatusCode,
+			"duration", time.Since(start), "ratelimit_remaining", resp.Header.Get("X-Ratelimit-Remaining"))
+
+		switch s := resp.StatusCode; {
+		case s == http.StatusTooManyRequests:
+			d := t.rateLimitWait(resp)
+			if !replayable(req) || waited+d > cfg.maxRateLimitWait {
+				return resp, nil
+			}
+			drain(resp)
+			log.InfoContext(ctx, "chatwork: rate limited; waiting", "method", req.Method, "path", req.URL.Path, "wait", d)
+			if err := sleep(ctx, d); err != nil {
+				return nil, err
+			}
+			waited += d
+		case (s == http.StatusBadGateway || s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout) &&
+			req.Method != http.MethodPost && retries < cfg.maxRetries && replayable(req):
+			drain(resp)
+			d := backoff(cfg, retries)
+			log.InfoContext(ctx, "chatwork: retrying after server error", "method", req.Method, "path", req.URL.Path, "status", s, "wait", d)
+			retries++
+			if err := sleep(ctx, d); err != nil {
+				return nil, err
+			}
+		default:
+			return resp, nil
+		}
+	}
+}
+
+// rateLimitWait is how long to wait after a 429: until x-ratelimit-reset
+// for the account's limit, a whole window for the per-room limit, plus up to
+// a tenth (at most a second) of jitter. The body is put back for the caller.
+func (t *retryTransport) rateLimitWait(resp *http.Response) time.Duration {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	var eb struct {
+		Errors []string `json:"errors"`
+	}
+	_ = json.Unmarshal(body, &eb)
+	var d time.Duration
+	if isRoomLimit(eb.Errors) {
+		d = t.c.cfg.roomWindow
+	} else if rl, ok := parseRateLimit(resp.Header); ok {
+		d = time.Until(rl.Reset)
+		if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			// The reset is the server's clock; measure from the server's now.
+			// Date has a resolution of a second, so keep the later of the two.
+			d = max(d, rl.Reset.Sub(date))
+		}
+	}
+	if d <= 0 || d > 10*time.Minute {
+		d = t.c.cfg.roomWindow // no usable reset: a short, bounded wait
+	}
+	jitter := min(d/10, time.Second)
+	if jitter > 0 {
+		d += rand.N(jitter)
+	}
+	return d
+}
+
+// safeAfterError reports whether a request that failed with err may be
+// sent again: always for GET, PUT and DELETE; for POST only when the
+// connection was never established, so nothing reached the server.
+func safeAfterError(req *http.Request, err error) bool {
+	if req.Method != http.MethodPost {
+		return true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+func replayable(req *http.Request) bool { return req.Body == nil || req.GetBody != nil }
+
+func replay(req *http.Request) (*http.Request, error) {
+	r := req.Clone(req.Context())
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		r.Body = body
+	}
+	return r, nil
+}
+
+// backoff is base·2ⁿ capped at max, less up to a quarter of jitter.
+func backoff(cfg *config, n int) time.Duration {
+	d := cfg.backoffBase << min(n, 30)
+	if d > cfg.backoffMax || d <= 0 {
+		d = cfg.backoffMax
+	}
+	if q := d / 4; q > 0 {
+		d -= rand.N(q)
+	}
+	return d
+}
+
+// sleep waits for d or until ctx is done, whichever is first.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body.Close()
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}

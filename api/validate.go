@@ -1,0 +1,98 @@
+package api
+
+import (
+	"unicode/utf8"
+
+	"github.com/chatwork-go/chatwork/api/wire"
+)
+
+// Limits of the API, checked before a request is sent.
+const (
+	MaxMessageLength  = 65535           // characters in a message or task body
+	MaxRoomNameLength = 255             // characters in a room name
+	MaxLinkCodeLength = 50              // characters in an invitation link code
+	MaxUploadSize     = 5 * 1024 * 1024 // bytes in an uploaded file
+)
+
+func checkID(field string, id int64) error {
+	if id <= 0 {
+		return invalid(field, "must be a positive ID, got %d", id)
+	}
+	return nil
+}
+
+// checkMessageID checks a message ID: a string of at most 20 digits.
+func checkMessageID(field, id string) error {
+	if id == "" {
+		return invalid(field, "is empty")
+	}
+	if len(id) > 20 {
+		return invalid(field, "%q is too long for a message ID", truncate(id))
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return invalid(field, "%q is not a string of digits", truncate(id))
+		}
+	}
+	return nil
+}
+
+func checkText(field, s string, minLen, maxLen int) error {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n < minLen && n == 0:
+		return invalid(field, "is empty")
+	case n < minLen:
+		return invalid(field, "has %d characters, want at least %d", n, minLen)
+	case n > maxLen:
+		return invalid(field, "has %d characters, the limit is %d", n, maxLen)
+	}
+	return nil
+}
+
+func checkBody(field, s string) error { return checkText(field, s, 1, MaxMessageLength) }
+
+func checkLinkCode(field, code string) error {
+	if code == "" || len(code) > MaxLinkCodeLength {
+		return invalid(field, "must be 1 to %d characters, got %d", MaxLinkCodeLength, len(code))
+	}
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return invalid(field, "%q may contain only A-Z, a-z, 0-9, _ and -", truncate(code))
+		}
+	}
+	return nil
+}
+
+// idList checks a list of account IDs and returns its wire form.
+func idList(field string, ids []int64, required bool) (wire.IDs, error) {
+	if required && len(ids) == 0 {
+		return "", invalid(field, "needs at least one account ID")
+	}
+	for _, id := range ids {
+		if id <= 0 {
+			return "", invalid(field, "contains %d, not a positive account ID", id)
+		}
+	}
+	return wire.JoinIDs(ids...), nil
+}
+
+type validEnum interface {
+	~string
+	Valid() bool
+}
+
+func checkEnum[E validEnum](field string, v E) error {
+	if !v.Valid() {
+		return invalid(field, "%q is not one of the API's values", truncate(string(v)))
+	}
+	return nil
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
