@@ -25,7 +25,7 @@ import (
 // 429s. After a 429 the limiter holds back everything (account limit) or the
 // room's posts (room limit) until the limit resets.
 type limiter struct {
-	margin     time.Duration
+	margin     time.Duration // at most; see newSlidingLog
 	roomLimit  int
 	roomWindow time.Duration
 
@@ -49,7 +49,7 @@ type roomState struct {
 func newLimiter(cfg config) *limiter {
 	l := &limiter{margin: cfg.margin, roomLimit: cfg.roomLimit, roomWindow: cfg.roomWindow, rooms: map[int64]*roomState{}}
 	if cfg.globalLimit > 0 {
-		l.global = newSlidingLog(cfg.globalLimit, cfg.globalWindow)
+		l.global = newSlidingLog(cfg.globalLimit, cfg.globalWindow, cfg.margin)
 	}
 	return l
 }
@@ -89,13 +89,13 @@ func (l *limiter) waitLocked(now time.Time, room int64) time.Duration {
 	later(l.blockedUntil)
 	if l.global != nil {
 		if l.srvKnown && now.Before(l.srvReset) && l.srvRemaining-l.inflight <= 0 {
-			later(l.srvReset.Add(l.margin))
+			later(l.srvReset.Add(l.global.margin))
 		}
-		later(l.global.nextFree(now, l.margin))
+		later(l.global.nextFree(now))
 	}
 	if rs := l.roomLocked(room); rs != nil {
 		later(rs.blockedUntil)
-		later(rs.log.nextFree(now, l.margin))
+		later(rs.log.nextFree(now))
 	}
 	return wait
 }
@@ -106,7 +106,7 @@ func (l *limiter) roomLocked(room int64) *roomState {
 	}
 	rs := l.rooms[room]
 	if rs == nil {
-		rs = &roomState{log: newSlidingLog(l.roomLimit, l.roomWindow)}
+		rs = &roomState{log: newSlidingLog(l.roomLimit, l.roomWindow, l.margin)}
 		l.rooms[room] = rs
 	}
 	return rs
@@ -157,23 +157,26 @@ func (l *limiter) observe(resp *http.Response, room int64) {
 type slidingLog struct {
 	limit  int
 	window time.Duration
+	margin time.Duration // added to the window against clock skew and latency
 	times  []time.Time // ring buffer, oldest at head
 	head   int
 	n      int
 }
 
-func newSlidingLog(limit int, window time.Duration) *slidingLog {
-	return &slidingLog{limit: limit, window: window, times: make([]time.Time, limit)}
+// newSlidingLog returns a log of limit per window. The margin is at most
+// 1% of the window, so short windows (in tests) keep their throughput.
+func newSlidingLog(limit int, window, margin time.Duration) *slidingLog {
+	return &slidingLog{limit: limit, window: window, margin: min(margin, window/100), times: make([]time.Time, limit)}
 }
 
 // nextFree returns when the next request may go: now if fewer than limit
 // were sent in the last window (plus margin), else when the oldest of them
 // leaves it.
-func (s *slidingLog) nextFree(now time.Time, margin time.Duration) time.Time {
+func (s *slidingLog) nextFree(now time.Time) time.Time {
 	if s.n < s.limit {
 		return now
 	}
-	return s.times[s.head].Add(s.window + margin)
+	return s.times[s.head].Add(s.window + s.margin)
 }
 
 func (s *slidingLog) add(t time.Time) {
