@@ -158,7 +158,7 @@ type slidingLog struct {
 	limit  int
 	window time.Duration
 	margin time.Duration // added to the window against clock skew and latency
-	times  []time.Time // ring buffer, oldest at head
+	times  []time.Time   // ring buffer, oldest at head
 	head   int
 	n      int
 }
