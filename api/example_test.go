@@ -1,0 +1,148 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+	"time"
+
+	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/api/apitest"
+	"github.com/chatwork-go/chatwork/api/notation"
+)
+
+// example starts a fake Chatwork with a group chat shared by the default
+// account and Anna, and returns a client of the default account. Real
+// programs call api.NewClient(os.Getenv("CHATWORK_API_TOKEN")).
+func example() (c *api.Client, room int64, anna apitest.Account, stop func()) {
+	srv, err := apitest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	anna = srv.AddAccount(apitest.Account{Name: "Anna"})
+	srv.AddContact(srv.Me().ID, anna.ID)
+	room = srv.AddRoom(apitest.Room{Name: "Release", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
+	srv.AddMessage(room, anna.ID, "Is the build green?")
+	c, err = api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	return c, room, anna, srv.Close
+}
+
+func ExampleNewClient() {
+	c, _, _, stop := example()
+	defer stop()
+
+	me, resp, err := c.Me.Get(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(me.Name != "", resp.RateLimit.Limit)
+	// Output: true 300
+}
+
+// Send a message.
+func ExampleMessagesService_Post() {
+	c, room, _, stop := example()
+	defer stop()
+
+	id, _, err := c.Messages.Post(context.Background(), room, "The build is green.", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("posted; the ID is a string of", len(id), "digits")
+	// Output: posted; the ID is a string of 19 digits
+}
+
+// Reply to a message, mentioning its sender.
+func ExampleMessagesService_Post_reply() {
+	c, room, _, stop := example()
+	defer stop()
+	ctx := context.Background()
+
+	msgs, _, err := c.Messages.ListLatest(ctx, room)
+	if err != nil {
+		log.Fatal(err)
+	}
+	question := msgs[len(msgs)-1]
+	body := notation.NewBuilder().
+		Reply(question.Account.AccountID, room, question.MessageID, question.Account.Name).
+		Text("Yes, all green.").
+		String()
+	if _, _, err := c.Messages.Post(ctx, room, body, nil); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(strings.HasPrefix(body, "[rp aid="), strings.HasSuffix(body, "Anna\nYes, all green."))
+	// Output: true true
+}
+
+// Read what is new since the last read. ListNew moves the server's cursor:
+// the second call sees only what arrived in between.
+func ExampleMessagesService_ListNew() {
+	c, room, _, stop := example()
+	defer stop()
+	ctx := context.Background()
+
+	msgs, _, err := c.Messages.ListNew(ctx, room)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, m := range msgs {
+		fmt.Printf("%s: %s\n", m.Account.Name, m.Body)
+	}
+	again, _, _ := c.Messages.ListNew(ctx, room)
+	latest, _, _ := c.Messages.ListLatest(ctx, room)
+	fmt.Println(len(again), "new on the second read;", len(latest), "in the latest 100")
+	// Output:
+	// Anna: Is the build green?
+	// 0 new on the second read; 1 in the latest 100
+}
+
+// Upload a file, then download it back.
+func ExampleFilesService_Upload() {
+	c, room, _, stop := example()
+	defer stop()
+	ctx := context.Background()
+
+	id, _, err := c.Files.Upload(ctx, room, api.UploadParams{
+		Name:    "report.csv",
+		Content: strings.NewReader("build,status\n1042,green\n"),
+		Message: "Today's report",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var buf bytes.Buffer
+	f, err := c.Files.Download(ctx, room, id, &buf)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.Filename, f.Filesize, "bytes:", strings.Split(buf.String(), "\n")[1])
+	// Output: report.csv 24 bytes: 1042,green
+}
+
+// Handle a rate-limit error: with a maximum wait of zero the client returns
+// the 429 at once instead of waiting for the limit to reset.
+func ExampleRateLimitError() {
+	srv, err := apitest.Start(apitest.WithRateLimit(2, time.Minute))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	c, _ := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()),
+		api.WithRateLimit(0, 0), api.WithMaxRateLimitWait(0))
+
+	for range 3 {
+		_, _, err = c.Me.Get(context.Background())
+	}
+	var rl *api.RateLimitError
+	if errors.As(err, &rl) {
+		fmt.Println("rate limited:", errors.Is(err, api.ErrRateLimited), "per room:", rl.PerRoom,
+			"resets in:", time.Until(rl.Reset).Round(time.Minute))
+	}
+	// Output: rate limited: true per room: false resets in: 1m0s
+}
