@@ -1,0 +1,126 @@
+// Package apitest is an in-memory fake of the Chatwork API v2 for tests, in
+// the spirit of net/http/httptest.
+//
+// The fake implements all 32 operations of openapi.yaml with Chatwork's
+// behaviour: the per-account read cursor of GET messages, 204 No Content
+// for empty lists, roles and permissions, one task per assignee, the
+// invitation-link lifecycle, contact requests, uploads with download URLs
+// that expire after 30 seconds, read and unread state with the counts of
+// /my/status and of every room, rate limits with their headers, and signed
+// webhooks. Every request is validated against openapi.yaml (through
+// package conformance) before it is processed, so a client that sends
+// something the real API would refuse is refused here too.
+//
+// # Using it in tests
+//
+//	func TestPost(t *testing.T) {
+//		srv := apitest.NewServer(t) // closed when the test ends
+//		room := srv.AddRoom(apitest.Room{Name: "dev", Admins: []int64{srv.Me().ID}})
+//
+//		// Point the code under test at srv.URL() with srv.Token(), then:
+//		msgs := srv.Messages(room)
+//		...
+//	}
+//
+// NewServer listens on a loopback port, so any HTTP client reaches it at
+// [Server.URL] with the token of [Server.Token]. [Server.Client] reaches
+// the same server in memory, without any network I/O; with
+// [WithoutListener] no port is opened at all, which is what tests inside a
+// testing/synctest bubble need (create the server inside the bubble: the
+// fake reads time.Now on every use, so the bubble's fake clock drives rate
+// limits, download URLs and fault delays).
+//
+// # Seeding and inspecting
+//
+// A new server has one account, the default "me" account, with its My
+// Chat, and nothing else. Seed more with [Server.AddAccount],
+// [Server.AddContact], [Server.AddRoom], [Server.AddMessage],
+// [Server.AddTask], [Server.AddIncomingRequest] and [Server.AddWebhook];
+// seeding helpers panic on invalid input. Look at the result with
+// [Server.Messages], [Server.Tasks], [Server.Files], [Server.Room],
+// [Server.Contacts] and [Server.Requests], which records every request
+// with its operation ID and status.
+//
+// # Request pipeline
+//
+// Each request to /v2 goes through, in order:
+//
+//  1. authentication: X-ChatWorkToken, or Authorization: Bearer with a
+//     token registered by [Server.AddBearerToken]; otherwise
+//     401 {"errors":["Invalid API token"]};
+//  2. routing: an unknown path or method gives
+//     400 {"errors":["Invalid Endpoint or HTTP method"]};
+//  3. validation against openapi.yaml: 400 with short messages such as
+//     "Parameter 'body' is required" or "Invalid value for 'force'".
+//     Query parameters that an operation does not declare are ignored, as
+//     Chatwork ignores them (all query parameters of POST and PUT since
+//     2025-07-03), but undeclared or repeated form fields are refused.
+//     action_type of DELETE /rooms/{room_id} is read from the form body or,
+//     when the body is empty, from the query string;
+//  4. rate limits (see below);
+//  5. injected faults ([Server.InjectFault]);
+//  6. the operation itself.
+//
+// Requests refused in steps 1 to 3 do not spend rate-limit budget. Every
+// answer, errors included, carries x-ratelimit-limit, x-ratelimit-remaining
+// and x-ratelimit-reset; JSON answers have the Content-Type
+// application/json; charset=utf-8.
+//
+// # Rate limits
+//
+// Each account has a global budget, 300 requests per 5 minutes by default
+// ([WithRateLimit]), in a fixed window that starts with the first request
+// after the previous window ended; x-ratelimit-reset is the window's start
+// plus its length, rounded up to a second. Over budget the answer is
+// 429 {"errors":["Rate limit exceeded."]}; Chatwork does not document this
+// message. Every token of an account ([Server.AddToken]) shares the
+// budget, and [Server.SpendRateLimit] spends it as another program would.
+//
+// On top of that, POST /rooms/{room_id}/messages and
+// POST /rooms/{room_id}/tasks share a budget per room, 10 per 10 seconds by
+// default ([WithRoomPostLimit]), counted in a sliding window: a post is
+// refused when the room already accepted the limit in the last window
+// length. The answer is
+// 429 {"errors":["Rate limit for message posting per room exceeded."]}. A
+// request refused by the room's budget has spent one unit of the global
+// budget. A refused request stores nothing. [WithoutRateLimits] switches
+// both off.
+//
+// # Behaviour where Chatwork's documentation is silent
+//
+//   - Rooms an account is not a member of answer 404 "Resource not found",
+//     as if they did not exist. Administrator-only operations answer 403
+//     to other members; readonly members get 403 when they post messages,
+//     create tasks or upload files. Operations meant for group chats answer
+//     400 for My Chat and direct chats.
+//   - GET messages without force (or force=0) returns the messages after the
+//     account's cursor, the oldest 100 of them when there are more, and
+//     moves the cursor past the last one returned; the cursor belongs to
+//     the account, so all its tokens share it. Edited messages are not
+//     returned again. force=1 returns the latest 100 and leaves the cursor
+//     alone.
+//   - Read state is a per-account position in each room. Posting with
+//     self_unread=0 (the default) moves the author's position to the new
+//     message. PUT messages/read without message_id marks everything read;
+//     marking read what is read, or unread what is unread, gives 400.
+//     Unread mentions are unread messages from others that contain
+//     [To:ID], [rp aid=ID ...] or [toall].
+//   - Creating tasks posts one task message, [task aid=IDS st=open
+//     lt=LIMIT]BODY[/task], that every new task points at. Without
+//     limit_type the type is "time" with a limit and "none" without. Only
+//     the assignee or the assigner may change a task's status.
+//   - Uploading posts the message
+//     [info][title][dtext:file_uploaded][/title][download:FILE_ID]NAME (N KB)[/download][/info]
+//     followed by a new line and the message text, if any; N is rounded up.
+//     Download URLs are URL()'s host plus /_download/ and a random token.
+//   - Leaving a room, or being removed from it by PUT members, deletes the
+//     tasks assigned to the account there and the files it uploaded there.
+//     A room left by its last member is deleted.
+//   - PUT link changes only the fields sent. DELETE link on a room without
+//     a link gives 400, like PUT.
+//   - Webhooks: message_created and message_updated for the webhook's
+//     room; mention_to_me, on creation only, for [To:ID] and [rp aid=ID]
+//     of the webhook's account, never for its own messages. Deliveries are
+//     made once, without retries, in the background (see
+//     [Server.FlushWebhooks] and [WithSyncWebhooks]).
+package apitest

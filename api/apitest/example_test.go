@@ -1,0 +1,111 @@
+package apitest_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/chatwork-go/chatwork/api/apitest"
+)
+
+func ExampleNewServer() {
+	// In a test: srv := apitest.NewServer(t)
+	srv, err := apitest.Start()
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+
+	alice := srv.AddAccount(apitest.Account{Name: "Alice"})
+	srv.AddContact(srv.Me().ID, alice.ID)
+	room := srv.AddRoom(apitest.Room{Name: "dev", Admins: []int64{srv.Me().ID}, Members: []int64{alice.ID}})
+
+	// The code under test posts a message, over real HTTP.
+	form := url.Values{"body": {"hello"}}
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/rooms/%d/messages", srv.URL(), room), strings.NewReader(form.Encode()))
+	req.Header.Set("X-ChatWorkToken", srv.Token())
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+
+	fmt.Println(resp.StatusCode, resp.Header.Get("X-Ratelimit-Remaining"))
+	for _, m := range srv.Messages(room) {
+		fmt.Println(m.Account.Name+":", m.Body)
+	}
+	// Output:
+	// 200 299
+	// Me: hello
+}
+
+func ExampleServer_Client() {
+	srv, _ := apitest.Start(apitest.WithoutListener())
+	defer srv.Close()
+
+	// In memory: no network, so it works inside testing/synctest bubbles.
+	req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/rooms/1/messages?body=x", nil)
+	req.Header.Set("X-ChatWorkToken", srv.Token())
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.StatusCode, string(b))
+	// Output:
+	// 404 {"errors":["Resource not found"]}
+}
+
+func ExampleServer_InjectFault() {
+	srv, _ := apitest.Start(apitest.WithoutListener())
+	defer srv.Close()
+	srv.InjectFault(apitest.Fault{OperationID: "getMe", Times: 1, Status: http.StatusServiceUnavailable})
+
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/me", nil)
+		req.Header.Set("X-ChatWorkToken", srv.Token())
+		resp, _ := srv.Client().Do(req)
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode)
+	}
+	// Output:
+	// 503
+	// 200
+}
+
+func ExampleServer_AddWebhook() {
+	// A receiver; in a real test, your handler, usually behind
+	// httptest.NewServer. Here the fake calls it in memory.
+	recv := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		fmt.Println(r.Header.Get("User-Agent"), r.Header.Get("X-ChatWorkWebhookSignature"))
+		fmt.Println(string(b))
+	})
+	inMemory := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		rec := httptest.NewRecorder()
+		recv.ServeHTTP(rec, r)
+		return rec.Result(), nil
+	})
+	srv, _ := apitest.Start(apitest.WithoutListener(),
+		apitest.WithSyncWebhooks(),
+		apitest.WithWebhookClient(&http.Client{Transport: inMemory}),
+		apitest.WithClock(func() time.Time { return time.Unix(1700000000, 0) }))
+	defer srv.Close()
+
+	srv.AddWebhook(apitest.Webhook{
+		URL:    "https://bot.example/hook",
+		Token:  "A9ne+ygvdV0IZBaPFV2zC1e5Bk+IsI14BPwieRoBQNU=",
+		Events: []string{apitest.EventMessageCreated},
+		RoomID: srv.Me().RoomID,
+	})
+	srv.AddMessage(srv.Me().RoomID, srv.Me().ID, "note to self")
+	// Output:
+	// ChatWork-Webhook/1.0.0 AF3zAEp3+OWzX8Su7W1W0I7o7nykqCUHvE73hQYXT1M=
+	// {"webhook_setting_id":"1","webhook_event_type":"message_created","webhook_event_time":1700000000,"webhook_event":{"message_id":"1928374655918273645","room_id":200000001,"account_id":1000001,"body":"note to self","send_time":1700000000,"update_time":0}}
+}

@@ -1,0 +1,143 @@
+package apitest
+
+import (
+	"net/http"
+	"time"
+)
+
+// An Option configures a Server. Options are applied in order by
+// [NewServer] and [Start]; a later option overrides an earlier one.
+type Option func(*config)
+
+type config struct {
+	limit          int
+	window         time.Duration
+	roomLimit      int
+	roomWindow     time.Duration
+	now            func() time.Time
+	validate       bool
+	listen         bool
+	listenAddr     string
+	syncWebhooks   bool
+	webhookClient  *http.Client
+	me             Account
+	requestLogSize int
+}
+
+func defaultConfig() config {
+	return config{
+		limit:          300,
+		window:         5 * time.Minute,
+		roomLimit:      10,
+		roomWindow:     10 * time.Second,
+		now:            time.Now,
+		validate:       true,
+		listen:         true,
+		requestLogSize: 10000,
+		me:             Account{Name: "Me", ChatworkID: "me"},
+	}
+}
+
+// WithRateLimit sets the global budget of each account: limit requests per
+// fixed window (300 per 5 minutes by default, as Chatwork documents). A
+// limit of 0 or less switches the global limit off; the x-ratelimit-*
+// headers are still sent, with a limit of 2147483647.
+func WithRateLimit(limit int, window time.Duration) Option {
+	return func(c *config) {
+		c.limit = limit
+		if window > 0 {
+			c.window = window
+		}
+	}
+}
+
+// WithRoomPostLimit sets the per-room posting budget shared by
+// POST /rooms/{room_id}/messages and POST /rooms/{room_id}/tasks: n posts
+// per sliding window (10 per 10 seconds by default). An n of 0 or less
+// switches the per-room limit off.
+func WithRoomPostLimit(n int, window time.Duration) Option {
+	return func(c *config) {
+		c.roomLimit = n
+		if window > 0 {
+			c.roomWindow = window
+		}
+	}
+}
+
+// WithoutRateLimits switches off both the global and the per-room limit.
+func WithoutRateLimits() Option {
+	return func(c *config) {
+		c.limit = 0
+		c.roomLimit = 0
+	}
+}
+
+// WithClock makes the server read the time from now instead of [time.Now].
+// The function is called every time the server needs the time, so a clock
+// that advances is seen at once. Inside a testing/synctest bubble the
+// default, time.Now, already gives the bubble's fake time.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
+
+// WithoutValidation switches off the validation of requests against
+// openapi.yaml. The handlers still check the parameters they use, so a
+// missing required field still gives 400, but the messages may differ and
+// unknown values of enums may pass. Use it to measure the fake itself or to
+// send requests the spec forbids on purpose.
+func WithoutValidation() Option {
+	return func(c *config) { c.validate = false }
+}
+
+// WithoutListener makes the server open no network listener at all: it is
+// reached only through [Server.Client], [Server.Transport] and
+// [Server.Handler]. Use it inside testing/synctest bubbles, where a
+// goroutine blocked on network I/O keeps fake time from advancing. URL
+// then returns http://apitest.invalid/v2, a URL that the in-memory
+// transport serves and the network does not.
+func WithoutListener() Option {
+	return func(c *config) { c.listen = false }
+}
+
+// WithListenAddr makes [Start] and [NewServer] listen on addr (for example
+// "127.0.0.1:8080") instead of a random loopback port.
+func WithListenAddr(addr string) Option {
+	return func(c *config) { c.listenAddr = addr }
+}
+
+// WithSyncWebhooks makes the server deliver webhooks before it answers the
+// request that caused them, instead of in the background. Deliveries are
+// still made after the server's state lock is released, so a webhook
+// receiver may call the server back.
+func WithSyncWebhooks() Option {
+	return func(c *config) { c.syncWebhooks = true }
+}
+
+// WithWebhookClient sets the HTTP client that delivers webhooks. The
+// default is a client with a 10 second timeout. In a synctest bubble, pass
+// a client whose transport does no network I/O.
+func WithWebhookClient(hc *http.Client) Option {
+	return func(c *config) {
+		if hc != nil {
+			c.webhookClient = hc
+		}
+	}
+}
+
+// WithDefaultAccount sets the profile of the default account, the one whose
+// token [Server.Token] returns. Its ID and token are chosen by the server
+// when zero; its My Chat is always created. The default profile has the
+// name "Me" and the chatwork_id "me".
+func WithDefaultAccount(a Account) Option {
+	return func(c *config) { c.me = a }
+}
+
+// WithRequestLogSize sets how many requests [Server.Requests] keeps, the
+// most recent ones (10000 by default). A size below 0 keeps every request.
+func WithRequestLogSize(n int) Option {
+	return func(c *config) { c.requestLogSize = n }
+}
