@@ -93,7 +93,7 @@ func (s *MessagesService) MarkRead(ctx context.Context, roomID int64, messageID 
 	}
 	var form gen.MarkMessagesReadFormdataRequestBody
 	if messageID != "" {
-		if err := checkMessageID("message_id", messageID); err != nil {
+		if err := checkMessageID(messageID); err != nil {
 			return nil, nil, err
 		}
 		form.MessageID = &messageID
@@ -114,7 +114,7 @@ func (s *MessagesService) MarkUnread(ctx context.Context, roomID int64, messageI
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
-	if err := checkMessageID("message_id", messageID); err != nil {
+	if err := checkMessageID(messageID); err != nil {
 		return nil, nil, err
 	}
 	form := gen.MarkMessagesUnreadFormdataRequestBody{MessageID: messageID}
@@ -134,7 +134,7 @@ func (s *MessagesService) Get(ctx context.Context, roomID int64, messageID strin
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
-	if err := checkMessageID("message_id", messageID); err != nil {
+	if err := checkMessageID(messageID); err != nil {
 		return nil, nil, err
 	}
 	var out Message
@@ -152,7 +152,7 @@ func (s *MessagesService) Update(ctx context.Context, roomID int64, messageID, b
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, err
 	}
-	if err := checkMessageID("message_id", messageID); err != nil {
+	if err := checkMessageID(messageID); err != nil {
 		return nil, err
 	}
 	if err := checkBody("body", body); err != nil {
@@ -171,7 +171,7 @@ func (s *MessagesService) Delete(ctx context.Context, roomID int64, messageID st
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, err
 	}
-	if err := checkMessageID("message_id", messageID); err != nil {
+	if err := checkMessageID(messageID); err != nil {
 		return nil, err
 	}
 	return s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.DeleteMessage(ctx, roomID, messageID) }, &gen.MessageIDResult{})

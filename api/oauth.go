@@ -16,7 +16,7 @@ import (
 // Chatwork's OAuth 2.0 endpoints.
 const (
 	OAuthAuthURL  = "https://www.chatwork.com/packages/oauth2/login.php"
-	OAuthTokenURL = "https://oauth.chatwork.com/token"
+	OAuthTokenURL = "https://oauth.chatwork.com/token" //nolint:gosec // G101: a public endpoint, not a credential
 )
 
 // OAuth 2.0 scopes. Each operation is granted by any one of the scopes

@@ -7,29 +7,66 @@ import (
 // The resources are the generated models of openapi.yaml: every field is
 // required by the API, so none is a pointer. IDs are int64, except message
 // IDs, which are strings of digits; times are Unix seconds.
-type (
-	Me              = gen.Me              // the account that owns the token
-	MyStatus        = gen.MyStatus        // unread, mention and task counts
-	MyTask          = gen.MyTask          // a task assigned to the account
-	Contact         = gen.Contact         // a contact of the account
-	Room            = gen.Room            // a chat, as listed
-	RoomDetail      = gen.RoomDetail      // a chat with its description
-	Member          = gen.Member          // a member of a chat
-	MembersResult   = gen.MembersResult   // a chat's membership by role
-	Message         = gen.Message         // a message
-	ReadResult      = gen.ReadResult      // a chat's unread counts
-	RoomTask        = gen.RoomTask        // a task in a chat
-	File            = gen.File            // a file in a chat
-	IncomingRequest = gen.IncomingRequest // a contact request to the account
-	AccountSummary  = gen.AccountSummary  // an account inside a message, task or file
-	RoomSummary     = gen.RoomSummary     // a chat inside a task
 
-	RoomType      = gen.RoomType      // my, direct or group
-	Role          = gen.Role          // admin, member or readonly
-	TaskStatus    = gen.TaskStatus    // open or done
-	TaskLimitType = gen.TaskLimitType // none, date or time
-	IconPreset    = gen.IconPreset    // a chat icon
-)
+// Me is the account that owns the token.
+type Me = gen.Me
+
+// MyStatus is the account's unread, mention and task counts.
+type MyStatus = gen.MyStatus
+
+// MyTask is a task assigned to the account, with its chat.
+type MyTask = gen.MyTask
+
+// Contact is a contact of the account.
+type Contact = gen.Contact
+
+// Room is a chat as listed, without its description.
+type Room = gen.Room
+
+// RoomDetail is a chat with its description.
+type RoomDetail = gen.RoomDetail
+
+// Member is a member of a chat.
+type Member = gen.Member
+
+// MembersResult is a chat's membership by role.
+type MembersResult = gen.MembersResult
+
+// Message is a message. UpdateTime is 0 when it was never edited.
+type Message = gen.Message
+
+// ReadResult is a chat's unread counts after a change of read state.
+type ReadResult = gen.ReadResult
+
+// RoomTask is a task in a chat. LimitTime is 0 without a deadline.
+type RoomTask = gen.RoomTask
+
+// File is a file in a chat.
+type File = gen.File
+
+// IncomingRequest is a contact request to the account.
+type IncomingRequest = gen.IncomingRequest
+
+// AccountSummary is an account inside a message, task or file.
+type AccountSummary = gen.AccountSummary
+
+// RoomSummary is a chat inside a task.
+type RoomSummary = gen.RoomSummary
+
+// RoomType is my, direct or group.
+type RoomType = gen.RoomType
+
+// Role is admin, member or readonly.
+type Role = gen.Role
+
+// TaskStatus is open or done.
+type TaskStatus = gen.TaskStatus
+
+// TaskLimitType says how a task's deadline is read: none, date or time.
+type TaskLimitType = gen.TaskLimitType
+
+// IconPreset is a chat icon.
+type IconPreset = gen.IconPreset
 
 // The values of the enumerations.
 const (

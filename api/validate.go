@@ -22,7 +22,8 @@ func checkID(field string, id int64) error {
 }
 
 // checkMessageID checks a message ID: a string of at most 20 digits.
-func checkMessageID(field, id string) error {
+func checkMessageID(id string) error {
+	const field = "message_id"
 	if id == "" {
 		return invalid(field, "is empty")
 	}
