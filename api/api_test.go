@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"go/ast"
 	"go/parser"
@@ -538,7 +539,7 @@ func TestDownload(t *testing.T) {
 		_, _ = w.Write(content)
 	})
 	var buf bytes.Buffer
-	f, err := c.Files.Download(t.Context(), 1, 3, &buf)
+	f, _, err := c.Files.Download(t.Context(), 1, 3, &buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -581,5 +582,16 @@ func TestContextCancelledBeforeSend(t *testing.T) {
 	}
 	if n := len(ts.requests()); n != 0 {
 		t.Errorf("%d requests sent with a cancelled context", n)
+	}
+}
+
+func TestInvitationLinkJSON(t *testing.T) {
+	none, _ := json.Marshal(api.InvitationLink{})
+	some, _ := json.Marshal(api.InvitationLink{Public: true, URL: "https://example.chatwork.com/g/x"})
+	if string(none) != `{"public":false}` {
+		t.Errorf("no link: %s", none)
+	}
+	if string(some) != `{"public":true,"url":"https://example.chatwork.com/g/x","need_acceptance":false,"description":""}` {
+		t.Errorf("link: %s", some)
 	}
 }

@@ -117,7 +117,7 @@ func ExampleFilesService_Upload() {
 		log.Fatal(err)
 	}
 	var buf bytes.Buffer
-	f, err := c.Files.Download(ctx, room, id, &buf)
+	f, _, err := c.Files.Download(ctx, room, id, &buf)
 	if err != nil {
 		log.Fatal(err)
 	}

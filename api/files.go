@@ -88,13 +88,22 @@ func (s *FilesService) get(ctx context.Context, roomID, fileID int64, withURL bo
 
 // Download fetches a file into w: it asks for a download URL and fetches
 // it at once, within the URL's 30 seconds. The token is not sent to the
-// download URL's host. It returns the file's details; at most
-// MaxUploadSize bytes, or the file's declared size if larger, are copied.
-func (s *FilesService) Download(ctx context.Context, roomID, fileID int64, w io.Writer) (*File, error) {
-	f, _, err := s.GetWithDownloadURL(ctx, roomID, fileID)
+// download URL's host. It returns the file's details and the Response of
+// the API call; at most MaxUploadSize bytes, or the file's declared size if
+// larger, are copied.
+//
+// GET /rooms/{room_id}/files/{file_id}?create_download_url=1, then the URL
+func (s *FilesService) Download(ctx context.Context, roomID, fileID int64, w io.Writer) (*File, *Response, error) {
+	f, r, err := s.GetWithDownloadURL(ctx, roomID, fileID)
 	if err != nil {
-		return nil, err
+		return nil, r, err
 	}
+	f, err = s.fetch(ctx, f, w)
+	return f, r, err
+}
+
+func (s *FilesService) fetch(ctx context.Context, f *File, w io.Writer) (*File, error) {
+	fileID := f.FileID
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *f.DownloadURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("chatwork: download URL of file %d: %w", fileID, err)

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+
 	"github.com/chatwork-go/chatwork/gen"
 )
 
@@ -89,10 +91,20 @@ const (
 // InvitationLink is a chat's invitation link. Without a link, Public is
 // false and the other fields are empty.
 type InvitationLink struct {
-	Public         bool   // whether the chat has a link
-	URL            string // the link
-	NeedAcceptance bool   // whether an administrator must approve joiners
-	Description    string // the text of the link's page
+	Public         bool   `json:"public"`          // whether the chat has a link
+	URL            string `json:"url"`             // the link
+	NeedAcceptance bool   `json:"need_acceptance"` // whether an administrator must approve joiners
+	Description    string `json:"description"`     // the text of the link's page
+}
+
+// MarshalJSON writes the link as the API does: {"public": false} alone
+// when there is no link.
+func (l InvitationLink) MarshalJSON() ([]byte, error) {
+	if !l.Public {
+		return []byte(`{"public":false}`), nil
+	}
+	type plain InvitationLink
+	return json.Marshal(plain(l))
 }
 
 func linkFrom(g gen.InvitationLink) *InvitationLink {

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/chatwork-go/chatwork/api/apitest"
+)
+
+func fakeCommand() *command {
+	return &command{
+		nargs: 0, noAPI: true,
+		usage:   "[--addr 127.0.0.1:0] [--webhook URL]",
+		summary: "run a fake Chatwork API on loopback, for trying the tool or your program",
+		details: `The fake (package api/apitest) keeps everything in memory and checks each request against the
+API's OpenAPI description. It starts with your account, a contact (Alice, with her own token) and a
+group chat with both of you. It prints the base URL, the tokens and the export lines to use, then
+serves until interrupted.
+
+With --webhook URL it also sends webhooks for the group chat and for mentions of you to URL; the
+printed webhook token goes in the token file of 'chatwork webhook listen'.`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			addr := fs.String("addr", "127.0.0.1:0", "listen on this `host:port` (port 0: any free port)")
+			hook := fs.String("webhook", "", "send webhooks to this `URL`")
+			return func(ctx context.Context, a *app, _ []string) error {
+				s, err := apitest.Start(apitest.WithListenAddr(*addr))
+				if err != nil {
+					return err
+				}
+				defer s.Close()
+				me := s.Me()
+				alice := s.AddAccount(apitest.Account{Name: "Alice Tanaka", ChatworkID: "alice", OrganizationName: "Example Inc."})
+				direct := s.AddContact(me.ID, alice.ID)
+				room := s.AddRoom(apitest.Room{Name: "Sandbox", Description: "A chat to try things in", Admins: []int64{me.ID}, Members: []int64{alice.ID}})
+				s.AddMessage(room, alice.ID, "Welcome to the fake Chatwork! Try: chatwork messages list "+id(room)+" --output table")
+
+				w := a.stdout
+				fmt.Fprintf(w, "Fake Chatwork API listening on %s\n\n", s.URL())
+				fmt.Fprintf(w, "  you      %s (account_id %d), My Chat %d\n", me.Name, me.ID, me.RoomID)
+				fmt.Fprintf(w, "  contact  %s (account_id %d), direct chat %d, her token: %s\n", alice.Name, alice.ID, direct, alice.Token)
+				fmt.Fprintf(w, "  room     Sandbox (room_id %d), with both of you\n", room)
+				if *hook != "" {
+					h, err := addWebhook(s, *hook, room, me.ID)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(w, "  webhook  setting %d posts to %s, token: %s\n", h.ID, h.URL, h.Token)
+				}
+				fmt.Fprintf(w, "\nPoint the command, or your program, at it:\n\n")
+				fmt.Fprintf(w, "  export CHATWORK_BASE_URL=%s\n", s.URL())
+				fmt.Fprintf(w, "  export CHATWORK_API_TOKEN=%s\n\n", s.Token())
+				fmt.Fprintf(w, "  chatwork rooms list --output table\n")
+				fmt.Fprintf(w, "  chatwork send %d 'Hello from the command line' --to %d\n\n", room, alice.ID)
+				fmt.Fprintln(w, "Serving until Ctrl+C.")
+				<-ctx.Done()
+				fmt.Fprintln(a.stderr, "chatwork: fake stopped")
+				return nil
+			}
+		},
+	}
+}
+
+// addWebhook registers a webhook for the room's messages and the mentions
+// of account; AddWebhook panics on a bad URL, which becomes a usage error.
+func addWebhook(s *apitest.Server, url string, room, account int64) (h apitest.Webhook, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = usagef("--webhook: %v", r)
+		}
+	}()
+	return s.AddWebhook(apitest.Webhook{
+		URL:       url,
+		Events:    []string{apitest.EventMessageCreated, apitest.EventMessageUpdated, apitest.EventMentionToMe},
+		RoomID:    room,
+		AccountID: account,
+	}), nil
+}

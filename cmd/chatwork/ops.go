@@ -1,0 +1,777 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/gen"
+)
+
+var iconPresets = []string{
+	"group", "check", "document", "meeting", "event", "project", "business", "study", "security",
+	"star", "idea", "heart", "magcup", "beer", "music", "sports", "travel",
+}
+
+// apiGroups returns the commands of the 32 API operations, grouped by
+// resource.
+func apiGroups() []*group {
+	return []*group{
+		{name: "me", summary: "the account that owns the token", cmds: []*command{{
+			usage: "", summary: "show your profile", endpoint: "GET /me",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(ctx context.Context, a *app, _ []string) error {
+					me, _, err := a.c.Me.Get(ctx)
+					if err != nil {
+						return err
+					}
+					return a.print(me)
+				}
+			},
+		}}},
+		{name: "status", summary: "your unread, mention and task counts", cmds: []*command{{
+			usage: "", summary: "show your unread, mention and task counts", endpoint: "GET /my/status",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(ctx context.Context, a *app, _ []string) error {
+					st, _, err := a.c.Me.Status(ctx)
+					if err != nil {
+						return err
+					}
+					return a.print(st)
+				}
+			},
+		}}},
+		{name: "contacts", summary: "your contacts", cmds: []*command{{
+			usage: "", summary: "list your contacts", endpoint: "GET /contacts",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(ctx context.Context, a *app, _ []string) error {
+					cs, _, err := a.c.Contacts.List(ctx)
+					if err != nil {
+						return err
+					}
+					return a.print(cs)
+				}
+			},
+		}}},
+		tasksGroup(),
+		roomsGroup(),
+		membersGroup(),
+		messagesGroup(),
+		filesGroup(),
+		linksGroup(),
+		requestsGroup(),
+	}
+}
+
+func tasksGroup() *group {
+	return &group{name: "tasks", summary: "your tasks and the tasks of a room", cmds: []*command{
+		{
+			name: "mine", usage: "[--assigned_by_account_id ID] [--status open|done]",
+			summary: "list the tasks assigned to you (at most 100)", endpoint: "GET /my/tasks",
+			setup: func(fs *flag.FlagSet) runFunc {
+				by := fs.Int64("assigned_by_account_id", 0, "only tasks assigned by this `account_id`")
+				status := fs.String("status", "", "open (the API's default) or done")
+				return func(ctx context.Context, a *app, _ []string) error {
+					if err := oneOf("status", *status, "open", "done"); err != nil {
+						return err
+					}
+					ts, _, err := a.c.Me.Tasks(ctx, &api.MyTasksOptions{AssignedBy: *by, Status: api.TaskStatus(*status)})
+					if err != nil {
+						return err
+					}
+					return a.print(ts)
+				}
+			},
+		},
+		{
+			name: "list", args: []string{"ROOM_ID"}, nargs: 1,
+			usage:   "ROOM_ID [--account_id ID] [--assigned_by_account_id ID] [--status open|done]",
+			summary: "list a room's tasks (at most 100)", endpoint: "GET /rooms/{room_id}/tasks",
+			setup: func(fs *flag.FlagSet) runFunc {
+				to := fs.Int64("account_id", 0, "only tasks assigned to this `account_id`")
+				by := fs.Int64("assigned_by_account_id", 0, "only tasks assigned by this `account_id`")
+				status := fs.String("status", "", "open (the API's default) or done")
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					if err := oneOf("status", *status, "open", "done"); err != nil {
+						return err
+					}
+					ts, _, err := a.c.Tasks.List(ctx, ids[0], &api.TaskListOptions{AssignedTo: *to, AssignedBy: *by, Status: api.TaskStatus(*status)})
+					if err != nil {
+						return err
+					}
+					return a.print(ts)
+				}
+			},
+		},
+		{
+			name: "get", args: []string{"ROOM_ID", "TASK_ID"}, nargs: 2, usage: "ROOM_ID TASK_ID",
+			summary: "show a task", endpoint: "GET /rooms/{room_id}/tasks/{task_id}",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					t, _, err := a.c.Tasks.Get(ctx, ids[0], ids[1])
+					if err != nil {
+						return err
+					}
+					return a.print(t)
+				}
+			},
+		},
+		{
+			name: "create", args: []string{"ROOM_ID"}, nargs: 1,
+			usage:   "ROOM_ID --body TEXT --to_ids ID[,ID...] [--limit UNIX|RFC3339] [--limit_type none|date|time]",
+			summary: "create a task for each assignee", endpoint: "POST /rooms/{room_id}/tasks",
+			details: `One task is created per account in --to_ids; the IDs of the new tasks are printed.
+Task creations and message posts share the room's limit of 10 per 10 seconds.`,
+			setup: func(fs *flag.FlagSet) runFunc {
+				body := fs.String("body", "", "the task's `text` (required)")
+				to := idsVar(fs, "to_ids", "the assignees' account `IDs`, comma-separated (required)")
+				var limit timeFlag
+				fs.Var(&limit, "limit", "the deadline, Unix seconds or RFC 3339 such as 2030-01-31T18:00:00+09:00")
+				limitType := fs.String("limit_type", "", "how the deadline is read: none, date or time (default time with --limit)")
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					if err := oneOf("limit_type", *limitType, "none", "date", "time"); err != nil {
+						return err
+					}
+					if *limitType != "" && *limitType != "none" && limit.t.IsZero() {
+						return usagef("--limit_type %s needs --limit", *limitType)
+					}
+					taskIDs, _, err := a.c.Tasks.Create(ctx, ids[0], api.CreateTaskParams{
+						Body: *body, AssigneeIDs: *to, Limit: limit.t, LimitType: api.TaskLimitType(*limitType),
+					})
+					if err != nil {
+						return err
+					}
+					return a.print(gen.TaskIDsResult{TaskIDs: taskIDs})
+				}
+			},
+		},
+		{
+			name: "status", args: []string{"ROOM_ID", "TASK_ID"}, nargs: 2, usage: "ROOM_ID TASK_ID --body open|done",
+			summary: "complete or reopen a task", endpoint: "PUT /rooms/{room_id}/tasks/{task_id}/status",
+			details: "The API names the new status 'body': --body done completes the task, --body open reopens it.",
+			setup: func(fs *flag.FlagSet) runFunc {
+				body := fs.String("body", "", "the new status: open or done (required)")
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					if *body == "" {
+						return usagef("--body open|done is required")
+					}
+					if err := oneOf("body", *body, "open", "done"); err != nil {
+						return err
+					}
+					if _, err := a.c.Tasks.SetStatus(ctx, ids[0], ids[1], api.TaskStatus(*body)); err != nil {
+						return err
+					}
+					return a.print(gen.TaskIDResult{TaskID: ids[1]})
+				}
+			},
+		},
+	}}
+}
+
+func roomsGroup() *group {
+	return &group{name: "rooms", summary: "your chats", cmds: []*command{
+		{
+			name: "list", usage: "", summary: "list your chats, My Chat included", endpoint: "GET /rooms",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(ctx context.Context, a *app, _ []string) error {
+					rs, _, err := a.c.Rooms.List(ctx)
+					if err != nil {
+						return err
+					}
+					return a.print(rs)
+				}
+			},
+		},
+		{
+			name: "create",
+			usage: "--name NAME --members_admin_ids ID[,ID...] [--members_member_ids IDS] [--members_readonly_ids IDS]\n" +
+				"         [--description TEXT] [--icon_preset ICON] [--link 0|1] [--link_code CODE] [--link_need_acceptance 0|1]",
+			summary: "create a group chat", endpoint: "POST /rooms",
+			details: "Members must be your contacts or members of your organization; include yourself in one of the lists.\n" +
+				"Icons: " + strings.Join(iconPresets, ", ") + ".",
+			setup: func(fs *flag.FlagSet) runFunc {
+				name := fs.String("name", "", "the chat's `name`, 1 to 255 characters (required)")
+				desc := fs.String("description", "", "the chat's description (may contain notation)")
+				icon := fs.String("icon_preset", "", "the chat's `icon`, such as meeting")
+				admins := idsVar(fs, "members_admin_ids", "administrators' account `IDs`, comma-separated (at least one)")
+				members := idsVar(fs, "members_member_ids", "members' account `IDs`, comma-separated")
+				readonly := idsVar(fs, "members_readonly_ids", "read-only members' account `IDs`, comma-separated")
+				link := flag01Var(fs, "link", "1 creates an invitation link")
+				code := fs.String("link_code", "", "the invitation link's path, [A-Za-z0-9_-]{1,50}; random when left out")
+				accept := flag01Var(fs, "link_need_acceptance", "1 (the API's default): joiners need an administrator's approval")
+				return func(ctx context.Context, a *app, _ []string) error {
+					if err := oneOf("icon_preset", *icon, iconPresets...); err != nil {
+						return err
+					}
+					id, _, err := a.c.Rooms.Create(ctx, api.CreateRoomParams{
+						Name: *name, Description: *desc, IconPreset: api.IconPreset(*icon),
+						AdminIDs: *admins, MemberIDs: *members, ReadonlyIDs: *readonly,
+						Link: link.on, LinkCode: *code, LinkNeedAcceptance: accept.ptr(),
+					})
+					if err != nil {
+						return err
+					}
+					return a.print(gen.RoomIDResult{RoomID: id})
+				}
+			},
+		},
+		{
+			name: "get", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID",
+			summary: "show a chat with its description", endpoint: "GET /rooms/{room_id}",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					r, _, err := a.c.Rooms.Get(ctx, ids[0])
+					if err != nil {
+						return err
+					}
+					return a.print(r)
+				}
+			},
+		},
+		{
+			name: "update", args: []string{"ROOM_ID"}, nargs: 1,
+			usage:   "ROOM_ID [--name NAME] [--description TEXT] [--icon_preset ICON]",
+			summary: "change a chat's name, description or icon", endpoint: "PUT /rooms/{room_id}",
+			details: "Only the flags given are changed; --description '' clears the description.",
+			setup: func(fs *flag.FlagSet) runFunc {
+				name := fs.String("name", "", "the new `name`")
+				desc := fs.String("description", "", "the new description")
+				icon := fs.String("icon_preset", "", "the new `icon`, such as meeting")
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					if err := oneOf("icon_preset", *icon, iconPresets...); err != nil {
+						return err
+					}
+					p := api.UpdateRoomParams{Name: *name, IconPreset: api.IconPreset(*icon)}
+					if isSet(fs, "description") {
+						p.Description = desc
+					}
+					if p.Name == "" && p.Description == nil && p.IconPreset == "" {
+						return usagef("nothing to change: give --name, --description or --icon_preset")
+					}
+					if _, err := a.c.Rooms.Update(ctx, ids[0], p); err != nil {
+						return err
+					}
+					return a.print(gen.RoomIDResult{RoomID: ids[0]})
+				}
+			},
+		},
+		{
+			name: "delete", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID --action_type leave|delete",
+			summary: "leave a group chat, or delete it for everyone", endpoint: "DELETE /rooms/{room_id}",
+			details: `--action_type leave leaves the chat: your tasks and the files you uploaded in it are deleted.
+--action_type delete deletes the chat for everyone, with its messages, tasks and files; it cannot be undone.
+Nothing is printed on success.`,
+			setup: func(fs *flag.FlagSet) runFunc {
+				action := fs.String("action_type", "", "leave or delete (required)")
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					switch *action {
+					case "leave":
+						_, err = a.c.Rooms.Leave(ctx, ids[0])
+					case "delete":
+						_, err = a.c.Rooms.Delete(ctx, ids[0])
+					case "":
+						return usagef("--action_type leave|delete is required")
+					default:
+						return usagef("--action_type must be leave or delete, not %q", *action)
+					}
+					return err
+				}
+			},
+		},
+	}}
+}
+
+func membersGroup() *group {
+	return &group{name: "members", summary: "the members of a chat", cmds: []*command{
+		{
+			name: "list", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID",
+			summary: "list a chat's members and their roles", endpoint: "GET /rooms/{room_id}/members",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					ms, _, err := a.c.Members.List(ctx, ids[0])
+					if err != nil {
+						return err
+					}
+					return a.print(ms)
+				}
+			},
+		},
+		{
+			name: "replace", args: []string{"ROOM_ID"}, nargs: 1,
+			usage:   "ROOM_ID --members_admin_ids ID[,ID...] [--members_member_ids IDS] [--members_readonly_ids IDS]",
+			summary: "replace a chat's whole membership", endpoint: "PUT /rooms/{room_id}/members",
+			details: "Anyone not listed is removed from the chat. The new membership is printed.",
+			setup: func(fs *flag.FlagSet) runFunc {
+				admins := idsVar(fs, "members_admin_ids", "administrators' account `IDs`, comma-separated (at least one)")
+				members := idsVar(fs, "members_member_ids", "members' account `IDs`, comma-separated")
+				readonly := idsVar(fs, "members_readonly_ids", "read-only members' account `IDs`, comma-separated")
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					res, _, err := a.c.Members.Replace(ctx, ids[0], api.MembersParams{AdminIDs: *admins, MemberIDs: *members, ReadonlyIDs: *readonly})
+					if err != nil {
+						return err
+					}
+					return a.print(res)
+				}
+			},
+		},
+	}}
+}
+
+func messagesGroup() *group {
+	return &group{name: "messages", summary: "the messages of a chat and your read position", cmds: []*command{
+		{
+			name: "list", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID [--force 0|1]",
+			summary: "list new messages, or the latest 100 with --force 1", endpoint: "GET /rooms/{room_id}/messages",
+			details: `Without --force (or with --force 0) only the messages you have not fetched yet are listed,
+and the server moves your cursor past them: a second call lists only what arrived in between.
+--force 1 lists the latest 100 messages and moves nothing.`,
+			setup: func(fs *flag.FlagSet) runFunc {
+				force := flag01Var(fs, "force", "1 lists the latest 100 messages instead of the new ones")
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					var ms []api.Message
+					var r *api.Response
+					if force.on {
+						ms, r, err = a.c.Messages.ListLatest(ctx, ids[0])
+					} else {
+						ms, r, err = a.c.Messages.ListNew(ctx, ids[0])
+					}
+					if err != nil {
+						return err
+					}
+					if r != nil && r.MessageLimited {
+						fmt.Fprintln(a.stderr, "chatwork: note: the free plan hides part of this chat's history")
+					}
+					return a.print(ms)
+				}
+			},
+		},
+		{
+			name: "post", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID --body TEXT [--self_unread 0|1]",
+			summary: "post a message", endpoint: "POST /rooms/{room_id}/messages",
+			details: "See also 'chatwork send' for mentions, replies, info boxes and text from stdin.",
+			setup: func(fs *flag.FlagSet) runFunc {
+				body := fs.String("body", "", "the message `text`, in Chatwork notation (required)")
+				selfUnread := flag01Var(fs, "self_unread", "1 leaves the message unread for you")
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					id, _, err := a.c.Messages.Post(ctx, ids[0], *body, &api.PostOptions{SelfUnread: selfUnread.on})
+					if err != nil {
+						return err
+					}
+					return a.print(gen.MessageIDResult{MessageID: id})
+				}
+			},
+		},
+		{
+			name: "get", args: []string{"ROOM_ID", "MESSAGE_ID"}, nargs: 2, usage: "ROOM_ID MESSAGE_ID",
+			summary: "show a message", endpoint: "GET /rooms/{room_id}/messages/{message_id}",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(ctx context.Context, a *app, args []string) error {
+					room, err := parseID("ROOM_ID", args[0])
+					if err != nil {
+						return err
+					}
+					m, _, err := a.c.Messages.Get(ctx, room, args[1])
+					if err != nil {
+						return err
+					}
+					return a.print(m)
+				}
+			},
+		},
+		{
+			name: "update", args: []string{"ROOM_ID", "MESSAGE_ID"}, nargs: 2, usage: "ROOM_ID MESSAGE_ID --body TEXT",
+			summary: "edit one of your messages", endpoint: "PUT /rooms/{room_id}/messages/{message_id}",
+			setup: func(fs *flag.FlagSet) runFunc {
+				body := fs.String("body", "", "the new `text` (required)")
+				return func(ctx context.Context, a *app, args []string) error {
+					room, err := parseID("ROOM_ID", args[0])
+					if err != nil {
+						return err
+					}
+					if _, err := a.c.Messages.Update(ctx, room, args[1], *body); err != nil {
+						return err
+					}
+					return a.print(gen.MessageIDResult{MessageID: args[1]})
+				}
+			},
+		},
+		{
+			name: "delete", args: []string{"ROOM_ID", "MESSAGE_ID"}, nargs: 2, usage: "ROOM_ID MESSAGE_ID",
+			summary: "delete one of your messages", endpoint: "DELETE /rooms/{room_id}/messages/{message_id}",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(ctx context.Context, a *app, args []string) error {
+					room, err := parseID("ROOM_ID", args[0])
+					if err != nil {
+						return err
+					}
+					if _, err := a.c.Messages.Delete(ctx, room, args[1]); err != nil {
+						return err
+					}
+					return a.print(gen.MessageIDResult{MessageID: args[1]})
+				}
+			},
+		},
+		{
+			name: "read", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID [--message_id ID]",
+			summary: "mark messages read up to a message", endpoint: "PUT /rooms/{room_id}/messages/read",
+			details: "The chat's remaining unread and mention counts are printed. The API answers 400 when the messages are already read.",
+			setup: func(fs *flag.FlagSet) runFunc {
+				msg := fs.String("message_id", "", "mark read up to and including this message (default: left to the API)")
+				return func(ctx context.Context, a *app, args []string) error {
+					room, err := parseID("ROOM_ID", args[0])
+					if err != nil {
+						return err
+					}
+					res, _, err := a.c.Messages.MarkRead(ctx, room, *msg)
+					if err != nil {
+						return err
+					}
+					return a.print(res)
+				}
+			},
+		},
+		{
+			name: "unread", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID --message_id ID",
+			summary: "mark messages unread from a message on", endpoint: "PUT /rooms/{room_id}/messages/unread",
+			setup: func(fs *flag.FlagSet) runFunc {
+				msg := fs.String("message_id", "", "mark this message and every later one unread (required)")
+				return func(ctx context.Context, a *app, args []string) error {
+					room, err := parseID("ROOM_ID", args[0])
+					if err != nil {
+						return err
+					}
+					if *msg == "" {
+						return usagef("--message_id is required")
+					}
+					res, _, err := a.c.Messages.MarkUnread(ctx, room, *msg)
+					if err != nil {
+						return err
+					}
+					return a.print(res)
+				}
+			},
+		},
+	}}
+}
+
+func filesGroup() *group {
+	return &group{name: "files", summary: "the files of a chat", cmds: []*command{
+		{
+			name: "list", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID [--account_id ID]",
+			summary: "list a chat's files (at most 100)", endpoint: "GET /rooms/{room_id}/files",
+			setup: func(fs *flag.FlagSet) runFunc {
+				by := fs.Int64("account_id", 0, "only files uploaded by this `account_id`")
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					files, _, err := a.c.Files.List(ctx, ids[0], &api.FileListOptions{UploadedBy: *by})
+					if err != nil {
+						return err
+					}
+					return a.print(files)
+				}
+			},
+		},
+		{
+			name: "get", args: []string{"ROOM_ID", "FILE_ID"}, nargs: 2, usage: "ROOM_ID FILE_ID [--create_download_url 0|1]",
+			summary: "show a file, with a download URL on request", endpoint: "GET /rooms/{room_id}/files/{file_id}",
+			details: "The download URL is valid for 30 seconds; 'chatwork files download' fetches it for you.",
+			setup: func(fs *flag.FlagSet) runFunc {
+				dl := flag01Var(fs, "create_download_url", "1 adds a download URL valid for 30 seconds")
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					var f *api.File
+					if dl.on {
+						f, _, err = a.c.Files.GetWithDownloadURL(ctx, ids[0], ids[1])
+					} else {
+						f, _, err = a.c.Files.Get(ctx, ids[0], ids[1])
+					}
+					if err != nil {
+						return err
+					}
+					return a.print(f)
+				}
+			},
+		},
+		{
+			name: "upload", args: []string{"ROOM_ID", "PATH"}, nargs: 2, usage: "ROOM_ID PATH [--message TEXT]",
+			summary: "upload a file (at most 5 MB) as a message", endpoint: "POST /rooms/{room_id}/files",
+			setup: func(fs *flag.FlagSet) runFunc {
+				msg := fs.String("message", "", "`text` posted with the file")
+				return func(ctx context.Context, a *app, args []string) error {
+					room, err := parseID("ROOM_ID", args[0])
+					if err != nil {
+						return err
+					}
+					id, err := uploadFile(ctx, a.c, room, args[1], *msg)
+					if err != nil {
+						return err
+					}
+					return a.print(gen.FileIDResult{FileID: id})
+				}
+			},
+		},
+		{
+			name: "download", args: []string{"ROOM_ID", "FILE_ID"}, nargs: 2, usage: "ROOM_ID FILE_ID [-o PATH]",
+			summary: "download a file through its download URL", endpoint: "GET /rooms/{room_id}/files/{file_id}",
+			details: `Without -o the file's bytes are written to stdout. With -o the file is written to PATH
+(complete or not at all) and its details are printed.`,
+			setup: func(fs *flag.FlagSet) runFunc {
+				out := fs.String("o", "", "write the file to `PATH` instead of stdout")
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					if *out == "" {
+						_, _, err := a.c.Files.Download(ctx, ids[0], ids[1], a.stdout)
+						return err
+					}
+					f, err := downloadTo(ctx, a.c, ids[0], ids[1], *out)
+					if err != nil {
+						return err
+					}
+					return a.print(f)
+				}
+			},
+		},
+	}}
+}
+
+// uploadFile uploads the file at path to the room.
+func uploadFile(ctx context.Context, c *api.Client, room int64, path, message string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	id, _, err := c.Files.Upload(ctx, room, api.UploadParams{Name: filepath.Base(path), Content: f, Message: message})
+	return id, err
+}
+
+// downloadTo downloads a file into path through a temporary file in the
+// same directory, so that a failed download leaves no partial file.
+func downloadTo(ctx context.Context, c *api.Client, room, file int64, path string) (*api.File, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name()) // a no-op after the rename
+	f, _, err := c.Files.Download(ctx, room, file, tmp)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// linkOf is the link to print: the API's {"public": false} when there is none.
+func linkOf(l *api.InvitationLink) api.InvitationLink {
+	if l == nil {
+		return api.InvitationLink{}
+	}
+	return *l
+}
+
+func linksGroup() *group {
+	linkFlags := func(fs *flag.FlagSet) func() api.LinkParams {
+		code := fs.String("code", "", "the link's path, [A-Za-z0-9_-]{1,50}; random when left out")
+		accept := flag01Var(fs, "need_acceptance", "1 (the API's default): joiners need an administrator's approval")
+		desc := fs.String("description", "", "the `text` of the link's page")
+		return func() api.LinkParams {
+			return api.LinkParams{Code: *code, NeedAcceptance: accept.ptr(), Description: *desc}
+		}
+	}
+	return &group{name: "links", summary: "the invitation link of a group chat", cmds: []*command{
+		{
+			name: "get", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID",
+			summary: "show a chat's invitation link", endpoint: "GET /rooms/{room_id}/link",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					l, _, err := a.c.Links.Get(ctx, ids[0])
+					if err != nil {
+						return err
+					}
+					return a.print(linkOf(l))
+				}
+			},
+		},
+		{
+			name: "create", args: []string{"ROOM_ID"}, nargs: 1,
+			usage:   "ROOM_ID [--code CODE] [--need_acceptance 0|1] [--description TEXT]",
+			summary: "create a chat's invitation link", endpoint: "POST /rooms/{room_id}/link",
+			setup: func(fs *flag.FlagSet) runFunc {
+				params := linkFlags(fs)
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					l, _, err := a.c.Links.Create(ctx, ids[0], params())
+					if err != nil {
+						return err
+					}
+					return a.print(linkOf(l))
+				}
+			},
+		},
+		{
+			name: "update", args: []string{"ROOM_ID"}, nargs: 1,
+			usage:   "ROOM_ID [--code CODE] [--need_acceptance 0|1] [--description TEXT]",
+			summary: "change a chat's invitation link", endpoint: "PUT /rooms/{room_id}/link",
+			details: "Chatwork does not document whether fields left out keep their values: give every field you care about.",
+			setup: func(fs *flag.FlagSet) runFunc {
+				params := linkFlags(fs)
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					l, _, err := a.c.Links.Update(ctx, ids[0], params())
+					if err != nil {
+						return err
+					}
+					return a.print(linkOf(l))
+				}
+			},
+		},
+		{
+			name: "delete", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID",
+			summary: "delete a chat's invitation link", endpoint: "DELETE /rooms/{room_id}/link",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					if _, err := a.c.Links.Delete(ctx, ids[0]); err != nil {
+						return err
+					}
+					return a.print(api.InvitationLink{})
+				}
+			},
+		},
+	}}
+}
+
+func requestsGroup() *group {
+	return &group{name: "requests", summary: "contact requests sent to you", cmds: []*command{
+		{
+			name: "list", usage: "", summary: "list pending contact requests (at most 100)", endpoint: "GET /incoming_requests",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(ctx context.Context, a *app, _ []string) error {
+					rs, _, err := a.c.IncomingRequests.List(ctx)
+					if err != nil {
+						return err
+					}
+					return a.print(rs)
+				}
+			},
+		},
+		{
+			name: "accept", args: []string{"REQUEST_ID"}, nargs: 1, usage: "REQUEST_ID",
+			summary: "accept a contact request; prints the new contact", endpoint: "PUT /incoming_requests/{request_id}",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					c, _, err := a.c.IncomingRequests.Accept(ctx, ids[0])
+					if err != nil {
+						return err
+					}
+					return a.print(c)
+				}
+			},
+		},
+		{
+			name: "reject", args: []string{"REQUEST_ID"}, nargs: 1, usage: "REQUEST_ID",
+			summary: "decline a contact request", endpoint: "DELETE /incoming_requests/{request_id}",
+			details: "Nothing is printed on success.",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(ctx context.Context, a *app, args []string) error {
+					ids, err := parseIDs(a.cmd, args)
+					if err != nil {
+						return err
+					}
+					_, err = a.c.IncomingRequests.Reject(ctx, ids[0])
+					return err
+				}
+			},
+		},
+	}}
+}
+
+// isSet reports whether the flag was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			found = true
+		}
+	})
+	return found
+}

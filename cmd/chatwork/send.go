@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/api/notation"
+	"github.com/chatwork-go/chatwork/gen"
+)
+
+func toolGroups() []*group {
+	return []*group{
+		{name: "send", summary: "post a notification in one line", tool: true, cmds: []*command{sendCommand()}},
+		webhookGroup(),
+		{name: "fake", summary: "run a fake Chatwork API on loopback for trying things out", tool: true, cmds: []*command{fakeCommand()}},
+		{name: "demo", summary: "a guided tour of the API against an in-process fake (start here)", tool: true, cmds: []*command{demoCommand()}},
+		{name: "version", summary: "print the version", tool: true, cmds: []*command{{
+			usage: "", summary: "print the version", noAPI: true,
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(_ context.Context, a *app, _ []string) error {
+					_, err := fmt.Fprintf(a.stdout, "chatwork %s (Chatwork API v2)\n", api.Version)
+					return err
+				}
+			},
+		}}},
+	}
+}
+
+func sendCommand() *command {
+	return &command{
+		args: []string{"ROOM_ID", "TEXT"}, nargs: -1,
+		usage:   "ROOM_ID TEXT|- [--to ACCOUNT_ID]... [--reply MESSAGE_ID] [--info-title TITLE] [--file PATH] [--self_unread 0|1]",
+		summary: "post a message, with mentions, a reply, an info box or a file", endpoint: "POST /rooms/{room_id}/messages",
+		details: `TEXT - reads the text from stdin (one trailing newline is dropped):
+  echo 'Build #42 failed' | chatwork send 123 - --to 456 --info-title CI
+
+The markup is built with package notation:
+  --to ID           starts the message with [To:ID]; repeat it or list IDs as 1,2
+  --reply ID        replies to message ID of the room: [rp aid=SENDER to=ROOM-ID] (the sender is looked up)
+  --info-title T    wraps the text in [info][title]T[/title]...[/info]
+
+With --file the file is uploaded (POST /rooms/{room_id}/files) and the text, which may then be
+left out, becomes its message.
+
+The new message's ID is printed (the file's ID with --file); --output json prints it as the API does.`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			to := idsVar(fs, "to", "mention this `ACCOUNT_ID` at the start; repeatable")
+			reply := fs.String("reply", "", "reply to the message with this `MESSAGE_ID`")
+			title := fs.String("info-title", "", "wrap the text in an info box with this `TITLE`")
+			file := fs.String("file", "", "upload the file at `PATH` with the text as its message")
+			selfUnread := flag01Var(fs, "self_unread", "1 leaves the message unread for you (not with --file)")
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) == 0 {
+					return usagef("missing arguments: want ROOM_ID TEXT (or - to read stdin)")
+				}
+				if len(args) > 2 {
+					return usagef("too many arguments: quote the text, as in chatwork send %s 'the text'", args[0])
+				}
+				room, err := parseID("ROOM_ID", args[0])
+				if err != nil {
+					return err
+				}
+				text := ""
+				if len(args) == 2 {
+					text = args[1]
+				}
+				if text == "-" {
+					b, err := io.ReadAll(io.LimitReader(a.stdin, 4*api.MaxMessageLength+1))
+					if err != nil {
+						return fmt.Errorf("reading stdin: %w", err)
+					}
+					text = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+					if text == "" && *file == "" {
+						return usagef("stdin was empty: nothing to send")
+					}
+				}
+				if text == "" && *file == "" {
+					return usagef("missing TEXT: give the text, - to read stdin, or --file PATH")
+				}
+				if *file != "" && selfUnread.on {
+					return usagef("--self_unread does not apply to --file uploads")
+				}
+
+				b := notation.NewBuilder()
+				if *reply != "" {
+					m, _, err := a.c.Messages.Get(ctx, room, *reply)
+					if err != nil {
+						return fmt.Errorf("looking up the message to reply to: %w", err)
+					}
+					b.Reply(m.Account.AccountID, room, *reply, m.Account.Name)
+				}
+				for _, id := range *to {
+					b.To(id, "")
+				}
+				switch {
+				case *title != "":
+					b.Info(*title, text)
+				default:
+					b.Text(text)
+				}
+				body := strings.TrimRight(b.String(), "\n")
+
+				explicitJSON := a.set["output"] && a.output == "json"
+				if *file != "" {
+					id, err := uploadFile(ctx, a.c, room, *file, body)
+					if err != nil {
+						return err
+					}
+					if explicitJSON {
+						return a.print(gen.FileIDResult{FileID: id})
+					}
+					_, err = fmt.Fprintln(a.stdout, id)
+					return err
+				}
+				id, _, err := a.c.Messages.Post(ctx, room, body, &api.PostOptions{SelfUnread: selfUnread.on})
+				if err != nil {
+					return err
+				}
+				if explicitJSON {
+					return a.print(gen.MessageIDResult{MessageID: id})
+				}
+				_, err = fmt.Fprintln(a.stdout, id)
+				return err
+			}
+		},
+	}
+}

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chatwork-go/chatwork/api/apitest"
+	"github.com/chatwork-go/chatwork/api/webhook"
+)
+
+func TestSend(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	room := s64(w.room)
+	last := func() string {
+		msgs := w.s.Messages(w.room)
+		return msgs[len(msgs)-1].Body
+	}
+
+	// The new message's ID, bare, for scripts.
+	r := w.run(t, "send", room, "hello", "--to", s64(w.bob.ID)).must(t, exitOK)
+	msgs := w.s.Messages(w.room)
+	if strings.TrimSpace(r.out) != msgs[len(msgs)-1].MessageID {
+		t.Errorf("send printed %q, want the message ID %s", r.out, msgs[len(msgs)-1].MessageID)
+	}
+	if got, want := last(), "[To:"+s64(w.bob.ID)+"]\nhello"; got != want {
+		t.Errorf("body %q, want %q", got, want)
+	}
+
+	// From stdin, with an info box and two mentions.
+	runCLI(t, w.env, "Build #42 failed\nsee the log\n", "send", room, "-", "--to", s64(w.bob.ID), "--to", s64(w.me.ID), "--info-title", "CI").must(t, exitOK)
+	want := "[To:" + s64(w.bob.ID) + "]\n[To:" + s64(w.me.ID) + "]\n[info][title]CI[/title]Build #42 failed\nsee the log[/info]"
+	if got := last(); got != want {
+		t.Errorf("body %q, want %q", got, want)
+	}
+	runCLI(t, w.env, "", "send", room, "-").must(t, exitUsage)
+
+	// A reply looks up the replied message's sender.
+	bobMsg := w.s.AddMessage(w.room, w.bob.ID, "can you deploy?")
+	w.run(t, "send", room, "done", "--reply", bobMsg).must(t, exitOK)
+	want = "[rp aid=" + s64(w.bob.ID) + " to=" + room + "-" + bobMsg + "] Bob Suzuki\ndone"
+	if got := last(); got != want {
+		t.Errorf("reply body %q, want %q", got, want)
+	}
+	w.run(t, "send", room, "x", "--reply", "1234").must(t, exitAPI)
+
+	// --output json prints what the API answers.
+	var res struct {
+		MessageID string `json:"message_id"`
+	}
+	w.run(t, "send", room, "json please", "--output", "json").must(t, exitOK).decode(t, &res)
+	if msgs := w.s.Messages(w.room); res.MessageID != msgs[len(msgs)-1].MessageID {
+		t.Errorf("--output json printed %+v", res)
+	}
+
+	// --file uploads the file with the text as its message.
+	path := writeFile(t, "build.log", "step 1 ok\nstep 2 FAILED\n")
+	r = w.run(t, "send", room, "the log", "--file", path, "--to", s64(w.bob.ID)).must(t, exitOK)
+	files := w.s.Files(w.room)
+	if len(files) != 1 || strings.TrimSpace(r.out) != s64(files[0].FileID) {
+		t.Fatalf("send --file printed %q; files %+v", r.out, files)
+	}
+	if b, _ := w.s.FileContent(files[0].FileID); string(b) != "step 1 ok\nstep 2 FAILED\n" {
+		t.Errorf("uploaded %q", b)
+	}
+	if got := last(); !strings.Contains(got, "[To:"+s64(w.bob.ID)+"]") || !strings.Contains(got, "the log") {
+		t.Errorf("upload message %q lacks the mention or the text", got)
+	}
+	// A file alone needs no text.
+	w.run(t, "send", room, "--file", path).must(t, exitOK)
+
+	w.run(t, "send", room).must(t, exitUsage)
+	w.run(t, "send").must(t, exitUsage)
+	w.run(t, "send", room, "two", "words").must(t, exitUsage)
+}
+
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	r := runCLI(t, nil, "", "demo").must(t, exitOK)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the demo took %s", d)
+	}
+	for _, want := range []string{
+		"A fake Chatwork is running in this process at http://127.0.0.1:",
+		" 1. Who am I?",
+		"Yuki Sato (account_id",
+		" 3. Create a group chat with Alice",
+		"[To:1000002] Alice Tanaka",
+		"[info][title]Release 1.2[/title]",
+		"[rp aid=1000001 to=",
+		`is now "done"`,
+		"identical to the upload ✓",
+		"unread 1 in 1 room(s), mentions 1",
+		"ListNew (force=0): 4 message(s)",
+		"ListNew again: 0 message(s)",
+		"ListLatest (force=1): still 4 message(s)",
+		"the room has 0 unread message(s), 0 mention(s)",
+		"requests left in this window",
+		"export CHATWORK_API_TOKEN=",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("the demo's output lacks %q", want)
+		}
+	}
+	for n := 1; n <= 11; n++ {
+		if !regexp.MustCompile(`(?m)^ ?` + s64(int64(n)) + `\. `).MatchString(r.out) {
+			t.Errorf("step %d is missing", n)
+		}
+	}
+	if r.errout != "" {
+		t.Errorf("stderr: %s", r.errout)
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", r.out)
+	}
+}
+
+const webhookToken = "c2VjcmV0LXdlYmhvb2stdG9rZW4tZm9yLXRlc3Rz" // base64
+
+func TestWebhookHandler(t *testing.T) {
+	t.Parallel()
+	var out, logs syncBuffer
+	h, err := newWebhookHandler([]string{"b3RoZXI=", webhookToken}, &out, &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(h)
+	defer ts.Close()
+
+	body := []byte(`{"webhook_setting_id":"12","webhook_event_type":"mention_to_me","webhook_event_time":1700000001,` +
+		`"webhook_event":{"from_account_id":1,"to_account_id":2,"room_id":3,"message_id":"1928374655918273645","body":"[To:2] hi","send_time":1700000000,"update_time":0}}`)
+	req, err := webhook.NewRequest(t.Context(), ts.URL, body, webhookToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("printed %d lines, want 1:\n%s", len(lines), out.String())
+	}
+	var got struct {
+		SettingID string          `json:"webhook_setting_id"`
+		Type      string          `json:"webhook_event_type"`
+		Time      int64           `json:"webhook_event_time"`
+		Event     json.RawMessage `json:"webhook_event"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.SettingID != "12" || got.Type != "mention_to_me" || got.Time != 1700000001 || !bytes.Contains(got.Event, []byte(`"message_id":"1928374655918273645"`)) {
+		t.Errorf("printed %s", lines[0])
+	}
+
+	// A delivery signed with another token is refused and not printed.
+	req, _ = webhook.NewRequest(t.Context(), ts.URL, body, "d3Jvbmc=")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a bad signature got %d, want 401", resp.StatusCode)
+	}
+	if n := strings.Count(out.String(), "\n"); n != 1 {
+		t.Errorf("%d lines after a refused delivery, want 1", n)
+	}
+	if !strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("the refusal was not logged: %q", logs.String())
+	}
+	if strings.Contains(logs.String(), webhookToken) {
+		t.Error("the log holds the token")
+	}
+}
+
+// TestWebhookListen runs the whole command and has the fake Chatwork
+// deliver a real webhook to it.
+func TestWebhookListen(t *testing.T) {
+	t.Parallel()
+	tokenFile := writeFile(t, "tokens", "# my settings\nb3RoZXI=\n\n"+webhookToken+"\n")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out, errout syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"webhook", "listen", "--addr", "127.0.0.1:0", "--token-file", tokenFile, "--path", "/hook"},
+			func(string) string { return "" }, strings.NewReader(""), &out, &errout)
+	}()
+	addr := regexp.MustCompile(`listening for webhooks on (http://\S+/hook) with 2 token`)
+	var url string
+	waitFor(t, "the listener", func() bool {
+		if m := addr.FindStringSubmatch(errout.String()); m != nil {
+			url = m[1]
+			return true
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("webhook listen exited with %d: %s", code, errout.String())
+		default:
+		}
+		return false
+	})
+
+	s := apitest.NewServer(t, apitest.WithSyncWebhooks())
+	me := s.Me()
+	s.AddWebhook(apitest.Webhook{URL: url, Token: webhookToken, Events: []string{apitest.EventMessageCreated}, RoomID: me.RoomID})
+	msgID := s.AddMessage(me.RoomID, me.ID, "deployed")
+	s.FlushWebhooks()
+	if d := s.WebhookDeliveries(); len(d) != 1 || d[0].StatusCode != http.StatusOK {
+		t.Fatalf("deliveries: %+v", d)
+	}
+	waitFor(t, "the event line", func() bool { return strings.Contains(out.String(), "\n") })
+	var line struct {
+		Type  string `json:"webhook_event_type"`
+		Event struct {
+			MessageID string `json:"message_id"`
+			Body      string `json:"body"`
+		} `json:"webhook_event"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &line); err != nil {
+		t.Fatalf("%v: %q", err, out.String())
+	}
+	if line.Type != "message_created" || line.Event.MessageID != msgID || line.Event.Body != "deployed" {
+		t.Errorf("printed %s", out.String())
+	}
+
+	// An unsigned request is refused.
+	resp, err := http.Post(url, "application/json", strings.NewReader(`{"webhook_event_type":"message_created"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("an unsigned request got %d", resp.StatusCode)
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("exit code %d after interruption: %s", code, errout.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("webhook listen did not stop")
+	}
+	if n := strings.Count(out.String(), "\n"); n != 1 {
+		t.Errorf("%d lines printed, want 1", n)
+	}
+
+	// Bad token files are usage errors.
+	runCLI(t, nil, "", "webhook", "listen", "--token-file", writeFile(t, "bad", "not base64!\n")).must(t, exitUsage)
+	runCLI(t, nil, "", "webhook", "listen", "--token-file", writeFile(t, "none", "# nothing\n")).must(t, exitUsage)
+	runCLI(t, nil, "", "webhook", "listen").must(t, exitUsage)
+}
+
+func TestWebhookSign(t *testing.T) {
+	t.Parallel()
+	body := `{"webhook_event_type":"message_created"}`
+	r := runCLI(t, nil, body, "webhook", "sign", "--token-file", writeFile(t, "token", webhookToken+"\n")).must(t, exitOK)
+	sig := strings.TrimSpace(r.out)
+	if err := webhook.Verify([]byte(body), sig, webhookToken); err != nil {
+		t.Errorf("the printed signature %q does not verify: %v", sig, err)
+	}
+	if strings.Contains(r.out+r.errout, webhookToken) {
+		t.Error("the token was printed")
+	}
+}
+
+// TestFake starts "chatwork fake", reads the base URL and token it prints,
+// and points the command at it.
+func TestFake(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out, errout syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"fake", "--addr", "127.0.0.1:0"}, func(string) string { return "" }, strings.NewReader(""), &out, &errout)
+	}()
+	waitFor(t, "the fake's banner", func() bool { return strings.Contains(out.String(), "Serving until") })
+	base := regexp.MustCompile(`(?m)^  export CHATWORK_BASE_URL=(\S+)$`).FindStringSubmatch(out.String())
+	tok := regexp.MustCompile(`(?m)^  export CHATWORK_API_TOKEN=(\S+)$`).FindStringSubmatch(out.String())
+	room := regexp.MustCompile(`room     Sandbox \(room_id (\d+)\)`).FindStringSubmatch(out.String())
+	if base == nil || tok == nil || room == nil {
+		t.Fatalf("the banner lacks the export lines or the room:\n%s", out.String())
+	}
+	if !strings.HasPrefix(base[1], "http://127.0.0.1:") {
+		t.Errorf("base URL %q is not loopback", base[1])
+	}
+	env := map[string]string{envBaseURL: base[1], envToken: tok[1], envMaxWait: "0"}
+	r := runCLI(t, env, "", "messages", "list", room[1], "--output", "table").must(t, exitOK)
+	if !strings.Contains(r.out, "Welcome to the fake Chatwork") {
+		t.Errorf("the seeded room:\n%s", r.out)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("exit code %d: %s", code, errout.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("fake did not stop")
+	}
+	// The server is gone.
+	if resp, err := http.Get(base[1] + "/me"); err == nil {
+		resp.Body.Close()
+		t.Error("the fake still answers after it stopped")
+	}
+}
