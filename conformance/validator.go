@@ -1,0 +1,508 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// Validator checks requests, responses and webhook payloads against
+// openapi.yaml, the document embedded as chatwork.OpenAPI. It is safe for
+// concurrent use. The document is parsed and prepared once per process.
+type Validator struct {
+	spec *spec
+	opts *openapi3filter.Options
+	// schemaOpts are the options of direct schema validation (webhooks,
+	// response headers); responseOpts those of response bodies.
+	schemaOpts   []openapi3.SchemaValidationOption
+	responseOpts []openapi3.SchemaValidationOption
+}
+
+// Option configures a Validator.
+type Option func(*config)
+
+type config struct {
+	strict bool
+}
+
+// RejectUnknownProperties makes properties that the spec does not declare
+// violations, in responses and webhook payloads. The published spec leaves
+// objects open, because Chatwork may add fields at any time; this option
+// closes them in a private copy of the document, to detect API drift in
+// recorded fixtures or in a canary. allOf compositions are merged first, so
+// a RoomDetail still accepts the properties of Room plus description.
+func RejectUnknownProperties() Option {
+	return func(c *config) { c.strict = true }
+}
+
+// New returns a Validator for openapi.yaml. It fails only if the embedded
+// document cannot be loaded, which the tests of this package rule out.
+func New(opts ...Option) (*Validator, error) {
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	s, err := loadSpec(c.strict)
+	if err != nil {
+		return nil, err
+	}
+	schemaOpts := []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()}
+	return &Validator{
+		spec: s,
+		opts: &openapi3filter.Options{
+			MultiError:            true,
+			IncludeResponseStatus: true,
+			// The request validated is a private clone and is thrown away;
+			// defaults written into it would be wasted work.
+			SkipSettingDefaults:               true,
+			RejectWhenRequestBodyNotSpecified: true,
+			AuthenticationFunc:                authPresent,
+			SchemaValidationOptions:           schemaOpts,
+		},
+		schemaOpts:   append([]openapi3.SchemaValidationOption{openapi3.MultiErrors()}, schemaOpts...),
+		responseOpts: append([]openapi3.SchemaValidationOption{openapi3.MultiErrors(), openapi3.VisitAsResponse()}, schemaOpts...),
+	}, nil
+}
+
+// authPresent accepts a request that carries the credentials a security
+// scheme asks for: the X-ChatWorkToken header for the API token, or
+// Authorization: Bearer for OAuth. It checks presence only: the value is
+// never read beyond its scheme, and never reported.
+func authPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	h := in.RequestValidationInput.Request.Header
+	s := in.SecurityScheme
+	switch {
+	case s.Type == "apiKey" && s.In == "header":
+		if strings.TrimSpace(h.Get(s.Name)) == "" {
+			return in.NewError(errors.New("missing header " + s.Name))
+		}
+	case s.Type == "oauth2" || s.Type == "openIdConnect" || (s.Type == "http" && strings.EqualFold(s.Scheme, "bearer")):
+		scheme, token, ok := strings.Cut(h.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return in.NewError(errors.New("missing Authorization: Bearer"))
+		}
+	case s.Type == "apiKey":
+		// Not used by this spec: accept rather than guess.
+	default:
+		return in.NewError(fmt.Errorf("unsupported security scheme type %q", s.Type))
+	}
+	return nil
+}
+
+// Operation finds the operation a request is for. Requests are matched by
+// method and by path relative to the spec's base path /v2 on any scheme and
+// host: http://127.0.0.1:8080/v2/rooms, https://api.chatwork.com/v2/rooms
+// and a bare /v2/rooms all match listRooms or createRoom. When no operation
+// matches, the error is an *Error wrapping ErrUnknownOperation.
+func (v *Validator) Operation(req *http.Request) (operationID string, err error) {
+	op, _, err := v.route(req, false)
+	if err != nil {
+		return "", err
+	}
+	return op.id, nil
+}
+
+// OperationIDs returns the operationId of every operation of the spec, in
+// path order.
+func (v *Validator) OperationIDs() []string {
+	ids := make([]string, 0, len(v.spec.ops))
+	for _, op := range v.spec.ops {
+		ids = append(ids, op.id)
+	}
+	return ids
+}
+
+// DeclaredStatuses returns the statuses declared for an operation, sorted,
+// without ranges ("5XX") and the default response. It returns nil for an
+// unknown operation.
+func (v *Validator) DeclaredStatuses(operationID string) []int {
+	op := v.spec.byID[operationID]
+	if op == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(op.responses))
+}
+
+// route matches req. With params, path parameters are extracted too.
+func (v *Validator) route(req *http.Request, params bool) (*operation, map[string]string, error) {
+	var pp map[string]string
+	if params {
+		pp = make(map[string]string, 2)
+	}
+	p := urlPath(req.URL)
+	op, reason := v.spec.match(req.Method, p, pp)
+	if op == nil {
+		if req.URL != nil && req.URL.Query().Has("method") {
+			reason += "; the ?method= override was abolished on 2025-07-03: send the real HTTP method"
+		}
+		c := ectx{method: req.Method, path: p, part: PartRequest}
+		return nil, nil, c.errorf("path", strconv.Quote(truncate(p)), reason, ErrUnknownOperation)
+	}
+	return op, pp, nil
+}
+
+func urlPath(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return u.Path
+}
+
+// ValidateRequest validates a request against its operation: the method and
+// path, path and query parameters, credentials (X-ChatWorkToken or
+// Authorization: Bearer must be present), and the body, including
+// Chatwork's wire rules (comma-joined ID lists, 0/1 flags, POST and PUT
+// parameters in the form body and not in the query).
+//
+// It reads req.Body and puts back a reader over the same bytes, so the
+// request can still be sent; if req.GetBody is set, the body is read through
+// it and req.Body is left alone. Nothing else of req is modified: kin-openapi
+// runs on a clone.
+func (v *Validator) ValidateRequest(req *http.Request) error {
+	body, err := peekRequestBody(req)
+	if err != nil {
+		return ectx{method: req.Method, path: urlPath(req.URL), part: PartRequest}.errorf("body", "", "reading the request body: "+err.Error(), err)
+	}
+	_, err = v.validateRequest(req, body)
+	return err
+}
+
+// peekRequestBody returns the body of req without consuming it.
+func peekRequestBody(req *http.Request) ([]byte, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	if req.GetBody != nil {
+		rc, err := req.GetBody()
+		if err == nil {
+			defer rc.Close()
+			return io.ReadAll(rc)
+		}
+	}
+	body, err := io.ReadAll(req.Body)
+	req.Body.Close()
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	return body, err
+}
+
+// validateRequest validates req with the given body and returns the
+// matched operation (nil if none).
+func (v *Validator) validateRequest(req *http.Request, body []byte) (*operation, error) {
+	op, params, err := v.route(req, true)
+	if err != nil {
+		return nil, err
+	}
+	c := ectx{op: op.id, method: req.Method, path: urlPath(req.URL), part: PartRequest}
+	var errs []error
+
+	// Chatwork's wire rules that the schema cannot express.
+	errs = v.checkQuery(c, op, req.URL, errs)
+	if op.formFields != nil && len(body) > 0 && isForm(req.Header.Get("Content-Type")) {
+		errs = checkForm(c, op, body, errs)
+	}
+
+	clone := req.Clone(req.Context())
+	clone.Body = io.NopCloser(bytes.NewReader(body))
+	clone.GetBody = nil
+	clone.ContentLength = int64(len(body))
+	in := &openapi3filter.RequestValidationInput{
+		Request:    clone,
+		PathParams: params,
+		Route:      op.route,
+		Options:    v.opts,
+	}
+	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
+		errs = append(errs, c.convert(err, "body")...)
+	}
+	return op, joinErrors(errs)
+}
+
+func isJSON(ct string) bool {
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt == "application/json" || strings.HasSuffix(mt, "+json")
+}
+
+func isForm(ct string) bool {
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt == "application/x-www-form-urlencoded"
+}
+
+// checkQuery reports query parameters the operation does not declare. On
+// writes, Chatwork ignores the query since 2025-07-03, so a write parameter
+// sent there is lost.
+func (v *Validator) checkQuery(c ectx, op *operation, u *url.URL, errs []error) []error {
+	if u == nil || u.RawQuery == "" {
+		return errs
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return append(errs, c.errorf("query", "", "the query cannot be parsed: "+err.Error(), err))
+	}
+	names := make([]string, 0, len(q))
+	for name := range q {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if op.query[name] {
+			if n := len(q[name]); n > 1 {
+				errs = append(errs, c.errorf("query."+name, "", fmt.Sprintf("sent %d times; send it once", n), nil))
+			}
+			continue
+		}
+		value := renderValue(name, q.Get(name))
+		var reason string
+		switch {
+		case name == "method":
+			reason = "the ?method= override was abolished on 2025-07-03; send the real HTTP method"
+		case op.formFields[name]:
+			reason = fmt.Sprintf("%s parameters belong in the form body: Chatwork ignores the query of %s since 2025-07-03", op.method, op.method)
+		case isSecretName(name):
+			reason = "credentials must never travel in the query; send the X-ChatWorkToken header"
+		default:
+			reason = fmt.Sprintf("query parameter is not declared for %s", op.id)
+		}
+		errs = append(errs, c.errorf("query."+name, value, reason, nil))
+	}
+	return errs
+}
+
+// checkForm reports urlencoded body fields the operation does not declare,
+// and repeated fields. kin-openapi lets both pass, but Chatwork reads one
+// comma-joined value for ID lists: members_admin_ids=1,2, never
+// members_admin_ids[0]=1 nor members_admin_ids=1&members_admin_ids=2.
+func checkForm(c ectx, op *operation, body []byte, errs []error) []error {
+	f, err := url.ParseQuery(string(body))
+	if err != nil {
+		return append(errs, c.errorf("body", "", "the form body cannot be parsed: "+err.Error(), err))
+	}
+	names := make([]string, 0, len(f))
+	for name := range f {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if op.formFields[name] {
+			if n := len(f[name]); n > 1 {
+				errs = append(errs, c.errorf("body."+name, renderValue(name, strings.Join(f[name], "&")),
+					fmt.Sprintf("sent %d times; Chatwork reads one value, and lists are comma-joined (%s=1,2,3)", n, name), nil))
+			}
+			continue
+		}
+		reason := fmt.Sprintf("form field is not declared for %s", op.id)
+		if base, _, ok := strings.Cut(name, "["); ok && op.formFields[base] {
+			reason = fmt.Sprintf("lists are sent as one comma-joined value (%s=1,2,3), not as %s", base, name)
+		}
+		errs = append(errs, c.errorf("body."+name, renderValue(name, f.Get(name)), reason, nil))
+	}
+	return errs
+}
+
+// ValidateResponse validates resp as the answer to req: the status (a status
+// the operation does not declare is a violation; the spec's default
+// response is accepted for 5xx only), every declared header (the
+// x-ratelimit-* headers are required), the Content-Type and the body.
+//
+// It reads resp.Body and puts back a reader over the same bytes, so the
+// caller can still read it. req is only used to find the operation; its
+// body is not read.
+func (v *Validator) ValidateResponse(req *http.Request, resp *http.Response) error {
+	var body []byte
+	if resp.Body != nil && resp.Body != http.NoBody {
+		var err error
+		body, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		if err != nil {
+			c := ectx{method: req.Method, path: urlPath(req.URL), status: resp.StatusCode, part: PartResponse}
+			return c.errorf("body", "", "reading the response body: "+err.Error(), err)
+		}
+	}
+	op, _, err := v.route(req, false)
+	if err != nil {
+		return err
+	}
+	return v.validateResponse(op, req, resp.StatusCode, resp.Header, body)
+}
+
+// ValidateExchange validates a request and its response whose bodies were
+// already read. Neither req.Body nor resp.Body is touched. All violations of
+// both sides are returned, joined.
+func (v *Validator) ValidateExchange(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) error {
+	op, reqErr := v.validateRequest(req, reqBody)
+	if op == nil {
+		return reqErr
+	}
+	respErr := v.validateResponse(op, req, resp.StatusCode, resp.Header, respBody)
+	return joinErrors(append(flatten(reqErr), flatten(respErr)...))
+}
+
+// flatten returns the errors joined in err, or err alone.
+func flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func (v *Validator) validateResponse(op *operation, req *http.Request, status int, hdr http.Header, body []byte) error {
+	c := ectx{op: op.id, method: req.Method, path: urlPath(req.URL), status: status, part: PartResponse}
+	r := op.lookup(status)
+	if r == nil {
+		reason := fmt.Sprintf("status %d is not declared for %s (declared: %s)", status, op.id, op.declared)
+		if op.dflt != nil {
+			reason += "; the default response covers 5xx only"
+		}
+		return c.errorf("status", strconv.Itoa(status), reason, nil)
+	}
+
+	var errs []error
+	for _, h := range r.headers {
+		errs = v.checkHeader(c, h, hdr, errs)
+	}
+
+	if !r.hasContent {
+		if len(bytes.TrimSpace(body)) > 0 {
+			errs = append(errs, c.errorf("body", renderValue("", string(body)),
+				fmt.Sprintf("a %d response of %s has no body in the spec", status, op.id), nil))
+		}
+		return joinErrors(errs)
+	}
+	if len(body) == 0 {
+		// A rejected OAuth access token may come with no body at all: its
+		// details are then only in WWW-Authenticate (see the spec's
+		// Unauthorized response).
+		if status == http.StatusUnauthorized && hdr.Get("WWW-Authenticate") != "" {
+			return joinErrors(errs)
+		}
+		errs = append(errs, c.errorf("body", "", "the body is empty; the spec declares one", nil))
+		return joinErrors(errs)
+	}
+
+	ct := hdr.Get("Content-Type")
+	mt := r.content.Get(ct)
+	if mt == nil {
+		errs = append(errs, c.errorf("header.content-type", strconv.Quote(truncate(ct)),
+			"Content-Type is not declared for this response (declared: "+strings.Join(slices.Sorted(maps.Keys(r.content)), ", ")+")", nil))
+		return joinErrors(errs)
+	}
+	if mt.Schema != nil && mt.Schema.Value != nil && isJSON(ct) {
+		// The fast path for JSON: decode once, visit the schema.
+		value, err := decodeJSONValue(body)
+		if err != nil {
+			errs = append(errs, c.errorf("body", renderValue("", string(body)), "the body is not valid JSON: "+err.Error(), err))
+			return joinErrors(errs)
+		}
+		if err := mt.Schema.Value.VisitJSON(value, v.responseOpts...); err != nil {
+			errs = append(errs, c.convert(err, "body")...)
+		}
+		return joinErrors(errs)
+	}
+
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: req,
+			Route:   r.bodyRoute,
+			Options: v.opts,
+		},
+		Status:  status,
+		Header:  hdr,
+		Options: v.opts,
+	}
+	in.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
+		errs = append(errs, c.convert(err, "body")...)
+	}
+	return joinErrors(errs)
+}
+
+// checkHeader validates one declared response header.
+func (v *Validator) checkHeader(c ectx, h *header, hdr http.Header, errs []error) []error {
+	field := "header." + h.name
+	vals := hdr[h.canon]
+	if len(vals) == 0 {
+		vals = hdr.Values(h.name) // a non-canonical map key, set directly
+	}
+	if len(vals) == 0 {
+		if h.required {
+			errs = append(errs, c.errorf(field, "", "required header is missing", nil))
+		}
+		return errs
+	}
+	if len(vals) > 1 {
+		return append(errs, c.errorf(field, renderValue("", strings.Join(vals, ", ")), "header is sent more than once", nil))
+	}
+	if h.schema == nil {
+		return errs
+	}
+	raw := vals[0]
+	var value any = raw
+	switch {
+	case h.schema.Type.Is(openapi3.TypeInteger):
+		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+		if err != nil {
+			return append(errs, c.errorf(field, strconv.Quote(truncate(raw)), "not an integer", err))
+		}
+		value = float64(n)
+	case h.schema.Type.Is(openapi3.TypeNumber):
+		f, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+		if err != nil {
+			return append(errs, c.errorf(field, strconv.Quote(truncate(raw)), "not a number", err))
+		}
+		value = f
+	case h.schema.Type.Is(openapi3.TypeBoolean):
+		b, err := strconv.ParseBool(strings.TrimSpace(raw))
+		if err != nil {
+			return append(errs, c.errorf(field, strconv.Quote(truncate(raw)), "not a boolean", err))
+		}
+		value = b
+	}
+	if err := h.schema.VisitJSON(value, v.schemaOpts...); err != nil {
+		for _, e := range c.convert(err, field) {
+			var ce *Error
+			if errors.As(e, &ce) {
+				ce.Value = strconv.Quote(truncate(raw))
+			}
+			errs = append(errs, e)
+		}
+	}
+	return errs
+}
+
+// ValidateWebhook validates the body of a webhook request from Chatwork. The
+// schema is chosen by webhook_event_type: WebhookMessageCreated,
+// WebhookMessageUpdated or WebhookMentionToMe; an unknown event type is
+// checked against WebhookEnvelope only, since Chatwork may add types.
+func (v *Validator) ValidateWebhook(body []byte) error {
+	c := ectx{method: http.MethodPost, part: PartWebhook}
+	value, err := decodeJSONValue(body)
+	if err != nil {
+		return c.errorf("body", renderValue("", string(body)), "not valid JSON: "+err.Error(), err)
+	}
+	ws := v.spec.envelope
+	if obj, ok := value.(map[string]any); ok {
+		if t, ok := obj["webhook_event_type"].(string); ok && v.spec.webhooks[t] != nil {
+			ws = v.spec.webhooks[t]
+		}
+	}
+	c.op = ws.operationID
+	if err := ws.schema.VisitJSON(value, v.schemaOpts...); err != nil {
+		return joinErrors(c.convert(err, "body"))
+	}
+	return nil
+}
