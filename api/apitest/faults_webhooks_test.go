@@ -48,7 +48,10 @@ func TestFaultDropInMemory(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, w.s.URL()+roomPath(w.room, "/messages"), strings.NewReader("body=lost+answer"))
 	req.Header.Set("X-ChatWorkToken", w.s.Token())
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	_, err := w.s.Client().Do(req)
+	resp, err := w.s.Client().Do(req)
+	if err == nil {
+		resp.Body.Close()
+	}
 	if !errors.Is(err, apitest.ErrConnectionDropped) {
 		t.Fatalf("err = %v", err)
 	}
@@ -95,7 +98,10 @@ func TestFaultDelay(t *testing.T) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, w.s.URL()+roomPath(w.room, "/messages"), strings.NewReader("body=x"))
 		req.Header.Set("X-ChatWorkToken", w.s.Token())
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		_, err := w.s.Client().Do(req)
+		resp, err := w.s.Client().Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err = %v", err)
 		}
@@ -189,7 +195,9 @@ func TestWebhooks(t *testing.T) {
 				From int64 `json:"from_account_id"`
 				To   int64 `json:"to_account_id"`
 			}
-			json.Unmarshal(env.Event, &ev)
+			if err := json.Unmarshal(env.Event, &ev); err != nil {
+				t.Fatal(err)
+			}
 			if ev.From != w.alice.ID || ev.To != w.me.ID {
 				t.Errorf("mention event %s", env.Event)
 			}

@@ -164,10 +164,14 @@ func multipartBody(t testing.TB, filename string, data []byte, message string) (
 		if err != nil {
 			t.Fatal(err)
 		}
-		fw.Write(data)
+		if _, err := fw.Write(data); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if message != "" {
-		mw.WriteField("message", message)
+		if err := mw.WriteField("message", message); err != nil {
+			t.Fatal(err)
+		}
 	}
 	mw.Close()
 	return mw.FormDataContentType(), &b

@@ -45,7 +45,7 @@ func TestGlobalRateLimit(t *testing.T) {
 		// Other accounts have their own budget.
 		w.calice.must(200, http.MethodGet, "/me", nil)
 		// The window is fixed: it resets one minute after it started.
-		time.Sleep(start.Add(time.Minute).Sub(time.Now()) - time.Millisecond)
+		time.Sleep(time.Until(start.Add(time.Minute)) - time.Millisecond)
 		wantError(t, w.cme.send(http.MethodGet, "/me", nil), http.StatusTooManyRequests, "Rate limit exceeded.")
 		time.Sleep(time.Millisecond)
 		r = w.cme.must(200, http.MethodGet, "/me", nil)
