@@ -12,6 +12,7 @@ package chatwork
 import _ "embed"
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config gen/oapi-codegen.yaml openapi.yaml
+//go:generate go run ./internal/specjson -in openapi.yaml -out openapi.json
 
 // OpenAPI is openapi.yaml, the OpenAPI 3.0.3 description of the Chatwork API
 // v2 that package gen is generated from.
