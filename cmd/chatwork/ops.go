@@ -17,45 +17,65 @@ var iconPresets = []string{
 	"star", "idea", "heart", "magcup", "beer", "music", "sports", "travel",
 }
 
+// call makes the run function of a command whose positional arguments
+// are all IDs: it parses them, makes the command's one API call with f and
+// prints what f returns. A command without arguments gets no IDs.
+func call[T any](f func(ctx context.Context, a *app, ids []int64) (T, *api.Response, error)) runFunc {
+	return func(ctx context.Context, a *app, args []string) error {
+		ids, err := parseIDs(a.cmd, args)
+		if err != nil {
+			return err
+		}
+		return a.printResult(f(ctx, a, ids))
+	}
+}
+
+// roomCall is call for the commands whose arguments are ROOM_ID and a
+// string, such as a message ID or a path.
+func roomCall[T any](f func(ctx context.Context, a *app, room int64, arg string) (T, *api.Response, error)) runFunc {
+	return func(ctx context.Context, a *app, args []string) error {
+		room, err := parseID("ROOM_ID", args[0])
+		if err != nil {
+			return err
+		}
+		return a.printResult(f(ctx, a, room, args[1]))
+	}
+}
+
+// printResult prints the result of a call that succeeded.
+func (a *app) printResult(v any, _ *api.Response, err error) error {
+	if err != nil {
+		return err
+	}
+	return a.print(v)
+}
+
+// noFlags is the setup of a command without flags of its own.
+func noFlags(run runFunc) func(*flag.FlagSet) runFunc {
+	return func(*flag.FlagSet) runFunc { return run }
+}
+
 // apiGroups returns the commands of the 32 API operations, grouped by
 // resource.
 func apiGroups() []*group {
 	return []*group{
 		{name: "me", summary: "the account that owns the token", cmds: []*command{{
 			usage: "", summary: "show your profile", endpoint: "GET /me",
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(ctx context.Context, a *app, _ []string) error {
-					me, _, err := a.c.Me.Get(ctx)
-					if err != nil {
-						return err
-					}
-					return a.print(me)
-				}
-			},
+			setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) (*api.Me, *api.Response, error) {
+				return a.c.Me.Get(ctx)
+			})),
 		}}},
 		{name: "status", summary: "your unread, mention and task counts", cmds: []*command{{
 			usage: "", summary: "show your unread, mention and task counts", endpoint: "GET /my/status",
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(ctx context.Context, a *app, _ []string) error {
-					st, _, err := a.c.Me.Status(ctx)
-					if err != nil {
-						return err
-					}
-					return a.print(st)
-				}
-			},
+			setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) (*api.MyStatus, *api.Response, error) {
+				return a.c.Me.Status(ctx)
+			})),
 		}}},
 		{name: "contacts", summary: "your contacts", cmds: []*command{{
 			usage: "", summary: "list your contacts", endpoint: "GET /contacts",
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(ctx context.Context, a *app, _ []string) error {
-					cs, _, err := a.c.Contacts.List(ctx)
-					if err != nil {
-						return err
-					}
-					return a.print(cs)
-				}
-			},
+			setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) ([]api.Contact, *api.Response, error) {
+				return a.c.Contacts.List(ctx)
+			})),
 		}}},
 		tasksGroup(),
 		roomsGroup(),
@@ -75,16 +95,12 @@ func tasksGroup() *group {
 			setup: func(fs *flag.FlagSet) runFunc {
 				by := fs.Int64("assigned_by_account_id", 0, "only tasks assigned by this `account_id`")
 				status := fs.String("status", "", "open (the API's default) or done")
-				return func(ctx context.Context, a *app, _ []string) error {
+				return call(func(ctx context.Context, a *app, _ []int64) ([]api.MyTask, *api.Response, error) {
 					if err := oneOf("status", *status, "open", "done"); err != nil {
-						return err
+						return nil, nil, err
 					}
-					ts, _, err := a.c.Me.Tasks(ctx, &api.MyTasksOptions{AssignedBy: *by, Status: api.TaskStatus(*status)})
-					if err != nil {
-						return err
-					}
-					return a.print(ts)
-				}
+					return a.c.Me.Tasks(ctx, &api.MyTasksOptions{AssignedBy: *by, Status: api.TaskStatus(*status)})
+				})
 			},
 		},
 		{
@@ -95,38 +111,20 @@ func tasksGroup() *group {
 				to := fs.Int64("account_id", 0, "only tasks assigned to this `account_id`")
 				by := fs.Int64("assigned_by_account_id", 0, "only tasks assigned by this `account_id`")
 				status := fs.String("status", "", "open (the API's default) or done")
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
+				return call(func(ctx context.Context, a *app, ids []int64) ([]api.RoomTask, *api.Response, error) {
 					if err := oneOf("status", *status, "open", "done"); err != nil {
-						return err
+						return nil, nil, err
 					}
-					ts, _, err := a.c.Tasks.List(ctx, ids[0], &api.TaskListOptions{AssignedTo: *to, AssignedBy: *by, Status: api.TaskStatus(*status)})
-					if err != nil {
-						return err
-					}
-					return a.print(ts)
-				}
+					return a.c.Tasks.List(ctx, ids[0], &api.TaskListOptions{AssignedTo: *to, AssignedBy: *by, Status: api.TaskStatus(*status)})
+				})
 			},
 		},
 		{
 			name: "get", args: []string{"ROOM_ID", "TASK_ID"}, nargs: 2, usage: "ROOM_ID TASK_ID",
 			summary: "show a task", endpoint: "GET /rooms/{room_id}/tasks/{task_id}",
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
-					t, _, err := a.c.Tasks.Get(ctx, ids[0], ids[1])
-					if err != nil {
-						return err
-					}
-					return a.print(t)
-				}
-			},
+			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (*api.RoomTask, *api.Response, error) {
+				return a.c.Tasks.Get(ctx, ids[0], ids[1])
+			})),
 		},
 		{
 			name: "create", args: []string{"ROOM_ID"}, nargs: 1,
@@ -140,25 +138,18 @@ Task creations and message posts share the room's limit of 10 per 10 seconds.`,
 				var limit timeFlag
 				fs.Var(&limit, "limit", "the deadline, Unix seconds or RFC 3339 such as 2030-01-31T18:00:00+09:00")
 				limitType := fs.String("limit_type", "", "how the deadline is read: none, date or time (default time with --limit)")
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
+				return call(func(ctx context.Context, a *app, ids []int64) (gen.TaskIDsResult, *api.Response, error) {
 					if err := oneOf("limit_type", *limitType, "none", "date", "time"); err != nil {
-						return err
+						return gen.TaskIDsResult{}, nil, err
 					}
 					if *limitType != "" && *limitType != "none" && limit.t.IsZero() {
-						return usagef("--limit_type %s needs --limit", *limitType)
+						return gen.TaskIDsResult{}, nil, usagef("--limit_type %s needs --limit", *limitType)
 					}
-					taskIDs, _, err := a.c.Tasks.Create(ctx, ids[0], api.CreateTaskParams{
+					taskIDs, r, err := a.c.Tasks.Create(ctx, ids[0], api.CreateTaskParams{
 						Body: *body, AssigneeIDs: *to, Limit: limit.t, LimitType: api.TaskLimitType(*limitType),
 					})
-					if err != nil {
-						return err
-					}
-					return a.print(gen.TaskIDsResult{TaskIDs: taskIDs})
-				}
+					return gen.TaskIDsResult{TaskIDs: taskIDs}, r, err
+				})
 			},
 		},
 		{
@@ -167,22 +158,16 @@ Task creations and message posts share the room's limit of 10 per 10 seconds.`,
 			details: "The API names the new status 'body': --body done completes the task, --body open reopens it.",
 			setup: func(fs *flag.FlagSet) runFunc {
 				body := fs.String("body", "", "the new status: open or done (required)")
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
+				return call(func(ctx context.Context, a *app, ids []int64) (gen.TaskIDResult, *api.Response, error) {
 					if *body == "" {
-						return usagef("--body open|done is required")
+						return gen.TaskIDResult{}, nil, usagef("--body open|done is required")
 					}
 					if err := oneOf("body", *body, "open", "done"); err != nil {
-						return err
+						return gen.TaskIDResult{}, nil, err
 					}
-					if _, err := a.c.Tasks.SetStatus(ctx, ids[0], ids[1], api.TaskStatus(*body)); err != nil {
-						return err
-					}
-					return a.print(gen.TaskIDResult{TaskID: ids[1]})
-				}
+					r, err := a.c.Tasks.SetStatus(ctx, ids[0], ids[1], api.TaskStatus(*body))
+					return gen.TaskIDResult{TaskID: ids[1]}, r, err
+				})
 			},
 		},
 	}}
@@ -192,15 +177,9 @@ func roomsGroup() *group {
 	return &group{name: "rooms", summary: "your chats", cmds: []*command{
 		{
 			name: "list", usage: "", summary: "list your chats, My Chat included", endpoint: "GET /rooms",
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(ctx context.Context, a *app, _ []string) error {
-					rs, _, err := a.c.Rooms.List(ctx)
-					if err != nil {
-						return err
-					}
-					return a.print(rs)
-				}
-			},
+			setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) ([]api.Room, *api.Response, error) {
+				return a.c.Rooms.List(ctx)
+			})),
 		},
 		{
 			name: "create",
@@ -219,38 +198,25 @@ func roomsGroup() *group {
 				link := flag01Var(fs, "link", "1 creates an invitation link")
 				code := fs.String("link_code", "", "the invitation link's path, [A-Za-z0-9_-]{1,50}; random when left out")
 				accept := flag01Var(fs, "link_need_acceptance", "1 (the API's default): joiners need an administrator's approval")
-				return func(ctx context.Context, a *app, _ []string) error {
+				return call(func(ctx context.Context, a *app, _ []int64) (gen.RoomIDResult, *api.Response, error) {
 					if err := oneOf("icon_preset", *icon, iconPresets...); err != nil {
-						return err
+						return gen.RoomIDResult{}, nil, err
 					}
-					id, _, err := a.c.Rooms.Create(ctx, api.CreateRoomParams{
+					id, r, err := a.c.Rooms.Create(ctx, api.CreateRoomParams{
 						Name: *name, Description: *desc, IconPreset: api.IconPreset(*icon),
 						AdminIDs: *admins, MemberIDs: *members, ReadonlyIDs: *readonly,
 						Link: link.on, LinkCode: *code, LinkNeedAcceptance: accept.ptr(),
 					})
-					if err != nil {
-						return err
-					}
-					return a.print(gen.RoomIDResult{RoomID: id})
-				}
+					return gen.RoomIDResult{RoomID: id}, r, err
+				})
 			},
 		},
 		{
 			name: "get", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID",
 			summary: "show a chat with its description", endpoint: "GET /rooms/{room_id}",
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
-					r, _, err := a.c.Rooms.Get(ctx, ids[0])
-					if err != nil {
-						return err
-					}
-					return a.print(r)
-				}
-			},
+			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (*api.RoomDetail, *api.Response, error) {
+				return a.c.Rooms.Get(ctx, ids[0])
+			})),
 		},
 		{
 			name: "update", args: []string{"ROOM_ID"}, nargs: 1,
@@ -261,26 +227,20 @@ func roomsGroup() *group {
 				name := fs.String("name", "", "the new `name`")
 				desc := fs.String("description", "", "the new description")
 				icon := fs.String("icon_preset", "", "the new `icon`, such as meeting")
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
+				return call(func(ctx context.Context, a *app, ids []int64) (gen.RoomIDResult, *api.Response, error) {
 					if err := oneOf("icon_preset", *icon, iconPresets...); err != nil {
-						return err
+						return gen.RoomIDResult{}, nil, err
 					}
 					p := api.UpdateRoomParams{Name: *name, IconPreset: api.IconPreset(*icon)}
 					if isSet(fs, "description") {
 						p.Description = desc
 					}
 					if p.Name == "" && p.Description == nil && p.IconPreset == "" {
-						return usagef("nothing to change: give --name, --description or --icon_preset")
+						return gen.RoomIDResult{}, nil, usagef("nothing to change: give --name, --description or --icon_preset")
 					}
-					if _, err := a.c.Rooms.Update(ctx, ids[0], p); err != nil {
-						return err
-					}
-					return a.print(gen.RoomIDResult{RoomID: ids[0]})
-				}
+					r, err := a.c.Rooms.Update(ctx, ids[0], p)
+					return gen.RoomIDResult{RoomID: ids[0]}, r, err
+				})
 			},
 		},
 		{
@@ -318,19 +278,9 @@ func membersGroup() *group {
 		{
 			name: "list", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID",
 			summary: "list a chat's members and their roles", endpoint: "GET /rooms/{room_id}/members",
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
-					ms, _, err := a.c.Members.List(ctx, ids[0])
-					if err != nil {
-						return err
-					}
-					return a.print(ms)
-				}
-			},
+			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) ([]api.Member, *api.Response, error) {
+				return a.c.Members.List(ctx, ids[0])
+			})),
 		},
 		{
 			name: "replace", args: []string{"ROOM_ID"}, nargs: 1,
@@ -341,17 +291,9 @@ func membersGroup() *group {
 				admins := idsVar(fs, "members_admin_ids", "administrators' account `IDs`, comma-separated (at least one)")
 				members := idsVar(fs, "members_member_ids", "members' account `IDs`, comma-separated")
 				readonly := idsVar(fs, "members_readonly_ids", "read-only members' account `IDs`, comma-separated")
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
-					res, _, err := a.c.Members.Replace(ctx, ids[0], api.MembersParams{AdminIDs: *admins, MemberIDs: *members, ReadonlyIDs: *readonly})
-					if err != nil {
-						return err
-					}
-					return a.print(res)
-				}
+				return call(func(ctx context.Context, a *app, ids []int64) (*api.MembersResult, *api.Response, error) {
+					return a.c.Members.Replace(ctx, ids[0], api.MembersParams{AdminIDs: *admins, MemberIDs: *members, ReadonlyIDs: *readonly})
+				})
 			},
 		},
 	}}
@@ -367,26 +309,17 @@ and the server moves your cursor past them: a second call lists only what arrive
 --force 1 lists the latest 100 messages and moves nothing.`,
 			setup: func(fs *flag.FlagSet) runFunc {
 				force := flag01Var(fs, "force", "1 lists the latest 100 messages instead of the new ones")
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
-					var ms []api.Message
-					var r *api.Response
+				return call(func(ctx context.Context, a *app, ids []int64) ([]api.Message, *api.Response, error) {
+					list := a.c.Messages.ListNew
 					if force.on {
-						ms, r, err = a.c.Messages.ListLatest(ctx, ids[0])
-					} else {
-						ms, r, err = a.c.Messages.ListNew(ctx, ids[0])
+						list = a.c.Messages.ListLatest
 					}
-					if err != nil {
-						return err
-					}
-					if r != nil && r.MessageLimited {
+					ms, r, err := list(ctx, ids[0])
+					if err == nil && r != nil && r.MessageLimited {
 						fmt.Fprintln(a.stderr, "chatwork: note: the free plan hides part of this chat's history")
 					}
-					return a.print(ms)
-				}
+					return ms, r, err
+				})
 			},
 		},
 		{
@@ -396,68 +329,37 @@ and the server moves your cursor past them: a second call lists only what arrive
 			setup: func(fs *flag.FlagSet) runFunc {
 				body := fs.String("body", "", "the message `text`, in Chatwork notation (required)")
 				selfUnread := flag01Var(fs, "self_unread", "1 leaves the message unread for you")
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
-					id, _, err := a.c.Messages.Post(ctx, ids[0], *body, &api.PostOptions{SelfUnread: selfUnread.on})
-					if err != nil {
-						return err
-					}
-					return a.print(gen.MessageIDResult{MessageID: id})
-				}
+				return call(func(ctx context.Context, a *app, ids []int64) (gen.MessageIDResult, *api.Response, error) {
+					id, r, err := a.c.Messages.Post(ctx, ids[0], *body, &api.PostOptions{SelfUnread: selfUnread.on})
+					return gen.MessageIDResult{MessageID: id}, r, err
+				})
 			},
 		},
 		{
 			name: "get", args: []string{"ROOM_ID", "MESSAGE_ID"}, nargs: 2, usage: "ROOM_ID MESSAGE_ID",
 			summary: "show a message", endpoint: "GET /rooms/{room_id}/messages/{message_id}",
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(ctx context.Context, a *app, args []string) error {
-					room, err := parseID("ROOM_ID", args[0])
-					if err != nil {
-						return err
-					}
-					m, _, err := a.c.Messages.Get(ctx, room, args[1])
-					if err != nil {
-						return err
-					}
-					return a.print(m)
-				}
-			},
+			setup: noFlags(roomCall(func(ctx context.Context, a *app, room int64, msg string) (*api.Message, *api.Response, error) {
+				return a.c.Messages.Get(ctx, room, msg)
+			})),
 		},
 		{
 			name: "update", args: []string{"ROOM_ID", "MESSAGE_ID"}, nargs: 2, usage: "ROOM_ID MESSAGE_ID --body TEXT",
 			summary: "edit one of your messages", endpoint: "PUT /rooms/{room_id}/messages/{message_id}",
 			setup: func(fs *flag.FlagSet) runFunc {
 				body := fs.String("body", "", "the new `text` (required)")
-				return func(ctx context.Context, a *app, args []string) error {
-					room, err := parseID("ROOM_ID", args[0])
-					if err != nil {
-						return err
-					}
-					if _, err := a.c.Messages.Update(ctx, room, args[1], *body); err != nil {
-						return err
-					}
-					return a.print(gen.MessageIDResult{MessageID: args[1]})
-				}
+				return roomCall(func(ctx context.Context, a *app, room int64, msg string) (gen.MessageIDResult, *api.Response, error) {
+					r, err := a.c.Messages.Update(ctx, room, msg, *body)
+					return gen.MessageIDResult{MessageID: msg}, r, err
+				})
 			},
 		},
 		{
 			name: "delete", args: []string{"ROOM_ID", "MESSAGE_ID"}, nargs: 2, usage: "ROOM_ID MESSAGE_ID",
 			summary: "delete one of your messages", endpoint: "DELETE /rooms/{room_id}/messages/{message_id}",
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(ctx context.Context, a *app, args []string) error {
-					room, err := parseID("ROOM_ID", args[0])
-					if err != nil {
-						return err
-					}
-					if _, err := a.c.Messages.Delete(ctx, room, args[1]); err != nil {
-						return err
-					}
-					return a.print(gen.MessageIDResult{MessageID: args[1]})
-				}
-			},
+			setup: noFlags(roomCall(func(ctx context.Context, a *app, room int64, msg string) (gen.MessageIDResult, *api.Response, error) {
+				r, err := a.c.Messages.Delete(ctx, room, msg)
+				return gen.MessageIDResult{MessageID: msg}, r, err
+			})),
 		},
 		{
 			name: "read", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID [--message_id ID]",
@@ -465,17 +367,9 @@ and the server moves your cursor past them: a second call lists only what arrive
 			details: "The chat's remaining unread and mention counts are printed. The API answers 400 when the messages are already read.",
 			setup: func(fs *flag.FlagSet) runFunc {
 				msg := fs.String("message_id", "", "mark read up to and including this message (default: left to the API)")
-				return func(ctx context.Context, a *app, args []string) error {
-					room, err := parseID("ROOM_ID", args[0])
-					if err != nil {
-						return err
-					}
-					res, _, err := a.c.Messages.MarkRead(ctx, room, *msg)
-					if err != nil {
-						return err
-					}
-					return a.print(res)
-				}
+				return call(func(ctx context.Context, a *app, ids []int64) (*api.ReadResult, *api.Response, error) {
+					return a.c.Messages.MarkRead(ctx, ids[0], *msg)
+				})
 			},
 		},
 		{
@@ -483,20 +377,12 @@ and the server moves your cursor past them: a second call lists only what arrive
 			summary: "mark messages unread from a message on", endpoint: "PUT /rooms/{room_id}/messages/unread",
 			setup: func(fs *flag.FlagSet) runFunc {
 				msg := fs.String("message_id", "", "mark this message and every later one unread (required)")
-				return func(ctx context.Context, a *app, args []string) error {
-					room, err := parseID("ROOM_ID", args[0])
-					if err != nil {
-						return err
-					}
+				return call(func(ctx context.Context, a *app, ids []int64) (*api.ReadResult, *api.Response, error) {
 					if *msg == "" {
-						return usagef("--message_id is required")
+						return nil, nil, usagef("--message_id is required")
 					}
-					res, _, err := a.c.Messages.MarkUnread(ctx, room, *msg)
-					if err != nil {
-						return err
-					}
-					return a.print(res)
-				}
+					return a.c.Messages.MarkUnread(ctx, ids[0], *msg)
+				})
 			},
 		},
 	}}
@@ -509,17 +395,9 @@ func filesGroup() *group {
 			summary: "list a chat's files (at most 100)", endpoint: "GET /rooms/{room_id}/files",
 			setup: func(fs *flag.FlagSet) runFunc {
 				by := fs.Int64("account_id", 0, "only files uploaded by this `account_id`")
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
-					files, _, err := a.c.Files.List(ctx, ids[0], &api.FileListOptions{UploadedBy: *by})
-					if err != nil {
-						return err
-					}
-					return a.print(files)
-				}
+				return call(func(ctx context.Context, a *app, ids []int64) ([]api.File, *api.Response, error) {
+					return a.c.Files.List(ctx, ids[0], &api.FileListOptions{UploadedBy: *by})
+				})
 			},
 		},
 		{
@@ -528,22 +406,12 @@ func filesGroup() *group {
 			details: "The download URL is valid for 30 seconds; 'chatwork files download' fetches it for you.",
 			setup: func(fs *flag.FlagSet) runFunc {
 				dl := flag01Var(fs, "create_download_url", "1 adds a download URL valid for 30 seconds")
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
-					var f *api.File
+				return call(func(ctx context.Context, a *app, ids []int64) (*api.File, *api.Response, error) {
 					if dl.on {
-						f, _, err = a.c.Files.GetWithDownloadURL(ctx, ids[0], ids[1])
-					} else {
-						f, _, err = a.c.Files.Get(ctx, ids[0], ids[1])
+						return a.c.Files.GetWithDownloadURL(ctx, ids[0], ids[1])
 					}
-					if err != nil {
-						return err
-					}
-					return a.print(f)
-				}
+					return a.c.Files.Get(ctx, ids[0], ids[1])
+				})
 			},
 		},
 		{
@@ -551,17 +419,10 @@ func filesGroup() *group {
 			summary: "upload a file (at most 5 MB) as a message", endpoint: "POST /rooms/{room_id}/files",
 			setup: func(fs *flag.FlagSet) runFunc {
 				msg := fs.String("message", "", "`text` posted with the file")
-				return func(ctx context.Context, a *app, args []string) error {
-					room, err := parseID("ROOM_ID", args[0])
-					if err != nil {
-						return err
-					}
-					id, err := uploadFile(ctx, a.c, room, args[1], *msg)
-					if err != nil {
-						return err
-					}
-					return a.print(gen.FileIDResult{FileID: id})
-				}
+				return roomCall(func(ctx context.Context, a *app, room int64, path string) (gen.FileIDResult, *api.Response, error) {
+					id, err := uploadFile(ctx, a.c, room, path, *msg)
+					return gen.FileIDResult{FileID: id}, nil, err
+				})
 			},
 		},
 		{
@@ -623,12 +484,13 @@ func downloadTo(ctx context.Context, c *api.Client, room, file int64, path strin
 	return f, nil
 }
 
-// linkOf is the link to print: the API's {"public": false} when there is none.
-func linkOf(l *api.InvitationLink) api.InvitationLink {
+// linkOf is the link a call returns, ready to print: the API's
+// {"public": false} when there is none.
+func linkOf(l *api.InvitationLink, r *api.Response, err error) (api.InvitationLink, *api.Response, error) {
 	if l == nil {
-		return api.InvitationLink{}
+		return api.InvitationLink{}, r, err
 	}
-	return *l
+	return *l, r, err
 }
 
 func linksGroup() *group {
@@ -644,19 +506,9 @@ func linksGroup() *group {
 		{
 			name: "get", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID",
 			summary: "show a chat's invitation link", endpoint: "GET /rooms/{room_id}/link",
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
-					l, _, err := a.c.Links.Get(ctx, ids[0])
-					if err != nil {
-						return err
-					}
-					return a.print(linkOf(l))
-				}
-			},
+			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+				return linkOf(a.c.Links.Get(ctx, ids[0]))
+			})),
 		},
 		{
 			name: "create", args: []string{"ROOM_ID"}, nargs: 1,
@@ -664,17 +516,9 @@ func linksGroup() *group {
 			summary: "create a chat's invitation link", endpoint: "POST /rooms/{room_id}/link",
 			setup: func(fs *flag.FlagSet) runFunc {
 				params := linkFlags(fs)
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
-					l, _, err := a.c.Links.Create(ctx, ids[0], params())
-					if err != nil {
-						return err
-					}
-					return a.print(linkOf(l))
-				}
+				return call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+					return linkOf(a.c.Links.Create(ctx, ids[0], params()))
+				})
 			},
 		},
 		{
@@ -684,34 +528,18 @@ func linksGroup() *group {
 			details: "Chatwork does not document whether fields left out keep their values: give every field you care about.",
 			setup: func(fs *flag.FlagSet) runFunc {
 				params := linkFlags(fs)
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
-					l, _, err := a.c.Links.Update(ctx, ids[0], params())
-					if err != nil {
-						return err
-					}
-					return a.print(linkOf(l))
-				}
+				return call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+					return linkOf(a.c.Links.Update(ctx, ids[0], params()))
+				})
 			},
 		},
 		{
 			name: "delete", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID",
 			summary: "delete a chat's invitation link", endpoint: "DELETE /rooms/{room_id}/link",
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
-					if _, err := a.c.Links.Delete(ctx, ids[0]); err != nil {
-						return err
-					}
-					return a.print(api.InvitationLink{})
-				}
-			},
+			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+				r, err := a.c.Links.Delete(ctx, ids[0])
+				return api.InvitationLink{}, r, err
+			})),
 		},
 	}}
 }
@@ -720,47 +548,29 @@ func requestsGroup() *group {
 	return &group{name: "requests", summary: "contact requests sent to you", cmds: []*command{
 		{
 			name: "list", usage: "", summary: "list pending contact requests (at most 100)", endpoint: "GET /incoming_requests",
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(ctx context.Context, a *app, _ []string) error {
-					rs, _, err := a.c.IncomingRequests.List(ctx)
-					if err != nil {
-						return err
-					}
-					return a.print(rs)
-				}
-			},
+			setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) ([]api.IncomingRequest, *api.Response, error) {
+				return a.c.IncomingRequests.List(ctx)
+			})),
 		},
 		{
 			name: "accept", args: []string{"REQUEST_ID"}, nargs: 1, usage: "REQUEST_ID",
 			summary: "accept a contact request; prints the new contact", endpoint: "PUT /incoming_requests/{request_id}",
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
-					c, _, err := a.c.IncomingRequests.Accept(ctx, ids[0])
-					if err != nil {
-						return err
-					}
-					return a.print(c)
-				}
-			},
+			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (*api.Contact, *api.Response, error) {
+				return a.c.IncomingRequests.Accept(ctx, ids[0])
+			})),
 		},
 		{
 			name: "reject", args: []string{"REQUEST_ID"}, nargs: 1, usage: "REQUEST_ID",
 			summary: "decline a contact request", endpoint: "DELETE /incoming_requests/{request_id}",
 			details: "Nothing is printed on success.",
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(ctx context.Context, a *app, args []string) error {
-					ids, err := parseIDs(a.cmd, args)
-					if err != nil {
-						return err
-					}
-					_, err = a.c.IncomingRequests.Reject(ctx, ids[0])
+			setup: noFlags(func(ctx context.Context, a *app, args []string) error {
+				ids, err := parseIDs(a.cmd, args)
+				if err != nil {
 					return err
 				}
-			},
+				_, err = a.c.IncomingRequests.Reject(ctx, ids[0])
+				return err
+			}),
 		},
 	}}
 }
