@@ -38,9 +38,9 @@ func (r RateLimit) IsZero() bool { return r.Limit == 0 && r.Remaining == 0 && r.
 // parseRateLimit reads the x-ratelimit-* headers; ok is false when any is
 // missing or malformed.
 func parseRateLimit(h http.Header) (RateLimit, bool) {
-	limit, err1 := strconv.Atoi(h.Get("X-Ratelimit-Limit"))
-	remaining, err2 := strconv.Atoi(h.Get("X-Ratelimit-Remaining"))
-	reset, err3 := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64)
+	limit, err1 := strconv.Atoi(header(h, "X-Ratelimit-Limit"))
+	remaining, err2 := strconv.Atoi(header(h, "X-Ratelimit-Remaining"))
+	reset, err3 := strconv.ParseInt(header(h, "X-Ratelimit-Reset"), 10, 64)
 	if err1 != nil || err2 != nil || err3 != nil {
 		return RateLimit{}, false
 	}
@@ -53,7 +53,17 @@ func newResponse(resp *http.Response) *Response {
 		r.path = resp.Request.URL.Path
 	}
 	r.RateLimit, _ = parseRateLimit(resp.Header)
-	r.MessageLimited = resp.Header.Get("Chatwork-Message-Limitation") == "true"
-	r.LimitationSummary = resp.Header.Get("Chatwork-Message-Limitation-Summary")
+	r.MessageLimited = header(resp.Header, "Chatwork-Message-Limitation") == "true"
+	r.LimitationSummary = header(resp.Header, "Chatwork-Message-Limitation-Summary")
 	return r
+}
+
+// header returns the first value of the header with the canonical name key.
+// net/http canonicalises the names of received headers, so a map lookup
+// finds them without the cost of Header.Get; Get covers other maps.
+func header(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return h.Get(key)
 }

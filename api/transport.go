@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -23,7 +24,13 @@ type authTransport struct {
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	r := req.Clone(req.Context())
+	// A shallow copy with its own Header: this layer changes nothing else.
+	r := new(http.Request)
+	*r = *req
+	r.Header = req.Header.Clone()
+	if r.Header == nil {
+		r.Header = http.Header{}
+	}
 	r.Header.Del("X-Chatworktoken")
 	r.Header.Del("Authorization")
 	if t.auth != nil {
@@ -129,8 +136,10 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
-		log.DebugContext(ctx, "chatwork: request", "method", req.Method, "path", req.URL.Path, "status", resp.StatusCode,
-			"duration", time.Since(start), "ratelimit_remaining", resp.Header.Get("X-Ratelimit-Remaining"))
+		if log.Enabled(ctx, slog.LevelDebug) {
+			log.DebugContext(ctx, "chatwork: request", "method", req.Method, "path", req.URL.Path, "status", resp.StatusCode,
+				"duration", time.Since(start), "ratelimit_remaining", resp.Header.Get("X-Ratelimit-Remaining"))
+		}
 
 		switch s := resp.StatusCode; {
 		case s == http.StatusTooManyRequests:

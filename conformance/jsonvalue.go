@@ -22,14 +22,21 @@ func decodeJSONValue(data []byte) (any, error) {
 		}
 		return nil, errors.New("invalid JSON")
 	}
-	p := jsonParser{data: data}
+	var stack [32]member
+	p := jsonParser{data: data, members: stack[:0]}
 	p.skipSpace()
 	return p.value()
 }
 
 type jsonParser struct {
-	data []byte
-	pos  int
+	data    []byte
+	pos     int
+	members []member // the members of the objects being parsed
+}
+
+type member struct {
+	key   string
+	value any
 }
 
 func (p *jsonParser) skipSpace() {
@@ -68,12 +75,15 @@ func (p *jsonParser) value() (any, error) {
 
 func (p *jsonParser) object() (any, error) {
 	p.pos++ // {
-	m := make(map[string]any)
 	p.skipSpace()
 	if p.data[p.pos] == '}' {
 		p.pos++
-		return m, nil
+		return map[string]any{}, nil
 	}
+	// Collect the members first, so the map is made at its final size
+	// instead of growing (and rehashing) as members are added. Nested
+	// objects use the same stack above base.
+	base := len(p.members)
 	for {
 		p.skipSpace()
 		k, err := p.string()
@@ -87,14 +97,21 @@ func (p *jsonParser) object() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		m[k] = v // the last duplicate wins, as with encoding/json
+		p.members = append(p.members, member{k, v})
 		p.skipSpace()
 		if p.data[p.pos] == '}' {
 			p.pos++
-			return m, nil
+			break
 		}
 		p.pos++ // ,
 	}
+	m := make(map[string]any, len(p.members)-base)
+	for _, e := range p.members[base:] {
+		m[e.key] = e.value // the last duplicate wins, as with encoding/json
+	}
+	clear(p.members[base:])
+	p.members = p.members[:base]
+	return m, nil
 }
 
 func (p *jsonParser) array() (any, error) {
