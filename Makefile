@@ -119,8 +119,8 @@ fuzz: ## Run every fuzz target for FUZZTIME (default 10s) each.
 fuzz-short: ## Run every fuzz target for TEST_FUZZTIME (default 5s), as make test does.
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
-bench: ## Run the benchmarks (placeholder: every Benchmark once, with allocations).
-	$(GO) test -run='^$$' -bench=. -benchmem ./...
+bench: ## Run the benchmarks and print the performance table (raw output: bench.out, benchstat format).
+	$(GO) run ./internal/benchtable -count 6 -o bench.out
 
 ## --- Docs and demo ----------------------------------------------------------
 
