@@ -66,8 +66,9 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	if err := checkToken(token); err != nil {
 		return nil, err
 	}
+	value := []string{token}[:1:1] // shared read-only by every request
 	return newClient(func(h http.Header) error {
-		h.Set("X-Chatworktoken", token)
+		h["X-Chatworktoken"] = value
 		return nil
 	}, opts)
 }
@@ -132,14 +133,14 @@ func newClient(auth func(http.Header) error, opts []Option) (*Client, error) {
 	// One stack, in one order: retry → pace → authenticate → send.
 	hc.Transport = &retryTransport{
 		next: &limitTransport{
-			next: &authTransport{next: base, auth: auth, userAgent: cfg.userAgent},
+			next: newAuthTransport(base, auth, cfg.userAgent),
 			lim:  c.lim,
 		},
 		c: c,
 	}
 	c.hc = hc
 	dl := *hc
-	dl.Transport = &authTransport{next: base, userAgent: cfg.userAgent}
+	dl.Transport = newAuthTransport(base, nil, cfg.userAgent)
 	c.dl = &dl
 
 	raw, err := gen.NewClient(cfg.baseURL, gen.WithHTTPClient(hc))

@@ -20,26 +20,30 @@ import (
 type authTransport struct {
 	next      http.RoundTripper
 	auth      func(http.Header) error
-	userAgent string
+	userAgent []string // one value, len == cap: shared read-only by every request
+}
+
+func newAuthTransport(next http.RoundTripper, auth func(http.Header) error, userAgent string) *authTransport {
+	return &authTransport{next: next, auth: auth, userAgent: []string{userAgent}[:1:1]}
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// A shallow copy with its own Header: this layer changes nothing else.
 	r := new(http.Request)
 	*r = *req
-	r.Header = req.Header.Clone()
-	if r.Header == nil {
-		r.Header = http.Header{}
+	r.Header = make(http.Header, len(req.Header)+2)
+	for k, v := range req.Header {
+		if k != "X-Chatworktoken" && k != "Authorization" {
+			r.Header[k] = v[:len(v):len(v)] // an append by a later layer copies
+		}
 	}
-	r.Header.Del("X-Chatworktoken")
-	r.Header.Del("Authorization")
 	if t.auth != nil {
 		if err := t.auth(r.Header); err != nil {
 			closeBody(req)
 			return nil, err
 		}
 	}
-	r.Header.Set("User-Agent", t.userAgent)
+	r.Header["User-Agent"] = t.userAgent
 	return t.next.RoundTrip(r)
 }
 
