@@ -228,6 +228,26 @@ func (c *Client) call(ctx context.Context, send func() (*http.Response, error), 
 	return r, nil
 }
 
+// one runs a request that answers one object and returns it.
+func one[T any](ctx context.Context, c *Client, send func() (*http.Response, error)) (*T, *Response, error) {
+	var out T
+	r, err := c.call(ctx, send, &out)
+	if err != nil {
+		return nil, r, err
+	}
+	return &out, r, nil
+}
+
+// list runs a request that answers a list; a 204 gives an empty slice.
+func list[T any](ctx context.Context, c *Client, send func() (*http.Response, error)) ([]T, *Response, error) {
+	out := []T{}
+	r, err := c.call(ctx, send, &out)
+	if err != nil {
+		return nil, r, err
+	}
+	return out, r, nil
+}
+
 func (c *Client) apiError(resp *http.Response, r *Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	e := APIError{

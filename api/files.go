@@ -34,18 +34,13 @@ func (s *FilesService) List(ctx context.Context, roomID int64, opt *FileListOpti
 		return nil, nil, err
 	}
 	var params gen.ListFilesParams
-	if opt != nil && opt.UploadedBy != 0 {
-		if err := checkID("account_id", opt.UploadedBy); err != nil {
+	if opt != nil {
+		var err error
+		if params.AccountID, err = optionalID("account_id", opt.UploadedBy); err != nil {
 			return nil, nil, err
 		}
-		params.AccountID = &opt.UploadedBy
 	}
-	out := []File{}
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.ListFiles(ctx, roomID, &params) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return out, r, nil
+	return list[File](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListFiles(ctx, roomID, &params) })
 }
 
 // Get returns a file's details, without a download URL.

@@ -15,24 +15,14 @@ type MeService service
 //
 // GET /me
 func (s *MeService) Get(ctx context.Context) (*Me, *Response, error) {
-	var out Me
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.GetMe(ctx) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return &out, r, nil
+	return one[Me](ctx, s.c, func() (*http.Response, error) { return s.c.raw.GetMe(ctx) })
 }
 
 // Status returns the account's unread, mention and task counts.
 //
 // GET /my/status
 func (s *MeService) Status(ctx context.Context) (*MyStatus, *Response, error) {
-	var out MyStatus
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.GetMyStatus(ctx) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return &out, r, nil
+	return one[MyStatus](ctx, s.c, func() (*http.Response, error) { return s.c.raw.GetMyStatus(ctx) })
 }
 
 // MyTasksOptions filters Me.Tasks. The zero value lists open tasks.
@@ -48,25 +38,15 @@ type MyTasksOptions struct {
 func (s *MeService) Tasks(ctx context.Context, opt *MyTasksOptions) ([]MyTask, *Response, error) {
 	var params gen.ListMyTasksParams
 	if opt != nil {
-		if opt.AssignedBy != 0 {
-			if err := checkID("assigned_by_account_id", opt.AssignedBy); err != nil {
-				return nil, nil, err
-			}
-			params.AssignedByAccountID = &opt.AssignedBy
+		var err error
+		if params.AssignedByAccountID, err = optionalID("assigned_by_account_id", opt.AssignedBy); err != nil {
+			return nil, nil, err
 		}
-		if opt.Status != "" {
-			if err := checkEnum("status", opt.Status); err != nil {
-				return nil, nil, err
-			}
-			params.Status = &opt.Status
+		if params.Status, err = optionalEnum("status", opt.Status); err != nil {
+			return nil, nil, err
 		}
 	}
-	out := []MyTask{}
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.ListMyTasks(ctx, &params) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return out, r, nil
+	return list[MyTask](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListMyTasks(ctx, &params) })
 }
 
 // ContactsService covers the account's contacts.
@@ -76,12 +56,7 @@ type ContactsService service
 //
 // GET /contacts
 func (s *ContactsService) List(ctx context.Context) ([]Contact, *Response, error) {
-	out := []Contact{}
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.ListContacts(ctx) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return out, r, nil
+	return list[Contact](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListContacts(ctx) })
 }
 
 // IncomingRequestsService covers contact requests sent to the account.
@@ -92,12 +67,7 @@ type IncomingRequestsService service
 //
 // GET /incoming_requests
 func (s *IncomingRequestsService) List(ctx context.Context) ([]IncomingRequest, *Response, error) {
-	out := []IncomingRequest{}
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.ListIncomingRequests(ctx) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return out, r, nil
+	return list[IncomingRequest](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListIncomingRequests(ctx) })
 }
 
 // Accept approves a contact request and returns the new contact.
@@ -107,12 +77,7 @@ func (s *IncomingRequestsService) Accept(ctx context.Context, requestID int64) (
 	if err := checkID("request_id", requestID); err != nil {
 		return nil, nil, err
 	}
-	var out Contact
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.AcceptIncomingRequest(ctx, requestID) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return &out, r, nil
+	return one[Contact](ctx, s.c, func() (*http.Response, error) { return s.c.raw.AcceptIncomingRequest(ctx, requestID) })
 }
 
 // Reject declines a contact request.

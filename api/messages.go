@@ -40,12 +40,7 @@ func (s *MessagesService) list(ctx context.Context, roomID int64, force bool) ([
 		return nil, nil, err
 	}
 	params := gen.ListMessagesParams{Force: wire.FlagOf(force)}
-	out := []Message{}
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.ListMessages(ctx, roomID, &params) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return out, r, nil
+	return list[Message](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListMessages(ctx, roomID, &params) })
 }
 
 // PostOptions are the optional settings of Post.
@@ -98,12 +93,7 @@ func (s *MessagesService) MarkRead(ctx context.Context, roomID int64, messageID 
 		}
 		form.MessageID = &messageID
 	}
-	var out ReadResult
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.MarkMessagesReadWithFormdataBody(ctx, roomID, form) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return &out, r, nil
+	return one[ReadResult](ctx, s.c, func() (*http.Response, error) { return s.c.raw.MarkMessagesReadWithFormdataBody(ctx, roomID, form) })
 }
 
 // MarkUnread marks messageID and every later message of the chat as unread
@@ -118,12 +108,7 @@ func (s *MessagesService) MarkUnread(ctx context.Context, roomID int64, messageI
 		return nil, nil, err
 	}
 	form := gen.MarkMessagesUnreadFormdataRequestBody{MessageID: messageID}
-	var out ReadResult
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.MarkMessagesUnreadWithFormdataBody(ctx, roomID, form) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return &out, r, nil
+	return one[ReadResult](ctx, s.c, func() (*http.Response, error) { return s.c.raw.MarkMessagesUnreadWithFormdataBody(ctx, roomID, form) })
 }
 
 // Get returns one message. On the free plan a message outside the viewable
@@ -137,12 +122,7 @@ func (s *MessagesService) Get(ctx context.Context, roomID int64, messageID strin
 	if err := checkMessageID(messageID); err != nil {
 		return nil, nil, err
 	}
-	var out Message
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.GetMessage(ctx, roomID, messageID) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return &out, r, nil
+	return one[Message](ctx, s.c, func() (*http.Response, error) { return s.c.raw.GetMessage(ctx, roomID, messageID) })
 }
 
 // Update replaces the body of one of the account's messages.

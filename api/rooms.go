@@ -15,12 +15,7 @@ type RoomsService service
 //
 // GET /rooms
 func (s *RoomsService) List(ctx context.Context) ([]Room, *Response, error) {
-	out := []Room{}
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.ListRooms(ctx) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return out, r, nil
+	return list[Room](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListRooms(ctx) })
 }
 
 // CreateRoomParams describes a new group chat. Name and at least one
@@ -98,12 +93,7 @@ func (s *RoomsService) Get(ctx context.Context, roomID int64) (*RoomDetail, *Res
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
-	var out RoomDetail
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.GetRoom(ctx, roomID) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return &out, r, nil
+	return one[RoomDetail](ctx, s.c, func() (*http.Response, error) { return s.c.raw.GetRoom(ctx, roomID) })
 }
 
 // UpdateRoomParams changes a chat. Fields left empty (nil for Description)
@@ -176,12 +166,7 @@ func (s *MembersService) List(ctx context.Context, roomID int64) ([]Member, *Res
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
-	out := []Member{}
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.ListRoomMembers(ctx, roomID) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return out, r, nil
+	return list[Member](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListRoomMembers(ctx, roomID) })
 }
 
 // MembersParams is a chat's complete membership: at least one
@@ -211,12 +196,7 @@ func (s *MembersService) Replace(ctx context.Context, roomID int64, p MembersPar
 	if body.MembersReadonlyIDs, err = idList("members_readonly_ids", p.ReadonlyIDs, false); err != nil {
 		return nil, nil, err
 	}
-	var out MembersResult
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.UpdateRoomMembersWithFormdataBody(ctx, roomID, body) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return &out, r, nil
+	return one[MembersResult](ctx, s.c, func() (*http.Response, error) { return s.c.raw.UpdateRoomMembersWithFormdataBody(ctx, roomID, body) })
 }
 
 // LinksService covers the invitation link of a group chat.

@@ -28,31 +28,18 @@ func (s *TasksService) List(ctx context.Context, roomID int64, opt *TaskListOpti
 	}
 	var params gen.ListRoomTasksParams
 	if opt != nil {
-		if opt.AssignedTo != 0 {
-			if err := checkID("account_id", opt.AssignedTo); err != nil {
-				return nil, nil, err
-			}
-			params.AccountID = &opt.AssignedTo
+		var err error
+		if params.AccountID, err = optionalID("account_id", opt.AssignedTo); err != nil {
+			return nil, nil, err
 		}
-		if opt.AssignedBy != 0 {
-			if err := checkID("assigned_by_account_id", opt.AssignedBy); err != nil {
-				return nil, nil, err
-			}
-			params.AssignedByAccountID = &opt.AssignedBy
+		if params.AssignedByAccountID, err = optionalID("assigned_by_account_id", opt.AssignedBy); err != nil {
+			return nil, nil, err
 		}
-		if opt.Status != "" {
-			if err := checkEnum("status", opt.Status); err != nil {
-				return nil, nil, err
-			}
-			params.Status = &opt.Status
+		if params.Status, err = optionalEnum("status", opt.Status); err != nil {
+			return nil, nil, err
 		}
 	}
-	out := []RoomTask{}
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.ListRoomTasks(ctx, roomID, &params) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return out, r, nil
+	return list[RoomTask](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListRoomTasks(ctx, roomID, &params) })
 }
 
 // CreateTaskParams describes new tasks: one is created per assignee.
@@ -124,12 +111,7 @@ func (s *TasksService) Get(ctx context.Context, roomID, taskID int64) (*RoomTask
 	if err := checkID("task_id", taskID); err != nil {
 		return nil, nil, err
 	}
-	var out RoomTask
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.GetRoomTask(ctx, roomID, taskID) }, &out)
-	if err != nil {
-		return nil, r, err
-	}
-	return &out, r, nil
+	return one[RoomTask](ctx, s.c, func() (*http.Response, error) { return s.c.raw.GetRoomTask(ctx, roomID, taskID) })
 }
 
 // SetStatus completes (TaskDone) or reopens (TaskOpen) a task.

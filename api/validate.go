@@ -91,6 +91,28 @@ func checkEnum[E validEnum](field string, v E) error {
 	return nil
 }
 
+// optionalID checks an optional ID filter: 0 means unset (nil).
+func optionalID(field string, id int64) (*int64, error) {
+	if id == 0 {
+		return nil, nil
+	}
+	if err := checkID(field, id); err != nil {
+		return nil, err
+	}
+	return &id, nil
+}
+
+// optionalEnum checks an optional enum filter: "" means unset (nil).
+func optionalEnum[E validEnum](field string, v E) (*E, error) {
+	if v == "" {
+		return nil, nil
+	}
+	if err := checkEnum(field, v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
 func truncate(s string) string {
 	if len(s) > 40 {
 		return s[:40] + "…"
