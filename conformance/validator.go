@@ -254,12 +254,7 @@ func (v *Validator) checkQuery(c ectx, op *operation, u *url.URL, errs []error) 
 	if err != nil {
 		return append(errs, c.errorf("query", "", "the query cannot be parsed: "+err.Error(), err))
 	}
-	names := make([]string, 0, len(q))
-	for name := range q {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(q)) {
 		if op.query[name] {
 			if n := len(q[name]); n > 1 {
 				errs = append(errs, c.errorf("query."+name, "", fmt.Sprintf("sent %d times; send it once", n), nil))
@@ -292,12 +287,7 @@ func checkForm(c ectx, op *operation, body []byte, errs []error) []error {
 	if err != nil {
 		return append(errs, c.errorf("body", "", "the form body cannot be parsed: "+err.Error(), err))
 	}
-	names := make([]string, 0, len(f))
-	for name := range f {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(f)) {
 		if op.formFields[name] {
 			if n := len(f[name]); n > 1 {
 				errs = append(errs, c.errorf("body."+name, renderValue(name, strings.Join(f[name], "&")),

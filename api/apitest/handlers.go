@@ -1138,45 +1138,41 @@ func (c *call) linkForm(l *Link) *reply {
 // (administrators only; 400 when the room already has a link). Without
 // code a random one is chosen; need_acceptance defaults to 1.
 func (h *handlers) CreateInvitationLink(w http.ResponseWriter, r *http.Request, roomID gen.RoomID) {
-	h.do(w, r, func(c *call) reply {
-		rm, rep := c.adminRoom(roomID)
-		if rep != nil {
-			return *rep
-		}
-		if rm.link != nil {
-			return badRequest("The invitation link already exists")
-		}
-		l := &Link{NeedAcceptance: true}
-		if rep := c.linkForm(l); rep != nil {
-			return *rep
-		}
-		if err := c.st.setLink(rm, l, c.s.root); err != nil {
-			return badRequest("%s", err.Error())
-		}
-		return okReply(apiLink(rm.link))
-	})
+	h.do(w, r, func(c *call) reply { return c.writeLink(roomID, true) })
 }
 
 // UpdateInvitationLink implements PUT /rooms/{room_id}/link (administrators
 // only; 400 when the room has no link). Fields left out keep their values.
 func (h *handlers) UpdateInvitationLink(w http.ResponseWriter, r *http.Request, roomID gen.RoomID) {
-	h.do(w, r, func(c *call) reply {
-		rm, rep := c.adminRoom(roomID)
-		if rep != nil {
-			return *rep
-		}
-		if rm.link == nil {
-			return badRequest("The invitation link does not exist")
-		}
-		l := *rm.link
-		if rep := c.linkForm(&l); rep != nil {
-			return *rep
-		}
-		if err := c.st.setLink(rm, &l, c.s.root); err != nil {
-			return badRequest("%s", err.Error())
-		}
-		return okReply(apiLink(rm.link))
-	})
+	h.do(w, r, func(c *call) reply { return c.writeLink(roomID, false) })
+}
+
+// writeLink creates (create) or changes the room's invitation link from the
+// form: a new link starts from the API's defaults, a changed one from its
+// current fields.
+func (c *call) writeLink(roomID gen.RoomID, create bool) reply {
+	rm, rep := c.adminRoom(roomID)
+	if rep != nil {
+		return *rep
+	}
+	var l Link
+	switch {
+	case create && rm.link != nil:
+		return badRequest("The invitation link already exists")
+	case !create && rm.link == nil:
+		return badRequest("The invitation link does not exist")
+	case create:
+		l = Link{NeedAcceptance: true}
+	default:
+		l = *rm.link
+	}
+	if rep := c.linkForm(&l); rep != nil {
+		return *rep
+	}
+	if err := c.st.setLink(rm, &l, c.s.root); err != nil {
+		return badRequest("%s", err.Error())
+	}
+	return okReply(apiLink(rm.link))
 }
 
 // DeleteInvitationLink implements DELETE /rooms/{room_id}/link
