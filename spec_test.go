@@ -167,6 +167,9 @@ func TestSpecDocumentsTheTraps(t *testing.T) {
 	})
 }
 
+// idListPattern is the pattern of every ID list: decimal IDs joined by commas.
+const idListPattern = "^[0-9]+(,[0-9]+)*$"
+
 func TestSpecWriteParametersAreFormBodies(t *testing.T) {
 	doc := loadSpec(t)
 	eachOperation(doc, func(key string, op *openapi3.Operation) {
@@ -191,17 +194,24 @@ func TestSpecWriteParametersAreFormBodies(t *testing.T) {
 			t.Errorf("%s: body must be application/x-www-form-urlencoded only", key)
 			return
 		}
+		if len(mt.Encoding) > 0 {
+			t.Errorf("%s: form encoding objects are ignored by most generators; describe the wire value in the schema", key)
+		}
 		for name, prop := range mt.Schema.Value.Properties {
 			s := prop.Value
 			switch {
+			case strings.HasSuffix(name, "_ids"):
+				// One comma-joined value, which every generator sends
+				// as it is; an array would go out as ids[0]= or as
+				// repeated keys, which Chatwork refuses.
+				if !s.Type.Is("string") || s.Pattern != idListPattern {
+					t.Errorf("%s: list %q must be a string with pattern %s", key, name, idListPattern)
+				}
+				if s.Extensions["x-go-type"] != "wire.IDs" {
+					t.Errorf("%s: list %q must keep x-go-type wire.IDs for Go", key, name)
+				}
 			case s.Type.Is("array"):
-				enc := mt.Encoding[name]
-				if enc == nil || enc.Style != "form" || enc.Explode == nil || *enc.Explode {
-					t.Errorf("%s: list %q needs encoding style form, explode false", key, name)
-				}
-				if it := s.Items.Value; !it.Type.Is("integer") || it.Format != "int64" {
-					t.Errorf("%s: list %q items must be int64", key, name)
-				}
+				t.Errorf("%s: %q is an array; Chatwork reads one form value per field", key, name)
 			case s.Type.Is("boolean"):
 				t.Errorf("%s: %q is boolean; Chatwork flags are integer 0/1", key, name)
 			}
@@ -378,4 +388,23 @@ func ExampleOpenAPI() {
 	sort.Strings(ids)
 	fmt.Println(len(ids), "operations, from", ids[0], "to", ids[len(ids)-1])
 	// Output: 32 operations, from acceptIncomingRequest to uploadFile
+}
+
+// TestSpecIDListPattern checks the ID list pattern against the values a
+// client may send and those Chatwork refuses.
+func TestSpecIDListPattern(t *testing.T) {
+	doc := loadSpec(t)
+	for _, name := range []string{"IDList", "AdminIDList", "AssigneeIDList"} {
+		s := doc.Components.Schemas[name].Value
+		for _, ok := range []string{"1", "123,542,1001", "9007199254740993,1"} {
+			if err := s.VisitJSON(ok); err != nil {
+				t.Errorf("%s refuses %q: %v", name, ok, err)
+			}
+		}
+		for _, bad := range []string{"", "1,", ",1", "1, 2", "1;2", "[1,2]", "a"} {
+			if err := s.VisitJSON(bad); err == nil {
+				t.Errorf("%s accepts %q", name, bad)
+			}
+		}
+	}
 }

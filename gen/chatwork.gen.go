@@ -237,10 +237,13 @@ type AccountSummary struct {
 	Name           string `json:"name"`
 }
 
-// AdminIDList Administrators' account IDs, at least one, sent comma-joined (`1,2,3`).
+// AdminIDList Administrators' account IDs, at least one, as one form value of
+// comma-joined digits (`123,542`), never repeated keys.
 type AdminIDList = wire.IDs
 
-// AssigneeIDList Assignees' account IDs, at least one, sent comma-joined (`1,2,3`). One task is created per assignee.
+// AssigneeIDList Assignees' account IDs, at least one, as one form value of
+// comma-joined digits (`123,542`), never repeated keys. One task is
+// created per assignee.
 type AssigneeIDList = wire.IDs
 
 // Contact A contact of the account.
@@ -302,7 +305,10 @@ type Flag = wire.Flag
 // FlagDefaultOn A flag, `0` (off) or `1` (on), that is on when left out.
 type FlagDefaultOn = wire.Flag
 
-// IDList Account IDs, sent comma-joined as one value (`1,2,3`).
+// IDList Account IDs as **one form value of comma-joined decimal digits**, such
+// as `123,542,1001` (URL-encoded `123%2C542%2C1001`). Never repeated keys
+// (`ids=1&ids=2`), never `ids[0]=1`, never a JSON array: Chatwork reads
+// one value. Leave the field out for no IDs.
 type IDList = wire.IDs
 
 // IconPreset A chat icon.
@@ -801,13 +807,20 @@ type CreateRoomFormdataBody struct {
 	// LinkNeedAcceptance A flag, `0` (off) or `1` (on), that is on when left out.
 	LinkNeedAcceptance *FlagDefaultOn `form:"link_need_acceptance,omitempty" json:"link_need_acceptance,omitempty"`
 
-	// MembersAdminIDs Administrators' account IDs, at least one, sent comma-joined (`1,2,3`).
+	// MembersAdminIDs Administrators' account IDs, at least one, as one form value of
+	// comma-joined digits (`123,542`), never repeated keys.
 	MembersAdminIDs AdminIDList `form:"members_admin_ids" json:"members_admin_ids"`
 
-	// MembersMemberIDs Account IDs, sent comma-joined as one value (`1,2,3`).
+	// MembersMemberIDs Account IDs as **one form value of comma-joined decimal digits**, such
+	// as `123,542,1001` (URL-encoded `123%2C542%2C1001`). Never repeated keys
+	// (`ids=1&ids=2`), never `ids[0]=1`, never a JSON array: Chatwork reads
+	// one value. Leave the field out for no IDs.
 	MembersMemberIDs IDList `form:"members_member_ids,omitempty" json:"members_member_ids,omitempty"`
 
-	// MembersReadonlyIDs Account IDs, sent comma-joined as one value (`1,2,3`).
+	// MembersReadonlyIDs Account IDs as **one form value of comma-joined decimal digits**, such
+	// as `123,542,1001` (URL-encoded `123%2C542%2C1001`). Never repeated keys
+	// (`ids=1&ids=2`), never `ids[0]=1`, never a JSON array: Chatwork reads
+	// one value. Leave the field out for no IDs.
 	MembersReadonlyIDs IDList `form:"members_readonly_ids,omitempty" json:"members_readonly_ids,omitempty"`
 
 	// Name A group chat's name.
@@ -858,13 +871,20 @@ type GetFileParams struct {
 
 // UpdateRoomMembersFormdataBody defines parameters for UpdateRoomMembers.
 type UpdateRoomMembersFormdataBody struct {
-	// MembersAdminIDs Administrators' account IDs, at least one, sent comma-joined (`1,2,3`).
+	// MembersAdminIDs Administrators' account IDs, at least one, as one form value of
+	// comma-joined digits (`123,542`), never repeated keys.
 	MembersAdminIDs AdminIDList `form:"members_admin_ids" json:"members_admin_ids"`
 
-	// MembersMemberIDs Account IDs, sent comma-joined as one value (`1,2,3`).
+	// MembersMemberIDs Account IDs as **one form value of comma-joined decimal digits**, such
+	// as `123,542,1001` (URL-encoded `123%2C542%2C1001`). Never repeated keys
+	// (`ids=1&ids=2`), never `ids[0]=1`, never a JSON array: Chatwork reads
+	// one value. Leave the field out for no IDs.
 	MembersMemberIDs IDList `form:"members_member_ids,omitempty" json:"members_member_ids,omitempty"`
 
-	// MembersReadonlyIDs Account IDs, sent comma-joined as one value (`1,2,3`).
+	// MembersReadonlyIDs Account IDs as **one form value of comma-joined decimal digits**, such
+	// as `123,542,1001` (URL-encoded `123%2C542%2C1001`). Never repeated keys
+	// (`ids=1&ids=2`), never `ids[0]=1`, never a JSON array: Chatwork reads
+	// one value. Leave the field out for no IDs.
 	MembersReadonlyIDs IDList `form:"members_readonly_ids,omitempty" json:"members_readonly_ids,omitempty"`
 }
 
@@ -934,7 +954,9 @@ type CreateRoomTasksFormdataBody struct {
 	// out.
 	LimitType *TaskLimitType `form:"limit_type,omitempty" json:"limit_type,omitempty"`
 
-	// ToIDs Assignees' account IDs, at least one, sent comma-joined (`1,2,3`). One task is created per assignee.
+	// ToIDs Assignees' account IDs, at least one, as one form value of
+	// comma-joined digits (`123,542`), never repeated keys. One task is
+	// created per assignee.
 	ToIDs AssigneeIDList `form:"to_ids" json:"to_ids"`
 }
 
