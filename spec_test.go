@@ -292,8 +292,8 @@ func TestSpecResponses(t *testing.T) {
 				continue
 			}
 			mt := r.Value.Content.Get("application/json")
-			if mt == nil || mt.Schema.Ref != "#/components/schemas/Error" {
-				t.Errorf("%s: %s response must use the Error schema", key, status)
+			if mt == nil || mt.Schema.Ref != "#/components/schemas/ErrorBody" {
+				t.Errorf("%s: %s response must use the ErrorBody schema", key, status)
 			}
 		}
 		if r := op.Responses.Value("401"); r != nil && r.Value.Headers["WWW-Authenticate"] == nil {
@@ -406,5 +406,69 @@ func TestSpecIDListPattern(t *testing.T) {
 				t.Errorf("%s accepts %q", name, bad)
 			}
 		}
+	}
+}
+
+// reservedNames are globals that a generated type of the same name would
+// shadow or collide with: TypeScript's single-word globals (lib.es5 and
+// lib.dom, as of TypeScript 5.9), java.lang's classes, and Python's
+// capitalised builtins. Compound DOM names (MessageEvent, TaskController)
+// cannot collide with a component name unless it is spelt the same, and
+// none is.
+var reservedNames = strings.Fields(`
+	Algorithm Animatable Animation Array Attr Audio Awaited Blob Body Boolean
+	Cache Capitalize Client Clients Clipboard Comment Console Credential
+	Crypto Date Document Element Error Event Exclude External Extract File
+	Function Gamepad Generator Geolocation Headers Highlight History Image
+	Infinity Iterable Iterator Keyframe Location Lock Lowercase Map Math
+	Navigator Node Notification Number Object Omit Option Parameters Partial
+	Performance Permissions Pick Plugin Promise Proxy Range Readonly Record
+	Report Request Required Response Screen Selection Set Slottable Storage
+	String Symbol Text Touch Transferable Transformer Uncapitalize Uppercase
+	Window Worker Worklet
+	Byte Character Class ClassLoader Comparable Double Enum Exception Float
+	Integer Long Module Override Package Process Runnable Runtime Short
+	StringBuilder System Thread Throwable Void
+	Ellipsis False None NotImplemented True Warning
+`)
+
+// TestSpecComponentNames keeps generated code compiling in other
+// languages: no component is named like a global of TypeScript, Java or
+// Python (a schema called File shadows the browser's File), and no
+// parameter component shares a name with a schema (some generators make
+// `type MessageID = MessageID` of that).
+func TestSpecComponentNames(t *testing.T) {
+	doc := loadSpec(t)
+	c := doc.Components
+	names := map[string][]string{}
+	for n := range c.Schemas {
+		names["schemas"] = append(names["schemas"], n)
+	}
+	for n := range c.Parameters {
+		names["parameters"] = append(names["parameters"], n)
+	}
+	for n := range c.Responses {
+		names["responses"] = append(names["responses"], n)
+	}
+	for n := range c.Headers {
+		names["headers"] = append(names["headers"], n)
+	}
+	for section, list := range names {
+		for _, n := range list {
+			if slices.Contains(reservedNames, n) {
+				t.Errorf("components/%s/%s is named like a global of TypeScript, Java or Python", section, n)
+			}
+		}
+	}
+	for _, p := range names["parameters"] {
+		for _, s := range names["schemas"] {
+			if strings.EqualFold(p, s) {
+				t.Errorf("parameter component %s shares its name with schema %s", p, s)
+			}
+		}
+	}
+	// The Go names stay: package api says File, whatever the spec calls it.
+	if got := c.Schemas["RoomFile"].Value.Extensions["x-go-name"]; got != "File" {
+		t.Errorf("RoomFile: x-go-name = %v, want File (the Go name)", got)
 	}
 }

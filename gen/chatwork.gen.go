@@ -260,35 +260,11 @@ type Contact struct {
 	RoomID int64 `json:"room_id"`
 }
 
-// Error The body of every error.
+// ErrorBody The body of every error.
 //
 // Example: {"errors":["Invalid API token"]}
-type Error struct {
+type ErrorBody struct {
 	Errors []string `json:"errors"`
-}
-
-// File A file uploaded to a chat.
-type File struct {
-	// Account An account as it appears inside messages, tasks and files.
-	Account AccountSummary `json:"account"`
-
-	// DownloadURL Present only with `create_download_url=1`; valid for 30 seconds.
-	DownloadURL *string `json:"download_url,omitempty"`
-	FileID      int64   `json:"file_id"`
-	Filename    string  `json:"filename"`
-
-	// Filesize Size in bytes.
-	Filesize int64 `json:"filesize"`
-
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
-	//
-	//
-	// Example: 1928374655918273645
-	MessageID MessageID `json:"message_id"`
-
-	// UploadTime A time in Unix seconds.
-	UploadTime UnixTime `json:"upload_time"`
 }
 
 // FileID A file's ID.
@@ -556,6 +532,30 @@ type RoomDetail struct {
 	UnreadNum int      `json:"unread_num"`
 }
 
+// File A file uploaded to a chat.
+type File struct {
+	// Account An account as it appears inside messages, tasks and files.
+	Account AccountSummary `json:"account"`
+
+	// DownloadURL Present only with `create_download_url=1`; valid for 30 seconds.
+	DownloadURL *string `json:"download_url,omitempty"`
+	FileID      int64   `json:"file_id"`
+	Filename    string  `json:"filename"`
+
+	// Filesize Size in bytes.
+	Filesize int64 `json:"filesize"`
+
+	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
+	// real values (19 digits) do not survive a float64.
+	//
+	//
+	// Example: 1928374655918273645
+	MessageID MessageID `json:"message_id"`
+
+	// UploadTime A time in Unix seconds.
+	UploadTime UnixTime `json:"upload_time"`
+}
+
 // RoomID A chat's ID.
 type RoomID = int64
 
@@ -751,35 +751,58 @@ type WebhookMessageUpdated struct {
 // WebhookMessageUpdatedWebhookEventType defines model for WebhookMessageUpdated.WebhookEventType.
 type WebhookMessageUpdatedWebhookEventType string
 
+// FileIDPath A file's ID.
+type FileIDPath = FileID
+
+// MessageIDPath A message's ID: a 64-bit integer sent as a string of digits, because
+// real values (19 digits) do not survive a float64.
+//
+// Example: 1928374655918273645
+type MessageIDPath = MessageID
+
+// RequestIDPath A contact request's ID.
+type RequestIDPath = RequestID
+
+// RoomIDPath A chat's ID.
+type RoomIDPath = RoomID
+
+// TaskIDPath A task's ID.
+type TaskIDPath = TaskID
+
 // BadRequest The body of every error.
 //
 // Example: {"errors":["Invalid API token"]}
-type BadRequest = Error
+type BadRequest = ErrorBody
 
 // Forbidden The body of every error.
 //
 // Example: {"errors":["Invalid API token"]}
-type Forbidden = Error
+type Forbidden = ErrorBody
 
 // MessageNotFound The body of every error.
 //
 // Example: {"errors":["Invalid API token"]}
-type MessageNotFound = Error
+type MessageNotFound = ErrorBody
 
 // NotFound The body of every error.
 //
 // Example: {"errors":["Invalid API token"]}
-type NotFound = Error
+type NotFound = ErrorBody
+
+// OtherError The body of every error.
+//
+// Example: {"errors":["Invalid API token"]}
+type OtherError = ErrorBody
 
 // TooManyRequests The body of every error.
 //
 // Example: {"errors":["Invalid API token"]}
-type TooManyRequests = Error
+type TooManyRequests = ErrorBody
 
 // Unauthorized The body of every error.
 //
 // Example: {"errors":["Invalid API token"]}
-type Unauthorized = Error
+type Unauthorized = ErrorBody
 
 // ListMyTasksParams defines parameters for ListMyTasks.
 type ListMyTasksParams struct {
@@ -1097,14 +1120,14 @@ type ClientInterface interface {
 	// RejectIncomingRequest Decline a contact request
 	//
 	// Corresponds with DELETE /incoming_requests/{request_id} (the `RejectIncomingRequest` operationId).
-	RejectIncomingRequest(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RejectIncomingRequest(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AcceptIncomingRequest Accept a contact request
 	//
 	// Approves the request; the sender becomes a contact.
 	//
 	// Corresponds with PUT /incoming_requests/{request_id} (the `AcceptIncomingRequest` operationId).
-	AcceptIncomingRequest(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AcceptIncomingRequest(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe Get your own profile
 	//
@@ -1173,7 +1196,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-	DeleteRoomWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteRoomWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteRoomWithFormdataBody Leave or delete a group chat
 	//
@@ -1187,14 +1210,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-	DeleteRoomWithFormdataBody(ctx context.Context, roomID RoomID, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteRoomWithFormdataBody(ctx context.Context, roomID RoomIDPath, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRoom Get a chat
 	//
 	// The chat's details, including its `description`.
 	//
 	// Corresponds with GET /rooms/{room_id} (the `GetRoom` operationId).
-	GetRoom(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetRoom(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateRoomWithBody Change a chat's name, description or icon
 	//
@@ -1204,7 +1227,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-	UpdateRoomWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateRoomWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateRoomWithFormdataBody Change a chat's name, description or icon
 	//
@@ -1214,7 +1237,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-	UpdateRoomWithFormdataBody(ctx context.Context, roomID RoomID, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateRoomWithFormdataBody(ctx context.Context, roomID RoomIDPath, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFiles List a chat's files
 	//
@@ -1222,7 +1245,7 @@ type ClientInterface interface {
 	// empty list is `204 No Content`.
 	//
 	// Corresponds with GET /rooms/{room_id}/files (the `ListFiles` operationId).
-	ListFiles(ctx context.Context, roomID RoomID, params *ListFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListFiles(ctx context.Context, roomID RoomIDPath, params *ListFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UploadFileWithBody Upload a file
 	//
@@ -1235,7 +1258,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /rooms/{room_id}/files (the `UploadFile` operationId).
-	UploadFileWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UploadFileWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetFile Get a file, optionally with a download URL
 	//
@@ -1244,21 +1267,21 @@ type ClientInterface interface {
 	// the field is absent.
 	//
 	// Corresponds with GET /rooms/{room_id}/files/{file_id} (the `GetFile` operationId).
-	GetFile(ctx context.Context, roomID RoomID, fileID FileID, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetFile(ctx context.Context, roomID RoomIDPath, fileID FileIDPath, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteInvitationLink Delete the invitation link
 	//
 	// Answers `200` with `{"public": false}`, not `204`.
 	//
 	// Corresponds with DELETE /rooms/{room_id}/link (the `DeleteInvitationLink` operationId).
-	DeleteInvitationLink(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteInvitationLink(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetInvitationLink Get the invitation link
 	//
 	// When the chat has no link the answer is `{"public": false}`.
 	//
 	// Corresponds with GET /rooms/{room_id}/link (the `GetInvitationLink` operationId).
-	GetInvitationLink(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetInvitationLink(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateInvitationLinkWithBody Create the invitation link
 	//
@@ -1268,7 +1291,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-	CreateInvitationLinkWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateInvitationLinkWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateInvitationLinkWithFormdataBody Create the invitation link
 	//
@@ -1278,7 +1301,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-	CreateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomID, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomIDPath, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateInvitationLinkWithBody Change the invitation link
 	//
@@ -1289,7 +1312,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-	UpdateInvitationLinkWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateInvitationLinkWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateInvitationLinkWithFormdataBody Change the invitation link
 	//
@@ -1300,12 +1323,12 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-	UpdateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomID, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomIDPath, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListRoomMembers List a chat's members
 	//
 	// Corresponds with GET /rooms/{room_id}/members (the `ListRoomMembers` operationId).
-	ListRoomMembers(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListRoomMembers(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateRoomMembersWithBody Replace a chat's members and their roles
 	//
@@ -1316,7 +1339,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-	UpdateRoomMembersWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateRoomMembersWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateRoomMembersWithFormdataBody Replace a chat's members and their roles
 	//
@@ -1327,7 +1350,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-	UpdateRoomMembersWithFormdataBody(ctx context.Context, roomID RoomID, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateRoomMembersWithFormdataBody(ctx context.Context, roomID RoomIDPath, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMessages List messages
 	//
@@ -1343,7 +1366,7 @@ type ClientInterface interface {
 	// some messages are hidden, with `204` all of them are.
 	//
 	// Corresponds with GET /rooms/{room_id}/messages (the `ListMessages` operationId).
-	ListMessages(ctx context.Context, roomID RoomID, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListMessages(ctx context.Context, roomID RoomIDPath, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostMessageWithBody Post a message
 	//
@@ -1356,7 +1379,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-	PostMessageWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PostMessageWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostMessageWithFormdataBody Post a message
 	//
@@ -1369,7 +1392,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-	PostMessageWithFormdataBody(ctx context.Context, roomID RoomID, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PostMessageWithFormdataBody(ctx context.Context, roomID RoomIDPath, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MarkMessagesReadWithBody Mark messages as read
 	//
@@ -1380,7 +1403,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-	MarkMessagesReadWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	MarkMessagesReadWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MarkMessagesReadWithFormdataBody Mark messages as read
 	//
@@ -1391,7 +1414,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-	MarkMessagesReadWithFormdataBody(ctx context.Context, roomID RoomID, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	MarkMessagesReadWithFormdataBody(ctx context.Context, roomID RoomIDPath, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MarkMessagesUnreadWithBody Mark messages as unread
 	//
@@ -1400,7 +1423,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-	MarkMessagesUnreadWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	MarkMessagesUnreadWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MarkMessagesUnreadWithFormdataBody Mark messages as unread
 	//
@@ -1409,7 +1432,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-	MarkMessagesUnreadWithFormdataBody(ctx context.Context, roomID RoomID, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	MarkMessagesUnreadWithFormdataBody(ctx context.Context, roomID RoomIDPath, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteMessage Delete a message
 	//
@@ -1418,7 +1441,7 @@ type ClientInterface interface {
 	// declared too so that clients handle both.
 	//
 	// Corresponds with DELETE /rooms/{room_id}/messages/{message_id} (the `DeleteMessage` operationId).
-	DeleteMessage(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteMessage(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMessage Get a message
 	//
@@ -1428,7 +1451,7 @@ type ClientInterface interface {
 	// exist.
 	//
 	// Corresponds with GET /rooms/{room_id}/messages/{message_id} (the `GetMessage` operationId).
-	GetMessage(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetMessage(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMessageWithBody Edit a message
 	//
@@ -1437,7 +1460,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-	UpdateMessageWithBody(ctx context.Context, roomID RoomID, messageID MessageID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateMessageWithBody(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMessageWithFormdataBody Edit a message
 	//
@@ -1446,7 +1469,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-	UpdateMessageWithFormdataBody(ctx context.Context, roomID RoomID, messageID MessageID, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateMessageWithFormdataBody(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListRoomTasks List a chat's tasks
 	//
@@ -1454,7 +1477,7 @@ type ClientInterface interface {
 	// tasks are returned. An empty list is `204 No Content`.
 	//
 	// Corresponds with GET /rooms/{room_id}/tasks (the `ListRoomTasks` operationId).
-	ListRoomTasks(ctx context.Context, roomID RoomID, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListRoomTasks(ctx context.Context, roomID RoomIDPath, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateRoomTasksWithBody Create tasks
 	//
@@ -1465,7 +1488,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-	CreateRoomTasksWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateRoomTasksWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateRoomTasksWithFormdataBody Create tasks
 	//
@@ -1476,12 +1499,12 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-	CreateRoomTasksWithFormdataBody(ctx context.Context, roomID RoomID, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateRoomTasksWithFormdataBody(ctx context.Context, roomID RoomIDPath, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRoomTask Get a task
 	//
 	// Corresponds with GET /rooms/{room_id}/tasks/{task_id} (the `GetRoomTask` operationId).
-	GetRoomTask(ctx context.Context, roomID RoomID, taskID TaskID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetRoomTask(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTaskStatusWithBody Complete or reopen a task
 	//
@@ -1490,7 +1513,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-	UpdateTaskStatusWithBody(ctx context.Context, roomID RoomID, taskID TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTaskStatusWithBody(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTaskStatusWithFormdataBody Complete or reopen a task
 	//
@@ -1499,7 +1522,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-	UpdateTaskStatusWithFormdataBody(ctx context.Context, roomID RoomID, taskID TaskID, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTaskStatusWithFormdataBody(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListContacts List your contacts
@@ -1540,7 +1563,7 @@ func (c *RawClient) ListIncomingRequests(ctx context.Context, reqEditors ...Requ
 // RejectIncomingRequest Decline a contact request
 //
 // Corresponds with DELETE /incoming_requests/{request_id} (the `RejectIncomingRequest` operationId).
-func (c *RawClient) RejectIncomingRequest(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) RejectIncomingRequest(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRejectIncomingRequestRequest(c.Server, requestID)
 	if err != nil {
 		return nil, err
@@ -1557,7 +1580,7 @@ func (c *RawClient) RejectIncomingRequest(ctx context.Context, requestID Request
 // Approves the request; the sender becomes a contact.
 //
 // Corresponds with PUT /incoming_requests/{request_id} (the `AcceptIncomingRequest` operationId).
-func (c *RawClient) AcceptIncomingRequest(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) AcceptIncomingRequest(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAcceptIncomingRequestRequest(c.Server, requestID)
 	if err != nil {
 		return nil, err
@@ -1696,7 +1719,7 @@ func (c *RawClient) CreateRoomWithFormdataBody(ctx context.Context, body CreateR
 // Takes any type of body and a specified content type.
 //
 // Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-func (c *RawClient) DeleteRoomWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) DeleteRoomWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteRoomRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -1720,7 +1743,7 @@ func (c *RawClient) DeleteRoomWithBody(ctx context.Context, roomID RoomID, conte
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-func (c *RawClient) DeleteRoomWithFormdataBody(ctx context.Context, roomID RoomID, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) DeleteRoomWithFormdataBody(ctx context.Context, roomID RoomIDPath, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteRoomRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -1737,7 +1760,7 @@ func (c *RawClient) DeleteRoomWithFormdataBody(ctx context.Context, roomID RoomI
 // The chat's details, including its `description`.
 //
 // Corresponds with GET /rooms/{room_id} (the `GetRoom` operationId).
-func (c *RawClient) GetRoom(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) GetRoom(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetRoomRequest(c.Server, roomID)
 	if err != nil {
 		return nil, err
@@ -1757,7 +1780,7 @@ func (c *RawClient) GetRoom(ctx context.Context, roomID RoomID, reqEditors ...Re
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-func (c *RawClient) UpdateRoomWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateRoomWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateRoomRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -1777,7 +1800,7 @@ func (c *RawClient) UpdateRoomWithBody(ctx context.Context, roomID RoomID, conte
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-func (c *RawClient) UpdateRoomWithFormdataBody(ctx context.Context, roomID RoomID, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateRoomWithFormdataBody(ctx context.Context, roomID RoomIDPath, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateRoomRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -1795,7 +1818,7 @@ func (c *RawClient) UpdateRoomWithFormdataBody(ctx context.Context, roomID RoomI
 // empty list is `204 No Content`.
 //
 // Corresponds with GET /rooms/{room_id}/files (the `ListFiles` operationId).
-func (c *RawClient) ListFiles(ctx context.Context, roomID RoomID, params *ListFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) ListFiles(ctx context.Context, roomID RoomIDPath, params *ListFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListFilesRequest(c.Server, roomID, params)
 	if err != nil {
 		return nil, err
@@ -1818,7 +1841,7 @@ func (c *RawClient) ListFiles(ctx context.Context, roomID RoomID, params *ListFi
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /rooms/{room_id}/files (the `UploadFile` operationId).
-func (c *RawClient) UploadFileWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UploadFileWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUploadFileRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -1837,7 +1860,7 @@ func (c *RawClient) UploadFileWithBody(ctx context.Context, roomID RoomID, conte
 // the field is absent.
 //
 // Corresponds with GET /rooms/{room_id}/files/{file_id} (the `GetFile` operationId).
-func (c *RawClient) GetFile(ctx context.Context, roomID RoomID, fileID FileID, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) GetFile(ctx context.Context, roomID RoomIDPath, fileID FileIDPath, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetFileRequest(c.Server, roomID, fileID, params)
 	if err != nil {
 		return nil, err
@@ -1854,7 +1877,7 @@ func (c *RawClient) GetFile(ctx context.Context, roomID RoomID, fileID FileID, p
 // Answers `200` with `{"public": false}`, not `204`.
 //
 // Corresponds with DELETE /rooms/{room_id}/link (the `DeleteInvitationLink` operationId).
-func (c *RawClient) DeleteInvitationLink(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) DeleteInvitationLink(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteInvitationLinkRequest(c.Server, roomID)
 	if err != nil {
 		return nil, err
@@ -1871,7 +1894,7 @@ func (c *RawClient) DeleteInvitationLink(ctx context.Context, roomID RoomID, req
 // When the chat has no link the answer is `{"public": false}`.
 //
 // Corresponds with GET /rooms/{room_id}/link (the `GetInvitationLink` operationId).
-func (c *RawClient) GetInvitationLink(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) GetInvitationLink(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetInvitationLinkRequest(c.Server, roomID)
 	if err != nil {
 		return nil, err
@@ -1891,7 +1914,7 @@ func (c *RawClient) GetInvitationLink(ctx context.Context, roomID RoomID, reqEdi
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-func (c *RawClient) CreateInvitationLinkWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) CreateInvitationLinkWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateInvitationLinkRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -1911,7 +1934,7 @@ func (c *RawClient) CreateInvitationLinkWithBody(ctx context.Context, roomID Roo
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-func (c *RawClient) CreateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomID, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) CreateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomIDPath, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateInvitationLinkRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -1932,7 +1955,7 @@ func (c *RawClient) CreateInvitationLinkWithFormdataBody(ctx context.Context, ro
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-func (c *RawClient) UpdateInvitationLinkWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateInvitationLinkWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateInvitationLinkRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -1953,7 +1976,7 @@ func (c *RawClient) UpdateInvitationLinkWithBody(ctx context.Context, roomID Roo
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-func (c *RawClient) UpdateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomID, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomIDPath, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateInvitationLinkRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -1968,7 +1991,7 @@ func (c *RawClient) UpdateInvitationLinkWithFormdataBody(ctx context.Context, ro
 // ListRoomMembers List a chat's members
 //
 // Corresponds with GET /rooms/{room_id}/members (the `ListRoomMembers` operationId).
-func (c *RawClient) ListRoomMembers(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) ListRoomMembers(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRoomMembersRequest(c.Server, roomID)
 	if err != nil {
 		return nil, err
@@ -1989,7 +2012,7 @@ func (c *RawClient) ListRoomMembers(ctx context.Context, roomID RoomID, reqEdito
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-func (c *RawClient) UpdateRoomMembersWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateRoomMembersWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateRoomMembersRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -2010,7 +2033,7 @@ func (c *RawClient) UpdateRoomMembersWithBody(ctx context.Context, roomID RoomID
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-func (c *RawClient) UpdateRoomMembersWithFormdataBody(ctx context.Context, roomID RoomID, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateRoomMembersWithFormdataBody(ctx context.Context, roomID RoomIDPath, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateRoomMembersRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -2036,7 +2059,7 @@ func (c *RawClient) UpdateRoomMembersWithFormdataBody(ctx context.Context, roomI
 // some messages are hidden, with `204` all of them are.
 //
 // Corresponds with GET /rooms/{room_id}/messages (the `ListMessages` operationId).
-func (c *RawClient) ListMessages(ctx context.Context, roomID RoomID, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) ListMessages(ctx context.Context, roomID RoomIDPath, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListMessagesRequest(c.Server, roomID, params)
 	if err != nil {
 		return nil, err
@@ -2059,7 +2082,7 @@ func (c *RawClient) ListMessages(ctx context.Context, roomID RoomID, params *Lis
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-func (c *RawClient) PostMessageWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) PostMessageWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostMessageRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -2082,7 +2105,7 @@ func (c *RawClient) PostMessageWithBody(ctx context.Context, roomID RoomID, cont
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-func (c *RawClient) PostMessageWithFormdataBody(ctx context.Context, roomID RoomID, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) PostMessageWithFormdataBody(ctx context.Context, roomID RoomIDPath, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostMessageRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -2103,7 +2126,7 @@ func (c *RawClient) PostMessageWithFormdataBody(ctx context.Context, roomID Room
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-func (c *RawClient) MarkMessagesReadWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) MarkMessagesReadWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMarkMessagesReadRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -2124,7 +2147,7 @@ func (c *RawClient) MarkMessagesReadWithBody(ctx context.Context, roomID RoomID,
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-func (c *RawClient) MarkMessagesReadWithFormdataBody(ctx context.Context, roomID RoomID, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) MarkMessagesReadWithFormdataBody(ctx context.Context, roomID RoomIDPath, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMarkMessagesReadRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -2143,7 +2166,7 @@ func (c *RawClient) MarkMessagesReadWithFormdataBody(ctx context.Context, roomID
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-func (c *RawClient) MarkMessagesUnreadWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) MarkMessagesUnreadWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMarkMessagesUnreadRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -2162,7 +2185,7 @@ func (c *RawClient) MarkMessagesUnreadWithBody(ctx context.Context, roomID RoomI
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-func (c *RawClient) MarkMessagesUnreadWithFormdataBody(ctx context.Context, roomID RoomID, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) MarkMessagesUnreadWithFormdataBody(ctx context.Context, roomID RoomIDPath, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMarkMessagesUnreadRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -2181,7 +2204,7 @@ func (c *RawClient) MarkMessagesUnreadWithFormdataBody(ctx context.Context, room
 // declared too so that clients handle both.
 //
 // Corresponds with DELETE /rooms/{room_id}/messages/{message_id} (the `DeleteMessage` operationId).
-func (c *RawClient) DeleteMessage(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) DeleteMessage(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteMessageRequest(c.Server, roomID, messageID)
 	if err != nil {
 		return nil, err
@@ -2201,7 +2224,7 @@ func (c *RawClient) DeleteMessage(ctx context.Context, roomID RoomID, messageID 
 // exist.
 //
 // Corresponds with GET /rooms/{room_id}/messages/{message_id} (the `GetMessage` operationId).
-func (c *RawClient) GetMessage(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) GetMessage(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMessageRequest(c.Server, roomID, messageID)
 	if err != nil {
 		return nil, err
@@ -2220,7 +2243,7 @@ func (c *RawClient) GetMessage(ctx context.Context, roomID RoomID, messageID Mes
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-func (c *RawClient) UpdateMessageWithBody(ctx context.Context, roomID RoomID, messageID MessageID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateMessageWithBody(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateMessageRequestWithBody(c.Server, roomID, messageID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -2239,7 +2262,7 @@ func (c *RawClient) UpdateMessageWithBody(ctx context.Context, roomID RoomID, me
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-func (c *RawClient) UpdateMessageWithFormdataBody(ctx context.Context, roomID RoomID, messageID MessageID, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateMessageWithFormdataBody(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateMessageRequestWithFormdataBody(c.Server, roomID, messageID, body)
 	if err != nil {
 		return nil, err
@@ -2257,7 +2280,7 @@ func (c *RawClient) UpdateMessageWithFormdataBody(ctx context.Context, roomID Ro
 // tasks are returned. An empty list is `204 No Content`.
 //
 // Corresponds with GET /rooms/{room_id}/tasks (the `ListRoomTasks` operationId).
-func (c *RawClient) ListRoomTasks(ctx context.Context, roomID RoomID, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) ListRoomTasks(ctx context.Context, roomID RoomIDPath, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRoomTasksRequest(c.Server, roomID, params)
 	if err != nil {
 		return nil, err
@@ -2278,7 +2301,7 @@ func (c *RawClient) ListRoomTasks(ctx context.Context, roomID RoomID, params *Li
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-func (c *RawClient) CreateRoomTasksWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) CreateRoomTasksWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateRoomTasksRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -2299,7 +2322,7 @@ func (c *RawClient) CreateRoomTasksWithBody(ctx context.Context, roomID RoomID, 
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-func (c *RawClient) CreateRoomTasksWithFormdataBody(ctx context.Context, roomID RoomID, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) CreateRoomTasksWithFormdataBody(ctx context.Context, roomID RoomIDPath, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateRoomTasksRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -2314,7 +2337,7 @@ func (c *RawClient) CreateRoomTasksWithFormdataBody(ctx context.Context, roomID 
 // GetRoomTask Get a task
 //
 // Corresponds with GET /rooms/{room_id}/tasks/{task_id} (the `GetRoomTask` operationId).
-func (c *RawClient) GetRoomTask(ctx context.Context, roomID RoomID, taskID TaskID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) GetRoomTask(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetRoomTaskRequest(c.Server, roomID, taskID)
 	if err != nil {
 		return nil, err
@@ -2333,7 +2356,7 @@ func (c *RawClient) GetRoomTask(ctx context.Context, roomID RoomID, taskID TaskI
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-func (c *RawClient) UpdateTaskStatusWithBody(ctx context.Context, roomID RoomID, taskID TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateTaskStatusWithBody(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateTaskStatusRequestWithBody(c.Server, roomID, taskID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -2352,7 +2375,7 @@ func (c *RawClient) UpdateTaskStatusWithBody(ctx context.Context, roomID RoomID,
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-func (c *RawClient) UpdateTaskStatusWithFormdataBody(ctx context.Context, roomID RoomID, taskID TaskID, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateTaskStatusWithFormdataBody(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateTaskStatusRequestWithFormdataBody(c.Server, roomID, taskID, body)
 	if err != nil {
 		return nil, err
@@ -2419,7 +2442,7 @@ func NewListIncomingRequestsRequest(server string) (*http.Request, error) {
 }
 
 // NewRejectIncomingRequestRequest constructs an http.Request for the RejectIncomingRequest method
-func NewRejectIncomingRequestRequest(server string, requestID RequestID) (*http.Request, error) {
+func NewRejectIncomingRequestRequest(server string, requestID RequestIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2453,7 +2476,7 @@ func NewRejectIncomingRequestRequest(server string, requestID RequestID) (*http.
 }
 
 // NewAcceptIncomingRequestRequest constructs an http.Request for the AcceptIncomingRequest method
-func NewAcceptIncomingRequestRequest(server string, requestID RequestID) (*http.Request, error) {
+func NewAcceptIncomingRequestRequest(server string, requestID RequestIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2674,7 +2697,7 @@ func NewCreateRoomRequestWithBody(server string, contentType string, body io.Rea
 }
 
 // NewDeleteRoomRequestWithFormdataBody calls the generic DeleteRoom builder with application/x-www-form-urlencoded body
-func NewDeleteRoomRequestWithFormdataBody(server string, roomID RoomID, body DeleteRoomFormdataRequestBody) (*http.Request, error) {
+func NewDeleteRoomRequestWithFormdataBody(server string, roomID RoomIDPath, body DeleteRoomFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -2685,7 +2708,7 @@ func NewDeleteRoomRequestWithFormdataBody(server string, roomID RoomID, body Del
 }
 
 // NewDeleteRoomRequestWithBody constructs an http.Request for the DeleteRoom method, with any body, and a specified content type
-func NewDeleteRoomRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewDeleteRoomRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2721,7 +2744,7 @@ func NewDeleteRoomRequestWithBody(server string, roomID RoomID, contentType stri
 }
 
 // NewGetRoomRequest constructs an http.Request for the GetRoom method
-func NewGetRoomRequest(server string, roomID RoomID) (*http.Request, error) {
+func NewGetRoomRequest(server string, roomID RoomIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2755,7 +2778,7 @@ func NewGetRoomRequest(server string, roomID RoomID) (*http.Request, error) {
 }
 
 // NewUpdateRoomRequestWithFormdataBody calls the generic UpdateRoom builder with application/x-www-form-urlencoded body
-func NewUpdateRoomRequestWithFormdataBody(server string, roomID RoomID, body UpdateRoomFormdataRequestBody) (*http.Request, error) {
+func NewUpdateRoomRequestWithFormdataBody(server string, roomID RoomIDPath, body UpdateRoomFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -2766,7 +2789,7 @@ func NewUpdateRoomRequestWithFormdataBody(server string, roomID RoomID, body Upd
 }
 
 // NewUpdateRoomRequestWithBody constructs an http.Request for the UpdateRoom method, with any body, and a specified content type
-func NewUpdateRoomRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateRoomRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2802,7 +2825,7 @@ func NewUpdateRoomRequestWithBody(server string, roomID RoomID, contentType stri
 }
 
 // NewListFilesRequest constructs an http.Request for the ListFiles method
-func NewListFilesRequest(server string, roomID RoomID, params *ListFilesParams) (*http.Request, error) {
+func NewListFilesRequest(server string, roomID RoomIDPath, params *ListFilesParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2863,7 +2886,7 @@ func NewListFilesRequest(server string, roomID RoomID, params *ListFilesParams) 
 }
 
 // NewUploadFileRequestWithBody constructs an http.Request for the UploadFile method, with any body, and a specified content type
-func NewUploadFileRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUploadFileRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2899,7 +2922,7 @@ func NewUploadFileRequestWithBody(server string, roomID RoomID, contentType stri
 }
 
 // NewGetFileRequest constructs an http.Request for the GetFile method
-func NewGetFileRequest(server string, roomID RoomID, fileID FileID, params *GetFileParams) (*http.Request, error) {
+func NewGetFileRequest(server string, roomID RoomIDPath, fileID FileIDPath, params *GetFileParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2967,7 +2990,7 @@ func NewGetFileRequest(server string, roomID RoomID, fileID FileID, params *GetF
 }
 
 // NewDeleteInvitationLinkRequest constructs an http.Request for the DeleteInvitationLink method
-func NewDeleteInvitationLinkRequest(server string, roomID RoomID) (*http.Request, error) {
+func NewDeleteInvitationLinkRequest(server string, roomID RoomIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3001,7 +3024,7 @@ func NewDeleteInvitationLinkRequest(server string, roomID RoomID) (*http.Request
 }
 
 // NewGetInvitationLinkRequest constructs an http.Request for the GetInvitationLink method
-func NewGetInvitationLinkRequest(server string, roomID RoomID) (*http.Request, error) {
+func NewGetInvitationLinkRequest(server string, roomID RoomIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3035,7 +3058,7 @@ func NewGetInvitationLinkRequest(server string, roomID RoomID) (*http.Request, e
 }
 
 // NewCreateInvitationLinkRequestWithFormdataBody calls the generic CreateInvitationLink builder with application/x-www-form-urlencoded body
-func NewCreateInvitationLinkRequestWithFormdataBody(server string, roomID RoomID, body CreateInvitationLinkFormdataRequestBody) (*http.Request, error) {
+func NewCreateInvitationLinkRequestWithFormdataBody(server string, roomID RoomIDPath, body CreateInvitationLinkFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3046,7 +3069,7 @@ func NewCreateInvitationLinkRequestWithFormdataBody(server string, roomID RoomID
 }
 
 // NewCreateInvitationLinkRequestWithBody constructs an http.Request for the CreateInvitationLink method, with any body, and a specified content type
-func NewCreateInvitationLinkRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateInvitationLinkRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3082,7 +3105,7 @@ func NewCreateInvitationLinkRequestWithBody(server string, roomID RoomID, conten
 }
 
 // NewUpdateInvitationLinkRequestWithFormdataBody calls the generic UpdateInvitationLink builder with application/x-www-form-urlencoded body
-func NewUpdateInvitationLinkRequestWithFormdataBody(server string, roomID RoomID, body UpdateInvitationLinkFormdataRequestBody) (*http.Request, error) {
+func NewUpdateInvitationLinkRequestWithFormdataBody(server string, roomID RoomIDPath, body UpdateInvitationLinkFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3093,7 +3116,7 @@ func NewUpdateInvitationLinkRequestWithFormdataBody(server string, roomID RoomID
 }
 
 // NewUpdateInvitationLinkRequestWithBody constructs an http.Request for the UpdateInvitationLink method, with any body, and a specified content type
-func NewUpdateInvitationLinkRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateInvitationLinkRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3129,7 +3152,7 @@ func NewUpdateInvitationLinkRequestWithBody(server string, roomID RoomID, conten
 }
 
 // NewListRoomMembersRequest constructs an http.Request for the ListRoomMembers method
-func NewListRoomMembersRequest(server string, roomID RoomID) (*http.Request, error) {
+func NewListRoomMembersRequest(server string, roomID RoomIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3163,7 +3186,7 @@ func NewListRoomMembersRequest(server string, roomID RoomID) (*http.Request, err
 }
 
 // NewUpdateRoomMembersRequestWithFormdataBody calls the generic UpdateRoomMembers builder with application/x-www-form-urlencoded body
-func NewUpdateRoomMembersRequestWithFormdataBody(server string, roomID RoomID, body UpdateRoomMembersFormdataRequestBody) (*http.Request, error) {
+func NewUpdateRoomMembersRequestWithFormdataBody(server string, roomID RoomIDPath, body UpdateRoomMembersFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3174,7 +3197,7 @@ func NewUpdateRoomMembersRequestWithFormdataBody(server string, roomID RoomID, b
 }
 
 // NewUpdateRoomMembersRequestWithBody constructs an http.Request for the UpdateRoomMembers method, with any body, and a specified content type
-func NewUpdateRoomMembersRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateRoomMembersRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3210,7 +3233,7 @@ func NewUpdateRoomMembersRequestWithBody(server string, roomID RoomID, contentTy
 }
 
 // NewListMessagesRequest constructs an http.Request for the ListMessages method
-func NewListMessagesRequest(server string, roomID RoomID, params *ListMessagesParams) (*http.Request, error) {
+func NewListMessagesRequest(server string, roomID RoomIDPath, params *ListMessagesParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3271,7 +3294,7 @@ func NewListMessagesRequest(server string, roomID RoomID, params *ListMessagesPa
 }
 
 // NewPostMessageRequestWithFormdataBody calls the generic PostMessage builder with application/x-www-form-urlencoded body
-func NewPostMessageRequestWithFormdataBody(server string, roomID RoomID, body PostMessageFormdataRequestBody) (*http.Request, error) {
+func NewPostMessageRequestWithFormdataBody(server string, roomID RoomIDPath, body PostMessageFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3282,7 +3305,7 @@ func NewPostMessageRequestWithFormdataBody(server string, roomID RoomID, body Po
 }
 
 // NewPostMessageRequestWithBody constructs an http.Request for the PostMessage method, with any body, and a specified content type
-func NewPostMessageRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewPostMessageRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3318,7 +3341,7 @@ func NewPostMessageRequestWithBody(server string, roomID RoomID, contentType str
 }
 
 // NewMarkMessagesReadRequestWithFormdataBody calls the generic MarkMessagesRead builder with application/x-www-form-urlencoded body
-func NewMarkMessagesReadRequestWithFormdataBody(server string, roomID RoomID, body MarkMessagesReadFormdataRequestBody) (*http.Request, error) {
+func NewMarkMessagesReadRequestWithFormdataBody(server string, roomID RoomIDPath, body MarkMessagesReadFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3329,7 +3352,7 @@ func NewMarkMessagesReadRequestWithFormdataBody(server string, roomID RoomID, bo
 }
 
 // NewMarkMessagesReadRequestWithBody constructs an http.Request for the MarkMessagesRead method, with any body, and a specified content type
-func NewMarkMessagesReadRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewMarkMessagesReadRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3365,7 +3388,7 @@ func NewMarkMessagesReadRequestWithBody(server string, roomID RoomID, contentTyp
 }
 
 // NewMarkMessagesUnreadRequestWithFormdataBody calls the generic MarkMessagesUnread builder with application/x-www-form-urlencoded body
-func NewMarkMessagesUnreadRequestWithFormdataBody(server string, roomID RoomID, body MarkMessagesUnreadFormdataRequestBody) (*http.Request, error) {
+func NewMarkMessagesUnreadRequestWithFormdataBody(server string, roomID RoomIDPath, body MarkMessagesUnreadFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3376,7 +3399,7 @@ func NewMarkMessagesUnreadRequestWithFormdataBody(server string, roomID RoomID, 
 }
 
 // NewMarkMessagesUnreadRequestWithBody constructs an http.Request for the MarkMessagesUnread method, with any body, and a specified content type
-func NewMarkMessagesUnreadRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewMarkMessagesUnreadRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3412,7 +3435,7 @@ func NewMarkMessagesUnreadRequestWithBody(server string, roomID RoomID, contentT
 }
 
 // NewDeleteMessageRequest constructs an http.Request for the DeleteMessage method
-func NewDeleteMessageRequest(server string, roomID RoomID, messageID MessageID) (*http.Request, error) {
+func NewDeleteMessageRequest(server string, roomID RoomIDPath, messageID MessageIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3453,7 +3476,7 @@ func NewDeleteMessageRequest(server string, roomID RoomID, messageID MessageID) 
 }
 
 // NewGetMessageRequest constructs an http.Request for the GetMessage method
-func NewGetMessageRequest(server string, roomID RoomID, messageID MessageID) (*http.Request, error) {
+func NewGetMessageRequest(server string, roomID RoomIDPath, messageID MessageIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3494,7 +3517,7 @@ func NewGetMessageRequest(server string, roomID RoomID, messageID MessageID) (*h
 }
 
 // NewUpdateMessageRequestWithFormdataBody calls the generic UpdateMessage builder with application/x-www-form-urlencoded body
-func NewUpdateMessageRequestWithFormdataBody(server string, roomID RoomID, messageID MessageID, body UpdateMessageFormdataRequestBody) (*http.Request, error) {
+func NewUpdateMessageRequestWithFormdataBody(server string, roomID RoomIDPath, messageID MessageIDPath, body UpdateMessageFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3505,7 +3528,7 @@ func NewUpdateMessageRequestWithFormdataBody(server string, roomID RoomID, messa
 }
 
 // NewUpdateMessageRequestWithBody constructs an http.Request for the UpdateMessage method, with any body, and a specified content type
-func NewUpdateMessageRequestWithBody(server string, roomID RoomID, messageID MessageID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateMessageRequestWithBody(server string, roomID RoomIDPath, messageID MessageIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3548,7 +3571,7 @@ func NewUpdateMessageRequestWithBody(server string, roomID RoomID, messageID Mes
 }
 
 // NewListRoomTasksRequest constructs an http.Request for the ListRoomTasks method
-func NewListRoomTasksRequest(server string, roomID RoomID, params *ListRoomTasksParams) (*http.Request, error) {
+func NewListRoomTasksRequest(server string, roomID RoomIDPath, params *ListRoomTasksParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3633,7 +3656,7 @@ func NewListRoomTasksRequest(server string, roomID RoomID, params *ListRoomTasks
 }
 
 // NewCreateRoomTasksRequestWithFormdataBody calls the generic CreateRoomTasks builder with application/x-www-form-urlencoded body
-func NewCreateRoomTasksRequestWithFormdataBody(server string, roomID RoomID, body CreateRoomTasksFormdataRequestBody) (*http.Request, error) {
+func NewCreateRoomTasksRequestWithFormdataBody(server string, roomID RoomIDPath, body CreateRoomTasksFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3644,7 +3667,7 @@ func NewCreateRoomTasksRequestWithFormdataBody(server string, roomID RoomID, bod
 }
 
 // NewCreateRoomTasksRequestWithBody constructs an http.Request for the CreateRoomTasks method, with any body, and a specified content type
-func NewCreateRoomTasksRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateRoomTasksRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3680,7 +3703,7 @@ func NewCreateRoomTasksRequestWithBody(server string, roomID RoomID, contentType
 }
 
 // NewGetRoomTaskRequest constructs an http.Request for the GetRoomTask method
-func NewGetRoomTaskRequest(server string, roomID RoomID, taskID TaskID) (*http.Request, error) {
+func NewGetRoomTaskRequest(server string, roomID RoomIDPath, taskID TaskIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3721,7 +3744,7 @@ func NewGetRoomTaskRequest(server string, roomID RoomID, taskID TaskID) (*http.R
 }
 
 // NewUpdateTaskStatusRequestWithFormdataBody calls the generic UpdateTaskStatus builder with application/x-www-form-urlencoded body
-func NewUpdateTaskStatusRequestWithFormdataBody(server string, roomID RoomID, taskID TaskID, body UpdateTaskStatusFormdataRequestBody) (*http.Request, error) {
+func NewUpdateTaskStatusRequestWithFormdataBody(server string, roomID RoomIDPath, taskID TaskIDPath, body UpdateTaskStatusFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3732,7 +3755,7 @@ func NewUpdateTaskStatusRequestWithFormdataBody(server string, roomID RoomID, ta
 }
 
 // NewUpdateTaskStatusRequestWithBody constructs an http.Request for the UpdateTaskStatus method, with any body, and a specified content type
-func NewUpdateTaskStatusRequestWithBody(server string, roomID RoomID, taskID TaskID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateTaskStatusRequestWithBody(server string, roomID RoomIDPath, taskID TaskIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3842,7 +3865,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /incoming_requests/{request_id} (the `RejectIncomingRequest` operationId).
-	RejectIncomingRequestWithResponse(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*RejectIncomingRequestResponse, error)
+	RejectIncomingRequestWithResponse(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*RejectIncomingRequestResponse, error)
 
 	// AcceptIncomingRequestWithResponse Accept a contact request
 	//
@@ -3851,7 +3874,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /incoming_requests/{request_id} (the `AcceptIncomingRequest` operationId).
-	AcceptIncomingRequestWithResponse(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*AcceptIncomingRequestResponse, error)
+	AcceptIncomingRequestWithResponse(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*AcceptIncomingRequestResponse, error)
 
 	// GetMeWithResponse Get your own profile
 	//
@@ -3928,7 +3951,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-	DeleteRoomWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error)
+	DeleteRoomWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error)
 
 	// DeleteRoomWithFormdataBodyWithResponse Leave or delete a group chat
 	//
@@ -3942,7 +3965,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-	DeleteRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error)
+	DeleteRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error)
 
 	// GetRoomWithResponse Get a chat
 	//
@@ -3951,7 +3974,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id} (the `GetRoom` operationId).
-	GetRoomWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*GetRoomResponse, error)
+	GetRoomWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*GetRoomResponse, error)
 
 	// UpdateRoomWithBodyWithResponse Change a chat's name, description or icon
 	//
@@ -3961,7 +3984,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-	UpdateRoomWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error)
+	UpdateRoomWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error)
 
 	// UpdateRoomWithFormdataBodyWithResponse Change a chat's name, description or icon
 	//
@@ -3971,7 +3994,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-	UpdateRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error)
+	UpdateRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error)
 
 	// ListFilesWithResponse List a chat's files
 	//
@@ -3981,7 +4004,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/files (the `ListFiles` operationId).
-	ListFilesWithResponse(ctx context.Context, roomID RoomID, params *ListFilesParams, reqEditors ...RequestEditorFn) (*ListFilesResponse, error)
+	ListFilesWithResponse(ctx context.Context, roomID RoomIDPath, params *ListFilesParams, reqEditors ...RequestEditorFn) (*ListFilesResponse, error)
 
 	// UploadFileWithBodyWithResponse Upload a file
 	//
@@ -3994,7 +4017,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rooms/{room_id}/files (the `UploadFile` operationId).
-	UploadFileWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error)
+	UploadFileWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error)
 
 	// GetFileWithResponse Get a file, optionally with a download URL
 	//
@@ -4005,7 +4028,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/files/{file_id} (the `GetFile` operationId).
-	GetFileWithResponse(ctx context.Context, roomID RoomID, fileID FileID, params *GetFileParams, reqEditors ...RequestEditorFn) (*GetFileResponse, error)
+	GetFileWithResponse(ctx context.Context, roomID RoomIDPath, fileID FileIDPath, params *GetFileParams, reqEditors ...RequestEditorFn) (*GetFileResponse, error)
 
 	// DeleteInvitationLinkWithResponse Delete the invitation link
 	//
@@ -4014,7 +4037,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /rooms/{room_id}/link (the `DeleteInvitationLink` operationId).
-	DeleteInvitationLinkWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*DeleteInvitationLinkResponse, error)
+	DeleteInvitationLinkWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*DeleteInvitationLinkResponse, error)
 
 	// GetInvitationLinkWithResponse Get the invitation link
 	//
@@ -4023,7 +4046,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/link (the `GetInvitationLink` operationId).
-	GetInvitationLinkWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*GetInvitationLinkResponse, error)
+	GetInvitationLinkWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*GetInvitationLinkResponse, error)
 
 	// CreateInvitationLinkWithBodyWithResponse Create the invitation link
 	//
@@ -4033,7 +4056,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-	CreateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error)
+	CreateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error)
 
 	// CreateInvitationLinkWithFormdataBodyWithResponse Create the invitation link
 	//
@@ -4043,7 +4066,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-	CreateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error)
+	CreateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error)
 
 	// UpdateInvitationLinkWithBodyWithResponse Change the invitation link
 	//
@@ -4054,7 +4077,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-	UpdateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error)
+	UpdateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error)
 
 	// UpdateInvitationLinkWithFormdataBodyWithResponse Change the invitation link
 	//
@@ -4065,14 +4088,14 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-	UpdateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error)
+	UpdateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error)
 
 	// ListRoomMembersWithResponse List a chat's members
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/members (the `ListRoomMembers` operationId).
-	ListRoomMembersWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*ListRoomMembersResponse, error)
+	ListRoomMembersWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*ListRoomMembersResponse, error)
 
 	// UpdateRoomMembersWithBodyWithResponse Replace a chat's members and their roles
 	//
@@ -4083,7 +4106,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-	UpdateRoomMembersWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error)
+	UpdateRoomMembersWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error)
 
 	// UpdateRoomMembersWithFormdataBodyWithResponse Replace a chat's members and their roles
 	//
@@ -4094,7 +4117,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-	UpdateRoomMembersWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error)
+	UpdateRoomMembersWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error)
 
 	// ListMessagesWithResponse List messages
 	//
@@ -4112,7 +4135,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/messages (the `ListMessages` operationId).
-	ListMessagesWithResponse(ctx context.Context, roomID RoomID, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error)
+	ListMessagesWithResponse(ctx context.Context, roomID RoomIDPath, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error)
 
 	// PostMessageWithBodyWithResponse Post a message
 	//
@@ -4125,7 +4148,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-	PostMessageWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
+	PostMessageWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
 
 	// PostMessageWithFormdataBodyWithResponse Post a message
 	//
@@ -4138,7 +4161,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-	PostMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
+	PostMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
 
 	// MarkMessagesReadWithBodyWithResponse Mark messages as read
 	//
@@ -4149,7 +4172,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-	MarkMessagesReadWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error)
+	MarkMessagesReadWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error)
 
 	// MarkMessagesReadWithFormdataBodyWithResponse Mark messages as read
 	//
@@ -4160,7 +4183,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-	MarkMessagesReadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error)
+	MarkMessagesReadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error)
 
 	// MarkMessagesUnreadWithBodyWithResponse Mark messages as unread
 	//
@@ -4169,7 +4192,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-	MarkMessagesUnreadWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error)
+	MarkMessagesUnreadWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error)
 
 	// MarkMessagesUnreadWithFormdataBodyWithResponse Mark messages as unread
 	//
@@ -4178,7 +4201,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-	MarkMessagesUnreadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error)
+	MarkMessagesUnreadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error)
 
 	// DeleteMessageWithResponse Delete a message
 	//
@@ -4189,7 +4212,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /rooms/{room_id}/messages/{message_id} (the `DeleteMessage` operationId).
-	DeleteMessageWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*DeleteMessageResponse, error)
+	DeleteMessageWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*DeleteMessageResponse, error)
 
 	// GetMessageWithResponse Get a message
 	//
@@ -4201,7 +4224,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/messages/{message_id} (the `GetMessage` operationId).
-	GetMessageWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*GetMessageResponse, error)
+	GetMessageWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*GetMessageResponse, error)
 
 	// UpdateMessageWithBodyWithResponse Edit a message
 	//
@@ -4210,7 +4233,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-	UpdateMessageWithBodyWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error)
+	UpdateMessageWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error)
 
 	// UpdateMessageWithFormdataBodyWithResponse Edit a message
 	//
@@ -4219,7 +4242,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-	UpdateMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error)
+	UpdateMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error)
 
 	// ListRoomTasksWithResponse List a chat's tasks
 	//
@@ -4229,7 +4252,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/tasks (the `ListRoomTasks` operationId).
-	ListRoomTasksWithResponse(ctx context.Context, roomID RoomID, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*ListRoomTasksResponse, error)
+	ListRoomTasksWithResponse(ctx context.Context, roomID RoomIDPath, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*ListRoomTasksResponse, error)
 
 	// CreateRoomTasksWithBodyWithResponse Create tasks
 	//
@@ -4240,7 +4263,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-	CreateRoomTasksWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error)
+	CreateRoomTasksWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error)
 
 	// CreateRoomTasksWithFormdataBodyWithResponse Create tasks
 	//
@@ -4251,14 +4274,14 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-	CreateRoomTasksWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error)
+	CreateRoomTasksWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error)
 
 	// GetRoomTaskWithResponse Get a task
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/tasks/{task_id} (the `GetRoomTask` operationId).
-	GetRoomTaskWithResponse(ctx context.Context, roomID RoomID, taskID TaskID, reqEditors ...RequestEditorFn) (*GetRoomTaskResponse, error)
+	GetRoomTaskWithResponse(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, reqEditors ...RequestEditorFn) (*GetRoomTaskResponse, error)
 
 	// UpdateTaskStatusWithBodyWithResponse Complete or reopen a task
 	//
@@ -4267,7 +4290,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-	UpdateTaskStatusWithBodyWithResponse(ctx context.Context, roomID RoomID, taskID TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error)
+	UpdateTaskStatusWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error)
 
 	// UpdateTaskStatusWithFormdataBodyWithResponse Complete or reopen a task
 	//
@@ -4276,7 +4299,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-	UpdateTaskStatusWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, taskID TaskID, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error)
+	UpdateTaskStatusWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error)
 }
 
 // ListContactsResponse200Headers the declared response headers of an HTTP 200 response for ListContacts
@@ -4352,7 +4375,7 @@ type ListContactsResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListContactsResponse200Headers
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -4402,7 +4425,7 @@ func (r ListContactsResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListContactsResponse) GetJSONDefault() *Error {
+func (r ListContactsResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -4508,7 +4531,7 @@ type ListIncomingRequestsResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListIncomingRequestsResponse200Headers
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -4558,7 +4581,7 @@ func (r ListIncomingRequestsResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListIncomingRequestsResponse) GetJSONDefault() *Error {
+func (r ListIncomingRequestsResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -4655,7 +4678,7 @@ type RejectIncomingRequestResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers204 the parsed response headers for an HTTP 204 response
 	Headers204 *RejectIncomingRequestResponse204Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -4698,7 +4721,7 @@ func (r RejectIncomingRequestResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r RejectIncomingRequestResponse) GetJSONDefault() *Error {
+func (r RejectIncomingRequestResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -4797,7 +4820,7 @@ type AcceptIncomingRequestResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *AcceptIncomingRequestResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -4845,7 +4868,7 @@ func (r AcceptIncomingRequestResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r AcceptIncomingRequestResponse) GetJSONDefault() *Error {
+func (r AcceptIncomingRequestResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -4944,7 +4967,7 @@ type GetMeResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetMeResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -4992,7 +5015,7 @@ func (r GetMeResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetMeResponse) GetJSONDefault() *Error {
+func (r GetMeResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -5091,7 +5114,7 @@ type GetMyStatusResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetMyStatusResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -5139,7 +5162,7 @@ func (r GetMyStatusResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetMyStatusResponse) GetJSONDefault() *Error {
+func (r GetMyStatusResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -5245,7 +5268,7 @@ type ListMyTasksResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListMyTasksResponse200Headers
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -5295,7 +5318,7 @@ func (r ListMyTasksResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListMyTasksResponse) GetJSONDefault() *Error {
+func (r ListMyTasksResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -5394,7 +5417,7 @@ type ListRoomsResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListRoomsResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -5442,7 +5465,7 @@ func (r ListRoomsResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListRoomsResponse) GetJSONDefault() *Error {
+func (r ListRoomsResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -5541,7 +5564,7 @@ type CreateRoomResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *CreateRoomResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -5589,7 +5612,7 @@ func (r CreateRoomResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r CreateRoomResponse) GetJSONDefault() *Error {
+func (r CreateRoomResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -5686,7 +5709,7 @@ type DeleteRoomResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers204 the parsed response headers for an HTTP 204 response
 	Headers204 *DeleteRoomResponse204Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -5729,7 +5752,7 @@ func (r DeleteRoomResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r DeleteRoomResponse) GetJSONDefault() *Error {
+func (r DeleteRoomResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -5828,7 +5851,7 @@ type GetRoomResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetRoomResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -5876,7 +5899,7 @@ func (r GetRoomResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetRoomResponse) GetJSONDefault() *Error {
+func (r GetRoomResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -5975,7 +5998,7 @@ type UpdateRoomResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateRoomResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -6023,7 +6046,7 @@ func (r UpdateRoomResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r UpdateRoomResponse) GetJSONDefault() *Error {
+func (r UpdateRoomResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -6129,7 +6152,7 @@ type ListFilesResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListFilesResponse200Headers
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -6179,7 +6202,7 @@ func (r ListFilesResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListFilesResponse) GetJSONDefault() *Error {
+func (r ListFilesResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -6278,7 +6301,7 @@ type UploadFileResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UploadFileResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -6326,7 +6349,7 @@ func (r UploadFileResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r UploadFileResponse) GetJSONDefault() *Error {
+func (r UploadFileResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -6425,7 +6448,7 @@ type GetFileResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetFileResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -6473,7 +6496,7 @@ func (r GetFileResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetFileResponse) GetJSONDefault() *Error {
+func (r GetFileResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -6572,7 +6595,7 @@ type DeleteInvitationLinkResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *DeleteInvitationLinkResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -6620,7 +6643,7 @@ func (r DeleteInvitationLinkResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r DeleteInvitationLinkResponse) GetJSONDefault() *Error {
+func (r DeleteInvitationLinkResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -6719,7 +6742,7 @@ type GetInvitationLinkResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetInvitationLinkResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -6767,7 +6790,7 @@ func (r GetInvitationLinkResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetInvitationLinkResponse) GetJSONDefault() *Error {
+func (r GetInvitationLinkResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -6866,7 +6889,7 @@ type CreateInvitationLinkResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *CreateInvitationLinkResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -6914,7 +6937,7 @@ func (r CreateInvitationLinkResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r CreateInvitationLinkResponse) GetJSONDefault() *Error {
+func (r CreateInvitationLinkResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -7013,7 +7036,7 @@ type UpdateInvitationLinkResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateInvitationLinkResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -7061,7 +7084,7 @@ func (r UpdateInvitationLinkResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r UpdateInvitationLinkResponse) GetJSONDefault() *Error {
+func (r UpdateInvitationLinkResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -7160,7 +7183,7 @@ type ListRoomMembersResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListRoomMembersResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -7208,7 +7231,7 @@ func (r ListRoomMembersResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListRoomMembersResponse) GetJSONDefault() *Error {
+func (r ListRoomMembersResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -7307,7 +7330,7 @@ type UpdateRoomMembersResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateRoomMembersResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -7355,7 +7378,7 @@ func (r UpdateRoomMembersResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r UpdateRoomMembersResponse) GetJSONDefault() *Error {
+func (r UpdateRoomMembersResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -7465,7 +7488,7 @@ type ListMessagesResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListMessagesResponse200Headers
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -7515,7 +7538,7 @@ func (r ListMessagesResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListMessagesResponse) GetJSONDefault() *Error {
+func (r ListMessagesResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -7614,7 +7637,7 @@ type PostMessageResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *PostMessageResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -7662,7 +7685,7 @@ func (r PostMessageResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r PostMessageResponse) GetJSONDefault() *Error {
+func (r PostMessageResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -7761,7 +7784,7 @@ type MarkMessagesReadResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *MarkMessagesReadResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -7809,7 +7832,7 @@ func (r MarkMessagesReadResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r MarkMessagesReadResponse) GetJSONDefault() *Error {
+func (r MarkMessagesReadResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -7908,7 +7931,7 @@ type MarkMessagesUnreadResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *MarkMessagesUnreadResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -7956,7 +7979,7 @@ func (r MarkMessagesUnreadResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r MarkMessagesUnreadResponse) GetJSONDefault() *Error {
+func (r MarkMessagesUnreadResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -8062,7 +8085,7 @@ type DeleteMessageResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *DeleteMessageResponse200Headers
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -8112,7 +8135,7 @@ func (r DeleteMessageResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r DeleteMessageResponse) GetJSONDefault() *Error {
+func (r DeleteMessageResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -8215,7 +8238,7 @@ type GetMessageResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetMessageResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -8263,7 +8286,7 @@ func (r GetMessageResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetMessageResponse) GetJSONDefault() *Error {
+func (r GetMessageResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -8362,7 +8385,7 @@ type UpdateMessageResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateMessageResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -8410,7 +8433,7 @@ func (r UpdateMessageResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r UpdateMessageResponse) GetJSONDefault() *Error {
+func (r UpdateMessageResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -8516,7 +8539,7 @@ type ListRoomTasksResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListRoomTasksResponse200Headers
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -8566,7 +8589,7 @@ func (r ListRoomTasksResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListRoomTasksResponse) GetJSONDefault() *Error {
+func (r ListRoomTasksResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -8665,7 +8688,7 @@ type CreateRoomTasksResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *CreateRoomTasksResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -8713,7 +8736,7 @@ func (r CreateRoomTasksResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r CreateRoomTasksResponse) GetJSONDefault() *Error {
+func (r CreateRoomTasksResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -8812,7 +8835,7 @@ type GetRoomTaskResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetRoomTaskResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -8860,7 +8883,7 @@ func (r GetRoomTaskResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetRoomTaskResponse) GetJSONDefault() *Error {
+func (r GetRoomTaskResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -8959,7 +8982,7 @@ type UpdateTaskStatusResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateTaskStatusResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -9007,7 +9030,7 @@ func (r UpdateTaskStatusResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r UpdateTaskStatusResponse) GetJSONDefault() *Error {
+func (r UpdateTaskStatusResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -9076,7 +9099,7 @@ func (c *ClientWithResponses) ListIncomingRequestsWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /incoming_requests/{request_id} (the `RejectIncomingRequest` operationId).
-func (c *ClientWithResponses) RejectIncomingRequestWithResponse(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*RejectIncomingRequestResponse, error) {
+func (c *ClientWithResponses) RejectIncomingRequestWithResponse(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*RejectIncomingRequestResponse, error) {
 	rsp, err := c.RejectIncomingRequest(ctx, requestID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9091,7 +9114,7 @@ func (c *ClientWithResponses) RejectIncomingRequestWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /incoming_requests/{request_id} (the `AcceptIncomingRequest` operationId).
-func (c *ClientWithResponses) AcceptIncomingRequestWithResponse(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*AcceptIncomingRequestResponse, error) {
+func (c *ClientWithResponses) AcceptIncomingRequestWithResponse(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*AcceptIncomingRequestResponse, error) {
 	rsp, err := c.AcceptIncomingRequest(ctx, requestID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9210,7 +9233,7 @@ func (c *ClientWithResponses) CreateRoomWithFormdataBodyWithResponse(ctx context
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-func (c *ClientWithResponses) DeleteRoomWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error) {
+func (c *ClientWithResponses) DeleteRoomWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error) {
 	rsp, err := c.DeleteRoomWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9230,7 +9253,7 @@ func (c *ClientWithResponses) DeleteRoomWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-func (c *ClientWithResponses) DeleteRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error) {
+func (c *ClientWithResponses) DeleteRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error) {
 	rsp, err := c.DeleteRoomWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9245,7 +9268,7 @@ func (c *ClientWithResponses) DeleteRoomWithFormdataBodyWithResponse(ctx context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id} (the `GetRoom` operationId).
-func (c *ClientWithResponses) GetRoomWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*GetRoomResponse, error) {
+func (c *ClientWithResponses) GetRoomWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*GetRoomResponse, error) {
 	rsp, err := c.GetRoom(ctx, roomID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9261,7 +9284,7 @@ func (c *ClientWithResponses) GetRoomWithResponse(ctx context.Context, roomID Ro
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-func (c *ClientWithResponses) UpdateRoomWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error) {
+func (c *ClientWithResponses) UpdateRoomWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error) {
 	rsp, err := c.UpdateRoomWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9277,7 +9300,7 @@ func (c *ClientWithResponses) UpdateRoomWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-func (c *ClientWithResponses) UpdateRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error) {
+func (c *ClientWithResponses) UpdateRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error) {
 	rsp, err := c.UpdateRoomWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9293,7 +9316,7 @@ func (c *ClientWithResponses) UpdateRoomWithFormdataBodyWithResponse(ctx context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/files (the `ListFiles` operationId).
-func (c *ClientWithResponses) ListFilesWithResponse(ctx context.Context, roomID RoomID, params *ListFilesParams, reqEditors ...RequestEditorFn) (*ListFilesResponse, error) {
+func (c *ClientWithResponses) ListFilesWithResponse(ctx context.Context, roomID RoomIDPath, params *ListFilesParams, reqEditors ...RequestEditorFn) (*ListFilesResponse, error) {
 	rsp, err := c.ListFiles(ctx, roomID, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9312,7 +9335,7 @@ func (c *ClientWithResponses) ListFilesWithResponse(ctx context.Context, roomID 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rooms/{room_id}/files (the `UploadFile` operationId).
-func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error) {
+func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error) {
 	rsp, err := c.UploadFileWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9329,7 +9352,7 @@ func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/files/{file_id} (the `GetFile` operationId).
-func (c *ClientWithResponses) GetFileWithResponse(ctx context.Context, roomID RoomID, fileID FileID, params *GetFileParams, reqEditors ...RequestEditorFn) (*GetFileResponse, error) {
+func (c *ClientWithResponses) GetFileWithResponse(ctx context.Context, roomID RoomIDPath, fileID FileIDPath, params *GetFileParams, reqEditors ...RequestEditorFn) (*GetFileResponse, error) {
 	rsp, err := c.GetFile(ctx, roomID, fileID, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9344,7 +9367,7 @@ func (c *ClientWithResponses) GetFileWithResponse(ctx context.Context, roomID Ro
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /rooms/{room_id}/link (the `DeleteInvitationLink` operationId).
-func (c *ClientWithResponses) DeleteInvitationLinkWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*DeleteInvitationLinkResponse, error) {
+func (c *ClientWithResponses) DeleteInvitationLinkWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*DeleteInvitationLinkResponse, error) {
 	rsp, err := c.DeleteInvitationLink(ctx, roomID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9359,7 +9382,7 @@ func (c *ClientWithResponses) DeleteInvitationLinkWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/link (the `GetInvitationLink` operationId).
-func (c *ClientWithResponses) GetInvitationLinkWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*GetInvitationLinkResponse, error) {
+func (c *ClientWithResponses) GetInvitationLinkWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*GetInvitationLinkResponse, error) {
 	rsp, err := c.GetInvitationLink(ctx, roomID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9375,7 +9398,7 @@ func (c *ClientWithResponses) GetInvitationLinkWithResponse(ctx context.Context,
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-func (c *ClientWithResponses) CreateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error) {
+func (c *ClientWithResponses) CreateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error) {
 	rsp, err := c.CreateInvitationLinkWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9391,7 +9414,7 @@ func (c *ClientWithResponses) CreateInvitationLinkWithBodyWithResponse(ctx conte
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-func (c *ClientWithResponses) CreateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error) {
+func (c *ClientWithResponses) CreateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error) {
 	rsp, err := c.CreateInvitationLinkWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9408,7 +9431,7 @@ func (c *ClientWithResponses) CreateInvitationLinkWithFormdataBodyWithResponse(c
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-func (c *ClientWithResponses) UpdateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error) {
+func (c *ClientWithResponses) UpdateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error) {
 	rsp, err := c.UpdateInvitationLinkWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9425,7 +9448,7 @@ func (c *ClientWithResponses) UpdateInvitationLinkWithBodyWithResponse(ctx conte
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-func (c *ClientWithResponses) UpdateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error) {
+func (c *ClientWithResponses) UpdateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error) {
 	rsp, err := c.UpdateInvitationLinkWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9438,7 +9461,7 @@ func (c *ClientWithResponses) UpdateInvitationLinkWithFormdataBodyWithResponse(c
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/members (the `ListRoomMembers` operationId).
-func (c *ClientWithResponses) ListRoomMembersWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*ListRoomMembersResponse, error) {
+func (c *ClientWithResponses) ListRoomMembersWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*ListRoomMembersResponse, error) {
 	rsp, err := c.ListRoomMembers(ctx, roomID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9455,7 +9478,7 @@ func (c *ClientWithResponses) ListRoomMembersWithResponse(ctx context.Context, r
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-func (c *ClientWithResponses) UpdateRoomMembersWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error) {
+func (c *ClientWithResponses) UpdateRoomMembersWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error) {
 	rsp, err := c.UpdateRoomMembersWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9472,7 +9495,7 @@ func (c *ClientWithResponses) UpdateRoomMembersWithBodyWithResponse(ctx context.
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-func (c *ClientWithResponses) UpdateRoomMembersWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error) {
+func (c *ClientWithResponses) UpdateRoomMembersWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error) {
 	rsp, err := c.UpdateRoomMembersWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9496,7 +9519,7 @@ func (c *ClientWithResponses) UpdateRoomMembersWithFormdataBodyWithResponse(ctx 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/messages (the `ListMessages` operationId).
-func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, roomID RoomID, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error) {
+func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, roomID RoomIDPath, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error) {
 	rsp, err := c.ListMessages(ctx, roomID, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9515,7 +9538,7 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, room
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-func (c *ClientWithResponses) PostMessageWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostMessageResponse, error) {
+func (c *ClientWithResponses) PostMessageWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostMessageResponse, error) {
 	rsp, err := c.PostMessageWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9534,7 +9557,7 @@ func (c *ClientWithResponses) PostMessageWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-func (c *ClientWithResponses) PostMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error) {
+func (c *ClientWithResponses) PostMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error) {
 	rsp, err := c.PostMessageWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9551,7 +9574,7 @@ func (c *ClientWithResponses) PostMessageWithFormdataBodyWithResponse(ctx contex
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-func (c *ClientWithResponses) MarkMessagesReadWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error) {
+func (c *ClientWithResponses) MarkMessagesReadWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error) {
 	rsp, err := c.MarkMessagesReadWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9568,7 +9591,7 @@ func (c *ClientWithResponses) MarkMessagesReadWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-func (c *ClientWithResponses) MarkMessagesReadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error) {
+func (c *ClientWithResponses) MarkMessagesReadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error) {
 	rsp, err := c.MarkMessagesReadWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9583,7 +9606,7 @@ func (c *ClientWithResponses) MarkMessagesReadWithFormdataBodyWithResponse(ctx c
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-func (c *ClientWithResponses) MarkMessagesUnreadWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error) {
+func (c *ClientWithResponses) MarkMessagesUnreadWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error) {
 	rsp, err := c.MarkMessagesUnreadWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9598,7 +9621,7 @@ func (c *ClientWithResponses) MarkMessagesUnreadWithBodyWithResponse(ctx context
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-func (c *ClientWithResponses) MarkMessagesUnreadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error) {
+func (c *ClientWithResponses) MarkMessagesUnreadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error) {
 	rsp, err := c.MarkMessagesUnreadWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9615,7 +9638,7 @@ func (c *ClientWithResponses) MarkMessagesUnreadWithFormdataBodyWithResponse(ctx
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /rooms/{room_id}/messages/{message_id} (the `DeleteMessage` operationId).
-func (c *ClientWithResponses) DeleteMessageWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*DeleteMessageResponse, error) {
+func (c *ClientWithResponses) DeleteMessageWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*DeleteMessageResponse, error) {
 	rsp, err := c.DeleteMessage(ctx, roomID, messageID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9633,7 +9656,7 @@ func (c *ClientWithResponses) DeleteMessageWithResponse(ctx context.Context, roo
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/messages/{message_id} (the `GetMessage` operationId).
-func (c *ClientWithResponses) GetMessageWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*GetMessageResponse, error) {
+func (c *ClientWithResponses) GetMessageWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*GetMessageResponse, error) {
 	rsp, err := c.GetMessage(ctx, roomID, messageID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9648,7 +9671,7 @@ func (c *ClientWithResponses) GetMessageWithResponse(ctx context.Context, roomID
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-func (c *ClientWithResponses) UpdateMessageWithBodyWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error) {
+func (c *ClientWithResponses) UpdateMessageWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error) {
 	rsp, err := c.UpdateMessageWithBody(ctx, roomID, messageID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9663,7 +9686,7 @@ func (c *ClientWithResponses) UpdateMessageWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-func (c *ClientWithResponses) UpdateMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error) {
+func (c *ClientWithResponses) UpdateMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error) {
 	rsp, err := c.UpdateMessageWithFormdataBody(ctx, roomID, messageID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9679,7 +9702,7 @@ func (c *ClientWithResponses) UpdateMessageWithFormdataBodyWithResponse(ctx cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/tasks (the `ListRoomTasks` operationId).
-func (c *ClientWithResponses) ListRoomTasksWithResponse(ctx context.Context, roomID RoomID, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*ListRoomTasksResponse, error) {
+func (c *ClientWithResponses) ListRoomTasksWithResponse(ctx context.Context, roomID RoomIDPath, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*ListRoomTasksResponse, error) {
 	rsp, err := c.ListRoomTasks(ctx, roomID, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9696,7 +9719,7 @@ func (c *ClientWithResponses) ListRoomTasksWithResponse(ctx context.Context, roo
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-func (c *ClientWithResponses) CreateRoomTasksWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error) {
+func (c *ClientWithResponses) CreateRoomTasksWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error) {
 	rsp, err := c.CreateRoomTasksWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9713,7 +9736,7 @@ func (c *ClientWithResponses) CreateRoomTasksWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-func (c *ClientWithResponses) CreateRoomTasksWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error) {
+func (c *ClientWithResponses) CreateRoomTasksWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error) {
 	rsp, err := c.CreateRoomTasksWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9726,7 +9749,7 @@ func (c *ClientWithResponses) CreateRoomTasksWithFormdataBodyWithResponse(ctx co
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/tasks/{task_id} (the `GetRoomTask` operationId).
-func (c *ClientWithResponses) GetRoomTaskWithResponse(ctx context.Context, roomID RoomID, taskID TaskID, reqEditors ...RequestEditorFn) (*GetRoomTaskResponse, error) {
+func (c *ClientWithResponses) GetRoomTaskWithResponse(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, reqEditors ...RequestEditorFn) (*GetRoomTaskResponse, error) {
 	rsp, err := c.GetRoomTask(ctx, roomID, taskID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9741,7 +9764,7 @@ func (c *ClientWithResponses) GetRoomTaskWithResponse(ctx context.Context, roomI
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-func (c *ClientWithResponses) UpdateTaskStatusWithBodyWithResponse(ctx context.Context, roomID RoomID, taskID TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error) {
+func (c *ClientWithResponses) UpdateTaskStatusWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error) {
 	rsp, err := c.UpdateTaskStatusWithBody(ctx, roomID, taskID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9756,7 +9779,7 @@ func (c *ClientWithResponses) UpdateTaskStatusWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-func (c *ClientWithResponses) UpdateTaskStatusWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, taskID TaskID, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error) {
+func (c *ClientWithResponses) UpdateTaskStatusWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error) {
 	rsp, err := c.UpdateTaskStatusWithFormdataBody(ctx, roomID, taskID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9824,7 +9847,7 @@ func ParseListContactsResponse(rsp *http.Response) (*ListContactsResponse, error
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -10097,7 +10120,7 @@ func ParseListIncomingRequestsResponse(rsp *http.Response) (*ListIncomingRequest
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -10363,7 +10386,7 @@ func ParseRejectIncomingRequestResponse(rsp *http.Response) (*RejectIncomingRequ
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -10609,7 +10632,7 @@ func ParseAcceptIncomingRequestResponse(rsp *http.Response) (*AcceptIncomingRequ
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -10855,7 +10878,7 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -11101,7 +11124,7 @@ func ParseGetMyStatusResponse(rsp *http.Response) (*GetMyStatusResponse, error) 
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -11350,7 +11373,7 @@ func ParseListMyTasksResponse(rsp *http.Response) (*ListMyTasksResponse, error) 
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -11620,7 +11643,7 @@ func ParseListRoomsResponse(rsp *http.Response) (*ListRoomsResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -11866,7 +11889,7 @@ func ParseCreateRoomResponse(rsp *http.Response) (*CreateRoomResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12108,7 +12131,7 @@ func ParseDeleteRoomResponse(rsp *http.Response) (*DeleteRoomResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12354,7 +12377,7 @@ func ParseGetRoomResponse(rsp *http.Response) (*GetRoomResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12600,7 +12623,7 @@ func ParseUpdateRoomResponse(rsp *http.Response) (*UpdateRoomResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12849,7 +12872,7 @@ func ParseListFilesResponse(rsp *http.Response) (*ListFilesResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13119,7 +13142,7 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13365,7 +13388,7 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13611,7 +13634,7 @@ func ParseDeleteInvitationLinkResponse(rsp *http.Response) (*DeleteInvitationLin
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13857,7 +13880,7 @@ func ParseGetInvitationLinkResponse(rsp *http.Response) (*GetInvitationLinkRespo
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14103,7 +14126,7 @@ func ParseCreateInvitationLinkResponse(rsp *http.Response) (*CreateInvitationLin
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14349,7 +14372,7 @@ func ParseUpdateInvitationLinkResponse(rsp *http.Response) (*UpdateInvitationLin
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14595,7 +14618,7 @@ func ParseListRoomMembersResponse(rsp *http.Response) (*ListRoomMembersResponse,
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14841,7 +14864,7 @@ func ParseUpdateRoomMembersResponse(rsp *http.Response) (*UpdateRoomMembersRespo
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15090,7 +15113,7 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15388,7 +15411,7 @@ func ParsePostMessageResponse(rsp *http.Response) (*PostMessageResponse, error) 
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15634,7 +15657,7 @@ func ParseMarkMessagesReadResponse(rsp *http.Response) (*MarkMessagesReadRespons
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15880,7 +15903,7 @@ func ParseMarkMessagesUnreadResponse(rsp *http.Response) (*MarkMessagesUnreadRes
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16129,7 +16152,7 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16399,7 +16422,7 @@ func ParseGetMessageResponse(rsp *http.Response) (*GetMessageResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16673,7 +16696,7 @@ func ParseUpdateMessageResponse(rsp *http.Response) (*UpdateMessageResponse, err
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16922,7 +16945,7 @@ func ParseListRoomTasksResponse(rsp *http.Response) (*ListRoomTasksResponse, err
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17192,7 +17215,7 @@ func ParseCreateRoomTasksResponse(rsp *http.Response) (*CreateRoomTasksResponse,
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17438,7 +17461,7 @@ func ParseGetRoomTaskResponse(rsp *http.Response) (*GetRoomTaskResponse, error) 
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17684,7 +17707,7 @@ func ParseUpdateTaskStatusResponse(rsp *http.Response) (*UpdateTaskStatusRespons
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17883,10 +17906,10 @@ type ServerInterface interface {
 	ListIncomingRequests(w http.ResponseWriter, r *http.Request)
 	// RejectIncomingRequest Decline a contact request
 	// (DELETE /incoming_requests/{request_id})
-	RejectIncomingRequest(w http.ResponseWriter, r *http.Request, requestID RequestID)
+	RejectIncomingRequest(w http.ResponseWriter, r *http.Request, requestID RequestIDPath)
 	// AcceptIncomingRequest Accept a contact request
 	// (PUT /incoming_requests/{request_id})
-	AcceptIncomingRequest(w http.ResponseWriter, r *http.Request, requestID RequestID)
+	AcceptIncomingRequest(w http.ResponseWriter, r *http.Request, requestID RequestIDPath)
 	// GetMe Get your own profile
 	// (GET /me)
 	GetMe(w http.ResponseWriter, r *http.Request)
@@ -17904,73 +17927,73 @@ type ServerInterface interface {
 	CreateRoom(w http.ResponseWriter, r *http.Request)
 	// DeleteRoom Leave or delete a group chat
 	// (DELETE /rooms/{room_id})
-	DeleteRoom(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	DeleteRoom(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// GetRoom Get a chat
 	// (GET /rooms/{room_id})
-	GetRoom(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	GetRoom(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// UpdateRoom Change a chat's name, description or icon
 	// (PUT /rooms/{room_id})
-	UpdateRoom(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	UpdateRoom(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// ListFiles List a chat's files
 	// (GET /rooms/{room_id}/files)
-	ListFiles(w http.ResponseWriter, r *http.Request, roomID RoomID, params ListFilesParams)
+	ListFiles(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, params ListFilesParams)
 	// UploadFile Upload a file
 	// (POST /rooms/{room_id}/files)
-	UploadFile(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	UploadFile(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// GetFile Get a file, optionally with a download URL
 	// (GET /rooms/{room_id}/files/{file_id})
-	GetFile(w http.ResponseWriter, r *http.Request, roomID RoomID, fileID FileID, params GetFileParams)
+	GetFile(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, fileID FileIDPath, params GetFileParams)
 	// DeleteInvitationLink Delete the invitation link
 	// (DELETE /rooms/{room_id}/link)
-	DeleteInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	DeleteInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// GetInvitationLink Get the invitation link
 	// (GET /rooms/{room_id}/link)
-	GetInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	GetInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// CreateInvitationLink Create the invitation link
 	// (POST /rooms/{room_id}/link)
-	CreateInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	CreateInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// UpdateInvitationLink Change the invitation link
 	// (PUT /rooms/{room_id}/link)
-	UpdateInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	UpdateInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// ListRoomMembers List a chat's members
 	// (GET /rooms/{room_id}/members)
-	ListRoomMembers(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	ListRoomMembers(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// UpdateRoomMembers Replace a chat's members and their roles
 	// (PUT /rooms/{room_id}/members)
-	UpdateRoomMembers(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	UpdateRoomMembers(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// ListMessages List messages
 	// (GET /rooms/{room_id}/messages)
-	ListMessages(w http.ResponseWriter, r *http.Request, roomID RoomID, params ListMessagesParams)
+	ListMessages(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, params ListMessagesParams)
 	// PostMessage Post a message
 	// (POST /rooms/{room_id}/messages)
-	PostMessage(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	PostMessage(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// MarkMessagesRead Mark messages as read
 	// (PUT /rooms/{room_id}/messages/read)
-	MarkMessagesRead(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	MarkMessagesRead(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// MarkMessagesUnread Mark messages as unread
 	// (PUT /rooms/{room_id}/messages/unread)
-	MarkMessagesUnread(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	MarkMessagesUnread(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// DeleteMessage Delete a message
 	// (DELETE /rooms/{room_id}/messages/{message_id})
-	DeleteMessage(w http.ResponseWriter, r *http.Request, roomID RoomID, messageID MessageID)
+	DeleteMessage(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, messageID MessageIDPath)
 	// GetMessage Get a message
 	// (GET /rooms/{room_id}/messages/{message_id})
-	GetMessage(w http.ResponseWriter, r *http.Request, roomID RoomID, messageID MessageID)
+	GetMessage(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, messageID MessageIDPath)
 	// UpdateMessage Edit a message
 	// (PUT /rooms/{room_id}/messages/{message_id})
-	UpdateMessage(w http.ResponseWriter, r *http.Request, roomID RoomID, messageID MessageID)
+	UpdateMessage(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, messageID MessageIDPath)
 	// ListRoomTasks List a chat's tasks
 	// (GET /rooms/{room_id}/tasks)
-	ListRoomTasks(w http.ResponseWriter, r *http.Request, roomID RoomID, params ListRoomTasksParams)
+	ListRoomTasks(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, params ListRoomTasksParams)
 	// CreateRoomTasks Create tasks
 	// (POST /rooms/{room_id}/tasks)
-	CreateRoomTasks(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	CreateRoomTasks(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// GetRoomTask Get a task
 	// (GET /rooms/{room_id}/tasks/{task_id})
-	GetRoomTask(w http.ResponseWriter, r *http.Request, roomID RoomID, taskID TaskID)
+	GetRoomTask(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, taskID TaskIDPath)
 	// UpdateTaskStatus Complete or reopen a task
 	// (PUT /rooms/{room_id}/tasks/{task_id}/status)
-	UpdateTaskStatus(w http.ResponseWriter, r *http.Request, roomID RoomID, taskID TaskID)
+	UpdateTaskStatus(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, taskID TaskIDPath)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -18017,7 +18040,7 @@ func (siw *ServerInterfaceWrapper) RejectIncomingRequest(w http.ResponseWriter, 
 	_ = err
 
 	// ------------- Path parameter "request_id" -------------
-	var requestID RequestID
+	var requestID RequestIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "request_id", r.PathValue("request_id"), &requestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18043,7 +18066,7 @@ func (siw *ServerInterfaceWrapper) AcceptIncomingRequest(w http.ResponseWriter, 
 	_ = err
 
 	// ------------- Path parameter "request_id" -------------
-	var requestID RequestID
+	var requestID RequestIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "request_id", r.PathValue("request_id"), &requestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18171,7 +18194,7 @@ func (siw *ServerInterfaceWrapper) DeleteRoom(w http.ResponseWriter, r *http.Req
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18197,7 +18220,7 @@ func (siw *ServerInterfaceWrapper) GetRoom(w http.ResponseWriter, r *http.Reques
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18223,7 +18246,7 @@ func (siw *ServerInterfaceWrapper) UpdateRoom(w http.ResponseWriter, r *http.Req
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18249,7 +18272,7 @@ func (siw *ServerInterfaceWrapper) ListFiles(w http.ResponseWriter, r *http.Requ
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18291,7 +18314,7 @@ func (siw *ServerInterfaceWrapper) UploadFile(w http.ResponseWriter, r *http.Req
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18317,7 +18340,7 @@ func (siw *ServerInterfaceWrapper) GetFile(w http.ResponseWriter, r *http.Reques
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18326,7 +18349,7 @@ func (siw *ServerInterfaceWrapper) GetFile(w http.ResponseWriter, r *http.Reques
 	}
 
 	// ------------- Path parameter "file_id" -------------
-	var fileID FileID
+	var fileID FileIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "file_id", r.PathValue("file_id"), &fileID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18368,7 +18391,7 @@ func (siw *ServerInterfaceWrapper) DeleteInvitationLink(w http.ResponseWriter, r
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18394,7 +18417,7 @@ func (siw *ServerInterfaceWrapper) GetInvitationLink(w http.ResponseWriter, r *h
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18420,7 +18443,7 @@ func (siw *ServerInterfaceWrapper) CreateInvitationLink(w http.ResponseWriter, r
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18446,7 +18469,7 @@ func (siw *ServerInterfaceWrapper) UpdateInvitationLink(w http.ResponseWriter, r
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18472,7 +18495,7 @@ func (siw *ServerInterfaceWrapper) ListRoomMembers(w http.ResponseWriter, r *htt
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18498,7 +18521,7 @@ func (siw *ServerInterfaceWrapper) UpdateRoomMembers(w http.ResponseWriter, r *h
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18524,7 +18547,7 @@ func (siw *ServerInterfaceWrapper) ListMessages(w http.ResponseWriter, r *http.R
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18566,7 +18589,7 @@ func (siw *ServerInterfaceWrapper) PostMessage(w http.ResponseWriter, r *http.Re
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18592,7 +18615,7 @@ func (siw *ServerInterfaceWrapper) MarkMessagesRead(w http.ResponseWriter, r *ht
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18618,7 +18641,7 @@ func (siw *ServerInterfaceWrapper) MarkMessagesUnread(w http.ResponseWriter, r *
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18644,7 +18667,7 @@ func (siw *ServerInterfaceWrapper) DeleteMessage(w http.ResponseWriter, r *http.
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18653,7 +18676,7 @@ func (siw *ServerInterfaceWrapper) DeleteMessage(w http.ResponseWriter, r *http.
 	}
 
 	// ------------- Path parameter "message_id" -------------
-	var messageID MessageID
+	var messageID MessageIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "message_id", r.PathValue("message_id"), &messageID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -18679,7 +18702,7 @@ func (siw *ServerInterfaceWrapper) GetMessage(w http.ResponseWriter, r *http.Req
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18688,7 +18711,7 @@ func (siw *ServerInterfaceWrapper) GetMessage(w http.ResponseWriter, r *http.Req
 	}
 
 	// ------------- Path parameter "message_id" -------------
-	var messageID MessageID
+	var messageID MessageIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "message_id", r.PathValue("message_id"), &messageID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -18714,7 +18737,7 @@ func (siw *ServerInterfaceWrapper) UpdateMessage(w http.ResponseWriter, r *http.
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18723,7 +18746,7 @@ func (siw *ServerInterfaceWrapper) UpdateMessage(w http.ResponseWriter, r *http.
 	}
 
 	// ------------- Path parameter "message_id" -------------
-	var messageID MessageID
+	var messageID MessageIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "message_id", r.PathValue("message_id"), &messageID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -18749,7 +18772,7 @@ func (siw *ServerInterfaceWrapper) ListRoomTasks(w http.ResponseWriter, r *http.
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18817,7 +18840,7 @@ func (siw *ServerInterfaceWrapper) CreateRoomTasks(w http.ResponseWriter, r *htt
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18843,7 +18866,7 @@ func (siw *ServerInterfaceWrapper) GetRoomTask(w http.ResponseWriter, r *http.Re
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18852,7 +18875,7 @@ func (siw *ServerInterfaceWrapper) GetRoomTask(w http.ResponseWriter, r *http.Re
 	}
 
 	// ------------- Path parameter "task_id" -------------
-	var taskID TaskID
+	var taskID TaskIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "task_id", r.PathValue("task_id"), &taskID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18878,7 +18901,7 @@ func (siw *ServerInterfaceWrapper) UpdateTaskStatus(w http.ResponseWriter, r *ht
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18887,7 +18910,7 @@ func (siw *ServerInterfaceWrapper) UpdateTaskStatus(w http.ResponseWriter, r *ht
 	}
 
 	// ------------- Path parameter "task_id" -------------
-	var taskID TaskID
+	var taskID TaskIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "task_id", r.PathValue("task_id"), &taskID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
