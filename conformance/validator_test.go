@@ -239,6 +239,10 @@ func TestValidateResponseAccepts(t *testing.T) {
 		{"DELETE", "/v2/rooms/1", 204, "", map[string]string{"Content-Type": ""}},
 		{"GET", "/v2/rooms/1/link", 200, `{"public":false}`, nil},
 		{"GET", "/v2/me", 401, `{"errors":["Invalid API token"]}`, map[string]string{"WWW-Authenticate": `Bearer error="invalid_token", error_description="The access token expired"`}},
+		// Chatwork's documented 401s carry no x-ratelimit-* headers.
+		{"GET", "/v2/me", 401, `{"errors":["Invalid API token"]}`, map[string]string{"X-Ratelimit-Limit": "", "X-Ratelimit-Remaining": "", "X-Ratelimit-Reset": ""}},
+		{"GET", "/v2/me", 200, strings.Replace(meBody, `,"login_mail":"taro@example.com"`, "", 1), nil},
+		{"POST", "/v2/rooms/1/files", 413, "", map[string]string{"Content-Type": "", "X-Ratelimit-Limit": "", "X-Ratelimit-Remaining": "", "X-Ratelimit-Reset": ""}},
 		{"POST", "/v2/rooms/1/messages", 429, `{"errors":["Rate limit for message posting per room exceeded."]}`, nil},
 		{"GET", "/v2/me", 503, `{"errors":["Service unavailable"]}`, nil},
 	} {
@@ -266,7 +270,7 @@ func TestValidateResponseRejects(t *testing.T) {
 		op, field, value     string
 	}{
 		{"wrong type", "GET", "/v2/me", 200, strings.Replace(meBody, `"room_id":36818150`, `"room_id":"36818150"`, 1), nil, "getMe", "body.room_id", `"36818150"`},
-		{"missing required field", "GET", "/v2/me", 200, strings.Replace(meBody, `"login_mail":"taro@example.com"`, `"x":1`, 1), nil, "getMe", "body.login_mail", ""},
+		{"missing required field", "GET", "/v2/me", 200, strings.Replace(meBody, `"mail":""`, `"x":1`, 1), nil, "getMe", "body.mail", ""},
 		{"null instead of string", "GET", "/v2/me", 200, strings.Replace(meBody, `"chatwork_id":""`, `"chatwork_id":null`, 1), nil, "getMe", "body.chatwork_id", "null"},
 		{"message_id as a number", "GET", "/v2/rooms/1/messages/5", 200, strings.Replace(messageBody, `"1928374655918273645"`, `1928374655918273645`, 1), nil, "getMessage", "body.message_id", "1928374655918273536"},
 		{"message_id as a number in a list", "GET", "/v2/rooms/1/messages", 200, "[" + messageBody + "," + strings.Replace(messageBody, `"1928374655918273645"`, `5`, 1) + "]", nil, "listMessages", "body[1].message_id", "5"},

@@ -83,6 +83,21 @@ func (e IconPreset) Valid() bool {
 	}
 }
 
+// Defines values for OAuthTokenTokenType.
+const (
+	OAuthTokenTokenTypeBearer OAuthTokenTokenType = "Bearer"
+)
+
+// Valid indicates whether the value is a known member of the OAuthTokenTokenType enum.
+func (e OAuthTokenTokenType) Valid() bool {
+	switch e {
+	case OAuthTokenTokenTypeBearer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	RoleAdmin    Role = "admin"
@@ -275,10 +290,12 @@ type FileIDResult struct {
 	FileID int64 `json:"file_id"`
 }
 
-// Flag A flag, `0` (off) or `1` (on), as Chatwork reads flags.
+// Flag A flag, `0` (off) or `1` (on), as Chatwork reads flags: send the digit,
+// never `true` or `false`.
 type Flag = wire.Flag
 
-// FlagDefaultOn A flag, `0` (off) or `1` (on), that is on when left out.
+// FlagDefaultOn A flag, `0` (off) or `1` (on), that is on when left out: send the
+// digit, never `true` or `false`.
 type FlagDefaultOn = wire.Flag
 
 // IDList Account IDs as **one form value of comma-joined decimal digits**, such
@@ -318,33 +335,40 @@ type InvitationLink struct {
 
 // InvitationLinkForm The fields of an invitation link, as sent when creating or changing it.
 type InvitationLinkForm struct {
-	// Code The path of an invitation link; random when left out.
+	// Code The path of an invitation link, 1 to 50 of `A-Z a-z 0-9 _ -` (RAML,
+	// Chatwork's MCP server); random when left out.
 	Code *LinkCode `json:"code,omitempty"`
 
 	// Description Text shown on the link's page.
 	Description *string `json:"description,omitempty"`
 
-	// NeedAcceptance A flag, `0` (off) or `1` (on), that is on when left out.
+	// NeedAcceptance A flag, `0` (off) or `1` (on), that is on when left out: send the
+	// digit, never `true` or `false`.
 	NeedAcceptance *FlagDefaultOn `json:"need_acceptance,omitempty"`
 }
 
-// LinkCode The path of an invitation link; random when left out.
+// LinkCode The path of an invitation link, 1 to 50 of `A-Z a-z 0-9 _ -` (RAML,
+// Chatwork's MCP server); random when left out.
 type LinkCode = string
 
 // Me The account that owns the token. Unset profile fields are empty strings.
 type Me struct {
 	// AccountID An account's ID.
-	AccountID        AccountID `json:"account_id"`
-	AvatarImageURL   string    `json:"avatar_image_url"`
-	ChatworkID       string    `json:"chatwork_id"`
-	Department       string    `json:"department"`
-	Facebook         string    `json:"facebook"`
-	Introduction     string    `json:"introduction"`
-	LoginMail        string    `json:"login_mail"`
-	Mail             string    `json:"mail"`
-	Name             string    `json:"name"`
-	OrganizationID   int64     `json:"organization_id"`
-	OrganizationName string    `json:"organization_name"`
+	AccountID      AccountID `json:"account_id"`
+	AvatarImageURL string    `json:"avatar_image_url"`
+	ChatworkID     string    `json:"chatwork_id"`
+	Department     string    `json:"department"`
+	Facebook       string    `json:"facebook"`
+	Introduction   string    `json:"introduction"`
+
+	// LoginMail The login e-mail address. Chatwork's RAML requires it, but both
+	// examples of the API documentation (2021, 2025) leave it out, so it
+	// may be absent; treat absent as unknown.
+	LoginMail        string `json:"login_mail,omitempty"`
+	Mail             string `json:"mail"`
+	Name             string `json:"name"`
+	OrganizationID   int64  `json:"organization_id"`
+	OrganizationName string `json:"organization_name"`
 
 	// RoomID The account's own "My Chat".
 	RoomID          int64  `json:"room_id"`
@@ -386,8 +410,11 @@ type Message struct {
 	// Body The raw text with its notation.
 	Body string `json:"body"`
 
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -400,19 +427,25 @@ type Message struct {
 	UpdateTime UnixTime `json:"update_time"`
 }
 
-// MessageBody Message text in Chatwork notation.
+// MessageBody Message text in Chatwork notation, 1 to 65,535 characters (RAML).
 type MessageBody = string
 
-// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-// real values (19 digits) do not survive a float64.
+// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+// paths, form fields, responses and webhooks alike. Real values have 19
+// digits and do not survive a float64 (a JavaScript `number`, a JSON
+// number read as a double): keep it a string, never parse it. No source
+// gives a maximum length.
 //
 // Example: 1928374655918273645
 type MessageID = string
 
 // MessageIDResult The ID of a posted, edited or deleted message.
 type MessageIDResult struct {
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -454,8 +487,11 @@ type MyTask struct {
 	// out.
 	LimitType TaskLimitType `json:"limit_type"`
 
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -468,6 +504,53 @@ type MyTask struct {
 	Status TaskStatus `json:"status"`
 	TaskID int64      `json:"task_id"`
 }
+
+// OAuthError An error of the token endpoint (RFC 6749 section 5.2), with status
+// 400 or 401: `invalid_request`, `invalid_client` (wrong client ID or
+// secret), `invalid_grant` (a code that expired after its minute, was
+// already used or does not match `redirect_uri` or `code_verifier`; an
+// expired or revoked refresh token), `unauthorized_client`,
+// `unsupported_grant_type` or `invalid_scope`.
+//
+// Example: {"error":"invalid_grant","error_description":"\u003cwhy the grant was refused\u003e","error_uri":null}
+type OAuthError struct {
+	// Error The RFC 6749 error code.
+	Error string `json:"error"`
+
+	// ErrorDescription A human-readable explanation.
+	ErrorDescription *string `json:"error_description,omitempty"`
+
+	// ErrorURI Always null today.
+	ErrorURI *string `json:"error_uri,omitempty"`
+}
+
+// OAuthToken The token endpoint's answer to a code exchange or a refresh, sent with
+// `Cache-Control: no-store`. The endpoint is on
+// `https://oauth.chatwork.com`, not under `/v2`; see the `OAuth2`
+// security scheme.
+//
+// Example: {"access_token":"eyJjdHkiOiJKV1QiLCJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl","expires_in":"1501138041000","refresh_token":"86277ab4fd9d111bd3225215d96d622c9ae6810d82cd6d0e9530bf35adda67ab","scope":"rooms.all:read_write users.profile.me:read","token_type":"Bearer"}
+type OAuthToken struct {
+	// AccessToken A JWT (RS256) valid 15 minutes; its `exp` claim is the expiry in Unix seconds.
+	AccessToken string `json:"access_token"`
+
+	// ExpiresIn The expiry, as Chatwork's example sends it: a **string of epoch
+	// milliseconds**. Chatwork's field table says an integer number of
+	// seconds instead; a client should accept both, or use the access
+	// token's `exp` claim.
+	ExpiresIn string `json:"expires_in"`
+
+	// RefreshToken Valid 14 days without the `offline_access` scope (and unusable
+	// after a long offline period); without expiry with it.
+	RefreshToken string `json:"refresh_token"`
+
+	// Scope The granted scopes, separated by spaces.
+	Scope     string              `json:"scope"`
+	TokenType OAuthTokenTokenType `json:"token_type"`
+}
+
+// OAuthTokenTokenType defines model for OAuthToken.TokenType.
+type OAuthTokenTokenType string
 
 // ReadResult A chat's unread counts after a change of read state.
 type ReadResult struct {
@@ -545,8 +628,11 @@ type File struct {
 	// Filesize Size in bytes.
 	Filesize int64 `json:"filesize"`
 
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -564,7 +650,7 @@ type RoomIDResult struct {
 	RoomID int64 `json:"room_id"`
 }
 
-// RoomName A group chat's name.
+// RoomName A group chat's name, 1 to 255 characters (RAML).
 type RoomName = string
 
 // RoomSummary A chat as it appears inside the account's tasks.
@@ -591,8 +677,11 @@ type RoomTask struct {
 	// out.
 	LimitType TaskLimitType `json:"limit_type"`
 
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -627,6 +716,9 @@ type TaskLimitType string
 // TaskStatus A task's status.
 type TaskStatus string
 
+// TaskStatusFilter The task status to list; `open` when left out (RAML).
+type TaskStatusFilter = TaskStatus
+
 // UnixTime A time in Unix seconds.
 type UnixTime = int64
 
@@ -656,8 +748,11 @@ type WebhookMentionEvent struct {
 	Body          string `json:"body"`
 	FromAccountID int64  `json:"from_account_id"`
 
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -718,8 +813,11 @@ type WebhookMessageEvent struct {
 	AccountID int64  `json:"account_id"`
 	Body      string `json:"body"`
 
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -754,8 +852,11 @@ type WebhookMessageUpdatedWebhookEventType string
 // FileIDPath A file's ID.
 type FileIDPath = FileID
 
-// MessageIDPath A message's ID: a 64-bit integer sent as a string of digits, because
-// real values (19 digits) do not survive a float64.
+// MessageIDPath A message's ID: a 64-bit integer sent **as a string of digits**, in
+// paths, form fields, responses and webhooks alike. Real values have 19
+// digits and do not survive a float64 (a JavaScript `number`, a JSON
+// number read as a double): keep it a string, never parse it. No source
+// gives a maximum length.
 //
 // Example: 1928374655918273645
 type MessageIDPath = MessageID
@@ -809,8 +910,8 @@ type ListMyTasksParams struct {
 	// AssignedByAccountID Only tasks assigned by this account.
 	AssignedByAccountID *AccountID `form:"assigned_by_account_id,omitempty" json:"assigned_by_account_id,omitempty"`
 
-	// Status Only tasks with this status.
-	Status *TaskStatus `form:"status,omitempty" json:"status,omitempty"`
+	// Status Only tasks with this status; `open` when left out.
+	Status *TaskStatusFilter `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // CreateRoomFormdataBody defines parameters for CreateRoom.
@@ -821,13 +922,16 @@ type CreateRoomFormdataBody struct {
 	// IconPreset A chat icon.
 	IconPreset *IconPreset `form:"icon_preset,omitempty" json:"icon_preset,omitempty"`
 
-	// Link A flag, `0` (off) or `1` (on), as Chatwork reads flags.
+	// Link A flag, `0` (off) or `1` (on), as Chatwork reads flags: send the digit,
+	// never `true` or `false`.
 	Link *Flag `form:"link,omitempty" json:"link,omitempty"`
 
-	// LinkCode The path of an invitation link; random when left out.
+	// LinkCode The path of an invitation link, 1 to 50 of `A-Z a-z 0-9 _ -` (RAML,
+	// Chatwork's MCP server); random when left out.
 	LinkCode *LinkCode `form:"link_code,omitempty" json:"link_code,omitempty"`
 
-	// LinkNeedAcceptance A flag, `0` (off) or `1` (on), that is on when left out.
+	// LinkNeedAcceptance A flag, `0` (off) or `1` (on), that is on when left out: send the
+	// digit, never `true` or `false`.
 	LinkNeedAcceptance *FlagDefaultOn `form:"link_need_acceptance,omitempty" json:"link_need_acceptance,omitempty"`
 
 	// MembersAdminIDs Administrators' account IDs, at least one, as one form value of
@@ -846,7 +950,7 @@ type CreateRoomFormdataBody struct {
 	// one value. Leave the field out for no IDs.
 	MembersReadonlyIDs IDList `form:"members_readonly_ids,omitempty" json:"members_readonly_ids,omitempty"`
 
-	// Name A group chat's name.
+	// Name A group chat's name, 1 to 255 characters (RAML).
 	Name RoomName `form:"name" json:"name"`
 }
 
@@ -867,7 +971,7 @@ type UpdateRoomFormdataBody struct {
 	// IconPreset A chat icon.
 	IconPreset *IconPreset `form:"icon_preset,omitempty" json:"icon_preset,omitempty"`
 
-	// Name A group chat's name.
+	// Name A group chat's name, 1 to 255 characters (RAML).
 	Name *RoomName `form:"name,omitempty" json:"name,omitempty"`
 }
 
@@ -879,10 +983,13 @@ type ListFilesParams struct {
 
 // UploadFileMultipartBody defines parameters for UploadFile.
 type UploadFileMultipartBody struct {
-	// File The file, at most 5 MB (5,242,880 bytes), with a file name.
+	// File The file, at most 5 MB (5,242,880 bytes), sent with a file
+	// name (`filename=` in its Content-Disposition) and a
+	// Content-Type.
 	File openapi_types.File `json:"file"`
 
-	// Message Text posted with the file; may contain notation.
+	// Message Text posted with the file; may contain notation. No source
+	// gives its length limit.
 	Message *string `json:"message,omitempty"`
 }
 
@@ -919,17 +1026,21 @@ type ListMessagesParams struct {
 
 // PostMessageFormdataBody defines parameters for PostMessage.
 type PostMessageFormdataBody struct {
-	// Body Message text in Chatwork notation.
+	// Body Message text in Chatwork notation, 1 to 65,535 characters (RAML).
 	Body MessageBody `form:"body" json:"body"`
 
-	// SelfUnread A flag, `0` (off) or `1` (on), as Chatwork reads flags.
+	// SelfUnread A flag, `0` (off) or `1` (on), as Chatwork reads flags: send the digit,
+	// never `true` or `false`.
 	SelfUnread *Flag `form:"self_unread,omitempty" json:"self_unread,omitempty"`
 }
 
 // MarkMessagesReadFormdataBody defines parameters for MarkMessagesRead.
 type MarkMessagesReadFormdataBody struct {
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -938,8 +1049,11 @@ type MarkMessagesReadFormdataBody struct {
 
 // MarkMessagesUnreadFormdataBody defines parameters for MarkMessagesUnread.
 type MarkMessagesUnreadFormdataBody struct {
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -948,7 +1062,7 @@ type MarkMessagesUnreadFormdataBody struct {
 
 // UpdateMessageFormdataBody defines parameters for UpdateMessage.
 type UpdateMessageFormdataBody struct {
-	// Body Message text in Chatwork notation.
+	// Body Message text in Chatwork notation, 1 to 65,535 characters (RAML).
 	Body MessageBody `form:"body" json:"body"`
 }
 
@@ -960,16 +1074,17 @@ type ListRoomTasksParams struct {
 	// AssignedByAccountID Only tasks assigned by this account.
 	AssignedByAccountID *AccountID `form:"assigned_by_account_id,omitempty" json:"assigned_by_account_id,omitempty"`
 
-	// Status Only tasks with this status.
-	Status *TaskStatus `form:"status,omitempty" json:"status,omitempty"`
+	// Status Only tasks with this status; `open` when left out.
+	Status *TaskStatusFilter `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // CreateRoomTasksFormdataBody defines parameters for CreateRoomTasks.
 type CreateRoomTasksFormdataBody struct {
-	// Body Message text in Chatwork notation.
+	// Body Message text in Chatwork notation, 1 to 65,535 characters (RAML).
 	Body MessageBody `form:"body" json:"body"`
 
-	// Limit The deadline, Unix seconds.
+	// Limit The deadline, in Unix seconds. With `limit_type=date`
+	// only the day counts (see `TaskLimitType`).
 	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// LimitType How the deadline is read: `none` (no deadline), `date` (a day) or
@@ -1191,7 +1306,12 @@ type ClientInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter.
+	// parameter (the curl example of Chatwork's documentation uses `-d`).
+	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+	// string instead, and their users' calls work: the API accepts the
+	// query form on this DELETE too (reported by those clients' users, not
+	// by Chatwork). This description, and validators built on it, expect the
+	// body.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1205,7 +1325,12 @@ type ClientInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter.
+	// parameter (the curl example of Chatwork's documentation uses `-d`).
+	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+	// string instead, and their users' calls work: the API accepts the
+	// query form on this DELETE too (reported by those clients' users, not
+	// by Chatwork). This description, and validators built on it, expect the
+	// body.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1250,10 +1375,24 @@ type ClientInterface interface {
 	// UploadFileWithBody Upload a file
 	//
 	// Uploads one file of **at most 5 MB** as `multipart/form-data` and posts
-	// it to the chat as a message, with the optional `message` text. The
-	// `file` part carries a file name and its own `Content-Type`. Chatwork's
-	// scope table lists `rooms.files:write`; some clients report that
-	// `rooms.messages:write` is needed instead.
+	// it to the chat as a message, with the optional `message` text.
+	//
+	// **How to send it.** The `file` part must carry a file name and its own
+	// `Content-Type`:
+	// `Content-Disposition: form-data; name="file"; filename="report.pdf"`
+	// followed by `Content-Type: application/pdf` (or
+	// `application/octet-stream`). The file name is what the chat shows.
+	// Other parts are ignored (chatwork-api-client adds a `file_name` part
+	// to every upload, and its uploads work).
+	//
+	// **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
+	// documented limit. One client observed files up to 10 MB accepted and
+	// `413` above; `413` is declared for that reason.
+	//
+	// **Scopes.** Chatwork's RAML and a community description require
+	// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
+	// the scope table of the 2025 documentation has no `rooms.files:write`
+	// row. Neither can be verified, so both are listed as alternatives.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1271,7 +1410,9 @@ type ClientInterface interface {
 
 	// DeleteInvitationLink Delete the invitation link
 	//
-	// Answers `200` with `{"public": false}`, not `204`.
+	// Answers `200` with `{"public": false}`, not `204`. A chat without a
+	// link gets `400` (documented by Chatwork's MCP server; the message text
+	// is not documented).
 	//
 	// Corresponds with DELETE /rooms/{room_id}/link (the `DeleteInvitationLink` operationId).
 	DeleteInvitationLink(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1306,8 +1447,10 @@ type ClientInterface interface {
 	// UpdateInvitationLinkWithBody Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. Whether fields left out keep their values is not documented:
-	// send every field you care about.
+	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+	// MCP server sends `1`). Whether `code` and `description` left out keep
+	// their values is not documented (a left-out `code` may be replaced by a
+	// random one): send every field you care about.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1317,8 +1460,10 @@ type ClientInterface interface {
 	// UpdateInvitationLinkWithFormdataBody Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. Whether fields left out keep their values is not documented:
-	// send every field you care about.
+	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+	// MCP server sends `1`). Whether `code` and `description` left out keep
+	// their values is not documented (a left-out `code` may be replaced by a
+	// random one): send every field you care about.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1418,7 +1563,10 @@ type ClientInterface interface {
 
 	// MarkMessagesUnreadWithBody Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread.
+	// Marks `message_id` and every message after it as unread. One 2025
+	// summary says that messages already unread give `400`, as `/read` does
+	// for messages already read; no official source confirms it, so expect
+	// either `200` or `400` in that case.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1427,7 +1575,10 @@ type ClientInterface interface {
 
 	// MarkMessagesUnreadWithFormdataBody Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread.
+	// Marks `message_id` and every message after it as unread. One 2025
+	// summary says that messages already unread give `400`, as `/read` does
+	// for messages already read; no official source confirms it, so expect
+	// either `200` or `400` in that case.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1437,8 +1588,8 @@ type ClientInterface interface {
 	// DeleteMessage Delete a message
 	//
 	// Deletes one of the account's own messages. Chatwork answers `200` with
-	// the deleted message's ID; one secondary source reports `204`, which is
-	// declared too so that clients handle both.
+	// the deleted message's ID (RAML, chatwork-ruby, and every client we
+	// know), never `204`.
 	//
 	// Corresponds with DELETE /rooms/{room_id}/messages/{message_id} (the `DeleteMessage` operationId).
 	DeleteMessage(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1714,7 +1865,12 @@ func (c *RawClient) CreateRoomWithFormdataBody(ctx context.Context, body CreateR
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter.
+// parameter (the curl example of Chatwork's documentation uses `-d`).
+// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+// string instead, and their users' calls work: the API accepts the
+// query form on this DELETE too (reported by those clients' users, not
+// by Chatwork). This description, and validators built on it, expect the
+// body.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1738,7 +1894,12 @@ func (c *RawClient) DeleteRoomWithBody(ctx context.Context, roomID RoomIDPath, c
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter.
+// parameter (the curl example of Chatwork's documentation uses `-d`).
+// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+// string instead, and their users' calls work: the API accepts the
+// query form on this DELETE too (reported by those clients' users, not
+// by Chatwork). This description, and validators built on it, expect the
+// body.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -1833,10 +1994,24 @@ func (c *RawClient) ListFiles(ctx context.Context, roomID RoomIDPath, params *Li
 // UploadFileWithBody Upload a file
 //
 // Uploads one file of **at most 5 MB** as `multipart/form-data` and posts
-// it to the chat as a message, with the optional `message` text. The
-// `file` part carries a file name and its own `Content-Type`. Chatwork's
-// scope table lists `rooms.files:write`; some clients report that
-// `rooms.messages:write` is needed instead.
+// it to the chat as a message, with the optional `message` text.
+//
+// **How to send it.** The `file` part must carry a file name and its own
+// `Content-Type`:
+// `Content-Disposition: form-data; name="file"; filename="report.pdf"`
+// followed by `Content-Type: application/pdf` (or
+// `application/octet-stream`). The file name is what the chat shows.
+// Other parts are ignored (chatwork-api-client adds a `file_name` part
+// to every upload, and its uploads work).
+//
+// **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
+// documented limit. One client observed files up to 10 MB accepted and
+// `413` above; `413` is declared for that reason.
+//
+// **Scopes.** Chatwork's RAML and a community description require
+// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
+// the scope table of the 2025 documentation has no `rooms.files:write`
+// row. Neither can be verified, so both are listed as alternatives.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1874,7 +2049,9 @@ func (c *RawClient) GetFile(ctx context.Context, roomID RoomIDPath, fileID FileI
 
 // DeleteInvitationLink Delete the invitation link
 //
-// Answers `200` with `{"public": false}`, not `204`.
+// Answers `200` with `{"public": false}`, not `204`. A chat without a
+// link gets `400` (documented by Chatwork's MCP server; the message text
+// is not documented).
 //
 // Corresponds with DELETE /rooms/{room_id}/link (the `DeleteInvitationLink` operationId).
 func (c *RawClient) DeleteInvitationLink(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1949,8 +2126,10 @@ func (c *RawClient) CreateInvitationLinkWithFormdataBody(ctx context.Context, ro
 // UpdateInvitationLinkWithBody Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. Whether fields left out keep their values is not documented:
-// send every field you care about.
+// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+// MCP server sends `1`). Whether `code` and `description` left out keep
+// their values is not documented (a left-out `code` may be replaced by a
+// random one): send every field you care about.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1970,8 +2149,10 @@ func (c *RawClient) UpdateInvitationLinkWithBody(ctx context.Context, roomID Roo
 // UpdateInvitationLinkWithFormdataBody Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. Whether fields left out keep their values is not documented:
-// send every field you care about.
+// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+// MCP server sends `1`). Whether `code` and `description` left out keep
+// their values is not documented (a left-out `code` may be replaced by a
+// random one): send every field you care about.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2161,7 +2342,10 @@ func (c *RawClient) MarkMessagesReadWithFormdataBody(ctx context.Context, roomID
 
 // MarkMessagesUnreadWithBody Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread.
+// Marks `message_id` and every message after it as unread. One 2025
+// summary says that messages already unread give `400`, as `/read` does
+// for messages already read; no official source confirms it, so expect
+// either `200` or `400` in that case.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2180,7 +2364,10 @@ func (c *RawClient) MarkMessagesUnreadWithBody(ctx context.Context, roomID RoomI
 
 // MarkMessagesUnreadWithFormdataBody Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread.
+// Marks `message_id` and every message after it as unread. One 2025
+// summary says that messages already unread give `400`, as `/read` does
+// for messages already read; no official source confirms it, so expect
+// either `200` or `400` in that case.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2200,8 +2387,8 @@ func (c *RawClient) MarkMessagesUnreadWithFormdataBody(ctx context.Context, room
 // DeleteMessage Delete a message
 //
 // Deletes one of the account's own messages. Chatwork answers `200` with
-// the deleted message's ID; one secondary source reports `204`, which is
-// declared too so that clients handle both.
+// the deleted message's ID (RAML, chatwork-ruby, and every client we
+// know), never `204`.
 //
 // Corresponds with DELETE /rooms/{room_id}/messages/{message_id} (the `DeleteMessage` operationId).
 func (c *RawClient) DeleteMessage(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3946,7 +4133,12 @@ type ClientWithResponsesInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter.
+	// parameter (the curl example of Chatwork's documentation uses `-d`).
+	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+	// string instead, and their users' calls work: the API accepts the
+	// query form on this DELETE too (reported by those clients' users, not
+	// by Chatwork). This description, and validators built on it, expect the
+	// body.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3960,7 +4152,12 @@ type ClientWithResponsesInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter.
+	// parameter (the curl example of Chatwork's documentation uses `-d`).
+	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+	// string instead, and their users' calls work: the API accepts the
+	// query form on this DELETE too (reported by those clients' users, not
+	// by Chatwork). This description, and validators built on it, expect the
+	// body.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4009,10 +4206,24 @@ type ClientWithResponsesInterface interface {
 	// UploadFileWithBodyWithResponse Upload a file
 	//
 	// Uploads one file of **at most 5 MB** as `multipart/form-data` and posts
-	// it to the chat as a message, with the optional `message` text. The
-	// `file` part carries a file name and its own `Content-Type`. Chatwork's
-	// scope table lists `rooms.files:write`; some clients report that
-	// `rooms.messages:write` is needed instead.
+	// it to the chat as a message, with the optional `message` text.
+	//
+	// **How to send it.** The `file` part must carry a file name and its own
+	// `Content-Type`:
+	// `Content-Disposition: form-data; name="file"; filename="report.pdf"`
+	// followed by `Content-Type: application/pdf` (or
+	// `application/octet-stream`). The file name is what the chat shows.
+	// Other parts are ignored (chatwork-api-client adds a `file_name` part
+	// to every upload, and its uploads work).
+	//
+	// **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
+	// documented limit. One client observed files up to 10 MB accepted and
+	// `413` above; `413` is declared for that reason.
+	//
+	// **Scopes.** Chatwork's RAML and a community description require
+	// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
+	// the scope table of the 2025 documentation has no `rooms.files:write`
+	// row. Neither can be verified, so both are listed as alternatives.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4032,7 +4243,9 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteInvitationLinkWithResponse Delete the invitation link
 	//
-	// Answers `200` with `{"public": false}`, not `204`.
+	// Answers `200` with `{"public": false}`, not `204`. A chat without a
+	// link gets `400` (documented by Chatwork's MCP server; the message text
+	// is not documented).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4071,8 +4284,10 @@ type ClientWithResponsesInterface interface {
 	// UpdateInvitationLinkWithBodyWithResponse Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. Whether fields left out keep their values is not documented:
-	// send every field you care about.
+	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+	// MCP server sends `1`). Whether `code` and `description` left out keep
+	// their values is not documented (a left-out `code` may be replaced by a
+	// random one): send every field you care about.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4082,8 +4297,10 @@ type ClientWithResponsesInterface interface {
 	// UpdateInvitationLinkWithFormdataBodyWithResponse Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. Whether fields left out keep their values is not documented:
-	// send every field you care about.
+	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+	// MCP server sends `1`). Whether `code` and `description` left out keep
+	// their values is not documented (a left-out `code` may be replaced by a
+	// random one): send every field you care about.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4187,7 +4404,10 @@ type ClientWithResponsesInterface interface {
 
 	// MarkMessagesUnreadWithBodyWithResponse Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread.
+	// Marks `message_id` and every message after it as unread. One 2025
+	// summary says that messages already unread give `400`, as `/read` does
+	// for messages already read; no official source confirms it, so expect
+	// either `200` or `400` in that case.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4196,7 +4416,10 @@ type ClientWithResponsesInterface interface {
 
 	// MarkMessagesUnreadWithFormdataBodyWithResponse Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread.
+	// Marks `message_id` and every message after it as unread. One 2025
+	// summary says that messages already unread give `400`, as `/read` does
+	// for messages already read; no official source confirms it, so expect
+	// either `200` or `400` in that case.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4206,8 +4429,8 @@ type ClientWithResponsesInterface interface {
 	// DeleteMessageWithResponse Delete a message
 	//
 	// Deletes one of the account's own messages. Chatwork answers `200` with
-	// the deleted message's ID; one secondary source reports `204`, which is
-	// declared too so that clients handle both.
+	// the deleted message's ID (RAML, chatwork-ruby, and every client we
+	// know), never `204`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4326,9 +4549,9 @@ type ListContactsResponse400Headers struct {
 // ListContactsResponse401Headers the declared response headers of an HTTP 401 response for ListContacts
 type ListContactsResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListContactsResponse403Headers the declared response headers of an HTTP 403 response for ListContacts
@@ -4482,9 +4705,9 @@ type ListIncomingRequestsResponse400Headers struct {
 // ListIncomingRequestsResponse401Headers the declared response headers of an HTTP 401 response for ListIncomingRequests
 type ListIncomingRequestsResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListIncomingRequestsResponse403Headers the declared response headers of an HTTP 403 response for ListIncomingRequests
@@ -4631,9 +4854,9 @@ type RejectIncomingRequestResponse400Headers struct {
 // RejectIncomingRequestResponse401Headers the declared response headers of an HTTP 401 response for RejectIncomingRequest
 type RejectIncomingRequestResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // RejectIncomingRequestResponse403Headers the declared response headers of an HTTP 403 response for RejectIncomingRequest
@@ -4771,9 +4994,9 @@ type AcceptIncomingRequestResponse400Headers struct {
 // AcceptIncomingRequestResponse401Headers the declared response headers of an HTTP 401 response for AcceptIncomingRequest
 type AcceptIncomingRequestResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // AcceptIncomingRequestResponse403Headers the declared response headers of an HTTP 403 response for AcceptIncomingRequest
@@ -4918,9 +5141,9 @@ type GetMeResponse400Headers struct {
 // GetMeResponse401Headers the declared response headers of an HTTP 401 response for GetMe
 type GetMeResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // GetMeResponse403Headers the declared response headers of an HTTP 403 response for GetMe
@@ -5065,9 +5288,9 @@ type GetMyStatusResponse400Headers struct {
 // GetMyStatusResponse401Headers the declared response headers of an HTTP 401 response for GetMyStatus
 type GetMyStatusResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // GetMyStatusResponse403Headers the declared response headers of an HTTP 403 response for GetMyStatus
@@ -5219,9 +5442,9 @@ type ListMyTasksResponse400Headers struct {
 // ListMyTasksResponse401Headers the declared response headers of an HTTP 401 response for ListMyTasks
 type ListMyTasksResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListMyTasksResponse403Headers the declared response headers of an HTTP 403 response for ListMyTasks
@@ -5368,9 +5591,9 @@ type ListRoomsResponse400Headers struct {
 // ListRoomsResponse401Headers the declared response headers of an HTTP 401 response for ListRooms
 type ListRoomsResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListRoomsResponse403Headers the declared response headers of an HTTP 403 response for ListRooms
@@ -5515,9 +5738,9 @@ type CreateRoomResponse400Headers struct {
 // CreateRoomResponse401Headers the declared response headers of an HTTP 401 response for CreateRoom
 type CreateRoomResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // CreateRoomResponse403Headers the declared response headers of an HTTP 403 response for CreateRoom
@@ -5662,9 +5885,9 @@ type DeleteRoomResponse400Headers struct {
 // DeleteRoomResponse401Headers the declared response headers of an HTTP 401 response for DeleteRoom
 type DeleteRoomResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // DeleteRoomResponse403Headers the declared response headers of an HTTP 403 response for DeleteRoom
@@ -5802,9 +6025,9 @@ type GetRoomResponse400Headers struct {
 // GetRoomResponse401Headers the declared response headers of an HTTP 401 response for GetRoom
 type GetRoomResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // GetRoomResponse403Headers the declared response headers of an HTTP 403 response for GetRoom
@@ -5949,9 +6172,9 @@ type UpdateRoomResponse400Headers struct {
 // UpdateRoomResponse401Headers the declared response headers of an HTTP 401 response for UpdateRoom
 type UpdateRoomResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // UpdateRoomResponse403Headers the declared response headers of an HTTP 403 response for UpdateRoom
@@ -6103,9 +6326,9 @@ type ListFilesResponse400Headers struct {
 // ListFilesResponse401Headers the declared response headers of an HTTP 401 response for ListFiles
 type ListFilesResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListFilesResponse403Headers the declared response headers of an HTTP 403 response for ListFiles
@@ -6252,9 +6475,9 @@ type UploadFileResponse400Headers struct {
 // UploadFileResponse401Headers the declared response headers of an HTTP 401 response for UploadFile
 type UploadFileResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // UploadFileResponse403Headers the declared response headers of an HTTP 403 response for UploadFile
@@ -6269,6 +6492,13 @@ type UploadFileResponse404Headers struct {
 	XRatelimitLimit     int
 	XRatelimitRemaining int
 	XRatelimitReset     int64
+}
+
+// UploadFileResponse413Headers the declared response headers of an HTTP 413 response for UploadFile
+type UploadFileResponse413Headers struct {
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // UploadFileResponse429Headers the declared response headers of an HTTP 429 response for UploadFile
@@ -6312,6 +6542,8 @@ type UploadFileResponse struct {
 	Headers403 *UploadFileResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *UploadFileResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *UploadFileResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UploadFileResponse429Headers
 	// HeadersDefault the parsed response headers for an HTTP default response
@@ -6399,9 +6631,9 @@ type GetFileResponse400Headers struct {
 // GetFileResponse401Headers the declared response headers of an HTTP 401 response for GetFile
 type GetFileResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // GetFileResponse403Headers the declared response headers of an HTTP 403 response for GetFile
@@ -6546,9 +6778,9 @@ type DeleteInvitationLinkResponse400Headers struct {
 // DeleteInvitationLinkResponse401Headers the declared response headers of an HTTP 401 response for DeleteInvitationLink
 type DeleteInvitationLinkResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // DeleteInvitationLinkResponse403Headers the declared response headers of an HTTP 403 response for DeleteInvitationLink
@@ -6585,7 +6817,7 @@ type DeleteInvitationLinkResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *InvitationLink
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *ErrorBody
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -6618,7 +6850,7 @@ func (r DeleteInvitationLinkResponse) GetJSON200() *InvitationLink {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteInvitationLinkResponse) GetJSON400() *BadRequest {
+func (r DeleteInvitationLinkResponse) GetJSON400() *ErrorBody {
 	return r.JSON400
 }
 
@@ -6693,9 +6925,9 @@ type GetInvitationLinkResponse400Headers struct {
 // GetInvitationLinkResponse401Headers the declared response headers of an HTTP 401 response for GetInvitationLink
 type GetInvitationLinkResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // GetInvitationLinkResponse403Headers the declared response headers of an HTTP 403 response for GetInvitationLink
@@ -6840,9 +7072,9 @@ type CreateInvitationLinkResponse400Headers struct {
 // CreateInvitationLinkResponse401Headers the declared response headers of an HTTP 401 response for CreateInvitationLink
 type CreateInvitationLinkResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // CreateInvitationLinkResponse403Headers the declared response headers of an HTTP 403 response for CreateInvitationLink
@@ -6987,9 +7219,9 @@ type UpdateInvitationLinkResponse400Headers struct {
 // UpdateInvitationLinkResponse401Headers the declared response headers of an HTTP 401 response for UpdateInvitationLink
 type UpdateInvitationLinkResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // UpdateInvitationLinkResponse403Headers the declared response headers of an HTTP 403 response for UpdateInvitationLink
@@ -7134,9 +7366,9 @@ type ListRoomMembersResponse400Headers struct {
 // ListRoomMembersResponse401Headers the declared response headers of an HTTP 401 response for ListRoomMembers
 type ListRoomMembersResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListRoomMembersResponse403Headers the declared response headers of an HTTP 403 response for ListRoomMembers
@@ -7281,9 +7513,9 @@ type UpdateRoomMembersResponse400Headers struct {
 // UpdateRoomMembersResponse401Headers the declared response headers of an HTTP 401 response for UpdateRoomMembers
 type UpdateRoomMembersResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // UpdateRoomMembersResponse403Headers the declared response headers of an HTTP 403 response for UpdateRoomMembers
@@ -7439,9 +7671,9 @@ type ListMessagesResponse400Headers struct {
 // ListMessagesResponse401Headers the declared response headers of an HTTP 401 response for ListMessages
 type ListMessagesResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListMessagesResponse403Headers the declared response headers of an HTTP 403 response for ListMessages
@@ -7588,9 +7820,9 @@ type PostMessageResponse400Headers struct {
 // PostMessageResponse401Headers the declared response headers of an HTTP 401 response for PostMessage
 type PostMessageResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // PostMessageResponse403Headers the declared response headers of an HTTP 403 response for PostMessage
@@ -7735,9 +7967,9 @@ type MarkMessagesReadResponse400Headers struct {
 // MarkMessagesReadResponse401Headers the declared response headers of an HTTP 401 response for MarkMessagesRead
 type MarkMessagesReadResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // MarkMessagesReadResponse403Headers the declared response headers of an HTTP 403 response for MarkMessagesRead
@@ -7882,9 +8114,9 @@ type MarkMessagesUnreadResponse400Headers struct {
 // MarkMessagesUnreadResponse401Headers the declared response headers of an HTTP 401 response for MarkMessagesUnread
 type MarkMessagesUnreadResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // MarkMessagesUnreadResponse403Headers the declared response headers of an HTTP 403 response for MarkMessagesUnread
@@ -8019,13 +8251,6 @@ type DeleteMessageResponse200Headers struct {
 	XRatelimitReset     int64
 }
 
-// DeleteMessageResponse204Headers the declared response headers of an HTTP 204 response for DeleteMessage
-type DeleteMessageResponse204Headers struct {
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
-}
-
 // DeleteMessageResponse400Headers the declared response headers of an HTTP 400 response for DeleteMessage
 type DeleteMessageResponse400Headers struct {
 	XRatelimitLimit     int
@@ -8036,9 +8261,9 @@ type DeleteMessageResponse400Headers struct {
 // DeleteMessageResponse401Headers the declared response headers of an HTTP 401 response for DeleteMessage
 type DeleteMessageResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // DeleteMessageResponse403Headers the declared response headers of an HTTP 403 response for DeleteMessage
@@ -8088,8 +8313,6 @@ type DeleteMessageResponse struct {
 	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *DeleteMessageResponse200Headers
-	// Headers204 the parsed response headers for an HTTP 204 response
-	Headers204 *DeleteMessageResponse204Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *DeleteMessageResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -8187,9 +8410,9 @@ type GetMessageResponse400Headers struct {
 // GetMessageResponse401Headers the declared response headers of an HTTP 401 response for GetMessage
 type GetMessageResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // GetMessageResponse403Headers the declared response headers of an HTTP 403 response for GetMessage
@@ -8336,9 +8559,9 @@ type UpdateMessageResponse400Headers struct {
 // UpdateMessageResponse401Headers the declared response headers of an HTTP 401 response for UpdateMessage
 type UpdateMessageResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // UpdateMessageResponse403Headers the declared response headers of an HTTP 403 response for UpdateMessage
@@ -8490,9 +8713,9 @@ type ListRoomTasksResponse400Headers struct {
 // ListRoomTasksResponse401Headers the declared response headers of an HTTP 401 response for ListRoomTasks
 type ListRoomTasksResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListRoomTasksResponse403Headers the declared response headers of an HTTP 403 response for ListRoomTasks
@@ -8639,9 +8862,9 @@ type CreateRoomTasksResponse400Headers struct {
 // CreateRoomTasksResponse401Headers the declared response headers of an HTTP 401 response for CreateRoomTasks
 type CreateRoomTasksResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // CreateRoomTasksResponse403Headers the declared response headers of an HTTP 403 response for CreateRoomTasks
@@ -8786,9 +9009,9 @@ type GetRoomTaskResponse400Headers struct {
 // GetRoomTaskResponse401Headers the declared response headers of an HTTP 401 response for GetRoomTask
 type GetRoomTaskResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // GetRoomTaskResponse403Headers the declared response headers of an HTTP 403 response for GetRoomTask
@@ -8933,9 +9156,9 @@ type UpdateTaskStatusResponse400Headers struct {
 // UpdateTaskStatusResponse401Headers the declared response headers of an HTTP 401 response for UpdateTaskStatus
 type UpdateTaskStatusResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // UpdateTaskStatusResponse403Headers the declared response headers of an HTTP 403 response for UpdateTaskStatus
@@ -9228,7 +9451,12 @@ func (c *ClientWithResponses) CreateRoomWithFormdataBodyWithResponse(ctx context
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter.
+// parameter (the curl example of Chatwork's documentation uses `-d`).
+// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+// string instead, and their users' calls work: the API accepts the
+// query form on this DELETE too (reported by those clients' users, not
+// by Chatwork). This description, and validators built on it, expect the
+// body.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9248,7 +9476,12 @@ func (c *ClientWithResponses) DeleteRoomWithBodyWithResponse(ctx context.Context
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter.
+// parameter (the curl example of Chatwork's documentation uses `-d`).
+// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+// string instead, and their users' calls work: the API accepts the
+// query form on this DELETE too (reported by those clients' users, not
+// by Chatwork). This description, and validators built on it, expect the
+// body.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9327,10 +9560,24 @@ func (c *ClientWithResponses) ListFilesWithResponse(ctx context.Context, roomID 
 // UploadFileWithBodyWithResponse Upload a file
 //
 // Uploads one file of **at most 5 MB** as `multipart/form-data` and posts
-// it to the chat as a message, with the optional `message` text. The
-// `file` part carries a file name and its own `Content-Type`. Chatwork's
-// scope table lists `rooms.files:write`; some clients report that
-// `rooms.messages:write` is needed instead.
+// it to the chat as a message, with the optional `message` text.
+//
+// **How to send it.** The `file` part must carry a file name and its own
+// `Content-Type`:
+// `Content-Disposition: form-data; name="file"; filename="report.pdf"`
+// followed by `Content-Type: application/pdf` (or
+// `application/octet-stream`). The file name is what the chat shows.
+// Other parts are ignored (chatwork-api-client adds a `file_name` part
+// to every upload, and its uploads work).
+//
+// **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
+// documented limit. One client observed files up to 10 MB accepted and
+// `413` above; `413` is declared for that reason.
+//
+// **Scopes.** Chatwork's RAML and a community description require
+// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
+// the scope table of the 2025 documentation has no `rooms.files:write`
+// row. Neither can be verified, so both are listed as alternatives.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9362,7 +9609,9 @@ func (c *ClientWithResponses) GetFileWithResponse(ctx context.Context, roomID Ro
 
 // DeleteInvitationLinkWithResponse Delete the invitation link
 //
-// Answers `200` with `{"public": false}`, not `204`.
+// Answers `200` with `{"public": false}`, not `204`. A chat without a
+// link gets `400` (documented by Chatwork's MCP server; the message text
+// is not documented).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9425,8 +9674,10 @@ func (c *ClientWithResponses) CreateInvitationLinkWithFormdataBodyWithResponse(c
 // UpdateInvitationLinkWithBodyWithResponse Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. Whether fields left out keep their values is not documented:
-// send every field you care about.
+// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+// MCP server sends `1`). Whether `code` and `description` left out keep
+// their values is not documented (a left-out `code` may be replaced by a
+// random one): send every field you care about.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9442,8 +9693,10 @@ func (c *ClientWithResponses) UpdateInvitationLinkWithBodyWithResponse(ctx conte
 // UpdateInvitationLinkWithFormdataBodyWithResponse Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. Whether fields left out keep their values is not documented:
-// send every field you care about.
+// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+// MCP server sends `1`). Whether `code` and `description` left out keep
+// their values is not documented (a left-out `code` may be replaced by a
+// random one): send every field you care about.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9601,7 +9854,10 @@ func (c *ClientWithResponses) MarkMessagesReadWithFormdataBodyWithResponse(ctx c
 
 // MarkMessagesUnreadWithBodyWithResponse Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread.
+// Marks `message_id` and every message after it as unread. One 2025
+// summary says that messages already unread give `400`, as `/read` does
+// for messages already read; no official source confirms it, so expect
+// either `200` or `400` in that case.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9616,7 +9872,10 @@ func (c *ClientWithResponses) MarkMessagesUnreadWithBodyWithResponse(ctx context
 
 // MarkMessagesUnreadWithFormdataBodyWithResponse Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread.
+// Marks `message_id` and every message after it as unread. One 2025
+// summary says that messages already unread give `400`, as `/read` does
+// for messages already read; no official source confirms it, so expect
+// either `200` or `400` in that case.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9632,8 +9891,8 @@ func (c *ClientWithResponses) MarkMessagesUnreadWithFormdataBodyWithResponse(ctx
 // DeleteMessageWithResponse Delete a message
 //
 // Deletes one of the account's own messages. Chatwork answers `200` with
-// the deleted message's ID; one secondary source reports `204`, which is
-// declared too so that clients handle both.
+// the deleted message's ID (RAML, chatwork-ruby, and every client we
+// know), never `204`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9939,24 +10198,24 @@ func ParseListContactsResponse(rsp *http.Response) (*ListContactsResponse, error
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -10212,24 +10471,24 @@ func ParseListIncomingRequestsResponse(rsp *http.Response) (*ListIncomingRequest
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -10454,24 +10713,24 @@ func ParseRejectIncomingRequestResponse(rsp *http.Response) (*RejectIncomingRequ
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -10700,24 +10959,24 @@ func ParseAcceptIncomingRequestResponse(rsp *http.Response) (*AcceptIncomingRequ
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -10946,24 +11205,24 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -11192,24 +11451,24 @@ func ParseGetMyStatusResponse(rsp *http.Response) (*GetMyStatusResponse, error) 
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -11465,24 +11724,24 @@ func ParseListMyTasksResponse(rsp *http.Response) (*ListMyTasksResponse, error) 
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -11711,24 +11970,24 @@ func ParseListRoomsResponse(rsp *http.Response) (*ListRoomsResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -11957,24 +12216,24 @@ func ParseCreateRoomResponse(rsp *http.Response) (*CreateRoomResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -12199,24 +12458,24 @@ func ParseDeleteRoomResponse(rsp *http.Response) (*DeleteRoomResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -12445,24 +12704,24 @@ func ParseGetRoomResponse(rsp *http.Response) (*GetRoomResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -12691,24 +12950,24 @@ func ParseUpdateRoomResponse(rsp *http.Response) (*UpdateRoomResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -12964,24 +13223,24 @@ func ParseListFilesResponse(rsp *http.Response) (*ListFilesResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -13134,6 +13393,9 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case rsp.StatusCode == 413:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -13210,24 +13472,24 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -13278,6 +13540,30 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 			headers.XRatelimitReset = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers UploadFileResponse413Headers
+		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRatelimitLimit = &value
+		}
+		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRatelimitRemaining = &value
+		}
+		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRatelimitReset = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers UploadFileResponse429Headers
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
@@ -13456,24 +13742,24 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -13599,7 +13885,7 @@ func ParseDeleteInvitationLinkResponse(rsp *http.Response) (*DeleteInvitationLin
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest ErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13702,24 +13988,24 @@ func ParseDeleteInvitationLinkResponse(rsp *http.Response) (*DeleteInvitationLin
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -13948,24 +14234,24 @@ func ParseGetInvitationLinkResponse(rsp *http.Response) (*GetInvitationLinkRespo
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -14194,24 +14480,24 @@ func ParseCreateInvitationLinkResponse(rsp *http.Response) (*CreateInvitationLin
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -14440,24 +14726,24 @@ func ParseUpdateInvitationLinkResponse(rsp *http.Response) (*UpdateInvitationLin
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -14686,24 +14972,24 @@ func ParseListRoomMembersResponse(rsp *http.Response) (*ListRoomMembersResponse,
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -14932,24 +15218,24 @@ func ParseUpdateRoomMembersResponse(rsp *http.Response) (*UpdateRoomMembersRespo
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -15233,24 +15519,24 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -15479,24 +15765,24 @@ func ParsePostMessageResponse(rsp *http.Response) (*PostMessageResponse, error) 
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -15725,24 +16011,24 @@ func ParseMarkMessagesReadResponse(rsp *http.Response) (*MarkMessagesReadRespons
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -15971,24 +16257,24 @@ func ParseMarkMessagesUnreadResponse(rsp *http.Response) (*MarkMessagesUnreadRes
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -16113,9 +16399,6 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 		}
 		response.JSON200 = &dest
 
-	case rsp.StatusCode == 204:
-		break // No content-type
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16185,30 +16468,6 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 			headers.XRatelimitReset = value
 		}
 		response.Headers200 = &headers
-	case rsp.StatusCode == 204:
-		var headers DeleteMessageResponse204Headers
-		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XRatelimitLimit = value
-		}
-		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XRatelimitRemaining = value
-		}
-		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
-			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
-				return nil, err
-			}
-			headers.XRatelimitReset = value
-		}
-		response.Headers204 = &headers
 	case rsp.StatusCode == 400:
 		var headers DeleteMessageResponse400Headers
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
@@ -16244,24 +16503,24 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -16504,24 +16763,24 @@ func ParseGetMessageResponse(rsp *http.Response) (*GetMessageResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -16764,24 +17023,24 @@ func ParseUpdateMessageResponse(rsp *http.Response) (*UpdateMessageResponse, err
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -17037,24 +17296,24 @@ func ParseListRoomTasksResponse(rsp *http.Response) (*ListRoomTasksResponse, err
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -17283,24 +17542,24 @@ func ParseCreateRoomTasksResponse(rsp *http.Response) (*CreateRoomTasksResponse,
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -17529,24 +17788,24 @@ func ParseGetRoomTaskResponse(rsp *http.Response) (*GetRoomTaskResponse, error) 
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -17775,24 +18034,24 @@ func ParseUpdateTaskStatusResponse(rsp *http.Response) (*UpdateTaskStatusRespons
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
