@@ -240,6 +240,10 @@ func TestSpecIDTypes(t *testing.T) {
 			if !s.Type.Is("string") {
 				t.Errorf("%s.%s: must be a string", where, name)
 			}
+		case strings.HasSuffix(name, "_time") && s.Extensions["x-go-type"] != "wire.UnixTime":
+			// Times are time.Time in Go: the UnixTime schema carries
+			// the wire.UnixTime hint.
+			t.Errorf("%s.%s: a time must use the UnixTime schema", where, name)
 		case strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_time") || name == "limit":
 			if !s.Type.Is("integer") || s.Format != "int64" {
 				t.Errorf("%s.%s: must be integer int64", where, name)

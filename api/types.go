@@ -2,13 +2,15 @@ package api
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/chatwork-go/chatwork/gen"
 )
 
 // The resources are the generated models of openapi.yaml: every field is
 // required by the API, so none is a pointer. IDs are int64, except message
-// IDs, which are strings of digits; times are Unix seconds.
+// IDs, which are strings of digits; times are wire.UnixTime, which embeds
+// time.Time (Unix seconds on the wire; 0, "never", is the zero time).
 
 // Me is the account that owns the token.
 type Me = gen.Me
@@ -34,13 +36,13 @@ type Member = gen.Member
 // MembersResult is a chat's membership by role.
 type MembersResult = gen.MembersResult
 
-// Message is a message. UpdateTime is 0 when it was never edited.
+// Message is a message. UpdateTime is the zero time when it was never edited.
 type Message = gen.Message
 
 // ReadResult is a chat's unread counts after a change of read state.
 type ReadResult = gen.ReadResult
 
-// RoomTask is a task in a chat. LimitTime is 0 without a deadline.
+// RoomTask is a task in a chat. LimitTime is the zero time without a deadline.
 type RoomTask = gen.RoomTask
 
 // File is a file in a chat.
@@ -120,6 +122,14 @@ func linkFrom(g gen.InvitationLink) *InvitationLink {
 	}
 	return l
 }
+
+// DeadlineZone is the time zone that decides the day of a date-only task
+// deadline (LimitDate): Japan time, UTC+9, without daylight saving.
+// Chatwork's documented date deadlines are 23:59:59 of the day in Japan time
+// (limit_time 1384354799 is 2013-11-13 23:59:59 +09:00), whatever the
+// reader's zone; Chatwork does not state the rule itself. Read the day with
+// t.LimitTime.In(DeadlineZone).Date().
+var DeadlineZone = time.FixedZone("JST", 9*60*60)
 
 // Ptr returns a pointer to v, for the optional fields of params structs
 // where the zero value means something (such as an empty description).

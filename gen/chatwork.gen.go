@@ -420,10 +420,12 @@ type Message struct {
 	// Example: 1928374655918273645
 	MessageID MessageID `json:"message_id"`
 
-	// SendTime A time in Unix seconds.
+	// SendTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	SendTime UnixTime `json:"send_time"`
 
-	// UpdateTime A time in Unix seconds.
+	// UpdateTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	UpdateTime UnixTime `json:"update_time"`
 }
 
@@ -479,12 +481,21 @@ type MyTask struct {
 	AssignedByAccount AccountSummary `json:"assigned_by_account"`
 	Body              string         `json:"body"`
 
-	// LimitTime A time in Unix seconds.
+	// LimitTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	LimitTime UnixTime `json:"limit_time"`
 
-	// LimitType How the deadline is read: `none` (no deadline), `date` (a day) or
-	// `time` (a day and a time). Chatwork's own tools send `time` when left
-	// out.
+	// LimitType How the deadline is read: `none` (no deadline; `limit_time` is `0`),
+	// `date` (a day) or `time` (a day and a time). Chatwork's own tools send
+	// `time` when left out.
+	//
+	// **Which day a `date` deadline is.** The day is decided in Japan time
+	// (UTC+9, no daylight saving), whatever the reader's zone: Chatwork's
+	// documented date deadlines are 23:59:59 of the day in Japan time
+	// (`limit_time` 1384354799 is 2013-11-13 23:59:59 +09:00). Chatwork
+	// does not state this as a rule. To set a date deadline, send 23:59:59
+	// of the day in Japan time; to show one, convert `limit_time` to UTC+9
+	// and keep the date.
 	LimitType TaskLimitType `json:"limit_type"`
 
 	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
@@ -569,7 +580,8 @@ type Room struct {
 	FileNum  int    `json:"file_num"`
 	IconPath string `json:"icon_path"`
 
-	// LastUpdateTime A time in Unix seconds.
+	// LastUpdateTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	LastUpdateTime UnixTime `json:"last_update_time"`
 	MentionNum     int      `json:"mention_num"`
 	MessageNum     int      `json:"message_num"`
@@ -595,7 +607,8 @@ type RoomDetail struct {
 	FileNum     int    `json:"file_num"`
 	IconPath    string `json:"icon_path"`
 
-	// LastUpdateTime A time in Unix seconds.
+	// LastUpdateTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	LastUpdateTime UnixTime `json:"last_update_time"`
 	MentionNum     int      `json:"mention_num"`
 	MessageNum     int      `json:"message_num"`
@@ -638,7 +651,8 @@ type File struct {
 	// Example: 1928374655918273645
 	MessageID MessageID `json:"message_id"`
 
-	// UploadTime A time in Unix seconds.
+	// UploadTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	UploadTime UnixTime `json:"upload_time"`
 }
 
@@ -669,12 +683,21 @@ type RoomTask struct {
 	AssignedByAccount AccountSummary `json:"assigned_by_account"`
 	Body              string         `json:"body"`
 
-	// LimitTime A time in Unix seconds.
+	// LimitTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	LimitTime UnixTime `json:"limit_time"`
 
-	// LimitType How the deadline is read: `none` (no deadline), `date` (a day) or
-	// `time` (a day and a time). Chatwork's own tools send `time` when left
-	// out.
+	// LimitType How the deadline is read: `none` (no deadline; `limit_time` is `0`),
+	// `date` (a day) or `time` (a day and a time). Chatwork's own tools send
+	// `time` when left out.
+	//
+	// **Which day a `date` deadline is.** The day is decided in Japan time
+	// (UTC+9, no daylight saving), whatever the reader's zone: Chatwork's
+	// documented date deadlines are 23:59:59 of the day in Japan time
+	// (`limit_time` 1384354799 is 2013-11-13 23:59:59 +09:00). Chatwork
+	// does not state this as a rule. To set a date deadline, send 23:59:59
+	// of the day in Japan time; to show one, convert `limit_time` to UTC+9
+	// and keep the date.
 	LimitType TaskLimitType `json:"limit_type"`
 
 	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
@@ -708,9 +731,17 @@ type TaskIDsResult struct {
 	TaskIDs []int64 `json:"task_ids"`
 }
 
-// TaskLimitType How the deadline is read: `none` (no deadline), `date` (a day) or
-// `time` (a day and a time). Chatwork's own tools send `time` when left
-// out.
+// TaskLimitType How the deadline is read: `none` (no deadline; `limit_time` is `0`),
+// `date` (a day) or `time` (a day and a time). Chatwork's own tools send
+// `time` when left out.
+//
+// **Which day a `date` deadline is.** The day is decided in Japan time
+// (UTC+9, no daylight saving), whatever the reader's zone: Chatwork's
+// documented date deadlines are 23:59:59 of the day in Japan time
+// (`limit_time` 1384354799 is 2013-11-13 23:59:59 +09:00). Chatwork
+// does not state this as a rule. To set a date deadline, send 23:59:59
+// of the day in Japan time; to show one, convert `limit_time` to UTC+9
+// and keep the date.
 type TaskLimitType string
 
 // TaskStatus A task's status.
@@ -719,8 +750,9 @@ type TaskStatus string
 // TaskStatusFilter The task status to list; `open` when left out (RAML).
 type TaskStatusFilter = TaskStatus
 
-// UnixTime A time in Unix seconds.
-type UnixTime = int64
+// UnixTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+// field says so (a message never edited, a task without a deadline).
+type UnixTime = wire.UnixTime
 
 // WebhookEnvelope The body of every webhook request, whatever its event type. New event
 // types may appear: read `webhook_event_type` before `webhook_event`.
@@ -730,7 +762,8 @@ type WebhookEnvelope struct {
 	// WebhookEvent The event; its shape depends on `webhook_event_type`.
 	WebhookEvent json.RawMessage `json:"webhook_event"`
 
-	// WebhookEventTime A time in Unix seconds.
+	// WebhookEventTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	WebhookEventTime UnixTime `json:"webhook_event_time"`
 
 	// WebhookEventType `message_created`, `message_updated`, `mention_to_me`, or a type added later.
@@ -759,11 +792,13 @@ type WebhookMentionEvent struct {
 	MessageID MessageID `json:"message_id"`
 	RoomID    int64     `json:"room_id"`
 
-	// SendTime A time in Unix seconds.
+	// SendTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	SendTime    UnixTime `json:"send_time"`
 	ToAccountID int64    `json:"to_account_id"`
 
-	// UpdateTime A time in Unix seconds.
+	// UpdateTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	UpdateTime UnixTime `json:"update_time"`
 }
 
@@ -778,7 +813,8 @@ type WebhookMentionToMe struct {
 	// Example: {"body":"[To:1484814]What do you like to eat?","from_account_id":123456,"message_id":"789012345","room_id":567890123,"send_time":1498028125,"to_account_id":1484814,"update_time":0}
 	WebhookEvent WebhookMentionEvent `json:"webhook_event"`
 
-	// WebhookEventTime A time in Unix seconds.
+	// WebhookEventTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	WebhookEventTime UnixTime                           `json:"webhook_event_time"`
 	WebhookEventType WebhookMentionToMeWebhookEventType `json:"webhook_event_type"`
 	WebhookSettingID string                             `json:"webhook_setting_id"`
@@ -796,7 +832,8 @@ type WebhookMessageCreated struct {
 	// Example: {"account_id":1484814,"body":"Please prepare your presentation slides up to 3 pages","message_id":"789012345","room_id":567890123,"send_time":1498028120,"update_time":0}
 	WebhookEvent WebhookMessageEvent `json:"webhook_event"`
 
-	// WebhookEventTime A time in Unix seconds.
+	// WebhookEventTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	WebhookEventTime UnixTime                              `json:"webhook_event_time"`
 	WebhookEventType WebhookMessageCreatedWebhookEventType `json:"webhook_event_type"`
 	WebhookSettingID string                                `json:"webhook_setting_id"`
@@ -824,10 +861,12 @@ type WebhookMessageEvent struct {
 	MessageID MessageID `json:"message_id"`
 	RoomID    int64     `json:"room_id"`
 
-	// SendTime A time in Unix seconds.
+	// SendTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	SendTime UnixTime `json:"send_time"`
 
-	// UpdateTime A time in Unix seconds.
+	// UpdateTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	UpdateTime UnixTime `json:"update_time"`
 }
 
@@ -840,7 +879,8 @@ type WebhookMessageUpdated struct {
 	// Example: {"account_id":1484814,"body":"Please prepare your presentation slides up to 3 pages","message_id":"789012345","room_id":567890123,"send_time":1498028120,"update_time":0}
 	WebhookEvent WebhookMessageEvent `json:"webhook_event"`
 
-	// WebhookEventTime A time in Unix seconds.
+	// WebhookEventTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
+	// field says so (a message never edited, a task without a deadline).
 	WebhookEventTime UnixTime                              `json:"webhook_event_time"`
 	WebhookEventType WebhookMessageUpdatedWebhookEventType `json:"webhook_event_type"`
 	WebhookSettingID string                                `json:"webhook_setting_id"`
@@ -1084,12 +1124,21 @@ type CreateRoomTasksFormdataBody struct {
 	Body MessageBody `form:"body" json:"body"`
 
 	// Limit The deadline, in Unix seconds. With `limit_type=date`
-	// only the day counts (see `TaskLimitType`).
+	// only the day counts, read in Japan time (see
+	// `TaskLimitType`).
 	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// LimitType How the deadline is read: `none` (no deadline), `date` (a day) or
-	// `time` (a day and a time). Chatwork's own tools send `time` when left
-	// out.
+	// LimitType How the deadline is read: `none` (no deadline; `limit_time` is `0`),
+	// `date` (a day) or `time` (a day and a time). Chatwork's own tools send
+	// `time` when left out.
+	//
+	// **Which day a `date` deadline is.** The day is decided in Japan time
+	// (UTC+9, no daylight saving), whatever the reader's zone: Chatwork's
+	// documented date deadlines are 23:59:59 of the day in Japan time
+	// (`limit_time` 1384354799 is 2013-11-13 23:59:59 +09:00). Chatwork
+	// does not state this as a rule. To set a date deadline, send 23:59:59
+	// of the day in Japan time; to show one, convert `limit_time` to UTC+9
+	// and keep the date.
 	LimitType *TaskLimitType `form:"limit_type,omitempty" json:"limit_type,omitempty"`
 
 	// ToIDs Assignees' account IDs, at least one, as one form value of

@@ -4,7 +4,7 @@ import "github.com/chatwork-go/chatwork/gen"
 
 // MessageEvent is the payload of message_created and message_updated
 // events: the message, its sender (AccountID) and its raw notation body.
-// UpdateTime is 0 for a new message.
+// UpdateTime is the zero time for a new message.
 type MessageEvent = gen.WebhookMessageEvent
 
 // MentionEvent is the payload of mention_to_me events, sent when a message
