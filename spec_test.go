@@ -599,7 +599,7 @@ func TestSpecReviewCorrections(t *testing.T) {
 		}
 	}
 	// 13. Webhooks: no inherited token security; signature, User-Agent, https.
-	if doc.Security != nil && len(doc.Security) > 0 {
+	if len(doc.Security) > 0 {
 		t.Error("root-level security is set; webhooks would inherit the API token")
 	}
 	hooks := doc.Extensions["x-webhooks"].(map[string]any)
