@@ -165,6 +165,22 @@ func TestSpecDocumentsTheTraps(t *testing.T) {
 			}
 		}
 	})
+	// How to send what other languages get wrong (issue 12 item 7), said
+	// where a reader of that part looks.
+	c := doc.Components
+	for where, pair := range map[string][2]string{
+		"the token header":       {c.SecuritySchemes["ApiToken"].Value.Description, "`X-ChatWorkToken: <token>`"},
+		"no API token as Bearer": {c.SecuritySchemes["ApiToken"].Value.Description, "never as `Authorization: Bearer`"},
+		"comma-joined lists":     {c.Schemas["IDList"].Value.Description, "comma-joined"},
+		"0/1 flags":              {c.Schemas["Flag"].Value.Description, "never `true` or `false`"},
+		"string message IDs":     {c.Schemas["MessageID"].Value.Description, "keep it a string"},
+		"the upload's file name": {doc.Paths.Find("/rooms/{room_id}/files").Post.Description, `filename="report.pdf"`},
+		"the overview":           {doc.Info.Description, "X-ChatWorkToken: <token>"},
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(pair[0]), " "), pair[1]) {
+			t.Errorf("%s: the description does not say %s", where, pair[1])
+		}
+	}
 }
 
 // idListPattern is the pattern of every ID list: decimal IDs joined by commas.
