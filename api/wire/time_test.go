@@ -100,3 +100,28 @@ func TestGeneratedTimesAreTimes(t *testing.T) {
 		t.Errorf("found %d time fields; the walk missed some", found)
 	}
 }
+
+// FuzzUnixTimeJSON checks that any integer of seconds survives a JSON round
+// trip, and that anything else is refused rather than misread.
+func FuzzUnixTimeJSON(f *testing.F) {
+	for _, s := range []string{"0", "1384242850", "-1", "9223372036854775807", "1.5", `"1"`, "null", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var u wire.UnixTime
+		if err := json.Unmarshal([]byte(in), &u); err != nil || in == "null" {
+			return
+		}
+		out, err := json.Marshal(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back wire.UnixTime
+		if err := json.Unmarshal(out, &back); err != nil || back != u {
+			t.Fatalf("%s -> %v -> %s -> %v, %v", in, u, out, back, err)
+		}
+		if u.Seconds() != 0 && u.Location() != time.UTC {
+			t.Fatalf("%s read in %v, want UTC", in, u.Location())
+		}
+	})
+}
