@@ -158,7 +158,12 @@ func TestWatchSimulatedHour(t *testing.T) {
 			log.stats = append(log.stats, st)
 		}
 		<-injected
-		checkWatchLog(t, srv, rooms, &log, randomMessages+burstSize)
+		if dups := checkWatchLog(t, srv, rooms, &log, randomMessages+burstSize); dups == 0 {
+			t.Error("no duplicate across the crash: the message handled when the first session was killed was not delivered again")
+		}
+		if len(log.gaps) != 1 || log.gaps[0].RoomID != rooms[1] {
+			t.Errorf("gaps %v: want the burst in room %d reported, and only it", log.gaps, rooms[1])
+		}
 		checkWatchBudget(t, srv, share, &log)
 	})
 }
@@ -180,7 +185,7 @@ func postEvery(ctx context.Context, c *api.Client, room int64, interval time.Dur
 // checkWatchLog checks the deliveries against the fake's messages: every
 // message delivered or inside a reported gap, none lost silently, every gap
 // real, duplicates only across sessions, order kept per room.
-func checkWatchLog(t *testing.T, srv *apitest.Server, rooms []int64, log *watchLog, want int) {
+func checkWatchLog(t *testing.T, srv *apitest.Server, rooms []int64, log *watchLog, want int) (dups int) {
 	t.Helper()
 	type key struct {
 		room int64
@@ -209,7 +214,7 @@ func checkWatchLog(t *testing.T, srv *apitest.Server, rooms []int64, log *watchL
 		}
 		return false
 	}
-	total, dups, missed := 0, 0, 0
+	total, missed := 0, 0
 	for _, room := range rooms {
 		for _, m := range srv.Messages(room) {
 			total++
@@ -244,13 +249,8 @@ func checkWatchLog(t *testing.T, srv *apitest.Server, rooms []int64, log *watchL
 		}
 		t.Logf("gap in room %d: %d messages after %s and before %s were not returned", g.RoomID, hidden, g.After, g.Before)
 	}
-	if len(log.gaps) == 0 || log.gaps[0].RoomID != rooms[1] {
-		t.Errorf("gaps %v: want the burst in room %d reported", log.gaps, rooms[1])
-	}
-	if dups == 0 {
-		t.Error("no duplicate across the crash: the message handled when the first session was killed was not delivered again")
-	}
 	t.Logf("%d messages: %d delivered (%d more than once, across restarts), %d missed inside reported gaps", total, total-missed, dups, missed)
+	return dups
 }
 
 // checkWatchBudget checks on the fake's request log that the watcher read
@@ -291,4 +291,103 @@ func checkWatchBudget(t *testing.T, srv *apitest.Server, share float64, log *wat
 			t.Errorf("session %d reports a share of %.3f, want in (0, %.2f]", i, st.MaxShare, st.Share)
 		}
 	}
+}
+
+// pollTimes returns the times of the fake's listMessages requests.
+func pollTimes(srv *apitest.Server) []time.Time {
+	var out []time.Time
+	for _, r := range srv.Requests() {
+		if r.OperationID == "listMessages" {
+			out = append(out, r.Time)
+		}
+	}
+	return out
+}
+
+// mostInWindow returns the most times that fall in any window of length d.
+func mostInWindow(times []time.Time, d time.Duration) int {
+	most := 0
+	for i, p := range times {
+		n := 0
+		for _, q := range times[:i+1] {
+			if q.After(p.Add(-d)) {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+// TestWatchAdaptsWithinShare runs three busy rooms (a message every 2
+// seconds each) for 20 minutes, then lets them go quiet for 20, with a
+// share of a tenth of the budget and a restart without downtime. While the
+// rooms are busy the watcher uses its whole share and no more, across the
+// restart; once they are quiet it slows down to MaxInterval. Backfill
+// delivers what the rooms held before the first poll.
+func TestWatchAdaptsWithinShare(t *testing.T) {
+	const share = 0.1 // 30 polls per 5 minutes: one every 10 seconds
+	synctest.Test(t, func(t *testing.T) {
+		srv := apitest.NewServer(t, apitest.WithoutListener(), apitest.WithRequestLogSize(1<<20))
+		anna := srv.AddAccount(apitest.Account{Name: "Anna"})
+		var rooms []int64
+		for i := range 3 {
+			rooms = append(rooms, srv.AddRoom(apitest.Room{Name: fmt.Sprintf("busy %d", i), Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}}))
+		}
+		start := time.Now()
+		busyUntil := start.Add(20 * time.Minute)
+		go func() {
+			for time.Now().Before(busyUntil) {
+				for _, r := range rooms {
+					srv.AddMessage(r, anna.ID, "busy")
+				}
+				time.Sleep(2 * time.Second)
+			}
+		}()
+		store := &api.MemoryStore{}
+		var log watchLog
+		for i, until := range []time.Duration{12*time.Minute + 5*time.Second, 40 * time.Minute} {
+			c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()), api.WithHTTPClient(srv.Client()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := c.Messages.Watch(rooms, &api.WatchOptions{Store: store, Share: share, Backfill: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithDeadline(t.Context(), start.Add(until))
+			log.consume(t, i, w.Events(ctx), nil)
+			cancel()
+			log.stats = append(log.stats, w.Stats())
+		}
+		checkWatchLog(t, srv, rooms, &log, len(srv.Messages(rooms[0]))*3)
+
+		polls := pollTimes(srv)
+		busy, quiet := 0, 0
+		for _, p := range polls {
+			switch {
+			case p.After(start.Add(5*time.Minute)) && !p.After(start.Add(10*time.Minute)):
+				busy++
+			case p.After(start.Add(35 * time.Minute)):
+				quiet++
+			}
+		}
+		most := mostInWindow(polls, 5*time.Minute)
+		t.Logf("polls: at most %d in any 5 minutes (share allows %d); %d in 5 busy minutes, %d in the last 5 quiet minutes",
+			most, int(share*300), busy, quiet)
+		if most > int(share*300) {
+			t.Errorf("%d polls in 5 minutes, over the share's %d", most, int(share*300))
+		}
+		if busy < int(share*300)-1 {
+			t.Errorf("%d polls in 5 busy minutes: the watcher did not speed up to its share of %d", busy, int(share*300))
+		}
+		if quiet > 5*len(rooms)+1 {
+			t.Errorf("%d polls in 5 quiet minutes: the watcher did not slow down to one a minute per room", quiet)
+		}
+		for i, st := range log.stats {
+			if st.MaxShare > share {
+				t.Errorf("session %d reports a share of %.3f, over %.2f", i, st.MaxShare, share)
+			}
+		}
+	})
 }
