@@ -245,7 +245,10 @@ func TestWatchOneRangeAtATime(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			for range w.Events(ctx) {
+			for _, err := range w.Events(ctx) {
+				if err != nil {
+					t.Errorf("first range: %v", err)
+				}
 			}
 		}()
 		synctest.Wait()

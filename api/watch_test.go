@@ -271,16 +271,7 @@ func checkWatchBudget(t *testing.T, srv *apitest.Server, share float64, log *wat
 		}
 		polls = append(polls, r.Time)
 	}
-	most := 0
-	for i, p := range polls {
-		n := 0
-		for _, q := range polls[:i+1] {
-			if q.After(p.Add(-5 * time.Minute)) {
-				n++
-			}
-		}
-		most = max(most, n)
-	}
+	most := mostInWindow(polls, 5*time.Minute)
 	allowed := int(share * 300)
 	t.Logf("%d polls in all; at most %d in any 5 minutes, %.3f of the budget (share %.2f)", len(polls), most, float64(most)/300, share)
 	if most > allowed {
