@@ -41,7 +41,8 @@ type WatchOptions struct {
 
 	// Share is the fraction of the account's request budget
 	// (x-ratelimit-limit per window, 300 per 5 minutes today) that polls
-	// may use, in (0, 1]. 0 means DefaultWatchShare.
+	// may use, in (0, 1]. 0 means DefaultWatchShare. The share is this
+	// Watcher's own: two Watchers of one account spend two shares.
 	Share float64
 
 	// MinInterval is the floor: no room is polled more often. 0 means the
@@ -386,6 +387,7 @@ func (w *Watcher) count(f func(*WatchStats)) {
 // the mark after each. It returns how many messages it yielded, and false
 // when the loop body stopped the range.
 func (w *Watcher) deliver(r *roomWatch, msgs []Message, yield func(WatchEvent, error) bool) (int, bool) {
+	full := len(msgs) >= latestWindow
 	msgs = slices.Clone(msgs)
 	for _, m := range msgs {
 		if err := checkMessageID(m.MessageID); err != nil {
@@ -423,7 +425,7 @@ func (w *Watcher) deliver(r *roomWatch, msgs []Message, yield func(WatchEvent, e
 	}
 	slices.SortStableFunc(edits, func(a, b Message) int { return updatedAt(a).Compare(updatedAt(b)) })
 
-	if !fresh && len(msgs) >= latestWindow && len(news) == len(msgs) {
+	if !fresh && full && len(news) == len(msgs) {
 		w.count(func(s *WatchStats) { s.Gaps++ })
 		if !yield(WatchEvent{RoomID: r.id}, &GapError{RoomID: r.id, After: r.mark.MessageID, Before: msgs[0].MessageID}) {
 			return 0, false
