@@ -50,7 +50,7 @@ to stderr.`,
 			updates := fs.Bool("updates", false, "print edited messages again, with kind \"update\"")
 			backfill := fs.Bool("backfill", false, "start a chat without a saved position with its latest 100 messages")
 			share := fs.Float64("share", api.DefaultWatchShare, "the `fraction` of the account's rate limit that polls may use")
-			minInterval := fs.Duration("min-interval", 0, "poll a chat at most this often (default: what --share allows)")
+			minInterval := fs.Duration("min-interval", 0, "poll a chat at most this often; 0 means as often as --share allows")
 			maxInterval := fs.Duration("max-interval", api.DefaultWatchMaxInterval, "poll a quiet chat at least this often")
 			return func(ctx context.Context, a *app, args []string) error {
 				if len(args) == 0 {
