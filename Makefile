@@ -21,6 +21,8 @@ SHELL       := bash
 .DEFAULT_GOAL := help
 
 GO    ?= go
+# What go generate writes (check-generate compares it with the git index).
+GENERATED := gen internal/embeddedspec openapi.json
 BIN   := $(CURDIR)/.bin
 GOLANGCI_LINT := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
@@ -44,23 +46,23 @@ help: ## Show the developer commands.
 	@echo 'Pinned tools: golangci-lint $(GOLANGCI_LINT_VERSION), @redocly/cli $(REDOCLY_CLI_VERSION),'
 	@echo '  openapi-typescript $(OPENAPI_TYPESCRIPT_VERSION), typescript $(TYPESCRIPT_VERSION).'
 	@echo 'After editing openapi.yaml: make generate, git add the result, then make test'
-	@echo '  (check-generate compares gen/ and openapi.json with the git index).'
+	@echo '  (check-generate compares gen/, internal/embeddedspec and openapi.json with the git index).'
 	@echo 'Variables: FUZZTIME (make fuzz, default $(FUZZTIME)), TEST_FUZZTIME (make test, default $(TEST_FUZZTIME)),'
 	@echo '  GOTEST_TIMEOUT (go test -timeout, default $(GOTEST_TIMEOUT)).'
 
 ## --- Code generation --------------------------------------------------------
 
-generate: ## Regenerate gen/ and openapi.json from openapi.yaml (go generate ./...).
+generate: ## Regenerate gen/, internal/embeddedspec and openapi.json from openapi.yaml (go generate ./...).
 	$(GO) generate ./...
 
-check-generate: generate ## Fail if gen/ or openapi.json differ from what openapi.yaml generates.
-	@if ! git diff --exit-code --stat -- gen openapi.json; then \
+check-generate: generate ## Fail if gen/, internal/embeddedspec or openapi.json differ from what openapi.yaml generates.
+	@if ! git diff --exit-code --stat -- $(GENERATED); then \
 		echo 'check-generate: generated files are stale: run make generate and commit the result' >&2; \
-		git diff -- gen openapi.json | head -50 >&2; exit 1; fi
-	@untracked=$$(git ls-files --others --exclude-standard -- gen openapi.json); \
+		git diff -- $(GENERATED) | head -50 >&2; exit 1; fi
+	@untracked=$$(git ls-files --others --exclude-standard -- $(GENERATED)); \
 	if [ -n "$$untracked" ]; then \
 		echo "check-generate: generated files not in git:" >&2; echo "$$untracked" >&2; exit 1; fi
-	@echo 'check-generate: gen/ and openapi.json are up to date'
+	@echo 'check-generate: $(GENERATED) are up to date'
 
 tidy-check: ## Fail if go.mod or go.sum are not tidy (go mod tidy -diff).
 	$(GO) mod tidy -diff

@@ -1,6 +1,7 @@
 // Package conformance checks HTTP exchanges with the Chatwork API v2, and
 // webhook payloads, against openapi.yaml, the hand-written OpenAPI 3.0.3
-// description embedded in the root package as chatwork.OpenAPI.
+// description at the root of this module (a copy is compiled in: importing
+// conformance adds no code generator to your go.mod).
 //
 // It is built on kin-openapi (openapi3filter) and adds the wire rules of
 // Chatwork that a schema alone cannot express.
