@@ -62,7 +62,9 @@
 //	client, err := api.NewClient(srv.Token(), api.WithHTTPClient(hc), api.WithBaseURL(srv.URL()))
 //
 // FailTest(t) reports each violation with t.Errorf and lets the call
-// through, so that one run shows every problem.
+// through, so that one run shows every problem. It takes a small interface
+// (TestingT), not testing.TB: conformance does not link package testing
+// into programs.
 //
 // Only requests under the base path /v2 are API calls. Other requests
 // through the transport, such as the fetch of a file's download_url, pass
