@@ -54,3 +54,11 @@ func goTool(t *testing.T) string {
 	}
 	return p
 }
+
+// goCommand runs the go command in dir and returns its combined output.
+func goCommand(dir string, args ...string) (string, error) {
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
