@@ -2,6 +2,7 @@ package checks
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -54,7 +55,7 @@ func TestNoBuildOutputsTracked(t *testing.T) {
 		head := make([]byte, 8192)
 		n, err := io.ReadFull(f, head)
 		f.Close()
-		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		head = head[:n]
