@@ -62,3 +62,19 @@ func goCommand(dir string, args ...string) (string, error) {
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
+
+// publicPackages lists the packages of this module that other modules can
+// import: not commands, not internal ones, not the root package.
+func publicPackages(t *testing.T, root string) []string {
+	t.Helper()
+	var pkgs []string
+	out := run(t, root, nil, goTool(t), "list", "-f", "{{.ImportPath}} {{.Name}}", "./...")
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		path, name, _ := strings.Cut(line, " ")
+		if name == "main" || path == modulePath || strings.Contains(path+"/", "/internal/") {
+			continue
+		}
+		pkgs = append(pkgs, path)
+	}
+	return pkgs
+}

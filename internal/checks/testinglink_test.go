@@ -20,14 +20,10 @@ func TestProductionPackagesDoNotLinkTesting(t *testing.T) {
 	t.Parallel()
 	root := repoRoot(t)
 	var pkgs []string
-	for _, line := range strings.Split(strings.TrimSpace(run(t, root, nil, goTool(t),
-		"list", "-f", "{{.ImportPath}} {{.Name}}", "./...")), "\n") {
-		path, name, _ := strings.Cut(line, " ")
-		switch {
-		case name == "main", path == modulePath, strings.Contains(path, "/internal/"), testHelperPackages[path]:
-			continue
+	for _, p := range publicPackages(t, root) {
+		if !testHelperPackages[p] {
+			pkgs = append(pkgs, p)
 		}
-		pkgs = append(pkgs, path)
 	}
 	if len(pkgs) < 4 {
 		t.Fatalf("found only %d public packages (%v): the package list is wrong", len(pkgs), pkgs)

@@ -4,19 +4,20 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
-// publicPackages are the packages a user imports; the test module imports
-// every one of them.
-var publicPackages = []string{
-	"github.com/chatwork-go/chatwork/api",
-	"github.com/chatwork-go/chatwork/api/apitest",
-	"github.com/chatwork-go/chatwork/api/notation",
-	"github.com/chatwork-go/chatwork/api/webhook",
-	"github.com/chatwork-go/chatwork/conformance",
-	"github.com/chatwork-go/chatwork/gen",
+// mainPublicPackages must be among the public packages: if the listing
+// missed them, the test would prove nothing.
+var mainPublicPackages = []string{
+	modulePath + "/api",
+	modulePath + "/api/apitest",
+	modulePath + "/api/notation",
+	modulePath + "/api/webhook",
+	modulePath + "/conformance",
+	modulePath + "/gen",
 }
 
 // toolingModules are module path prefixes of this repository's build tools
@@ -35,7 +36,8 @@ var toolingModules = []string{
 }
 
 // TestUserModulePullsNoTooling builds a throwaway module that imports every
-// public package (through a replace directive to this checkout), runs
+// public package, api/wire and any new one included (through a replace
+// directive to this checkout), runs
 // go mod tidy in it, and fails if a tooling module shows up in its go.mod.
 // The module cache serves everything after the first run.
 func TestUserModulePullsNoTooling(t *testing.T) {
@@ -43,8 +45,14 @@ func TestUserModulePullsNoTooling(t *testing.T) {
 	root := repoRoot(t)
 	dir := t.TempDir()
 
+	pkgs := publicPackages(t, root)
+	for _, p := range mainPublicPackages {
+		if !slices.Contains(pkgs, p) {
+			t.Fatalf("%s is not among the public packages found: %v", p, pkgs)
+		}
+	}
 	var imports strings.Builder
-	for _, p := range publicPackages {
+	for _, p := range pkgs {
 		fmt.Fprintf(&imports, "\t_ %q\n", p)
 	}
 	files := map[string]string{
