@@ -135,8 +135,8 @@ bench: ## Run the benchmarks and print the performance table (raw output: bench.
 ## --- Docs and demo ----------------------------------------------------------
 
 docs: $(REDOC_JS) ## Render the API reference to docs/index.html: one self-contained page, Redoc inlined, no network.
-	$(GO) run ./internal/docspage -redoc $(REDOC_JS) -redoc-version $(REDOC_VERSION) \
-		-redoc-sha256 $(REDOC_SHA256) -spec openapi.json -out docs/index.html
+	$(GO) run ./internal/docspage -redoc $(REDOC_JS) -redoc-license $(dir $(REDOC_JS))LICENSE \
+		-redoc-version $(REDOC_VERSION) -redoc-sha256 $(REDOC_SHA256) -spec openapi.json -out docs/index.html
 	@echo 'docs: wrote docs/index.html (open it from disk; it needs no network)'
 
 docs-check: docs ## Open docs/index.html in headless Chromium with no network; count the operations; screenshot to docs/.

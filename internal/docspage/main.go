@@ -5,7 +5,8 @@
 //
 // It is run by `make docs` from the module root:
 //
-//	go run ./internal/docspage -redoc PATH -redoc-version V -redoc-sha256 HEX [-spec openapi.json] [-out docs/index.html]
+//	go run ./internal/docspage -redoc PATH -redoc-license PATH -redoc-version V -redoc-sha256 HEX \
+//		[-spec openapi.json] [-out docs/index.html]
 //
 // The SHA-256 is pinned in the Makefile next to the version, so the page
 // is built only from the bundle that was reviewed.
@@ -29,31 +30,42 @@ func main() {
 	redoc := flag.String("redoc", "", "path of redoc.standalone.js")
 	sum := flag.String("redoc-sha256", "", "expected SHA-256 of redoc.standalone.js, in hex")
 	version := flag.String("redoc-version", "", "the redoc npm package version the bundle comes from")
+	license := flag.String("redoc-license", "", "path of the redoc package's LICENSE, carried in the page with the bundle")
 	spec := flag.String("spec", "openapi.json", "the OpenAPI document, as JSON")
 	out := flag.String("out", "docs/index.html", "the page to write")
 	flag.Parse()
-	if err := run(*redoc, *version, *sum, *spec, *out); err != nil {
+	if err := run(bundleFiles{js: *redoc, license: *license, version: *version, sha256: *sum}, *spec, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "docspage:", err)
 		os.Exit(1)
 	}
 }
 
-func run(redocPath, version, wantSum, specPath, out string) error {
-	if redocPath == "" || version == "" || wantSum == "" {
-		return errors.New("-redoc, -redoc-version and -redoc-sha256 are required")
+// bundleFiles names the Redoc bundle and what vouches for it.
+type bundleFiles struct {
+	js, license     string // paths
+	version, sha256 string
+}
+
+func run(redoc bundleFiles, specPath, out string) error {
+	if redoc.js == "" || redoc.license == "" || redoc.version == "" || redoc.sha256 == "" {
+		return errors.New("-redoc, -redoc-license, -redoc-version and -redoc-sha256 are required")
 	}
-	bundle, err := os.ReadFile(redocPath)
+	bundle, err := os.ReadFile(redoc.js)
 	if err != nil {
 		return err
 	}
-	if got := sha256.Sum256(bundle); hex.EncodeToString(got[:]) != wantSum {
-		return fmt.Errorf("%s has SHA-256 %x, want %s: not the pinned Redoc bundle", redocPath, got, wantSum)
+	if got := sha256.Sum256(bundle); hex.EncodeToString(got[:]) != redoc.sha256 {
+		return fmt.Errorf("%s has SHA-256 %x, want %s: not the pinned Redoc bundle", redoc.js, got, redoc.sha256)
+	}
+	license, err := os.ReadFile(redoc.license)
+	if err != nil {
+		return err
 	}
 	specJSON, err := os.ReadFile(specPath)
 	if err != nil {
 		return err
 	}
-	page, err := render(bundle, version, specJSON)
+	page, err := render(renderer{js: bundle, license: string(license), version: redoc.version}, specJSON)
 	if err != nil {
 		return fmt.Errorf("%s: %w", specPath, err)
 	}
@@ -89,6 +101,9 @@ var page = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <body>
 <noscript>This reference is drawn by Redoc, which needs JavaScript.</noscript>
 <div id="redoc"></div>
+<template id="third-party-licenses"><pre>Redoc {{.RedocVersion}} (https://github.com/Redocly/redoc), carried in this page:
+
+{{.RedocLicense}}</pre></template>
 <script id="redoc-bundle" type="application/octet-stream">{{.Renderer}}</script>
 <script>
 (function () {
@@ -106,10 +121,17 @@ var page = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 </html>
 `))
 
+// A renderer is the Redoc bundle with its version and licence.
+type renderer struct {
+	js      []byte
+	license string
+	version string
+}
+
 // render returns the page for the Redoc bundle and the spec. The spec
 // goes in as its JSON text, so keys keep the document's order (Redoc lists
 // paths in that order) and 19-digit example IDs stay exact.
-func render(bundle []byte, version string, specJSON []byte) ([]byte, error) {
+func render(redoc renderer, specJSON []byte) ([]byte, error) {
 	var info struct {
 		Info struct {
 			Title string `json:"title"`
@@ -136,8 +158,9 @@ func render(bundle []byte, version string, specJSON []byte) ([]byte, error) {
 	var b bytes.Buffer
 	err = page.Execute(&b, map[string]any{
 		"Title":        title,
-		"Renderer":     template.HTML(base64.StdEncoding.EncodeToString(bundle)), //nolint:gosec // base64: no markup
-		"RedocVersion": version,
+		"Renderer":     template.HTML(base64.StdEncoding.EncodeToString(redoc.js)), //nolint:gosec // base64: no markup
+		"RedocVersion": redoc.version,
+		"RedocLicense": redoc.license,
 		"Spec":         template.JS(escaped.String()), //nolint:gosec // JSON, HTML-escaped above
 		"Options":      template.JS(opts),             //nolint:gosec // JSON of constants
 	})

@@ -18,7 +18,7 @@ const trickyBundle = `window.Redoc = {init: function () {}}; var s = "</script><
 func TestRenderCarriesBundleAndSpec(t *testing.T) {
 	t.Parallel()
 	spec := `{"openapi":"3.0.3","info":{"title":"Chatwork API","version":"2"},"x-id":1928374655918273645,"x":"</script>"}`
-	page, err := render([]byte(trickyBundle), "9.9.9", []byte(spec))
+	page, err := render(renderer{js: []byte(trickyBundle), license: "MIT <licence>", version: "9.9.9"}, []byte(spec))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,12 +39,13 @@ func TestRenderCarriesBundleAndSpec(t *testing.T) {
 		`content="default-src 'none';`,
 		"1928374655918273645", // exact, not a float64
 		"Redoc 9.9.9",
+		"MIT &lt;licence&gt;",
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
-	if strings.Contains(html, "src=") || regexp.MustCompile(`https?://`).MatchString(html) {
+	if strings.Contains(html, "src=") || regexp.MustCompile(`(src|href)=`).MatchString(html) {
 		t.Errorf("the page refers to something outside itself:\n%s", html)
 	}
 }
@@ -53,6 +54,7 @@ func TestRunChecksTheBundleHash(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	bundle := filepath.Join(dir, "redoc.standalone.js")
+	license := filepath.Join(dir, "LICENSE")
 	spec := filepath.Join(dir, "openapi.json")
 	out := filepath.Join(dir, "docs", "index.html")
 	if err := os.WriteFile(bundle, []byte(trickyBundle), 0o644); err != nil {
@@ -61,14 +63,19 @@ func TestRunChecksTheBundleHash(t *testing.T) {
 	if err := os.WriteFile(spec, []byte(`{"info":{"title":"T"}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(license, []byte("MIT"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	sum := sha256.Sum256([]byte(trickyBundle))
-	if err := run(bundle, "1", strings.Repeat("0", 64), spec, out); err == nil || !strings.Contains(err.Error(), "not the pinned Redoc bundle") {
+	files := bundleFiles{js: bundle, license: license, version: "1", sha256: strings.Repeat("0", 64)}
+	if err := run(files, spec, out); err == nil || !strings.Contains(err.Error(), "not the pinned Redoc bundle") {
 		t.Errorf("a wrong SHA-256 gave %v", err)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("a page was written from an unchecked bundle (%v)", err)
 	}
-	if err := run(bundle, "1", hex.EncodeToString(sum[:]), spec, out); err != nil {
+	files.sha256 = hex.EncodeToString(sum[:])
+	if err := run(files, spec, out); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(out); err != nil {
