@@ -385,6 +385,7 @@ and the server moves your cursor past them: a second call lists only what arrive
 				})
 			},
 		},
+		watchCommand(),
 	}}
 }
 
