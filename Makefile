@@ -32,7 +32,7 @@ NPX := npm_config_loglevel=error npm_config_update_notifier=false npm_config_fun
 REDOCLY := $(NPX) @redocly/cli@$(REDOCLY_CLI_VERSION)
 TSPKGS  := -p openapi-typescript@$(OPENAPI_TYPESCRIPT_VERSION) -p typescript@$(TYPESCRIPT_VERSION)
 
-.PHONY: help generate check-generate tidy-check fmt-check vet lint lint-go lint-spec \
+.PHONY: help generate check-generate tidy-check fmt-check vet lint lint-go lint-spec lint-yaml \
 	typescript test go-test interop fuzz fuzz-short docs bench demo tools clean
 
 help: ## Show the developer commands.
@@ -76,13 +76,19 @@ fmt-check: ## Fail on any Go file gofmt would change.
 vet: ## go vet ./...
 	$(GO) vet ./...
 
-lint: fmt-check vet lint-go lint-spec typescript ## gofmt, go vet, golangci-lint, redocly lint and the TypeScript check.
+lint: fmt-check vet lint-go lint-spec lint-yaml typescript ## gofmt, go vet, golangci-lint, redocly lint, the YAML 1.1 check and the TypeScript check.
 
 lint-go: $(GOLANGCI_LINT) ## golangci-lint run ./... (config: .golangci.yml).
 	$(GOLANGCI_LINT) run ./...
 
 lint-spec: ## Lint openapi.yaml with Redocly (config: redocly.yaml).
 	$(REDOCLY) lint openapi.yaml
+
+# Other teams read openapi.yaml with YAML 1.1 loaders built on libyaml
+# (PyYAML's CSafeLoader; Debian's python3-yaml): it must load there and mean
+# what openapi.json (the YAML 1.2 reading) says, with every risky scalar quoted.
+lint-yaml: ## Load openapi.yaml with libyaml (YAML 1.1) and compare with openapi.json; refuse risky plain scalars.
+	python3 .ci/yamlcheck.py openapi.yaml openapi.json
 
 typescript: ## Generate TS types from openapi.yaml and type-check typescript/usage.ts.
 	$(NPX) $(TSPKGS) openapi-typescript openapi.yaml -o typescript/chatwork.d.ts

@@ -28,7 +28,8 @@
 //     such as "5XX"; the spec's default response is accepted for 5xx only,
 //     so an undeclared 204, 404 or 418 is a violation;
 //   - every declared header: the x-ratelimit-* headers are required on
-//     every response, chatwork-message-limitation may only be "true";
+//     every response but 401 (Chatwork's documented 401s have none) and
+//     413, chatwork-message-limitation may only be "true";
 //   - the Content-Type, and the body against its schema (a number where
 //     message_id must be a string, a missing required field, a wrong enum
 //     value); a response declared without a body (204) must have none.

@@ -307,7 +307,8 @@ func checkForm(c ectx, op *operation, body []byte, errs []error) []error {
 // ValidateResponse validates resp as the answer to req: the status (a status
 // the operation does not declare is a violation; the spec's default
 // response is accepted for 5xx only), every declared header (the
-// x-ratelimit-* headers are required), the Content-Type and the body.
+// x-ratelimit-* headers are required but on 401 and 413), the Content-Type
+// and the body.
 //
 // It reads resp.Body and puts back a reader over the same bytes, so the
 // caller can still read it. req is only used to find the operation; its

@@ -83,6 +83,21 @@ func (e IconPreset) Valid() bool {
 	}
 }
 
+// Defines values for OAuthTokenTokenType.
+const (
+	OAuthTokenTokenTypeBearer OAuthTokenTokenType = "Bearer"
+)
+
+// Valid indicates whether the value is a known member of the OAuthTokenTokenType enum.
+func (e OAuthTokenTokenType) Valid() bool {
+	switch e {
+	case OAuthTokenTokenTypeBearer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	RoleAdmin    Role = "admin"
@@ -237,10 +252,13 @@ type AccountSummary struct {
 	Name           string `json:"name"`
 }
 
-// AdminIDList Administrators' account IDs, at least one, sent comma-joined (`1,2,3`).
+// AdminIDList Administrators' account IDs, at least one, as one form value of
+// comma-joined digits (`123,542`), never repeated keys.
 type AdminIDList = wire.IDs
 
-// AssigneeIDList Assignees' account IDs, at least one, sent comma-joined (`1,2,3`). One task is created per assignee.
+// AssigneeIDList Assignees' account IDs, at least one, as one form value of
+// comma-joined digits (`123,542`), never repeated keys. One task is
+// created per assignee.
 type AssigneeIDList = wire.IDs
 
 // Contact A contact of the account.
@@ -257,35 +275,11 @@ type Contact struct {
 	RoomID int64 `json:"room_id"`
 }
 
-// Error The body of every error.
+// ErrorBody The body of every error.
 //
 // Example: {"errors":["Invalid API token"]}
-type Error struct {
+type ErrorBody struct {
 	Errors []string `json:"errors"`
-}
-
-// File A file uploaded to a chat.
-type File struct {
-	// Account An account as it appears inside messages, tasks and files.
-	Account AccountSummary `json:"account"`
-
-	// DownloadURL Present only with `create_download_url=1`; valid for 30 seconds.
-	DownloadURL *string `json:"download_url,omitempty"`
-	FileID      int64   `json:"file_id"`
-	Filename    string  `json:"filename"`
-
-	// Filesize Size in bytes.
-	Filesize int64 `json:"filesize"`
-
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
-	//
-	//
-	// Example: 1928374655918273645
-	MessageID MessageID `json:"message_id"`
-
-	// UploadTime A time in Unix seconds.
-	UploadTime UnixTime `json:"upload_time"`
 }
 
 // FileID A file's ID.
@@ -296,13 +290,18 @@ type FileIDResult struct {
 	FileID int64 `json:"file_id"`
 }
 
-// Flag A flag, `0` (off) or `1` (on), as Chatwork reads flags.
+// Flag A flag, `0` (off) or `1` (on), as Chatwork reads flags: send the digit,
+// never `true` or `false`.
 type Flag = wire.Flag
 
-// FlagDefaultOn A flag, `0` (off) or `1` (on), that is on when left out.
+// FlagDefaultOn A flag, `0` (off) or `1` (on), that is on when left out: send the
+// digit, never `true` or `false`.
 type FlagDefaultOn = wire.Flag
 
-// IDList Account IDs, sent comma-joined as one value (`1,2,3`).
+// IDList Account IDs as **one form value of comma-joined decimal digits**, such
+// as `123,542,1001` (URL-encoded `123%2C542%2C1001`). Never repeated keys
+// (`ids=1&ids=2`), never `ids[0]=1`, never a JSON array: Chatwork reads
+// one value. Leave the field out for no IDs.
 type IDList = wire.IDs
 
 // IconPreset A chat icon.
@@ -336,33 +335,40 @@ type InvitationLink struct {
 
 // InvitationLinkForm The fields of an invitation link, as sent when creating or changing it.
 type InvitationLinkForm struct {
-	// Code The path of an invitation link; random when left out.
+	// Code The path of an invitation link, 1 to 50 of `A-Z a-z 0-9 _ -` (RAML,
+	// Chatwork's MCP server); random when left out.
 	Code *LinkCode `json:"code,omitempty"`
 
 	// Description Text shown on the link's page.
 	Description *string `json:"description,omitempty"`
 
-	// NeedAcceptance A flag, `0` (off) or `1` (on), that is on when left out.
+	// NeedAcceptance A flag, `0` (off) or `1` (on), that is on when left out: send the
+	// digit, never `true` or `false`.
 	NeedAcceptance *FlagDefaultOn `json:"need_acceptance,omitempty"`
 }
 
-// LinkCode The path of an invitation link; random when left out.
+// LinkCode The path of an invitation link, 1 to 50 of `A-Z a-z 0-9 _ -` (RAML,
+// Chatwork's MCP server); random when left out.
 type LinkCode = string
 
 // Me The account that owns the token. Unset profile fields are empty strings.
 type Me struct {
 	// AccountID An account's ID.
-	AccountID        AccountID `json:"account_id"`
-	AvatarImageURL   string    `json:"avatar_image_url"`
-	ChatworkID       string    `json:"chatwork_id"`
-	Department       string    `json:"department"`
-	Facebook         string    `json:"facebook"`
-	Introduction     string    `json:"introduction"`
-	LoginMail        string    `json:"login_mail"`
-	Mail             string    `json:"mail"`
-	Name             string    `json:"name"`
-	OrganizationID   int64     `json:"organization_id"`
-	OrganizationName string    `json:"organization_name"`
+	AccountID      AccountID `json:"account_id"`
+	AvatarImageURL string    `json:"avatar_image_url"`
+	ChatworkID     string    `json:"chatwork_id"`
+	Department     string    `json:"department"`
+	Facebook       string    `json:"facebook"`
+	Introduction   string    `json:"introduction"`
+
+	// LoginMail The login e-mail address. Chatwork's RAML requires it, but both
+	// examples of the API documentation (2021, 2025) leave it out, so it
+	// may be absent; treat absent as unknown.
+	LoginMail        string `json:"login_mail,omitempty"`
+	Mail             string `json:"mail"`
+	Name             string `json:"name"`
+	OrganizationID   int64  `json:"organization_id"`
+	OrganizationName string `json:"organization_name"`
 
 	// RoomID The account's own "My Chat".
 	RoomID          int64  `json:"room_id"`
@@ -404,8 +410,11 @@ type Message struct {
 	// Body The raw text with its notation.
 	Body string `json:"body"`
 
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -418,19 +427,25 @@ type Message struct {
 	UpdateTime UnixTime `json:"update_time"`
 }
 
-// MessageBody Message text in Chatwork notation.
+// MessageBody Message text in Chatwork notation, 1 to 65,535 characters (RAML).
 type MessageBody = string
 
-// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-// real values (19 digits) do not survive a float64.
+// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+// paths, form fields, responses and webhooks alike. Real values have 19
+// digits and do not survive a float64 (a JavaScript `number`, a JSON
+// number read as a double): keep it a string, never parse it. No source
+// gives a maximum length.
 //
 // Example: 1928374655918273645
 type MessageID = string
 
 // MessageIDResult The ID of a posted, edited or deleted message.
 type MessageIDResult struct {
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -472,8 +487,11 @@ type MyTask struct {
 	// out.
 	LimitType TaskLimitType `json:"limit_type"`
 
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -486,6 +504,53 @@ type MyTask struct {
 	Status TaskStatus `json:"status"`
 	TaskID int64      `json:"task_id"`
 }
+
+// OAuthError An error of the token endpoint (RFC 6749 section 5.2), with status
+// 400 or 401: `invalid_request`, `invalid_client` (wrong client ID or
+// secret), `invalid_grant` (a code that expired after its minute, was
+// already used or does not match `redirect_uri` or `code_verifier`; an
+// expired or revoked refresh token), `unauthorized_client`,
+// `unsupported_grant_type` or `invalid_scope`.
+//
+// Example: {"error":"invalid_grant","error_description":"\u003cwhy the grant was refused\u003e","error_uri":null}
+type OAuthError struct {
+	// Error The RFC 6749 error code.
+	Error string `json:"error"`
+
+	// ErrorDescription A human-readable explanation.
+	ErrorDescription *string `json:"error_description,omitempty"`
+
+	// ErrorURI Always null today.
+	ErrorURI *string `json:"error_uri,omitempty"`
+}
+
+// OAuthToken The token endpoint's answer to a code exchange or a refresh, sent with
+// `Cache-Control: no-store`. The endpoint is on
+// `https://oauth.chatwork.com`, not under `/v2`; see the `OAuth2`
+// security scheme.
+//
+// Example: {"access_token":"eyJjdHkiOiJKV1QiLCJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl","expires_in":"1501138041000","refresh_token":"86277ab4fd9d111bd3225215d96d622c9ae6810d82cd6d0e9530bf35adda67ab","scope":"rooms.all:read_write users.profile.me:read","token_type":"Bearer"}
+type OAuthToken struct {
+	// AccessToken A JWT (RS256) valid 15 minutes; its `exp` claim is the expiry in Unix seconds.
+	AccessToken string `json:"access_token"`
+
+	// ExpiresIn The expiry, as Chatwork's example sends it: a **string of epoch
+	// milliseconds**. Chatwork's field table says an integer number of
+	// seconds instead; a client should accept both, or use the access
+	// token's `exp` claim.
+	ExpiresIn string `json:"expires_in"`
+
+	// RefreshToken Valid 14 days without the `offline_access` scope (and unusable
+	// after a long offline period); without expiry with it.
+	RefreshToken string `json:"refresh_token"`
+
+	// Scope The granted scopes, separated by spaces.
+	Scope     string              `json:"scope"`
+	TokenType OAuthTokenTokenType `json:"token_type"`
+}
+
+// OAuthTokenTokenType defines model for OAuthToken.TokenType.
+type OAuthTokenTokenType string
 
 // ReadResult A chat's unread counts after a change of read state.
 type ReadResult struct {
@@ -550,6 +615,33 @@ type RoomDetail struct {
 	UnreadNum int      `json:"unread_num"`
 }
 
+// File A file uploaded to a chat.
+type File struct {
+	// Account An account as it appears inside messages, tasks and files.
+	Account AccountSummary `json:"account"`
+
+	// DownloadURL Present only with `create_download_url=1`; valid for 30 seconds.
+	DownloadURL *string `json:"download_url,omitempty"`
+	FileID      int64   `json:"file_id"`
+	Filename    string  `json:"filename"`
+
+	// Filesize Size in bytes.
+	Filesize int64 `json:"filesize"`
+
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
+	//
+	//
+	// Example: 1928374655918273645
+	MessageID MessageID `json:"message_id"`
+
+	// UploadTime A time in Unix seconds.
+	UploadTime UnixTime `json:"upload_time"`
+}
+
 // RoomID A chat's ID.
 type RoomID = int64
 
@@ -558,7 +650,7 @@ type RoomIDResult struct {
 	RoomID int64 `json:"room_id"`
 }
 
-// RoomName A group chat's name.
+// RoomName A group chat's name, 1 to 255 characters (RAML).
 type RoomName = string
 
 // RoomSummary A chat as it appears inside the account's tasks.
@@ -585,8 +677,11 @@ type RoomTask struct {
 	// out.
 	LimitType TaskLimitType `json:"limit_type"`
 
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -621,6 +716,9 @@ type TaskLimitType string
 // TaskStatus A task's status.
 type TaskStatus string
 
+// TaskStatusFilter The task status to list; `open` when left out (RAML).
+type TaskStatusFilter = TaskStatus
+
 // UnixTime A time in Unix seconds.
 type UnixTime = int64
 
@@ -650,8 +748,11 @@ type WebhookMentionEvent struct {
 	Body          string `json:"body"`
 	FromAccountID int64  `json:"from_account_id"`
 
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -712,8 +813,11 @@ type WebhookMessageEvent struct {
 	AccountID int64  `json:"account_id"`
 	Body      string `json:"body"`
 
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -745,43 +849,69 @@ type WebhookMessageUpdated struct {
 // WebhookMessageUpdatedWebhookEventType defines model for WebhookMessageUpdated.WebhookEventType.
 type WebhookMessageUpdatedWebhookEventType string
 
+// FileIDPath A file's ID.
+type FileIDPath = FileID
+
+// MessageIDPath A message's ID: a 64-bit integer sent **as a string of digits**, in
+// paths, form fields, responses and webhooks alike. Real values have 19
+// digits and do not survive a float64 (a JavaScript `number`, a JSON
+// number read as a double): keep it a string, never parse it. No source
+// gives a maximum length.
+//
+// Example: 1928374655918273645
+type MessageIDPath = MessageID
+
+// RequestIDPath A contact request's ID.
+type RequestIDPath = RequestID
+
+// RoomIDPath A chat's ID.
+type RoomIDPath = RoomID
+
+// TaskIDPath A task's ID.
+type TaskIDPath = TaskID
+
 // BadRequest The body of every error.
 //
 // Example: {"errors":["Invalid API token"]}
-type BadRequest = Error
+type BadRequest = ErrorBody
 
 // Forbidden The body of every error.
 //
 // Example: {"errors":["Invalid API token"]}
-type Forbidden = Error
+type Forbidden = ErrorBody
 
 // MessageNotFound The body of every error.
 //
 // Example: {"errors":["Invalid API token"]}
-type MessageNotFound = Error
+type MessageNotFound = ErrorBody
 
 // NotFound The body of every error.
 //
 // Example: {"errors":["Invalid API token"]}
-type NotFound = Error
+type NotFound = ErrorBody
+
+// OtherError The body of every error.
+//
+// Example: {"errors":["Invalid API token"]}
+type OtherError = ErrorBody
 
 // TooManyRequests The body of every error.
 //
 // Example: {"errors":["Invalid API token"]}
-type TooManyRequests = Error
+type TooManyRequests = ErrorBody
 
 // Unauthorized The body of every error.
 //
 // Example: {"errors":["Invalid API token"]}
-type Unauthorized = Error
+type Unauthorized = ErrorBody
 
 // ListMyTasksParams defines parameters for ListMyTasks.
 type ListMyTasksParams struct {
 	// AssignedByAccountID Only tasks assigned by this account.
 	AssignedByAccountID *AccountID `form:"assigned_by_account_id,omitempty" json:"assigned_by_account_id,omitempty"`
 
-	// Status Only tasks with this status.
-	Status *TaskStatus `form:"status,omitempty" json:"status,omitempty"`
+	// Status Only tasks with this status; `open` when left out.
+	Status *TaskStatusFilter `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // CreateRoomFormdataBody defines parameters for CreateRoom.
@@ -792,25 +922,35 @@ type CreateRoomFormdataBody struct {
 	// IconPreset A chat icon.
 	IconPreset *IconPreset `form:"icon_preset,omitempty" json:"icon_preset,omitempty"`
 
-	// Link A flag, `0` (off) or `1` (on), as Chatwork reads flags.
+	// Link A flag, `0` (off) or `1` (on), as Chatwork reads flags: send the digit,
+	// never `true` or `false`.
 	Link *Flag `form:"link,omitempty" json:"link,omitempty"`
 
-	// LinkCode The path of an invitation link; random when left out.
+	// LinkCode The path of an invitation link, 1 to 50 of `A-Z a-z 0-9 _ -` (RAML,
+	// Chatwork's MCP server); random when left out.
 	LinkCode *LinkCode `form:"link_code,omitempty" json:"link_code,omitempty"`
 
-	// LinkNeedAcceptance A flag, `0` (off) or `1` (on), that is on when left out.
+	// LinkNeedAcceptance A flag, `0` (off) or `1` (on), that is on when left out: send the
+	// digit, never `true` or `false`.
 	LinkNeedAcceptance *FlagDefaultOn `form:"link_need_acceptance,omitempty" json:"link_need_acceptance,omitempty"`
 
-	// MembersAdminIDs Administrators' account IDs, at least one, sent comma-joined (`1,2,3`).
+	// MembersAdminIDs Administrators' account IDs, at least one, as one form value of
+	// comma-joined digits (`123,542`), never repeated keys.
 	MembersAdminIDs AdminIDList `form:"members_admin_ids" json:"members_admin_ids"`
 
-	// MembersMemberIDs Account IDs, sent comma-joined as one value (`1,2,3`).
+	// MembersMemberIDs Account IDs as **one form value of comma-joined decimal digits**, such
+	// as `123,542,1001` (URL-encoded `123%2C542%2C1001`). Never repeated keys
+	// (`ids=1&ids=2`), never `ids[0]=1`, never a JSON array: Chatwork reads
+	// one value. Leave the field out for no IDs.
 	MembersMemberIDs IDList `form:"members_member_ids,omitempty" json:"members_member_ids,omitempty"`
 
-	// MembersReadonlyIDs Account IDs, sent comma-joined as one value (`1,2,3`).
+	// MembersReadonlyIDs Account IDs as **one form value of comma-joined decimal digits**, such
+	// as `123,542,1001` (URL-encoded `123%2C542%2C1001`). Never repeated keys
+	// (`ids=1&ids=2`), never `ids[0]=1`, never a JSON array: Chatwork reads
+	// one value. Leave the field out for no IDs.
 	MembersReadonlyIDs IDList `form:"members_readonly_ids,omitempty" json:"members_readonly_ids,omitempty"`
 
-	// Name A group chat's name.
+	// Name A group chat's name, 1 to 255 characters (RAML).
 	Name RoomName `form:"name" json:"name"`
 }
 
@@ -831,7 +971,7 @@ type UpdateRoomFormdataBody struct {
 	// IconPreset A chat icon.
 	IconPreset *IconPreset `form:"icon_preset,omitempty" json:"icon_preset,omitempty"`
 
-	// Name A group chat's name.
+	// Name A group chat's name, 1 to 255 characters (RAML).
 	Name *RoomName `form:"name,omitempty" json:"name,omitempty"`
 }
 
@@ -843,10 +983,13 @@ type ListFilesParams struct {
 
 // UploadFileMultipartBody defines parameters for UploadFile.
 type UploadFileMultipartBody struct {
-	// File The file, at most 5 MB (5,242,880 bytes), with a file name.
+	// File The file, at most 5 MB (5,242,880 bytes), sent with a file
+	// name (`filename=` in its Content-Disposition) and a
+	// Content-Type.
 	File openapi_types.File `json:"file"`
 
-	// Message Text posted with the file; may contain notation.
+	// Message Text posted with the file; may contain notation. No source
+	// gives its length limit.
 	Message *string `json:"message,omitempty"`
 }
 
@@ -858,13 +1001,20 @@ type GetFileParams struct {
 
 // UpdateRoomMembersFormdataBody defines parameters for UpdateRoomMembers.
 type UpdateRoomMembersFormdataBody struct {
-	// MembersAdminIDs Administrators' account IDs, at least one, sent comma-joined (`1,2,3`).
+	// MembersAdminIDs Administrators' account IDs, at least one, as one form value of
+	// comma-joined digits (`123,542`), never repeated keys.
 	MembersAdminIDs AdminIDList `form:"members_admin_ids" json:"members_admin_ids"`
 
-	// MembersMemberIDs Account IDs, sent comma-joined as one value (`1,2,3`).
+	// MembersMemberIDs Account IDs as **one form value of comma-joined decimal digits**, such
+	// as `123,542,1001` (URL-encoded `123%2C542%2C1001`). Never repeated keys
+	// (`ids=1&ids=2`), never `ids[0]=1`, never a JSON array: Chatwork reads
+	// one value. Leave the field out for no IDs.
 	MembersMemberIDs IDList `form:"members_member_ids,omitempty" json:"members_member_ids,omitempty"`
 
-	// MembersReadonlyIDs Account IDs, sent comma-joined as one value (`1,2,3`).
+	// MembersReadonlyIDs Account IDs as **one form value of comma-joined decimal digits**, such
+	// as `123,542,1001` (URL-encoded `123%2C542%2C1001`). Never repeated keys
+	// (`ids=1&ids=2`), never `ids[0]=1`, never a JSON array: Chatwork reads
+	// one value. Leave the field out for no IDs.
 	MembersReadonlyIDs IDList `form:"members_readonly_ids,omitempty" json:"members_readonly_ids,omitempty"`
 }
 
@@ -876,17 +1026,21 @@ type ListMessagesParams struct {
 
 // PostMessageFormdataBody defines parameters for PostMessage.
 type PostMessageFormdataBody struct {
-	// Body Message text in Chatwork notation.
+	// Body Message text in Chatwork notation, 1 to 65,535 characters (RAML).
 	Body MessageBody `form:"body" json:"body"`
 
-	// SelfUnread A flag, `0` (off) or `1` (on), as Chatwork reads flags.
+	// SelfUnread A flag, `0` (off) or `1` (on), as Chatwork reads flags: send the digit,
+	// never `true` or `false`.
 	SelfUnread *Flag `form:"self_unread,omitempty" json:"self_unread,omitempty"`
 }
 
 // MarkMessagesReadFormdataBody defines parameters for MarkMessagesRead.
 type MarkMessagesReadFormdataBody struct {
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -895,8 +1049,11 @@ type MarkMessagesReadFormdataBody struct {
 
 // MarkMessagesUnreadFormdataBody defines parameters for MarkMessagesUnread.
 type MarkMessagesUnreadFormdataBody struct {
-	// MessageID A message's ID: a 64-bit integer sent as a string of digits, because
-	// real values (19 digits) do not survive a float64.
+	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
+	// paths, form fields, responses and webhooks alike. Real values have 19
+	// digits and do not survive a float64 (a JavaScript `number`, a JSON
+	// number read as a double): keep it a string, never parse it. No source
+	// gives a maximum length.
 	//
 	//
 	// Example: 1928374655918273645
@@ -905,7 +1062,7 @@ type MarkMessagesUnreadFormdataBody struct {
 
 // UpdateMessageFormdataBody defines parameters for UpdateMessage.
 type UpdateMessageFormdataBody struct {
-	// Body Message text in Chatwork notation.
+	// Body Message text in Chatwork notation, 1 to 65,535 characters (RAML).
 	Body MessageBody `form:"body" json:"body"`
 }
 
@@ -917,16 +1074,17 @@ type ListRoomTasksParams struct {
 	// AssignedByAccountID Only tasks assigned by this account.
 	AssignedByAccountID *AccountID `form:"assigned_by_account_id,omitempty" json:"assigned_by_account_id,omitempty"`
 
-	// Status Only tasks with this status.
-	Status *TaskStatus `form:"status,omitempty" json:"status,omitempty"`
+	// Status Only tasks with this status; `open` when left out.
+	Status *TaskStatusFilter `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // CreateRoomTasksFormdataBody defines parameters for CreateRoomTasks.
 type CreateRoomTasksFormdataBody struct {
-	// Body Message text in Chatwork notation.
+	// Body Message text in Chatwork notation, 1 to 65,535 characters (RAML).
 	Body MessageBody `form:"body" json:"body"`
 
-	// Limit The deadline, Unix seconds.
+	// Limit The deadline, in Unix seconds. With `limit_type=date`
+	// only the day counts (see `TaskLimitType`).
 	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// LimitType How the deadline is read: `none` (no deadline), `date` (a day) or
@@ -934,7 +1092,9 @@ type CreateRoomTasksFormdataBody struct {
 	// out.
 	LimitType *TaskLimitType `form:"limit_type,omitempty" json:"limit_type,omitempty"`
 
-	// ToIDs Assignees' account IDs, at least one, sent comma-joined (`1,2,3`). One task is created per assignee.
+	// ToIDs Assignees' account IDs, at least one, as one form value of
+	// comma-joined digits (`123,542`), never repeated keys. One task is
+	// created per assignee.
 	ToIDs AssigneeIDList `form:"to_ids" json:"to_ids"`
 }
 
@@ -1075,14 +1235,14 @@ type ClientInterface interface {
 	// RejectIncomingRequest Decline a contact request
 	//
 	// Corresponds with DELETE /incoming_requests/{request_id} (the `RejectIncomingRequest` operationId).
-	RejectIncomingRequest(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RejectIncomingRequest(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AcceptIncomingRequest Accept a contact request
 	//
 	// Approves the request; the sender becomes a contact.
 	//
 	// Corresponds with PUT /incoming_requests/{request_id} (the `AcceptIncomingRequest` operationId).
-	AcceptIncomingRequest(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AcceptIncomingRequest(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe Get your own profile
 	//
@@ -1146,12 +1306,17 @@ type ClientInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter.
+	// parameter (the curl example of Chatwork's documentation uses `-d`).
+	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+	// string instead, and their users' calls work: the API accepts the
+	// query form on this DELETE too (reported by those clients' users, not
+	// by Chatwork). This description, and validators built on it, expect the
+	// body.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-	DeleteRoomWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteRoomWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteRoomWithFormdataBody Leave or delete a group chat
 	//
@@ -1160,19 +1325,24 @@ type ClientInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter.
+	// parameter (the curl example of Chatwork's documentation uses `-d`).
+	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+	// string instead, and their users' calls work: the API accepts the
+	// query form on this DELETE too (reported by those clients' users, not
+	// by Chatwork). This description, and validators built on it, expect the
+	// body.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-	DeleteRoomWithFormdataBody(ctx context.Context, roomID RoomID, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteRoomWithFormdataBody(ctx context.Context, roomID RoomIDPath, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRoom Get a chat
 	//
 	// The chat's details, including its `description`.
 	//
 	// Corresponds with GET /rooms/{room_id} (the `GetRoom` operationId).
-	GetRoom(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetRoom(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateRoomWithBody Change a chat's name, description or icon
 	//
@@ -1182,7 +1352,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-	UpdateRoomWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateRoomWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateRoomWithFormdataBody Change a chat's name, description or icon
 	//
@@ -1192,7 +1362,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-	UpdateRoomWithFormdataBody(ctx context.Context, roomID RoomID, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateRoomWithFormdataBody(ctx context.Context, roomID RoomIDPath, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListFiles List a chat's files
 	//
@@ -1200,20 +1370,34 @@ type ClientInterface interface {
 	// empty list is `204 No Content`.
 	//
 	// Corresponds with GET /rooms/{room_id}/files (the `ListFiles` operationId).
-	ListFiles(ctx context.Context, roomID RoomID, params *ListFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListFiles(ctx context.Context, roomID RoomIDPath, params *ListFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UploadFileWithBody Upload a file
 	//
 	// Uploads one file of **at most 5 MB** as `multipart/form-data` and posts
-	// it to the chat as a message, with the optional `message` text. The
-	// `file` part carries a file name and its own `Content-Type`. Chatwork's
-	// scope table lists `rooms.files:write`; some clients report that
-	// `rooms.messages:write` is needed instead.
+	// it to the chat as a message, with the optional `message` text.
+	//
+	// **How to send it.** The `file` part must carry a file name and its own
+	// `Content-Type`:
+	// `Content-Disposition: form-data; name="file"; filename="report.pdf"`
+	// followed by `Content-Type: application/pdf` (or
+	// `application/octet-stream`). The file name is what the chat shows.
+	// Other parts are ignored (chatwork-api-client adds a `file_name` part
+	// to every upload, and its uploads work).
+	//
+	// **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
+	// documented limit. One client observed files up to 10 MB accepted and
+	// `413` above; `413` is declared for that reason.
+	//
+	// **Scopes.** Chatwork's RAML and a community description require
+	// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
+	// the scope table of the 2025 documentation has no `rooms.files:write`
+	// row. Neither can be verified, so both are listed as alternatives.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /rooms/{room_id}/files (the `UploadFile` operationId).
-	UploadFileWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UploadFileWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetFile Get a file, optionally with a download URL
 	//
@@ -1222,21 +1406,23 @@ type ClientInterface interface {
 	// the field is absent.
 	//
 	// Corresponds with GET /rooms/{room_id}/files/{file_id} (the `GetFile` operationId).
-	GetFile(ctx context.Context, roomID RoomID, fileID FileID, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetFile(ctx context.Context, roomID RoomIDPath, fileID FileIDPath, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteInvitationLink Delete the invitation link
 	//
-	// Answers `200` with `{"public": false}`, not `204`.
+	// Answers `200` with `{"public": false}`, not `204`. A chat without a
+	// link gets `400` (documented by Chatwork's MCP server; the message text
+	// is not documented).
 	//
 	// Corresponds with DELETE /rooms/{room_id}/link (the `DeleteInvitationLink` operationId).
-	DeleteInvitationLink(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteInvitationLink(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetInvitationLink Get the invitation link
 	//
 	// When the chat has no link the answer is `{"public": false}`.
 	//
 	// Corresponds with GET /rooms/{room_id}/link (the `GetInvitationLink` operationId).
-	GetInvitationLink(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetInvitationLink(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateInvitationLinkWithBody Create the invitation link
 	//
@@ -1246,7 +1432,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-	CreateInvitationLinkWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateInvitationLinkWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateInvitationLinkWithFormdataBody Create the invitation link
 	//
@@ -1256,34 +1442,38 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-	CreateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomID, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomIDPath, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateInvitationLinkWithBody Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. Whether fields left out keep their values is not documented:
-	// send every field you care about.
+	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+	// MCP server sends `1`). Whether `code` and `description` left out keep
+	// their values is not documented (a left-out `code` may be replaced by a
+	// random one): send every field you care about.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-	UpdateInvitationLinkWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateInvitationLinkWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateInvitationLinkWithFormdataBody Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. Whether fields left out keep their values is not documented:
-	// send every field you care about.
+	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+	// MCP server sends `1`). Whether `code` and `description` left out keep
+	// their values is not documented (a left-out `code` may be replaced by a
+	// random one): send every field you care about.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-	UpdateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomID, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomIDPath, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListRoomMembers List a chat's members
 	//
 	// Corresponds with GET /rooms/{room_id}/members (the `ListRoomMembers` operationId).
-	ListRoomMembers(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListRoomMembers(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateRoomMembersWithBody Replace a chat's members and their roles
 	//
@@ -1294,7 +1484,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-	UpdateRoomMembersWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateRoomMembersWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateRoomMembersWithFormdataBody Replace a chat's members and their roles
 	//
@@ -1305,7 +1495,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-	UpdateRoomMembersWithFormdataBody(ctx context.Context, roomID RoomID, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateRoomMembersWithFormdataBody(ctx context.Context, roomID RoomIDPath, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListMessages List messages
 	//
@@ -1321,7 +1511,7 @@ type ClientInterface interface {
 	// some messages are hidden, with `204` all of them are.
 	//
 	// Corresponds with GET /rooms/{room_id}/messages (the `ListMessages` operationId).
-	ListMessages(ctx context.Context, roomID RoomID, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListMessages(ctx context.Context, roomID RoomIDPath, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostMessageWithBody Post a message
 	//
@@ -1334,7 +1524,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-	PostMessageWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PostMessageWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PostMessageWithFormdataBody Post a message
 	//
@@ -1347,7 +1537,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-	PostMessageWithFormdataBody(ctx context.Context, roomID RoomID, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PostMessageWithFormdataBody(ctx context.Context, roomID RoomIDPath, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MarkMessagesReadWithBody Mark messages as read
 	//
@@ -1358,7 +1548,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-	MarkMessagesReadWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	MarkMessagesReadWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MarkMessagesReadWithFormdataBody Mark messages as read
 	//
@@ -1369,34 +1559,40 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-	MarkMessagesReadWithFormdataBody(ctx context.Context, roomID RoomID, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	MarkMessagesReadWithFormdataBody(ctx context.Context, roomID RoomIDPath, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MarkMessagesUnreadWithBody Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread.
+	// Marks `message_id` and every message after it as unread. One 2025
+	// summary says that messages already unread give `400`, as `/read` does
+	// for messages already read; no official source confirms it, so expect
+	// either `200` or `400` in that case.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-	MarkMessagesUnreadWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	MarkMessagesUnreadWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// MarkMessagesUnreadWithFormdataBody Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread.
+	// Marks `message_id` and every message after it as unread. One 2025
+	// summary says that messages already unread give `400`, as `/read` does
+	// for messages already read; no official source confirms it, so expect
+	// either `200` or `400` in that case.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-	MarkMessagesUnreadWithFormdataBody(ctx context.Context, roomID RoomID, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	MarkMessagesUnreadWithFormdataBody(ctx context.Context, roomID RoomIDPath, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteMessage Delete a message
 	//
 	// Deletes one of the account's own messages. Chatwork answers `200` with
-	// the deleted message's ID; one secondary source reports `204`, which is
-	// declared too so that clients handle both.
+	// the deleted message's ID (RAML, chatwork-ruby, and every client we
+	// know), never `204`.
 	//
 	// Corresponds with DELETE /rooms/{room_id}/messages/{message_id} (the `DeleteMessage` operationId).
-	DeleteMessage(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteMessage(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMessage Get a message
 	//
@@ -1406,7 +1602,7 @@ type ClientInterface interface {
 	// exist.
 	//
 	// Corresponds with GET /rooms/{room_id}/messages/{message_id} (the `GetMessage` operationId).
-	GetMessage(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetMessage(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMessageWithBody Edit a message
 	//
@@ -1415,7 +1611,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-	UpdateMessageWithBody(ctx context.Context, roomID RoomID, messageID MessageID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateMessageWithBody(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateMessageWithFormdataBody Edit a message
 	//
@@ -1424,7 +1620,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-	UpdateMessageWithFormdataBody(ctx context.Context, roomID RoomID, messageID MessageID, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateMessageWithFormdataBody(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListRoomTasks List a chat's tasks
 	//
@@ -1432,7 +1628,7 @@ type ClientInterface interface {
 	// tasks are returned. An empty list is `204 No Content`.
 	//
 	// Corresponds with GET /rooms/{room_id}/tasks (the `ListRoomTasks` operationId).
-	ListRoomTasks(ctx context.Context, roomID RoomID, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListRoomTasks(ctx context.Context, roomID RoomIDPath, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateRoomTasksWithBody Create tasks
 	//
@@ -1443,7 +1639,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-	CreateRoomTasksWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateRoomTasksWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateRoomTasksWithFormdataBody Create tasks
 	//
@@ -1454,12 +1650,12 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-	CreateRoomTasksWithFormdataBody(ctx context.Context, roomID RoomID, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateRoomTasksWithFormdataBody(ctx context.Context, roomID RoomIDPath, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRoomTask Get a task
 	//
 	// Corresponds with GET /rooms/{room_id}/tasks/{task_id} (the `GetRoomTask` operationId).
-	GetRoomTask(ctx context.Context, roomID RoomID, taskID TaskID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetRoomTask(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTaskStatusWithBody Complete or reopen a task
 	//
@@ -1468,7 +1664,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-	UpdateTaskStatusWithBody(ctx context.Context, roomID RoomID, taskID TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTaskStatusWithBody(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTaskStatusWithFormdataBody Complete or reopen a task
 	//
@@ -1477,7 +1673,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-	UpdateTaskStatusWithFormdataBody(ctx context.Context, roomID RoomID, taskID TaskID, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTaskStatusWithFormdataBody(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListContacts List your contacts
@@ -1518,7 +1714,7 @@ func (c *RawClient) ListIncomingRequests(ctx context.Context, reqEditors ...Requ
 // RejectIncomingRequest Decline a contact request
 //
 // Corresponds with DELETE /incoming_requests/{request_id} (the `RejectIncomingRequest` operationId).
-func (c *RawClient) RejectIncomingRequest(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) RejectIncomingRequest(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRejectIncomingRequestRequest(c.Server, requestID)
 	if err != nil {
 		return nil, err
@@ -1535,7 +1731,7 @@ func (c *RawClient) RejectIncomingRequest(ctx context.Context, requestID Request
 // Approves the request; the sender becomes a contact.
 //
 // Corresponds with PUT /incoming_requests/{request_id} (the `AcceptIncomingRequest` operationId).
-func (c *RawClient) AcceptIncomingRequest(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) AcceptIncomingRequest(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAcceptIncomingRequestRequest(c.Server, requestID)
 	if err != nil {
 		return nil, err
@@ -1669,12 +1865,17 @@ func (c *RawClient) CreateRoomWithFormdataBody(ctx context.Context, body CreateR
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter.
+// parameter (the curl example of Chatwork's documentation uses `-d`).
+// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+// string instead, and their users' calls work: the API accepts the
+// query form on this DELETE too (reported by those clients' users, not
+// by Chatwork). This description, and validators built on it, expect the
+// body.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-func (c *RawClient) DeleteRoomWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) DeleteRoomWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteRoomRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -1693,12 +1894,17 @@ func (c *RawClient) DeleteRoomWithBody(ctx context.Context, roomID RoomID, conte
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter.
+// parameter (the curl example of Chatwork's documentation uses `-d`).
+// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+// string instead, and their users' calls work: the API accepts the
+// query form on this DELETE too (reported by those clients' users, not
+// by Chatwork). This description, and validators built on it, expect the
+// body.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-func (c *RawClient) DeleteRoomWithFormdataBody(ctx context.Context, roomID RoomID, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) DeleteRoomWithFormdataBody(ctx context.Context, roomID RoomIDPath, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteRoomRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -1715,7 +1921,7 @@ func (c *RawClient) DeleteRoomWithFormdataBody(ctx context.Context, roomID RoomI
 // The chat's details, including its `description`.
 //
 // Corresponds with GET /rooms/{room_id} (the `GetRoom` operationId).
-func (c *RawClient) GetRoom(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) GetRoom(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetRoomRequest(c.Server, roomID)
 	if err != nil {
 		return nil, err
@@ -1735,7 +1941,7 @@ func (c *RawClient) GetRoom(ctx context.Context, roomID RoomID, reqEditors ...Re
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-func (c *RawClient) UpdateRoomWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateRoomWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateRoomRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -1755,7 +1961,7 @@ func (c *RawClient) UpdateRoomWithBody(ctx context.Context, roomID RoomID, conte
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-func (c *RawClient) UpdateRoomWithFormdataBody(ctx context.Context, roomID RoomID, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateRoomWithFormdataBody(ctx context.Context, roomID RoomIDPath, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateRoomRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -1773,7 +1979,7 @@ func (c *RawClient) UpdateRoomWithFormdataBody(ctx context.Context, roomID RoomI
 // empty list is `204 No Content`.
 //
 // Corresponds with GET /rooms/{room_id}/files (the `ListFiles` operationId).
-func (c *RawClient) ListFiles(ctx context.Context, roomID RoomID, params *ListFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) ListFiles(ctx context.Context, roomID RoomIDPath, params *ListFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListFilesRequest(c.Server, roomID, params)
 	if err != nil {
 		return nil, err
@@ -1788,15 +1994,29 @@ func (c *RawClient) ListFiles(ctx context.Context, roomID RoomID, params *ListFi
 // UploadFileWithBody Upload a file
 //
 // Uploads one file of **at most 5 MB** as `multipart/form-data` and posts
-// it to the chat as a message, with the optional `message` text. The
-// `file` part carries a file name and its own `Content-Type`. Chatwork's
-// scope table lists `rooms.files:write`; some clients report that
-// `rooms.messages:write` is needed instead.
+// it to the chat as a message, with the optional `message` text.
+//
+// **How to send it.** The `file` part must carry a file name and its own
+// `Content-Type`:
+// `Content-Disposition: form-data; name="file"; filename="report.pdf"`
+// followed by `Content-Type: application/pdf` (or
+// `application/octet-stream`). The file name is what the chat shows.
+// Other parts are ignored (chatwork-api-client adds a `file_name` part
+// to every upload, and its uploads work).
+//
+// **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
+// documented limit. One client observed files up to 10 MB accepted and
+// `413` above; `413` is declared for that reason.
+//
+// **Scopes.** Chatwork's RAML and a community description require
+// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
+// the scope table of the 2025 documentation has no `rooms.files:write`
+// row. Neither can be verified, so both are listed as alternatives.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /rooms/{room_id}/files (the `UploadFile` operationId).
-func (c *RawClient) UploadFileWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UploadFileWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUploadFileRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -1815,7 +2035,7 @@ func (c *RawClient) UploadFileWithBody(ctx context.Context, roomID RoomID, conte
 // the field is absent.
 //
 // Corresponds with GET /rooms/{room_id}/files/{file_id} (the `GetFile` operationId).
-func (c *RawClient) GetFile(ctx context.Context, roomID RoomID, fileID FileID, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) GetFile(ctx context.Context, roomID RoomIDPath, fileID FileIDPath, params *GetFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetFileRequest(c.Server, roomID, fileID, params)
 	if err != nil {
 		return nil, err
@@ -1829,10 +2049,12 @@ func (c *RawClient) GetFile(ctx context.Context, roomID RoomID, fileID FileID, p
 
 // DeleteInvitationLink Delete the invitation link
 //
-// Answers `200` with `{"public": false}`, not `204`.
+// Answers `200` with `{"public": false}`, not `204`. A chat without a
+// link gets `400` (documented by Chatwork's MCP server; the message text
+// is not documented).
 //
 // Corresponds with DELETE /rooms/{room_id}/link (the `DeleteInvitationLink` operationId).
-func (c *RawClient) DeleteInvitationLink(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) DeleteInvitationLink(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteInvitationLinkRequest(c.Server, roomID)
 	if err != nil {
 		return nil, err
@@ -1849,7 +2071,7 @@ func (c *RawClient) DeleteInvitationLink(ctx context.Context, roomID RoomID, req
 // When the chat has no link the answer is `{"public": false}`.
 //
 // Corresponds with GET /rooms/{room_id}/link (the `GetInvitationLink` operationId).
-func (c *RawClient) GetInvitationLink(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) GetInvitationLink(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetInvitationLinkRequest(c.Server, roomID)
 	if err != nil {
 		return nil, err
@@ -1869,7 +2091,7 @@ func (c *RawClient) GetInvitationLink(ctx context.Context, roomID RoomID, reqEdi
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-func (c *RawClient) CreateInvitationLinkWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) CreateInvitationLinkWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateInvitationLinkRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -1889,7 +2111,7 @@ func (c *RawClient) CreateInvitationLinkWithBody(ctx context.Context, roomID Roo
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-func (c *RawClient) CreateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomID, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) CreateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomIDPath, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateInvitationLinkRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -1904,13 +2126,15 @@ func (c *RawClient) CreateInvitationLinkWithFormdataBody(ctx context.Context, ro
 // UpdateInvitationLinkWithBody Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. Whether fields left out keep their values is not documented:
-// send every field you care about.
+// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+// MCP server sends `1`). Whether `code` and `description` left out keep
+// their values is not documented (a left-out `code` may be replaced by a
+// random one): send every field you care about.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-func (c *RawClient) UpdateInvitationLinkWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateInvitationLinkWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateInvitationLinkRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -1925,13 +2149,15 @@ func (c *RawClient) UpdateInvitationLinkWithBody(ctx context.Context, roomID Roo
 // UpdateInvitationLinkWithFormdataBody Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. Whether fields left out keep their values is not documented:
-// send every field you care about.
+// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+// MCP server sends `1`). Whether `code` and `description` left out keep
+// their values is not documented (a left-out `code` may be replaced by a
+// random one): send every field you care about.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-func (c *RawClient) UpdateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomID, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateInvitationLinkWithFormdataBody(ctx context.Context, roomID RoomIDPath, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateInvitationLinkRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -1946,7 +2172,7 @@ func (c *RawClient) UpdateInvitationLinkWithFormdataBody(ctx context.Context, ro
 // ListRoomMembers List a chat's members
 //
 // Corresponds with GET /rooms/{room_id}/members (the `ListRoomMembers` operationId).
-func (c *RawClient) ListRoomMembers(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) ListRoomMembers(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRoomMembersRequest(c.Server, roomID)
 	if err != nil {
 		return nil, err
@@ -1967,7 +2193,7 @@ func (c *RawClient) ListRoomMembers(ctx context.Context, roomID RoomID, reqEdito
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-func (c *RawClient) UpdateRoomMembersWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateRoomMembersWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateRoomMembersRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -1988,7 +2214,7 @@ func (c *RawClient) UpdateRoomMembersWithBody(ctx context.Context, roomID RoomID
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-func (c *RawClient) UpdateRoomMembersWithFormdataBody(ctx context.Context, roomID RoomID, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateRoomMembersWithFormdataBody(ctx context.Context, roomID RoomIDPath, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateRoomMembersRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -2014,7 +2240,7 @@ func (c *RawClient) UpdateRoomMembersWithFormdataBody(ctx context.Context, roomI
 // some messages are hidden, with `204` all of them are.
 //
 // Corresponds with GET /rooms/{room_id}/messages (the `ListMessages` operationId).
-func (c *RawClient) ListMessages(ctx context.Context, roomID RoomID, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) ListMessages(ctx context.Context, roomID RoomIDPath, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListMessagesRequest(c.Server, roomID, params)
 	if err != nil {
 		return nil, err
@@ -2037,7 +2263,7 @@ func (c *RawClient) ListMessages(ctx context.Context, roomID RoomID, params *Lis
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-func (c *RawClient) PostMessageWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) PostMessageWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostMessageRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -2060,7 +2286,7 @@ func (c *RawClient) PostMessageWithBody(ctx context.Context, roomID RoomID, cont
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-func (c *RawClient) PostMessageWithFormdataBody(ctx context.Context, roomID RoomID, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) PostMessageWithFormdataBody(ctx context.Context, roomID RoomIDPath, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostMessageRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -2081,7 +2307,7 @@ func (c *RawClient) PostMessageWithFormdataBody(ctx context.Context, roomID Room
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-func (c *RawClient) MarkMessagesReadWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) MarkMessagesReadWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMarkMessagesReadRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -2102,7 +2328,7 @@ func (c *RawClient) MarkMessagesReadWithBody(ctx context.Context, roomID RoomID,
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-func (c *RawClient) MarkMessagesReadWithFormdataBody(ctx context.Context, roomID RoomID, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) MarkMessagesReadWithFormdataBody(ctx context.Context, roomID RoomIDPath, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMarkMessagesReadRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -2116,12 +2342,15 @@ func (c *RawClient) MarkMessagesReadWithFormdataBody(ctx context.Context, roomID
 
 // MarkMessagesUnreadWithBody Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread.
+// Marks `message_id` and every message after it as unread. One 2025
+// summary says that messages already unread give `400`, as `/read` does
+// for messages already read; no official source confirms it, so expect
+// either `200` or `400` in that case.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-func (c *RawClient) MarkMessagesUnreadWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) MarkMessagesUnreadWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMarkMessagesUnreadRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -2135,12 +2364,15 @@ func (c *RawClient) MarkMessagesUnreadWithBody(ctx context.Context, roomID RoomI
 
 // MarkMessagesUnreadWithFormdataBody Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread.
+// Marks `message_id` and every message after it as unread. One 2025
+// summary says that messages already unread give `400`, as `/read` does
+// for messages already read; no official source confirms it, so expect
+// either `200` or `400` in that case.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-func (c *RawClient) MarkMessagesUnreadWithFormdataBody(ctx context.Context, roomID RoomID, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) MarkMessagesUnreadWithFormdataBody(ctx context.Context, roomID RoomIDPath, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewMarkMessagesUnreadRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -2155,11 +2387,11 @@ func (c *RawClient) MarkMessagesUnreadWithFormdataBody(ctx context.Context, room
 // DeleteMessage Delete a message
 //
 // Deletes one of the account's own messages. Chatwork answers `200` with
-// the deleted message's ID; one secondary source reports `204`, which is
-// declared too so that clients handle both.
+// the deleted message's ID (RAML, chatwork-ruby, and every client we
+// know), never `204`.
 //
 // Corresponds with DELETE /rooms/{room_id}/messages/{message_id} (the `DeleteMessage` operationId).
-func (c *RawClient) DeleteMessage(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) DeleteMessage(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteMessageRequest(c.Server, roomID, messageID)
 	if err != nil {
 		return nil, err
@@ -2179,7 +2411,7 @@ func (c *RawClient) DeleteMessage(ctx context.Context, roomID RoomID, messageID 
 // exist.
 //
 // Corresponds with GET /rooms/{room_id}/messages/{message_id} (the `GetMessage` operationId).
-func (c *RawClient) GetMessage(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) GetMessage(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMessageRequest(c.Server, roomID, messageID)
 	if err != nil {
 		return nil, err
@@ -2198,7 +2430,7 @@ func (c *RawClient) GetMessage(ctx context.Context, roomID RoomID, messageID Mes
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-func (c *RawClient) UpdateMessageWithBody(ctx context.Context, roomID RoomID, messageID MessageID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateMessageWithBody(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateMessageRequestWithBody(c.Server, roomID, messageID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -2217,7 +2449,7 @@ func (c *RawClient) UpdateMessageWithBody(ctx context.Context, roomID RoomID, me
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-func (c *RawClient) UpdateMessageWithFormdataBody(ctx context.Context, roomID RoomID, messageID MessageID, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateMessageWithFormdataBody(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateMessageRequestWithFormdataBody(c.Server, roomID, messageID, body)
 	if err != nil {
 		return nil, err
@@ -2235,7 +2467,7 @@ func (c *RawClient) UpdateMessageWithFormdataBody(ctx context.Context, roomID Ro
 // tasks are returned. An empty list is `204 No Content`.
 //
 // Corresponds with GET /rooms/{room_id}/tasks (the `ListRoomTasks` operationId).
-func (c *RawClient) ListRoomTasks(ctx context.Context, roomID RoomID, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) ListRoomTasks(ctx context.Context, roomID RoomIDPath, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListRoomTasksRequest(c.Server, roomID, params)
 	if err != nil {
 		return nil, err
@@ -2256,7 +2488,7 @@ func (c *RawClient) ListRoomTasks(ctx context.Context, roomID RoomID, params *Li
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-func (c *RawClient) CreateRoomTasksWithBody(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) CreateRoomTasksWithBody(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateRoomTasksRequestWithBody(c.Server, roomID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -2277,7 +2509,7 @@ func (c *RawClient) CreateRoomTasksWithBody(ctx context.Context, roomID RoomID, 
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-func (c *RawClient) CreateRoomTasksWithFormdataBody(ctx context.Context, roomID RoomID, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) CreateRoomTasksWithFormdataBody(ctx context.Context, roomID RoomIDPath, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateRoomTasksRequestWithFormdataBody(c.Server, roomID, body)
 	if err != nil {
 		return nil, err
@@ -2292,7 +2524,7 @@ func (c *RawClient) CreateRoomTasksWithFormdataBody(ctx context.Context, roomID 
 // GetRoomTask Get a task
 //
 // Corresponds with GET /rooms/{room_id}/tasks/{task_id} (the `GetRoomTask` operationId).
-func (c *RawClient) GetRoomTask(ctx context.Context, roomID RoomID, taskID TaskID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) GetRoomTask(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetRoomTaskRequest(c.Server, roomID, taskID)
 	if err != nil {
 		return nil, err
@@ -2311,7 +2543,7 @@ func (c *RawClient) GetRoomTask(ctx context.Context, roomID RoomID, taskID TaskI
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-func (c *RawClient) UpdateTaskStatusWithBody(ctx context.Context, roomID RoomID, taskID TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateTaskStatusWithBody(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateTaskStatusRequestWithBody(c.Server, roomID, taskID, contentType, body)
 	if err != nil {
 		return nil, err
@@ -2330,7 +2562,7 @@ func (c *RawClient) UpdateTaskStatusWithBody(ctx context.Context, roomID RoomID,
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-func (c *RawClient) UpdateTaskStatusWithFormdataBody(ctx context.Context, roomID RoomID, taskID TaskID, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *RawClient) UpdateTaskStatusWithFormdataBody(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateTaskStatusRequestWithFormdataBody(c.Server, roomID, taskID, body)
 	if err != nil {
 		return nil, err
@@ -2397,7 +2629,7 @@ func NewListIncomingRequestsRequest(server string) (*http.Request, error) {
 }
 
 // NewRejectIncomingRequestRequest constructs an http.Request for the RejectIncomingRequest method
-func NewRejectIncomingRequestRequest(server string, requestID RequestID) (*http.Request, error) {
+func NewRejectIncomingRequestRequest(server string, requestID RequestIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2431,7 +2663,7 @@ func NewRejectIncomingRequestRequest(server string, requestID RequestID) (*http.
 }
 
 // NewAcceptIncomingRequestRequest constructs an http.Request for the AcceptIncomingRequest method
-func NewAcceptIncomingRequestRequest(server string, requestID RequestID) (*http.Request, error) {
+func NewAcceptIncomingRequestRequest(server string, requestID RequestIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2652,7 +2884,7 @@ func NewCreateRoomRequestWithBody(server string, contentType string, body io.Rea
 }
 
 // NewDeleteRoomRequestWithFormdataBody calls the generic DeleteRoom builder with application/x-www-form-urlencoded body
-func NewDeleteRoomRequestWithFormdataBody(server string, roomID RoomID, body DeleteRoomFormdataRequestBody) (*http.Request, error) {
+func NewDeleteRoomRequestWithFormdataBody(server string, roomID RoomIDPath, body DeleteRoomFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -2663,7 +2895,7 @@ func NewDeleteRoomRequestWithFormdataBody(server string, roomID RoomID, body Del
 }
 
 // NewDeleteRoomRequestWithBody constructs an http.Request for the DeleteRoom method, with any body, and a specified content type
-func NewDeleteRoomRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewDeleteRoomRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2699,7 +2931,7 @@ func NewDeleteRoomRequestWithBody(server string, roomID RoomID, contentType stri
 }
 
 // NewGetRoomRequest constructs an http.Request for the GetRoom method
-func NewGetRoomRequest(server string, roomID RoomID) (*http.Request, error) {
+func NewGetRoomRequest(server string, roomID RoomIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2733,7 +2965,7 @@ func NewGetRoomRequest(server string, roomID RoomID) (*http.Request, error) {
 }
 
 // NewUpdateRoomRequestWithFormdataBody calls the generic UpdateRoom builder with application/x-www-form-urlencoded body
-func NewUpdateRoomRequestWithFormdataBody(server string, roomID RoomID, body UpdateRoomFormdataRequestBody) (*http.Request, error) {
+func NewUpdateRoomRequestWithFormdataBody(server string, roomID RoomIDPath, body UpdateRoomFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -2744,7 +2976,7 @@ func NewUpdateRoomRequestWithFormdataBody(server string, roomID RoomID, body Upd
 }
 
 // NewUpdateRoomRequestWithBody constructs an http.Request for the UpdateRoom method, with any body, and a specified content type
-func NewUpdateRoomRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateRoomRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2780,7 +3012,7 @@ func NewUpdateRoomRequestWithBody(server string, roomID RoomID, contentType stri
 }
 
 // NewListFilesRequest constructs an http.Request for the ListFiles method
-func NewListFilesRequest(server string, roomID RoomID, params *ListFilesParams) (*http.Request, error) {
+func NewListFilesRequest(server string, roomID RoomIDPath, params *ListFilesParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2841,7 +3073,7 @@ func NewListFilesRequest(server string, roomID RoomID, params *ListFilesParams) 
 }
 
 // NewUploadFileRequestWithBody constructs an http.Request for the UploadFile method, with any body, and a specified content type
-func NewUploadFileRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUploadFileRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2877,7 +3109,7 @@ func NewUploadFileRequestWithBody(server string, roomID RoomID, contentType stri
 }
 
 // NewGetFileRequest constructs an http.Request for the GetFile method
-func NewGetFileRequest(server string, roomID RoomID, fileID FileID, params *GetFileParams) (*http.Request, error) {
+func NewGetFileRequest(server string, roomID RoomIDPath, fileID FileIDPath, params *GetFileParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2945,7 +3177,7 @@ func NewGetFileRequest(server string, roomID RoomID, fileID FileID, params *GetF
 }
 
 // NewDeleteInvitationLinkRequest constructs an http.Request for the DeleteInvitationLink method
-func NewDeleteInvitationLinkRequest(server string, roomID RoomID) (*http.Request, error) {
+func NewDeleteInvitationLinkRequest(server string, roomID RoomIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2979,7 +3211,7 @@ func NewDeleteInvitationLinkRequest(server string, roomID RoomID) (*http.Request
 }
 
 // NewGetInvitationLinkRequest constructs an http.Request for the GetInvitationLink method
-func NewGetInvitationLinkRequest(server string, roomID RoomID) (*http.Request, error) {
+func NewGetInvitationLinkRequest(server string, roomID RoomIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3013,7 +3245,7 @@ func NewGetInvitationLinkRequest(server string, roomID RoomID) (*http.Request, e
 }
 
 // NewCreateInvitationLinkRequestWithFormdataBody calls the generic CreateInvitationLink builder with application/x-www-form-urlencoded body
-func NewCreateInvitationLinkRequestWithFormdataBody(server string, roomID RoomID, body CreateInvitationLinkFormdataRequestBody) (*http.Request, error) {
+func NewCreateInvitationLinkRequestWithFormdataBody(server string, roomID RoomIDPath, body CreateInvitationLinkFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3024,7 +3256,7 @@ func NewCreateInvitationLinkRequestWithFormdataBody(server string, roomID RoomID
 }
 
 // NewCreateInvitationLinkRequestWithBody constructs an http.Request for the CreateInvitationLink method, with any body, and a specified content type
-func NewCreateInvitationLinkRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateInvitationLinkRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3060,7 +3292,7 @@ func NewCreateInvitationLinkRequestWithBody(server string, roomID RoomID, conten
 }
 
 // NewUpdateInvitationLinkRequestWithFormdataBody calls the generic UpdateInvitationLink builder with application/x-www-form-urlencoded body
-func NewUpdateInvitationLinkRequestWithFormdataBody(server string, roomID RoomID, body UpdateInvitationLinkFormdataRequestBody) (*http.Request, error) {
+func NewUpdateInvitationLinkRequestWithFormdataBody(server string, roomID RoomIDPath, body UpdateInvitationLinkFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3071,7 +3303,7 @@ func NewUpdateInvitationLinkRequestWithFormdataBody(server string, roomID RoomID
 }
 
 // NewUpdateInvitationLinkRequestWithBody constructs an http.Request for the UpdateInvitationLink method, with any body, and a specified content type
-func NewUpdateInvitationLinkRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateInvitationLinkRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3107,7 +3339,7 @@ func NewUpdateInvitationLinkRequestWithBody(server string, roomID RoomID, conten
 }
 
 // NewListRoomMembersRequest constructs an http.Request for the ListRoomMembers method
-func NewListRoomMembersRequest(server string, roomID RoomID) (*http.Request, error) {
+func NewListRoomMembersRequest(server string, roomID RoomIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3141,7 +3373,7 @@ func NewListRoomMembersRequest(server string, roomID RoomID) (*http.Request, err
 }
 
 // NewUpdateRoomMembersRequestWithFormdataBody calls the generic UpdateRoomMembers builder with application/x-www-form-urlencoded body
-func NewUpdateRoomMembersRequestWithFormdataBody(server string, roomID RoomID, body UpdateRoomMembersFormdataRequestBody) (*http.Request, error) {
+func NewUpdateRoomMembersRequestWithFormdataBody(server string, roomID RoomIDPath, body UpdateRoomMembersFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3152,7 +3384,7 @@ func NewUpdateRoomMembersRequestWithFormdataBody(server string, roomID RoomID, b
 }
 
 // NewUpdateRoomMembersRequestWithBody constructs an http.Request for the UpdateRoomMembers method, with any body, and a specified content type
-func NewUpdateRoomMembersRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateRoomMembersRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3188,7 +3420,7 @@ func NewUpdateRoomMembersRequestWithBody(server string, roomID RoomID, contentTy
 }
 
 // NewListMessagesRequest constructs an http.Request for the ListMessages method
-func NewListMessagesRequest(server string, roomID RoomID, params *ListMessagesParams) (*http.Request, error) {
+func NewListMessagesRequest(server string, roomID RoomIDPath, params *ListMessagesParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3249,7 +3481,7 @@ func NewListMessagesRequest(server string, roomID RoomID, params *ListMessagesPa
 }
 
 // NewPostMessageRequestWithFormdataBody calls the generic PostMessage builder with application/x-www-form-urlencoded body
-func NewPostMessageRequestWithFormdataBody(server string, roomID RoomID, body PostMessageFormdataRequestBody) (*http.Request, error) {
+func NewPostMessageRequestWithFormdataBody(server string, roomID RoomIDPath, body PostMessageFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3260,7 +3492,7 @@ func NewPostMessageRequestWithFormdataBody(server string, roomID RoomID, body Po
 }
 
 // NewPostMessageRequestWithBody constructs an http.Request for the PostMessage method, with any body, and a specified content type
-func NewPostMessageRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewPostMessageRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3296,7 +3528,7 @@ func NewPostMessageRequestWithBody(server string, roomID RoomID, contentType str
 }
 
 // NewMarkMessagesReadRequestWithFormdataBody calls the generic MarkMessagesRead builder with application/x-www-form-urlencoded body
-func NewMarkMessagesReadRequestWithFormdataBody(server string, roomID RoomID, body MarkMessagesReadFormdataRequestBody) (*http.Request, error) {
+func NewMarkMessagesReadRequestWithFormdataBody(server string, roomID RoomIDPath, body MarkMessagesReadFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3307,7 +3539,7 @@ func NewMarkMessagesReadRequestWithFormdataBody(server string, roomID RoomID, bo
 }
 
 // NewMarkMessagesReadRequestWithBody constructs an http.Request for the MarkMessagesRead method, with any body, and a specified content type
-func NewMarkMessagesReadRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewMarkMessagesReadRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3343,7 +3575,7 @@ func NewMarkMessagesReadRequestWithBody(server string, roomID RoomID, contentTyp
 }
 
 // NewMarkMessagesUnreadRequestWithFormdataBody calls the generic MarkMessagesUnread builder with application/x-www-form-urlencoded body
-func NewMarkMessagesUnreadRequestWithFormdataBody(server string, roomID RoomID, body MarkMessagesUnreadFormdataRequestBody) (*http.Request, error) {
+func NewMarkMessagesUnreadRequestWithFormdataBody(server string, roomID RoomIDPath, body MarkMessagesUnreadFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3354,7 +3586,7 @@ func NewMarkMessagesUnreadRequestWithFormdataBody(server string, roomID RoomID, 
 }
 
 // NewMarkMessagesUnreadRequestWithBody constructs an http.Request for the MarkMessagesUnread method, with any body, and a specified content type
-func NewMarkMessagesUnreadRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewMarkMessagesUnreadRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3390,7 +3622,7 @@ func NewMarkMessagesUnreadRequestWithBody(server string, roomID RoomID, contentT
 }
 
 // NewDeleteMessageRequest constructs an http.Request for the DeleteMessage method
-func NewDeleteMessageRequest(server string, roomID RoomID, messageID MessageID) (*http.Request, error) {
+func NewDeleteMessageRequest(server string, roomID RoomIDPath, messageID MessageIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3431,7 +3663,7 @@ func NewDeleteMessageRequest(server string, roomID RoomID, messageID MessageID) 
 }
 
 // NewGetMessageRequest constructs an http.Request for the GetMessage method
-func NewGetMessageRequest(server string, roomID RoomID, messageID MessageID) (*http.Request, error) {
+func NewGetMessageRequest(server string, roomID RoomIDPath, messageID MessageIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3472,7 +3704,7 @@ func NewGetMessageRequest(server string, roomID RoomID, messageID MessageID) (*h
 }
 
 // NewUpdateMessageRequestWithFormdataBody calls the generic UpdateMessage builder with application/x-www-form-urlencoded body
-func NewUpdateMessageRequestWithFormdataBody(server string, roomID RoomID, messageID MessageID, body UpdateMessageFormdataRequestBody) (*http.Request, error) {
+func NewUpdateMessageRequestWithFormdataBody(server string, roomID RoomIDPath, messageID MessageIDPath, body UpdateMessageFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3483,7 +3715,7 @@ func NewUpdateMessageRequestWithFormdataBody(server string, roomID RoomID, messa
 }
 
 // NewUpdateMessageRequestWithBody constructs an http.Request for the UpdateMessage method, with any body, and a specified content type
-func NewUpdateMessageRequestWithBody(server string, roomID RoomID, messageID MessageID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateMessageRequestWithBody(server string, roomID RoomIDPath, messageID MessageIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3526,7 +3758,7 @@ func NewUpdateMessageRequestWithBody(server string, roomID RoomID, messageID Mes
 }
 
 // NewListRoomTasksRequest constructs an http.Request for the ListRoomTasks method
-func NewListRoomTasksRequest(server string, roomID RoomID, params *ListRoomTasksParams) (*http.Request, error) {
+func NewListRoomTasksRequest(server string, roomID RoomIDPath, params *ListRoomTasksParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3611,7 +3843,7 @@ func NewListRoomTasksRequest(server string, roomID RoomID, params *ListRoomTasks
 }
 
 // NewCreateRoomTasksRequestWithFormdataBody calls the generic CreateRoomTasks builder with application/x-www-form-urlencoded body
-func NewCreateRoomTasksRequestWithFormdataBody(server string, roomID RoomID, body CreateRoomTasksFormdataRequestBody) (*http.Request, error) {
+func NewCreateRoomTasksRequestWithFormdataBody(server string, roomID RoomIDPath, body CreateRoomTasksFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3622,7 +3854,7 @@ func NewCreateRoomTasksRequestWithFormdataBody(server string, roomID RoomID, bod
 }
 
 // NewCreateRoomTasksRequestWithBody constructs an http.Request for the CreateRoomTasks method, with any body, and a specified content type
-func NewCreateRoomTasksRequestWithBody(server string, roomID RoomID, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateRoomTasksRequestWithBody(server string, roomID RoomIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3658,7 +3890,7 @@ func NewCreateRoomTasksRequestWithBody(server string, roomID RoomID, contentType
 }
 
 // NewGetRoomTaskRequest constructs an http.Request for the GetRoomTask method
-func NewGetRoomTaskRequest(server string, roomID RoomID, taskID TaskID) (*http.Request, error) {
+func NewGetRoomTaskRequest(server string, roomID RoomIDPath, taskID TaskIDPath) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3699,7 +3931,7 @@ func NewGetRoomTaskRequest(server string, roomID RoomID, taskID TaskID) (*http.R
 }
 
 // NewUpdateTaskStatusRequestWithFormdataBody calls the generic UpdateTaskStatus builder with application/x-www-form-urlencoded body
-func NewUpdateTaskStatusRequestWithFormdataBody(server string, roomID RoomID, taskID TaskID, body UpdateTaskStatusFormdataRequestBody) (*http.Request, error) {
+func NewUpdateTaskStatusRequestWithFormdataBody(server string, roomID RoomIDPath, taskID TaskIDPath, body UpdateTaskStatusFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
@@ -3710,7 +3942,7 @@ func NewUpdateTaskStatusRequestWithFormdataBody(server string, roomID RoomID, ta
 }
 
 // NewUpdateTaskStatusRequestWithBody constructs an http.Request for the UpdateTaskStatus method, with any body, and a specified content type
-func NewUpdateTaskStatusRequestWithBody(server string, roomID RoomID, taskID TaskID, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateTaskStatusRequestWithBody(server string, roomID RoomIDPath, taskID TaskIDPath, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3820,7 +4052,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /incoming_requests/{request_id} (the `RejectIncomingRequest` operationId).
-	RejectIncomingRequestWithResponse(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*RejectIncomingRequestResponse, error)
+	RejectIncomingRequestWithResponse(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*RejectIncomingRequestResponse, error)
 
 	// AcceptIncomingRequestWithResponse Accept a contact request
 	//
@@ -3829,7 +4061,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /incoming_requests/{request_id} (the `AcceptIncomingRequest` operationId).
-	AcceptIncomingRequestWithResponse(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*AcceptIncomingRequestResponse, error)
+	AcceptIncomingRequestWithResponse(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*AcceptIncomingRequestResponse, error)
 
 	// GetMeWithResponse Get your own profile
 	//
@@ -3901,12 +4133,17 @@ type ClientWithResponsesInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter.
+	// parameter (the curl example of Chatwork's documentation uses `-d`).
+	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+	// string instead, and their users' calls work: the API accepts the
+	// query form on this DELETE too (reported by those clients' users, not
+	// by Chatwork). This description, and validators built on it, expect the
+	// body.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-	DeleteRoomWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error)
+	DeleteRoomWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error)
 
 	// DeleteRoomWithFormdataBodyWithResponse Leave or delete a group chat
 	//
@@ -3915,12 +4152,17 @@ type ClientWithResponsesInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter.
+	// parameter (the curl example of Chatwork's documentation uses `-d`).
+	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+	// string instead, and their users' calls work: the API accepts the
+	// query form on this DELETE too (reported by those clients' users, not
+	// by Chatwork). This description, and validators built on it, expect the
+	// body.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-	DeleteRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error)
+	DeleteRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error)
 
 	// GetRoomWithResponse Get a chat
 	//
@@ -3929,7 +4171,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id} (the `GetRoom` operationId).
-	GetRoomWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*GetRoomResponse, error)
+	GetRoomWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*GetRoomResponse, error)
 
 	// UpdateRoomWithBodyWithResponse Change a chat's name, description or icon
 	//
@@ -3939,7 +4181,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-	UpdateRoomWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error)
+	UpdateRoomWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error)
 
 	// UpdateRoomWithFormdataBodyWithResponse Change a chat's name, description or icon
 	//
@@ -3949,7 +4191,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-	UpdateRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error)
+	UpdateRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error)
 
 	// ListFilesWithResponse List a chat's files
 	//
@@ -3959,20 +4201,34 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/files (the `ListFiles` operationId).
-	ListFilesWithResponse(ctx context.Context, roomID RoomID, params *ListFilesParams, reqEditors ...RequestEditorFn) (*ListFilesResponse, error)
+	ListFilesWithResponse(ctx context.Context, roomID RoomIDPath, params *ListFilesParams, reqEditors ...RequestEditorFn) (*ListFilesResponse, error)
 
 	// UploadFileWithBodyWithResponse Upload a file
 	//
 	// Uploads one file of **at most 5 MB** as `multipart/form-data` and posts
-	// it to the chat as a message, with the optional `message` text. The
-	// `file` part carries a file name and its own `Content-Type`. Chatwork's
-	// scope table lists `rooms.files:write`; some clients report that
-	// `rooms.messages:write` is needed instead.
+	// it to the chat as a message, with the optional `message` text.
+	//
+	// **How to send it.** The `file` part must carry a file name and its own
+	// `Content-Type`:
+	// `Content-Disposition: form-data; name="file"; filename="report.pdf"`
+	// followed by `Content-Type: application/pdf` (or
+	// `application/octet-stream`). The file name is what the chat shows.
+	// Other parts are ignored (chatwork-api-client adds a `file_name` part
+	// to every upload, and its uploads work).
+	//
+	// **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
+	// documented limit. One client observed files up to 10 MB accepted and
+	// `413` above; `413` is declared for that reason.
+	//
+	// **Scopes.** Chatwork's RAML and a community description require
+	// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
+	// the scope table of the 2025 documentation has no `rooms.files:write`
+	// row. Neither can be verified, so both are listed as alternatives.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rooms/{room_id}/files (the `UploadFile` operationId).
-	UploadFileWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error)
+	UploadFileWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error)
 
 	// GetFileWithResponse Get a file, optionally with a download URL
 	//
@@ -3983,16 +4239,18 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/files/{file_id} (the `GetFile` operationId).
-	GetFileWithResponse(ctx context.Context, roomID RoomID, fileID FileID, params *GetFileParams, reqEditors ...RequestEditorFn) (*GetFileResponse, error)
+	GetFileWithResponse(ctx context.Context, roomID RoomIDPath, fileID FileIDPath, params *GetFileParams, reqEditors ...RequestEditorFn) (*GetFileResponse, error)
 
 	// DeleteInvitationLinkWithResponse Delete the invitation link
 	//
-	// Answers `200` with `{"public": false}`, not `204`.
+	// Answers `200` with `{"public": false}`, not `204`. A chat without a
+	// link gets `400` (documented by Chatwork's MCP server; the message text
+	// is not documented).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /rooms/{room_id}/link (the `DeleteInvitationLink` operationId).
-	DeleteInvitationLinkWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*DeleteInvitationLinkResponse, error)
+	DeleteInvitationLinkWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*DeleteInvitationLinkResponse, error)
 
 	// GetInvitationLinkWithResponse Get the invitation link
 	//
@@ -4001,7 +4259,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/link (the `GetInvitationLink` operationId).
-	GetInvitationLinkWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*GetInvitationLinkResponse, error)
+	GetInvitationLinkWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*GetInvitationLinkResponse, error)
 
 	// CreateInvitationLinkWithBodyWithResponse Create the invitation link
 	//
@@ -4011,7 +4269,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-	CreateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error)
+	CreateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error)
 
 	// CreateInvitationLinkWithFormdataBodyWithResponse Create the invitation link
 	//
@@ -4021,36 +4279,40 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-	CreateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error)
+	CreateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error)
 
 	// UpdateInvitationLinkWithBodyWithResponse Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. Whether fields left out keep their values is not documented:
-	// send every field you care about.
+	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+	// MCP server sends `1`). Whether `code` and `description` left out keep
+	// their values is not documented (a left-out `code` may be replaced by a
+	// random one): send every field you care about.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-	UpdateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error)
+	UpdateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error)
 
 	// UpdateInvitationLinkWithFormdataBodyWithResponse Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. Whether fields left out keep their values is not documented:
-	// send every field you care about.
+	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+	// MCP server sends `1`). Whether `code` and `description` left out keep
+	// their values is not documented (a left-out `code` may be replaced by a
+	// random one): send every field you care about.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-	UpdateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error)
+	UpdateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error)
 
 	// ListRoomMembersWithResponse List a chat's members
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/members (the `ListRoomMembers` operationId).
-	ListRoomMembersWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*ListRoomMembersResponse, error)
+	ListRoomMembersWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*ListRoomMembersResponse, error)
 
 	// UpdateRoomMembersWithBodyWithResponse Replace a chat's members and their roles
 	//
@@ -4061,7 +4323,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-	UpdateRoomMembersWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error)
+	UpdateRoomMembersWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error)
 
 	// UpdateRoomMembersWithFormdataBodyWithResponse Replace a chat's members and their roles
 	//
@@ -4072,7 +4334,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-	UpdateRoomMembersWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error)
+	UpdateRoomMembersWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error)
 
 	// ListMessagesWithResponse List messages
 	//
@@ -4090,7 +4352,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/messages (the `ListMessages` operationId).
-	ListMessagesWithResponse(ctx context.Context, roomID RoomID, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error)
+	ListMessagesWithResponse(ctx context.Context, roomID RoomIDPath, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error)
 
 	// PostMessageWithBodyWithResponse Post a message
 	//
@@ -4103,7 +4365,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-	PostMessageWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
+	PostMessageWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
 
 	// PostMessageWithFormdataBodyWithResponse Post a message
 	//
@@ -4116,7 +4378,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-	PostMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
+	PostMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error)
 
 	// MarkMessagesReadWithBodyWithResponse Mark messages as read
 	//
@@ -4127,7 +4389,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-	MarkMessagesReadWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error)
+	MarkMessagesReadWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error)
 
 	// MarkMessagesReadWithFormdataBodyWithResponse Mark messages as read
 	//
@@ -4138,36 +4400,42 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-	MarkMessagesReadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error)
+	MarkMessagesReadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error)
 
 	// MarkMessagesUnreadWithBodyWithResponse Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread.
+	// Marks `message_id` and every message after it as unread. One 2025
+	// summary says that messages already unread give `400`, as `/read` does
+	// for messages already read; no official source confirms it, so expect
+	// either `200` or `400` in that case.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-	MarkMessagesUnreadWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error)
+	MarkMessagesUnreadWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error)
 
 	// MarkMessagesUnreadWithFormdataBodyWithResponse Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread.
+	// Marks `message_id` and every message after it as unread. One 2025
+	// summary says that messages already unread give `400`, as `/read` does
+	// for messages already read; no official source confirms it, so expect
+	// either `200` or `400` in that case.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-	MarkMessagesUnreadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error)
+	MarkMessagesUnreadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error)
 
 	// DeleteMessageWithResponse Delete a message
 	//
 	// Deletes one of the account's own messages. Chatwork answers `200` with
-	// the deleted message's ID; one secondary source reports `204`, which is
-	// declared too so that clients handle both.
+	// the deleted message's ID (RAML, chatwork-ruby, and every client we
+	// know), never `204`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /rooms/{room_id}/messages/{message_id} (the `DeleteMessage` operationId).
-	DeleteMessageWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*DeleteMessageResponse, error)
+	DeleteMessageWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*DeleteMessageResponse, error)
 
 	// GetMessageWithResponse Get a message
 	//
@@ -4179,7 +4447,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/messages/{message_id} (the `GetMessage` operationId).
-	GetMessageWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*GetMessageResponse, error)
+	GetMessageWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*GetMessageResponse, error)
 
 	// UpdateMessageWithBodyWithResponse Edit a message
 	//
@@ -4188,7 +4456,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-	UpdateMessageWithBodyWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error)
+	UpdateMessageWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error)
 
 	// UpdateMessageWithFormdataBodyWithResponse Edit a message
 	//
@@ -4197,7 +4465,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-	UpdateMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error)
+	UpdateMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error)
 
 	// ListRoomTasksWithResponse List a chat's tasks
 	//
@@ -4207,7 +4475,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/tasks (the `ListRoomTasks` operationId).
-	ListRoomTasksWithResponse(ctx context.Context, roomID RoomID, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*ListRoomTasksResponse, error)
+	ListRoomTasksWithResponse(ctx context.Context, roomID RoomIDPath, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*ListRoomTasksResponse, error)
 
 	// CreateRoomTasksWithBodyWithResponse Create tasks
 	//
@@ -4218,7 +4486,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-	CreateRoomTasksWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error)
+	CreateRoomTasksWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error)
 
 	// CreateRoomTasksWithFormdataBodyWithResponse Create tasks
 	//
@@ -4229,14 +4497,14 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-	CreateRoomTasksWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error)
+	CreateRoomTasksWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error)
 
 	// GetRoomTaskWithResponse Get a task
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /rooms/{room_id}/tasks/{task_id} (the `GetRoomTask` operationId).
-	GetRoomTaskWithResponse(ctx context.Context, roomID RoomID, taskID TaskID, reqEditors ...RequestEditorFn) (*GetRoomTaskResponse, error)
+	GetRoomTaskWithResponse(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, reqEditors ...RequestEditorFn) (*GetRoomTaskResponse, error)
 
 	// UpdateTaskStatusWithBodyWithResponse Complete or reopen a task
 	//
@@ -4245,7 +4513,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-	UpdateTaskStatusWithBodyWithResponse(ctx context.Context, roomID RoomID, taskID TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error)
+	UpdateTaskStatusWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error)
 
 	// UpdateTaskStatusWithFormdataBodyWithResponse Complete or reopen a task
 	//
@@ -4254,7 +4522,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-	UpdateTaskStatusWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, taskID TaskID, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error)
+	UpdateTaskStatusWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error)
 }
 
 // ListContactsResponse200Headers the declared response headers of an HTTP 200 response for ListContacts
@@ -4281,9 +4549,9 @@ type ListContactsResponse400Headers struct {
 // ListContactsResponse401Headers the declared response headers of an HTTP 401 response for ListContacts
 type ListContactsResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListContactsResponse403Headers the declared response headers of an HTTP 403 response for ListContacts
@@ -4330,7 +4598,7 @@ type ListContactsResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListContactsResponse200Headers
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -4380,7 +4648,7 @@ func (r ListContactsResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListContactsResponse) GetJSONDefault() *Error {
+func (r ListContactsResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -4437,9 +4705,9 @@ type ListIncomingRequestsResponse400Headers struct {
 // ListIncomingRequestsResponse401Headers the declared response headers of an HTTP 401 response for ListIncomingRequests
 type ListIncomingRequestsResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListIncomingRequestsResponse403Headers the declared response headers of an HTTP 403 response for ListIncomingRequests
@@ -4486,7 +4754,7 @@ type ListIncomingRequestsResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListIncomingRequestsResponse200Headers
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -4536,7 +4804,7 @@ func (r ListIncomingRequestsResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListIncomingRequestsResponse) GetJSONDefault() *Error {
+func (r ListIncomingRequestsResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -4586,9 +4854,9 @@ type RejectIncomingRequestResponse400Headers struct {
 // RejectIncomingRequestResponse401Headers the declared response headers of an HTTP 401 response for RejectIncomingRequest
 type RejectIncomingRequestResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // RejectIncomingRequestResponse403Headers the declared response headers of an HTTP 403 response for RejectIncomingRequest
@@ -4633,7 +4901,7 @@ type RejectIncomingRequestResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers204 the parsed response headers for an HTTP 204 response
 	Headers204 *RejectIncomingRequestResponse204Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -4676,7 +4944,7 @@ func (r RejectIncomingRequestResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r RejectIncomingRequestResponse) GetJSONDefault() *Error {
+func (r RejectIncomingRequestResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -4726,9 +4994,9 @@ type AcceptIncomingRequestResponse400Headers struct {
 // AcceptIncomingRequestResponse401Headers the declared response headers of an HTTP 401 response for AcceptIncomingRequest
 type AcceptIncomingRequestResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // AcceptIncomingRequestResponse403Headers the declared response headers of an HTTP 403 response for AcceptIncomingRequest
@@ -4775,7 +5043,7 @@ type AcceptIncomingRequestResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *AcceptIncomingRequestResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -4823,7 +5091,7 @@ func (r AcceptIncomingRequestResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r AcceptIncomingRequestResponse) GetJSONDefault() *Error {
+func (r AcceptIncomingRequestResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -4873,9 +5141,9 @@ type GetMeResponse400Headers struct {
 // GetMeResponse401Headers the declared response headers of an HTTP 401 response for GetMe
 type GetMeResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // GetMeResponse403Headers the declared response headers of an HTTP 403 response for GetMe
@@ -4922,7 +5190,7 @@ type GetMeResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetMeResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -4970,7 +5238,7 @@ func (r GetMeResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetMeResponse) GetJSONDefault() *Error {
+func (r GetMeResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -5020,9 +5288,9 @@ type GetMyStatusResponse400Headers struct {
 // GetMyStatusResponse401Headers the declared response headers of an HTTP 401 response for GetMyStatus
 type GetMyStatusResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // GetMyStatusResponse403Headers the declared response headers of an HTTP 403 response for GetMyStatus
@@ -5069,7 +5337,7 @@ type GetMyStatusResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetMyStatusResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -5117,7 +5385,7 @@ func (r GetMyStatusResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetMyStatusResponse) GetJSONDefault() *Error {
+func (r GetMyStatusResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -5174,9 +5442,9 @@ type ListMyTasksResponse400Headers struct {
 // ListMyTasksResponse401Headers the declared response headers of an HTTP 401 response for ListMyTasks
 type ListMyTasksResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListMyTasksResponse403Headers the declared response headers of an HTTP 403 response for ListMyTasks
@@ -5223,7 +5491,7 @@ type ListMyTasksResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListMyTasksResponse200Headers
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -5273,7 +5541,7 @@ func (r ListMyTasksResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListMyTasksResponse) GetJSONDefault() *Error {
+func (r ListMyTasksResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -5323,9 +5591,9 @@ type ListRoomsResponse400Headers struct {
 // ListRoomsResponse401Headers the declared response headers of an HTTP 401 response for ListRooms
 type ListRoomsResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListRoomsResponse403Headers the declared response headers of an HTTP 403 response for ListRooms
@@ -5372,7 +5640,7 @@ type ListRoomsResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListRoomsResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -5420,7 +5688,7 @@ func (r ListRoomsResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListRoomsResponse) GetJSONDefault() *Error {
+func (r ListRoomsResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -5470,9 +5738,9 @@ type CreateRoomResponse400Headers struct {
 // CreateRoomResponse401Headers the declared response headers of an HTTP 401 response for CreateRoom
 type CreateRoomResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // CreateRoomResponse403Headers the declared response headers of an HTTP 403 response for CreateRoom
@@ -5519,7 +5787,7 @@ type CreateRoomResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *CreateRoomResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -5567,7 +5835,7 @@ func (r CreateRoomResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r CreateRoomResponse) GetJSONDefault() *Error {
+func (r CreateRoomResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -5617,9 +5885,9 @@ type DeleteRoomResponse400Headers struct {
 // DeleteRoomResponse401Headers the declared response headers of an HTTP 401 response for DeleteRoom
 type DeleteRoomResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // DeleteRoomResponse403Headers the declared response headers of an HTTP 403 response for DeleteRoom
@@ -5664,7 +5932,7 @@ type DeleteRoomResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers204 the parsed response headers for an HTTP 204 response
 	Headers204 *DeleteRoomResponse204Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -5707,7 +5975,7 @@ func (r DeleteRoomResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r DeleteRoomResponse) GetJSONDefault() *Error {
+func (r DeleteRoomResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -5757,9 +6025,9 @@ type GetRoomResponse400Headers struct {
 // GetRoomResponse401Headers the declared response headers of an HTTP 401 response for GetRoom
 type GetRoomResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // GetRoomResponse403Headers the declared response headers of an HTTP 403 response for GetRoom
@@ -5806,7 +6074,7 @@ type GetRoomResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetRoomResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -5854,7 +6122,7 @@ func (r GetRoomResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetRoomResponse) GetJSONDefault() *Error {
+func (r GetRoomResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -5904,9 +6172,9 @@ type UpdateRoomResponse400Headers struct {
 // UpdateRoomResponse401Headers the declared response headers of an HTTP 401 response for UpdateRoom
 type UpdateRoomResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // UpdateRoomResponse403Headers the declared response headers of an HTTP 403 response for UpdateRoom
@@ -5953,7 +6221,7 @@ type UpdateRoomResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateRoomResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -6001,7 +6269,7 @@ func (r UpdateRoomResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r UpdateRoomResponse) GetJSONDefault() *Error {
+func (r UpdateRoomResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -6058,9 +6326,9 @@ type ListFilesResponse400Headers struct {
 // ListFilesResponse401Headers the declared response headers of an HTTP 401 response for ListFiles
 type ListFilesResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListFilesResponse403Headers the declared response headers of an HTTP 403 response for ListFiles
@@ -6107,7 +6375,7 @@ type ListFilesResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListFilesResponse200Headers
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -6157,7 +6425,7 @@ func (r ListFilesResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListFilesResponse) GetJSONDefault() *Error {
+func (r ListFilesResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -6207,9 +6475,9 @@ type UploadFileResponse400Headers struct {
 // UploadFileResponse401Headers the declared response headers of an HTTP 401 response for UploadFile
 type UploadFileResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // UploadFileResponse403Headers the declared response headers of an HTTP 403 response for UploadFile
@@ -6224,6 +6492,13 @@ type UploadFileResponse404Headers struct {
 	XRatelimitLimit     int
 	XRatelimitRemaining int
 	XRatelimitReset     int64
+}
+
+// UploadFileResponse413Headers the declared response headers of an HTTP 413 response for UploadFile
+type UploadFileResponse413Headers struct {
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // UploadFileResponse429Headers the declared response headers of an HTTP 429 response for UploadFile
@@ -6256,7 +6531,7 @@ type UploadFileResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UploadFileResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -6267,6 +6542,8 @@ type UploadFileResponse struct {
 	Headers403 *UploadFileResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *UploadFileResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *UploadFileResponse413Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *UploadFileResponse429Headers
 	// HeadersDefault the parsed response headers for an HTTP default response
@@ -6304,7 +6581,7 @@ func (r UploadFileResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r UploadFileResponse) GetJSONDefault() *Error {
+func (r UploadFileResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -6354,9 +6631,9 @@ type GetFileResponse400Headers struct {
 // GetFileResponse401Headers the declared response headers of an HTTP 401 response for GetFile
 type GetFileResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // GetFileResponse403Headers the declared response headers of an HTTP 403 response for GetFile
@@ -6403,7 +6680,7 @@ type GetFileResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetFileResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -6451,7 +6728,7 @@ func (r GetFileResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetFileResponse) GetJSONDefault() *Error {
+func (r GetFileResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -6501,9 +6778,9 @@ type DeleteInvitationLinkResponse400Headers struct {
 // DeleteInvitationLinkResponse401Headers the declared response headers of an HTTP 401 response for DeleteInvitationLink
 type DeleteInvitationLinkResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // DeleteInvitationLinkResponse403Headers the declared response headers of an HTTP 403 response for DeleteInvitationLink
@@ -6540,7 +6817,7 @@ type DeleteInvitationLinkResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *InvitationLink
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *ErrorBody
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -6550,7 +6827,7 @@ type DeleteInvitationLinkResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *DeleteInvitationLinkResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -6573,7 +6850,7 @@ func (r DeleteInvitationLinkResponse) GetJSON200() *InvitationLink {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteInvitationLinkResponse) GetJSON400() *BadRequest {
+func (r DeleteInvitationLinkResponse) GetJSON400() *ErrorBody {
 	return r.JSON400
 }
 
@@ -6598,7 +6875,7 @@ func (r DeleteInvitationLinkResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r DeleteInvitationLinkResponse) GetJSONDefault() *Error {
+func (r DeleteInvitationLinkResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -6648,9 +6925,9 @@ type GetInvitationLinkResponse400Headers struct {
 // GetInvitationLinkResponse401Headers the declared response headers of an HTTP 401 response for GetInvitationLink
 type GetInvitationLinkResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // GetInvitationLinkResponse403Headers the declared response headers of an HTTP 403 response for GetInvitationLink
@@ -6697,7 +6974,7 @@ type GetInvitationLinkResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetInvitationLinkResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -6745,7 +7022,7 @@ func (r GetInvitationLinkResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetInvitationLinkResponse) GetJSONDefault() *Error {
+func (r GetInvitationLinkResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -6795,9 +7072,9 @@ type CreateInvitationLinkResponse400Headers struct {
 // CreateInvitationLinkResponse401Headers the declared response headers of an HTTP 401 response for CreateInvitationLink
 type CreateInvitationLinkResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // CreateInvitationLinkResponse403Headers the declared response headers of an HTTP 403 response for CreateInvitationLink
@@ -6844,7 +7121,7 @@ type CreateInvitationLinkResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *CreateInvitationLinkResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -6892,7 +7169,7 @@ func (r CreateInvitationLinkResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r CreateInvitationLinkResponse) GetJSONDefault() *Error {
+func (r CreateInvitationLinkResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -6942,9 +7219,9 @@ type UpdateInvitationLinkResponse400Headers struct {
 // UpdateInvitationLinkResponse401Headers the declared response headers of an HTTP 401 response for UpdateInvitationLink
 type UpdateInvitationLinkResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // UpdateInvitationLinkResponse403Headers the declared response headers of an HTTP 403 response for UpdateInvitationLink
@@ -6991,7 +7268,7 @@ type UpdateInvitationLinkResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateInvitationLinkResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -7039,7 +7316,7 @@ func (r UpdateInvitationLinkResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r UpdateInvitationLinkResponse) GetJSONDefault() *Error {
+func (r UpdateInvitationLinkResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -7089,9 +7366,9 @@ type ListRoomMembersResponse400Headers struct {
 // ListRoomMembersResponse401Headers the declared response headers of an HTTP 401 response for ListRoomMembers
 type ListRoomMembersResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListRoomMembersResponse403Headers the declared response headers of an HTTP 403 response for ListRoomMembers
@@ -7138,7 +7415,7 @@ type ListRoomMembersResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListRoomMembersResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -7186,7 +7463,7 @@ func (r ListRoomMembersResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListRoomMembersResponse) GetJSONDefault() *Error {
+func (r ListRoomMembersResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -7236,9 +7513,9 @@ type UpdateRoomMembersResponse400Headers struct {
 // UpdateRoomMembersResponse401Headers the declared response headers of an HTTP 401 response for UpdateRoomMembers
 type UpdateRoomMembersResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // UpdateRoomMembersResponse403Headers the declared response headers of an HTTP 403 response for UpdateRoomMembers
@@ -7285,7 +7562,7 @@ type UpdateRoomMembersResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateRoomMembersResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -7333,7 +7610,7 @@ func (r UpdateRoomMembersResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r UpdateRoomMembersResponse) GetJSONDefault() *Error {
+func (r UpdateRoomMembersResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -7394,9 +7671,9 @@ type ListMessagesResponse400Headers struct {
 // ListMessagesResponse401Headers the declared response headers of an HTTP 401 response for ListMessages
 type ListMessagesResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListMessagesResponse403Headers the declared response headers of an HTTP 403 response for ListMessages
@@ -7443,7 +7720,7 @@ type ListMessagesResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListMessagesResponse200Headers
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -7493,7 +7770,7 @@ func (r ListMessagesResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListMessagesResponse) GetJSONDefault() *Error {
+func (r ListMessagesResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -7543,9 +7820,9 @@ type PostMessageResponse400Headers struct {
 // PostMessageResponse401Headers the declared response headers of an HTTP 401 response for PostMessage
 type PostMessageResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // PostMessageResponse403Headers the declared response headers of an HTTP 403 response for PostMessage
@@ -7592,7 +7869,7 @@ type PostMessageResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *PostMessageResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -7640,7 +7917,7 @@ func (r PostMessageResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r PostMessageResponse) GetJSONDefault() *Error {
+func (r PostMessageResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -7690,9 +7967,9 @@ type MarkMessagesReadResponse400Headers struct {
 // MarkMessagesReadResponse401Headers the declared response headers of an HTTP 401 response for MarkMessagesRead
 type MarkMessagesReadResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // MarkMessagesReadResponse403Headers the declared response headers of an HTTP 403 response for MarkMessagesRead
@@ -7739,7 +8016,7 @@ type MarkMessagesReadResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *MarkMessagesReadResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -7787,7 +8064,7 @@ func (r MarkMessagesReadResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r MarkMessagesReadResponse) GetJSONDefault() *Error {
+func (r MarkMessagesReadResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -7837,9 +8114,9 @@ type MarkMessagesUnreadResponse400Headers struct {
 // MarkMessagesUnreadResponse401Headers the declared response headers of an HTTP 401 response for MarkMessagesUnread
 type MarkMessagesUnreadResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // MarkMessagesUnreadResponse403Headers the declared response headers of an HTTP 403 response for MarkMessagesUnread
@@ -7886,7 +8163,7 @@ type MarkMessagesUnreadResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *MarkMessagesUnreadResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -7934,7 +8211,7 @@ func (r MarkMessagesUnreadResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r MarkMessagesUnreadResponse) GetJSONDefault() *Error {
+func (r MarkMessagesUnreadResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -7974,13 +8251,6 @@ type DeleteMessageResponse200Headers struct {
 	XRatelimitReset     int64
 }
 
-// DeleteMessageResponse204Headers the declared response headers of an HTTP 204 response for DeleteMessage
-type DeleteMessageResponse204Headers struct {
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
-}
-
 // DeleteMessageResponse400Headers the declared response headers of an HTTP 400 response for DeleteMessage
 type DeleteMessageResponse400Headers struct {
 	XRatelimitLimit     int
@@ -7991,9 +8261,9 @@ type DeleteMessageResponse400Headers struct {
 // DeleteMessageResponse401Headers the declared response headers of an HTTP 401 response for DeleteMessage
 type DeleteMessageResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // DeleteMessageResponse403Headers the declared response headers of an HTTP 403 response for DeleteMessage
@@ -8040,11 +8310,9 @@ type DeleteMessageResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *DeleteMessageResponse200Headers
-	// Headers204 the parsed response headers for an HTTP 204 response
-	Headers204 *DeleteMessageResponse204Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *DeleteMessageResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -8090,7 +8358,7 @@ func (r DeleteMessageResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r DeleteMessageResponse) GetJSONDefault() *Error {
+func (r DeleteMessageResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -8142,9 +8410,9 @@ type GetMessageResponse400Headers struct {
 // GetMessageResponse401Headers the declared response headers of an HTTP 401 response for GetMessage
 type GetMessageResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // GetMessageResponse403Headers the declared response headers of an HTTP 403 response for GetMessage
@@ -8193,7 +8461,7 @@ type GetMessageResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetMessageResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -8241,7 +8509,7 @@ func (r GetMessageResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetMessageResponse) GetJSONDefault() *Error {
+func (r GetMessageResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -8291,9 +8559,9 @@ type UpdateMessageResponse400Headers struct {
 // UpdateMessageResponse401Headers the declared response headers of an HTTP 401 response for UpdateMessage
 type UpdateMessageResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // UpdateMessageResponse403Headers the declared response headers of an HTTP 403 response for UpdateMessage
@@ -8340,7 +8608,7 @@ type UpdateMessageResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateMessageResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -8388,7 +8656,7 @@ func (r UpdateMessageResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r UpdateMessageResponse) GetJSONDefault() *Error {
+func (r UpdateMessageResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -8445,9 +8713,9 @@ type ListRoomTasksResponse400Headers struct {
 // ListRoomTasksResponse401Headers the declared response headers of an HTTP 401 response for ListRoomTasks
 type ListRoomTasksResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // ListRoomTasksResponse403Headers the declared response headers of an HTTP 403 response for ListRoomTasks
@@ -8494,7 +8762,7 @@ type ListRoomTasksResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListRoomTasksResponse200Headers
 	// Headers204 the parsed response headers for an HTTP 204 response
@@ -8544,7 +8812,7 @@ func (r ListRoomTasksResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListRoomTasksResponse) GetJSONDefault() *Error {
+func (r ListRoomTasksResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -8594,9 +8862,9 @@ type CreateRoomTasksResponse400Headers struct {
 // CreateRoomTasksResponse401Headers the declared response headers of an HTTP 401 response for CreateRoomTasks
 type CreateRoomTasksResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // CreateRoomTasksResponse403Headers the declared response headers of an HTTP 403 response for CreateRoomTasks
@@ -8643,7 +8911,7 @@ type CreateRoomTasksResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *CreateRoomTasksResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -8691,7 +8959,7 @@ func (r CreateRoomTasksResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r CreateRoomTasksResponse) GetJSONDefault() *Error {
+func (r CreateRoomTasksResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -8741,9 +9009,9 @@ type GetRoomTaskResponse400Headers struct {
 // GetRoomTaskResponse401Headers the declared response headers of an HTTP 401 response for GetRoomTask
 type GetRoomTaskResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // GetRoomTaskResponse403Headers the declared response headers of an HTTP 403 response for GetRoomTask
@@ -8790,7 +9058,7 @@ type GetRoomTaskResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetRoomTaskResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -8838,7 +9106,7 @@ func (r GetRoomTaskResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetRoomTaskResponse) GetJSONDefault() *Error {
+func (r GetRoomTaskResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -8888,9 +9156,9 @@ type UpdateTaskStatusResponse400Headers struct {
 // UpdateTaskStatusResponse401Headers the declared response headers of an HTTP 401 response for UpdateTaskStatus
 type UpdateTaskStatusResponse401Headers struct {
 	WWWAuthenticate     *string
-	XRatelimitLimit     int
-	XRatelimitRemaining int
-	XRatelimitReset     int64
+	XRatelimitLimit     *int
+	XRatelimitRemaining *int
+	XRatelimitReset     *int64
 }
 
 // UpdateTaskStatusResponse403Headers the declared response headers of an HTTP 403 response for UpdateTaskStatus
@@ -8937,7 +9205,7 @@ type UpdateTaskStatusResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *OtherError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UpdateTaskStatusResponse200Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
@@ -8985,7 +9253,7 @@ func (r UpdateTaskStatusResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r UpdateTaskStatusResponse) GetJSONDefault() *Error {
+func (r UpdateTaskStatusResponse) GetJSONDefault() *OtherError {
 	return r.JSONDefault
 }
 
@@ -9054,7 +9322,7 @@ func (c *ClientWithResponses) ListIncomingRequestsWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /incoming_requests/{request_id} (the `RejectIncomingRequest` operationId).
-func (c *ClientWithResponses) RejectIncomingRequestWithResponse(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*RejectIncomingRequestResponse, error) {
+func (c *ClientWithResponses) RejectIncomingRequestWithResponse(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*RejectIncomingRequestResponse, error) {
 	rsp, err := c.RejectIncomingRequest(ctx, requestID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9069,7 +9337,7 @@ func (c *ClientWithResponses) RejectIncomingRequestWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /incoming_requests/{request_id} (the `AcceptIncomingRequest` operationId).
-func (c *ClientWithResponses) AcceptIncomingRequestWithResponse(ctx context.Context, requestID RequestID, reqEditors ...RequestEditorFn) (*AcceptIncomingRequestResponse, error) {
+func (c *ClientWithResponses) AcceptIncomingRequestWithResponse(ctx context.Context, requestID RequestIDPath, reqEditors ...RequestEditorFn) (*AcceptIncomingRequestResponse, error) {
 	rsp, err := c.AcceptIncomingRequest(ctx, requestID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9183,12 +9451,17 @@ func (c *ClientWithResponses) CreateRoomWithFormdataBodyWithResponse(ctx context
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter.
+// parameter (the curl example of Chatwork's documentation uses `-d`).
+// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+// string instead, and their users' calls work: the API accepts the
+// query form on this DELETE too (reported by those clients' users, not
+// by Chatwork). This description, and validators built on it, expect the
+// body.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-func (c *ClientWithResponses) DeleteRoomWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error) {
+func (c *ClientWithResponses) DeleteRoomWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error) {
 	rsp, err := c.DeleteRoomWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9203,12 +9476,17 @@ func (c *ClientWithResponses) DeleteRoomWithBodyWithResponse(ctx context.Context
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter.
+// parameter (the curl example of Chatwork's documentation uses `-d`).
+// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
+// string instead, and their users' calls work: the API accepts the
+// query form on this DELETE too (reported by those clients' users, not
+// by Chatwork). This description, and validators built on it, expect the
+// body.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /rooms/{room_id} (the `DeleteRoom` operationId).
-func (c *ClientWithResponses) DeleteRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error) {
+func (c *ClientWithResponses) DeleteRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body DeleteRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*DeleteRoomResponse, error) {
 	rsp, err := c.DeleteRoomWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9223,7 +9501,7 @@ func (c *ClientWithResponses) DeleteRoomWithFormdataBodyWithResponse(ctx context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id} (the `GetRoom` operationId).
-func (c *ClientWithResponses) GetRoomWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*GetRoomResponse, error) {
+func (c *ClientWithResponses) GetRoomWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*GetRoomResponse, error) {
 	rsp, err := c.GetRoom(ctx, roomID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9239,7 +9517,7 @@ func (c *ClientWithResponses) GetRoomWithResponse(ctx context.Context, roomID Ro
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-func (c *ClientWithResponses) UpdateRoomWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error) {
+func (c *ClientWithResponses) UpdateRoomWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error) {
 	rsp, err := c.UpdateRoomWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9255,7 +9533,7 @@ func (c *ClientWithResponses) UpdateRoomWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id} (the `UpdateRoom` operationId).
-func (c *ClientWithResponses) UpdateRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error) {
+func (c *ClientWithResponses) UpdateRoomWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body UpdateRoomFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomResponse, error) {
 	rsp, err := c.UpdateRoomWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9271,7 +9549,7 @@ func (c *ClientWithResponses) UpdateRoomWithFormdataBodyWithResponse(ctx context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/files (the `ListFiles` operationId).
-func (c *ClientWithResponses) ListFilesWithResponse(ctx context.Context, roomID RoomID, params *ListFilesParams, reqEditors ...RequestEditorFn) (*ListFilesResponse, error) {
+func (c *ClientWithResponses) ListFilesWithResponse(ctx context.Context, roomID RoomIDPath, params *ListFilesParams, reqEditors ...RequestEditorFn) (*ListFilesResponse, error) {
 	rsp, err := c.ListFiles(ctx, roomID, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9282,15 +9560,29 @@ func (c *ClientWithResponses) ListFilesWithResponse(ctx context.Context, roomID 
 // UploadFileWithBodyWithResponse Upload a file
 //
 // Uploads one file of **at most 5 MB** as `multipart/form-data` and posts
-// it to the chat as a message, with the optional `message` text. The
-// `file` part carries a file name and its own `Content-Type`. Chatwork's
-// scope table lists `rooms.files:write`; some clients report that
-// `rooms.messages:write` is needed instead.
+// it to the chat as a message, with the optional `message` text.
+//
+// **How to send it.** The `file` part must carry a file name and its own
+// `Content-Type`:
+// `Content-Disposition: form-data; name="file"; filename="report.pdf"`
+// followed by `Content-Type: application/pdf` (or
+// `application/octet-stream`). The file name is what the chat shows.
+// Other parts are ignored (chatwork-api-client adds a `file_name` part
+// to every upload, and its uploads work).
+//
+// **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
+// documented limit. One client observed files up to 10 MB accepted and
+// `413` above; `413` is declared for that reason.
+//
+// **Scopes.** Chatwork's RAML and a community description require
+// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
+// the scope table of the 2025 documentation has no `rooms.files:write`
+// row. Neither can be verified, so both are listed as alternatives.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rooms/{room_id}/files (the `UploadFile` operationId).
-func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error) {
+func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error) {
 	rsp, err := c.UploadFileWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9307,7 +9599,7 @@ func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/files/{file_id} (the `GetFile` operationId).
-func (c *ClientWithResponses) GetFileWithResponse(ctx context.Context, roomID RoomID, fileID FileID, params *GetFileParams, reqEditors ...RequestEditorFn) (*GetFileResponse, error) {
+func (c *ClientWithResponses) GetFileWithResponse(ctx context.Context, roomID RoomIDPath, fileID FileIDPath, params *GetFileParams, reqEditors ...RequestEditorFn) (*GetFileResponse, error) {
 	rsp, err := c.GetFile(ctx, roomID, fileID, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9317,12 +9609,14 @@ func (c *ClientWithResponses) GetFileWithResponse(ctx context.Context, roomID Ro
 
 // DeleteInvitationLinkWithResponse Delete the invitation link
 //
-// Answers `200` with `{"public": false}`, not `204`.
+// Answers `200` with `{"public": false}`, not `204`. A chat without a
+// link gets `400` (documented by Chatwork's MCP server; the message text
+// is not documented).
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /rooms/{room_id}/link (the `DeleteInvitationLink` operationId).
-func (c *ClientWithResponses) DeleteInvitationLinkWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*DeleteInvitationLinkResponse, error) {
+func (c *ClientWithResponses) DeleteInvitationLinkWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*DeleteInvitationLinkResponse, error) {
 	rsp, err := c.DeleteInvitationLink(ctx, roomID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9337,7 +9631,7 @@ func (c *ClientWithResponses) DeleteInvitationLinkWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/link (the `GetInvitationLink` operationId).
-func (c *ClientWithResponses) GetInvitationLinkWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*GetInvitationLinkResponse, error) {
+func (c *ClientWithResponses) GetInvitationLinkWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*GetInvitationLinkResponse, error) {
 	rsp, err := c.GetInvitationLink(ctx, roomID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9353,7 +9647,7 @@ func (c *ClientWithResponses) GetInvitationLinkWithResponse(ctx context.Context,
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-func (c *ClientWithResponses) CreateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error) {
+func (c *ClientWithResponses) CreateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error) {
 	rsp, err := c.CreateInvitationLinkWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9369,7 +9663,7 @@ func (c *ClientWithResponses) CreateInvitationLinkWithBodyWithResponse(ctx conte
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rooms/{room_id}/link (the `CreateInvitationLink` operationId).
-func (c *ClientWithResponses) CreateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error) {
+func (c *ClientWithResponses) CreateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body CreateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateInvitationLinkResponse, error) {
 	rsp, err := c.CreateInvitationLinkWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9380,13 +9674,15 @@ func (c *ClientWithResponses) CreateInvitationLinkWithFormdataBodyWithResponse(c
 // UpdateInvitationLinkWithBodyWithResponse Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. Whether fields left out keep their values is not documented:
-// send every field you care about.
+// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+// MCP server sends `1`). Whether `code` and `description` left out keep
+// their values is not documented (a left-out `code` may be replaced by a
+// random one): send every field you care about.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-func (c *ClientWithResponses) UpdateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error) {
+func (c *ClientWithResponses) UpdateInvitationLinkWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error) {
 	rsp, err := c.UpdateInvitationLinkWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9397,13 +9693,15 @@ func (c *ClientWithResponses) UpdateInvitationLinkWithBodyWithResponse(ctx conte
 // UpdateInvitationLinkWithFormdataBodyWithResponse Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. Whether fields left out keep their values is not documented:
-// send every field you care about.
+// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
+// MCP server sends `1`). Whether `code` and `description` left out keep
+// their values is not documented (a left-out `code` may be replaced by a
+// random one): send every field you care about.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/link (the `UpdateInvitationLink` operationId).
-func (c *ClientWithResponses) UpdateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error) {
+func (c *ClientWithResponses) UpdateInvitationLinkWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body UpdateInvitationLinkFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateInvitationLinkResponse, error) {
 	rsp, err := c.UpdateInvitationLinkWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9416,7 +9714,7 @@ func (c *ClientWithResponses) UpdateInvitationLinkWithFormdataBodyWithResponse(c
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/members (the `ListRoomMembers` operationId).
-func (c *ClientWithResponses) ListRoomMembersWithResponse(ctx context.Context, roomID RoomID, reqEditors ...RequestEditorFn) (*ListRoomMembersResponse, error) {
+func (c *ClientWithResponses) ListRoomMembersWithResponse(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*ListRoomMembersResponse, error) {
 	rsp, err := c.ListRoomMembers(ctx, roomID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9433,7 +9731,7 @@ func (c *ClientWithResponses) ListRoomMembersWithResponse(ctx context.Context, r
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-func (c *ClientWithResponses) UpdateRoomMembersWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error) {
+func (c *ClientWithResponses) UpdateRoomMembersWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error) {
 	rsp, err := c.UpdateRoomMembersWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9450,7 +9748,7 @@ func (c *ClientWithResponses) UpdateRoomMembersWithBodyWithResponse(ctx context.
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/members (the `UpdateRoomMembers` operationId).
-func (c *ClientWithResponses) UpdateRoomMembersWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error) {
+func (c *ClientWithResponses) UpdateRoomMembersWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body UpdateRoomMembersFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateRoomMembersResponse, error) {
 	rsp, err := c.UpdateRoomMembersWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9474,7 +9772,7 @@ func (c *ClientWithResponses) UpdateRoomMembersWithFormdataBodyWithResponse(ctx 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/messages (the `ListMessages` operationId).
-func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, roomID RoomID, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error) {
+func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, roomID RoomIDPath, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error) {
 	rsp, err := c.ListMessages(ctx, roomID, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9493,7 +9791,7 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, room
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-func (c *ClientWithResponses) PostMessageWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostMessageResponse, error) {
+func (c *ClientWithResponses) PostMessageWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostMessageResponse, error) {
 	rsp, err := c.PostMessageWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9512,7 +9810,7 @@ func (c *ClientWithResponses) PostMessageWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rooms/{room_id}/messages (the `PostMessage` operationId).
-func (c *ClientWithResponses) PostMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error) {
+func (c *ClientWithResponses) PostMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body PostMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*PostMessageResponse, error) {
 	rsp, err := c.PostMessageWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9529,7 +9827,7 @@ func (c *ClientWithResponses) PostMessageWithFormdataBodyWithResponse(ctx contex
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-func (c *ClientWithResponses) MarkMessagesReadWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error) {
+func (c *ClientWithResponses) MarkMessagesReadWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error) {
 	rsp, err := c.MarkMessagesReadWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9546,7 +9844,7 @@ func (c *ClientWithResponses) MarkMessagesReadWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/messages/read (the `MarkMessagesRead` operationId).
-func (c *ClientWithResponses) MarkMessagesReadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error) {
+func (c *ClientWithResponses) MarkMessagesReadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body MarkMessagesReadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesReadResponse, error) {
 	rsp, err := c.MarkMessagesReadWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9556,12 +9854,15 @@ func (c *ClientWithResponses) MarkMessagesReadWithFormdataBodyWithResponse(ctx c
 
 // MarkMessagesUnreadWithBodyWithResponse Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread.
+// Marks `message_id` and every message after it as unread. One 2025
+// summary says that messages already unread give `400`, as `/read` does
+// for messages already read; no official source confirms it, so expect
+// either `200` or `400` in that case.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-func (c *ClientWithResponses) MarkMessagesUnreadWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error) {
+func (c *ClientWithResponses) MarkMessagesUnreadWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error) {
 	rsp, err := c.MarkMessagesUnreadWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9571,12 +9872,15 @@ func (c *ClientWithResponses) MarkMessagesUnreadWithBodyWithResponse(ctx context
 
 // MarkMessagesUnreadWithFormdataBodyWithResponse Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread.
+// Marks `message_id` and every message after it as unread. One 2025
+// summary says that messages already unread give `400`, as `/read` does
+// for messages already read; no official source confirms it, so expect
+// either `200` or `400` in that case.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/messages/unread (the `MarkMessagesUnread` operationId).
-func (c *ClientWithResponses) MarkMessagesUnreadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error) {
+func (c *ClientWithResponses) MarkMessagesUnreadWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body MarkMessagesUnreadFormdataRequestBody, reqEditors ...RequestEditorFn) (*MarkMessagesUnreadResponse, error) {
 	rsp, err := c.MarkMessagesUnreadWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9587,13 +9891,13 @@ func (c *ClientWithResponses) MarkMessagesUnreadWithFormdataBodyWithResponse(ctx
 // DeleteMessageWithResponse Delete a message
 //
 // Deletes one of the account's own messages. Chatwork answers `200` with
-// the deleted message's ID; one secondary source reports `204`, which is
-// declared too so that clients handle both.
+// the deleted message's ID (RAML, chatwork-ruby, and every client we
+// know), never `204`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /rooms/{room_id}/messages/{message_id} (the `DeleteMessage` operationId).
-func (c *ClientWithResponses) DeleteMessageWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*DeleteMessageResponse, error) {
+func (c *ClientWithResponses) DeleteMessageWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*DeleteMessageResponse, error) {
 	rsp, err := c.DeleteMessage(ctx, roomID, messageID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9611,7 +9915,7 @@ func (c *ClientWithResponses) DeleteMessageWithResponse(ctx context.Context, roo
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/messages/{message_id} (the `GetMessage` operationId).
-func (c *ClientWithResponses) GetMessageWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, reqEditors ...RequestEditorFn) (*GetMessageResponse, error) {
+func (c *ClientWithResponses) GetMessageWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*GetMessageResponse, error) {
 	rsp, err := c.GetMessage(ctx, roomID, messageID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9626,7 +9930,7 @@ func (c *ClientWithResponses) GetMessageWithResponse(ctx context.Context, roomID
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-func (c *ClientWithResponses) UpdateMessageWithBodyWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error) {
+func (c *ClientWithResponses) UpdateMessageWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error) {
 	rsp, err := c.UpdateMessageWithBody(ctx, roomID, messageID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9641,7 +9945,7 @@ func (c *ClientWithResponses) UpdateMessageWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/messages/{message_id} (the `UpdateMessage` operationId).
-func (c *ClientWithResponses) UpdateMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, messageID MessageID, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error) {
+func (c *ClientWithResponses) UpdateMessageWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, body UpdateMessageFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateMessageResponse, error) {
 	rsp, err := c.UpdateMessageWithFormdataBody(ctx, roomID, messageID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9657,7 +9961,7 @@ func (c *ClientWithResponses) UpdateMessageWithFormdataBodyWithResponse(ctx cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/tasks (the `ListRoomTasks` operationId).
-func (c *ClientWithResponses) ListRoomTasksWithResponse(ctx context.Context, roomID RoomID, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*ListRoomTasksResponse, error) {
+func (c *ClientWithResponses) ListRoomTasksWithResponse(ctx context.Context, roomID RoomIDPath, params *ListRoomTasksParams, reqEditors ...RequestEditorFn) (*ListRoomTasksResponse, error) {
 	rsp, err := c.ListRoomTasks(ctx, roomID, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9674,7 +9978,7 @@ func (c *ClientWithResponses) ListRoomTasksWithResponse(ctx context.Context, roo
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-func (c *ClientWithResponses) CreateRoomTasksWithBodyWithResponse(ctx context.Context, roomID RoomID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error) {
+func (c *ClientWithResponses) CreateRoomTasksWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error) {
 	rsp, err := c.CreateRoomTasksWithBody(ctx, roomID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9691,7 +9995,7 @@ func (c *ClientWithResponses) CreateRoomTasksWithBodyWithResponse(ctx context.Co
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /rooms/{room_id}/tasks (the `CreateRoomTasks` operationId).
-func (c *ClientWithResponses) CreateRoomTasksWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error) {
+func (c *ClientWithResponses) CreateRoomTasksWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, body CreateRoomTasksFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateRoomTasksResponse, error) {
 	rsp, err := c.CreateRoomTasksWithFormdataBody(ctx, roomID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9704,7 +10008,7 @@ func (c *ClientWithResponses) CreateRoomTasksWithFormdataBodyWithResponse(ctx co
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /rooms/{room_id}/tasks/{task_id} (the `GetRoomTask` operationId).
-func (c *ClientWithResponses) GetRoomTaskWithResponse(ctx context.Context, roomID RoomID, taskID TaskID, reqEditors ...RequestEditorFn) (*GetRoomTaskResponse, error) {
+func (c *ClientWithResponses) GetRoomTaskWithResponse(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, reqEditors ...RequestEditorFn) (*GetRoomTaskResponse, error) {
 	rsp, err := c.GetRoomTask(ctx, roomID, taskID, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9719,7 +10023,7 @@ func (c *ClientWithResponses) GetRoomTaskWithResponse(ctx context.Context, roomI
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-func (c *ClientWithResponses) UpdateTaskStatusWithBodyWithResponse(ctx context.Context, roomID RoomID, taskID TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error) {
+func (c *ClientWithResponses) UpdateTaskStatusWithBodyWithResponse(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error) {
 	rsp, err := c.UpdateTaskStatusWithBody(ctx, roomID, taskID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9734,7 +10038,7 @@ func (c *ClientWithResponses) UpdateTaskStatusWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /rooms/{room_id}/tasks/{task_id}/status (the `UpdateTaskStatus` operationId).
-func (c *ClientWithResponses) UpdateTaskStatusWithFormdataBodyWithResponse(ctx context.Context, roomID RoomID, taskID TaskID, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error) {
+func (c *ClientWithResponses) UpdateTaskStatusWithFormdataBodyWithResponse(ctx context.Context, roomID RoomIDPath, taskID TaskIDPath, body UpdateTaskStatusFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateTaskStatusResponse, error) {
 	rsp, err := c.UpdateTaskStatusWithFormdataBody(ctx, roomID, taskID, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -9802,7 +10106,7 @@ func ParseListContactsResponse(rsp *http.Response) (*ListContactsResponse, error
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -9894,24 +10198,24 @@ func ParseListContactsResponse(rsp *http.Response) (*ListContactsResponse, error
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -10075,7 +10379,7 @@ func ParseListIncomingRequestsResponse(rsp *http.Response) (*ListIncomingRequest
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -10167,24 +10471,24 @@ func ParseListIncomingRequestsResponse(rsp *http.Response) (*ListIncomingRequest
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -10341,7 +10645,7 @@ func ParseRejectIncomingRequestResponse(rsp *http.Response) (*RejectIncomingRequ
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -10409,24 +10713,24 @@ func ParseRejectIncomingRequestResponse(rsp *http.Response) (*RejectIncomingRequ
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -10587,7 +10891,7 @@ func ParseAcceptIncomingRequestResponse(rsp *http.Response) (*AcceptIncomingRequ
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -10655,24 +10959,24 @@ func ParseAcceptIncomingRequestResponse(rsp *http.Response) (*AcceptIncomingRequ
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -10833,7 +11137,7 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -10901,24 +11205,24 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -11079,7 +11383,7 @@ func ParseGetMyStatusResponse(rsp *http.Response) (*GetMyStatusResponse, error) 
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -11147,24 +11451,24 @@ func ParseGetMyStatusResponse(rsp *http.Response) (*GetMyStatusResponse, error) 
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -11328,7 +11632,7 @@ func ParseListMyTasksResponse(rsp *http.Response) (*ListMyTasksResponse, error) 
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -11420,24 +11724,24 @@ func ParseListMyTasksResponse(rsp *http.Response) (*ListMyTasksResponse, error) 
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -11598,7 +11902,7 @@ func ParseListRoomsResponse(rsp *http.Response) (*ListRoomsResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -11666,24 +11970,24 @@ func ParseListRoomsResponse(rsp *http.Response) (*ListRoomsResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -11844,7 +12148,7 @@ func ParseCreateRoomResponse(rsp *http.Response) (*CreateRoomResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -11912,24 +12216,24 @@ func ParseCreateRoomResponse(rsp *http.Response) (*CreateRoomResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -12086,7 +12390,7 @@ func ParseDeleteRoomResponse(rsp *http.Response) (*DeleteRoomResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12154,24 +12458,24 @@ func ParseDeleteRoomResponse(rsp *http.Response) (*DeleteRoomResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -12332,7 +12636,7 @@ func ParseGetRoomResponse(rsp *http.Response) (*GetRoomResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12400,24 +12704,24 @@ func ParseGetRoomResponse(rsp *http.Response) (*GetRoomResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -12578,7 +12882,7 @@ func ParseUpdateRoomResponse(rsp *http.Response) (*UpdateRoomResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12646,24 +12950,24 @@ func ParseUpdateRoomResponse(rsp *http.Response) (*UpdateRoomResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -12827,7 +13131,7 @@ func ParseListFilesResponse(rsp *http.Response) (*ListFilesResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -12919,24 +13223,24 @@ func ParseListFilesResponse(rsp *http.Response) (*ListFilesResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -13089,6 +13393,9 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case rsp.StatusCode == 413:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest TooManyRequests
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -13097,7 +13404,7 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13165,24 +13472,24 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -13233,6 +13540,30 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 			headers.XRatelimitReset = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers UploadFileResponse413Headers
+		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRatelimitLimit = &value
+		}
+		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRatelimitRemaining = &value
+		}
+		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRatelimitReset = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 429:
 		var headers UploadFileResponse429Headers
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
@@ -13343,7 +13674,7 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13411,24 +13742,24 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -13554,7 +13885,7 @@ func ParseDeleteInvitationLinkResponse(rsp *http.Response) (*DeleteInvitationLin
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest ErrorBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13589,7 +13920,7 @@ func ParseDeleteInvitationLinkResponse(rsp *http.Response) (*DeleteInvitationLin
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13657,24 +13988,24 @@ func ParseDeleteInvitationLinkResponse(rsp *http.Response) (*DeleteInvitationLin
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -13835,7 +14166,7 @@ func ParseGetInvitationLinkResponse(rsp *http.Response) (*GetInvitationLinkRespo
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -13903,24 +14234,24 @@ func ParseGetInvitationLinkResponse(rsp *http.Response) (*GetInvitationLinkRespo
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -14081,7 +14412,7 @@ func ParseCreateInvitationLinkResponse(rsp *http.Response) (*CreateInvitationLin
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14149,24 +14480,24 @@ func ParseCreateInvitationLinkResponse(rsp *http.Response) (*CreateInvitationLin
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -14327,7 +14658,7 @@ func ParseUpdateInvitationLinkResponse(rsp *http.Response) (*UpdateInvitationLin
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14395,24 +14726,24 @@ func ParseUpdateInvitationLinkResponse(rsp *http.Response) (*UpdateInvitationLin
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -14573,7 +14904,7 @@ func ParseListRoomMembersResponse(rsp *http.Response) (*ListRoomMembersResponse,
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14641,24 +14972,24 @@ func ParseListRoomMembersResponse(rsp *http.Response) (*ListRoomMembersResponse,
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -14819,7 +15150,7 @@ func ParseUpdateRoomMembersResponse(rsp *http.Response) (*UpdateRoomMembersRespo
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14887,24 +15218,24 @@ func ParseUpdateRoomMembersResponse(rsp *http.Response) (*UpdateRoomMembersRespo
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -15068,7 +15399,7 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15188,24 +15519,24 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -15366,7 +15697,7 @@ func ParsePostMessageResponse(rsp *http.Response) (*PostMessageResponse, error) 
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15434,24 +15765,24 @@ func ParsePostMessageResponse(rsp *http.Response) (*PostMessageResponse, error) 
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -15612,7 +15943,7 @@ func ParseMarkMessagesReadResponse(rsp *http.Response) (*MarkMessagesReadRespons
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15680,24 +16011,24 @@ func ParseMarkMessagesReadResponse(rsp *http.Response) (*MarkMessagesReadRespons
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -15858,7 +16189,7 @@ func ParseMarkMessagesUnreadResponse(rsp *http.Response) (*MarkMessagesUnreadRes
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15926,24 +16257,24 @@ func ParseMarkMessagesUnreadResponse(rsp *http.Response) (*MarkMessagesUnreadRes
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -16068,9 +16399,6 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 		}
 		response.JSON200 = &dest
 
-	case rsp.StatusCode == 204:
-		break // No content-type
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16107,7 +16435,7 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16140,30 +16468,6 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 			headers.XRatelimitReset = value
 		}
 		response.Headers200 = &headers
-	case rsp.StatusCode == 204:
-		var headers DeleteMessageResponse204Headers
-		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XRatelimitLimit = value
-		}
-		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
-				return nil, err
-			}
-			headers.XRatelimitRemaining = value
-		}
-		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
-			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
-				return nil, err
-			}
-			headers.XRatelimitReset = value
-		}
-		response.Headers204 = &headers
 	case rsp.StatusCode == 400:
 		var headers DeleteMessageResponse400Headers
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
@@ -16199,24 +16503,24 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -16377,7 +16681,7 @@ func ParseGetMessageResponse(rsp *http.Response) (*GetMessageResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16459,24 +16763,24 @@ func ParseGetMessageResponse(rsp *http.Response) (*GetMessageResponse, error) {
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -16651,7 +16955,7 @@ func ParseUpdateMessageResponse(rsp *http.Response) (*UpdateMessageResponse, err
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16719,24 +17023,24 @@ func ParseUpdateMessageResponse(rsp *http.Response) (*UpdateMessageResponse, err
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -16900,7 +17204,7 @@ func ParseListRoomTasksResponse(rsp *http.Response) (*ListRoomTasksResponse, err
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16992,24 +17296,24 @@ func ParseListRoomTasksResponse(rsp *http.Response) (*ListRoomTasksResponse, err
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -17170,7 +17474,7 @@ func ParseCreateRoomTasksResponse(rsp *http.Response) (*CreateRoomTasksResponse,
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17238,24 +17542,24 @@ func ParseCreateRoomTasksResponse(rsp *http.Response) (*CreateRoomTasksResponse,
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -17416,7 +17720,7 @@ func ParseGetRoomTaskResponse(rsp *http.Response) (*GetRoomTaskResponse, error) 
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17484,24 +17788,24 @@ func ParseGetRoomTaskResponse(rsp *http.Response) (*GetRoomTaskResponse, error) 
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -17662,7 +17966,7 @@ func ParseUpdateTaskStatusResponse(rsp *http.Response) (*UpdateTaskStatusRespons
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest OtherError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17730,24 +18034,24 @@ func ParseUpdateTaskStatusResponse(rsp *http.Response) (*UpdateTaskStatusRespons
 		}
 		if values := rsp.Header.Values("x-ratelimit-limit"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitLimit = value
+			headers.XRatelimitLimit = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-remaining"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitRemaining = value
+			headers.XRatelimitRemaining = &value
 		}
 		if values := rsp.Header.Values("x-ratelimit-reset"); len(values) > 0 {
 			var value int64
-			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-ratelimit-reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
 				return nil, err
 			}
-			headers.XRatelimitReset = value
+			headers.XRatelimitReset = &value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 403:
@@ -17861,10 +18165,10 @@ type ServerInterface interface {
 	ListIncomingRequests(w http.ResponseWriter, r *http.Request)
 	// RejectIncomingRequest Decline a contact request
 	// (DELETE /incoming_requests/{request_id})
-	RejectIncomingRequest(w http.ResponseWriter, r *http.Request, requestID RequestID)
+	RejectIncomingRequest(w http.ResponseWriter, r *http.Request, requestID RequestIDPath)
 	// AcceptIncomingRequest Accept a contact request
 	// (PUT /incoming_requests/{request_id})
-	AcceptIncomingRequest(w http.ResponseWriter, r *http.Request, requestID RequestID)
+	AcceptIncomingRequest(w http.ResponseWriter, r *http.Request, requestID RequestIDPath)
 	// GetMe Get your own profile
 	// (GET /me)
 	GetMe(w http.ResponseWriter, r *http.Request)
@@ -17882,73 +18186,73 @@ type ServerInterface interface {
 	CreateRoom(w http.ResponseWriter, r *http.Request)
 	// DeleteRoom Leave or delete a group chat
 	// (DELETE /rooms/{room_id})
-	DeleteRoom(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	DeleteRoom(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// GetRoom Get a chat
 	// (GET /rooms/{room_id})
-	GetRoom(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	GetRoom(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// UpdateRoom Change a chat's name, description or icon
 	// (PUT /rooms/{room_id})
-	UpdateRoom(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	UpdateRoom(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// ListFiles List a chat's files
 	// (GET /rooms/{room_id}/files)
-	ListFiles(w http.ResponseWriter, r *http.Request, roomID RoomID, params ListFilesParams)
+	ListFiles(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, params ListFilesParams)
 	// UploadFile Upload a file
 	// (POST /rooms/{room_id}/files)
-	UploadFile(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	UploadFile(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// GetFile Get a file, optionally with a download URL
 	// (GET /rooms/{room_id}/files/{file_id})
-	GetFile(w http.ResponseWriter, r *http.Request, roomID RoomID, fileID FileID, params GetFileParams)
+	GetFile(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, fileID FileIDPath, params GetFileParams)
 	// DeleteInvitationLink Delete the invitation link
 	// (DELETE /rooms/{room_id}/link)
-	DeleteInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	DeleteInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// GetInvitationLink Get the invitation link
 	// (GET /rooms/{room_id}/link)
-	GetInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	GetInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// CreateInvitationLink Create the invitation link
 	// (POST /rooms/{room_id}/link)
-	CreateInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	CreateInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// UpdateInvitationLink Change the invitation link
 	// (PUT /rooms/{room_id}/link)
-	UpdateInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	UpdateInvitationLink(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// ListRoomMembers List a chat's members
 	// (GET /rooms/{room_id}/members)
-	ListRoomMembers(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	ListRoomMembers(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// UpdateRoomMembers Replace a chat's members and their roles
 	// (PUT /rooms/{room_id}/members)
-	UpdateRoomMembers(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	UpdateRoomMembers(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// ListMessages List messages
 	// (GET /rooms/{room_id}/messages)
-	ListMessages(w http.ResponseWriter, r *http.Request, roomID RoomID, params ListMessagesParams)
+	ListMessages(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, params ListMessagesParams)
 	// PostMessage Post a message
 	// (POST /rooms/{room_id}/messages)
-	PostMessage(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	PostMessage(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// MarkMessagesRead Mark messages as read
 	// (PUT /rooms/{room_id}/messages/read)
-	MarkMessagesRead(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	MarkMessagesRead(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// MarkMessagesUnread Mark messages as unread
 	// (PUT /rooms/{room_id}/messages/unread)
-	MarkMessagesUnread(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	MarkMessagesUnread(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// DeleteMessage Delete a message
 	// (DELETE /rooms/{room_id}/messages/{message_id})
-	DeleteMessage(w http.ResponseWriter, r *http.Request, roomID RoomID, messageID MessageID)
+	DeleteMessage(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, messageID MessageIDPath)
 	// GetMessage Get a message
 	// (GET /rooms/{room_id}/messages/{message_id})
-	GetMessage(w http.ResponseWriter, r *http.Request, roomID RoomID, messageID MessageID)
+	GetMessage(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, messageID MessageIDPath)
 	// UpdateMessage Edit a message
 	// (PUT /rooms/{room_id}/messages/{message_id})
-	UpdateMessage(w http.ResponseWriter, r *http.Request, roomID RoomID, messageID MessageID)
+	UpdateMessage(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, messageID MessageIDPath)
 	// ListRoomTasks List a chat's tasks
 	// (GET /rooms/{room_id}/tasks)
-	ListRoomTasks(w http.ResponseWriter, r *http.Request, roomID RoomID, params ListRoomTasksParams)
+	ListRoomTasks(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, params ListRoomTasksParams)
 	// CreateRoomTasks Create tasks
 	// (POST /rooms/{room_id}/tasks)
-	CreateRoomTasks(w http.ResponseWriter, r *http.Request, roomID RoomID)
+	CreateRoomTasks(w http.ResponseWriter, r *http.Request, roomID RoomIDPath)
 	// GetRoomTask Get a task
 	// (GET /rooms/{room_id}/tasks/{task_id})
-	GetRoomTask(w http.ResponseWriter, r *http.Request, roomID RoomID, taskID TaskID)
+	GetRoomTask(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, taskID TaskIDPath)
 	// UpdateTaskStatus Complete or reopen a task
 	// (PUT /rooms/{room_id}/tasks/{task_id}/status)
-	UpdateTaskStatus(w http.ResponseWriter, r *http.Request, roomID RoomID, taskID TaskID)
+	UpdateTaskStatus(w http.ResponseWriter, r *http.Request, roomID RoomIDPath, taskID TaskIDPath)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -17995,7 +18299,7 @@ func (siw *ServerInterfaceWrapper) RejectIncomingRequest(w http.ResponseWriter, 
 	_ = err
 
 	// ------------- Path parameter "request_id" -------------
-	var requestID RequestID
+	var requestID RequestIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "request_id", r.PathValue("request_id"), &requestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18021,7 +18325,7 @@ func (siw *ServerInterfaceWrapper) AcceptIncomingRequest(w http.ResponseWriter, 
 	_ = err
 
 	// ------------- Path parameter "request_id" -------------
-	var requestID RequestID
+	var requestID RequestIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "request_id", r.PathValue("request_id"), &requestID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18149,7 +18453,7 @@ func (siw *ServerInterfaceWrapper) DeleteRoom(w http.ResponseWriter, r *http.Req
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18175,7 +18479,7 @@ func (siw *ServerInterfaceWrapper) GetRoom(w http.ResponseWriter, r *http.Reques
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18201,7 +18505,7 @@ func (siw *ServerInterfaceWrapper) UpdateRoom(w http.ResponseWriter, r *http.Req
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18227,7 +18531,7 @@ func (siw *ServerInterfaceWrapper) ListFiles(w http.ResponseWriter, r *http.Requ
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18269,7 +18573,7 @@ func (siw *ServerInterfaceWrapper) UploadFile(w http.ResponseWriter, r *http.Req
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18295,7 +18599,7 @@ func (siw *ServerInterfaceWrapper) GetFile(w http.ResponseWriter, r *http.Reques
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18304,7 +18608,7 @@ func (siw *ServerInterfaceWrapper) GetFile(w http.ResponseWriter, r *http.Reques
 	}
 
 	// ------------- Path parameter "file_id" -------------
-	var fileID FileID
+	var fileID FileIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "file_id", r.PathValue("file_id"), &fileID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18346,7 +18650,7 @@ func (siw *ServerInterfaceWrapper) DeleteInvitationLink(w http.ResponseWriter, r
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18372,7 +18676,7 @@ func (siw *ServerInterfaceWrapper) GetInvitationLink(w http.ResponseWriter, r *h
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18398,7 +18702,7 @@ func (siw *ServerInterfaceWrapper) CreateInvitationLink(w http.ResponseWriter, r
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18424,7 +18728,7 @@ func (siw *ServerInterfaceWrapper) UpdateInvitationLink(w http.ResponseWriter, r
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18450,7 +18754,7 @@ func (siw *ServerInterfaceWrapper) ListRoomMembers(w http.ResponseWriter, r *htt
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18476,7 +18780,7 @@ func (siw *ServerInterfaceWrapper) UpdateRoomMembers(w http.ResponseWriter, r *h
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18502,7 +18806,7 @@ func (siw *ServerInterfaceWrapper) ListMessages(w http.ResponseWriter, r *http.R
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18544,7 +18848,7 @@ func (siw *ServerInterfaceWrapper) PostMessage(w http.ResponseWriter, r *http.Re
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18570,7 +18874,7 @@ func (siw *ServerInterfaceWrapper) MarkMessagesRead(w http.ResponseWriter, r *ht
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18596,7 +18900,7 @@ func (siw *ServerInterfaceWrapper) MarkMessagesUnread(w http.ResponseWriter, r *
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18622,7 +18926,7 @@ func (siw *ServerInterfaceWrapper) DeleteMessage(w http.ResponseWriter, r *http.
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18631,7 +18935,7 @@ func (siw *ServerInterfaceWrapper) DeleteMessage(w http.ResponseWriter, r *http.
 	}
 
 	// ------------- Path parameter "message_id" -------------
-	var messageID MessageID
+	var messageID MessageIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "message_id", r.PathValue("message_id"), &messageID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -18657,7 +18961,7 @@ func (siw *ServerInterfaceWrapper) GetMessage(w http.ResponseWriter, r *http.Req
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18666,7 +18970,7 @@ func (siw *ServerInterfaceWrapper) GetMessage(w http.ResponseWriter, r *http.Req
 	}
 
 	// ------------- Path parameter "message_id" -------------
-	var messageID MessageID
+	var messageID MessageIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "message_id", r.PathValue("message_id"), &messageID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -18692,7 +18996,7 @@ func (siw *ServerInterfaceWrapper) UpdateMessage(w http.ResponseWriter, r *http.
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18701,7 +19005,7 @@ func (siw *ServerInterfaceWrapper) UpdateMessage(w http.ResponseWriter, r *http.
 	}
 
 	// ------------- Path parameter "message_id" -------------
-	var messageID MessageID
+	var messageID MessageIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "message_id", r.PathValue("message_id"), &messageID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
@@ -18727,7 +19031,7 @@ func (siw *ServerInterfaceWrapper) ListRoomTasks(w http.ResponseWriter, r *http.
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18795,7 +19099,7 @@ func (siw *ServerInterfaceWrapper) CreateRoomTasks(w http.ResponseWriter, r *htt
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18821,7 +19125,7 @@ func (siw *ServerInterfaceWrapper) GetRoomTask(w http.ResponseWriter, r *http.Re
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18830,7 +19134,7 @@ func (siw *ServerInterfaceWrapper) GetRoomTask(w http.ResponseWriter, r *http.Re
 	}
 
 	// ------------- Path parameter "task_id" -------------
-	var taskID TaskID
+	var taskID TaskIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "task_id", r.PathValue("task_id"), &taskID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18856,7 +19160,7 @@ func (siw *ServerInterfaceWrapper) UpdateTaskStatus(w http.ResponseWriter, r *ht
 	_ = err
 
 	// ------------- Path parameter "room_id" -------------
-	var roomID RoomID
+	var roomID RoomIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "room_id", r.PathValue("room_id"), &roomID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {
@@ -18865,7 +19169,7 @@ func (siw *ServerInterfaceWrapper) UpdateTaskStatus(w http.ResponseWriter, r *ht
 	}
 
 	// ------------- Path parameter "task_id" -------------
-	var taskID TaskID
+	var taskID TaskIDPath
 
 	err = runtime.BindStyledParameterWithOptions("simple", "task_id", r.PathValue("task_id"), &taskID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: true})
 	if err != nil {

@@ -18,7 +18,7 @@ type Expect<T extends true> = T;
 export type MessageIDIsString = Expect<Equal<Schemas["Message"]["message_id"], string>>;
 export type MyTaskMessageIDIsString = Expect<Equal<Schemas["MyTask"]["message_id"], string>>;
 export type RoomTaskMessageIDIsString = Expect<Equal<Schemas["RoomTask"]["message_id"], string>>;
-export type FileMessageIDIsString = Expect<Equal<Schemas["File"]["message_id"], string>>;
+export type FileMessageIDIsString = Expect<Equal<Schemas["RoomFile"]["message_id"], string>>;
 
 // Every other ID is a number.
 export type RoomIDIsNumber = Expect<Equal<Schemas["Room"]["room_id"], number>>;
