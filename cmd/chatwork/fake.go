@@ -4,6 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
 
 	"github.com/chatwork-go/chatwork/api/apitest"
 )
@@ -11,7 +15,7 @@ import (
 func fakeCommand() *command {
 	return &command{
 		nargs: 0, noAPI: true,
-		usage:   "[--addr 127.0.0.1:0] [--webhook URL]",
+		usage:   "[--addr 127.0.0.1:0] [--webhook URL] [--quiet]",
 		summary: "run a fake Chatwork API on loopback, for trying the tool or your program",
 		details: `The fake (package api/apitest) keeps everything in memory and checks each request against the
 API's OpenAPI description. It starts with your account, a contact (Alice, with her own token), a
@@ -19,12 +23,21 @@ group chat with both of you and two contact requests waiting for you (from Bob a
 serves until interrupted.
 
 With --webhook URL it also sends webhooks for the group chat and for mentions of you to URL; the
-printed webhook token goes in the token file of 'chatwork webhook listen'.`,
+printed webhook token goes in the token file of 'chatwork webhook listen'.
+
+Each request the fake refuses is printed on stderr, one line with the method, the path, the status
+and the reason (the validator's reason for a 400), so that a program under test can see why;
+--quiet turns these lines off.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			addr := fs.String("addr", "127.0.0.1:0", "listen on this `host:port` (port 0: any free port)")
 			hook := fs.String("webhook", "", "send webhooks to this `URL`")
+			quiet := fs.Bool("quiet", false, "do not print refused requests on stderr")
 			return func(ctx context.Context, a *app, _ []string) error {
-				s, err := apitest.Start(apitest.WithListenAddr(*addr))
+				opts := []apitest.Option{apitest.WithListenAddr(*addr)}
+				if !*quiet {
+					opts = append(opts, apitest.WithRequestObserver(refusalPrinter(a.stderr)))
+				}
+				s, err := apitest.Start(opts...)
 				if err != nil {
 					return err
 				}
@@ -64,6 +77,25 @@ printed webhook token goes in the token file of 'chatwork webhook listen'.`,
 				return nil
 			}
 		},
+	}
+}
+
+// refusalPrinter returns a request observer that prints each refused
+// request on w, one line each:
+//
+//	chatwork fake: POST /v2/rooms: 400: body.members_admin_ids: value "1&2": repeated key; send one comma-joined value such as 1,2,3
+//
+// The fake's reasons never contain a token.
+func refusalPrinter(w io.Writer) func(apitest.RecordedRequest) {
+	var mu sync.Mutex
+	oneLine := strings.NewReplacer("\r", " ", "\n", " ")
+	return func(r apitest.RecordedRequest) {
+		if r.Status < http.StatusBadRequest {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(w, "chatwork fake: %s %s: %d: %s\n", r.Method, oneLine.Replace(r.Path), r.Status, oneLine.Replace(r.Reason))
 	}
 }
 
