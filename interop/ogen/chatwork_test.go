@@ -13,6 +13,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -46,6 +47,15 @@ func want[T any](t *testing.T, res any, err error) T {
 		t.Fatalf("answer %T %+v, want %T", res, res, v)
 	}
 	return v
+}
+
+// idList is an ID list as Chatwork reads it: one comma-joined value.
+func idList(ids ...int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ",")
 }
 
 var decimalID = regexp.MustCompile(`^[1-9][0-9]*$`)
@@ -134,8 +144,8 @@ func TestChatworkFake(t *testing.T) {
 			Name:             "Interop (ogen)",
 			Description:      cw.NewOptString("Created by the ogen client"),
 			IconPreset:       cw.NewOptIconPreset(cw.IconPresetMeeting),
-			MembersAdminIds:  cw.AdminIDList{cw.AccountID(me), cw.AccountID(alice)},
-			MembersMemberIds: cw.IDList{cw.AccountID(bob)},
+			MembersAdminIds:  cw.AdminIDList(idList(me, alice)),
+			MembersMemberIds: cw.NewOptIDList(cw.IDList(idList(bob))),
 		})
 		room = want[*cw.RoomIDResultHeaders](t, res, err).Response.RoomID
 		roles = map[int64]cw.Role{me: cw.RoleAdmin, alice: cw.RoleAdmin, bob: cw.RoleMember}
@@ -147,8 +157,8 @@ func TestChatworkFake(t *testing.T) {
 		rec.paused.Store(true)
 		res, _ := c.CreateRoom(ctx, &cw.CreateRoomReq{
 			Name:             "Interop (ogen)",
-			MembersAdminIds:  cw.AdminIDList{cw.AccountID(me)},
-			MembersMemberIds: cw.IDList{cw.AccountID(bob)},
+			MembersAdminIds:  cw.AdminIDList(idList(me)),
+			MembersMemberIds: cw.NewOptIDList(cw.IDList(idList(bob))),
 		})
 		rec.paused.Store(false)
 		if r, ok := res.(*cw.RoomIDResultHeaders); ok {
@@ -197,8 +207,8 @@ func TestChatworkFake(t *testing.T) {
 	t.Run("updateRoomMembers with two administrators", func(t *testing.T) {
 		need(t, room, "room")
 		res, err := c.UpdateRoomMembers(ctx, &cw.UpdateRoomMembersReq{
-			MembersAdminIds:    cw.AdminIDList{cw.AccountID(me), cw.AccountID(alice)},
-			MembersReadonlyIds: cw.IDList{cw.AccountID(bob)},
+			MembersAdminIds:    cw.AdminIDList(idList(me, alice)),
+			MembersReadonlyIds: cw.NewOptIDList(cw.IDList(idList(bob))),
 		}, cw.UpdateRoomMembersParams{RoomID: roomID})
 		got := want[*cw.MembersResultHeaders](t, res, err).Response
 		slices.Sort(got.Admin)
@@ -273,7 +283,7 @@ func TestChatworkFake(t *testing.T) {
 		need(t, room, "room")
 		res, err := c.CreateRoomTasks(ctx, &cw.CreateRoomTasksReq{
 			Body:      "Review the minutes",
-			ToIds:     cw.AssigneeIDList{cw.AccountID(me), cw.AccountID(alice)},
+			ToIds:     cw.AssigneeIDList(idList(me, alice)),
 			Limit:     cw.NewOptInt64(deadline),
 			LimitType: cw.NewOptTaskLimitType(cw.TaskLimitTypeDate),
 		}, cw.CreateRoomTasksParams{RoomID: roomID})
@@ -288,7 +298,7 @@ func TestChatworkFake(t *testing.T) {
 			// below can be tried; createRoomTasks has failed above already.
 			rec.paused.Store(true)
 			_, _ = c.CreateRoomTasks(ctx, &cw.CreateRoomTasksReq{
-				Body: "Review the minutes", ToIds: cw.AssigneeIDList{cw.AccountID(me)},
+				Body: "Review the minutes", ToIds: cw.AssigneeIDList(idList(me)),
 				Limit: cw.NewOptInt64(deadline), LimitType: cw.NewOptTaskLimitType(cw.TaskLimitTypeDate),
 			}, cw.CreateRoomTasksParams{RoomID: roomID})
 			rec.paused.Store(false)
@@ -298,7 +308,7 @@ func TestChatworkFake(t *testing.T) {
 
 	t.Run("listRoomTasks, getRoomTask, updateTaskStatus, listMyTasks", func(t *testing.T) {
 		need(t, room, "room")
-		res, err := c.ListRoomTasks(ctx, cw.ListRoomTasksParams{RoomID: roomID, Status: cw.NewOptTaskStatus(cw.TaskStatusOpen)})
+		res, err := c.ListRoomTasks(ctx, cw.ListRoomTasksParams{RoomID: roomID, Status: cw.NewOptTaskStatusFilter(cw.TaskStatusFilterOpen)})
 		var got []int64
 		var mine int64
 		for _, task := range want[*cw.ListRoomTasksOKHeaders](t, res, err).Response {
@@ -324,7 +334,7 @@ func TestChatworkFake(t *testing.T) {
 			t.Errorf("updateTaskStatus answered %d", id)
 		}
 		mres, err := c.ListMyTasks(ctx, cw.ListMyTasksParams{
-			Status: cw.NewOptTaskStatus(cw.TaskStatusDone), AssignedByAccountID: cw.NewOptAccountID(cw.AccountID(me)),
+			Status: cw.NewOptTaskStatusFilter(cw.TaskStatusFilterDone), AssignedByAccountID: cw.NewOptAccountID(cw.AccountID(me)),
 		})
 		if !slices.ContainsFunc(want[*cw.ListMyTasksOKHeaders](t, mres, err).Response, func(x cw.MyTask) bool {
 			return x.TaskID == mine && x.Room.RoomID == room && x.Status == cw.TaskStatusDone
@@ -341,13 +351,13 @@ func TestChatworkFake(t *testing.T) {
 		}, cw.UploadFileParams{RoomID: roomID})
 		file := want[*cw.FileIDResultHeaders](t, res, err).Response.FileID
 		lres, err := c.ListFiles(ctx, cw.ListFilesParams{RoomID: roomID, AccountID: cw.NewOptAccountID(cw.AccountID(me))})
-		if !slices.ContainsFunc(want[*cw.ListFilesOKHeaders](t, lres, err).Response, func(f cw.File) bool {
+		if !slices.ContainsFunc(want[*cw.ListFilesOKHeaders](t, lres, err).Response, func(f cw.RoomFile) bool {
 			return f.FileID == file && f.Filename == "minutes.txt"
 		}) {
 			t.Error("the upload is not listed")
 		}
 		gres, err := c.GetFile(ctx, cw.GetFileParams{RoomID: roomID, FileID: cw.FileID(file), CreateDownloadURL: cw.NewOptFlag(1)})
-		info := want[*cw.FileHeaders](t, gres, err).Response
+		info := want[*cw.RoomFileHeaders](t, gres, err).Response
 		if info.Filename != "minutes.txt" || info.Filesize != int64(len(content)) || !decimalID.MatchString(string(info.MessageID)) {
 			t.Errorf("file %+v", info)
 		}

@@ -55,6 +55,9 @@ async function ok<T>(call: Promise<Result<T>>, status = 200): Promise<Exclude<T,
   return r.data as Exclude<T, void | undefined>;
 }
 
+/** An ID list as Chatwork reads it: one comma-joined value. */
+const idList = (...ids: number[]): string => ids.join(',');
+
 /** A decimal message ID, sent and received as a string. */
 function assertMessageID(id: unknown): asserts id is string {
   assert.equal(typeof id, 'string', `message_id ${String(id)} is not a string`);
@@ -115,8 +118,8 @@ test('chatwork fake, through the @hey-api/openapi-ts client', async (t) => {
           name: 'Interop (TypeScript)',
           description: 'Created by the @hey-api/openapi-ts client',
           icon_preset: 'meeting',
-          members_admin_ids: [me, alice],
-          members_member_ids: [bob],
+          members_admin_ids: idList(me, alice),
+          members_member_ids: idList(bob),
         },
       }),
     );
@@ -130,7 +133,7 @@ test('chatwork fake, through the @hey-api/openapi-ts client', async (t) => {
     // above already; this only lets the other operations be tried.
     recording = false;
     const fallback = await cw.createRoom({
-      body: { name: 'Interop (TypeScript)', members_admin_ids: [me], members_member_ids: [bob] },
+      body: { name: 'Interop (TypeScript)', members_admin_ids: idList(me), members_member_ids: idList(bob) },
     });
     recording = true;
     room = fallback.data?.room_id ?? 0;
@@ -162,7 +165,7 @@ test('chatwork fake, through the @hey-api/openapi-ts client', async (t) => {
     const result = await ok(
       cw.updateRoomMembers({
         path: { room_id: room },
-        body: { members_admin_ids: [me, alice], members_readonly_ids: [bob] },
+        body: { members_admin_ids: idList(me, alice), members_readonly_ids: idList(bob) },
       }),
     );
     assert.deepEqual([...result.admin].sort(), [me, alice].sort());
@@ -215,7 +218,7 @@ test('chatwork fake, through the @hey-api/openapi-ts client', async (t) => {
     const created = await ok(
       cw.createRoomTasks({
         path: { room_id: room },
-        body: { body: 'Review the minutes', to_ids: [me, alice], limit: deadline, limit_type: 'date' },
+        body: { body: 'Review the minutes', to_ids: idList(me, alice), limit: deadline, limit_type: 'date' },
       }),
     );
     assert.equal(created.task_ids.length, 2, 'one task per assignee');
@@ -227,7 +230,7 @@ test('chatwork fake, through the @hey-api/openapi-ts client', async (t) => {
     recording = false;
     await cw.createRoomTasks({
       path: { room_id: room },
-      body: { body: 'Review the minutes', to_ids: [me], limit: deadline, limit_type: 'date' },
+      body: { body: 'Review the minutes', to_ids: idList(me), limit: deadline, limit_type: 'date' },
     });
     recording = true;
     assignees = [me];
