@@ -165,6 +165,22 @@ func TestSpecDocumentsTheTraps(t *testing.T) {
 			}
 		}
 	})
+	// How to send what other languages get wrong (issue 12 item 7), said
+	// where a reader of that part looks.
+	c := doc.Components
+	for where, pair := range map[string][2]string{
+		"the token header":       {c.SecuritySchemes["ApiToken"].Value.Description, "`X-ChatWorkToken: <token>`"},
+		"no API token as Bearer": {c.SecuritySchemes["ApiToken"].Value.Description, "never as `Authorization: Bearer`"},
+		"comma-joined lists":     {c.Schemas["IDList"].Value.Description, "comma-joined"},
+		"0/1 flags":              {c.Schemas["Flag"].Value.Description, "never `true` or `false`"},
+		"string message IDs":     {c.Schemas["MessageID"].Value.Description, "keep it a string"},
+		"the upload's file name": {doc.Paths.Find("/rooms/{room_id}/files").Post.Description, `filename="report.pdf"`},
+		"the overview":           {doc.Info.Description, "X-ChatWorkToken: <token>"},
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(pair[0]), " "), pair[1]) {
+			t.Errorf("%s: the description does not say %s", where, pair[1])
+		}
+	}
 }
 
 // idListPattern is the pattern of every ID list: decimal IDs joined by commas.
@@ -240,6 +256,10 @@ func TestSpecIDTypes(t *testing.T) {
 			if !s.Type.Is("string") {
 				t.Errorf("%s.%s: must be a string", where, name)
 			}
+		case strings.HasSuffix(name, "_time") && s.Extensions["x-go-type"] != "wire.UnixTime":
+			// Times are time.Time in Go: the UnixTime schema carries
+			// the wire.UnixTime hint.
+			t.Errorf("%s.%s: a time must use the UnixTime schema", where, name)
 		case strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_time") || name == "limit":
 			if !s.Type.Is("integer") || s.Format != "int64" {
 				t.Errorf("%s.%s: must be integer int64", where, name)
@@ -595,7 +615,7 @@ func TestSpecReviewCorrections(t *testing.T) {
 		}
 	}
 	// 13. Webhooks: no inherited token security; signature, User-Agent, https.
-	if doc.Security != nil && len(doc.Security) > 0 {
+	if len(doc.Security) > 0 {
 		t.Error("root-level security is set; webhooks would inherit the API token")
 	}
 	hooks := doc.Extensions["x-webhooks"].(map[string]any)

@@ -113,6 +113,9 @@ func messages(op *operation, b *body, err error) (msgs []string, reason string) 
 		switch {
 		case ce.Value == "" && strings.Contains(ce.Reason, "missing"):
 			add(fmt.Sprintf("Parameter '%s' is required", field))
+		case strings.HasSuffix(field, "_ids"):
+			// Repeated keys, or not digits and commas.
+			add(fmt.Sprintf("Invalid value for '%s': send the IDs as one comma-joined value, such as %s=1,2,3", field, field))
 		default:
 			add(fmt.Sprintf("Invalid value for '%s'", field))
 		}

@@ -205,7 +205,7 @@ func TestMessages(t *testing.T) {
 	}
 
 	w.run(t, "messages", "update", room, posted.MessageID, "--body", "first, edited").must(t, exitOK)
-	if got := w.s.Messages(w.room)[1]; got.Body != "first, edited" || got.UpdateTime == 0 {
+	if got := w.s.Messages(w.room)[1]; got.Body != "first, edited" || got.UpdateTime.IsZero() {
 		t.Errorf("after update: %+v", got)
 	}
 
@@ -248,11 +248,11 @@ func TestTasks(t *testing.T) {
 	}
 	tasks := w.s.Tasks(w.room)
 	want := time.Date(2030, 1, 31, 9, 0, 0, 0, time.UTC).Unix()
-	if len(tasks) != 2 || tasks[0].LimitTime != want || tasks[0].LimitType != api.LimitTime || tasks[0].Body != "Review the PR" {
+	if len(tasks) != 2 || tasks[0].LimitTime.Seconds() != want || tasks[0].LimitType != api.LimitTime || tasks[0].Body != "Review the PR" {
 		t.Errorf("tasks = %+v", tasks)
 	}
 	w.run(t, "tasks", "create", room, "--body", "Date only", "--to_ids", s64(w.bob.ID), "--limit", "1900000000", "--limit_type", "date").must(t, exitOK)
-	if tasks := w.s.Tasks(w.room); len(tasks) != 3 || tasks[2].LimitType != api.LimitDate || tasks[2].LimitTime != 1900000000 {
+	if tasks := w.s.Tasks(w.room); len(tasks) != 3 || tasks[2].LimitType != api.LimitDate || tasks[2].LimitTime.Seconds() != 1900000000 {
 		t.Errorf("date task = %+v", tasks[len(tasks)-1])
 	}
 	w.run(t, "tasks", "create", room, "--body", "x", "--to_ids", s64(w.bob.ID), "--limit_type", "date").must(t, exitUsage)
