@@ -41,7 +41,7 @@ REDOCLY := $(NPX) @redocly/cli@$(REDOCLY_CLI_VERSION)
 TSPKGS  := -p openapi-typescript@$(OPENAPI_TYPESCRIPT_VERSION) -p typescript@$(TYPESCRIPT_VERSION)
 
 .PHONY: help generate check-generate tidy-check fmt-check vet lint lint-go lint-spec lint-yaml \
-	typescript test go-test fuzz fuzz-short docs docs-check bench demo tools clean
+	typescript test go-test interop fuzz fuzz-short docs docs-check bench demo tools clean
 
 help: ## Show the developer commands.
 	@echo 'Usage: make <target>'
@@ -109,11 +109,19 @@ typescript: ## Generate TS types from openapi.yaml and type-check typescript/usa
 # generated code prove little. docs runs before go-test, whose
 # TestDocsRenderOffline (internal/checks) opens docs/index.html in headless
 # Chromium.
-test: check-generate tidy-check lint docs go-test fuzz-short ## Everything CI checks: generate/tidy checks, lint, docs, go test -race (with the browser check of the docs), short fuzzing.
+test: check-generate tidy-check lint docs go-test interop fuzz-short ## Everything CI checks: generate/tidy checks, lint, docs, go test -race (with the browser check of the docs), interop clients, short fuzzing.
 	@echo 'make test: all checks passed'
 
 go-test: ## go test -race ./... (each package times out after GOTEST_TIMEOUT, default 5m).
 	$(GO) test -race -timeout=$(GOTEST_TIMEOUT) ./...
+
+# Other teams' generators: a @hey-api/openapi-ts client (tsc --strict, node
+# --test) and an ogen client (go test in the nested module interop/ogen, so
+# that ogen stays out of the root go.mod) each call every operation of
+# openapi.yaml against `chatwork fake` over loopback HTTP. Versions are pinned
+# by interop/typescript/package-lock.json and interop/ogen/go.mod.
+interop: ## Generate TypeScript (hey-api) and Go (ogen) clients from openapi.yaml and run them against chatwork fake.
+	interop/run
 
 # Every FuzzXxx function of every package, found by `go test -list`, one at a
 # time (go test -fuzz takes one target).
@@ -177,5 +185,6 @@ $(GOLANGCI_LINT):
 	mv $(BIN)/tmp/golangci-lint $@
 	@rmdir $(BIN)/tmp
 
-clean: ## Remove .bin/, docs/ and the generated TypeScript types.
-	rm -rf $(BIN) docs typescript/chatwork.d.ts
+clean: ## Remove .bin/, docs/, the generated TypeScript types and the interop clients.
+	rm -rf $(BIN) docs typescript/chatwork.d.ts interop/typescript/generated interop/typescript/dist \
+		interop/typescript/node_modules interop/ogen/chatworkapi

@@ -18,11 +18,13 @@
 //     be present (only presence is checked; values are never reported);
 //   - the body: form-urlencoded and multipart bodies against their schema,
 //     ID lists as one comma-joined value (members_admin_ids=1,2, never
-//     members_admin_ids[0]=1 nor repeated keys), flags as 0/1, and no
-//     undeclared fields;
-//   - no undeclared query parameters: a POST or PUT parameter sent in the
-//     query (ignored by Chatwork since 2025-07-03), the abolished ?method=
-//     override, or a token in the URL are all reported.
+//     members_admin_ids[0]=1 nor repeated keys), flags as 0/1; fields and
+//     parts the operation does not declare are ignored, as Chatwork ignores
+//     them (chatwork-api-client adds file_name to every upload);
+//   - the query: a POST or PUT parameter sent in the query (ignored by
+//     Chatwork since 2025-07-03), the abolished ?method= override, a token
+//     in the URL and a repeated parameter are reported; other undeclared
+//     parameters are ignored, as Chatwork ignores them.
 //
 // Responses:
 //   - the status must be declared for the operation, exactly or as a range

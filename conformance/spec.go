@@ -422,7 +422,7 @@ func forbidUnknownProperties(doc *openapi3.T) {
 		}
 	}
 	// Responses and webhook payloads only: requests are what this module
-	// sends, and undeclared form fields are always reported anyway.
+	// sends, and Chatwork ignores undeclared form fields.
 	for name, ref := range doc.Components.Schemas {
 		if strings.HasPrefix(name, "Webhook") {
 			walk(ref)

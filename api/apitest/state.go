@@ -184,6 +184,7 @@ type download struct {
 type state struct {
 	accounts   map[int64]*account
 	tokens     map[string]int64 // API tokens and bearer tokens -> account
+	oauth      map[string]bool  // the bearer tokens among tokens
 	rooms      map[int64]*room
 	tasks      map[int64]*task
 	files      map[int64]*file
@@ -204,6 +205,7 @@ func newState() *state {
 	return &state{
 		accounts:   map[int64]*account{},
 		tokens:     map[string]int64{},
+		oauth:      map[string]bool{},
 		rooms:      map[int64]*room{},
 		tasks:      map[int64]*task{},
 		files:      map[int64]*file{},

@@ -306,6 +306,10 @@ func TestFake(t *testing.T) {
 	if !strings.Contains(r.out, "Welcome to the fake Chatwork") {
 		t.Errorf("the seeded room:\n%s", r.out)
 	}
+	r = runCLI(t, env, "", "requests", "list", "--output", "table").must(t, exitOK)
+	if !strings.Contains(r.out, "Bob Suzuki") || !strings.Contains(r.out, "Carol Sato") {
+		t.Errorf("the seeded contact requests:\n%s", r.out)
+	}
 	cancel()
 	select {
 	case code := <-done:
