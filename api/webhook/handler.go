@@ -24,7 +24,8 @@ type EventFunc func(ctx context.Context, e *Event) error
 //   - 400 to bodies that do not decode ([Parse]) and to events older than
 //     the maximum age ([WithMaxEventAge]);
 //   - 500 when the callback returns an error;
-//   - 200 otherwise, including for event types without a callback.
+//   - 200 otherwise, including for event types without a callback and for
+//     replays ignored by [WithReplayGuard].
 //
 // No callback runs unless the signature is valid. Chatwork counts every
 // answer but 200 as a failed delivery; see the package documentation.
@@ -32,6 +33,7 @@ type Handler struct {
 	keys    [][]byte
 	maxBody int64
 	maxAge  time.Duration
+	replay  *replayGuard // nil unless WithReplayGuard
 	now     func() time.Time
 	log     *slog.Logger
 
@@ -181,6 +183,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	var forget func()
+	if h.replay != nil {
+		var fresh bool
+		if fresh, forget = h.replay.add(body); !fresh {
+			h.log.WarnContext(ctx, "webhook: replayed delivery ignored", append(attrs, "remote_addr", r.RemoteAddr)...)
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+	}
+	if err := h.dispatch(ctx, e); err != nil {
+		if forget != nil {
+			forget() // a failed delivery may come again
+		}
+		h.log.ErrorContext(ctx, "webhook: callback failed", append(attrs, "error", err.Error())...)
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	h.log.DebugContext(ctx, "webhook: event handled", attrs...)
+	w.WriteHeader(http.StatusOK)
+}
+
+// dispatch runs the callback registered for the event's type, if any.
+func (h *Handler) dispatch(ctx context.Context, e *Event) error {
 	var fn EventFunc
 	switch e.Type {
 	case TypeMessageCreated:
@@ -192,13 +217,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		fn = h.onUnknown
 	}
-	if fn != nil {
-		if err := fn(ctx, e); err != nil {
-			h.log.ErrorContext(ctx, "webhook: callback failed", append(attrs, "error", err.Error())...)
-			w.WriteHeader(http.StatusInternalServerError)
-			return
-		}
+	if fn == nil {
+		return nil
 	}
-	h.log.DebugContext(ctx, "webhook: event handled", attrs...)
-	w.WriteHeader(http.StatusOK)
+	return fn(ctx, e)
 }
