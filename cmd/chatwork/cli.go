@@ -50,7 +50,7 @@ type app struct {
 	cmd *command    // the command being run
 	c   *api.Client // set before an API command runs
 
-	apiOpts       []api.Option   // added to every client; for tests
+	apiOpts       []api.Option  // added to every client; for tests
 	webhookLimits *serverLimits // replaces the defaults of webhook listen; for tests
 }
 

@@ -10,7 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-		"strings"
+	"strings"
 	"sync"
 	"time"
 
