@@ -178,13 +178,14 @@ func unixTime(sec int64) string {
 	return time.Unix(sec, 0).Local().Format("2006-01-02 15:04")
 }
 
-// limit renders a task's deadline by its type.
+// limit renders a task's deadline by its type; the day of a date deadline
+// is read in deadlineZone, as --limit writes it.
 func limit(sec int64, typ api.TaskLimitType) string {
 	switch {
 	case sec == 0 || typ == api.LimitNone:
 		return "-"
 	case typ == api.LimitDate:
-		return time.Unix(sec, 0).Local().Format("2006-01-02")
+		return time.Unix(sec, 0).In(deadlineZone).Format("2006-01-02")
 	}
 	return unixTime(sec)
 }
