@@ -276,4 +276,3 @@ func TestWebhookListenReplayGuard(t *testing.T) {
 		}
 	}
 }
-
