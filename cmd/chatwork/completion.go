@@ -70,7 +70,8 @@ function __chatwork_complete
     set -l words (commandline -opc)
     set -l cmd $words[1]
     set -e words[1]
-    $cmd __complete $words (commandline -ct | string collect --allow-empty) 2>/dev/null
+    set -l cur (commandline -ct)
+    $cmd __complete $words "$cur" 2>/dev/null
 end
 complete -c chatwork -a '(__chatwork_complete)'
 `,
