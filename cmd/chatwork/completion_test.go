@@ -73,67 +73,88 @@ var completionCases = []struct {
 	{[]string{"completion", ""}, []string{"bash", "fish", "zsh"}},
 }
 
+// perCase runs one script for all completionCases in the named shell:
+// setup once, then each case's lines, separated by a marker line; it
+// returns each case's output lines.
+func perCase(t *testing.T, name, setup string, caseScript func(words []string) string) [][]string {
+	t.Helper()
+	const marker = "--- next case ---"
+	var b strings.Builder
+	b.WriteString(setup + "\n")
+	for _, tc := range completionCases {
+		b.WriteString(caseScript(append([]string{"chatwork"}, tc.words...)) + "\n")
+		b.WriteString("echo '" + marker + "'\n")
+	}
+	var out [][]string
+	var cur []string
+	for _, l := range lines(shell(t, name, b.String())) {
+		if l == marker {
+			out = append(out, cur)
+			cur = nil
+			continue
+		}
+		cur = append(cur, l)
+	}
+	if len(out) != len(completionCases) {
+		t.Fatalf("%s: %d case outputs for %d cases", name, len(out), len(completionCases))
+	}
+	return out
+}
+
 func TestCompletionBash(t *testing.T) {
 	t.Parallel()
-	for _, tc := range completionCases {
-		words := append([]string{"chatwork"}, tc.words...)
-		script := `source <(chatwork completion bash) || exit 1
-complete -p chatwork >/dev/null || exit 1
-COMP_WORDS=(` + shellQuote(words) + `); COMP_CWORD=` + itoa(len(words)-1) + `
+	got := perCase(t, "bash", `source <(chatwork completion bash) || exit 1
+complete -p chatwork >/dev/null || exit 1`, func(words []string) string {
+		return `COMP_WORDS=(` + shellQuote(words) + `); COMP_CWORD=` + itoa(len(words)-1) + `; COMPREPLY=()
 _chatwork; printf '%s\n' "${COMPREPLY[@]}"`
-		got := lines(shell(t, "bash", script))
-		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("bash %q: got %q, want %q", tc.words, got, tc.want)
+	})
+	for i, tc := range completionCases {
+		if !reflect.DeepEqual(got[i], tc.want) {
+			t.Errorf("bash %q: got %q, want %q", tc.words, got[i], tc.want)
 		}
 	}
 }
 
 func TestCompletionZsh(t *testing.T) {
 	t.Parallel()
-	shell(t, "zsh", "chatwork completion zsh > /tmp/x.$$ && zsh -n /tmp/x.$$; s=$?; rm -f /tmp/x.$$; exit $s")
-	for _, tc := range completionCases {
-		words := append([]string{"chatwork"}, tc.words...)
-		// compadd and compdef exist only inside zsh's completion system:
-		// stand-ins print what the script hands them.
-		script := `compdef() { registered="$*" }
+	// compadd and compdef exist only inside zsh's completion system:
+	// stand-ins print what the script hands them.
+	setup := `chatwork completion zsh > "$HOME/_chatwork" && zsh -n "$HOME/_chatwork" || exit 1
+compdef() { registered="$*" }
 compadd() { print -rl -- ${(P)2} }
 _files() { print -r -- FILES }
-eval "$(chatwork completion zsh)"
-[[ $registered == "_chatwork chatwork" ]] || print "not registered: $registered"
-words=(` + shellQuote(words) + `); CURRENT=` + itoa(len(words)) + `
-_chatwork`
-		got := lines(shell(t, "zsh", script))
-		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("zsh %q: got %q, want %q", tc.words, got, tc.want)
+source "$HOME/_chatwork"
+[[ $registered == "_chatwork chatwork" ]] || print "not registered: $registered"`
+	got := perCase(t, "zsh", setup, func(words []string) string {
+		return `words=(` + shellQuote(words) + `); CURRENT=` + itoa(len(words)) + `; _chatwork`
+	})
+	for i, tc := range completionCases {
+		if !reflect.DeepEqual(got[i], tc.want) {
+			t.Errorf("zsh %q: got %q, want %q", tc.words, got[i], tc.want)
 		}
 	}
 	// Nothing to offer: file names.
-	got := lines(shell(t, "zsh", `compdef() { : }; _files() { print FILES }; eval "$(chatwork completion zsh)"; words=(chatwork files upload 1 ""); CURRENT=5; _chatwork`))
-	if !reflect.DeepEqual(got, []string{"FILES"}) {
-		t.Errorf("zsh file fallback: %q", got)
+	files := lines(shell(t, "zsh", setup+"\nwords=(chatwork files upload 1 ''); CURRENT=5; _chatwork"))
+	if !reflect.DeepEqual(files, []string{"FILES"}) {
+		t.Errorf("zsh file fallback: %q", files)
 	}
 }
 
 func TestCompletionFish(t *testing.T) {
 	t.Parallel()
-	for _, tc := range completionCases {
-		line := "chatwork " + strings.Join(tc.words, " ")
-		// complete -C runs fish's own completion engine on a command line.
-		script := `chatwork completion fish | source; complete -C` + shellQuote([]string{line})
-		var got []string
-		for _, l := range lines(shell(t, "fish", script)) {
-			cand, _, _ := strings.Cut(l, "\t")
-			got = append(got, cand)
-		}
-		// fish also offers file names; keep the candidates of the command.
+	// complete -C runs fish's own completion engine on a command line.
+	got := perCase(t, "fish", "chatwork completion fish | source", func(words []string) string {
+		return "complete -C" + shellQuote([]string{strings.Join(words, " ")})
+	})
+	for i, tc := range completionCases {
+		// fish also offers file names (with a description after a tab).
 		var ours []string
-		for _, c := range got {
-			if !strings.Contains(c, "/") && !strings.HasPrefix(c, ".") {
-				ours = append(ours, c)
-			}
+		for _, l := range got[i] {
+			c, _, _ := strings.Cut(l, "\t")
+			ours = append(ours, c)
 		}
 		if !subset(tc.want, ours) {
-			t.Errorf("fish %q: got %q, want %q among them", line, got, tc.want)
+			t.Errorf("fish %q: got %q, want %q among them", tc.words, ours, tc.want)
 		}
 	}
 }
