@@ -83,6 +83,8 @@ func commandTree() []*group {
 // addCommand adds c to the group named groupName, after its commands; for
 // example, from an init function: addCommand("messages", watchCommand()).
 // It must be called from an init function.
+//
+//nolint:unused // the hook for commands in their own files, such as "messages watch" (watch.go, branch watch)
 func addCommand(groupName string, c *command) {
 	added = append(added, func() {
 		g := findGroupIn(tree, groupName)

@@ -13,6 +13,8 @@ import (
 // It prints the candidates, one per line; none means "complete file names".
 const completeCommand = "__complete"
 
+func init() { addGroup(completionGroup()) }
+
 func completionGroup() *group {
 	return &group{name: "completion", summary: "print a shell completion script: bash, zsh or fish", tool: true, cmds: []*command{{
 		args: []string{"SHELL"}, nargs: 1, noAPI: true, usage: "bash|zsh|fish",

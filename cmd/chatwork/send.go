@@ -15,7 +15,6 @@ import (
 func toolGroups() []*group {
 	return []*group{
 		{name: "send", summary: "post a notification in one line", tool: true, cmds: []*command{sendCommand()}},
-		completionGroup(),
 		webhookGroup(),
 		{name: "fake", summary: "run a fake Chatwork API on loopback for trying things out", tool: true, cmds: []*command{fakeCommand()}},
 		{name: "demo", summary: "a guided tour of the API against an in-process fake (start here)", tool: true, cmds: []*command{demoCommand()}},
