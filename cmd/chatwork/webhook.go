@@ -33,7 +33,7 @@ var defaultServerLimits = serverLimits{
 	readHeader: 5 * time.Second,
 	read:       10 * time.Second,
 	write:      10 * time.Second,
-	idle:       30 * time.Second,
+	idle:       10 * time.Second,
 	maxHeader:  16 << 10,
 }
 
@@ -80,7 +80,7 @@ defences, off by default so that recorded and published deliveries still verify:
 Use both: the age bounds how long a capture is useful, the guard covers that window.
 
 Slow or idle clients are cut off: 5s to send the headers (at most 16 KiB), 10s for the whole
-request, 10s to take the answer, 30s idle between requests. Serves until interrupted.`,
+request, 10s to take the answer, 10s idle between requests. Serves until interrupted.`,
 			setup: func(fs *flag.FlagSet) runFunc {
 				addr := fs.String("addr", "127.0.0.1:8080", "listen on this `host:port`")
 				tokenFile := fs.String("webhook-token-file", "", "read the webhook tokens from `PATH`, one per line (default: $"+envWebhookToken+")")
