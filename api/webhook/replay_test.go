@@ -121,3 +121,32 @@ func TestHandlerMaxAgeWithReplayGuard(t *testing.T) {
 		t.Errorf("%d callback calls, want 1", n)
 	}
 }
+
+// BenchmarkHandlerReplayGuard measures a verified delivery with the guard
+// on (10,000 entries, all distinct bodies) against one without it.
+func BenchmarkHandlerReplayGuard(b *testing.B) {
+	bodies := make([][]byte, 20000)
+	sigs := make([]string, len(bodies))
+	for i := range bodies {
+		bodies[i] = []byte(fmt.Sprintf(`{"webhook_setting_id":"1","webhook_event_type":"x","webhook_event_time":%d,"webhook_event":{}}`, 1700000000+i))
+		sigs[i], _ = Sign(bodies[i], tokenB)
+	}
+	for _, guard := range []int{0, 10000} {
+		b.Run(fmt.Sprintf("guard=%d", guard), func(b *testing.B) {
+			var opts []Option
+			if guard > 0 {
+				opts = append(opts, WithReplayGuard(guard))
+			}
+			h, err := NewHandler([]string{tokenB}, opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				serve(h, bodies[i%len(bodies)], sigs[i%len(bodies)])
+				i++
+			}
+		})
+	}
+}
