@@ -81,8 +81,9 @@ func WithMaxBodySize(n int64) Option {
 // WithMaxEventAge makes the Handler answer 400, without running a
 // callback, to events whose webhook_event_time is more than d before the
 // current time, or absent. Chatwork signs no timestamp, so this is the
-// only defence against replayed deliveries; allow for clock skew and
-// delivery delay. Zero, the default, turns the check off.
+// first defence against replayed deliveries ([WithReplayGuard] covers the
+// window it leaves); allow for clock skew and delivery delay. Zero, the
+// default, turns the check off.
 func WithMaxEventAge(d time.Duration) Option {
 	return func(h *Handler) error {
 		if d < 0 {

@@ -105,6 +105,9 @@ func completions(done []string, cur string) []string {
 	)
 	new(app).globalFlags(fs)
 	addAliases(fs)
+	if len(done) > 0 && done[0] == "help" {
+		done = done[1:] // "chatwork help rooms create" completes like "chatwork rooms create"
+	}
 	for _, w := range done {
 		if prev != nil {
 			prev = nil
