@@ -135,7 +135,11 @@ func printCommandHelp(w io.Writer, c *command) {
 			names = append(names, arg)
 		}
 	})
-	fmt.Fprintf(w, "\nGlobal flags: %s.\n", strings.Join(names, ", "))
+	if c.noAPI {
+		fmt.Fprintf(w, "\nThis command makes no API call: the global flags (%s) are accepted and ignored.\n", strings.Join(names, ", "))
+	} else {
+		fmt.Fprintf(w, "\nGlobal flags: %s.\n", strings.Join(names, ", "))
+	}
 	fmt.Fprintln(w, "Exit codes: 0 ok, 1 other error, 2 usage or invalid input, 3 API error, 4 rate limited.")
 }
 
