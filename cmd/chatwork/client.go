@@ -70,10 +70,10 @@ func readTokenFile(path, what string, w io.Writer) ([]string, error) {
 	return toks, nil
 }
 
-// checkedBaseURL returns the checked base URL from --base-url or the environment,
-// "" for the default. Plain http is refused for hosts that are not
-// loopback unless --insecure-http is given. Errors show the URL with any
-// password masked.
+// checkedBaseURL returns the checked base URL from --base-url or the
+// environment, "" for the default. Plain http is refused for hosts that
+// are not loopback unless --insecure-http is given, the rule of package
+// api. Errors show the URL with anything that may be a credential masked.
 func (a *app) checkedBaseURL() (string, error) {
 	raw, source := a.baseURL, "--base-url"
 	if raw == "" {
@@ -82,45 +82,54 @@ func (a *app) checkedBaseURL() (string, error) {
 	if raw == "" {
 		return "", nil
 	}
+	shown := redactURL(raw)
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", usagef("%s: %q is not an absolute http(s) URL such as %s", source, redactURL(raw), api.DefaultBaseURL)
+		return "", usagef("%s: %s is not an absolute http(s) URL such as %s", source, shown, api.DefaultBaseURL)
 	}
-	if u.User != nil {
-		return "", usagef("%s: %s must not hold a user or password: the API token is the only credential", source, u.Redacted())
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", usagef("%s: %s must hold no user, password, query or fragment: the API token is the only credential", source, shown)
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) && !a.insecureHTTP {
 		return "", usagef("%s: %s is plain http: the API token would travel unencrypted to %s.\n"+
 			"Use https, or pass --insecure-http if you accept that (only loopback hosts such as 127.0.0.1 and localhost are allowed without it)",
-			source, u.Redacted(), u.Hostname())
+			source, shown, u.Hostname())
 	}
 	return raw, nil
 }
 
-// isLoopback reports whether host is localhost or a loopback address.
+// isLoopback reports whether host is localhost, a loopback address or a
+// name under .invalid, which never resolves (RFC 6761).
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "localhost" || host == "invalid" || strings.HasSuffix(host, ".invalid") {
 		return true
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
 
-// redactURL masks the password of a URL that may not parse: everything
-// between "://" and the last "@" of the authority.
+// redactURL returns raw with whatever may be a credential masked, whether
+// or not it parses: everything before the last "@" of the part before the
+// query (a password may hold a "/"), and the query and fragment.
 func redactURL(raw string) string {
-	scheme, rest, ok := strings.Cut(raw, "://")
+	prefix, rest, ok := strings.Cut(raw, "://")
 	if !ok {
-		return raw
+		prefix, rest = "", raw
+	} else {
+		prefix += "://"
 	}
-	authority, path, hasPath := strings.Cut(rest, "/")
-	if i := strings.LastIndex(authority, "@"); i >= 0 {
-		authority = "xxxxx@" + authority[i+1:]
+	end := strings.IndexAny(rest, "?#")
+	tail := ""
+	if end < 0 {
+		end = len(rest)
+	} else {
+		tail = rest[end:end+1] + "xxxxx"
 	}
-	if hasPath {
-		return scheme + "://" + authority + "/" + path
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		return prefix + "xxxxx" + rest[at:end] + tail
 	}
-	return scheme + "://" + authority
+	return prefix + rest[:end] + tail
 }
 
 // newClient builds the API client from the global flags and environment.

@@ -73,7 +73,7 @@ func TestConventions(t *testing.T) {
 
 		// Insecure http.
 		{name: "http to a remote host", args: []string{"--base-url", "http://chatwork.example.com/v2", "me"}, code: 2, err: `plain http: the API token would travel unencrypted to chatwork.example.com`, sentNothin: true},
-		{name: "password never echoed", args: []string{"--base-url", "http://user:hunter2@chatwork.example.com/v2", "me"}, code: 2, err: `user:xxxxx@chatwork.example.com`, sentNothin: true},
+		{name: "password never echoed", args: []string{"--base-url", "http://user:hunter2@chatwork.example.com/v2", "me"}, code: 2, err: `http://xxxxx@chatwork.example.com/v2`, sentNothin: true},
 
 		// Webhook tokens are not the API token.
 		{name: "webhook listen with the API flag", args: []string{"webhook", "listen", "--token-file", "/nonexistent"}, code: 2, err: `--token-file is the API token's file`},
