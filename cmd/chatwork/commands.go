@@ -61,23 +61,30 @@ func (g *group) find(name string) *command {
 var (
 	treeOnce sync.Once
 	tree     []*group
-	added    []func() // from addCommand and addGroup, applied when the tree is built
+	added    []treeChange // from addCommand and addGroup, applied when the tree is built
 )
+
+// A treeChange adds to the command tree.
+type treeChange func([]*group) []*group
 
 // commandTree returns the command tree, in the order of the help.
 func commandTree() []*group {
-	treeOnce.Do(func() {
-		tree = append(apiGroups(), toolGroups()...)
-		for _, add := range added {
-			add()
-		}
-		for _, g := range tree {
-			for _, c := range g.cmds {
-				c.group = g.name
-			}
-		}
-	})
+	treeOnce.Do(func() { tree = buildTree(added) })
 	return tree
+}
+
+// buildTree builds a fresh tree: the API groups, the tools, then changes.
+func buildTree(changes []treeChange) []*group {
+	gs := append(apiGroups(), toolGroups()...)
+	for _, change := range changes {
+		gs = change(gs)
+	}
+	for _, g := range gs {
+		for _, c := range g.cmds {
+			c.group = g.name
+		}
+	}
+	return gs
 }
 
 // addCommand adds c to the group named groupName, after its commands; for
@@ -85,20 +92,25 @@ func commandTree() []*group {
 // It must be called from an init function.
 //
 //nolint:unused // the hook for commands in their own files, such as "messages watch" (watch.go, branch watch)
-func addCommand(groupName string, c *command) {
-	added = append(added, func() {
-		g := findGroupIn(tree, groupName)
+func addCommand(groupName string, c *command) { added = append(added, withCommand(groupName, c)) }
+
+// addGroup adds a group of commands (tool: true lists it under Tools). It
+// must be called from an init function.
+func addGroup(g *group) { added = append(added, withGroup(g)) }
+
+func withCommand(groupName string, c *command) treeChange {
+	return func(gs []*group) []*group {
+		g := findGroupIn(gs, groupName)
 		if g == nil {
 			panic("chatwork: addCommand: no group " + groupName)
 		}
 		g.cmds = append(g.cmds, c)
-	})
+		return gs
+	}
 }
 
-// addGroup adds a group of commands (tool: true lists it under Tools). It
-// must be called from an init function.
-func addGroup(g *group) {
-	added = append(added, func() { tree = append(tree, g) })
+func withGroup(g *group) treeChange {
+	return func(gs []*group) []*group { return append(gs, g) }
 }
 
 func findGroup(name string) *group { return findGroupIn(commandTree(), name) }

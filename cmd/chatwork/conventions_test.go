@@ -181,3 +181,29 @@ func TestHelpSpellsFlagsInKebabCase(t *testing.T) {
 		}
 	}
 }
+
+// TestTreeChanges: a command added from another file joins its group, with
+// help, usage errors and completion, without touching the tables.
+func TestTreeChanges(t *testing.T) {
+	t.Parallel()
+	extra := &command{name: "extra", nargs: 0, usage: "", summary: "a command from another file", setup: noFlags(nil)}
+	tool := &group{name: "extratool", summary: "a tool from another file", tool: true, cmds: []*command{{summary: "x", setup: noFlags(nil)}}}
+	gs := buildTree([]treeChange{withCommand("messages", extra), withGroup(tool)})
+	msgs := findGroupIn(gs, "messages")
+	if msgs == nil || msgs.cmds[len(msgs.cmds)-1] != extra || extra.group != "messages" || extra.path() != "messages extra" {
+		t.Errorf("messages: %+v; extra.group %q", msgs, extra.group)
+	}
+	if g := findGroupIn(gs, "extratool"); g != tool || !g.leaf() || g.cmds[0].path() != "extratool" {
+		t.Errorf("the added group: %+v", g)
+	}
+	// The package's own tree is built the same way, and shares nothing.
+	if findGroupIn(commandTree(), "extratool") != nil || findGroup("messages").find("extra") != nil {
+		t.Error("a test tree leaked into the command tree")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("adding to a group that does not exist did not panic")
+		}
+	}()
+	buildTree([]treeChange{withCommand("nosuchgroup", extra)})
+}

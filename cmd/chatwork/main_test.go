@@ -155,6 +155,9 @@ func TestEveryOperationHasACommand(t *testing.T) {
 			continue
 		}
 		for _, c := range g.cmds {
+			if c.endpoint == "" {
+				continue // a tool within a resource's group, such as messages watch
+			}
 			if !want[c.endpoint] {
 				t.Errorf("command %q names %q, which is not an operation of the spec", c.path(), c.endpoint)
 			}
