@@ -49,9 +49,10 @@
 // logs and errors go to stderr. The result is the API's answer: indented
 // JSON with the API's field names (-o json, the default; message IDs stay
 // strings) or a table (-o table). Commands whose operation answers nothing
-// (204) print nothing. files download writes the file's bytes (or, with
-// -O PATH, the file's details); webhook listen writes one JSON line per
-// event.
+// (204) print nothing. Tools whose result is data print the data as it is:
+// files download the file's bytes (or, with -O PATH, the file's details),
+// webhook listen one JSON line per event, webhook sign the signature,
+// completion the script; demo and fake print text for people.
 //
 // Besides the API commands there are tools:
 //

@@ -13,11 +13,11 @@ import (
 const outputRule = `Output:
   stdout carries the command's result and nothing else; notes, warnings, logs and errors go to
   stderr, so that 'chatwork ... > file' or '$(chatwork ...)' captures only the result.
-  The result is the API's answer to the command's call: JSON with the API's field names (the
-  default, -o json; message IDs stay strings) or a table (-o table). A command whose operation
-  answers nothing prints nothing. Tools print their result the same way (send: the new
-  message's ID as the API answers it); files download and webhook listen write data, as
-  their help says.
+  For the API commands and send, the result is the API's answer: JSON with the API's field names
+  (the default, -o json; message IDs stay strings) or a table (-o table); nothing when the API
+  answers nothing. Tools whose result is data print the data as it is: files download the file's
+  bytes, webhook listen one JSON line per event, webhook sign the signature, completion the
+  script, version the version; demo and fake print text for people.
 `
 
 func printMainHelp(w io.Writer) {
