@@ -1,6 +1,7 @@
 // Package conformance checks HTTP exchanges with the Chatwork API v2, and
 // webhook payloads, against openapi.yaml, the hand-written OpenAPI 3.0.3
-// description embedded in the root package as chatwork.OpenAPI.
+// description at the root of this module (a copy is compiled in: importing
+// conformance adds no code generator to your go.mod).
 //
 // It is built on kin-openapi (openapi3filter) and adds the wire rules of
 // Chatwork that a schema alone cannot express.
@@ -61,7 +62,9 @@
 //	client, err := api.NewClient(srv.Token(), api.WithHTTPClient(hc), api.WithBaseURL(srv.URL()))
 //
 // FailTest(t) reports each violation with t.Errorf and lets the call
-// through, so that one run shows every problem.
+// through, so that one run shows every problem. It takes a small interface
+// (TestingT), not testing.TB: conformance does not link package testing
+// into programs.
 //
 // Only requests under the base path /v2 are API calls. Other requests
 // through the transport, such as the fetch of a file's download_url, pass

@@ -19,7 +19,7 @@ import (
 )
 
 // Validator checks requests, responses and webhook payloads against
-// openapi.yaml, the document embedded as chatwork.OpenAPI. It is safe for
+// openapi.yaml, the document compiled into this package. It is safe for
 // concurrent use. The document is parsed and prepared once per process.
 type Validator struct {
 	spec *spec

@@ -90,8 +90,6 @@ func buildTree(changes []treeChange) []*group {
 // addCommand adds c to the group named groupName, after its commands; for
 // example, from an init function: addCommand("messages", watchCommand()).
 // It must be called from an init function.
-//
-//nolint:unused // the hook for commands in their own files, such as "messages watch" (watch.go, branch watch)
 func addCommand(groupName string, c *command) { added = append(added, withCommand(groupName, c)) }
 
 // addGroup adds a group of commands (tool: true lists it under Tools). It

@@ -399,6 +399,7 @@ and the server moves your cursor past them: a second call lists only what arrive
 				})
 			},
 		},
+		// messages watch joins from watch.go (addCommand).
 	}}
 }
 
