@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -46,6 +47,9 @@ func TestTokenFileBOMAndCRLF(t *testing.T) {
 // runs); a private one does not.
 func TestTokenFilePermissionWarning(t *testing.T) {
 	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows files have no Unix permission bits")
+	}
 	s := apitest.NewServer(t)
 	env := map[string]string{envBaseURL: s.URL(), envMaxWait: "0"}
 	for _, tc := range []struct {
