@@ -131,20 +131,35 @@ func (a *app) main(args []string) int {
 			return exitOK
 		}
 	} else {
+		if len(rest) > 1 && strings.HasPrefix(rest[1], "-") && !isHelpFlag(rest[1]) {
+			// Global flags between the group and its command: rooms -o table list.
+			gfs := flag.NewFlagSet("chatwork "+g.name, flag.ContinueOnError)
+			gfs.SetOutput(io.Discard)
+			a.globalFlags(gfs)
+			addAliases(gfs)
+			if err := gfs.Parse(rest[1:]); err != nil {
+				if errors.Is(err, flag.ErrHelp) {
+					printGroupHelp(stdout, g)
+					return exitOK
+				}
+				return a.report(flagError(gfs, err))
+			}
+			gfs.Visit(func(f *flag.Flag) { a.set[canonicalName(f)] = true })
+			rest = append([]string{g.name}, gfs.Args()...)
+		}
 		if len(rest) == 1 {
 			printGroupHelp(stderr, g)
 			return exitUsage
 		}
-		switch sub := rest[1]; sub {
-		case "help", "-h", "-help", "--help":
+		switch sub := rest[1]; {
+		case sub == "help" || isHelpFlag(sub):
 			if len(rest) > 2 {
 				return a.help(append([]string{g.name}, rest[2:]...))
 			}
 			printGroupHelp(stdout, g)
 			return exitOK
 		default:
-			cmd = g.find(sub)
-			if cmd == nil {
+			if cmd = g.find(sub); cmd == nil {
 				return a.report(unknownCommand(sub, g.name, g.names()))
 			}
 		}
@@ -250,6 +265,14 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
 func printVersion(w io.Writer) {

@@ -54,6 +54,8 @@ func TestConventions(t *testing.T) {
 		{name: "-o before the command", args: []string{"-o", "table", "contacts"}, code: 0, out: `^ACCOUNT_ID +ROOM_ID`},
 		{name: "--output=json", args: []string{"me", "--output=json"}, code: 0, out: `^\{\n  "account_id"`},
 		{name: "bad -o", args: []string{"me", "-o", "yaml"}, code: 2, err: `--output must be json or table, not "yaml"`, sentNothin: true},
+		{name: "global flag between group and command", args: []string{"rooms", "-o", "table", "list"}, code: 0, out: `^ROOM_ID +TYPE`},
+		{name: "unknown flag between group and command", args: []string{"rooms", "--outptu", "table", "list"}, code: 2, err: `unknown flag --outptu\n\nDid you mean this\?\n\t--output`},
 		{name: "global flag after positional", args: []string{"rooms", "get", "$ROOM", "--verbose"}, code: 0, out: `"room_id"`, err: `level=DEBUG`},
 
 		// Durations.
