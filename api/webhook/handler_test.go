@@ -340,6 +340,7 @@ func TestNewHandlerErrors(t *testing.T) {
 		{"zero body size", []string{tokenA}, []Option{WithMaxBodySize(0)}, nil},
 		{"negative age", []string{tokenA}, []Option{WithMaxEventAge(-1)}, nil},
 		{"nil clock", []string{tokenA}, []Option{WithClock(nil)}, nil},
+		{"zero replay guard", []string{tokenA}, []Option{WithReplayGuard(0)}, nil},
 	}
 	for _, tt := range tests {
 		h, err := NewHandler(tt.tokens, tt.opts...)

@@ -350,16 +350,16 @@ func TestFiles(t *testing.T) {
 		t.Errorf("download to stdout = %q, want %q", r.out, content)
 	}
 	out := filepath.Join(t.TempDir(), "copy.txt")
-	w.run(t, "files", "download", room, fid, "-o", out).must(t, exitOK).decode(t, &f)
+	w.run(t, "files", "download", room, fid, "-O", out).must(t, exitOK).decode(t, &f)
 	if b, err := os.ReadFile(out); err != nil || string(b) != content {
-		t.Errorf("download -o wrote %q (%v)", b, err)
+		t.Errorf("download -O wrote %q (%v)", b, err)
 	}
 	if f.FileID != up.FileID {
-		t.Errorf("download -o printed %+v", f)
+		t.Errorf("download -O printed %+v", f)
 	}
 	// A failed download leaves no file behind.
 	missing := filepath.Join(t.TempDir(), "missing.txt")
-	w.run(t, "files", "download", room, "99999", "-o", missing).must(t, exitAPI)
+	w.run(t, "files", "download", room, "99999", "-O", missing).must(t, exitAPI)
 	if entries, _ := os.ReadDir(filepath.Dir(missing)); len(entries) != 0 {
 		t.Errorf("a failed download left %v", entries)
 	}

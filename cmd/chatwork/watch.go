@@ -20,6 +20,8 @@ type watchLine struct {
 	Before  string       `json:"before,omitempty"` // gap: the first message printed after it
 }
 
+func init() { addCommand("messages", watchCommand()) }
+
 // watchCommand is "chatwork messages watch ROOM_ID...".
 func watchCommand() *command {
 	return &command{
@@ -50,8 +52,9 @@ to stderr.`,
 			updates := fs.Bool("updates", false, "print edited messages again, with kind \"update\"")
 			backfill := fs.Bool("backfill", false, "start a chat without a saved position with its latest 100 messages")
 			share := fs.Float64("share", api.DefaultWatchShare, "the `fraction` of the account's rate limit that polls may use")
-			minInterval := fs.Duration("min-interval", 0, "poll a chat at most this often; 0 means as often as --share allows")
-			maxInterval := fs.Duration("max-interval", api.DefaultWatchMaxInterval, "poll a quiet chat at least this often")
+			minInterval, maxInterval := new(time.Duration), new(time.Duration)
+			durationVar(fs, minInterval, "min-interval", 0, "poll a chat at most this often; 0 means as often as --share allows")
+			durationVar(fs, maxInterval, "max-interval", api.DefaultWatchMaxInterval, "poll a quiet chat at least this often")
 			return func(ctx context.Context, a *app, args []string) error {
 				if len(args) == 0 {
 					return usagef("missing arguments: want ROOM_ID...")
