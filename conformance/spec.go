@@ -48,6 +48,7 @@ type operation struct {
 	method   string
 	template *pathTemplate
 	route    *routers.Route
+	info     OperationInfo
 
 	query      map[string]bool // declared query parameters
 	formFields map[string]bool // declared fields of a urlencoded body; nil without one
@@ -196,6 +197,7 @@ func newOperation(doc *openapi3.T, t *pathTemplate, item *openapi3.PathItem, met
 			}
 		}
 	}
+	op.info = newOperationInfo(t, method, o, op.query)
 	if rb := o.RequestBody; rb != nil && rb.Value != nil {
 		op.hasBody = true
 		if mt := rb.Value.Content.Get("application/x-www-form-urlencoded"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {

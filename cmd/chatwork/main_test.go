@@ -13,11 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
-	chatwork "github.com/chatwork-go/chatwork"
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/apitest"
+	"github.com/chatwork-go/chatwork/conformance"
 )
 
 // result is what one run of the command produced.
@@ -131,20 +129,13 @@ func writeFile(t *testing.T, name, content string) string {
 // none invented.
 func TestEveryOperationHasACommand(t *testing.T) {
 	t.Parallel()
-	var spec struct {
-		Paths map[string]map[string]any `yaml:"paths"`
-	}
-	if err := yaml.Unmarshal(chatwork.OpenAPI, &spec); err != nil {
+	v, err := conformance.New()
+	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]bool{}
-	for path, ops := range spec.Paths {
-		for method := range ops {
-			switch method {
-			case "get", "post", "put", "delete", "patch":
-				want[strings.ToUpper(method)+" "+path] = true
-			}
-		}
+	for _, op := range v.Operations() {
+		want[op.Method+" "+op.Path] = true
 	}
 	if len(want) != 32 {
 		t.Fatalf("the spec has %d operations, want 32", len(want))
