@@ -145,4 +145,12 @@
 // its Transport in with [WithHTTPClient] to hold your fakes and the real API
 // to the spec. Package webhook verifies and decodes Chatwork's webhook
 // requests, and package notation writes and reads message markup.
+//
+// # Dependencies
+//
+// This package owns the client: its services, errors, rate limiting,
+// retries and message watching. It depends on package gen (the generated
+// types and requests) and package wire only; it never imports apitest,
+// conformance, the CLI or kin-openapi, so a program that uses the client
+// links none of them (enforced by internal/checks TestImportRules).
 package api

@@ -105,4 +105,14 @@
 // Authorization values: request headers are checked for presence only, and
 // values of query or form fields whose name suggests a credential are
 // redacted.
+//
+// # Dependencies
+//
+// This package owns the spec as the module's code sees it: validation,
+// and the description of the operations ([Validator.Operations]) that the
+// fake server and the tests of the other packages take their operation
+// list from. It checks clients from the outside, so it imports no client:
+// of this module only the embedded spec (internal/embeddedspec), never
+// package api, gen or apitest (enforced by internal/checks
+// TestImportRules).
 package conformance

@@ -10,7 +10,8 @@
 // ID lists, 0/1 flags and times use the wire types of package api/wire.
 //
 // Most programs want package api, which wraps this one with typed errors,
-// rate limiting and retries, and names its types after these.
+// rate limiting and retries, and names its types after these. Of this
+// module, gen imports package api/wire only.
 package gen
 
 import (

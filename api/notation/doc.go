@@ -23,4 +23,8 @@
 //
 // IDs follow the Chatwork API: account and room IDs are int64, message IDs
 // are strings of digits because they exceed 2^53.
+//
+// Message notation is plain text: this package owns building and parsing
+// it and imports no other package of this module, neither the API client
+// nor the generated types (enforced by internal/checks TestImportRules).
 package notation

@@ -52,4 +52,12 @@
 // accepted, in bounded memory. Use both: the age bounds how long a capture
 // is useful, the guard covers that window. Both are off by default, so
 // that published test vectors and old recorded deliveries still verify.
+//
+// # Dependencies
+//
+// This package owns the receiving side of webhooks: signatures, payload
+// decoding, the Handler and its replay defences. It needs no API client:
+// it imports the generated payload types of package gen (and package
+// wire through them) and nothing else of this module; in particular not
+// package api (enforced by internal/checks TestImportRules).
 package webhook

@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/chatwork-go/chatwork/gen"
 )
 
-// Event types Chatwork sends today. Others may be added; see [Event].
+// Event types Chatwork sends today, as openapi.yaml names them (the single
+// enum value of each payload's webhook_event_type). Others may be added;
+// see [Event]. These are the module's one set of event-type names.
 const (
-	TypeMessageCreated = "message_created"
-	TypeMessageUpdated = "message_updated"
-	TypeMentionToMe    = "mention_to_me"
+	TypeMessageCreated = string(gen.WebhookMessageCreatedWebhookEventTypeMessageCreated)
+	TypeMessageUpdated = string(gen.WebhookMessageUpdatedWebhookEventTypeMessageUpdated)
+	TypeMentionToMe    = string(gen.WebhookMentionToMeWebhookEventTypeMentionToMe)
 )
 
 // Event is one webhook delivery.

@@ -9,6 +9,9 @@
 // its models hold times as times ([UnixTime] embeds time.Time). Package api
 // uses plain []int64, bool and time.Time in its params structs and converts
 // with [JoinIDs], [FlagOf] and [TimeOf].
+//
+// It is the bottom layer: it imports no other package of this module
+// (enforced by internal/checks TestImportRules).
 package wire
 
 import (

@@ -88,4 +88,13 @@
 //	2  usage error: bad flags or arguments, no token, or input the client refuses before sending
 //	3  API error: the API answered with an error status, printed with its messages on stderr
 //	4  rate limited: a 429 that did not clear within --max-wait
+//
+// # Layout
+//
+// The command owns only the command line: the command table (one command
+// per operation, checked against conformance's operation list by
+// TestEveryOperationHasACommand), flags, output and the demo. It calls the
+// API through package api, serves the fake of package api/apitest, and
+// takes webhook verification from api/webhook and markup from
+// api/notation; no package imports it.
 package main

@@ -1,6 +1,7 @@
 // Package checks holds repository-wide tests that look at the module from
 // the outside: what a user's go.mod gains from importing it, what the
-// production packages link, what git tracks, whether the README's Go
+// production packages link, which packages of the module each public
+// package may depend on (TestImportRules, the rules each package doc states), what git tracks, whether the README's Go
 // snippets compile and whether the rendered API reference works offline in
 // a real browser.
 //
