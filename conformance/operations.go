@@ -49,6 +49,27 @@ func (v *Validator) Operations() []OperationInfo {
 	return out
 }
 
+// OperationIDs returns the operationId of every operation of the spec, in
+// path order.
+func (v *Validator) OperationIDs() []string {
+	ids := make([]string, 0, len(v.spec.ops))
+	for _, op := range v.spec.ops {
+		ids = append(ids, op.id)
+	}
+	return ids
+}
+
+// DeclaredStatuses returns the statuses declared for an operation, sorted,
+// without ranges ("5XX") and the default response. It returns nil for an
+// unknown operation.
+func (v *Validator) DeclaredStatuses(operationID string) []int {
+	op := v.spec.byID[operationID]
+	if op == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(op.responses))
+}
+
 // OperationInfo describes the operation with the given operationId; ok is
 // false for an unknown one.
 func (v *Validator) OperationInfo(operationID string) (info OperationInfo, ok bool) {
