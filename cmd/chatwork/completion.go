@@ -141,13 +141,13 @@ func completions(done []string, cur string) []string {
 		case "output":
 			cands = []string{"json", "table"}
 		case "limit-type":
-			cands = []string{"none", "date", "time"}
+			cands = values(limitTypes)
 		case "status":
-			cands = []string{"open", "done"}
+			cands = values(taskStatuses)
 		case "action-type":
-			cands = []string{"leave", "delete"}
+			cands = values(actionTypes)
 		case "icon-preset":
-			cands = iconPresets
+			cands = values(iconPresets)
 		}
 	case strings.HasPrefix(cur, "-"):
 		fs.VisitAll(func(f *flag.Flag) {

@@ -334,16 +334,3 @@ func parseIDs(c *command, args []string) ([]int64, error) {
 	}
 	return out, nil
 }
-
-// oneOf checks an enumerated flag value; empty is allowed.
-func oneOf(flagName, v string, allowed ...string) error {
-	if v == "" {
-		return nil
-	}
-	for _, x := range allowed {
-		if v == x {
-			return nil
-		}
-	}
-	return usagef("--%s must be one of %s, not %q", flagName, strings.Join(allowed, ", "), v)
-}

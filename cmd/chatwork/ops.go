@@ -6,16 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/gen"
 )
-
-var iconPresets = []string{
-	"group", "check", "document", "meeting", "event", "project", "business", "study", "security",
-	"star", "idea", "heart", "magcup", "beer", "music", "sports", "travel",
-}
 
 // call makes the run function of a command whose positional arguments
 // are all IDs: it parses them, makes the command's one API call with f and
@@ -96,7 +90,7 @@ func tasksGroup() *group {
 				by := fs.Int64("assigned-by-account-id", 0, "only tasks assigned by this `account_id`")
 				status := fs.String("status", "", "open (the API's default) or done")
 				return call(func(ctx context.Context, a *app, _ []int64) ([]api.MyTask, *api.Response, error) {
-					if err := oneOf("status", *status, "open", "done"); err != nil {
+					if err := oneOf("status", api.TaskStatus(*status), taskStatuses...); err != nil {
 						return nil, nil, err
 					}
 					return a.c.Me.Tasks(ctx, &api.MyTasksOptions{AssignedBy: *by, Status: api.TaskStatus(*status)})
@@ -112,7 +106,7 @@ func tasksGroup() *group {
 				by := fs.Int64("assigned-by-account-id", 0, "only tasks assigned by this `account_id`")
 				status := fs.String("status", "", "open (the API's default) or done")
 				return call(func(ctx context.Context, a *app, ids []int64) ([]api.RoomTask, *api.Response, error) {
-					if err := oneOf("status", *status, "open", "done"); err != nil {
+					if err := oneOf("status", api.TaskStatus(*status), taskStatuses...); err != nil {
 						return nil, nil, err
 					}
 					return a.c.Tasks.List(ctx, ids[0], &api.TaskListOptions{AssignedTo: *to, AssignedBy: *by, Status: api.TaskStatus(*status)})
@@ -144,23 +138,23 @@ An RFC 3339 time or Unix seconds set a time deadline (limit_type time), unless -
 				fs.Var(&limit, "limit", "the deadline: a date such as 2030-01-31 (the day in JST), RFC 3339 such as 2030-01-31T18:00:00+09:00, or Unix seconds")
 				limitType := fs.String("limit-type", "", "how the deadline is read: none, date or time (default: date for a date, else time)")
 				return call(func(ctx context.Context, a *app, ids []int64) (gen.TaskIDsResult, *api.Response, error) {
-					if err := oneOf("limit-type", *limitType, "none", "date", "time"); err != nil {
+					if err := oneOf("limit-type", api.TaskLimitType(*limitType), limitTypes...); err != nil {
 						return gen.TaskIDsResult{}, nil, err
 					}
-					if *limitType != "" && *limitType != "none" && limit.t.IsZero() {
+					if lt := api.TaskLimitType(*limitType); lt != "" && lt != api.LimitNone && limit.t.IsZero() {
 						return gen.TaskIDsResult{}, nil, usagef("--limit-type %s needs --limit", *limitType)
 					}
-					lt := *limitType
+					lt := api.TaskLimitType(*limitType)
 					if limit.dateOnly {
 						switch lt {
 						case "":
-							lt = "date"
-						case "time":
+							lt = api.LimitDate
+						case api.LimitTime:
 							return gen.TaskIDsResult{}, nil, usagef("--limit %s is a date: give a time too (2030-01-31T18:00:00+09:00) for --limit-type time", limit.String())
 						}
 					}
 					taskIDs, r, err := a.c.Tasks.Create(ctx, ids[0], api.CreateTaskParams{
-						Body: *body, AssigneeIDs: *to, Limit: limit.t, LimitType: api.TaskLimitType(lt),
+						Body: *body, AssigneeIDs: *to, Limit: limit.t, LimitType: lt,
 					})
 					return gen.TaskIDsResult{TaskIDs: taskIDs}, r, err
 				})
@@ -176,7 +170,7 @@ An RFC 3339 time or Unix seconds set a time deadline (limit_type time), unless -
 					if *body == "" {
 						return gen.TaskIDResult{}, nil, usagef("--body open|done is required")
 					}
-					if err := oneOf("body", *body, "open", "done"); err != nil {
+					if err := oneOf("body", api.TaskStatus(*body), taskStatuses...); err != nil {
 						return gen.TaskIDResult{}, nil, err
 					}
 					r, err := a.c.Tasks.SetStatus(ctx, ids[0], ids[1], api.TaskStatus(*body))
@@ -201,7 +195,7 @@ func roomsGroup() *group {
 				"         [--description TEXT] [--icon-preset ICON] [--link] [--link-code CODE] [--link-need-acceptance=0|1]",
 			summary: "create a group chat", endpoint: "POST /rooms",
 			details: "Members must be your contacts or members of your organization; include yourself in one of the lists.\n" +
-				"Icons: " + strings.Join(iconPresets, ", ") + ".",
+				"Icons: " + joinValues(iconPresets, ", ") + ".",
 			setup: func(fs *flag.FlagSet) runFunc {
 				name := fs.String("name", "", "the chat's `name`, 1 to 255 characters (required)")
 				desc := fs.String("description", "", "the chat's description (may contain notation)")
@@ -213,7 +207,7 @@ func roomsGroup() *group {
 				code := fs.String("link-code", "", "the invitation link's path, [A-Za-z0-9_-]{1,50}; random when left out")
 				accept := flag01Var(fs, "link-need-acceptance", "1 (the API's default): joiners need an administrator's approval")
 				return call(func(ctx context.Context, a *app, _ []int64) (gen.RoomIDResult, *api.Response, error) {
-					if err := oneOf("icon-preset", *icon, iconPresets...); err != nil {
+					if err := oneOf("icon-preset", api.IconPreset(*icon), iconPresets...); err != nil {
 						return gen.RoomIDResult{}, nil, err
 					}
 					id, r, err := a.c.Rooms.Create(ctx, api.CreateRoomParams{
@@ -242,7 +236,7 @@ func roomsGroup() *group {
 				desc := fs.String("description", "", "the new description")
 				icon := fs.String("icon-preset", "", "the new `icon`, such as meeting")
 				return call(func(ctx context.Context, a *app, ids []int64) (gen.RoomIDResult, *api.Response, error) {
-					if err := oneOf("icon-preset", *icon, iconPresets...); err != nil {
+					if err := oneOf("icon-preset", api.IconPreset(*icon), iconPresets...); err != nil {
 						return gen.RoomIDResult{}, nil, err
 					}
 					p := api.UpdateRoomParams{Name: *name, IconPreset: api.IconPreset(*icon)}
@@ -270,10 +264,10 @@ Nothing is printed on success.`,
 					if err != nil {
 						return err
 					}
-					switch *action {
-					case "leave":
+					switch gen.DeleteRoomFormdataBodyActionType(*action) {
+					case gen.DeleteRoomFormdataBodyActionTypeLeave:
 						_, err = a.c.Rooms.Leave(ctx, ids[0])
-					case "delete":
+					case gen.DeleteRoomFormdataBodyActionTypeDelete:
 						_, err = a.c.Rooms.Delete(ctx, ids[0])
 					case "":
 						return usagef("--action-type leave|delete is required")
