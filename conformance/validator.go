@@ -377,7 +377,7 @@ func checkMultipart(c ectx, op *operation, ct string, body []byte, errs []error)
 	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 	for {
 		p, err := mr.NextPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
