@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -51,7 +52,7 @@ func parseBody(contentType string, raw []byte) *body {
 	mr := multipart.NewReader(bytes.NewReader(raw), params["boundary"])
 	for {
 		p, err := mr.NextPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return b
 		}
 		if err != nil {
