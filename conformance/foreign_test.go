@@ -63,3 +63,17 @@ func TestValidateRequestRepeatedKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateRequestDeleteRoomQuery sends action_type in the query, as
+// chatwork-ruby and chatwork-api-client do; Chatwork and the fake accept
+// it.
+func TestValidateRequestDeleteRoomQuery(t *testing.T) {
+	t.Parallel()
+	v := validator(t)
+	if err := v.ValidateRequest(newRequest("DELETE", "/v2/rooms/1?action_type=leave", "", "")); err != nil {
+		t.Errorf("action_type in the query: %v", err)
+	}
+	_ = violationOn(t, v.ValidateRequest(newRequest("DELETE", "/v2/rooms/1?action_type=remove", "", "")), "deleteRoom", "body.action_type")
+	// On POST and PUT the query is ignored: a body field there is lost.
+	_ = violationOn(t, v.ValidateRequest(newRequest("PUT", "/v2/rooms/1?name=x", "", "")), "updateRoom", "query.name")
+}
