@@ -208,3 +208,47 @@ func TestForeignBearerAPIToken(t *testing.T) {
 		t.Errorf("API token as X-ChatWorkToken: %d %s", a.status, a.body)
 	}
 }
+
+// TestValidatorAgrees sends the same hand-written requests to the fake and
+// to the conformance validator: what the fake accepts, the validator
+// accepts, and what it refuses with 400, the validator reports.
+func TestValidatorAgrees(t *testing.T) {
+	w := newWorld(t)
+	room := roomPath(w.room, "")
+	form := "application/x-www-form-urlencoded"
+	upload := "multipart/form-data; boundary=69b2c2e2a2d4f"
+	for _, x := range []struct {
+		name, method, path, ct, body string
+		accepted                     bool
+	}{
+		{"upload with file_name", "POST", room + "/files", upload, phpUpload, true},
+		{"misspelled optional field", "POST", room + "/messages", form, "body=hi&selfunread=1", true},
+		{"undeclared query parameter", "GET", room + "/messages?forse=1", "", "", true},
+		{"repeated list", "PUT", room + "/members", form, fmt.Sprintf("members_admin_ids=%d&members_admin_ids=%d", w.me.ID, w.alice.ID), false},
+		{"repeated scalar", "POST", room + "/messages", form, "body=a&body=b", false},
+		{"indexed list", "POST", room + "/tasks", form, fmt.Sprintf("body=x&to_ids%%5B0%%5D=%d", w.alice.ID), false},
+		{"upload without file", "POST", room + "/files", upload, strings.Replace(phpUpload, `name="file"; filename`, `name="upload"; filename`, 1), false},
+		// Last: it leaves the room.
+		{"action_type in the query", "DELETE", room + "?action_type=leave", "", "", true},
+	} {
+		t.Run(x.name, func(t *testing.T) {
+			req, err := http.NewRequest(x.method, w.s.URL()+x.path, strings.NewReader(x.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-ChatWorkToken", w.s.Token())
+			if x.ct != "" {
+				req.Header.Set("Content-Type", x.ct)
+			}
+			verr := validator.ValidateRequest(req)
+			r := w.cme.sendRaw(x.method, x.path, x.ct, strings.NewReader(x.body))
+			fakeAccepted := r.status < 300
+			if fakeAccepted != x.accepted || (verr == nil) != x.accepted {
+				t.Errorf("fake: %d %s; validator: %v; want accepted=%v", r.status, r.body, verr, x.accepted)
+			}
+			if !x.accepted && r.status != http.StatusBadRequest {
+				t.Errorf("fake refused with %d, want 400", r.status)
+			}
+		})
+	}
+}
