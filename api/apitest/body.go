@@ -49,14 +49,25 @@ func parseBody(contentType string, raw []byte) *body {
 		}
 		return b
 	}
+	if len(raw) == 0 {
+		return b // no parts at all: the required ones are missing
+	}
+	if params["boundary"] == "" {
+		b.problem = msgBadMultipart + ": the Content-Type has no boundary"
+		return b
+	}
 	mr := multipart.NewReader(bytes.NewReader(raw), params["boundary"])
 	for {
 		p, err := mr.NextPart()
+		if err == io.EOF { //nolint:errorlint // io.EOF itself marks the closing boundary; a wrapped one, a body that ends early
+			return b
+		}
 		if errors.Is(err, io.EOF) {
+			b.problem = msgBadMultipart + ": it ends before its closing boundary (is the Content-Type's boundary the one the body uses?)"
 			return b
 		}
 		if err != nil {
-			b.problem = msgBadMultipart
+			b.problem = msgBadMultipart + ": " + err.Error()
 			return b
 		}
 		name := p.FormName()
@@ -64,7 +75,7 @@ func parseBody(contentType string, raw []byte) *body {
 		// is bounded.
 		data, err := io.ReadAll(p)
 		if err != nil {
-			b.problem = msgBadMultipart
+			b.problem = msgBadMultipart + ": " + err.Error()
 			return b
 		}
 		if p.FileName() == "" && name != "file" {

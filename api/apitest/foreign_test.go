@@ -125,6 +125,13 @@ func TestForeignUploadWithExtraPart(t *testing.T) {
 	if a.status != http.StatusBadRequest || len(a.errors) == 0 || slices.Contains(a.errors, "Parameter 'file' is required") {
 		t.Errorf("broken upload: %d %q", a.status, a.errors)
 	}
+	// Nor is one whose Content-Type names another boundary, or none.
+	for _, ct := range []string{"multipart/form-data; boundary=other", "multipart/form-data"} {
+		a = rawRequest(t, s, "POST", fmt.Sprintf("/rooms/%d/files", room), []string{"X-ChatWorkToken: " + s.Token(), "Content-Type: " + ct}, phpUpload)
+		if a.status != http.StatusBadRequest || len(a.errors) != 1 || !strings.HasPrefix(a.errors[0], "Invalid multipart body: ") {
+			t.Errorf("upload with %s: %d %q", ct, a.status, a.errors)
+		}
+	}
 	// Without a file part it is.
 	noFile := strings.Replace(phpUpload, `name="file"; filename="report.csv"`, `name="attachment"; filename="report.csv"`, 1)
 	a = rawRequest(t, s, "POST", fmt.Sprintf("/rooms/%d/files", room),

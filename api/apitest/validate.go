@@ -60,8 +60,9 @@ func declaredQuery(q url.Values, op *operation) url.Values {
 // reason where the short message alone would hide it ("members_admin_ids:
 // repeated key; send one comma-joined value such as 1,2,3"). A body that
 // lacks a required field, such as a body sent in the query string or as
-// JSON, is reported as that field missing, as Chatwork does; any other
-// problem of the body as a whole is reported as it is. reason joins the
+// JSON, is reported as that field missing, as Chatwork does; a multipart
+// body that cannot be read, or any other problem of the body as a whole,
+// is reported as it is. reason joins the
 // validator's violations, for the request log.
 func messages(op *operation, b *body, err error) (msgs []string, reason string) {
 	if errors.Is(err, conformance.ErrUnknownOperation) {
@@ -86,7 +87,9 @@ func messages(op *operation, b *body, err error) (msgs []string, reason string) 
 		case field == "body" || field == "request" || field == "":
 			// The body as a whole: absent, unreadable or of the wrong
 			// Content-Type.
-			if missing := firstMissing(op, b); missing != "" {
+			if b != nil && b.problem != "" {
+				add(b.problem) // a multipart body that cannot be read
+			} else if missing := firstMissing(op, b); missing != "" {
 				add(fmt.Sprintf("Parameter '%s' is required", missing))
 			} else {
 				add("Invalid request body: " + ce.Reason)
