@@ -233,7 +233,7 @@ func (v *Validator) validateRequest(req *http.Request, body []byte) (*operation,
 	}
 
 	clone := req.Clone(req.Context())
-	if ct != "" {
+	if ct != req.Header.Get("Content-Type") {
 		clone.Header.Set("Content-Type", ct)
 	}
 	clone.Body = io.NopCloser(bytes.NewReader(body))
