@@ -170,9 +170,9 @@ func TestForeignRepeatedKeys(t *testing.T) {
 	room := s.AddRoom(apitest.Room{Name: "r", Admins: []int64{s.Me().ID}, Members: []int64{alice.ID}})
 	for _, c := range []struct{ path, body, want string }{
 		{"/rooms", fmt.Sprintf("name=x&members_admin_ids=%d&members_admin_ids=%d", s.Me().ID, alice.ID),
-			"members_admin_ids: repeated key; send one comma-joined value such as 1,2,3"},
+			"Invalid value for 'members_admin_ids': send the IDs as one comma-joined value, such as members_admin_ids=1,2,3"},
 		{fmt.Sprintf("/rooms/%d/tasks", room), fmt.Sprintf("body=x&to_ids=%d&to_ids=%d", s.Me().ID, alice.ID),
-			"to_ids: repeated key; send one comma-joined value such as 1,2,3"},
+			"Invalid value for 'to_ids': send the IDs as one comma-joined value, such as to_ids=1,2,3"},
 	} {
 		a := rawRequest(t, s, "POST", c.path,
 			[]string{"X-ChatWorkToken: " + s.Token(), "Content-Type: application/x-www-form-urlencoded"}, c.body)
@@ -183,7 +183,12 @@ func TestForeignRepeatedKeys(t *testing.T) {
 			t.Errorf("recorded Reason %q", rec.Reason)
 		}
 	}
-	if len(s.Rooms()) != 4 || len(s.Tasks(room)) != 0 {
+	a := rawRequest(t, s, "POST", fmt.Sprintf("/rooms/%d/messages", room),
+		[]string{"X-ChatWorkToken: " + s.Token(), "Content-Type: application/x-www-form-urlencoded"}, "body=a&body=b")
+	if want := "Invalid value for 'body': repeated key; send it once"; a.status != http.StatusBadRequest || !slices.Contains(a.errors, want) {
+		t.Errorf("repeated body: %d %q; want %q", a.status, a.errors, want)
+	}
+	if len(s.Rooms()) != 4 || len(s.Tasks(room)) != 0 || len(s.Messages(room)) != 0 {
 		t.Errorf("refused requests changed the state: rooms %v, tasks %+v", s.Rooms(), s.Tasks(room))
 	}
 }
