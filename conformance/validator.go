@@ -10,7 +10,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"slices"
 	"strconv"
@@ -400,47 +399,54 @@ func checkMultipart(c ectx, op *operation, ct string, body []byte, errs []error)
 	if s == nil || err != nil || params["boundary"] == "" {
 		return body, ct, errs
 	}
-	type part struct {
-		header textproto.MIMEHeader
-		data   []byte
-	}
-	var kept []part
+	// The first pass reads the part names only.
 	seen := map[string]int{}
-	dropped := false
-	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	undeclared := false
+	err = eachPart(body, params["boundary"], func(p *multipart.Part) error {
+		name := p.FormName()
+		if s.Properties[name] == nil {
+			undeclared = true
+		} else if seen[name]++; seen[name] == 2 {
+			errs = append(errs, c.errorf("body."+name, "", "repeated part; send it once", nil))
+		}
+		_, err := io.Copy(io.Discard, p)
+		return err
+	})
+	if err != nil || !undeclared {
+		return body, ct, errs
+	}
+	// The second copies the declared parts.
+	var b bytes.Buffer
+	b.Grow(len(body))
+	mw := multipart.NewWriter(&b)
+	_ = eachPart(body, params["boundary"], func(p *multipart.Part) error {
+		if s.Properties[p.FormName()] == nil {
+			return nil
+		}
+		w, _ := mw.CreatePart(p.Header) // writes to a bytes.Buffer cannot fail
+		_, err := io.Copy(w, p)
+		return err
+	})
+	_ = mw.Close()
+	return b.Bytes(), mw.FormDataContentType(), errs
+}
+
+// eachPart calls f with each part of a multipart body, and returns the
+// first error of f or of the body.
+func eachPart(body []byte, boundary string, f func(*multipart.Part) error) error {
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF { //nolint:errorlint // io.EOF itself marks the closing boundary; a wrapped one, a body that ends early
-			break
+			return nil
 		}
 		if err != nil {
-			return body, ct, errs
+			return err
 		}
-		name := p.FormName()
-		if s.Properties[name] == nil {
-			dropped = true
-			continue
+		if err := f(p); err != nil {
+			return err
 		}
-		if seen[name]++; seen[name] == 2 {
-			errs = append(errs, c.errorf("body."+name, "", "repeated part; send it once", nil))
-		}
-		data, err := io.ReadAll(p)
-		if err != nil {
-			return body, ct, errs
-		}
-		kept = append(kept, part{p.Header, data})
 	}
-	if !dropped {
-		return body, ct, errs
-	}
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	for _, p := range kept {
-		w, _ := mw.CreatePart(p.header) // writes to a bytes.Buffer cannot fail
-		_, _ = w.Write(p.data)
-	}
-	_ = mw.Close()
-	return b.Bytes(), mw.FormDataContentType(), errs
 }
 
 // ValidateResponse validates resp as the answer to req: the status (a status
