@@ -437,7 +437,7 @@ func eachPart(body []byte, boundary string, f func(*multipart.Part) error) error
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	for {
 		p, err := mr.NextPart()
-		if err == io.EOF { //nolint:errorlint // io.EOF itself marks the closing boundary; a wrapped one, a body that ends early
+		if err == io.EOF { // io.EOF itself marks the closing boundary; a wrapped one, a body that ends early
 			return nil
 		}
 		if err != nil {
