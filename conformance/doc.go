@@ -1,6 +1,7 @@
 // Package conformance checks HTTP exchanges with the Chatwork API v2, and
 // webhook payloads, against openapi.yaml, the hand-written OpenAPI 3.0.3
-// description embedded in the root package as chatwork.OpenAPI.
+// description at the root of this module (a copy is compiled in: importing
+// conformance adds no code generator to your go.mod).
 //
 // It is built on kin-openapi (openapi3filter) and adds the wire rules of
 // Chatwork that a schema alone cannot express.
@@ -32,7 +33,8 @@
 //     such as "5XX"; the spec's default response is accepted for 5xx only,
 //     so an undeclared 204, 404 or 418 is a violation;
 //   - every declared header: the x-ratelimit-* headers are required on
-//     every response, chatwork-message-limitation may only be "true";
+//     every response but 401 (Chatwork's documented 401s have none) and
+//     413, chatwork-message-limitation may only be "true";
 //   - the Content-Type, and the body against its schema (a number where
 //     message_id must be a string, a missing required field, a wrong enum
 //     value); a response declared without a body (204) must have none.
@@ -65,7 +67,9 @@
 //	client, err := api.NewClient(srv.Token(), api.WithHTTPClient(hc), api.WithBaseURL(srv.URL()))
 //
 // FailTest(t) reports each violation with t.Errorf and lets the call
-// through, so that one run shows every problem.
+// through, so that one run shows every problem. It takes a small interface
+// (TestingT), not testing.TB: conformance does not link package testing
+// into programs.
 //
 // Only requests under the base path /v2 are API calls. Other requests
 // through the transport, such as the fetch of a file's download_url, pass

@@ -20,7 +20,7 @@ import (
 )
 
 // Validator checks requests, responses and webhook payloads against
-// openapi.yaml, the document embedded as chatwork.OpenAPI. It is safe for
+// openapi.yaml, the document compiled into this package. It is safe for
 // concurrent use. The document is parsed and prepared once per process.
 type Validator struct {
 	spec *spec
@@ -452,7 +452,8 @@ func eachPart(body []byte, boundary string, f func(*multipart.Part) error) error
 // ValidateResponse validates resp as the answer to req: the status (a status
 // the operation does not declare is a violation; the spec's default
 // response is accepted for 5xx only), every declared header (the
-// x-ratelimit-* headers are required), the Content-Type and the body.
+// x-ratelimit-* headers are required but on 401 and 413), the Content-Type
+// and the body.
 //
 // It reads resp.Body and puts back a reader over the same bytes, so the
 // caller can still read it. req is only used to find the operation; its

@@ -395,7 +395,7 @@ func writeNoContent(w http.ResponseWriter) {
 
 // writeError answers with Chatwork's error body {"errors": [...]}.
 func writeError(w http.ResponseWriter, status int, msgs ...string) {
-	writeJSON(w, status, gen.Error{Errors: msgs})
+	writeJSON(w, status, gen.ErrorBody{Errors: msgs})
 }
 
 // serveDownload serves the download URLs of getFile. They need no token

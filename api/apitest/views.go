@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chatwork-go/chatwork/api/wire"
 	"github.com/chatwork-go/chatwork/gen"
 )
 
@@ -126,8 +127,8 @@ func (m *message) api(st *state) gen.Message {
 		MessageID:  strconv.FormatInt(m.id, 10),
 		Account:    st.summary(m.accountID),
 		Body:       m.body,
-		SendTime:   m.sendTime,
-		UpdateTime: m.updateTime,
+		SendTime:   wire.Unix(m.sendTime),
+		UpdateTime: wire.Unix(m.updateTime),
 	}
 }
 
@@ -180,7 +181,7 @@ func (st *state) apiRoom(r *room, viewer int64) gen.Room {
 		FileNum:        c.files,
 		TaskNum:        c.tasks,
 		IconPath:       iconPath(r.icon),
-		LastUpdateTime: r.lastUpdate,
+		LastUpdateTime: wire.Unix(r.lastUpdate),
 	}
 }
 
@@ -191,7 +192,7 @@ func (st *state) apiTask(t *task) gen.RoomTask {
 		AssignedByAccount: st.summary(t.assignedBy),
 		MessageID:         strconv.FormatInt(t.messageID, 10),
 		Body:              t.body,
-		LimitTime:         t.limitTime,
+		LimitTime:         wire.Unix(t.limitTime),
 		LimitType:         t.limitType,
 		Status:            t.status,
 	}
@@ -204,7 +205,7 @@ func (st *state) apiFile(f *file) gen.File {
 		MessageID:  strconv.FormatInt(f.messageID, 10),
 		Filename:   f.name,
 		Filesize:   int64(len(f.data)),
-		UploadTime: f.uploadTime,
+		UploadTime: wire.Unix(f.uploadTime),
 	}
 }
 

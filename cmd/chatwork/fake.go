@@ -18,8 +18,8 @@ func fakeCommand() *command {
 		usage:   "[--addr 127.0.0.1:0] [--webhook URL] [--quiet]",
 		summary: "run a fake Chatwork API on loopback, for trying the tool or your program",
 		details: `The fake (package api/apitest) keeps everything in memory and checks each request against the
-API's OpenAPI description. It starts with your account, a contact (Alice, with her own token) and a
-group chat with both of you. It prints the base URL, the tokens and the export lines to use, then
+API's OpenAPI description. It starts with your account, a contact (Alice, with her own token), a
+group chat with both of you and two contact requests waiting for you (from Bob and Carol). It prints the base URL, the tokens and the export lines to use, then
 serves until interrupted.
 
 With --webhook URL it also sends webhooks for the group chat and for mentions of you to URL; the
@@ -47,12 +47,18 @@ and the reason (the validator's reason for a 400), so that a program under test 
 				direct := s.AddContact(me.ID, alice.ID)
 				room := s.AddRoom(apitest.Room{Name: "Sandbox", Description: "A chat to try things in", Admins: []int64{me.ID}, Members: []int64{alice.ID}})
 				s.AddMessage(room, alice.ID, "Welcome to the fake Chatwork! Try: chatwork messages list "+id(room)+" --output table")
+				// Two pending requests, so that accepting and declining can both be tried.
+				bob := s.AddAccount(apitest.Account{Name: "Bob Suzuki", ChatworkID: "bob", OrganizationName: "Example Inc."})
+				carol := s.AddAccount(apitest.Account{Name: "Carol Sato", ChatworkID: "carol"})
+				s.AddIncomingRequest(bob.ID, me.ID, "Hello, I am Bob from sales.")
+				s.AddIncomingRequest(carol.ID, me.ID, "We met at the conference.")
 
 				w := a.stdout
 				fmt.Fprintf(w, "Fake Chatwork API listening on %s\n\n", s.URL())
 				fmt.Fprintf(w, "  you      %s (account_id %d), My Chat %d\n", me.Name, me.ID, me.RoomID)
 				fmt.Fprintf(w, "  contact  %s (account_id %d), direct chat %d, her token: %s\n", alice.Name, alice.ID, direct, alice.Token)
 				fmt.Fprintf(w, "  room     Sandbox (room_id %d), with both of you\n", room)
+				fmt.Fprintf(w, "  requests %s and %s ask to be your contacts (chatwork requests list)\n", bob.Name, carol.Name)
 				if *hook != "" {
 					h, err := addWebhook(s, *hook, room, me.ID)
 					if err != nil {
