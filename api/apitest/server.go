@@ -183,7 +183,7 @@ func (s *Server) AddToken(accountID int64) string {
 	if s.st.accounts[accountID] == nil {
 		panic(fmt.Sprintf("apitest: AddToken: unknown account %d", accountID))
 	}
-	s.st.tokens[tok] = accountID
+	s.st.addToken(accountID, tok, false)
 	return tok
 }
 
@@ -200,8 +200,7 @@ func (s *Server) AddBearerToken(accountID int64, token string) {
 	if _, dup := s.st.tokens[token]; dup || token == "" {
 		panic("apitest: AddBearerToken: token is empty or already in use")
 	}
-	s.st.tokens[token] = accountID
-	s.st.oauth[token] = true
+	s.st.addToken(accountID, token, true)
 }
 
 // RevokeToken makes a token (API or bearer) invalid: requests with it get
@@ -209,8 +208,7 @@ func (s *Server) AddBearerToken(accountID int64, token string) {
 func (s *Server) RevokeToken(token string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.st.tokens, token)
-	delete(s.st.oauth, token)
+	s.st.revokeToken(token)
 }
 
 // SpendRateLimit spends n requests of the account's global budget, as

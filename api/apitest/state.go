@@ -190,6 +190,33 @@ func (st *state) deleteRoom(r *room) {
 	delete(st.rooms, r.id)
 }
 
+// addToken registers a token of the account: an API token, or an OAuth
+// access token with oauth.
+func (st *state) addToken(acct int64, tok string, oauth bool) {
+	st.tokens[tok] = acct
+	if oauth {
+		st.oauth[tok] = true
+	}
+}
+
+// revokeToken forgets a token.
+func (st *state) revokeToken(tok string) {
+	delete(st.tokens, tok)
+	delete(st.oauth, tok)
+}
+
+// addWebhook stores a webhook setting, choosing its ID when it has none,
+// and returns it.
+func (st *state) addWebhook(h Webhook) Webhook {
+	if h.ID == 0 {
+		h.ID = st.nextHookID
+		st.nextHookID++
+	}
+	hc := h
+	st.webhooks = append(st.webhooks, &hc)
+	return h
+}
+
 // createRoom creates a group chat with the given members and, when r.Link
 // is not nil, an invitation link.
 func (st *state) createRoom(r Room, roles map[int64]gen.Role, root string, now int64) (*room, error) {

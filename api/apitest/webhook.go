@@ -179,13 +179,7 @@ func (s *Server) AddWebhook(h Webhook) Webhook {
 	h.Events = slices.Clone(h.Events)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if h.ID == 0 {
-		h.ID = s.st.nextHookID
-		s.st.nextHookID++
-	}
-	hc := h
-	s.st.webhooks = append(s.st.webhooks, &hc)
-	return h
+	return s.st.addWebhook(h)
 }
 
 // WebhookDeliveries returns the deliveries made so far, in the order they
