@@ -9,26 +9,35 @@ import (
 	"github.com/chatwork-go/chatwork/conformance"
 )
 
-// TestRoutesMatchSpec checks the operation table against openapi.yaml.
+// TestRoutesMatchSpec checks that the fake routes a request for each
+// operation of the spec to that operation, with its description, and
+// refuses paths outside /v2 or not clean.
 func TestRoutesMatchSpec(t *testing.T) {
 	v, err := conformance.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ours []string
-	for _, op := range operations {
-		ours = append(ours, op.id)
-		req, _ := http.NewRequest(op.method, "http://x"+basePath+samplePath(op.pattern), nil)
-		got, err := v.Operation(req)
-		if err != nil || got != op.id {
-			t.Errorf("%s %s: the spec says %q (%v)", op.method, op.pattern, got, err)
+	s, err := Start(WithoutListener())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, info := range v.Operations() {
+		req, _ := http.NewRequest(info.Method, "http://x"+basePath+samplePath(info.Path), nil)
+		op := s.route(req)
+		if op == nil || op.id != info.ID || op.method != info.Method || op.roomPost != info.RoomPostLimit ||
+			!slices.Equal(op.required, info.Required) || !slices.Equal(op.query, info.Query) {
+			t.Errorf("%s %s: routed to %+v, want %+v", info.Method, info.Path, op, info)
 		}
 	}
-	specIDs := v.OperationIDs()
-	slices.Sort(ours)
-	slices.Sort(specIDs)
-	if !slices.Equal(ours, specIDs) || len(ours) != 32 {
-		t.Errorf("operations differ:\n ours %v\n spec %v", ours, specIDs)
+	if n := len(s.router.ops); n != 32 {
+		t.Errorf("the fake knows %d operations, want 32", n)
+	}
+	for _, target := range []string{"http://x/proxy/v2/me", "http://x/v2/rooms/", "http://x/v2/rooms/1/../1", "http://x/v2/rooms/1/messages/unread"} {
+		req, _ := http.NewRequest(http.MethodGet, target, nil)
+		if op := s.route(req); op != nil {
+			t.Errorf("GET %s routed to %s", target, op.id)
+		}
 	}
 }
 

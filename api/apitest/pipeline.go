@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatwork-go/chatwork/conformance"
 	"github.com/chatwork-go/chatwork/gen"
 )
 
@@ -27,11 +28,12 @@ const (
 	maxBody = maxFileSize + 1024*1024
 )
 
-// An operation is one of the 32 operations of the API.
+// An operation is one of the operations of openapi.yaml, as package
+// conformance describes it: the spec is the one list of operations, and
+// the fake has no table of its own.
 type operation struct {
-	id      string
-	method  string
-	pattern string // relative to /v2, in ServeMux syntax
+	id     string
+	method string
 	// roomPost marks the operations that share the per-room posting limit.
 	roomPost bool
 	// query lists the declared query parameters; the others are ignored.
@@ -42,72 +44,52 @@ type operation struct {
 	required, optional []string
 }
 
-// operations lists the API's operations as openapi.yaml declares them.
-// TestRoutesMatchSpec checks the list against the conformance validator.
-var operations = []operation{
-	{"getMe", http.MethodGet, "/me", false, nil, nil, nil},
-	{"getMyStatus", http.MethodGet, "/my/status", false, nil, nil, nil},
-	{"listMyTasks", http.MethodGet, "/my/tasks", false, []string{"assigned_by_account_id", "status"}, nil, nil},
-	{"listContacts", http.MethodGet, "/contacts", false, nil, nil, nil},
-	{"listRooms", http.MethodGet, "/rooms", false, nil, nil, nil},
-	{"createRoom", http.MethodPost, "/rooms", false, nil, []string{"name", "members_admin_ids"}, []string{"description", "icon_preset", "members_member_ids", "members_readonly_ids", "link", "link_code", "link_need_acceptance"}},
-	{"getRoom", http.MethodGet, "/rooms/{room_id}", false, nil, nil, nil},
-	{"updateRoom", http.MethodPut, "/rooms/{room_id}", false, nil, nil, []string{"name", "description", "icon_preset"}},
-	{"deleteRoom", http.MethodDelete, "/rooms/{room_id}", false, nil, []string{"action_type"}, nil},
-	{"listRoomMembers", http.MethodGet, "/rooms/{room_id}/members", false, nil, nil, nil},
-	{"updateRoomMembers", http.MethodPut, "/rooms/{room_id}/members", false, nil, []string{"members_admin_ids"}, []string{"members_member_ids", "members_readonly_ids"}},
-	{"listMessages", http.MethodGet, "/rooms/{room_id}/messages", false, []string{"force"}, nil, nil},
-	{"postMessage", http.MethodPost, "/rooms/{room_id}/messages", true, nil, []string{"body"}, []string{"self_unread"}},
-	{"markMessagesRead", http.MethodPut, "/rooms/{room_id}/messages/read", false, nil, nil, []string{"message_id"}},
-	{"markMessagesUnread", http.MethodPut, "/rooms/{room_id}/messages/unread", false, nil, []string{"message_id"}, nil},
-	{"getMessage", http.MethodGet, "/rooms/{room_id}/messages/{message_id}", false, nil, nil, nil},
-	{"updateMessage", http.MethodPut, "/rooms/{room_id}/messages/{message_id}", false, nil, []string{"body"}, nil},
-	{"deleteMessage", http.MethodDelete, "/rooms/{room_id}/messages/{message_id}", false, nil, nil, nil},
-	{"listRoomTasks", http.MethodGet, "/rooms/{room_id}/tasks", false, []string{"account_id", "assigned_by_account_id", "status"}, nil, nil},
-	{"createRoomTasks", http.MethodPost, "/rooms/{room_id}/tasks", true, nil, []string{"body", "to_ids"}, []string{"limit", "limit_type"}},
-	{"getRoomTask", http.MethodGet, "/rooms/{room_id}/tasks/{task_id}", false, nil, nil, nil},
-	{"updateTaskStatus", http.MethodPut, "/rooms/{room_id}/tasks/{task_id}/status", false, nil, []string{"body"}, nil},
-	{"listFiles", http.MethodGet, "/rooms/{room_id}/files", false, []string{"account_id"}, nil, nil},
-	{"uploadFile", http.MethodPost, "/rooms/{room_id}/files", false, nil, []string{"file"}, []string{"message"}},
-	{"getFile", http.MethodGet, "/rooms/{room_id}/files/{file_id}", false, []string{"create_download_url"}, nil, nil},
-	{"getInvitationLink", http.MethodGet, "/rooms/{room_id}/link", false, nil, nil, nil},
-	{"createInvitationLink", http.MethodPost, "/rooms/{room_id}/link", false, nil, nil, []string{"code", "need_acceptance", "description"}},
-	{"updateInvitationLink", http.MethodPut, "/rooms/{room_id}/link", false, nil, nil, []string{"code", "need_acceptance", "description"}},
-	{"deleteInvitationLink", http.MethodDelete, "/rooms/{room_id}/link", false, nil, nil, nil},
-	{"listIncomingRequests", http.MethodGet, "/incoming_requests", false, nil, nil, nil},
-	{"acceptIncomingRequest", http.MethodPut, "/incoming_requests/{request_id}", false, nil, nil, nil},
-	{"rejectIncomingRequest", http.MethodDelete, "/incoming_requests/{request_id}", false, nil, nil, nil},
+// A router finds the operation of a request with the validator's matcher,
+// the one reading of the spec's paths.
+type router struct {
+	spec *conformance.Validator
+	ops  map[string]*operation // by operation ID
 }
 
-// newRoutes builds a ServeMux that only classifies requests: the pattern it
-// matches names the operation.
-func newRoutes() (map[string]*operation, *http.ServeMux) {
-	byPattern := map[string]*operation{}
-	mux := http.NewServeMux()
-	for i := range operations {
-		op := &operations[i]
-		p := op.method + " " + basePath + op.pattern
-		byPattern[p] = op
-		mux.Handle(p, http.NotFoundHandler())
+func newRouter() (*router, error) {
+	v, err := conformance.New()
+	if err != nil {
+		return nil, err
 	}
-	return byPattern, mux
-}
-
-// route returns the operation of the request, or nil.
-func (s *Server) route(r *http.Request) *operation {
-	if r.URL.Path != path.Clean(r.URL.Path) {
-		return nil
-	}
-	_, pattern := s.routeMux.Handler(r)
-	op := s.routes[pattern]
-	if op != nil && strings.HasSuffix(op.pattern, "{message_id}") {
-		// GET /rooms/1/messages/unread is not getMessage: the path exists
-		// for another method only.
-		if last := path.Base(r.URL.Path); last == "read" || last == "unread" {
-			return nil
+	rt := &router{spec: v, ops: map[string]*operation{}}
+	for _, info := range v.Operations() {
+		rt.ops[info.ID] = &operation{
+			id:       info.ID,
+			method:   info.Method,
+			roomPost: info.RoomPostLimit,
+			query:    info.Query,
+			required: info.Required,
+			optional: info.Optional,
 		}
 	}
-	return op
+	return rt, nil
+}
+
+// route returns the operation of the request, or nil: the path must be
+// clean and start with /v2/.
+func (s *Server) route(r *http.Request) *operation {
+	if r.URL.Path != path.Clean(r.URL.Path) || !strings.HasPrefix(r.URL.Path, basePath+"/") {
+		return nil
+	}
+	// Match segment by segment as net/http's ServeMux does: on the escaped
+	// path (an escaped slash stays inside its segment), and HEAD as GET
+	// (the validator, when on, still refuses HEAD: the spec declares none).
+	g, u := *r, *r.URL
+	u.Path, u.RawPath = r.URL.EscapedPath(), ""
+	g.URL = &u
+	if g.Method == http.MethodHead {
+		g.Method = http.MethodGet
+	}
+	id, err := s.router.spec.Operation(&g)
+	if err != nil {
+		return nil
+	}
+	return s.router.ops[id]
 }
 
 // reqInfo travels in the request context from the pipeline to the

@@ -23,8 +23,7 @@ type Server struct {
 	ts            *httptest.Server // nil with WithoutListener
 	root          string           // URL without /v2
 	api           http.Handler     // the generated router over handlers
-	routes        map[string]*operation
-	routeMux      *http.ServeMux
+	router        *router
 	validator     requestValidator // nil with WithoutValidation
 	limits        *limiter
 	webhookClient *http.Client
@@ -77,14 +76,14 @@ func Start(opts ...Option) (*Server, error) {
 	if s.webhookClient == nil {
 		s.webhookClient = &http.Client{Timeout: 10 * time.Second}
 	}
-	if cfg.validate {
-		v, err := newValidator()
-		if err != nil {
-			return nil, fmt.Errorf("apitest: loading the request validator: %w", err)
-		}
-		s.validator = v
+	rt, err := newRouter()
+	if err != nil {
+		return nil, fmt.Errorf("apitest: loading openapi.yaml: %w", err)
 	}
-	s.routes, s.routeMux = newRoutes()
+	s.router = rt
+	if cfg.validate {
+		s.validator = rt.spec
+	}
 	s.api = gen.HandlerWithOptions(&handlers{s: s}, gen.StdHTTPServerOptions{
 		BaseURL:          basePath,
 		ErrorHandlerFunc: paramError,

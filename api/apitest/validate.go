@@ -16,10 +16,6 @@ type requestValidator interface {
 	ValidateRequest(*http.Request) error
 }
 
-func newValidator() (requestValidator, error) {
-	return conformance.New()
-}
-
 // validate checks r against openapi.yaml and returns the messages of a 400
 // answer and the validator's reason for the request log, or nil. b is the
 // request's body, parsed. r.Body must hold the raw body; it is consumed.
