@@ -48,11 +48,12 @@ type Account struct {
 	LoginMail        string
 }
 
-// Room types, as in the type field of a room.
+// Room types, as in the type field of a room: the spec's values, typed as
+// package gen (and package api, by alias) types them.
 const (
-	RoomTypeMy     = "my"
-	RoomTypeDirect = "direct"
-	RoomTypeGroup  = "group"
+	RoomTypeMy     = gen.RoomTypeMy
+	RoomTypeDirect = gen.RoomTypeDirect
+	RoomTypeGroup  = gen.RoomTypeGroup
 )
 
 // A Room is a chat of the fake: the input of [Server.AddRoom] and the
@@ -62,11 +63,11 @@ type Room struct {
 	ID int64
 	// Type is RoomTypeGroup (the default for AddRoom), RoomTypeDirect or
 	// RoomTypeMy. AddRoom creates group chats only.
-	Type        string
+	Type        gen.RoomType
 	Name        string
 	Description string
 	// IconPreset is one of the icon_preset values; "group" by default.
-	IconPreset string
+	IconPreset gen.IconPreset
 	// Admins, Members and Readonly list the account IDs by role. A group
 	// chat needs at least one admin.
 	Admins   []int64
@@ -100,9 +101,9 @@ type Task struct {
 	LimitTime int64
 	// LimitType is "none", "date" or "time"; by default "time" with a
 	// deadline and "none" without.
-	LimitType string
+	LimitType gen.TaskLimitType
 	// Status is "open" (the default) or "done".
-	Status string
+	Status gen.TaskStatus
 	// MessageID is the task message, set by AddTask.
 	MessageID string
 }
@@ -114,10 +115,10 @@ type account struct {
 
 type room struct {
 	id          int64
-	typ         string
+	typ         gen.RoomType
 	name        string
 	description string
-	icon        string
+	icon        gen.IconPreset
 	roles       map[int64]gen.Role
 	link        *Link
 	messages    []*message // ascending ID

@@ -43,7 +43,7 @@ func (h *handlers) CreateRoom(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		rm, err := c.st.createRoom(Room{
-			Name: name, Description: c.form.Get("description"), IconPreset: c.form.Get("icon_preset"), Link: l,
+			Name: name, Description: c.form.Get("description"), IconPreset: gen.IconPreset(c.form.Get("icon_preset")), Link: l,
 		}, roles, c.s.root, c.now)
 		if err != nil {
 			return nil, badRequest("%s", err.Error())

@@ -323,14 +323,14 @@ func (s *Server) AddTask(t Task) Task {
 		panic(fmt.Sprintf("apitest: AddTask: unknown room %d or account", t.RoomID))
 	}
 	if t.Status == "" {
-		t.Status = string(gen.TaskStatusOpen)
+		t.Status = gen.TaskStatusOpen
 	}
 	now := s.now().Unix()
-	ids, events := s.st.createTasks(r, t.AssignedByAccountID, []int64{t.AccountID}, t.Body, t.LimitTime, gen.TaskLimitType(t.LimitType), now)
+	ids, events := s.st.createTasks(r, t.AssignedByAccountID, []int64{t.AccountID}, t.Body, t.LimitTime, t.LimitType, now)
 	tk := s.st.tasks[ids[0]]
-	s.st.setTaskStatus(tk, gen.TaskStatus(t.Status))
+	s.st.setTaskStatus(tk, t.Status)
 	t.ID = tk.id
-	t.LimitType = string(tk.limitType)
+	t.LimitType = tk.limitType
 	t.MessageID = strconv.FormatInt(tk.messageID, 10)
 	s.mu.Unlock()
 	s.dispatch(events)

@@ -95,12 +95,12 @@ func (st *state) addAccount(a Account, now int64) (Account, error) {
 	return a, nil
 }
 
-func (st *state) newRoom(typ, name, description, icon string, now int64) *room {
+func (st *state) newRoom(typ gen.RoomType, name, description string, icon gen.IconPreset, now int64) *room {
 	for st.rooms[st.nextRoom] != nil {
 		st.nextRoom++
 	}
 	if icon == "" {
-		icon = string(gen.IconPresetGroup)
+		icon = gen.IconPresetGroup
 	}
 	r := &room{
 		id:          st.nextRoom,
@@ -266,7 +266,7 @@ func (st *state) updateRoom(r *room, name, description, icon *string, now int64)
 		r.description = *description
 	}
 	if icon != nil {
-		r.icon = *icon
+		r.icon = gen.IconPreset(*icon)
 	}
 	r.lastUpdate = now
 }

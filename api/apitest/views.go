@@ -34,8 +34,8 @@ func (st *state) roomName(r *room, viewer int64) string {
 	return r.name
 }
 
-func iconPath(preset string) string {
-	return "https://apitest.invalid/icon/ico_" + preset + ".png"
+func iconPath(preset gen.IconPreset) string {
+	return "https://apitest.invalid/icon/ico_" + string(preset) + ".png"
 }
 
 func (st *state) summary(id int64) gen.AccountSummary {

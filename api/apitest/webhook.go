@@ -14,13 +14,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chatwork-go/chatwork/gen"
 )
 
-// Webhook event types.
+// Webhook event types: the spec's values (generated in package gen), the
+// same as the Type constants of package api/webhook.
 const (
-	EventMessageCreated = "message_created"
-	EventMessageUpdated = "message_updated"
-	EventMentionToMe    = "mention_to_me"
+	EventMessageCreated = string(gen.WebhookMessageCreatedWebhookEventTypeMessageCreated)
+	EventMessageUpdated = string(gen.WebhookMessageUpdatedWebhookEventTypeMessageUpdated)
+	EventMentionToMe    = string(gen.WebhookMentionToMeWebhookEventTypeMentionToMe)
 )
 
 // A Webhook is a webhook setting, as configured in Chatwork's UI. The fake
