@@ -136,7 +136,10 @@
 //
 // # What it depends on
 //
-// The fake is built on the generated server of package gen and validates
-// with package conformance; it never imports package api, so the client
-// it is meant to test cannot shape it.
+// The fake owns the simulated Chatwork: its state, handlers, rate limits,
+// faults and webhooks. It is built on the generated server of package gen,
+// takes its list of operations and its routing from package conformance's
+// description of openapi.yaml, and validates with package conformance; it
+// never imports package api (nor the CLI), so the client it is meant to
+// test cannot shape it (enforced by internal/checks TestImportRules).
 package apitest
