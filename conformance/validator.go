@@ -25,8 +25,9 @@ type Validator struct {
 	responseOpts []openapi3.SchemaValidationOption
 }
 
-// Option configures a Validator.
-type Option func(*config)
+// Option configures a Validator, in the functional-option style of package
+// api.
+type Option func(*config) error
 
 type config struct {
 	strict bool
@@ -39,15 +40,21 @@ type config struct {
 // recorded fixtures or in a canary. allOf compositions are merged first, so
 // a RoomDetail still accepts the properties of Room plus description.
 func RejectUnknownProperties() Option {
-	return func(c *config) { c.strict = true }
+	return func(c *config) error {
+		c.strict = true
+		return nil
+	}
 }
 
 // New returns a Validator for openapi.yaml. It fails only if the embedded
-// document cannot be loaded, which the tests of this package rule out.
+// document cannot be loaded, which the tests of this package rule out, or
+// with the error of an option.
 func New(opts ...Option) (*Validator, error) {
 	var c config
 	for _, o := range opts {
-		o(&c)
+		if err := o(&c); err != nil {
+			return nil, err
+		}
 	}
 	s, err := loadSpec(c.strict)
 	if err != nil {

@@ -5,9 +5,10 @@ import (
 	"time"
 )
 
-// An Option configures a Server. Options are applied in order by
-// [NewServer] and [Start]; a later option overrides an earlier one.
-type Option func(*config)
+// An Option configures a Server, in the functional-option style of package
+// api. Options are applied in order by [NewServer] and [Start]; a later
+// option overrides an earlier one, and an option's error stops Start.
+type Option func(*config) error
 
 type config struct {
 	limit          int
@@ -44,11 +45,12 @@ func defaultConfig() config {
 // limit of 0 or less switches the global limit off; the x-ratelimit-*
 // headers are still sent, with a limit of 2147483647.
 func WithRateLimit(limit int, window time.Duration) Option {
-	return func(c *config) {
+	return func(c *config) error {
 		c.limit = limit
 		if window > 0 {
 			c.window = window
 		}
+		return nil
 	}
 }
 
@@ -57,19 +59,21 @@ func WithRateLimit(limit int, window time.Duration) Option {
 // per sliding window (10 per 10 seconds by default). An n of 0 or less
 // switches the per-room limit off.
 func WithRoomPostLimit(n int, window time.Duration) Option {
-	return func(c *config) {
+	return func(c *config) error {
 		c.roomLimit = n
 		if window > 0 {
 			c.roomWindow = window
 		}
+		return nil
 	}
 }
 
 // WithoutRateLimits switches off both the global and the per-room limit.
 func WithoutRateLimits() Option {
-	return func(c *config) {
+	return func(c *config) error {
 		c.limit = 0
 		c.roomLimit = 0
+		return nil
 	}
 }
 
@@ -78,10 +82,11 @@ func WithoutRateLimits() Option {
 // that advances is seen at once. Inside a testing/synctest bubble the
 // default, time.Now, already gives the bubble's fake time.
 func WithClock(now func() time.Time) Option {
-	return func(c *config) {
+	return func(c *config) error {
 		if now != nil {
 			c.now = now
 		}
+		return nil
 	}
 }
 
@@ -91,7 +96,10 @@ func WithClock(now func() time.Time) Option {
 // unknown values of enums may pass. Use it to measure the fake itself or to
 // send requests the spec forbids on purpose.
 func WithoutValidation() Option {
-	return func(c *config) { c.validate = false }
+	return func(c *config) error {
+		c.validate = false
+		return nil
+	}
 }
 
 // WithoutListener makes the server open no network listener at all: it is
@@ -101,13 +109,19 @@ func WithoutValidation() Option {
 // then returns http://apitest.invalid/v2, a URL that the in-memory
 // transport serves and the network does not.
 func WithoutListener() Option {
-	return func(c *config) { c.listen = false }
+	return func(c *config) error {
+		c.listen = false
+		return nil
+	}
 }
 
 // WithListenAddr makes [Start] and [NewServer] listen on addr (for example
 // "127.0.0.1:8080") instead of a random loopback port.
 func WithListenAddr(addr string) Option {
-	return func(c *config) { c.listenAddr = addr }
+	return func(c *config) error {
+		c.listenAddr = addr
+		return nil
+	}
 }
 
 // WithSyncWebhooks makes the server deliver webhooks before it answers the
@@ -115,17 +129,21 @@ func WithListenAddr(addr string) Option {
 // still made after the server's state lock is released, so a webhook
 // receiver may call the server back.
 func WithSyncWebhooks() Option {
-	return func(c *config) { c.syncWebhooks = true }
+	return func(c *config) error {
+		c.syncWebhooks = true
+		return nil
+	}
 }
 
 // WithWebhookClient sets the HTTP client that delivers webhooks. The
 // default is a client with a 10 second timeout. In a synctest bubble, pass
 // a client whose transport does no network I/O.
 func WithWebhookClient(hc *http.Client) Option {
-	return func(c *config) {
+	return func(c *config) error {
 		if hc != nil {
 			c.webhookClient = hc
 		}
+		return nil
 	}
 }
 
@@ -134,13 +152,19 @@ func WithWebhookClient(hc *http.Client) Option {
 // when zero; its My Chat is always created. The default profile has the
 // name "Me" and the chatwork_id "me".
 func WithDefaultAccount(a Account) Option {
-	return func(c *config) { c.me = a }
+	return func(c *config) error {
+		c.me = a
+		return nil
+	}
 }
 
 // WithRequestLogSize sets how many requests [Server.Requests] keeps, the
 // most recent ones (10000 by default). A size below 0 keeps every request.
 func WithRequestLogSize(n int) Option {
-	return func(c *config) { c.requestLogSize = n }
+	return func(c *config) error {
+		c.requestLogSize = n
+		return nil
+	}
 }
 
 // WithRequestObserver makes the server call f with every request it
@@ -149,5 +173,8 @@ func WithRequestLogSize(n int) Option {
 // safe for concurrent use; it must not call the server back. The command
 // chatwork fake uses it to print every refused request with its Reason.
 func WithRequestObserver(f func(RecordedRequest)) Option {
-	return func(c *config) { c.observer = f }
+	return func(c *config) error {
+		c.observer = f
+		return nil
+	}
 }

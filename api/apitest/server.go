@@ -69,7 +69,9 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 func Start(opts ...Option) (*Server, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
-		o(&cfg)
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
 	}
 	s := &Server{cfg: cfg, st: newState(), limits: newLimiter(&cfg)}
 	s.webhookClient = cfg.webhookClient
