@@ -86,6 +86,9 @@ func NewOAuthClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 		if err != nil {
 			return fmt.Errorf("chatwork: oauth token: %w", err)
 		}
+		if tok == nil {
+			return errors.New("chatwork: oauth token: the token source returned no token and no error")
+		}
 		if err := checkToken(tok.AccessToken); err != nil {
 			return err
 		}
@@ -119,29 +122,46 @@ func newClient(auth func(http.Header) error, opts []Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	base, err := url.Parse(cfg.baseURL)
+	if err != nil { // WithBaseURL checked it; DefaultBaseURL parses
+		return nil, &InputError{Field: "base URL", Reason: "does not parse"}
+	}
+	if !cfg.insecureHTTP {
+		if err := insecureBaseURL(base); err != nil {
+			return nil, err
+		}
+	}
+	home := originOf(base)
+
 	c := &Client{cfg: cfg}
 	c.lim = newLimiter(cfg)
 
-	base := http.DefaultTransport
+	next := http.DefaultTransport
 	hc := &http.Client{}
 	if cfg.httpClient != nil {
 		*hc = *cfg.httpClient // a copy: the caller's client is never changed
 		if hc.Transport != nil {
-			base = hc.Transport
+			next = hc.Transport
 		}
 	}
-	// One stack, in one order: retry → pace → authenticate → send.
+	// Download URLs live on other hosts and may redirect: that client keeps
+	// the caller's redirect policy and sends no credentials at all.
+	dl := *hc
+	dl.Transport = newAuthTransport(next, nil, cfg.userAgent, home)
+	c.dl = &dl
+
+	// One stack, in one order: retry → pace → authenticate → send. The
+	// redirect policy refuses other origins whatever the caller's policy,
+	// and the auth layer adds credentials only for the base URL's origin.
+	hc.CheckRedirect = redirectPolicy(home, hc.CheckRedirect)
 	hc.Transport = &retryTransport{
 		next: &limitTransport{
-			next: newAuthTransport(base, auth, cfg.userAgent),
+			next: newAuthTransport(next, auth, cfg.userAgent, home),
 			lim:  c.lim,
 		},
 		c: c,
 	}
 	c.hc = hc
-	dl := *hc
-	dl.Transport = newAuthTransport(base, nil, cfg.userAgent)
-	c.dl = &dl
 
 	raw, err := gen.NewClient(cfg.baseURL, gen.WithHTTPClient(hc))
 	if err != nil {
@@ -190,6 +210,10 @@ func (c *Client) call(ctx context.Context, send func() (*http.Response, error), 
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
+		}
+		var re *RedirectError
+		if errors.As(err, &re) {
+			return nil, re // it names the method, path and target itself
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
