@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -39,6 +40,8 @@ type Client struct {
 	dl  *http.Client // for download URLs: the same transport minus auth
 	cfg config
 	lim *limiter
+
+	secret func() string // the credential last sent, to cut out of bodies kept in errors
 
 	common service // shared by the services below
 
@@ -70,7 +73,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	return newClient(func(h http.Header) error {
 		h["X-Chatworktoken"] = value
 		return nil
-	}, opts)
+	}, func() string { return token }, opts)
 }
 
 // NewOAuthClient returns a client that authenticates with OAuth 2.0 access
@@ -81,6 +84,7 @@ func NewOAuthClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	if ts == nil {
 		return nil, &InputError{Field: "token source", Reason: "is nil"}
 	}
+	var last atomic.Pointer[string]
 	return newClient(func(h http.Header) error {
 		tok, err := ts.Token()
 		if err != nil {
@@ -93,7 +97,13 @@ func NewOAuthClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 			return err
 		}
 		h.Set("Authorization", "Bearer "+tok.AccessToken)
+		last.Store(&tok.AccessToken)
 		return nil
+	}, func() string {
+		if p := last.Load(); p != nil {
+			return *p
+		}
+		return ""
 	}, opts)
 }
 
@@ -112,7 +122,7 @@ func checkToken(token string) error {
 	return nil
 }
 
-func newClient(auth func(http.Header) error, opts []Option) (*Client, error) {
+func newClient(auth func(http.Header) error, secret func() string, opts []Option) (*Client, error) {
 	cfg := defaultConfig()
 	for _, opt := range opts {
 		if opt == nil {
@@ -133,7 +143,7 @@ func newClient(auth func(http.Header) error, opts []Option) (*Client, error) {
 	}
 	home := originOf(base)
 
-	c := &Client{cfg: cfg}
+	c := &Client{cfg: cfg, secret: secret}
 	c.lim = newLimiter(cfg)
 
 	next := http.DefaultTransport
@@ -203,9 +213,16 @@ func (c *Client) noteRate(r RateLimit) {
 	c.mu.Unlock()
 }
 
-// call runs one generated request and decodes the answer into out (nil for
-// none). A 204 leaves out untouched.
-func (c *Client) call(ctx context.Context, send func() (*http.Response, error), out any) (*Response, error) {
+// call runs one generated request and decodes the answer into out (nil
+// for none). want says what a 2xx must carry; check, if not nil, says what
+// the decoded out lacks ("" when complete).
+func (c *Client) call(ctx context.Context, send func() (*http.Response, error), out any, want expect, check func() string) (*Response, error) {
+	if c == nil || c.raw == nil {
+		return nil, &InputError{Field: "client", Reason: "is nil or was not made by NewClient or NewOAuthClient"}
+	}
+	if ctx == nil { //nolint:staticcheck // SA1012 is what this guards against
+		return nil, &InputError{Field: "ctx", Reason: "is nil: pass context.Background() or a request's context"}
+	}
 	resp, err := send()
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -229,8 +246,11 @@ func (c *Client) call(ctx context.Context, send func() (*http.Response, error), 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return r, c.apiError(resp, r)
 	}
-	if resp.StatusCode == http.StatusNoContent || out == nil {
+	if resp.StatusCode == http.StatusNoContent || out == nil || want == expectNothing {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		if want == expectResult {
+			return r, c.unexpected(resp, nil, nil, "no content where a result is always returned")
+		}
 		return r, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSuccessBody+1))
@@ -243,11 +263,20 @@ func (c *Client) call(ctx context.Context, send func() (*http.Response, error), 
 	if len(body) > maxSuccessBody {
 		return r, fmt.Errorf("chatwork: %s %s: body larger than %d bytes", resp.Request.Method, resp.Request.URL.Path, maxSuccessBody)
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return r, fmt.Errorf("chatwork: %s %s: %w", resp.Request.Method, resp.Request.URL.Path, errNoContent)
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case len(trimmed) == 0:
+		return r, c.unexpected(resp, body, nil, "empty body where a result is always returned")
+	case emptyJSON(trimmed):
+		return r, c.unexpected(resp, body, nil, "%s where a result is always returned", trimmed)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return r, fmt.Errorf("chatwork: %s %s: decoding %d response: %w", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, err)
+		return r, c.unexpected(resp, body, err, "decoding: %v", err)
+	}
+	if check != nil {
+		if reason := check(); reason != "" {
+			return r, c.unexpected(resp, body, nil, "%s", reason)
+		}
 	}
 	return r, nil
 }
@@ -255,7 +284,7 @@ func (c *Client) call(ctx context.Context, send func() (*http.Response, error), 
 // one runs a request that answers one object and returns it.
 func one[T any](ctx context.Context, c *Client, send func() (*http.Response, error)) (*T, *Response, error) {
 	var out T
-	r, err := c.call(ctx, send, &out)
+	r, err := c.call(ctx, send, &out, expectResult, func() string { return missing(&out) })
 	if err != nil {
 		return nil, r, err
 	}
@@ -265,7 +294,14 @@ func one[T any](ctx context.Context, c *Client, send func() (*http.Response, err
 // list runs a request that answers a list; a 204 gives an empty slice.
 func list[T any](ctx context.Context, c *Client, send func() (*http.Response, error)) ([]T, *Response, error) {
 	out := []T{}
-	r, err := c.call(ctx, send, &out)
+	r, err := c.call(ctx, send, &out, expectList, func() string {
+		for i := range out {
+			if m := missing(&out[i]); m != "" {
+				return fmt.Sprintf("item %d: %s", i, m)
+			}
+		}
+		return ""
+	})
 	if err != nil {
 		return nil, r, err
 	}
