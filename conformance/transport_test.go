@@ -178,6 +178,8 @@ func TestTransportLogTo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The response is validated as the caller reads it.
+	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	mu.Lock()
 	out := buf.String()
@@ -229,6 +231,7 @@ func TestTransportFailTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
