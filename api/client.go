@@ -163,7 +163,7 @@ func newClient(auth func(http.Header) error, secret func() string, opts []Option
 	// One stack, in one order: retry → pace → authenticate → send. The
 	// redirect policy refuses other origins whatever the caller's policy,
 	// and the auth layer adds credentials only for the base URL's origin.
-	hc.CheckRedirect = redirectPolicy(home, hc.CheckRedirect)
+	hc.CheckRedirect = redirectPolicy(home, hc.CheckRedirect, c.redact)
 	hc.Transport = &retryTransport{
 		next: &limitTransport{
 			next: newAuthTransport(next, auth, cfg.userAgent, home),
@@ -235,7 +235,7 @@ func (c *Client) call(ctx context.Context, send func() (*http.Response, error), 
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			// url.Error repeats the whole URL; keep the operation, method and cause.
-			return nil, fmt.Errorf("chatwork: %s %s: %w", ue.Op, pathOf(ue.URL), ue.Err)
+			return nil, fmt.Errorf("chatwork: %s %s: %w", ue.Op, c.redact(pathOf(ue.URL)), ue.Err)
 		}
 		return nil, fmt.Errorf("chatwork: %w", err)
 	}
@@ -324,6 +324,9 @@ func (c *Client) apiError(resp *http.Response, r *Response) error {
 	}
 	if json.Unmarshal(body, &eb) == nil {
 		e.Errors = eb.Errors
+		for i, msg := range e.Errors {
+			e.Errors[i] = c.redact(msg) // a server may echo the token
+		}
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		perRoom := isRoomLimit(e.Errors)

@@ -52,11 +52,11 @@ func originOf(u *url.URL) origin {
 // *RedirectError whatever the caller's policy, so neither the token nor a
 // request body ever leaves the base URL's origin; within it the caller's
 // policy decides.
-func redirectPolicy(base origin, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+func redirectPolicy(base origin, next func(*http.Request, []*http.Request) error, redact func(string) string) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if originOf(req.URL) != base {
 			prev := via[len(via)-1]
-			e := &RedirectError{Method: prev.Method, Path: prev.URL.Path, Location: safeLocation(req.URL)}
+			e := &RedirectError{Method: prev.Method, Path: redact(prev.URL.Path), Location: redact(safeLocation(req.URL))}
 			if req.Response != nil {
 				e.StatusCode = req.Response.StatusCode
 			}

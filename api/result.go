@@ -106,29 +106,38 @@ func emptyJSON(b []byte) bool {
 }
 
 // unexpected builds the error for a 2xx answer without its result. body is
-// what was read of it; the client's credentials are cut out before it is
-// kept.
+// what was read of it. The server's words (the body, a bad ID in the
+// reason) are kept only with the client's credential cut out.
 func (c *Client) unexpected(resp *http.Response, body []byte, err error, format string, args ...any) error {
-	e := &UnexpectedResponseError{StatusCode: resp.StatusCode, Reason: fmt.Sprintf(format, args...), err: err}
+	e := &UnexpectedResponseError{StatusCode: resp.StatusCode, Reason: c.redact(fmt.Sprintf(format, args...)), err: err}
 	if resp.Request != nil {
 		e.Method, e.Path = resp.Request.Method, resp.Request.URL.Path
 	}
-	secret := ""
-	if c.secret != nil {
-		secret = c.secret()
-	}
-	if n := maxUnexpectedBody + len(secret); len(body) > n {
+	if n := maxUnexpectedBody + len(c.currentSecret()); len(body) > n {
 		body = body[:n]
 	}
-	s := string(body)
-	if secret != "" {
-		s = strings.ReplaceAll(s, secret, "[token]")
-	}
+	s := c.redact(string(body))
 	if len(s) > maxUnexpectedBody {
 		s = s[:maxUnexpectedBody]
 	}
 	e.Body = strings.ToValidUTF8(s, "\uFFFD")
 	return e
+}
+
+func (c *Client) currentSecret() string {
+	if c.secret == nil {
+		return ""
+	}
+	return c.secret()
+}
+
+// redact cuts the client's credential out of text that came from the
+// server, which may echo it.
+func (c *Client) redact(s string) string {
+	if secret := c.currentSecret(); secret != "" {
+		return strings.ReplaceAll(s, secret, "[token]")
+	}
+	return s
 }
 
 // clientOf returns a service's client, or nil for a nil service (such as
