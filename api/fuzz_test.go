@@ -77,7 +77,10 @@ func fuzzHeader(s string) http.Header {
 // answer's download_url through the same transport.
 var fuzzCalls = []func(ctx context.Context, c *api.Client) error{
 	func(ctx context.Context, c *api.Client) error { _, _, err := c.Me.Get(ctx); return err },
-	func(ctx context.Context, c *api.Client) error { _, _, err := c.Messages.Post(ctx, 7, "hello", nil); return err },
+	func(ctx context.Context, c *api.Client) error {
+		_, _, err := c.Messages.Post(ctx, 7, "hello", nil)
+		return err
+	},
 	func(ctx context.Context, c *api.Client) error {
 		_, _, err := c.Tasks.Create(ctx, 7, api.CreateTaskParams{Body: "t", AssigneeIDs: []int64{1, 2}})
 		return err
