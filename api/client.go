@@ -220,7 +220,7 @@ func (c *Client) call(ctx context.Context, send func() (*http.Response, error), 
 	if c == nil || c.raw == nil {
 		return nil, &InputError{Field: "client", Reason: "is nil or was not made by NewClient or NewOAuthClient"}
 	}
-	if ctx == nil { //nolint:staticcheck // SA1012 is what this guards against
+	if ctx == nil {
 		return nil, &InputError{Field: "ctx", Reason: "is nil: pass context.Background() or a request's context"}
 	}
 	resp, err := send()

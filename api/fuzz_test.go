@@ -170,8 +170,7 @@ func FuzzTransportStack(f *testing.F) {
 			case err = <-done:
 			case <-timer.C:
 				cancel()
-				<-done
-				t.Fatalf("the call did not return within %v of virtual time", fuzzBound)
+				t.Fatalf("the call did not return within %v of virtual time (then: %v)", fuzzBound, <-done)
 			}
 			runtime.ReadMemStats(&after)
 			if grew := after.TotalAlloc - before.TotalAlloc; grew > 256<<20 {

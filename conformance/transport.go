@@ -354,7 +354,7 @@ func (w *watchedBody) finishLocked(err error) {
 	switch {
 	case w.over:
 		w.done(nil, fmt.Sprintf("the body is larger than %d bytes", w.max))
-	case err == errClosedEarly:
+	case errors.Is(err, errClosedEarly):
 		w.done(nil, "the body was not read to its end: "+err.Error())
 	case err != nil:
 		w.done(nil, "reading the body failed: "+err.Error())
