@@ -37,6 +37,15 @@ func (e *RedirectError) Is(target error) bool { return target == ErrRedirect }
 // without the scheme's default port.
 type origin struct{ scheme, host string }
 
+// is reports whether u has origin o. Requests built from the base URL
+// spell it the same way, which is checked first without allocating.
+func (o origin) is(u *url.URL) bool {
+	if u.Scheme == o.scheme && u.Host == o.host {
+		return true
+	}
+	return originOf(u) == o
+}
+
 func originOf(u *url.URL) origin {
 	scheme := strings.ToLower(u.Scheme)
 	host := strings.ToLower(u.Hostname())
@@ -54,7 +63,7 @@ func originOf(u *url.URL) origin {
 // policy decides.
 func redirectPolicy(base origin, next func(*http.Request, []*http.Request) error, redact func(string) string) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
-		if originOf(req.URL) != base {
+		if !base.is(req.URL) {
 			prev := via[len(via)-1]
 			e := &RedirectError{Method: prev.Method, Path: redact(prev.URL.Path), Location: redact(safeLocation(req.URL))}
 			if req.Response != nil {

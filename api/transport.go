@@ -41,7 +41,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Header[k] = v[:len(v):len(v)] // an append by a later layer copies
 		}
 	}
-	if t.auth != nil && req.URL != nil && originOf(req.URL) == t.home {
+	if t.auth != nil && req.URL != nil && t.home.is(req.URL) {
 		if err := t.auth(r.Header); err != nil {
 			closeBody(req)
 			return nil, err
