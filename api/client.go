@@ -194,11 +194,19 @@ func newClient(auth func(http.Header) error, secret func() string, opts []Option
 // Raw returns the generated client underneath, for what this package does
 // not cover. Requests made with it go through the same authentication,
 // pacing and retries.
-func (c *Client) Raw() *gen.RawClient { return c.raw }
+func (c *Client) Raw() *gen.RawClient {
+	if c == nil {
+		return nil
+	}
+	return c.raw
+}
 
 // RateLimit returns the latest rate-limit state the API reported, or the
 // zero RateLimit before the first response.
 func (c *Client) RateLimit() RateLimit {
+	if c == nil {
+		return RateLimit{}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lastRate

@@ -94,6 +94,9 @@ func (s *FilesService) get(ctx context.Context, roomID, fileID int64, withURL bo
 //
 // GET /rooms/{room_id}/files/{file_id}?create_download_url=1, then the URL
 func (s *FilesService) Download(ctx context.Context, roomID, fileID int64, w io.Writer) (*File, *Response, error) {
+	if w == nil || isNilValue(w) {
+		return nil, nil, invalid("w", "is nil: the file needs a writer")
+	}
 	f, r, err := s.GetWithDownloadURL(ctx, roomID, fileID)
 	if err != nil {
 		return nil, r, err
@@ -230,11 +233,12 @@ func stripURL(err error) error {
 
 // isNil reports whether r is nil or a nil pointer (or map, func, ...) in an
 // interface, which would panic when read.
-func isNil(r io.Reader) bool {
-	if r == nil {
-		return true
-	}
-	switch v := reflect.ValueOf(r); v.Kind() {
+func isNil(r io.Reader) bool { return r == nil || isNilValue(r) }
+
+// isNilValue reports whether a non-nil interface holds a nil pointer, map,
+// slice, func, channel or interface.
+func isNilValue(x any) bool {
+	switch v := reflect.ValueOf(x); v.Kind() {
 	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
 		return v.IsNil()
 	}

@@ -76,7 +76,21 @@ func TestHostileInputRefusedBeforeSending(t *testing.T) {
 			_, _, err := c.Files.Download(nilCtx, 1, 2, new(bytes.Buffer))
 			return err
 		}},
+		{"nil writer", "w", func() error { _, _, err := c.Files.Download(ctx, 1, 2, nil); return err }},
+		{"nil pointer writer", "w", func() error {
+			var buf *bytes.Buffer
+			_, _, err := c.Files.Download(ctx, 1, 2, buf)
+			return err
+		}},
 		{"zero client", "client", func() error { _, _, err := zero.Me.Get(ctx); return err }},
+		{"nil client's rate limit", "client", func() error {
+			var nc *api.Client
+			if nc.RateLimit() != (api.RateLimit{}) || nc.Raw() != nil {
+				return errors.New("a nil client reports state")
+			}
+			_, _, err := zero.Rooms.List(ctx)
+			return err
+		}},
 		{"nil service", "client", func() error {
 			var s *api.MessagesService
 			_, _, err := s.Post(ctx, 1, "hi", nil)

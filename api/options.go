@@ -86,7 +86,9 @@ func WithInsecureHTTP() Option {
 }
 
 // WithHTTPClient sends requests through a copy of hc, keeping its transport,
-// timeout, cookie jar and redirect policy. hc itself is never changed.
+// timeout, cookie jar and redirect policy; a redirect to another origin than
+// the base URL's is refused whatever that policy says. hc itself is never
+// changed.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
