@@ -9,6 +9,11 @@ GOLANGCI_LINT_VERSION      := v2.15.0
 REDOCLY_CLI_VERSION        := 2.77.0
 OPENAPI_TYPESCRIPT_VERSION := 7.13.0
 TYPESCRIPT_VERSION         := 5.9.3
+# Redoc draws docs/index.html. Its standalone bundle is inlined into the page
+# (no CDN); the SHA-256 is that of bundles/redoc.standalone.js in the npm
+# package, checked before use.
+REDOC_VERSION              := 2.5.4
+REDOC_SHA256               := dcaf76612bc4a3fbcc923a8966dee2f6146a5f32e5ce1b6f02dd60cbbf89500b
 
 # How long `make fuzz` runs each fuzz target, and how long `make test` does.
 FUZZTIME      ?= 10s
@@ -21,8 +26,11 @@ SHELL       := bash
 .DEFAULT_GOAL := help
 
 GO    ?= go
+# What go generate writes (check-generate compares it with the git index).
+GENERATED := gen internal/embeddedspec openapi.json
 BIN   := $(CURDIR)/.bin
 GOLANGCI_LINT := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+REDOC_JS      := $(BIN)/redoc-$(REDOC_VERSION)/redoc.standalone.js
 
 # npm prints config warnings from the machine's npmrc on every call; only
 # errors matter here. Redocly is told not to phone home or nag.
@@ -32,8 +40,8 @@ NPX := npm_config_loglevel=error npm_config_update_notifier=false npm_config_fun
 REDOCLY := $(NPX) @redocly/cli@$(REDOCLY_CLI_VERSION)
 TSPKGS  := -p openapi-typescript@$(OPENAPI_TYPESCRIPT_VERSION) -p typescript@$(TYPESCRIPT_VERSION)
 
-.PHONY: help generate check-generate tidy-check fmt-check vet lint lint-go lint-spec \
-	typescript test go-test fuzz fuzz-short docs bench demo tools clean
+.PHONY: help generate check-generate tidy-check fmt-check vet lint lint-go lint-spec lint-yaml \
+	typescript test go-test interop fuzz fuzz-short docs docs-check bench demo tools clean
 
 help: ## Show the developer commands.
 	@echo 'Usage: make <target>'
@@ -42,25 +50,25 @@ help: ## Show the developer commands.
 		awk 'BEGIN {FS = ":.*## "} {printf "  %-15s %s\n", $$1, $$2}'
 	@echo
 	@echo 'Pinned tools: golangci-lint $(GOLANGCI_LINT_VERSION), @redocly/cli $(REDOCLY_CLI_VERSION),'
-	@echo '  openapi-typescript $(OPENAPI_TYPESCRIPT_VERSION), typescript $(TYPESCRIPT_VERSION).'
+	@echo '  openapi-typescript $(OPENAPI_TYPESCRIPT_VERSION), typescript $(TYPESCRIPT_VERSION), redoc $(REDOC_VERSION).'
 	@echo 'After editing openapi.yaml: make generate, git add the result, then make test'
-	@echo '  (check-generate compares gen/ and openapi.json with the git index).'
+	@echo '  (check-generate compares gen/, internal/embeddedspec and openapi.json with the git index).'
 	@echo 'Variables: FUZZTIME (make fuzz, default $(FUZZTIME)), TEST_FUZZTIME (make test, default $(TEST_FUZZTIME)),'
 	@echo '  GOTEST_TIMEOUT (go test -timeout, default $(GOTEST_TIMEOUT)).'
 
 ## --- Code generation --------------------------------------------------------
 
-generate: ## Regenerate gen/ and openapi.json from openapi.yaml (go generate ./...).
+generate: ## Regenerate gen/, internal/embeddedspec and openapi.json from openapi.yaml (go generate ./...).
 	$(GO) generate ./...
 
-check-generate: generate ## Fail if gen/ or openapi.json differ from what openapi.yaml generates.
-	@if ! git diff --exit-code --stat -- gen openapi.json; then \
+check-generate: generate ## Fail if gen/, internal/embeddedspec or openapi.json differ from what openapi.yaml generates.
+	@if ! git diff --exit-code --stat -- $(GENERATED); then \
 		echo 'check-generate: generated files are stale: run make generate and commit the result' >&2; \
-		git diff -- gen openapi.json | head -50 >&2; exit 1; fi
-	@untracked=$$(git ls-files --others --exclude-standard -- gen openapi.json); \
+		git diff -- $(GENERATED) | head -50 >&2; exit 1; fi
+	@untracked=$$(git ls-files --others --exclude-standard -- $(GENERATED)); \
 	if [ -n "$$untracked" ]; then \
 		echo "check-generate: generated files not in git:" >&2; echo "$$untracked" >&2; exit 1; fi
-	@echo 'check-generate: gen/ and openapi.json are up to date'
+	@echo 'check-generate: $(GENERATED) are up to date'
 
 tidy-check: ## Fail if go.mod or go.sum are not tidy (go mod tidy -diff).
 	$(GO) mod tidy -diff
@@ -76,13 +84,19 @@ fmt-check: ## Fail on any Go file gofmt would change.
 vet: ## go vet ./...
 	$(GO) vet ./...
 
-lint: fmt-check vet lint-go lint-spec typescript ## gofmt, go vet, golangci-lint, redocly lint and the TypeScript check.
+lint: fmt-check vet lint-go lint-spec lint-yaml typescript ## gofmt, go vet, golangci-lint, redocly lint, the YAML 1.1 check and the TypeScript check.
 
 lint-go: $(GOLANGCI_LINT) ## golangci-lint run ./... (config: .golangci.yml).
 	$(GOLANGCI_LINT) run ./...
 
 lint-spec: ## Lint openapi.yaml with Redocly (config: redocly.yaml).
 	$(REDOCLY) lint openapi.yaml
+
+# Other teams read openapi.yaml with YAML 1.1 loaders built on libyaml
+# (PyYAML's CSafeLoader; Debian's python3-yaml): it must load there and mean
+# what openapi.json (the YAML 1.2 reading) says, with every risky scalar quoted.
+lint-yaml: ## Load openapi.yaml with libyaml (YAML 1.1) and compare with openapi.json; refuse risky plain scalars.
+	python3 .ci/yamlcheck.py openapi.yaml openapi.json
 
 typescript: ## Generate TS types from openapi.yaml and type-check typescript/usage.ts.
 	$(NPX) $(TSPKGS) openapi-typescript openapi.yaml -o typescript/chatwork.d.ts
@@ -92,12 +106,22 @@ typescript: ## Generate TS types from openapi.yaml and type-check typescript/usa
 ## --- Tests ------------------------------------------------------------------
 
 # The README's test command. Staleness checks run first: tests of stale
-# generated code prove little.
-test: check-generate tidy-check lint go-test fuzz-short ## Everything CI checks: generate/tidy checks, lint, go test -race, short fuzzing.
+# generated code prove little. docs runs before go-test, whose
+# TestDocsRenderOffline (internal/checks) opens docs/index.html in headless
+# Chromium.
+test: check-generate tidy-check lint docs go-test interop fuzz-short ## Everything CI checks: generate/tidy checks, lint, docs, go test -race (with the browser check of the docs), interop clients, short fuzzing.
 	@echo 'make test: all checks passed'
 
 go-test: ## go test -race ./... (each package times out after GOTEST_TIMEOUT, default 5m).
 	$(GO) test -race -timeout=$(GOTEST_TIMEOUT) ./...
+
+# Other teams' generators: a @hey-api/openapi-ts client (tsc --strict, node
+# --test) and an ogen client (go test in the nested module interop/ogen, so
+# that ogen stays out of the root go.mod) each call every operation of
+# openapi.yaml against `chatwork fake` over loopback HTTP. Versions are pinned
+# by interop/typescript/package-lock.json and interop/ogen/go.mod.
+interop: ## Generate TypeScript (hey-api) and Go (ogen) clients from openapi.yaml and run them against chatwork fake.
+	interop/run
 
 # Every FuzzXxx function of every package, found by `go test -list`, one at a
 # time (go test -fuzz takes one target).
@@ -124,10 +148,25 @@ bench: ## Run the benchmarks and print the performance table (raw output: bench.
 
 ## --- Docs and demo ----------------------------------------------------------
 
-docs: ## Render the API reference to docs/index.html (static HTML, Redocly).
-	$(REDOCLY) build-docs openapi.yaml -o docs/index.html
-	@test -s docs/index.html
-	@echo 'docs: wrote docs/index.html'
+docs: $(REDOC_JS) ## Render the API reference to docs/index.html: one self-contained page, Redoc inlined, no network.
+	$(GO) run ./internal/docspage -redoc $(REDOC_JS) -redoc-license $(dir $(REDOC_JS))LICENSE \
+		-redoc-version $(REDOC_VERSION) -redoc-sha256 $(REDOC_SHA256) -spec openapi.json -out docs/index.html
+	@echo 'docs: wrote docs/index.html (open it from disk; it needs no network)'
+
+docs-check: docs ## Open docs/index.html in headless Chromium with no network; count the operations; screenshot to docs/.
+	$(GO) test -count=1 -run '^TestDocsRenderOffline$$' -v ./internal/checks
+
+# The redoc npm package, fetched with npm pack (no package.json, no
+# node_modules); only its standalone bundle and licence are kept.
+$(REDOC_JS):
+	@rm -rf $(BIN)/tmp-redoc && mkdir -p $(BIN)/tmp-redoc $(dir $@)
+	cd $(BIN)/tmp-redoc && npm_config_loglevel=error npm_config_update_notifier=false npm_config_fund=false \
+		npm_config_audit=false npm pack --silent redoc@$(REDOC_VERSION) >/dev/null
+	tar -xzf $(BIN)/tmp-redoc/redoc-$(REDOC_VERSION).tgz -C $(BIN)/tmp-redoc \
+		package/bundles/redoc.standalone.js package/LICENSE
+	mv $(BIN)/tmp-redoc/package/LICENSE $(dir $@)LICENSE
+	mv $(BIN)/tmp-redoc/package/bundles/redoc.standalone.js $@
+	@rm -rf $(BIN)/tmp-redoc
 
 demo: ## Run the CLI demo against the in-memory fake (go run ./cmd/chatwork demo).
 	@test -d cmd/chatwork || { echo 'demo: cmd/chatwork does not exist yet' >&2; exit 1; }
@@ -146,5 +185,6 @@ $(GOLANGCI_LINT):
 	mv $(BIN)/tmp/golangci-lint $@
 	@rmdir $(BIN)/tmp
 
-clean: ## Remove .bin/, docs/ and the generated TypeScript types.
-	rm -rf $(BIN) docs typescript/chatwork.d.ts
+clean: ## Remove .bin/, docs/, the generated TypeScript types and the interop clients.
+	rm -rf $(BIN) docs typescript/chatwork.d.ts interop/typescript/generated interop/typescript/dist \
+		interop/typescript/node_modules interop/ogen/chatworkapi

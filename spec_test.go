@@ -165,7 +165,26 @@ func TestSpecDocumentsTheTraps(t *testing.T) {
 			}
 		}
 	})
+	// How to send what other languages get wrong (issue 12 item 7), said
+	// where a reader of that part looks.
+	c := doc.Components
+	for where, pair := range map[string][2]string{
+		"the token header":       {c.SecuritySchemes["ApiToken"].Value.Description, "`X-ChatWorkToken: <token>`"},
+		"no API token as Bearer": {c.SecuritySchemes["ApiToken"].Value.Description, "never as `Authorization: Bearer`"},
+		"comma-joined lists":     {c.Schemas["IDList"].Value.Description, "comma-joined"},
+		"0/1 flags":              {c.Schemas["Flag"].Value.Description, "never `true` or `false`"},
+		"string message IDs":     {c.Schemas["MessageID"].Value.Description, "keep it a string"},
+		"the upload's file name": {doc.Paths.Find("/rooms/{room_id}/files").Post.Description, `filename="report.pdf"`},
+		"the overview":           {doc.Info.Description, "X-ChatWorkToken: <token>"},
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(pair[0]), " "), pair[1]) {
+			t.Errorf("%s: the description does not say %s", where, pair[1])
+		}
+	}
 }
+
+// idListPattern is the pattern of every ID list: decimal IDs joined by commas.
+const idListPattern = "^[0-9]+(,[0-9]+)*$"
 
 func TestSpecWriteParametersAreFormBodies(t *testing.T) {
 	doc := loadSpec(t)
@@ -191,17 +210,24 @@ func TestSpecWriteParametersAreFormBodies(t *testing.T) {
 			t.Errorf("%s: body must be application/x-www-form-urlencoded only", key)
 			return
 		}
+		if len(mt.Encoding) > 0 {
+			t.Errorf("%s: form encoding objects are ignored by most generators; describe the wire value in the schema", key)
+		}
 		for name, prop := range mt.Schema.Value.Properties {
 			s := prop.Value
 			switch {
+			case strings.HasSuffix(name, "_ids"):
+				// One comma-joined value, which every generator sends
+				// as it is; an array would go out as ids[0]= or as
+				// repeated keys, which Chatwork refuses.
+				if !s.Type.Is("string") || s.Pattern != idListPattern {
+					t.Errorf("%s: list %q must be a string with pattern %s", key, name, idListPattern)
+				}
+				if s.Extensions["x-go-type"] != "wire.IDs" {
+					t.Errorf("%s: list %q must keep x-go-type wire.IDs for Go", key, name)
+				}
 			case s.Type.Is("array"):
-				enc := mt.Encoding[name]
-				if enc == nil || enc.Style != "form" || enc.Explode == nil || *enc.Explode {
-					t.Errorf("%s: list %q needs encoding style form, explode false", key, name)
-				}
-				if it := s.Items.Value; !it.Type.Is("integer") || it.Format != "int64" {
-					t.Errorf("%s: list %q items must be int64", key, name)
-				}
+				t.Errorf("%s: %q is an array; Chatwork reads one form value per field", key, name)
 			case s.Type.Is("boolean"):
 				t.Errorf("%s: %q is boolean; Chatwork flags are integer 0/1", key, name)
 			}
@@ -230,6 +256,10 @@ func TestSpecIDTypes(t *testing.T) {
 			if !s.Type.Is("string") {
 				t.Errorf("%s.%s: must be a string", where, name)
 			}
+		case strings.HasSuffix(name, "_time") && s.Extensions["x-go-type"] != "wire.UnixTime":
+			// Times are time.Time in Go: the UnixTime schema carries
+			// the wire.UnixTime hint.
+			t.Errorf("%s.%s: a time must use the UnixTime schema", where, name)
 		case strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_time") || name == "limit":
 			if !s.Type.Is("integer") || s.Format != "int64" {
 				t.Errorf("%s.%s: must be integer int64", where, name)
@@ -282,8 +312,8 @@ func TestSpecResponses(t *testing.T) {
 				continue
 			}
 			mt := r.Value.Content.Get("application/json")
-			if mt == nil || mt.Schema.Ref != "#/components/schemas/Error" {
-				t.Errorf("%s: %s response must use the Error schema", key, status)
+			if mt == nil || mt.Schema.Ref != "#/components/schemas/ErrorBody" {
+				t.Errorf("%s: %s response must use the ErrorBody schema", key, status)
 			}
 		}
 		if r := op.Responses.Value("401"); r != nil && r.Value.Headers["WWW-Authenticate"] == nil {
@@ -291,8 +321,16 @@ func TestSpecResponses(t *testing.T) {
 		}
 		for status, r := range op.Responses.Map() {
 			for _, h := range []string{"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"} {
-				if r.Value.Headers[h] == nil {
+				hr := r.Value.Headers[h]
+				if hr == nil {
 					t.Errorf("%s %s: no %s header", key, status, h)
+					continue
+				}
+				// Chatwork's 401 examples come without them, and a 413
+				// may come from a proxy: there they are optional, so a
+				// validator accepts a real answer.
+				if want := status != "401" && status != "413"; hr.Value.Required != want {
+					t.Errorf("%s %s: %s required = %v, want %v", key, status, h, hr.Value.Required, want)
 				}
 			}
 			if status == "204" && len(r.Value.Content) > 0 {
@@ -378,4 +416,230 @@ func ExampleOpenAPI() {
 	sort.Strings(ids)
 	fmt.Println(len(ids), "operations, from", ids[0], "to", ids[len(ids)-1])
 	// Output: 32 operations, from acceptIncomingRequest to uploadFile
+}
+
+// TestSpecIDListPattern checks the ID list pattern against the values a
+// client may send and those Chatwork refuses.
+func TestSpecIDListPattern(t *testing.T) {
+	doc := loadSpec(t)
+	for _, name := range []string{"IDList", "AdminIDList", "AssigneeIDList"} {
+		s := doc.Components.Schemas[name].Value
+		for _, ok := range []string{"1", "123,542,1001", "9007199254740993,1"} {
+			if err := s.VisitJSON(ok); err != nil {
+				t.Errorf("%s refuses %q: %v", name, ok, err)
+			}
+		}
+		for _, bad := range []string{"", "1,", ",1", "1, 2", "1;2", "[1,2]", "a"} {
+			if err := s.VisitJSON(bad); err == nil {
+				t.Errorf("%s accepts %q", name, bad)
+			}
+		}
+	}
+}
+
+// reservedNames are globals that a generated type of the same name would
+// shadow or collide with: TypeScript's single-word globals (lib.es5 and
+// lib.dom, as of TypeScript 5.9), java.lang's classes, and Python's
+// capitalised builtins. Compound DOM names (MessageEvent, TaskController)
+// cannot collide with a component name unless it is spelt the same, and
+// none is.
+var reservedNames = strings.Fields(`
+	Algorithm Animatable Animation Array Attr Audio Awaited Blob Body Boolean
+	Cache Capitalize Client Clients Clipboard Comment Console Credential
+	Crypto Date Document Element Error Event Exclude External Extract File
+	Function Gamepad Generator Geolocation Headers Highlight History Image
+	Infinity Iterable Iterator Keyframe Location Lock Lowercase Map Math
+	Navigator Node Notification Number Object Omit Option Parameters Partial
+	Performance Permissions Pick Plugin Promise Proxy Range Readonly Record
+	Report Request Required Response Screen Selection Set Slottable Storage
+	String Symbol Text Touch Transferable Transformer Uncapitalize Uppercase
+	Window Worker Worklet
+	Byte Character Class ClassLoader Comparable Double Enum Exception Float
+	Integer Long Module Override Package Process Runnable Runtime Short
+	StringBuilder System Thread Throwable Void
+	Ellipsis False None NotImplemented True Warning
+`)
+
+// TestSpecComponentNames keeps generated code compiling in other
+// languages: no component is named like a global of TypeScript, Java or
+// Python (a schema called File shadows the browser's File), and no
+// parameter component shares a name with a schema (some generators make
+// `type MessageID = MessageID` of that).
+func TestSpecComponentNames(t *testing.T) {
+	doc := loadSpec(t)
+	c := doc.Components
+	names := map[string][]string{}
+	for n := range c.Schemas {
+		names["schemas"] = append(names["schemas"], n)
+	}
+	for n := range c.Parameters {
+		names["parameters"] = append(names["parameters"], n)
+	}
+	for n := range c.Responses {
+		names["responses"] = append(names["responses"], n)
+	}
+	for n := range c.Headers {
+		names["headers"] = append(names["headers"], n)
+	}
+	for section, list := range names {
+		for _, n := range list {
+			if slices.Contains(reservedNames, n) {
+				t.Errorf("components/%s/%s is named like a global of TypeScript, Java or Python", section, n)
+			}
+		}
+	}
+	for _, p := range names["parameters"] {
+		for _, s := range names["schemas"] {
+			if strings.EqualFold(p, s) {
+				t.Errorf("parameter component %s shares its name with schema %s", p, s)
+			}
+		}
+	}
+	// The Go names stay: package api says File, whatever the spec calls it.
+	if got := c.Schemas["RoomFile"].Value.Extensions["x-go-name"]; got != "File" {
+		t.Errorf("RoomFile: x-go-name = %v, want File (the Go name)", got)
+	}
+}
+
+// TestSpecReviewCorrections pins the corrections of the independent review
+// of 2026-11-29 (../shared/spec-review.md), so none comes back unnoticed.
+func TestSpecReviewCorrections(t *testing.T) {
+	doc := loadSpec(t)
+	op := func(key string) *openapi3.Operation {
+		f := strings.Fields(key)
+		return doc.Paths.Find(f[1]).GetOperation(f[0])
+	}
+	// 1. No source has a 204 for deleteMessage.
+	if op("DELETE /rooms/{room_id}/messages/{message_id}").Responses.Value("204") != nil {
+		t.Error("deleteMessage declares 204; Chatwork answers 200 with the message ID")
+	}
+	// 3. login_mail is absent from real answers.
+	if slices.Contains(doc.Components.Schemas["Me"].Value.Required, "login_mail") {
+		t.Error("Me.login_mail is required; the documentation's examples omit it")
+	}
+	// 4. Deleting a missing link is a 400, said where the operation is.
+	if d := op("DELETE /rooms/{room_id}/link").Responses.Value("400").Value.Description; d == nil || !strings.Contains(*d, "no invitation link") {
+		t.Error("deleteInvitationLink: the 400 does not say a chat without a link gets it")
+	}
+	// 5. markMessagesUnread's 400 is described as possible and unconfirmed.
+	if d := op("PUT /rooms/{room_id}/messages/unread").Description; !strings.Contains(d, "already unread") || !strings.Contains(d, "no official source") {
+		t.Error("markMessagesUnread does not describe the unverified 400 for messages already unread")
+	}
+	// 6, 7. The upload: 413 possible; both scopes, said to be unverifiable.
+	upload := op("POST /rooms/{room_id}/files")
+	if upload.Responses.Value("413") == nil {
+		t.Error("uploadFile: no 413")
+	}
+	var scopes []string
+	for _, req := range *upload.Security {
+		scopes = append(scopes, req["OAuth2"]...)
+	}
+	if !slices.Contains(scopes, "rooms.files:write") || !slices.Contains(scopes, "rooms.messages:write") {
+		t.Errorf("uploadFile scopes %v: want rooms.files:write and rooms.messages:write as alternatives", scopes)
+	}
+	if !strings.Contains(upload.Description, "Neither can be verified") {
+		t.Error("uploadFile does not say its scope is unverifiable")
+	}
+	// 8. Bounds without a source are gone.
+	form := func(key, name string) *openapi3.Schema {
+		for _, mt := range op(key).RequestBody.Value.Content {
+			return mt.Schema.Value.Properties[name].Value
+		}
+		return nil
+	}
+	if s := form("POST /rooms/{room_id}/tasks", "limit"); s.Min != nil {
+		t.Error("createRoomTasks limit has a minimum no source gives")
+	}
+	if s := form("POST /rooms/{room_id}/files", "message"); s.MaxLength != nil || s.MinLength != 0 {
+		t.Error("uploadFile message has length bounds no source gives")
+	}
+	if s := doc.Components.Schemas["MessageID"].Value; s.MaxLength != nil {
+		t.Error("MessageID has a maxLength no source gives")
+	}
+	// 9. need_acceptance's default and the PUT prose agree.
+	if d := op("PUT /rooms/{room_id}/link").Description; !strings.Contains(d, "`need_acceptance` left out means `1`") {
+		t.Error("updateInvitationLink does not say what a left-out need_acceptance means")
+	}
+	if def := form("PUT /rooms/{room_id}/link", "need_acceptance").Default; def != 1.0 {
+		t.Errorf("updateInvitationLink need_acceptance default = %v, want 1", def)
+	}
+	// 10. The task status filter defaults to open, in the schema.
+	for _, key := range []string{"GET /my/tasks", "GET /rooms/{room_id}/tasks"} {
+		for _, p := range op(key).Parameters {
+			if p.Value.Name == "status" && p.Value.Schema.Value.Default != "open" {
+				t.Errorf("%s: status default = %v, want open", key, p.Value.Schema.Value.Default)
+			}
+		}
+	}
+	// 11. Error examples are observed strings or plain placeholders.
+	observed := []string{
+		"Invalid API token", "Parameter 'body' is required", "Invalid Endpoint or HTTP method",
+		"Rate limit for message posting per room exceeded.", "You don't have permission to send/edit message.",
+	}
+	checkExample := func(where string, ex any) {
+		m, _ := ex.(map[string]any)
+		list, _ := m["errors"].([]any)
+		for _, e := range list {
+			if s, _ := e.(string); !slices.Contains(observed, s) && !strings.HasPrefix(s, "<") {
+				t.Errorf("%s: error example %q is neither observed nor a placeholder", where, s)
+			}
+		}
+	}
+	for name, r := range doc.Components.Responses {
+		if mt := r.Value.Content.Get("application/json"); mt != nil {
+			checkExample("responses/"+name, mt.Example)
+		}
+	}
+	eachOperation(doc, func(key string, o *openapi3.Operation) {
+		for status, r := range o.Responses.Map() {
+			if mt := r.Value.Content.Get("application/json"); mt != nil && r.Ref == "" && mt.Schema.Ref == "#/components/schemas/ErrorBody" {
+				checkExample(key+" "+status, mt.Example)
+			}
+		}
+	})
+	// 12. The OAuth token answer and its errors.
+	for _, name := range []string{"OAuthToken", "OAuthError"} {
+		s := doc.Components.Schemas[name]
+		if s == nil {
+			t.Errorf("no %s schema", name)
+			continue
+		}
+		if err := s.Value.VisitJSON(s.Value.Example); err != nil {
+			t.Errorf("%s: example invalid: %v", name, err)
+		}
+	}
+	desc := doc.Components.SecuritySchemes["OAuth2"].Value.Description
+	for _, want := range []string{"1 minute", "14 days", "offline_access", "epoch milliseconds", "OAuthToken", "OAuthError"} {
+		if !strings.Contains(desc, want) {
+			t.Errorf("OAuth2 scheme description does not mention %q", want)
+		}
+	}
+	// 13. Webhooks: no inherited token security; signature, User-Agent, https.
+	if len(doc.Security) > 0 {
+		t.Error("root-level security is set; webhooks would inherit the API token")
+	}
+	hooks := doc.Extensions["x-webhooks"].(map[string]any)
+	for name, h := range hooks {
+		post := h.(map[string]any)["post"].(map[string]any)
+		if sec, ok := post["security"].([]any); !ok || len(sec) != 0 {
+			t.Errorf("webhook %s: security = %v, want []", name, post["security"])
+		}
+		var params []string
+		for _, p := range post["parameters"].([]any) {
+			params = append(params, p.(map[string]any)["name"].(string))
+		}
+		for _, want := range []string{"X-ChatWorkWebhookSignature", "chatwork_webhook_signature", "User-Agent"} {
+			if !slices.Contains(params, want) {
+				t.Errorf("webhook %s: no %s parameter", name, want)
+			}
+		}
+	}
+	created := hooks["messageCreated"].(map[string]any)["post"].(map[string]any)["description"].(string)
+	if !strings.Contains(created, "https://") || !strings.Contains(created, "HMAC-SHA256") {
+		t.Error("messageCreated does not state the https rule and the HMAC signature")
+	}
+	// 14. action_type in the query works, and the spec says so.
+	if d := strings.Join(strings.Fields(op("DELETE /rooms/{room_id}").Description), " "); !strings.Contains(d, "accepts the query form") {
+		t.Error("deleteRoom does not say that action_type in the query is accepted")
+	}
 }

@@ -45,6 +45,47 @@
 // read") and [MessagesService.ListLatest] reads the latest 100 and leaves
 // the cursor alone. Neither pages: the API returns at most 100 messages.
 //
+// # Watching rooms
+//
+// [MessagesService.Watch] is for programs that cannot receive webhooks: a
+// [Watcher] polls the latest 100 messages of each room (force=1, so the
+// server's cursor never moves) and its Events iterator yields every new
+// message once, oldest first in each room:
+//
+//	store, _ := api.OpenFileStore("marks.json")
+//	w, _ := c.Messages.Watch(rooms, &api.WatchOptions{Store: store})
+//	for ev, err := range w.Events(ctx) {
+//		if err != nil { log.Print(err); continue } // a gap or a failed poll; the watch goes on
+//		handle(ev.RoomID, ev.Message)
+//	}
+//
+// The watcher keeps a mark per room, the newest message delivered (IDs
+// compared as numbers). The mark advances in the [Store] when the loop body
+// returns for a message and the loop goes on, not before: a crash while
+// handling a message delivers it again after the restart, and nothing that
+// arrived while the program was down is lost (at least once across
+// restarts, exactly once within a process). [FileStore] writes its file
+// atomically (temporary file, fsync, rename).
+//
+// The API returns only the latest 100 messages. When a poll's 100 are all
+// newer than the mark, more than 100 may have arrived since the previous
+// poll and the older ones cannot be read any more: the watcher yields a
+// *[GapError] with the room and the range of IDs that may be missing, then
+// goes on.
+//
+// Polls go through the client, with its pacing and 429 handling, and are
+// spaced so that they use at most a share of the account's budget (half by
+// default, [WatchOptions].Share) in any window, across restarts too, leaving
+// the rest for posts. A room that brings messages is polled more often, a
+// quiet one less, between a floor and [WatchOptions].MaxInterval.
+// [Watcher.Stats] reports the largest share used.
+//
+// With [WatchOptions].Updates an edited message (its update_time changed)
+// is yielded again as an update, including edits made while the program
+// was down. Deletions cannot be seen: a deleted message just stops being
+// returned, and nothing in the API signals it; nor can edits of messages
+// older than the latest 100.
+//
 // # Rate limits
 //
 // Chatwork allows 300 requests per 5 minutes per account and, shared by

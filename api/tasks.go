@@ -47,8 +47,10 @@ type CreateTaskParams struct {
 	Body        string    // 1 to 65,535 characters
 	AssigneeIDs []int64   // at least one; each gets a task of its own
 	Limit       time.Time // the deadline; zero for none
-	// LimitType says how Limit is read: LimitDate (a day) or LimitTime (a day
-	// and a time). Empty: LimitTime with a Limit, LimitNone without.
+	// LimitType says how Limit is read: LimitDate (a day: the day of Limit
+	// in DeadlineZone, Japan time, so pass 23:59:59 of that day there) or
+	// LimitTime (a day and a time). Empty: LimitTime with a Limit, LimitNone
+	// without.
 	LimitType TaskLimitType
 }
 

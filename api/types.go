@@ -2,57 +2,182 @@ package api
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/chatwork-go/chatwork/gen"
 )
 
 // The resources are the generated models of openapi.yaml: every field is
 // required by the API, so none is a pointer. IDs are int64, except message
-// IDs, which are strings of digits; times are Unix seconds.
+// IDs, which are strings of digits; times are wire.UnixTime, which embeds
+// time.Time (Unix seconds on the wire; 0, "never", is the zero time).
 
-// Me is the account that owns the token.
+// Me is the account that owns the token. Unset profile fields are empty
+// strings, never absent.
+//
+//	AccountID        int64
+//	RoomID           int64  // the account's own "My Chat"
+//	Name             string
+//	ChatworkID       string
+//	OrganizationID   int64
+//	OrganizationName string
+//	Department       string
+//	Title            string
+//	URL              string
+//	Introduction     string
+//	Mail             string
+//	TelOrganization  string
+//	TelExtension     string
+//	TelMobile        string
+//	Skype            string
+//	Facebook         string
+//	Twitter          string
+//	AvatarImageURL   string
+//	LoginMail        string // "" when Chatwork leaves it out
 type Me = gen.Me
 
-// MyStatus is the account's unread, mention and task counts.
+// MyStatus is the account's unread, mention and task counts over all its
+// chats.
+//
+//	UnreadRoomNum  int // chats with unread messages
+//	MentionRoomNum int // chats with unread mentions
+//	MytaskRoomNum  int // chats with open tasks for the account
+//	UnreadNum      int // unread messages
+//	MentionNum     int // unread mentions
+//	MytaskNum      int // open tasks for the account
 type MyStatus = gen.MyStatus
 
 // MyTask is a task assigned to the account, with its chat.
+//
+//	TaskID            int64
+//	Room              RoomSummary    // the chat the task is in
+//	AssignedByAccount AccountSummary // who created the task
+//	MessageID         string         // the task's message, a string of digits
+//	Body              string
+//	LimitTime         wire.UnixTime  // embeds time.Time; zero without a deadline
+//	LimitType         TaskLimitType  // LimitNone, LimitDate (day in DeadlineZone) or LimitTime
+//	Status            TaskStatus     // TaskOpen or TaskDone
 type MyTask = gen.MyTask
 
 // Contact is a contact of the account.
+//
+//	AccountID        int64
+//	RoomID           int64 // the direct chat with the contact
+//	Name             string
+//	ChatworkID       string
+//	OrganizationID   int64
+//	OrganizationName string
+//	Department       string
+//	AvatarImageURL   string
 type Contact = gen.Contact
 
 // Room is a chat as listed, without its description.
+//
+//	RoomID         int64
+//	Name           string
+//	Type           RoomType      // RoomTypeMy, RoomTypeDirect or RoomTypeGroup
+//	Role           Role          // the account's role: RoleAdmin, RoleMember or RoleReadonly
+//	Sticky         bool          // pinned by the account
+//	UnreadNum      int
+//	MentionNum     int
+//	MytaskNum      int
+//	MessageNum     int
+//	FileNum        int
+//	TaskNum        int
+//	IconPath       string
+//	LastUpdateTime wire.UnixTime // embeds time.Time
 type Room = gen.Room
 
-// RoomDetail is a chat with its description.
+// RoomDetail is a chat with its description: the fields of Room, and
+// Description.
+//
+//	RoomID, Name, Type, Role, Sticky, UnreadNum, MentionNum, MytaskNum,
+//	MessageNum, FileNum, TaskNum, IconPath, LastUpdateTime // as in Room
+//	Description string // the chat's summary text, in notation
 type RoomDetail = gen.RoomDetail
 
 // Member is a member of a chat.
+//
+//	AccountID        int64
+//	Role             Role // RoleAdmin, RoleMember or RoleReadonly
+//	Name             string
+//	ChatworkID       string
+//	OrganizationID   int64
+//	OrganizationName string
+//	Department       string
+//	AvatarImageURL   string
 type Member = gen.Member
 
-// MembersResult is a chat's membership by role.
+// MembersResult is a chat's membership by role, as account IDs.
+//
+//	Admin    []int64
+//	Member   []int64
+//	Readonly []int64
 type MembersResult = gen.MembersResult
 
-// Message is a message. UpdateTime is 0 when it was never edited.
+// Message is a message.
+//
+//	MessageID  string         // a string of digits, e.g. "1928374655918273645"
+//	Account    AccountSummary // the sender
+//	Body       string         // the raw text, in notation (see package notation)
+//	SendTime   wire.UnixTime  // embeds time.Time
+//	UpdateTime wire.UnixTime  // the zero time when it was never edited
 type Message = gen.Message
 
 // ReadResult is a chat's unread counts after a change of read state.
+//
+//	UnreadNum  int
+//	MentionNum int
 type ReadResult = gen.ReadResult
 
-// RoomTask is a task in a chat. LimitTime is 0 without a deadline.
+// RoomTask is a task in a chat.
+//
+//	TaskID            int64
+//	Account           AccountSummary // the assignee
+//	AssignedByAccount AccountSummary // who created the task
+//	MessageID         string         // the task's message, a string of digits
+//	Body              string
+//	LimitTime         wire.UnixTime  // embeds time.Time; zero without a deadline
+//	LimitType         TaskLimitType  // LimitNone, LimitDate (day in DeadlineZone) or LimitTime
+//	Status            TaskStatus     // TaskOpen or TaskDone
 type RoomTask = gen.RoomTask
 
 // File is a file in a chat.
+//
+//	FileID      int64
+//	Account     AccountSummary // the uploader
+//	MessageID   string         // the message the file was posted with
+//	Filename    string
+//	Filesize    int64          // bytes
+//	UploadTime  wire.UnixTime  // embeds time.Time
+//	DownloadURL *string        // only from Files.Get with a download URL; valid 30 seconds
 type File = gen.File
 
 // IncomingRequest is a contact request to the account.
+//
+//	RequestID        int64
+//	AccountID        int64  // the sender
+//	Message          string // the sender's note
+//	Name             string
+//	ChatworkID       string
+//	OrganizationID   int64
+//	OrganizationName string
+//	Department       string
+//	AvatarImageURL   string
 type IncomingRequest = gen.IncomingRequest
 
 // AccountSummary is an account inside a message, task or file.
+//
+//	AccountID      int64
+//	Name           string
+//	AvatarImageURL string
 type AccountSummary = gen.AccountSummary
 
 // RoomSummary is a chat inside a task.
+//
+//	RoomID   int64
+//	Name     string
+//	IconPath string
 type RoomSummary = gen.RoomSummary
 
 // RoomType is my, direct or group.
@@ -120,6 +245,14 @@ func linkFrom(g gen.InvitationLink) *InvitationLink {
 	}
 	return l
 }
+
+// DeadlineZone is the time zone that decides the day of a date-only task
+// deadline (LimitDate): Japan time, UTC+9, without daylight saving.
+// Chatwork's documented date deadlines are 23:59:59 of the day in Japan time
+// (limit_time 1384354799 is 2013-11-13 23:59:59 +09:00), whatever the
+// reader's zone; Chatwork does not state the rule itself. Read the day with
+// t.LimitTime.In(DeadlineZone).Date().
+var DeadlineZone = time.FixedZone("JST", 9*60*60)
 
 // Ptr returns a pointer to v, for the optional fields of params structs
 // where the zero value means something (such as an empty description).

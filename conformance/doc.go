@@ -1,6 +1,7 @@
 // Package conformance checks HTTP exchanges with the Chatwork API v2, and
 // webhook payloads, against openapi.yaml, the hand-written OpenAPI 3.0.3
-// description embedded in the root package as chatwork.OpenAPI.
+// description at the root of this module (a copy is compiled in: importing
+// conformance adds no code generator to your go.mod).
 //
 // It is built on kin-openapi (openapi3filter) and adds the wire rules of
 // Chatwork that a schema alone cannot express.
@@ -17,18 +18,21 @@
 //     be present (only presence is checked; values are never reported);
 //   - the body: form-urlencoded and multipart bodies against their schema,
 //     ID lists as one comma-joined value (members_admin_ids=1,2, never
-//     members_admin_ids[0]=1 nor repeated keys), flags as 0/1, and no
-//     undeclared fields;
-//   - no undeclared query parameters: a POST or PUT parameter sent in the
-//     query (ignored by Chatwork since 2025-07-03), the abolished ?method=
-//     override, or a token in the URL are all reported.
+//     members_admin_ids[0]=1 nor repeated keys), flags as 0/1; fields and
+//     parts the operation does not declare are ignored, as Chatwork ignores
+//     them (chatwork-api-client adds file_name to every upload);
+//   - the query: a POST or PUT parameter sent in the query (ignored by
+//     Chatwork since 2025-07-03), the abolished ?method= override, a token
+//     in the URL and a repeated parameter are reported; other undeclared
+//     parameters are ignored, as Chatwork ignores them.
 //
 // Responses:
 //   - the status must be declared for the operation, exactly or as a range
 //     such as "5XX"; the spec's default response is accepted for 5xx only,
 //     so an undeclared 204, 404 or 418 is a violation;
 //   - every declared header: the x-ratelimit-* headers are required on
-//     every response, chatwork-message-limitation may only be "true";
+//     every response but 401 (Chatwork's documented 401s have none) and
+//     413, chatwork-message-limitation may only be "true";
 //   - the Content-Type, and the body against its schema (a number where
 //     message_id must be a string, a missing required field, a wrong enum
 //     value); a response declared without a body (204) must have none.
@@ -61,7 +65,9 @@
 //	client, err := api.NewClient(srv.Token(), api.WithHTTPClient(hc), api.WithBaseURL(srv.URL()))
 //
 // FailTest(t) reports each violation with t.Errorf and lets the call
-// through, so that one run shows every problem.
+// through, so that one run shows every problem. It takes a small interface
+// (TestingT), not testing.TB: conformance does not link package testing
+// into programs.
 //
 // Only requests under the base path /v2 are API calls. Other requests
 // through the transport, such as the fetch of a file's download_url, pass

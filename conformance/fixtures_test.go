@@ -455,8 +455,9 @@ func fixtureSet(t testing.TB) []*exchange {
 			r.Query = strings.ReplaceAll(r.Query, "force=1", "force=0")
 			add(204, note, r, headers(remaining-1, nil, false), nil)
 		}
-		if d.id == "deleteMessage" {
-			add(204, "one secondary source reports 204 for a deletion", req, headers(remaining-1, nil, false), nil)
+		if d.id == "uploadFile" {
+			// A proxy's answer: no rate-limit headers, no documented body.
+			add(413, "one client observed 413 for files over 10 MB", req, map[string]string{}, nil)
 		}
 
 		// Errors.
@@ -475,7 +476,12 @@ func fixtureSet(t testing.TB) []*exchange {
 				"WWW-Authenticate": `Bearer error="invalid_token", error_description="The access token expired"`}, true),
 				jsonBody(t, obj{"errors": []string{"Invalid API token"}}))
 		} else {
-			add(401, "", r401, headers(remaining-3, nil, true), jsonBody(t, obj{"errors": []string{"Invalid API token"}}))
+			// As in Chatwork's documented 401s: no x-ratelimit-* headers.
+			h := headers(remaining-3, nil, true)
+			delete(h, "X-RateLimit-Limit")
+			delete(h, "X-RateLimit-Remaining")
+			delete(h, "X-RateLimit-Reset")
+			add(401, "", r401, h, jsonBody(t, obj{"errors": []string{"Invalid API token"}}))
 		}
 
 		forbidden := "You don't have permission to access this room"

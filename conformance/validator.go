@@ -8,7 +8,9 @@ import (
 	"io"
 	"maps"
 	"mime"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"strconv"
@@ -19,7 +21,7 @@ import (
 )
 
 // Validator checks requests, responses and webhook payloads against
-// openapi.yaml, the document embedded as chatwork.OpenAPI. It is safe for
+// openapi.yaml, the document compiled into this package. It is safe for
 // concurrent use. The document is parsed and prepared once per process.
 type Validator struct {
 	spec *spec
@@ -168,7 +170,10 @@ func urlPath(u *url.URL) string {
 // path, path and query parameters, credentials (X-ChatWorkToken or
 // Authorization: Bearer must be present), and the body, including
 // Chatwork's wire rules (comma-joined ID lists, 0/1 flags, POST and PUT
-// parameters in the form body and not in the query).
+// parameters in the form body and not in the query). Form fields, multipart
+// parts and query parameters that the operation does not declare are
+// ignored, as Chatwork ignores them; a declared one sent twice is a
+// violation, since Chatwork reads one value (lists are comma-joined).
 //
 // It reads req.Body and puts back a reader over the same bytes, so the
 // request can still be sent; if req.GetBody is set, the body is read through
@@ -213,11 +218,19 @@ func (v *Validator) validateRequest(req *http.Request, body []byte) (*operation,
 
 	// Chatwork's wire rules that the schema cannot express.
 	errs = v.checkQuery(c, op, req.URL, errs)
-	if op.formFields != nil && len(body) > 0 && isForm(req.Header.Get("Content-Type")) {
+	ct := req.Header.Get("Content-Type")
+	switch {
+	case len(body) == 0:
+	case op.formFields != nil && isForm(ct):
 		errs = checkForm(c, op, body, errs)
+	case isMultipart(ct):
+		body, ct, errs = checkMultipart(c, op, ct, body, errs)
 	}
 
 	clone := req.Clone(req.Context())
+	if ct != "" {
+		clone.Header.Set("Content-Type", ct)
+	}
 	clone.Body = io.NopCloser(bytes.NewReader(body))
 	clone.GetBody = nil
 	clone.ContentLength = int64(len(body))
@@ -243,9 +256,16 @@ func isForm(ct string) bool {
 	return mt == "application/x-www-form-urlencoded"
 }
 
-// checkQuery reports query parameters the operation does not declare. On
-// writes, Chatwork ignores the query since 2025-07-03, so a write parameter
-// sent there is lost.
+func isMultipart(ct string) bool {
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt == "multipart/form-data"
+}
+
+// checkQuery reports the query parameters Chatwork would misread: a
+// declared parameter sent more than once, a write parameter sent in the
+// query (Chatwork ignores the query of POST and PUT since 2025-07-03, so
+// it is lost), the abolished ?method= override, and credentials in the
+// URL. Other undeclared parameters are ignored, as Chatwork ignores them.
 func (v *Validator) checkQuery(c ectx, op *operation, u *url.URL, errs []error) []error {
 	if u == nil || u.RawQuery == "" {
 		return errs
@@ -256,12 +276,11 @@ func (v *Validator) checkQuery(c ectx, op *operation, u *url.URL, errs []error) 
 	}
 	for _, name := range slices.Sorted(maps.Keys(q)) {
 		if op.query[name] {
-			if n := len(q[name]); n > 1 {
-				errs = append(errs, c.errorf("query."+name, "", fmt.Sprintf("sent %d times; send it once", n), nil))
+			if len(q[name]) > 1 {
+				errs = append(errs, c.errorf("query."+name, renderValue(name, strings.Join(q[name], "&")), repeatedKey(op, name), nil))
 			}
 			continue
 		}
-		value := renderValue(name, q.Get(name))
 		var reason string
 		switch {
 		case name == "method":
@@ -271,17 +290,18 @@ func (v *Validator) checkQuery(c ectx, op *operation, u *url.URL, errs []error) 
 		case isSecretName(name):
 			reason = "credentials must never travel in the query; send the X-ChatWorkToken header"
 		default:
-			reason = fmt.Sprintf("query parameter is not declared for %s", op.id)
+			continue // ignored by Chatwork
 		}
-		errs = append(errs, c.errorf("query."+name, value, reason, nil))
+		errs = append(errs, c.errorf("query."+name, renderValue(name, q.Get(name)), reason, nil))
 	}
 	return errs
 }
 
-// checkForm reports urlencoded body fields the operation does not declare,
-// and repeated fields. kin-openapi lets both pass, but Chatwork reads one
-// comma-joined value for ID lists: members_admin_ids=1,2, never
-// members_admin_ids[0]=1 nor members_admin_ids=1&members_admin_ids=2.
+// checkForm reports what Chatwork would misread in a urlencoded body: a
+// declared field sent more than once, and a declared list sent as
+// name[0]=…. Chatwork reads one value per field, and a list as one
+// comma-joined value (members_admin_ids=1,2,3). Fields the operation does
+// not declare are ignored, as Chatwork ignores them.
 func checkForm(c ectx, op *operation, body []byte, errs []error) []error {
 	f, err := url.ParseQuery(string(body))
 	if err != nil {
@@ -289,25 +309,112 @@ func checkForm(c ectx, op *operation, body []byte, errs []error) []error {
 	}
 	for _, name := range slices.Sorted(maps.Keys(f)) {
 		if op.formFields[name] {
-			if n := len(f[name]); n > 1 {
-				errs = append(errs, c.errorf("body."+name, renderValue(name, strings.Join(f[name], "&")),
-					fmt.Sprintf("sent %d times; Chatwork reads one value, and lists are comma-joined (%s=1,2,3)", n, name), nil))
+			if len(f[name]) > 1 {
+				errs = append(errs, c.errorf("body."+name, renderValue(name, strings.Join(f[name], "&")), repeatedKey(op, name), nil))
 			}
 			continue
 		}
-		reason := fmt.Sprintf("form field is not declared for %s", op.id)
 		if base, _, ok := strings.Cut(name, "["); ok && op.formFields[base] {
-			reason = fmt.Sprintf("lists are sent as one comma-joined value (%s=1,2,3), not as %s", base, name)
+			errs = append(errs, c.errorf("body."+name, renderValue(name, f.Get(name)),
+				fmt.Sprintf("lists are sent as one comma-joined value (%s=1,2,3), not as %s", base, name), nil))
 		}
-		errs = append(errs, c.errorf("body."+name, renderValue(name, f.Get(name)), reason, nil))
 	}
 	return errs
+}
+
+// repeatedKey is the reason given for a parameter or field sent more than
+// once.
+func repeatedKey(op *operation, name string) string {
+	if isList(bodySchema(op, "application/x-www-form-urlencoded"), name) {
+		return "repeated key; send one comma-joined value such as 1,2,3"
+	}
+	return "repeated key; send it once"
+}
+
+// bodySchema returns the schema of the operation's request body of media
+// type mt, or nil.
+func bodySchema(op *operation, mt string) *openapi3.Schema {
+	rb := op.route.Operation.RequestBody
+	if rb == nil || rb.Value == nil {
+		return nil
+	}
+	m := rb.Value.Content.Get(mt)
+	if m == nil || m.Schema == nil {
+		return nil
+	}
+	return m.Schema.Value
+}
+
+// isList reports whether property name of the object schema s is an ID
+// list: an array, or a string of comma-joined digits.
+func isList(s *openapi3.Schema, name string) bool {
+	if s == nil || s.Properties[name] == nil || s.Properties[name].Value == nil {
+		return false
+	}
+	p := s.Properties[name].Value
+	return p.Type.Is(openapi3.TypeArray) || strings.Contains(p.Pattern, ",")
+}
+
+// checkMultipart reports declared parts sent more than once and returns the
+// body to validate without the parts the operation does not declare:
+// Chatwork ignores them (chatwork-api-client adds file_name to every
+// upload), but kin-openapi refuses them. ct is the Content-Type of the
+// returned body. A body that cannot be parsed is returned as it is, for
+// kin-openapi to report.
+func checkMultipart(c ectx, op *operation, ct string, body []byte, errs []error) ([]byte, string, []error) {
+	s := bodySchema(op, "multipart/form-data")
+	_, params, err := mime.ParseMediaType(ct)
+	if s == nil || err != nil || params["boundary"] == "" {
+		return body, ct, errs
+	}
+	type part struct {
+		header textproto.MIMEHeader
+		data   []byte
+	}
+	var kept []part
+	seen := map[string]int{}
+	dropped := false
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return body, ct, errs
+		}
+		name := p.FormName()
+		if s.Properties[name] == nil {
+			dropped = true
+			continue
+		}
+		if seen[name]++; seen[name] == 2 {
+			errs = append(errs, c.errorf("body."+name, "", "repeated part; send it once", nil))
+		}
+		data, err := io.ReadAll(p)
+		if err != nil {
+			return body, ct, errs
+		}
+		kept = append(kept, part{p.Header, data})
+	}
+	if !dropped {
+		return body, ct, errs
+	}
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for _, p := range kept {
+		w, _ := mw.CreatePart(p.header) // writes to a bytes.Buffer cannot fail
+		_, _ = w.Write(p.data)
+	}
+	_ = mw.Close()
+	return b.Bytes(), mw.FormDataContentType(), errs
 }
 
 // ValidateResponse validates resp as the answer to req: the status (a status
 // the operation does not declare is a violation; the spec's default
 // response is accepted for 5xx only), every declared header (the
-// x-ratelimit-* headers are required), the Content-Type and the body.
+// x-ratelimit-* headers are required but on 401 and 413), the Content-Type
+// and the body.
 //
 // It reads resp.Body and puts back a reader over the same bytes, so the
 // caller can still read it. req is only used to find the operation; its

@@ -18,7 +18,7 @@ type Expect<T extends true> = T;
 export type MessageIDIsString = Expect<Equal<Schemas["Message"]["message_id"], string>>;
 export type MyTaskMessageIDIsString = Expect<Equal<Schemas["MyTask"]["message_id"], string>>;
 export type RoomTaskMessageIDIsString = Expect<Equal<Schemas["RoomTask"]["message_id"], string>>;
-export type FileMessageIDIsString = Expect<Equal<Schemas["File"]["message_id"], string>>;
+export type FileMessageIDIsString = Expect<Equal<Schemas["RoomFile"]["message_id"], string>>;
 
 // Every other ID is a number.
 export type RoomIDIsNumber = Expect<Equal<Schemas["Room"]["room_id"], number>>;
@@ -60,3 +60,32 @@ export const badMessage: Schemas["Message"] = {
   // @ts-expect-error message_id must be a string: 19-digit IDs do not survive a JavaScript number.
   message_id: 1928374655918273645,
 };
+
+// ID lists are one comma-joined string, which every generator sends as one
+// form value: members_admin_ids=1,2 (an array would go out as repeated keys).
+type CreateRoomForm = NonNullable<
+  operations["createRoom"]["requestBody"]
+>["content"]["application/x-www-form-urlencoded"];
+export type AdminIDsIsString = Expect<Equal<CreateRoomForm["members_admin_ids"], string>>;
+type CreateTasksForm = NonNullable<
+  operations["createRoomTasks"]["requestBody"]
+>["content"]["application/x-www-form-urlencoded"];
+export type ToIDsIsString = Expect<Equal<CreateTasksForm["to_ids"], string>>;
+export const newRoom: CreateRoomForm = { name: "Release", members_admin_ids: [123, 542].join(",") };
+
+// Flags are the numbers 0 and 1, not booleans.
+export type SelfUnreadIsZeroOrOne = Expect<
+  Equal<
+    NonNullable<
+      NonNullable<operations["postMessage"]["requestBody"]>["content"]["application/x-www-form-urlencoded"]["self_unread"]
+    >,
+    0 | 1
+  >
+>;
+
+// No schema shadows a global: a file of a chat is RoomFile, the DOM's File
+// stays the DOM's File.
+export type RoomFileHasAFileID = Expect<Equal<Schemas["RoomFile"]["file_id"], number>>;
+// @ts-expect-error there is no schema named File.
+export type NoFileSchema = Schemas["File"];
+export const upload: File = new File(["hello"], "hello.txt", { type: "text/plain" });

@@ -45,16 +45,22 @@
 //
 // Each request to /v2 goes through, in order:
 //
-//  1. authentication: X-ChatWorkToken, or Authorization: Bearer with a
-//     token registered by [Server.AddBearerToken]; otherwise
-//     401 {"errors":["Invalid API token"]};
+//  1. authentication: an API token in X-ChatWorkToken, or an OAuth access
+//     token registered by [Server.AddBearerToken] in Authorization: Bearer;
+//     otherwise 401 {"errors":["Invalid API token"]}. An API token sent as
+//     Bearer is refused, as Chatwork refuses it;
 //  2. routing: an unknown path or method gives
 //     400 {"errors":["Invalid Endpoint or HTTP method"]};
 //  3. validation against openapi.yaml: 400 with short messages such as
-//     "Parameter 'body' is required" or "Invalid value for 'force'".
-//     Query parameters that an operation does not declare are ignored, as
-//     Chatwork ignores them (all query parameters of POST and PUT since
-//     2025-07-03), but undeclared or repeated form fields are refused.
+//     "Parameter 'body' is required" or "Invalid value for 'force'",
+//     followed by the reason where the short message would hide it.
+//     Query parameters, form fields and multipart parts that an operation
+//     does not declare are ignored, as Chatwork ignores them (all query
+//     parameters of POST and PUT since 2025-07-03; the file_name part that
+//     some clients add to uploads); ignored fields are listed in
+//     [RecordedRequest].Ignored. A declared field sent twice is refused
+//     ("members_admin_ids: repeated key; send one comma-joined value such
+//     as 1,2,3"): Chatwork reads one value, and lists are comma-joined.
 //     action_type of DELETE /rooms/{room_id} is read from the form body or,
 //     when the body is empty, from the query string;
 //  4. rate limits (see below);
@@ -62,9 +68,13 @@
 //  6. the operation itself.
 //
 // Requests refused in steps 1 to 3 do not spend rate-limit budget. Every
-// answer, errors included, carries x-ratelimit-limit, x-ratelimit-remaining
-// and x-ratelimit-reset; JSON answers have the Content-Type
-// application/json; charset=utf-8.
+// refused request is recorded with the reason of its refusal
+// ([RecordedRequest].Reason), and [WithRequestObserver] sees each request
+// as it is answered.
+//
+// Every answer, errors included, carries x-ratelimit-limit,
+// x-ratelimit-remaining and x-ratelimit-reset; JSON answers have the
+// Content-Type application/json; charset=utf-8.
 //
 // # Rate limits
 //

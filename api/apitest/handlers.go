@@ -3,9 +3,6 @@ package apitest
 import (
 	"errors"
 	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -83,13 +80,7 @@ func (h *handlers) do(w http.ResponseWriter, r *http.Request, fn func(c *call) r
 		writeError(w, http.StatusInternalServerError, "Internal error")
 		return
 	}
-	c := &call{s: h.s, acct: info.account, info: info}
-	if len(info.body) > 0 && !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-		c.form, _ = url.ParseQuery(string(info.body))
-	}
-	if c.form == nil {
-		c.form = url.Values{}
-	}
+	c := &call{s: h.s, acct: info.account, info: info, form: info.body.form}
 	h.s.mu.Lock()
 	c.st = h.s.st
 	c.now = h.s.now().Unix()
@@ -100,7 +91,7 @@ func (h *handlers) do(w http.ResponseWriter, r *http.Request, fn func(c *call) r
 	case rep.status == http.StatusNoContent:
 		writeNoContent(w)
 	case len(rep.errs) > 0:
-		writeError(w, rep.status, rep.errs...)
+		refuse(w, info, rep.status, "", rep.errs...)
 	default:
 		writeJSON(w, rep.status, rep.v)
 	}
@@ -964,59 +955,6 @@ func (h *handlers) ListFiles(w http.ResponseWriter, r *http.Request, roomID gen.
 	})
 }
 
-// upload is a parsed upload request.
-type upload struct {
-	name, contentType, message string
-	data                       []byte
-}
-
-// parseUpload reads the multipart body: the part "file" (required, at most
-// 5 MB) and the part "message".
-func parseUpload(r *http.Request, body []byte) (*upload, *reply) {
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		rep := badRequest("Parameter 'file' is required")
-		return nil, &rep
-	}
-	mr := multipart.NewReader(strings.NewReader(string(body)), params["boundary"])
-	var u upload
-	found := false
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			rep := badRequest("Invalid multipart body")
-			return nil, &rep
-		}
-		switch p.FormName() {
-		case "file":
-			data, err := io.ReadAll(io.LimitReader(p, maxFileSize+1))
-			if err != nil {
-				rep := badRequest("Invalid multipart body")
-				return nil, &rep
-			}
-			if len(data) > maxFileSize {
-				rep := badRequest("File size too large. The maximum is 5 MB")
-				return nil, &rep
-			}
-			u.name, u.contentType, u.data, found = p.FileName(), p.Header.Get("Content-Type"), data, true
-		case "message":
-			b, _ := io.ReadAll(p)
-			u.message = string(b)
-		}
-	}
-	if !found {
-		rep := badRequest("Parameter 'file' is required")
-		return nil, &rep
-	}
-	if u.name == "" {
-		u.name = "file"
-	}
-	return &u, nil
-}
-
 // uploadBody is the body of the message an upload posts: Chatwork's file
 // box, then the message text on the next line. The size is in KB, rounded
 // up.
@@ -1032,25 +970,28 @@ func uploadBody(fileID int64, name string, size int, message string) string {
 // UploadFile implements POST /rooms/{room_id}/files. The file (at most
 // 5 MB) is kept in memory and posted as a message.
 func (h *handlers) UploadFile(w http.ResponseWriter, r *http.Request, roomID gen.RoomID) {
-	info := infoOf(r)
-	var u *upload
-	var parseErr *reply
-	if info != nil {
-		u, parseErr = parseUpload(r, info.body)
-	}
 	h.do(w, r, func(c *call) reply {
 		rm, rep := c.writableRoom(roomID)
 		if rep != nil {
 			return *rep
 		}
-		if parseErr != nil {
-			return *parseErr
+		b := c.info.body
+		if b.problem != "" {
+			return badRequest("%s", b.problem)
+		}
+		u := b.upload
+		if u == nil {
+			return badRequest("Parameter 'file' is required")
+		}
+		name := u.name
+		if name == "" {
+			name = "file"
 		}
 		id := c.st.nextFile
 		c.st.nextFile++
-		m, events := c.st.postMessage(rm, c.acct, uploadBody(id, u.name, len(u.data), u.message), false, c.now)
+		m, events := c.st.postMessage(rm, c.acct, uploadBody(id, name, len(u.data), b.form.Get("message")), false, c.now)
 		c.st.files[id] = &file{
-			id: id, roomID: rm.id, accountID: c.acct, messageID: m.id, name: u.name,
+			id: id, roomID: rm.id, accountID: c.acct, messageID: m.id, name: name,
 			contentType: u.contentType, data: u.data, uploadTime: c.now,
 		}
 		return reply{status: http.StatusOK, v: gen.FileIDResult{FileID: id}, events: events}

@@ -63,7 +63,7 @@ func TestPostEditDeleteMessage(t *testing.T) {
 	id := w.calice.post(w.room, "hello")
 	var m gen.Message
 	w.cme.get(roomPath(w.room, "/messages/"+id), &m)
-	if m.Body != "hello" || m.Account.AccountID != w.alice.ID || m.SendTime == 0 || m.UpdateTime != 0 {
+	if m.Body != "hello" || m.Account.AccountID != w.alice.ID || m.SendTime.IsZero() || !m.UpdateTime.IsZero() {
 		t.Fatalf("message = %+v", m)
 	}
 	// Only the author edits or deletes.
@@ -76,7 +76,7 @@ func TestPostEditDeleteMessage(t *testing.T) {
 		t.Fatalf("edit returned %q", res.MessageID)
 	}
 	w.cme.get(roomPath(w.room, "/messages/"+id), &m)
-	if m.Body != "edited" || m.UpdateTime == 0 {
+	if m.Body != "edited" || m.UpdateTime.IsZero() {
 		t.Fatalf("after edit: %+v", m)
 	}
 	w.calice.must(200, http.MethodDelete, roomPath(w.room, "/messages/"+id), nil).decode(t, &res)

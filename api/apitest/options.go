@@ -22,6 +22,7 @@ type config struct {
 	webhookClient  *http.Client
 	me             Account
 	requestLogSize int
+	observer       func(RecordedRequest)
 }
 
 func defaultConfig() config {
@@ -140,4 +141,13 @@ func WithDefaultAccount(a Account) Option {
 // most recent ones (10000 by default). A size below 0 keeps every request.
 func WithRequestLogSize(n int) Option {
 	return func(c *config) { c.requestLogSize = n }
+}
+
+// WithRequestObserver makes the server call f with every request it
+// answered, as [Server.Requests] records it, once the answer is written.
+// f is called from the goroutine that served the request, so it must be
+// safe for concurrent use; it must not call the server back. The command
+// chatwork fake uses it to print every refused request with its Reason.
+func WithRequestObserver(f func(RecordedRequest)) Option {
+	return func(c *config) { c.observer = f }
 }

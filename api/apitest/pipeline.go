@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"path"
@@ -36,45 +35,46 @@ type operation struct {
 	// query lists the declared query parameters; the others are ignored.
 	query []string
 	// required lists the required body fields, in the order in which a
-	// missing one is reported.
-	required []string
+	// missing one is reported; optional the other declared body fields.
+	// Fields the operation does not declare are ignored.
+	required, optional []string
 }
 
 // operations lists the API's operations as openapi.yaml declares them.
 // TestRoutesMatchSpec checks the list against the conformance validator.
 var operations = []operation{
-	{"getMe", http.MethodGet, "/me", false, nil, nil},
-	{"getMyStatus", http.MethodGet, "/my/status", false, nil, nil},
-	{"listMyTasks", http.MethodGet, "/my/tasks", false, []string{"assigned_by_account_id", "status"}, nil},
-	{"listContacts", http.MethodGet, "/contacts", false, nil, nil},
-	{"listRooms", http.MethodGet, "/rooms", false, nil, nil},
-	{"createRoom", http.MethodPost, "/rooms", false, nil, []string{"name", "members_admin_ids"}},
-	{"getRoom", http.MethodGet, "/rooms/{room_id}", false, nil, nil},
-	{"updateRoom", http.MethodPut, "/rooms/{room_id}", false, nil, nil},
-	{"deleteRoom", http.MethodDelete, "/rooms/{room_id}", false, nil, []string{"action_type"}},
-	{"listRoomMembers", http.MethodGet, "/rooms/{room_id}/members", false, nil, nil},
-	{"updateRoomMembers", http.MethodPut, "/rooms/{room_id}/members", false, nil, []string{"members_admin_ids"}},
-	{"listMessages", http.MethodGet, "/rooms/{room_id}/messages", false, []string{"force"}, nil},
-	{"postMessage", http.MethodPost, "/rooms/{room_id}/messages", true, nil, []string{"body"}},
-	{"markMessagesRead", http.MethodPut, "/rooms/{room_id}/messages/read", false, nil, nil},
-	{"markMessagesUnread", http.MethodPut, "/rooms/{room_id}/messages/unread", false, nil, []string{"message_id"}},
-	{"getMessage", http.MethodGet, "/rooms/{room_id}/messages/{message_id}", false, nil, nil},
-	{"updateMessage", http.MethodPut, "/rooms/{room_id}/messages/{message_id}", false, nil, []string{"body"}},
-	{"deleteMessage", http.MethodDelete, "/rooms/{room_id}/messages/{message_id}", false, nil, nil},
-	{"listRoomTasks", http.MethodGet, "/rooms/{room_id}/tasks", false, []string{"account_id", "assigned_by_account_id", "status"}, nil},
-	{"createRoomTasks", http.MethodPost, "/rooms/{room_id}/tasks", true, nil, []string{"body", "to_ids"}},
-	{"getRoomTask", http.MethodGet, "/rooms/{room_id}/tasks/{task_id}", false, nil, nil},
-	{"updateTaskStatus", http.MethodPut, "/rooms/{room_id}/tasks/{task_id}/status", false, nil, []string{"body"}},
-	{"listFiles", http.MethodGet, "/rooms/{room_id}/files", false, []string{"account_id"}, nil},
-	{"uploadFile", http.MethodPost, "/rooms/{room_id}/files", false, nil, []string{"file"}},
-	{"getFile", http.MethodGet, "/rooms/{room_id}/files/{file_id}", false, []string{"create_download_url"}, nil},
-	{"getInvitationLink", http.MethodGet, "/rooms/{room_id}/link", false, nil, nil},
-	{"createInvitationLink", http.MethodPost, "/rooms/{room_id}/link", false, nil, nil},
-	{"updateInvitationLink", http.MethodPut, "/rooms/{room_id}/link", false, nil, nil},
-	{"deleteInvitationLink", http.MethodDelete, "/rooms/{room_id}/link", false, nil, nil},
-	{"listIncomingRequests", http.MethodGet, "/incoming_requests", false, nil, nil},
-	{"acceptIncomingRequest", http.MethodPut, "/incoming_requests/{request_id}", false, nil, nil},
-	{"rejectIncomingRequest", http.MethodDelete, "/incoming_requests/{request_id}", false, nil, nil},
+	{"getMe", http.MethodGet, "/me", false, nil, nil, nil},
+	{"getMyStatus", http.MethodGet, "/my/status", false, nil, nil, nil},
+	{"listMyTasks", http.MethodGet, "/my/tasks", false, []string{"assigned_by_account_id", "status"}, nil, nil},
+	{"listContacts", http.MethodGet, "/contacts", false, nil, nil, nil},
+	{"listRooms", http.MethodGet, "/rooms", false, nil, nil, nil},
+	{"createRoom", http.MethodPost, "/rooms", false, nil, []string{"name", "members_admin_ids"}, []string{"description", "icon_preset", "members_member_ids", "members_readonly_ids", "link", "link_code", "link_need_acceptance"}},
+	{"getRoom", http.MethodGet, "/rooms/{room_id}", false, nil, nil, nil},
+	{"updateRoom", http.MethodPut, "/rooms/{room_id}", false, nil, nil, []string{"name", "description", "icon_preset"}},
+	{"deleteRoom", http.MethodDelete, "/rooms/{room_id}", false, nil, []string{"action_type"}, nil},
+	{"listRoomMembers", http.MethodGet, "/rooms/{room_id}/members", false, nil, nil, nil},
+	{"updateRoomMembers", http.MethodPut, "/rooms/{room_id}/members", false, nil, []string{"members_admin_ids"}, []string{"members_member_ids", "members_readonly_ids"}},
+	{"listMessages", http.MethodGet, "/rooms/{room_id}/messages", false, []string{"force"}, nil, nil},
+	{"postMessage", http.MethodPost, "/rooms/{room_id}/messages", true, nil, []string{"body"}, []string{"self_unread"}},
+	{"markMessagesRead", http.MethodPut, "/rooms/{room_id}/messages/read", false, nil, nil, []string{"message_id"}},
+	{"markMessagesUnread", http.MethodPut, "/rooms/{room_id}/messages/unread", false, nil, []string{"message_id"}, nil},
+	{"getMessage", http.MethodGet, "/rooms/{room_id}/messages/{message_id}", false, nil, nil, nil},
+	{"updateMessage", http.MethodPut, "/rooms/{room_id}/messages/{message_id}", false, nil, []string{"body"}, nil},
+	{"deleteMessage", http.MethodDelete, "/rooms/{room_id}/messages/{message_id}", false, nil, nil, nil},
+	{"listRoomTasks", http.MethodGet, "/rooms/{room_id}/tasks", false, []string{"account_id", "assigned_by_account_id", "status"}, nil, nil},
+	{"createRoomTasks", http.MethodPost, "/rooms/{room_id}/tasks", true, nil, []string{"body", "to_ids"}, []string{"limit", "limit_type"}},
+	{"getRoomTask", http.MethodGet, "/rooms/{room_id}/tasks/{task_id}", false, nil, nil, nil},
+	{"updateTaskStatus", http.MethodPut, "/rooms/{room_id}/tasks/{task_id}/status", false, nil, []string{"body"}, nil},
+	{"listFiles", http.MethodGet, "/rooms/{room_id}/files", false, []string{"account_id"}, nil, nil},
+	{"uploadFile", http.MethodPost, "/rooms/{room_id}/files", false, nil, []string{"file"}, []string{"message"}},
+	{"getFile", http.MethodGet, "/rooms/{room_id}/files/{file_id}", false, []string{"create_download_url"}, nil, nil},
+	{"getInvitationLink", http.MethodGet, "/rooms/{room_id}/link", false, nil, nil, nil},
+	{"createInvitationLink", http.MethodPost, "/rooms/{room_id}/link", false, nil, nil, []string{"code", "need_acceptance", "description"}},
+	{"updateInvitationLink", http.MethodPut, "/rooms/{room_id}/link", false, nil, nil, []string{"code", "need_acceptance", "description"}},
+	{"deleteInvitationLink", http.MethodDelete, "/rooms/{room_id}/link", false, nil, nil, nil},
+	{"listIncomingRequests", http.MethodGet, "/incoming_requests", false, nil, nil, nil},
+	{"acceptIncomingRequest", http.MethodPut, "/incoming_requests/{request_id}", false, nil, nil, nil},
+	{"rejectIncomingRequest", http.MethodDelete, "/incoming_requests/{request_id}", false, nil, nil, nil},
 }
 
 // newRoutes builds a ServeMux that only classifies requests: the pattern it
@@ -113,7 +113,9 @@ func (s *Server) route(r *http.Request) *operation {
 type reqInfo struct {
 	op      *operation
 	account int64
-	body    []byte // the raw request body
+	body    *body
+	// reason says why the request was refused, for the request log.
+	reason  string
 	dropped bool
 }
 
@@ -163,19 +165,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if info.dropped {
 		rec.Status = 0
 	}
+	if rec.Status >= http.StatusBadRequest {
+		rec.Reason = info.reason
+	}
 	s.record(rec)
+}
+
+// refuse answers with Chatwork's error body; reason, when not empty, is
+// recorded instead of the messages as the reason of the refusal.
+func refuse(w http.ResponseWriter, info *reqInfo, status int, reason string, msgs ...string) {
+	if reason == "" {
+		reason = strings.Join(msgs, "; ")
+	}
+	info.reason = reason
+	writeError(w, status, msgs...)
 }
 
 func (s *Server) serveAPI(w *statusWriter, r *http.Request, info *reqInfo, rec *RecordedRequest) {
 	now := s.now()
 	// 1. Authentication.
-	acct, bearer, ok := s.authenticate(r)
-	if !ok {
+	acct, bearer, reason := s.authenticate(r)
+	if reason != "" {
 		s.limits.anonymous(now).setHeaders(w.Header())
 		if bearer {
 			w.Header().Set("Www-Authenticate", `Bearer error="invalid_token", error_description="The access token is invalid"`)
 		}
-		writeError(w, http.StatusUnauthorized, "Invalid API token")
+		refuse(w, info, http.StatusUnauthorized, reason, "Invalid API token")
 		return
 	}
 	info.account, rec.AccountID = acct, acct
@@ -184,37 +199,38 @@ func (s *Server) serveAPI(w *statusWriter, r *http.Request, info *reqInfo, rec *
 	op := s.route(r)
 	if op == nil {
 		s.limits.peek(acct, now).setHeaders(w.Header())
-		writeError(w, http.StatusBadRequest, "Invalid Endpoint or HTTP method")
+		refuse(w, info, http.StatusBadRequest, "no operation has this method and path", "Invalid Endpoint or HTTP method")
 		return
 	}
 	info.op, rec.OperationID = op, op.id
 
-	body, err := readBody(r)
+	raw, err := readBody(r)
 	if err != nil {
 		s.limits.peek(acct, now).setHeaders(w.Header())
-		writeError(w, http.StatusBadRequest, "File size too large. The maximum is 5 MB")
+		refuse(w, info, http.StatusBadRequest, "", msgFileTooLarge)
 		return
 	}
 	// action_type of DELETE /rooms/{room_id} belongs in the body, but old
 	// clients send it in the query string, and Chatwork has accepted both.
-	if op.id == "deleteRoom" && len(body) == 0 && r.URL.Query().Has("action_type") {
-		body = []byte(url.Values{"action_type": {r.URL.Query().Get("action_type")}}.Encode())
+	if op.id == "deleteRoom" && len(raw) == 0 && r.URL.Query().Has("action_type") {
+		raw = []byte(url.Values{"action_type": {r.URL.Query().Get("action_type")}}.Encode())
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	info.body = body
-	rec.Form = recordForm(r.Header.Get("Content-Type"), body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	info.body = parseBody(r.Header.Get("Content-Type"), raw)
+	rec.Form = info.body.recorded()
+	rec.Ignored = info.body.ignored(op)
+	r.Body = io.NopCloser(bytes.NewReader(raw))
 	r.GetBody = nil
-	r.ContentLength = int64(len(body))
+	r.ContentLength = int64(len(raw))
 
 	// 3. Validation.
 	if s.validator != nil {
-		if msgs := s.validate(r, op); len(msgs) > 0 {
+		if msgs, reason := s.validate(r, op, info.body); len(msgs) > 0 {
 			s.limits.peek(acct, now).setHeaders(w.Header())
-			writeError(w, http.StatusBadRequest, msgs...)
+			refuse(w, info, http.StatusBadRequest, reason, msgs...)
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = io.NopCloser(bytes.NewReader(raw))
 	}
 
 	// 4. Rate limits. A per-room refusal still spends global budget.
@@ -223,11 +239,11 @@ func (s *Server) serveAPI(w *statusWriter, r *http.Request, info *reqInfo, rec *
 	if !ok {
 		// The exact message of the global 429 is not documented
 		// (unverified); Chatwork documents only the status.
-		writeError(w, http.StatusTooManyRequests, "Rate limit exceeded.")
+		refuse(w, info, http.StatusTooManyRequests, "", "Rate limit exceeded.")
 		return
 	}
 	if op.roomPost && !s.limits.takeRoom(roomIDFromPath(r.URL.Path), now) {
-		writeError(w, http.StatusTooManyRequests, "Rate limit for message posting per room exceeded.")
+		refuse(w, info, http.StatusTooManyRequests, "", "Rate limit for message posting per room exceeded.")
 		return
 	}
 
@@ -244,7 +260,7 @@ func (s *Server) serveAPI(w *statusWriter, r *http.Request, info *reqInfo, rec *
 		if msg == "" {
 			msg = http.StatusText(f.Status)
 		}
-		writeError(w, f.Status, msg)
+		refuse(w, info, f.Status, "injected fault: "+msg, msg)
 		return
 	}
 
@@ -270,10 +286,12 @@ func roomIDFromPath(p string) int64 {
 	return id
 }
 
-// authenticate finds the account of the request's token: X-ChatWorkToken,
-// or an OAuth access token in Authorization: Bearer. bearer reports that a
-// bearer token was presented.
-func (s *Server) authenticate(r *http.Request) (acct int64, bearer, ok bool) {
+// authenticate finds the account of the request's token: an API token in
+// X-ChatWorkToken, or an OAuth access token (registered with
+// AddBearerToken) in Authorization: Bearer. bearer reports that a bearer
+// token was presented. When the request is refused, reason says why; it
+// never contains the token.
+func (s *Server) authenticate(r *http.Request) (acct int64, bearer bool, reason string) {
 	tok := r.Header.Get("X-ChatWorkToken")
 	if tok == "" {
 		if a := r.Header.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
@@ -281,12 +299,21 @@ func (s *Server) authenticate(r *http.Request) (acct int64, bearer, ok bool) {
 		}
 	}
 	if tok == "" {
-		return 0, bearer, false
+		return 0, bearer, "no X-ChatWorkToken header and no Authorization: Bearer token"
 	}
 	s.mu.Lock()
-	acct, ok = s.st.tokens[tok]
-	s.mu.Unlock()
-	return acct, bearer, ok
+	defer s.mu.Unlock()
+	acct, known := s.st.tokens[tok]
+	oauth := s.st.oauth[tok]
+	switch {
+	case !known:
+		return 0, bearer, "unknown or revoked token"
+	case bearer && !oauth:
+		return 0, bearer, "an API token sent as Authorization: Bearer; send it in the X-ChatWorkToken header (Bearer is for OAuth access tokens)"
+	case !bearer && oauth:
+		return 0, bearer, "an OAuth access token sent as X-ChatWorkToken; send it as Authorization: Bearer"
+	}
+	return acct, bearer, ""
 }
 
 var errBodyTooLarge = errors.New("request body too large")
@@ -303,33 +330,6 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, errBodyTooLarge
 	}
 	return b, nil
-}
-
-// recordForm decodes a form body for RecordedRequest.Form.
-func recordForm(contentType string, body []byte) map[string][]string {
-	mt, params, _ := mime.ParseMediaType(contentType)
-	switch mt {
-	case "application/x-www-form-urlencoded":
-		v, _ := url.ParseQuery(string(body))
-		return v
-	case "multipart/form-data":
-		out := map[string][]string{}
-		mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-		for {
-			p, err := mr.NextPart()
-			if err != nil {
-				break
-			}
-			if p.FileName() != "" {
-				out[p.FormName()] = append(out[p.FormName()], p.FileName())
-				continue
-			}
-			b, _ := io.ReadAll(io.LimitReader(p, 1<<20))
-			out[p.FormName()] = append(out[p.FormName()], string(b))
-		}
-		return out
-	}
-	return nil
 }
 
 // sleep waits d, or until ctx is done; it reports whether d elapsed. It

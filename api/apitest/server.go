@@ -188,7 +188,8 @@ func (s *Server) AddToken(accountID int64) string {
 }
 
 // AddBearerToken registers an OAuth access token of the account, accepted
-// in an Authorization: Bearer header. It panics if the account does not
+// in an Authorization: Bearer header only; API tokens are accepted in
+// X-ChatWorkToken only, as Chatwork does. It panics if the account does not
 // exist or the token is already in use.
 func (s *Server) AddBearerToken(accountID int64, token string) {
 	s.mu.Lock()
@@ -200,6 +201,7 @@ func (s *Server) AddBearerToken(accountID int64, token string) {
 		panic("apitest: AddBearerToken: token is empty or already in use")
 	}
 	s.st.tokens[token] = accountID
+	s.st.oauth[token] = true
 }
 
 // RevokeToken makes a token (API or bearer) invalid: requests with it get
@@ -208,6 +210,7 @@ func (s *Server) RevokeToken(token string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.st.tokens, token)
+	delete(s.st.oauth, token)
 }
 
 // SpendRateLimit spends n requests of the account's global budget, as
@@ -464,6 +467,11 @@ type RecordedRequest struct {
 	// Form holds the fields of a form body. For an upload it holds the text
 	// parts, and the file part's file name under "file".
 	Form map[string][]string
+	// Ignored lists, sorted, the fields of Form that the operation does not
+	// declare, such as the file_name part that some clients add to
+	// uploads. Chatwork ignores them, and so does the fake; a test can
+	// look here for a misspelled optional field.
+	Ignored []string
 	// OperationID is the spec's operationId, such as "postMessage"; empty
 	// for an unknown endpoint or a download.
 	OperationID string
@@ -474,6 +482,12 @@ type RecordedRequest struct {
 	Status int
 	// Dropped reports that a fault dropped the connection.
 	Dropped bool
+	// Reason says why a request was refused (Status 400 or more): the
+	// validator's violations, such as
+	// "body.members_admin_ids: value "1&2": repeated key; send one
+	// comma-joined value such as 1,2,3", or the error messages of the
+	// answer. It never contains a token. Empty for accepted requests.
+	Reason string
 }
 
 // Requests returns the requests answered so far, oldest first (at most the
@@ -502,6 +516,9 @@ func (s *Server) PostCount(roomID int64) int {
 }
 
 func (s *Server) record(r RecordedRequest) {
+	if s.cfg.observer != nil {
+		s.cfg.observer(r)
+	}
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	n := s.cfg.requestLogSize

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatwork-go/chatwork/api/wire"
 	"github.com/chatwork-go/chatwork/gen"
 )
 
@@ -183,6 +184,7 @@ type download struct {
 type state struct {
 	accounts   map[int64]*account
 	tokens     map[string]int64 // API tokens and bearer tokens -> account
+	oauth      map[string]bool  // the bearer tokens among tokens
 	rooms      map[int64]*room
 	tasks      map[int64]*task
 	files      map[int64]*file
@@ -203,6 +205,7 @@ func newState() *state {
 	return &state{
 		accounts:   map[int64]*account{},
 		tokens:     map[string]int64{},
+		oauth:      map[string]bool{},
 		rooms:      map[int64]*room{},
 		tasks:      map[int64]*task{},
 		files:      map[int64]*file{},
@@ -417,8 +420,8 @@ func (m *message) api(st *state) gen.Message {
 		MessageID:  strconv.FormatInt(m.id, 10),
 		Account:    st.summary(m.accountID),
 		Body:       m.body,
-		SendTime:   m.sendTime,
-		UpdateTime: m.updateTime,
+		SendTime:   wire.Unix(m.sendTime),
+		UpdateTime: wire.Unix(m.updateTime),
 	}
 }
 
@@ -479,7 +482,7 @@ func (st *state) apiRoom(r *room, viewer int64) gen.Room {
 		FileNum:        c.files,
 		TaskNum:        c.tasks,
 		IconPath:       iconPath(r.icon),
-		LastUpdateTime: r.lastUpdate,
+		LastUpdateTime: wire.Unix(r.lastUpdate),
 	}
 }
 
@@ -490,7 +493,7 @@ func (st *state) apiTask(t *task) gen.RoomTask {
 		AssignedByAccount: st.summary(t.assignedBy),
 		MessageID:         strconv.FormatInt(t.messageID, 10),
 		Body:              t.body,
-		LimitTime:         t.limitTime,
+		LimitTime:         wire.Unix(t.limitTime),
 		LimitType:         t.limitType,
 		Status:            t.status,
 	}
@@ -503,7 +506,7 @@ func (st *state) apiFile(f *file) gen.File {
 		MessageID:  strconv.FormatInt(f.messageID, 10),
 		Filename:   f.name,
 		Filesize:   int64(len(f.data)),
-		UploadTime: f.uploadTime,
+		UploadTime: wire.Unix(f.uploadTime),
 	}
 }
 

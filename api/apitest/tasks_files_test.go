@@ -36,7 +36,7 @@ func TestTasks(t *testing.T) {
 	var task gen.RoomTask
 	w.cme.get(roomPath(w.room, fmt.Sprintf("/tasks/%d", res.TaskIDs[0])), &task)
 	if task.Account.AccountID != w.me.ID || task.AssignedByAccount.AccountID != w.alice.ID || task.Body != "review" ||
-		task.LimitTime != 1900000000 || task.LimitType != gen.TaskLimitTypeTime || task.Status != gen.TaskStatusOpen {
+		task.LimitTime.Seconds() != 1900000000 || task.LimitType != gen.TaskLimitTypeTime || task.Status != gen.TaskStatusOpen {
 		t.Fatalf("task = %+v", task)
 	}
 	// The task message exists.
@@ -103,7 +103,7 @@ func TestUploadAndDownload(t *testing.T) {
 
 		var f gen.File
 		w.cme.get(roomPath(w.room, fmt.Sprintf("/files/%d", res.FileID)), &f)
-		if f.Filename != "notes.txt" || f.Filesize != 2500 || f.Account.AccountID != w.alice.ID || f.DownloadURL != nil || f.UploadTime != time.Now().Unix() {
+		if f.Filename != "notes.txt" || f.Filesize != 2500 || f.Account.AccountID != w.alice.ID || f.DownloadURL != nil || f.UploadTime.Seconds() != time.Now().Unix() {
 			t.Fatalf("file = %+v", f)
 		}
 		// The upload posted a message.

@@ -21,22 +21,23 @@ func newValidator() (requestValidator, error) {
 }
 
 // validate checks r against openapi.yaml and returns the messages of a 400
-// answer, or nil. r.Body must hold the raw body; it is consumed.
+// answer and the validator's reason for the request log, or nil. b is the
+// request's body, parsed. r.Body must hold the raw body; it is consumed.
 //
 // Query parameters that the operation does not declare are left out of
 // the check, because Chatwork ignores them: on POST and PUT every query
 // parameter is ignored since 2025-07-03, so a write parameter sent in the
-// query is simply missing from the body. Undeclared form fields, on the
-// other hand, are refused: a misspelled optional field would be silently
-// ignored by Chatwork, and a test should hear about it.
-func (s *Server) validate(r *http.Request, op *operation) []string {
+// query is simply missing from the body. The validator ignores undeclared
+// form fields and multipart parts too, as Chatwork does; they are noted in
+// RecordedRequest.Ignored.
+func (s *Server) validate(r *http.Request, op *operation, b *body) (msgs []string, reason string) {
 	vr := r.Clone(r.Context())
 	vr.URL.RawQuery = declaredQuery(r.URL.Query(), op).Encode()
 	err := s.validator.ValidateRequest(vr)
 	if err == nil {
-		return nil
+		return nil, ""
 	}
-	return messages(op, err)
+	return messages(op, b, err)
 }
 
 // declaredQuery keeps the query parameters that op declares.
@@ -55,31 +56,38 @@ func declaredQuery(q url.Values, op *operation) url.Values {
 
 // messages turns violations into Chatwork-style messages:
 // "Parameter 'body' is required" for a missing field, and
-// "Invalid value for 'force'" for a bad one. A missing or unreadable body
-// is reported as its first required field being missing, as Chatwork
-// does for a body sent in the query string.
-func messages(op *operation, err error) []string {
+// "Invalid value for 'force'" for a bad one, followed by the validator's
+// reason where the short message alone would hide it ("members_admin_ids:
+// repeated key; send one comma-joined value such as 1,2,3"). A body that
+// lacks a required field, such as a body sent in the query string or as
+// JSON, is reported as that field missing, as Chatwork does; any other
+// problem of the body as a whole is reported as it is. reason joins the
+// validator's violations, for the request log.
+func messages(op *operation, b *body, err error) (msgs []string, reason string) {
 	if errors.Is(err, conformance.ErrUnknownOperation) {
-		return []string{"Invalid Endpoint or HTTP method"}
+		return []string{"Invalid Endpoint or HTTP method"}, "no operation has this method and path"
 	}
-	var out []string
+	var reasons []string
 	add := func(m string) {
-		if !slices.Contains(out, m) {
-			out = append(out, m)
+		if !slices.Contains(msgs, m) {
+			msgs = append(msgs, m)
 		}
 	}
 	for _, e := range leaves(err) {
 		var ce *conformance.Error
 		if !errors.As(e, &ce) {
 			add("Invalid request")
+			reasons = append(reasons, e.Error())
 			continue
 		}
+		reasons = append(reasons, violation(ce))
 		field := ce.Field
 		switch {
 		case field == "body" || field == "request" || field == "":
-			// The body as a whole: absent, or of the wrong Content-Type.
-			if op != nil && len(op.required) > 0 {
-				add(fmt.Sprintf("Parameter '%s' is required", op.required[0]))
+			// The body as a whole: absent, unreadable or of the wrong
+			// Content-Type.
+			if missing := firstMissing(op, b); missing != "" {
+				add(fmt.Sprintf("Parameter '%s' is required", missing))
 			} else {
 				add("Invalid request body: " + ce.Reason)
 			}
@@ -91,9 +99,12 @@ func messages(op *operation, err error) []string {
 		case strings.HasPrefix(field, "path."):
 			field = strings.TrimPrefix(field, "path.")
 		}
-		if strings.Contains(ce.Reason, "not declared") || strings.Contains(ce.Reason, "comma-joined value (") {
-			// A field the operation does not have, such as ids[0].
-			add(fmt.Sprintf("Unknown parameter '%s'", field))
+		if strings.HasPrefix(ce.Reason, "repeated ") || strings.Contains(ce.Reason, "comma-joined value (") {
+			// Chatwork reads one value: members_admin_ids=1&members_admin_ids=2
+			// or members_admin_ids[0]=1 is a list sent the wrong way.
+			base, _, _ := strings.Cut(field, "[")
+			add(fmt.Sprintf("Invalid value for '%s'", base))
+			add(field + ": " + ce.Reason)
 			continue
 		}
 		if i := strings.IndexAny(field, ".["); i >= 0 {
@@ -102,14 +113,44 @@ func messages(op *operation, err error) []string {
 		switch {
 		case ce.Value == "" && strings.Contains(ce.Reason, "missing"):
 			add(fmt.Sprintf("Parameter '%s' is required", field))
+		case strings.HasSuffix(field, "_ids"):
+			// Repeated keys, or not digits and commas.
+			add(fmt.Sprintf("Invalid value for '%s': send the IDs as one comma-joined value, such as %s=1,2,3", field, field))
 		default:
 			add(fmt.Sprintf("Invalid value for '%s'", field))
 		}
 	}
-	if len(out) == 0 {
-		out = []string{"Invalid request"}
+	if len(msgs) == 0 {
+		msgs = []string{"Invalid request"}
 	}
-	return out
+	return msgs, strings.Join(reasons, "; ")
+}
+
+// firstMissing returns the first required field of op that b lacks, or "".
+func firstMissing(op *operation, b *body) string {
+	if op == nil {
+		return ""
+	}
+	for _, name := range op.required {
+		if b == nil || !b.has(name) {
+			return name
+		}
+	}
+	return ""
+}
+
+// violation describes a violation without the operation, which the request
+// log already names: "body.to_ids[1]: value "x": not an integer".
+func violation(e *conformance.Error) string {
+	var sb strings.Builder
+	if e.Field != "" {
+		sb.WriteString(e.Field + ": ")
+	}
+	if e.Value != "" {
+		sb.WriteString("value " + e.Value + ": ")
+	}
+	sb.WriteString(e.Reason)
+	return sb.String()
 }
 
 // leaves flattens errors.Join trees.

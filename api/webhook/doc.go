@@ -42,7 +42,14 @@
 // type added by Chatwork does not break a receiver. Message IDs are strings
 // of digits, since they exceed 2^53.
 //
-// The signature covers no timestamp. [WithMaxEventAge] rejects deliveries
-// whose webhook_event_time is too old, which limits replays of captured
-// requests.
+// # Replays
+//
+// The signature covers no timestamp and no delivery ID, so a captured
+// request verifies for ever. Two opt-in options of [Handler] limit
+// replays: [WithMaxEventAge] refuses (400) deliveries whose
+// webhook_event_time is too old, and [WithReplayGuard] ignores (200,
+// without a callback) a delivery identical to one of the last n it
+// accepted, in bounded memory. Use both: the age bounds how long a capture
+// is useful, the guard covers that window. Both are off by default, so
+// that published test vectors and old recorded deliveries still verify.
 package webhook

@@ -50,9 +50,7 @@ func Parse(body []byte) (*Event, error) {
 		Type:      env.WebhookEventType,
 		Raw:       env.WebhookEvent,
 	}
-	if env.WebhookEventTime != 0 {
-		e.Time = time.Unix(env.WebhookEventTime, 0).UTC()
-	}
+	e.Time = env.WebhookEventTime.Time
 	var err error
 	switch e.Type {
 	case TypeMessageCreated, TypeMessageUpdated:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/chatwork-go/chatwork/api/notation"
 	"github.com/chatwork-go/chatwork/api/webhook"
@@ -117,4 +118,33 @@ func ExampleNewRequest() {
 	resp.Body.Close()
 	fmt.Println(resp.StatusCode, req.URL.RawQuery)
 	// Output: 200 chatwork_webhook_signature=G7Gtrh5Ee6d8erOVXhWPtUrkNJqqIT5vwLU50KhyLQk%3D
+}
+
+// A receiver that refuses events older than five minutes and ignores
+// replays of the deliveries it accepted.
+func ExampleWithReplayGuard() {
+	h, err := webhook.NewHandler([]string{token},
+		webhook.WithMaxEventAge(5*time.Minute),
+		webhook.WithReplayGuard(10000), // about 1.7 MB; more than Chatwork sends in 5 minutes
+		// The clock is set to just after the test vector's event time.
+		webhook.WithClock(func() time.Time { return time.Unix(1511238729+60, 0) }),
+	)
+	if err != nil {
+		panic(err)
+	}
+	h.OnMessageCreated(func(ctx context.Context, e *webhook.Event) error {
+		fmt.Println("handled", e.Message.MessageID)
+		return nil
+	})
+	for range 2 {
+		r := httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader([]byte(body)))
+		r.Header.Set(webhook.SignatureHeader, sig)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Println(w.Code)
+	}
+	// Output:
+	// handled 984676321621704704
+	// 200
+	// 200
 }

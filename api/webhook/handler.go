@@ -24,7 +24,8 @@ type EventFunc func(ctx context.Context, e *Event) error
 //   - 400 to bodies that do not decode ([Parse]) and to events older than
 //     the maximum age ([WithMaxEventAge]);
 //   - 500 when the callback returns an error;
-//   - 200 otherwise, including for event types without a callback.
+//   - 200 otherwise, including for event types without a callback and for
+//     replays ignored by [WithReplayGuard].
 //
 // No callback runs unless the signature is valid. Chatwork counts every
 // answer but 200 as a failed delivery; see the package documentation.
@@ -32,6 +33,7 @@ type Handler struct {
 	keys    [][]byte
 	maxBody int64
 	maxAge  time.Duration
+	replay  *replayGuard // nil unless WithReplayGuard
 	now     func() time.Time
 	log     *slog.Logger
 
@@ -79,8 +81,9 @@ func WithMaxBodySize(n int64) Option {
 // WithMaxEventAge makes the Handler answer 400, without running a
 // callback, to events whose webhook_event_time is more than d before the
 // current time, or absent. Chatwork signs no timestamp, so this is the
-// only defence against replayed deliveries; allow for clock skew and
-// delivery delay. Zero, the default, turns the check off.
+// first defence against replayed deliveries ([WithReplayGuard] covers the
+// window it leaves); allow for clock skew and delivery delay. Zero, the
+// default, turns the check off.
 func WithMaxEventAge(d time.Duration) Option {
 	return func(h *Handler) error {
 		if d < 0 {
@@ -181,6 +184,29 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	var forget func()
+	if h.replay != nil {
+		var fresh bool
+		if fresh, forget = h.replay.add(body); !fresh {
+			h.log.WarnContext(ctx, "webhook: replayed delivery ignored", append(attrs, "remote_addr", r.RemoteAddr)...)
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+	}
+	if err := h.dispatch(ctx, e); err != nil {
+		if forget != nil {
+			forget() // a failed delivery may come again
+		}
+		h.log.ErrorContext(ctx, "webhook: callback failed", append(attrs, "error", err.Error())...)
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	h.log.DebugContext(ctx, "webhook: event handled", attrs...)
+	w.WriteHeader(http.StatusOK)
+}
+
+// dispatch runs the callback registered for the event's type, if any.
+func (h *Handler) dispatch(ctx context.Context, e *Event) error {
 	var fn EventFunc
 	switch e.Type {
 	case TypeMessageCreated:
@@ -192,13 +218,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		fn = h.onUnknown
 	}
-	if fn != nil {
-		if err := fn(ctx, e); err != nil {
-			h.log.ErrorContext(ctx, "webhook: callback failed", append(attrs, "error", err.Error())...)
-			w.WriteHeader(http.StatusInternalServerError)
-			return
-		}
+	if fn == nil {
+		return nil
 	}
-	h.log.DebugContext(ctx, "webhook: event handled", attrs...)
-	w.WriteHeader(http.StatusOK)
+	return fn(ctx, e)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chatwork-go/chatwork/api/notation"
+	"github.com/chatwork-go/chatwork/api/wire"
 )
 
 // recorder counts callback calls and keeps the last event.
@@ -102,7 +103,7 @@ func TestHandlerEndToEnd(t *testing.T) {
 	e := recs[0].last.Load()
 	want := MessageEvent{
 		AccountID: 1484814, Body: "test", MessageID: "984676321621704704",
-		RoomID: 36818150, SendTime: 1511238729, UpdateTime: 0,
+		RoomID: 36818150, SendTime: wire.Unix(1511238729),
 	}
 	if e.Message == nil || *e.Message != want || e.Mention != nil {
 		t.Errorf("Message = %+v, Mention = %+v; want %+v", e.Message, e.Mention, want)
@@ -126,7 +127,7 @@ func TestHandlerMentionToMe(t *testing.T) {
 	want := MentionEvent{
 		Body:          "[rp aid=2739132 to=93207172-1007287785163345920] sue445\ntest",
 		FromAccountID: 2861671, ToAccountID: 2739132, RoomID: 93207172,
-		MessageID: "1007287971738591232", SendTime: 1516629766,
+		MessageID: "1007287971738591232", SendTime: wire.Unix(1516629766),
 	}
 	if m == nil || *m != want {
 		t.Fatalf("Mention = %+v, want %+v", m, want)
@@ -147,7 +148,7 @@ func TestHandlerLongMessageID(t *testing.T) {
 	}
 	e := recs[1].last.Load()
 	if e == nil || e.Message.MessageID != "1928374655918273645" || e.Message.RoomID != 9876543210 ||
-		e.Message.AccountID != 9223372036854775807 || e.Message.UpdateTime != 2 {
+		e.Message.AccountID != 9223372036854775807 || e.Message.UpdateTime.Seconds() != 2 {
 		t.Fatalf("OnMessageUpdated got %+v", e)
 	}
 }
@@ -339,6 +340,7 @@ func TestNewHandlerErrors(t *testing.T) {
 		{"zero body size", []string{tokenA}, []Option{WithMaxBodySize(0)}, nil},
 		{"negative age", []string{tokenA}, []Option{WithMaxEventAge(-1)}, nil},
 		{"nil clock", []string{tokenA}, []Option{WithClock(nil)}, nil},
+		{"zero replay guard", []string{tokenA}, []Option{WithReplayGuard(0)}, nil},
 	}
 	for _, tt := range tests {
 		h, err := NewHandler(tt.tokens, tt.opts...)

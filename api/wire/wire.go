@@ -1,12 +1,14 @@
-// Package wire holds the two value types that Chatwork's form bodies and
-// query strings need and that generic encoders get wrong: comma-joined ID
-// lists and 0/1 flags.
+// Package wire holds the value types of Chatwork's wire format that generic
+// encoders get wrong: comma-joined ID lists and 0/1 flags in form bodies and
+// query strings, and times as integer Unix seconds in JSON.
 //
-// Package gen uses them for every ID list and flag of the spec (through the
-// x-go-type extension), so its typed request methods put the right bytes on
-// the wire: members_admin_ids=1%2C2%2C3 rather than members_admin_ids[0]=1, and
-// self_unread=1 rather than self_unread=true. Package api uses plain []int64
-// and bool in its params structs and converts with [JoinIDs] and [FlagOf].
+// Package gen uses them for every ID list, flag and time of the spec
+// (through the x-go-type extension), so its typed request methods put the
+// right bytes on the wire (members_admin_ids=1%2C2%2C3 rather than
+// members_admin_ids[0]=1, self_unread=1 rather than self_unread=true) and
+// its models hold times as times ([UnixTime] embeds time.Time). Package api
+// uses plain []int64, bool and time.Time in its params structs and converts
+// with [JoinIDs], [FlagOf] and [TimeOf].
 package wire
 
 import (

@@ -12,8 +12,10 @@
 //	chatwork help [COMMAND [SUBCOMMAND]]
 //
 // Every operation of the API has a command, grouped by resource, with flags
-// named like the API's parameters ("chatwork help" lists them all with
-// their endpoints, and -h on a command shows its flags):
+// named after the API's parameters in kebab-case, as in gh and kubectl
+// (--to-ids, --self-unread); the API's own spelling (--to_ids,
+// --self_unread 1) is accepted as a hidden alias. "chatwork help" lists
+// the commands with their endpoints, and -h on a command shows its flags:
 //
 //	me                                    GET /me
 //	status                                GET /my/status
@@ -28,18 +30,34 @@
 //
 // For example:
 //
-//	chatwork rooms create --name Ops --members_admin_ids 1,2 --members_member_ids 3 --icon_preset meeting
-//	chatwork messages list 123 --force 1 --output table
-//	chatwork tasks create 123 --body 'Review the PR' --to_ids 456 --limit 2030-01-31T18:00:00+09:00
-//	chatwork files download 123 789 -o report.pdf
+//	chatwork rooms create --name Ops --members-admin-ids 1,2 --members-member-ids 3 --icon-preset meeting
+//	chatwork messages list 123 --force -o table
+//	chatwork tasks create 123 --body 'Review the PR' --to-ids 456 --limit 2030-01-31
+//	chatwork files download 123 789 -O report.pdf
 //
-// Results are printed as indented JSON with the API's field names (message
-// IDs stay strings), or as a table with --output table. Commands whose
-// operation answers 204 No Content print nothing.
+// Switches of the API's 0/1 kind (--force, --self-unread) stand alone or
+// take the API's value (--force 1, --force=0). Durations are written 30s,
+// 5m or 1h30m. A task deadline (--limit) is a date (2030-01-31: the end of
+// that day in Japan Standard Time, as Chatwork's documents write date
+// deadlines, whatever the machine's time zone), an RFC 3339 time or Unix
+// seconds. A mistyped command or flag is answered with the names meant
+// ("Did you mean this?").
+//
+// # Output
+//
+// stdout carries the command's result and nothing else; notes, warnings,
+// logs and errors go to stderr. The result is the API's answer: indented
+// JSON with the API's field names (-o json, the default; message IDs stay
+// strings) or a table (-o table). Commands whose operation answers nothing
+// (204) print nothing. Tools whose result is data print the data as it is:
+// files download the file's bytes (or, with -O PATH, the file's details),
+// webhook listen one JSON line per event, webhook sign the signature,
+// completion the script; demo and fake print text for people.
 //
 // Besides the API commands there are tools:
 //
 //	send ROOM_ID TEXT|-     post a notification: --to ID, --reply MESSAGE_ID, --info-title T, --file PATH
+//	completion SHELL        print a completion script for bash, zsh or fish
 //	webhook listen          serve a verified webhook endpoint, printing each event as a JSON line
 //	webhook sign            print the signature of a body, for testing receivers with curl
 //	fake                    run a fake Chatwork API on loopback and print how to use it
@@ -47,12 +65,21 @@
 //
 // # Configuration
 //
-// The token comes from --token-file PATH (its first line) or the
-// CHATWORK_API_TOKEN environment variable; it is never printed. The base URL
-// comes from --base-url or CHATWORK_BASE_URL, and the longest wait for a
-// rate limit (429) to clear from --max-wait or CHATWORK_MAX_WAIT (5 minutes
-// by default; 0 fails at once). Global flags are accepted before or after
-// the command.
+// The API token comes from --token-file PATH or the CHATWORK_API_TOKEN
+// environment variable; it is never printed. A token file may start with a
+// UTF-8 byte-order mark and end its lines with CRLF; as ssh does, the
+// command warns when group or others may read it. The base URL comes from
+// --base-url or CHATWORK_BASE_URL; a plain http:// URL is refused for
+// hosts other than loopback unless --insecure-http is given. The longest
+// wait for a rate limit (429) to clear comes from --max-wait or
+// CHATWORK_MAX_WAIT (5 minutes by default; 0 fails at once). Global flags
+// are accepted before or after the command; --version prints the version.
+//
+// The webhook commands read the webhook tokens (one per webhook setting)
+// from --webhook-token-file PATH or CHATWORK_WEBHOOK_TOKEN, never from the
+// API token's flag. webhook listen closes slow and idle connections within
+// seconds and, on request, refuses events older than --max-age and ignores
+// replays (--replay-guard N).
 //
 // # Exit codes
 //

@@ -150,11 +150,14 @@ func TestEveryOperationHasACommand(t *testing.T) {
 		t.Fatalf("the spec has %d operations, want 32", len(want))
 	}
 	got := map[string]bool{}
-	for _, g := range groups {
+	for _, g := range commandTree() {
 		if g.tool {
 			continue
 		}
 		for _, c := range g.cmds {
+			if c.endpoint == "" {
+				continue // a tool within a resource's group, such as messages watch
+			}
 			if !want[c.endpoint] {
 				t.Errorf("command %q names %q, which is not an operation of the spec", c.path(), c.endpoint)
 			}
@@ -202,7 +205,7 @@ func TestHelp(t *testing.T) {
 	runCLI(t, nil, "", "bogus").must(t, exitUsage)
 
 	c := runCLI(t, nil, "", "tasks", "create", "-h").must(t, exitOK)
-	for _, want := range []string{"Usage: chatwork tasks create ROOM_ID", "POST /rooms/{room_id}/tasks", "--to_ids IDS", "--limit UNIX|RFC3339", "Global flags"} {
+	for _, want := range []string{"Usage: chatwork tasks create ROOM_ID", "POST /rooms/{room_id}/tasks", "--to-ids IDS", "--limit DATE|RFC3339|UNIX", "Global flags"} {
 		if !strings.Contains(c.out, want) {
 			t.Errorf("tasks create -h lacks %q:\n%s", want, c.out)
 		}
@@ -215,7 +218,7 @@ func TestHelp(t *testing.T) {
 	}
 
 	// Every command's help renders, without a token.
-	for _, g := range groups {
+	for _, g := range commandTree() {
 		for _, c := range g.cmds {
 			args := append(strings.Fields(c.path()), "-h")
 			if r := runCLI(t, nil, "", args...); r.code != exitOK || !strings.HasPrefix(r.out, "Usage: chatwork "+c.path()) {
@@ -241,18 +244,18 @@ func TestUsageErrors(t *testing.T) {
 		args []string
 		want string // in stderr
 	}{
-		{"unknown flag", []string{"rooms", "list", "--bogus"}, "flag provided but not defined"},
+		{"unknown flag", []string{"rooms", "list", "--bogus"}, "unknown flag --bogus"},
 		{"missing argument", []string{"rooms", "get"}, "missing arguments: want ROOM_ID"},
 		{"extra argument", []string{"me", "extra"}, `unexpected argument "extra"`},
 		{"too many", []string{"rooms", "get", "1", "2"}, "too many arguments"},
 		{"bad ID", []string{"rooms", "get", "abc"}, `ROOM_ID must be a positive number, not "abc"`},
 		{"bad ID list", []string{"rooms", "create", "--name", "x", "--members_admin_ids", "1,x"}, `"x" is not an account ID`},
-		{"bad 0/1", []string{"messages", "list", "1", "--force", "yes"}, "want 0 or 1"},
+		{"bad 0/1", []string{"messages", "list", "1", "--force=yes"}, "want 0 or 1"},
 		{"bad output", []string{"--output", "yaml", "me"}, "--output must be json or table"},
 		{"bad enum", []string{"tasks", "list", "1", "--status", "closed"}, "--status must be one of open, done"},
-		{"bad icon", []string{"rooms", "update", "1", "--icon_preset", "rocket"}, "--icon_preset must be one of"},
-		{"bad limit", []string{"tasks", "create", "1", "--body", "x", "--to_ids", "1", "--limit", "tomorrow"}, "neither Unix seconds nor RFC 3339"},
-		{"missing action", []string{"rooms", "delete", "1"}, "--action_type leave|delete is required"},
+		{"bad icon", []string{"rooms", "update", "1", "--icon_preset", "rocket"}, "--icon-preset must be one of"},
+		{"bad limit", []string{"tasks", "create", "1", "--body", "x", "--to_ids", "1", "--limit", "tomorrow"}, "is not a date (2030-01-31), an RFC 3339 time"},
+		{"missing action", []string{"rooms", "delete", "1"}, "--action-type leave|delete is required"},
 		// Input the api package refuses before sending: *api.InputError.
 		{"empty body", []string{"messages", "post", "1", "--body", ""}, "invalid input, nothing was sent: body is empty"},
 		{"no admin", []string{"members", "replace", "1"}, "members_admin_ids"},

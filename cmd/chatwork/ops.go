@@ -90,10 +90,10 @@ func apiGroups() []*group {
 func tasksGroup() *group {
 	return &group{name: "tasks", summary: "your tasks and the tasks of a room", cmds: []*command{
 		{
-			name: "mine", usage: "[--assigned_by_account_id ID] [--status open|done]",
+			name: "mine", usage: "[--assigned-by-account-id ID] [--status open|done]",
 			summary: "list the tasks assigned to you (at most 100)", endpoint: "GET /my/tasks",
 			setup: func(fs *flag.FlagSet) runFunc {
-				by := fs.Int64("assigned_by_account_id", 0, "only tasks assigned by this `account_id`")
+				by := fs.Int64("assigned-by-account-id", 0, "only tasks assigned by this `account_id`")
 				status := fs.String("status", "", "open (the API's default) or done")
 				return call(func(ctx context.Context, a *app, _ []int64) ([]api.MyTask, *api.Response, error) {
 					if err := oneOf("status", *status, "open", "done"); err != nil {
@@ -105,11 +105,11 @@ func tasksGroup() *group {
 		},
 		{
 			name: "list", args: []string{"ROOM_ID"}, nargs: 1,
-			usage:   "ROOM_ID [--account_id ID] [--assigned_by_account_id ID] [--status open|done]",
+			usage:   "ROOM_ID [--account-id ID] [--assigned-by-account-id ID] [--status open|done]",
 			summary: "list a room's tasks (at most 100)", endpoint: "GET /rooms/{room_id}/tasks",
 			setup: func(fs *flag.FlagSet) runFunc {
-				to := fs.Int64("account_id", 0, "only tasks assigned to this `account_id`")
-				by := fs.Int64("assigned_by_account_id", 0, "only tasks assigned by this `account_id`")
+				to := fs.Int64("account-id", 0, "only tasks assigned to this `account_id`")
+				by := fs.Int64("assigned-by-account-id", 0, "only tasks assigned by this `account_id`")
 				status := fs.String("status", "", "open (the API's default) or done")
 				return call(func(ctx context.Context, a *app, ids []int64) ([]api.RoomTask, *api.Response, error) {
 					if err := oneOf("status", *status, "open", "done"); err != nil {
@@ -128,25 +128,39 @@ func tasksGroup() *group {
 		},
 		{
 			name: "create", args: []string{"ROOM_ID"}, nargs: 1,
-			usage:   "ROOM_ID --body TEXT --to_ids ID[,ID...] [--limit UNIX|RFC3339] [--limit_type none|date|time]",
+			usage:   "ROOM_ID --body TEXT --to-ids ID[,ID...] [--limit DATE|RFC3339|UNIX] [--limit-type none|date|time]",
 			summary: "create a task for each assignee", endpoint: "POST /rooms/{room_id}/tasks",
-			details: `One task is created per account in --to_ids; the IDs of the new tasks are printed.
-Task creations and message posts share the room's limit of 10 per 10 seconds.`,
+			details: `One task is created per account in --to-ids; the IDs of the new tasks are printed.
+Task creations and message posts share the room's limit of 10 per 10 seconds.
+
+--limit 2030-01-31 sets a date deadline (limit_type date) at the end of that day in Japan Standard
+Time (2030-01-31T23:59:59+09:00), as Chatwork's documents write date deadlines: the day is the same
+for every user of a Japanese account, whatever the time zone of the machine that runs chatwork.
+An RFC 3339 time or Unix seconds set a time deadline (limit_type time), unless --limit-type date.`,
 			setup: func(fs *flag.FlagSet) runFunc {
 				body := fs.String("body", "", "the task's `text` (required)")
-				to := idsVar(fs, "to_ids", "the assignees' account `IDs`, comma-separated (required)")
-				var limit timeFlag
-				fs.Var(&limit, "limit", "the deadline, Unix seconds or RFC 3339 such as 2030-01-31T18:00:00+09:00")
-				limitType := fs.String("limit_type", "", "how the deadline is read: none, date or time (default time with --limit)")
+				to := idsVar(fs, "to-ids", "the assignees' account `IDs`, comma-separated (required)")
+				var limit limitFlag
+				fs.Var(&limit, "limit", "the deadline: a date such as 2030-01-31 (the day in JST), RFC 3339 such as 2030-01-31T18:00:00+09:00, or Unix seconds")
+				limitType := fs.String("limit-type", "", "how the deadline is read: none, date or time (default: date for a date, else time)")
 				return call(func(ctx context.Context, a *app, ids []int64) (gen.TaskIDsResult, *api.Response, error) {
-					if err := oneOf("limit_type", *limitType, "none", "date", "time"); err != nil {
+					if err := oneOf("limit-type", *limitType, "none", "date", "time"); err != nil {
 						return gen.TaskIDsResult{}, nil, err
 					}
 					if *limitType != "" && *limitType != "none" && limit.t.IsZero() {
-						return gen.TaskIDsResult{}, nil, usagef("--limit_type %s needs --limit", *limitType)
+						return gen.TaskIDsResult{}, nil, usagef("--limit-type %s needs --limit", *limitType)
+					}
+					lt := *limitType
+					if limit.dateOnly {
+						switch lt {
+						case "":
+							lt = "date"
+						case "time":
+							return gen.TaskIDsResult{}, nil, usagef("--limit %s is a date: give a time too (2030-01-31T18:00:00+09:00) for --limit-type time", limit.String())
+						}
 					}
 					taskIDs, r, err := a.c.Tasks.Create(ctx, ids[0], api.CreateTaskParams{
-						Body: *body, AssigneeIDs: *to, Limit: limit.t, LimitType: api.TaskLimitType(*limitType),
+						Body: *body, AssigneeIDs: *to, Limit: limit.t, LimitType: api.TaskLimitType(lt),
 					})
 					return gen.TaskIDsResult{TaskIDs: taskIDs}, r, err
 				})
@@ -183,23 +197,23 @@ func roomsGroup() *group {
 		},
 		{
 			name: "create",
-			usage: "--name NAME --members_admin_ids ID[,ID...] [--members_member_ids IDS] [--members_readonly_ids IDS]\n" +
-				"         [--description TEXT] [--icon_preset ICON] [--link 0|1] [--link_code CODE] [--link_need_acceptance 0|1]",
+			usage: "--name NAME --members-admin-ids ID[,ID...] [--members-member-ids IDS] [--members-readonly-ids IDS]\n" +
+				"         [--description TEXT] [--icon-preset ICON] [--link] [--link-code CODE] [--link-need-acceptance=0|1]",
 			summary: "create a group chat", endpoint: "POST /rooms",
 			details: "Members must be your contacts or members of your organization; include yourself in one of the lists.\n" +
 				"Icons: " + strings.Join(iconPresets, ", ") + ".",
 			setup: func(fs *flag.FlagSet) runFunc {
 				name := fs.String("name", "", "the chat's `name`, 1 to 255 characters (required)")
 				desc := fs.String("description", "", "the chat's description (may contain notation)")
-				icon := fs.String("icon_preset", "", "the chat's `icon`, such as meeting")
-				admins := idsVar(fs, "members_admin_ids", "administrators' account `IDs`, comma-separated (at least one)")
-				members := idsVar(fs, "members_member_ids", "members' account `IDs`, comma-separated")
-				readonly := idsVar(fs, "members_readonly_ids", "read-only members' account `IDs`, comma-separated")
+				icon := fs.String("icon-preset", "", "the chat's `icon`, such as meeting")
+				admins := idsVar(fs, "members-admin-ids", "administrators' account `IDs`, comma-separated (at least one)")
+				members := idsVar(fs, "members-member-ids", "members' account `IDs`, comma-separated")
+				readonly := idsVar(fs, "members-readonly-ids", "read-only members' account `IDs`, comma-separated")
 				link := flag01Var(fs, "link", "1 creates an invitation link")
-				code := fs.String("link_code", "", "the invitation link's path, [A-Za-z0-9_-]{1,50}; random when left out")
-				accept := flag01Var(fs, "link_need_acceptance", "1 (the API's default): joiners need an administrator's approval")
+				code := fs.String("link-code", "", "the invitation link's path, [A-Za-z0-9_-]{1,50}; random when left out")
+				accept := flag01Var(fs, "link-need-acceptance", "1 (the API's default): joiners need an administrator's approval")
 				return call(func(ctx context.Context, a *app, _ []int64) (gen.RoomIDResult, *api.Response, error) {
-					if err := oneOf("icon_preset", *icon, iconPresets...); err != nil {
+					if err := oneOf("icon-preset", *icon, iconPresets...); err != nil {
 						return gen.RoomIDResult{}, nil, err
 					}
 					id, r, err := a.c.Rooms.Create(ctx, api.CreateRoomParams{
@@ -220,15 +234,15 @@ func roomsGroup() *group {
 		},
 		{
 			name: "update", args: []string{"ROOM_ID"}, nargs: 1,
-			usage:   "ROOM_ID [--name NAME] [--description TEXT] [--icon_preset ICON]",
+			usage:   "ROOM_ID [--name NAME] [--description TEXT] [--icon-preset ICON]",
 			summary: "change a chat's name, description or icon", endpoint: "PUT /rooms/{room_id}",
 			details: "Only the flags given are changed; --description '' clears the description.",
 			setup: func(fs *flag.FlagSet) runFunc {
 				name := fs.String("name", "", "the new `name`")
 				desc := fs.String("description", "", "the new description")
-				icon := fs.String("icon_preset", "", "the new `icon`, such as meeting")
+				icon := fs.String("icon-preset", "", "the new `icon`, such as meeting")
 				return call(func(ctx context.Context, a *app, ids []int64) (gen.RoomIDResult, *api.Response, error) {
-					if err := oneOf("icon_preset", *icon, iconPresets...); err != nil {
+					if err := oneOf("icon-preset", *icon, iconPresets...); err != nil {
 						return gen.RoomIDResult{}, nil, err
 					}
 					p := api.UpdateRoomParams{Name: *name, IconPreset: api.IconPreset(*icon)}
@@ -236,7 +250,7 @@ func roomsGroup() *group {
 						p.Description = desc
 					}
 					if p.Name == "" && p.Description == nil && p.IconPreset == "" {
-						return gen.RoomIDResult{}, nil, usagef("nothing to change: give --name, --description or --icon_preset")
+						return gen.RoomIDResult{}, nil, usagef("nothing to change: give --name, --description or --icon-preset")
 					}
 					r, err := a.c.Rooms.Update(ctx, ids[0], p)
 					return gen.RoomIDResult{RoomID: ids[0]}, r, err
@@ -244,13 +258,13 @@ func roomsGroup() *group {
 			},
 		},
 		{
-			name: "delete", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID --action_type leave|delete",
+			name: "delete", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID --action-type leave|delete",
 			summary: "leave a group chat, or delete it for everyone", endpoint: "DELETE /rooms/{room_id}",
-			details: `--action_type leave leaves the chat: your tasks and the files you uploaded in it are deleted.
---action_type delete deletes the chat for everyone, with its messages, tasks and files; it cannot be undone.
+			details: `--action-type leave leaves the chat: your tasks and the files you uploaded in it are deleted.
+--action-type delete deletes the chat for everyone, with its messages, tasks and files; it cannot be undone.
 Nothing is printed on success.`,
 			setup: func(fs *flag.FlagSet) runFunc {
-				action := fs.String("action_type", "", "leave or delete (required)")
+				action := fs.String("action-type", "", "leave or delete (required)")
 				return func(ctx context.Context, a *app, args []string) error {
 					ids, err := parseIDs(a.cmd, args)
 					if err != nil {
@@ -262,9 +276,9 @@ Nothing is printed on success.`,
 					case "delete":
 						_, err = a.c.Rooms.Delete(ctx, ids[0])
 					case "":
-						return usagef("--action_type leave|delete is required")
+						return usagef("--action-type leave|delete is required")
 					default:
-						return usagef("--action_type must be leave or delete, not %q", *action)
+						return usagef("--action-type must be leave or delete, not %q", *action)
 					}
 					return err
 				}
@@ -284,13 +298,13 @@ func membersGroup() *group {
 		},
 		{
 			name: "replace", args: []string{"ROOM_ID"}, nargs: 1,
-			usage:   "ROOM_ID --members_admin_ids ID[,ID...] [--members_member_ids IDS] [--members_readonly_ids IDS]",
+			usage:   "ROOM_ID --members-admin-ids ID[,ID...] [--members-member-ids IDS] [--members-readonly-ids IDS]",
 			summary: "replace a chat's whole membership", endpoint: "PUT /rooms/{room_id}/members",
 			details: "Anyone not listed is removed from the chat. The new membership is printed.",
 			setup: func(fs *flag.FlagSet) runFunc {
-				admins := idsVar(fs, "members_admin_ids", "administrators' account `IDs`, comma-separated (at least one)")
-				members := idsVar(fs, "members_member_ids", "members' account `IDs`, comma-separated")
-				readonly := idsVar(fs, "members_readonly_ids", "read-only members' account `IDs`, comma-separated")
+				admins := idsVar(fs, "members-admin-ids", "administrators' account `IDs`, comma-separated (at least one)")
+				members := idsVar(fs, "members-member-ids", "members' account `IDs`, comma-separated")
+				readonly := idsVar(fs, "members-readonly-ids", "read-only members' account `IDs`, comma-separated")
 				return call(func(ctx context.Context, a *app, ids []int64) (*api.MembersResult, *api.Response, error) {
 					return a.c.Members.Replace(ctx, ids[0], api.MembersParams{AdminIDs: *admins, MemberIDs: *members, ReadonlyIDs: *readonly})
 				})
@@ -302,7 +316,7 @@ func membersGroup() *group {
 func messagesGroup() *group {
 	return &group{name: "messages", summary: "the messages of a chat and your read position", cmds: []*command{
 		{
-			name: "list", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID [--force 0|1]",
+			name: "list", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID [--force]",
 			summary: "list new messages, or the latest 100 with --force 1", endpoint: "GET /rooms/{room_id}/messages",
 			details: `Without --force (or with --force 0) only the messages you have not fetched yet are listed,
 and the server moves your cursor past them: a second call lists only what arrived in between.
@@ -323,12 +337,12 @@ and the server moves your cursor past them: a second call lists only what arrive
 			},
 		},
 		{
-			name: "post", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID --body TEXT [--self_unread 0|1]",
+			name: "post", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID --body TEXT [--self-unread]",
 			summary: "post a message", endpoint: "POST /rooms/{room_id}/messages",
 			details: "See also 'chatwork send' for mentions, replies, info boxes and text from stdin.",
 			setup: func(fs *flag.FlagSet) runFunc {
 				body := fs.String("body", "", "the message `text`, in Chatwork notation (required)")
-				selfUnread := flag01Var(fs, "self_unread", "1 leaves the message unread for you")
+				selfUnread := flag01Var(fs, "self-unread", "1 leaves the message unread for you")
 				return call(func(ctx context.Context, a *app, ids []int64) (gen.MessageIDResult, *api.Response, error) {
 					id, r, err := a.c.Messages.Post(ctx, ids[0], *body, &api.PostOptions{SelfUnread: selfUnread.on})
 					return gen.MessageIDResult{MessageID: id}, r, err
@@ -362,50 +376,51 @@ and the server moves your cursor past them: a second call lists only what arrive
 			})),
 		},
 		{
-			name: "read", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID [--message_id ID]",
+			name: "read", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID [--message-id ID]",
 			summary: "mark messages read up to a message", endpoint: "PUT /rooms/{room_id}/messages/read",
 			details: "The chat's remaining unread and mention counts are printed. The API answers 400 when the messages are already read.",
 			setup: func(fs *flag.FlagSet) runFunc {
-				msg := fs.String("message_id", "", "mark read up to and including this message (default: left to the API)")
+				msg := fs.String("message-id", "", "mark read up to and including this message (default: left to the API)")
 				return call(func(ctx context.Context, a *app, ids []int64) (*api.ReadResult, *api.Response, error) {
 					return a.c.Messages.MarkRead(ctx, ids[0], *msg)
 				})
 			},
 		},
 		{
-			name: "unread", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID --message_id ID",
+			name: "unread", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID --message-id ID",
 			summary: "mark messages unread from a message on", endpoint: "PUT /rooms/{room_id}/messages/unread",
 			setup: func(fs *flag.FlagSet) runFunc {
-				msg := fs.String("message_id", "", "mark this message and every later one unread (required)")
+				msg := fs.String("message-id", "", "mark this message and every later one unread (required)")
 				return call(func(ctx context.Context, a *app, ids []int64) (*api.ReadResult, *api.Response, error) {
 					if *msg == "" {
-						return nil, nil, usagef("--message_id is required")
+						return nil, nil, usagef("--message-id is required")
 					}
 					return a.c.Messages.MarkUnread(ctx, ids[0], *msg)
 				})
 			},
 		},
+		// messages watch joins from watch.go (addCommand).
 	}}
 }
 
 func filesGroup() *group {
 	return &group{name: "files", summary: "the files of a chat", cmds: []*command{
 		{
-			name: "list", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID [--account_id ID]",
+			name: "list", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID [--account-id ID]",
 			summary: "list a chat's files (at most 100)", endpoint: "GET /rooms/{room_id}/files",
 			setup: func(fs *flag.FlagSet) runFunc {
-				by := fs.Int64("account_id", 0, "only files uploaded by this `account_id`")
+				by := fs.Int64("account-id", 0, "only files uploaded by this `account_id`")
 				return call(func(ctx context.Context, a *app, ids []int64) ([]api.File, *api.Response, error) {
 					return a.c.Files.List(ctx, ids[0], &api.FileListOptions{UploadedBy: *by})
 				})
 			},
 		},
 		{
-			name: "get", args: []string{"ROOM_ID", "FILE_ID"}, nargs: 2, usage: "ROOM_ID FILE_ID [--create_download_url 0|1]",
+			name: "get", args: []string{"ROOM_ID", "FILE_ID"}, nargs: 2, usage: "ROOM_ID FILE_ID [--create-download-url]",
 			summary: "show a file, with a download URL on request", endpoint: "GET /rooms/{room_id}/files/{file_id}",
 			details: "The download URL is valid for 30 seconds; 'chatwork files download' fetches it for you.",
 			setup: func(fs *flag.FlagSet) runFunc {
-				dl := flag01Var(fs, "create_download_url", "1 adds a download URL valid for 30 seconds")
+				dl := flag01Var(fs, "create-download-url", "1 adds a download URL valid for 30 seconds")
 				return call(func(ctx context.Context, a *app, ids []int64) (*api.File, *api.Response, error) {
 					if dl.on {
 						return a.c.Files.GetWithDownloadURL(ctx, ids[0], ids[1])
@@ -426,12 +441,12 @@ func filesGroup() *group {
 			},
 		},
 		{
-			name: "download", args: []string{"ROOM_ID", "FILE_ID"}, nargs: 2, usage: "ROOM_ID FILE_ID [-o PATH]",
+			name: "download", args: []string{"ROOM_ID", "FILE_ID"}, nargs: 2, usage: "ROOM_ID FILE_ID [-O PATH]",
 			summary: "download a file through its download URL", endpoint: "GET /rooms/{room_id}/files/{file_id}",
-			details: `Without -o the file's bytes are written to stdout. With -o the file is written to PATH
-(complete or not at all) and its details are printed.`,
+			details: `Without -O the file's bytes are written to stdout. With -O (--output-file) the file is written
+to PATH (complete or not at all) and its details are printed, as -o json or -o table says.`,
 			setup: func(fs *flag.FlagSet) runFunc {
-				out := fs.String("o", "", "write the file to `PATH` instead of stdout")
+				out := fs.String("output-file", "", "write the file to `PATH` instead of stdout")
 				return func(ctx context.Context, a *app, args []string) error {
 					ids, err := parseIDs(a.cmd, args)
 					if err != nil {
@@ -496,7 +511,7 @@ func linkOf(l *api.InvitationLink, r *api.Response, err error) (api.InvitationLi
 func linksGroup() *group {
 	linkFlags := func(fs *flag.FlagSet) func() api.LinkParams {
 		code := fs.String("code", "", "the link's path, [A-Za-z0-9_-]{1,50}; random when left out")
-		accept := flag01Var(fs, "need_acceptance", "1 (the API's default): joiners need an administrator's approval")
+		accept := flag01Var(fs, "need-acceptance", "1 (the API's default): joiners need an administrator's approval")
 		desc := fs.String("description", "", "the `text` of the link's page")
 		return func() api.LinkParams {
 			return api.LinkParams{Code: *code, NeedAcceptance: accept.ptr(), Description: *desc}
@@ -512,7 +527,7 @@ func linksGroup() *group {
 		},
 		{
 			name: "create", args: []string{"ROOM_ID"}, nargs: 1,
-			usage:   "ROOM_ID [--code CODE] [--need_acceptance 0|1] [--description TEXT]",
+			usage:   "ROOM_ID [--code CODE] [--need-acceptance=0|1] [--description TEXT]",
 			summary: "create a chat's invitation link", endpoint: "POST /rooms/{room_id}/link",
 			setup: func(fs *flag.FlagSet) runFunc {
 				params := linkFlags(fs)
@@ -523,7 +538,7 @@ func linksGroup() *group {
 		},
 		{
 			name: "update", args: []string{"ROOM_ID"}, nargs: 1,
-			usage:   "ROOM_ID [--code CODE] [--need_acceptance 0|1] [--description TEXT]",
+			usage:   "ROOM_ID [--code CODE] [--need-acceptance=0|1] [--description TEXT]",
 			summary: "change a chat's invitation link", endpoint: "PUT /rooms/{room_id}/link",
 			details: "Chatwork does not document whether fields left out keep their values: give every field you care about.",
 			setup: func(fs *flag.FlagSet) runFunc {
@@ -573,15 +588,4 @@ func requestsGroup() *group {
 			}),
 		},
 	}}
-}
-
-// isSet reports whether the flag was given on the command line.
-func isSet(fs *flag.FlagSet, name string) bool {
-	found := false
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == name {
-			found = true
-		}
-	})
-	return found
 }

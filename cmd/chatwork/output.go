@@ -13,6 +13,7 @@ import (
 
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/notation"
+	"github.com/chatwork-go/chatwork/api/wire"
 )
 
 // print writes a result in the chosen output format.
@@ -46,7 +47,7 @@ func writeTable(w io.Writer, v any) error {
 		row("ROOM_ID", "TYPE", "ROLE", "UNREAD", "MENTIONS", "MY_TASKS", "LAST_UPDATE", "NAME")
 		for _, r := range x {
 			row(id(r.RoomID), string(r.Type), string(r.Role), strconv.Itoa(r.UnreadNum), strconv.Itoa(r.MentionNum),
-				strconv.Itoa(r.MytaskNum), unixTime(r.LastUpdateTime), r.Name)
+				strconv.Itoa(r.MytaskNum), unixTime(r.LastUpdateTime.Time), r.Name)
 		}
 	case []api.Contact:
 		row("ACCOUNT_ID", "ROOM_ID", "NAME", "CHATWORK_ID", "ORGANIZATION", "DEPARTMENT")
@@ -61,8 +62,8 @@ func writeTable(w io.Writer, v any) error {
 	case []api.Message:
 		row("MESSAGE_ID", "SENT", "FROM", "BODY")
 		for _, m := range x {
-			sent := unixTime(m.SendTime)
-			if m.UpdateTime != 0 {
+			sent := unixTime(m.SendTime.Time)
+			if !m.UpdateTime.IsZero() {
 				sent += " (edited)"
 			}
 			row(m.MessageID, sent, m.Account.Name, summary(m.Body, 70))
@@ -70,17 +71,17 @@ func writeTable(w io.Writer, v any) error {
 	case []api.RoomTask:
 		row("TASK_ID", "STATUS", "ASSIGNEE", "ASSIGNED_BY", "LIMIT", "BODY")
 		for _, t := range x {
-			row(id(t.TaskID), string(t.Status), t.Account.Name, t.AssignedByAccount.Name, limit(t.LimitTime, t.LimitType), summary(t.Body, 60))
+			row(id(t.TaskID), string(t.Status), t.Account.Name, t.AssignedByAccount.Name, limit(t.LimitTime.Time, t.LimitType), summary(t.Body, 60))
 		}
 	case []api.MyTask:
 		row("TASK_ID", "STATUS", "ROOM_ID", "ROOM", "ASSIGNED_BY", "LIMIT", "BODY")
 		for _, t := range x {
-			row(id(t.TaskID), string(t.Status), id(t.Room.RoomID), t.Room.Name, t.AssignedByAccount.Name, limit(t.LimitTime, t.LimitType), summary(t.Body, 50))
+			row(id(t.TaskID), string(t.Status), id(t.Room.RoomID), t.Room.Name, t.AssignedByAccount.Name, limit(t.LimitTime.Time, t.LimitType), summary(t.Body, 50))
 		}
 	case []api.File:
 		row("FILE_ID", "SIZE", "UPLOADED", "BY", "FILENAME")
 		for _, f := range x {
-			row(id(f.FileID), size(f.Filesize), unixTime(f.UploadTime), f.Account.Name, f.Filename)
+			row(id(f.FileID), size(f.Filesize), unixTime(f.UploadTime.Time), f.Account.Name, f.Filename)
 		}
 	case []api.IncomingRequest:
 		row("REQUEST_ID", "ACCOUNT_ID", "NAME", "CHATWORK_ID", "ORGANIZATION", "MESSAGE")
@@ -140,6 +141,10 @@ func fields(v reflect.Value, prefix string, add func(k, v string)) {
 			fv = fv.Elem()
 		}
 		key := prefix + name
+		if ut, ok := fv.Interface().(wire.UnixTime); ok {
+			add(key, unixTime(ut.Time))
+			continue
+		}
 		switch {
 		case fv.Kind() == reflect.Struct:
 			fields(fv, key+".", add)
@@ -149,8 +154,6 @@ func fields(v reflect.Value, prefix string, add func(k, v string)) {
 				parts[j] = fmt.Sprint(fv.Index(j).Interface())
 			}
 			add(key, strings.Join(parts, ","))
-		case fv.Kind() == reflect.Int64 && strings.HasSuffix(name, "_time"):
-			add(key, unixTime(fv.Int()))
 		default:
 			add(key, fmt.Sprint(fv.Interface()))
 		}
@@ -170,23 +173,25 @@ func ids(xs []int64) string {
 	return strings.Join(s, ",")
 }
 
-// unixTime renders Unix seconds in local time; 0 is "-".
-func unixTime(sec int64) string {
-	if sec == 0 {
+// unixTime renders a time in local time; the zero time (0 on the wire) is
+// "-".
+func unixTime(t time.Time) string {
+	if t.IsZero() {
 		return "-"
 	}
-	return time.Unix(sec, 0).Local().Format("2006-01-02 15:04")
+	return t.Local().Format("2006-01-02 15:04")
 }
 
-// limit renders a task's deadline by its type.
-func limit(sec int64, typ api.TaskLimitType) string {
+// limit renders a task's deadline by its type. A date-only deadline's day
+// is read in api.DeadlineZone, whatever the local zone.
+func limit(t time.Time, typ api.TaskLimitType) string {
 	switch {
-	case sec == 0 || typ == api.LimitNone:
+	case t.IsZero() || typ == api.LimitNone:
 		return "-"
 	case typ == api.LimitDate:
-		return time.Unix(sec, 0).Local().Format("2006-01-02")
+		return t.In(api.DeadlineZone).Format("2006-01-02")
 	}
-	return unixTime(sec)
+	return unixTime(t)
 }
 
 func size(n int64) string {

@@ -205,7 +205,7 @@ func TestMessages(t *testing.T) {
 	}
 
 	w.run(t, "messages", "update", room, posted.MessageID, "--body", "first, edited").must(t, exitOK)
-	if got := w.s.Messages(w.room)[1]; got.Body != "first, edited" || got.UpdateTime == 0 {
+	if got := w.s.Messages(w.room)[1]; got.Body != "first, edited" || got.UpdateTime.IsZero() {
 		t.Errorf("after update: %+v", got)
 	}
 
@@ -248,11 +248,11 @@ func TestTasks(t *testing.T) {
 	}
 	tasks := w.s.Tasks(w.room)
 	want := time.Date(2030, 1, 31, 9, 0, 0, 0, time.UTC).Unix()
-	if len(tasks) != 2 || tasks[0].LimitTime != want || tasks[0].LimitType != api.LimitTime || tasks[0].Body != "Review the PR" {
+	if len(tasks) != 2 || tasks[0].LimitTime.Seconds() != want || tasks[0].LimitType != api.LimitTime || tasks[0].Body != "Review the PR" {
 		t.Errorf("tasks = %+v", tasks)
 	}
 	w.run(t, "tasks", "create", room, "--body", "Date only", "--to_ids", s64(w.bob.ID), "--limit", "1900000000", "--limit_type", "date").must(t, exitOK)
-	if tasks := w.s.Tasks(w.room); len(tasks) != 3 || tasks[2].LimitType != api.LimitDate || tasks[2].LimitTime != 1900000000 {
+	if tasks := w.s.Tasks(w.room); len(tasks) != 3 || tasks[2].LimitType != api.LimitDate || tasks[2].LimitTime.Seconds() != 1900000000 {
 		t.Errorf("date task = %+v", tasks[len(tasks)-1])
 	}
 	w.run(t, "tasks", "create", room, "--body", "x", "--to_ids", s64(w.bob.ID), "--limit_type", "date").must(t, exitUsage)
@@ -350,16 +350,16 @@ func TestFiles(t *testing.T) {
 		t.Errorf("download to stdout = %q, want %q", r.out, content)
 	}
 	out := filepath.Join(t.TempDir(), "copy.txt")
-	w.run(t, "files", "download", room, fid, "-o", out).must(t, exitOK).decode(t, &f)
+	w.run(t, "files", "download", room, fid, "-O", out).must(t, exitOK).decode(t, &f)
 	if b, err := os.ReadFile(out); err != nil || string(b) != content {
-		t.Errorf("download -o wrote %q (%v)", b, err)
+		t.Errorf("download -O wrote %q (%v)", b, err)
 	}
 	if f.FileID != up.FileID {
-		t.Errorf("download -o printed %+v", f)
+		t.Errorf("download -O printed %+v", f)
 	}
 	// A failed download leaves no file behind.
 	missing := filepath.Join(t.TempDir(), "missing.txt")
-	w.run(t, "files", "download", room, "99999", "-o", missing).must(t, exitAPI)
+	w.run(t, "files", "download", room, "99999", "-O", missing).must(t, exitAPI)
 	if entries, _ := os.ReadDir(filepath.Dir(missing)); len(entries) != 0 {
 		t.Errorf("a failed download left %v", entries)
 	}

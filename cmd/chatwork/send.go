@@ -22,8 +22,8 @@ func toolGroups() []*group {
 			usage: "", summary: "print the version", noAPI: true,
 			setup: func(fs *flag.FlagSet) runFunc {
 				return func(_ context.Context, a *app, _ []string) error {
-					_, err := fmt.Fprintf(a.stdout, "chatwork %s (Chatwork API v2)\n", api.Version)
-					return err
+					printVersion(a.stdout)
+					return nil
 				}
 			},
 		}}},
@@ -33,7 +33,7 @@ func toolGroups() []*group {
 func sendCommand() *command {
 	return &command{
 		args: []string{"ROOM_ID", "TEXT"}, nargs: -1,
-		usage:   "ROOM_ID TEXT|- [--to ACCOUNT_ID]... [--reply MESSAGE_ID] [--info-title TITLE] [--file PATH] [--self_unread 0|1]",
+		usage:   "ROOM_ID TEXT|- [--to ACCOUNT_ID]... [--reply MESSAGE_ID] [--info-title TITLE] [--file PATH] [--self-unread]",
 		summary: "post a message, with mentions, a reply, an info box or a file", endpoint: "POST /rooms/{room_id}/messages",
 		details: `TEXT - reads the text from stdin (one trailing newline is dropped):
   echo 'Build #42 failed' | chatwork send 123 - --to 456 --info-title CI
@@ -46,13 +46,14 @@ The markup is built with package notation:
 With --file the file is uploaded (POST /rooms/{room_id}/files) and the text, which may then be
 left out, becomes its message.
 
-The new message's ID is printed (the file's ID with --file); --output json prints it as the API does.`,
+The new message's ID is printed as the API answers it, {"message_id": "..."} ({"file_id": ...} with
+--file); -o table prints it as a line. In a script: id=$(chatwork send 123 hi | jq -r .message_id)`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			to := idsVar(fs, "to", "mention this `ACCOUNT_ID` at the start; repeatable")
 			reply := fs.String("reply", "", "reply to the message with this `MESSAGE_ID`")
 			title := fs.String("info-title", "", "wrap the text in an info box with this `TITLE`")
 			file := fs.String("file", "", "upload the file at `PATH` with the text as its message")
-			selfUnread := flag01Var(fs, "self_unread", "1 leaves the message unread for you (not with --file)")
+			selfUnread := flag01Var(fs, "self-unread", "1 leaves the message unread for you (not with --file)")
 			return func(ctx context.Context, a *app, args []string) error {
 				if len(args) == 0 {
 					return usagef("missing arguments: want ROOM_ID TEXT (or - to read stdin)")
@@ -82,7 +83,7 @@ The new message's ID is printed (the file's ID with --file); --output json print
 					return usagef("missing TEXT: give the text, - to read stdin, or --file PATH")
 				}
 				if *file != "" && selfUnread.on {
-					return usagef("--self_unread does not apply to --file uploads")
+					return usagef("--self-unread does not apply to --file uploads")
 				}
 
 				b := notation.NewBuilder()
@@ -104,27 +105,18 @@ The new message's ID is printed (the file's ID with --file); --output json print
 				}
 				body := strings.TrimRight(b.String(), "\n")
 
-				explicitJSON := a.set["output"] && a.output == "json"
 				if *file != "" {
 					id, err := uploadFile(ctx, a.c, room, *file, body)
 					if err != nil {
 						return err
 					}
-					if explicitJSON {
-						return a.print(gen.FileIDResult{FileID: id})
-					}
-					_, err = fmt.Fprintln(a.stdout, id)
-					return err
+					return a.print(gen.FileIDResult{FileID: id})
 				}
 				id, _, err := a.c.Messages.Post(ctx, room, body, &api.PostOptions{SelfUnread: selfUnread.on})
 				if err != nil {
 					return err
 				}
-				if explicitJSON {
-					return a.print(gen.MessageIDResult{MessageID: id})
-				}
-				_, err = fmt.Fprintln(a.stdout, id)
-				return err
+				return a.print(gen.MessageIDResult{MessageID: id})
 			}
 		},
 	}

@@ -24,11 +24,14 @@ func TestSend(t *testing.T) {
 		return msgs[len(msgs)-1].Body
 	}
 
-	// The new message's ID, bare, for scripts.
-	r := w.run(t, "send", room, "hello", "--to", s64(w.bob.ID)).must(t, exitOK)
+	// The new message's ID, as the API answers it (the output rule).
+	var posted struct {
+		MessageID string `json:"message_id"`
+	}
+	w.run(t, "send", room, "hello", "--to", s64(w.bob.ID)).must(t, exitOK).decode(t, &posted)
 	msgs := w.s.Messages(w.room)
-	if strings.TrimSpace(r.out) != msgs[len(msgs)-1].MessageID {
-		t.Errorf("send printed %q, want the message ID %s", r.out, msgs[len(msgs)-1].MessageID)
+	if posted.MessageID != msgs[len(msgs)-1].MessageID {
+		t.Errorf("send printed %q, want the message ID %s", posted.MessageID, msgs[len(msgs)-1].MessageID)
 	}
 	if got, want := last(), "[To:"+s64(w.bob.ID)+"]\nhello"; got != want {
 		t.Errorf("body %q, want %q", got, want)
@@ -51,21 +54,21 @@ func TestSend(t *testing.T) {
 	}
 	w.run(t, "send", room, "x", "--reply", "1234").must(t, exitAPI)
 
-	// --output json prints what the API answers.
-	var res struct {
-		MessageID string `json:"message_id"`
-	}
-	w.run(t, "send", room, "json please", "--output", "json").must(t, exitOK).decode(t, &res)
-	if msgs := w.s.Messages(w.room); res.MessageID != msgs[len(msgs)-1].MessageID {
-		t.Errorf("--output json printed %+v", res)
+	// -o table prints it as a line.
+	r := w.run(t, "send", room, "table please", "-o", "table").must(t, exitOK)
+	if msgs := w.s.Messages(w.room); !regexp.MustCompile(`^message_id +` + msgs[len(msgs)-1].MessageID + `\n$`).MatchString(r.out) {
+		t.Errorf("-o table printed %q", r.out)
 	}
 
 	// --file uploads the file with the text as its message.
 	path := writeFile(t, "build.log", "step 1 ok\nstep 2 FAILED\n")
-	r = w.run(t, "send", room, "the log", "--file", path, "--to", s64(w.bob.ID)).must(t, exitOK)
+	var uploaded struct {
+		FileID int64 `json:"file_id"`
+	}
+	w.run(t, "send", room, "the log", "--file", path, "--to", s64(w.bob.ID)).must(t, exitOK).decode(t, &uploaded)
 	files := w.s.Files(w.room)
-	if len(files) != 1 || strings.TrimSpace(r.out) != s64(files[0].FileID) {
-		t.Fatalf("send --file printed %q; files %+v", r.out, files)
+	if len(files) != 1 || uploaded.FileID != files[0].FileID {
+		t.Fatalf("send --file printed %+v; files %+v", uploaded, files)
 	}
 	if b, _ := w.s.FileContent(files[0].FileID); string(b) != "step 1 ok\nstep 2 FAILED\n" {
 		t.Errorf("uploaded %q", b)
@@ -128,7 +131,7 @@ const webhookToken = "c2VjcmV0LXdlYmhvb2stdG9rZW4tZm9yLXRlc3Rz" // base64
 func TestWebhookHandler(t *testing.T) {
 	t.Parallel()
 	var out, logs syncBuffer
-	h, err := newWebhookHandler([]string{"b3RoZXI=", webhookToken}, &out, &logs)
+	h, err := newWebhookHandler([]string{"b3RoZXI=", webhookToken}, webhookOptions{}, &out, &logs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +200,7 @@ func TestWebhookListen(t *testing.T) {
 	var out, errout syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"webhook", "listen", "--addr", "127.0.0.1:0", "--token-file", tokenFile, "--path", "/hook"},
+		done <- run(ctx, []string{"webhook", "listen", "--addr", "127.0.0.1:0", "--webhook-token-file", tokenFile, "--path", "/hook"},
 			func(string) string { return "" }, strings.NewReader(""), &out, &errout)
 	}()
 	addr := regexp.MustCompile(`listening for webhooks on (http://\S+/hook) with 2 token`)
@@ -262,15 +265,15 @@ func TestWebhookListen(t *testing.T) {
 	}
 
 	// Bad token files are usage errors.
-	runCLI(t, nil, "", "webhook", "listen", "--token-file", writeFile(t, "bad", "not base64!\n")).must(t, exitUsage)
-	runCLI(t, nil, "", "webhook", "listen", "--token-file", writeFile(t, "none", "# nothing\n")).must(t, exitUsage)
+	runCLI(t, nil, "", "webhook", "listen", "--webhook-token-file", writeFile(t, "bad", "not base64!\n")).must(t, exitUsage)
+	runCLI(t, nil, "", "webhook", "listen", "--webhook-token-file", writeFile(t, "none", "# nothing\n")).must(t, exitUsage)
 	runCLI(t, nil, "", "webhook", "listen").must(t, exitUsage)
 }
 
 func TestWebhookSign(t *testing.T) {
 	t.Parallel()
 	body := `{"webhook_event_type":"message_created"}`
-	r := runCLI(t, nil, body, "webhook", "sign", "--token-file", writeFile(t, "token", webhookToken+"\n")).must(t, exitOK)
+	r := runCLI(t, nil, body, "webhook", "sign", "--webhook-token-file", writeFile(t, "token", webhookToken+"\n")).must(t, exitOK)
 	sig := strings.TrimSpace(r.out)
 	if err := webhook.Verify([]byte(body), sig, webhookToken); err != nil {
 		t.Errorf("the printed signature %q does not verify: %v", sig, err)
@@ -305,6 +308,10 @@ func TestFake(t *testing.T) {
 	r := runCLI(t, env, "", "messages", "list", room[1], "--output", "table").must(t, exitOK)
 	if !strings.Contains(r.out, "Welcome to the fake Chatwork") {
 		t.Errorf("the seeded room:\n%s", r.out)
+	}
+	r = runCLI(t, env, "", "requests", "list", "--output", "table").must(t, exitOK)
+	if !strings.Contains(r.out, "Bob Suzuki") || !strings.Contains(r.out, "Carol Sato") {
+		t.Errorf("the seeded contact requests:\n%s", r.out)
 	}
 	cancel()
 	select {

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -18,32 +17,89 @@ import (
 	"github.com/chatwork-go/chatwork/api/webhook"
 )
 
+// serverLimits bound what a client of webhook listen may hold: slow or
+// idle connections are closed within seconds.
+type serverLimits struct {
+	readHeader time.Duration // to read a request's headers
+	read       time.Duration // to read a whole request, body included
+	write      time.Duration // to write the answer
+	idle       time.Duration // a keep-alive connection between requests
+	maxHeader  int           // bytes of request headers
+}
+
+// defaultServerLimits are generous for Chatwork, whose deliveries are a few
+// kilobytes sent at once.
+var defaultServerLimits = serverLimits{
+	readHeader: 5 * time.Second,
+	read:       10 * time.Second,
+	write:      10 * time.Second,
+	idle:       10 * time.Second,
+	maxHeader:  16 << 10,
+}
+
+// newWebhookServer returns the server of webhook listen, with its limits.
+func newWebhookServer(h http.Handler, l serverLimits) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: l.readHeader,
+		ReadTimeout:       l.read,
+		WriteTimeout:      l.write,
+		IdleTimeout:       l.idle,
+		MaxHeaderBytes:    l.maxHeader,
+	}
+}
+
+// webhookOptions are the flags of webhook listen that configure the
+// handler.
+type webhookOptions struct {
+	maxAge      time.Duration
+	replayGuard int
+}
+
 func webhookGroup() *group {
 	return &group{name: "webhook", summary: "receive Chatwork webhooks", tool: true, cmds: []*command{
 		{
 			name: "listen", nargs: 0, noAPI: true,
-			usage:   "--token-file PATH [--addr 127.0.0.1:8080] [--path /]",
+			usage:   "--webhook-token-file PATH [--addr 127.0.0.1:8080] [--path /] [--max-age 5m] [--replay-guard 10000]",
 			summary: "serve a verified webhook endpoint; print each event as a JSON line",
 			details: `Every request is checked against the signature Chatwork sends (X-ChatWorkWebhookSignature)
 before it is accepted; rejected requests are logged on stderr. Each accepted event is printed on
 stdout as one line of JSON with the API's field names:
   {"webhook_setting_id":"12","webhook_event_type":"message_created","webhook_event_time":1700000000,"webhook_event":{...}}
 
-The token file holds the tokens of your webhook settings (Chatwork shows one per setting), one
-per line; blank lines and lines starting with # are ignored. Serves until interrupted.`,
+The webhook token file holds the tokens of your webhook settings (Chatwork shows one per setting),
+one per line; blank lines and lines starting with # are ignored. It is not the API token
+(--token-file): webhook listen makes no API call. Without the flag, $` + envWebhookToken + ` holds the
+tokens, comma-separated.
+
+Chatwork's signature covers no timestamp, so a captured delivery verifies for ever. Two opt-in
+defences, off by default so that recorded and published deliveries still verify:
+  --max-age 5m          refuse (400) events whose webhook_event_time is older than 5 minutes
+  --replay-guard 10000  ignore (200, nothing printed) a delivery identical to one of the last
+                        10000 accepted; about 170 bytes each
+Use both: the age bounds how long a capture is useful, the guard covers that window.
+
+Slow or idle clients are cut off: 5s to send the headers (at most 16 KiB), 10s for the whole
+request, 10s to take the answer, 10s idle between requests. Serves until interrupted.`,
 			setup: func(fs *flag.FlagSet) runFunc {
 				addr := fs.String("addr", "127.0.0.1:8080", "listen on this `host:port`")
-				tokenFile := fs.String("token-file", "", "read the webhook tokens from `PATH`, one per line (required)")
+				tokenFile := fs.String("webhook-token-file", "", "read the webhook tokens from `PATH`, one per line (default: $"+envWebhookToken+")")
 				path := fs.String("path", "/", "serve webhooks on this URL `path`")
+				var opts webhookOptions
+				durationVar(fs, &opts.maxAge, "max-age", 0, "refuse events older than this, such as 5m (0: no limit)")
+				fs.IntVar(&opts.replayGuard, "replay-guard", 0, "ignore a delivery identical to one of the last `N` accepted (0: off)")
 				return func(ctx context.Context, a *app, _ []string) error {
-					tokens, err := readWebhookTokens(*tokenFile)
+					tokens, err := a.webhookTokens(*tokenFile)
 					if err != nil {
 						return err
 					}
 					if !strings.HasPrefix(*path, "/") {
 						return usagef("--path must start with /")
 					}
-					h, err := newWebhookHandler(tokens, a.stdout, a.stderr)
+					if opts.replayGuard < 0 {
+						return usagef("--replay-guard must not be negative")
+					}
+					h, err := newWebhookHandler(tokens, opts, a.stdout, a.stderr)
 					if err != nil {
 						return err
 					}
@@ -53,7 +109,11 @@ per line; blank lines and lines starting with # are ignored. Serves until interr
 					if err != nil {
 						return err
 					}
-					srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+					limits := defaultServerLimits
+					if a.webhookLimits != nil {
+						limits = *a.webhookLimits
+					}
+					srv := newWebhookServer(mux, limits)
 					fmt.Fprintf(a.stderr, "chatwork: listening for webhooks on http://%s%s with %d token(s); Ctrl+C stops\n", ln.Addr(), *path, len(tokens))
 					errc := make(chan error, 1)
 					go func() { errc <- srv.Serve(ln) }()
@@ -73,17 +133,18 @@ per line; blank lines and lines starting with # are ignored. Serves until interr
 			},
 		},
 		{
-			name: "sign", nargs: 0, noAPI: true, usage: "--token-file PATH < BODY",
+			name: "sign", nargs: 0, noAPI: true, usage: "--webhook-token-file PATH < BODY",
 			summary: "print the signature Chatwork would send with a body read from stdin",
 			details: `Handy for testing a receiver with curl:
   body='{"webhook_setting_id":"1","webhook_event_type":"message_created","webhook_event_time":1700000000,"webhook_event":{"message_id":"1","room_id":1,"account_id":1,"body":"hi","send_time":1700000000,"update_time":0}}'
-  sig=$(printf %s "$body" | chatwork webhook sign --token-file token.txt)
+  sig=$(printf %s "$body" | chatwork webhook sign --webhook-token-file token.txt)
   curl -H "X-ChatWorkWebhookSignature: $sig" -d "$body" http://127.0.0.1:8080/
-The first token of the file is used.`,
+The first token of the file (or of $` + envWebhookToken + `) is used. The signature is printed alone,
+as the header carries it.`,
 			setup: func(fs *flag.FlagSet) runFunc {
-				tokenFile := fs.String("token-file", "", "read the webhook token from `PATH` (required)")
+				tokenFile := fs.String("webhook-token-file", "", "read the webhook token from `PATH` (default: $"+envWebhookToken+")")
 				return func(_ context.Context, a *app, _ []string) error {
-					tokens, err := readWebhookTokens(*tokenFile)
+					tokens, err := a.webhookTokens(*tokenFile)
 					if err != nil {
 						return err
 					}
@@ -103,28 +164,26 @@ The first token of the file is used.`,
 	}}
 }
 
-// readWebhookTokens reads the tokens of a token file: one per line, blank
-// lines and # comments ignored.
-func readWebhookTokens(path string) ([]string, error) {
-	if path == "" {
-		return nil, usagef("--token-file PATH is required")
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading the token file: %w", err)
+// webhookTokens reads the webhook tokens from path, else from
+// $CHATWORK_WEBHOOK_TOKEN.
+func (a *app) webhookTokens(path string) ([]string, error) {
+	if path != "" {
+		return readTokenFile(path, "webhook token file", a.stderr)
 	}
 	var tokens []string
-	for _, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+	for _, t := range strings.Split(a.env(envWebhookToken), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tokens = append(tokens, t)
 		}
-		tokens = append(tokens, line)
 	}
-	if len(tokens) == 0 {
-		return nil, usagef("the token file %s holds no token", path)
+	if len(tokens) > 0 {
+		return tokens, nil
 	}
-	return tokens, nil
+	hint := ""
+	if a.set["token-file"] {
+		hint = " (--token-file is the API token's file; webhooks are signed with the webhook's own token)"
+	}
+	return nil, usagef("no webhook token: pass --webhook-token-file PATH or set %s%s", envWebhookToken, hint)
 }
 
 // eventLine is how webhook listen prints an event: the envelope Chatwork
@@ -139,9 +198,13 @@ type eventLine struct {
 // newWebhookHandler returns the verifying handler of webhook listen: each
 // accepted event becomes one JSON line on out, rejections are logged on
 // logw.
-func newWebhookHandler(tokens []string, out, logw io.Writer) (http.Handler, error) {
+func newWebhookHandler(tokens []string, o webhookOptions, out, logw io.Writer) (http.Handler, error) {
 	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	h, err := webhook.NewHandler(tokens, webhook.WithLogger(logger))
+	opts := []webhook.Option{webhook.WithLogger(logger), webhook.WithMaxEventAge(o.maxAge)}
+	if o.replayGuard > 0 {
+		opts = append(opts, webhook.WithReplayGuard(o.replayGuard))
+	}
+	h, err := webhook.NewHandler(tokens, opts...)
 	if err != nil {
 		if errors.Is(err, webhook.ErrMalformedToken) || errors.Is(err, webhook.ErrNoToken) {
 			// The error never holds the token itself.

@@ -469,7 +469,7 @@ func TestClientsAgree(t *testing.T) {
 	}
 	for i := range am {
 		a, b := am[i], bm[i]
-		got := Message{a.MessageID, Account{a.Account.AccountID, a.Account.Name, a.Account.AvatarImageURL}, a.Body, a.SendTime, a.UpdateTime}
+		got := Message{a.MessageID, Account{a.Account.AccountID, a.Account.Name, a.Account.AvatarImageURL}, a.Body, a.SendTime.Seconds(), a.UpdateTime.Seconds()}
 		if got != b {
 			t.Fatalf("message %d: api %+v, baseline %+v", i, got, b)
 		}

@@ -1,0 +1,210 @@
+package apitest_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chatwork-go/chatwork/api/apitest"
+)
+
+// The tests of this file speak HTTP/1.1 to a listening fake over TCP, with
+// requests written out byte by byte as clients in other languages send
+// them: nothing of net/http's client, mime/multipart or this module's
+// client builds them.
+
+// rawAnswer is a response read off the wire.
+type rawAnswer struct {
+	status int
+	header http.Header
+	errors []string
+	body   string
+}
+
+// rawRequest sends one request, written by hand, to the fake's listener and
+// reads the answer.
+func rawRequest(t *testing.T, s *apitest.Server, method, path string, headers []string, body string) rawAnswer {
+	t.Helper()
+	u, err := url.Parse(s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var req strings.Builder
+	fmt.Fprintf(&req, "%s %s%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\nUser-Agent: foreign-client/1.0\r\n", method, u.Path, path, u.Host)
+	for _, h := range headers {
+		req.WriteString(h + "\r\n")
+	}
+	fmt.Fprintf(&req, "Content-Length: %d\r\n\r\n%s", len(body), body)
+	if _, err := io.WriteString(conn, req.String()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := rawAnswer{status: resp.StatusCode, header: resp.Header, body: string(b)}
+	var e struct{ Errors []string }
+	if json.Unmarshal(b, &e) == nil {
+		out.errors = e.Errors
+	}
+	return out
+}
+
+// lastRequest returns the last request the fake recorded.
+func lastRequest(t *testing.T, s *apitest.Server) apitest.RecordedRequest {
+	t.Helper()
+	rs := s.Requests()
+	if len(rs) == 0 {
+		t.Fatal("no request recorded")
+	}
+	return rs[len(rs)-1]
+}
+
+// phpUpload is an upload as chatwork-api-client (PHP, Guzzle) sends it:
+// the file part, then a file_name part that the spec does not declare and
+// that Chatwork ignores, then the message.
+const phpUpload = "--69b2c2e2a2d4f\r\n" +
+	"Content-Disposition: form-data; name=\"file\"; filename=\"report.csv\"\r\n" +
+	"Content-Length: 8\r\n" +
+	"Content-Type: text/csv\r\n\r\n" +
+	"a,b\n1,2\n\r\n" +
+	"--69b2c2e2a2d4f\r\n" +
+	"Content-Disposition: form-data; name=\"file_name\"\r\n" +
+	"Content-Length: 10\r\n\r\n" +
+	"report.csv\r\n" +
+	"--69b2c2e2a2d4f\r\n" +
+	"Content-Disposition: form-data; name=\"message\"\r\n\r\n" +
+	"monthly report\r\n" +
+	"--69b2c2e2a2d4f--\r\n"
+
+func TestForeignUploadWithExtraPart(t *testing.T) {
+	s := apitest.NewServer(t)
+	room := s.AddRoom(apitest.Room{Name: "r", Admins: []int64{s.Me().ID}})
+	a := rawRequest(t, s, "POST", fmt.Sprintf("/rooms/%d/files", room),
+		[]string{"X-ChatWorkToken: " + s.Token(), "Content-Type: multipart/form-data; boundary=69b2c2e2a2d4f"}, phpUpload)
+	if a.status != http.StatusOK || !strings.Contains(a.body, `"file_id"`) {
+		t.Fatalf("upload with file_name: %d %s", a.status, a.body)
+	}
+	files := s.Files(room)
+	if len(files) != 1 || files[0].Filename != "report.csv" {
+		t.Fatalf("files = %+v", files)
+	}
+	if data, _ := s.FileContent(files[0].FileID); string(data) != "a,b\n1,2\n" {
+		t.Errorf("content %q", data)
+	}
+	if msgs := s.Messages(room); len(msgs) != 1 || !strings.HasSuffix(msgs[0].Body, "\nmonthly report") {
+		t.Errorf("messages = %+v", msgs)
+	}
+	rec := lastRequest(t, s)
+	if !slices.Equal(rec.Ignored, []string{"file_name"}) || rec.Form["file_name"][0] != "report.csv" || rec.Form["file"][0] != "report.csv" {
+		t.Errorf("recorded Ignored %q, Form %q", rec.Ignored, rec.Form)
+	}
+
+	// A body whose file part is there but broken is not reported as a
+	// missing file.
+	broken := strings.Replace(phpUpload, "--69b2c2e2a2d4f--\r\n", "--69b2c2e2a2d4f\r\nContent-Disp", 1)
+	a = rawRequest(t, s, "POST", fmt.Sprintf("/rooms/%d/files", room),
+		[]string{"X-ChatWorkToken: " + s.Token(), "Content-Type: multipart/form-data; boundary=69b2c2e2a2d4f"}, broken)
+	if a.status != http.StatusBadRequest || len(a.errors) == 0 || slices.Contains(a.errors, "Parameter 'file' is required") {
+		t.Errorf("broken upload: %d %q", a.status, a.errors)
+	}
+	// Without a file part it is.
+	noFile := strings.Replace(phpUpload, `name="file"; filename="report.csv"`, `name="attachment"; filename="report.csv"`, 1)
+	a = rawRequest(t, s, "POST", fmt.Sprintf("/rooms/%d/files", room),
+		[]string{"X-ChatWorkToken: " + s.Token(), "Content-Type: multipart/form-data; boundary=69b2c2e2a2d4f"}, noFile)
+	if a.status != http.StatusBadRequest || !slices.Contains(a.errors, "Parameter 'file' is required") {
+		t.Errorf("upload without file: %d %q", a.status, a.errors)
+	}
+	if len(s.Files(room)) != 1 {
+		t.Errorf("refused uploads stored files: %+v", s.Files(room))
+	}
+}
+
+func TestForeignUnknownFormFieldIgnored(t *testing.T) {
+	s := apitest.NewServer(t)
+	room := s.AddRoom(apitest.Room{Name: "r", Admins: []int64{s.Me().ID}})
+	a := rawRequest(t, s, "POST", fmt.Sprintf("/rooms/%d/messages?client=ruby", room),
+		[]string{"X-ChatWorkToken: " + s.Token(), "Content-Type: application/x-www-form-urlencoded"}, "body=hello&selfunread=1")
+	if a.status != http.StatusOK {
+		t.Fatalf("misspelled optional field: %d %s", a.status, a.body)
+	}
+	rec := lastRequest(t, s)
+	if !slices.Equal(rec.Ignored, []string{"selfunread"}) || rec.Reason != "" {
+		t.Errorf("recorded Ignored %q, Reason %q", rec.Ignored, rec.Reason)
+	}
+	if msgs := s.Messages(room); len(msgs) != 1 || msgs[0].Body != "hello" {
+		t.Errorf("messages = %+v", msgs)
+	}
+}
+
+// TestForeignRepeatedKeys sends ID lists as generators that ignore the
+// spec's encoding do: one key per item.
+func TestForeignRepeatedKeys(t *testing.T) {
+	s := apitest.NewServer(t)
+	alice := s.AddAccount(apitest.Account{Name: "Alice"})
+	s.AddContact(s.Me().ID, alice.ID)
+	room := s.AddRoom(apitest.Room{Name: "r", Admins: []int64{s.Me().ID}, Members: []int64{alice.ID}})
+	for _, c := range []struct{ path, body, want string }{
+		{"/rooms", fmt.Sprintf("name=x&members_admin_ids=%d&members_admin_ids=%d", s.Me().ID, alice.ID),
+			"members_admin_ids: repeated key; send one comma-joined value such as 1,2,3"},
+		{fmt.Sprintf("/rooms/%d/tasks", room), fmt.Sprintf("body=x&to_ids=%d&to_ids=%d", s.Me().ID, alice.ID),
+			"to_ids: repeated key; send one comma-joined value such as 1,2,3"},
+	} {
+		a := rawRequest(t, s, "POST", c.path,
+			[]string{"X-ChatWorkToken: " + s.Token(), "Content-Type: application/x-www-form-urlencoded"}, c.body)
+		if a.status != http.StatusBadRequest || !slices.Contains(a.errors, c.want) {
+			t.Errorf("POST %s %s: %d %q; want %q", c.path, c.body, a.status, a.errors, c.want)
+		}
+		if rec := lastRequest(t, s); !strings.Contains(rec.Reason, "repeated key; send one comma-joined value") {
+			t.Errorf("recorded Reason %q", rec.Reason)
+		}
+	}
+	if len(s.Rooms()) != 4 || len(s.Tasks(room)) != 0 {
+		t.Errorf("refused requests changed the state: rooms %v, tasks %+v", s.Rooms(), s.Tasks(room))
+	}
+}
+
+// TestForeignBearerAPIToken sends the API token the way
+// openapi-python-client does by default: as a bearer token.
+func TestForeignBearerAPIToken(t *testing.T) {
+	s := apitest.NewServer(t)
+	a := rawRequest(t, s, "GET", "/me", []string{"Authorization: Bearer " + s.Token()}, "")
+	if a.status != http.StatusUnauthorized || !slices.Contains(a.errors, "Invalid API token") {
+		t.Fatalf("API token as Bearer: %d %s", a.status, a.body)
+	}
+	if !strings.Contains(a.header.Get("WWW-Authenticate"), "invalid_token") {
+		t.Errorf("WWW-Authenticate = %q", a.header.Get("WWW-Authenticate"))
+	}
+	rec := lastRequest(t, s)
+	if !strings.Contains(rec.Reason, "X-ChatWorkToken") || strings.Contains(rec.Reason, s.Token()) {
+		t.Errorf("recorded Reason %q", rec.Reason)
+	}
+	// An OAuth token is the other way round.
+	s.AddBearerToken(s.Me().ID, "oauth-token-1")
+	if a := rawRequest(t, s, "GET", "/me", []string{"Authorization: Bearer oauth-token-1"}, ""); a.status != http.StatusOK {
+		t.Errorf("OAuth token as Bearer: %d %s", a.status, a.body)
+	}
+	if a := rawRequest(t, s, "GET", "/me", []string{"X-ChatWorkToken: oauth-token-1"}, ""); a.status != http.StatusUnauthorized {
+		t.Errorf("OAuth token as X-ChatWorkToken: %d %s", a.status, a.body)
+	}
+	if a := rawRequest(t, s, "GET", "/me", []string{"X-ChatWorkToken: " + s.Token()}, ""); a.status != http.StatusOK {
+		t.Errorf("API token as X-ChatWorkToken: %d %s", a.status, a.body)
+	}
+}

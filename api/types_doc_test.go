@@ -1,0 +1,69 @@
+package api_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strings"
+	"testing"
+)
+
+// TestAliasDocsListTheFields keeps `go doc api.Message` useful: go doc shows
+// an alias of a generated type without its fields, so the doc comment of
+// every exported alias of a gen struct must name each of its fields.
+func TestAliasDocsListTheFields(t *testing.T) {
+	fset := token.NewFileSet()
+	parse := func(path string) *ast.File {
+		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	// The fields of every struct type of package gen.
+	structs := map[string][]string{}
+	ast.Inspect(parse("../gen/chatwork.gen.go"), func(n ast.Node) bool {
+		ts, ok := n.(*ast.TypeSpec)
+		if !ok {
+			return true
+		}
+		if st, ok := ts.Type.(*ast.StructType); ok {
+			for _, f := range st.Fields.List {
+				for _, name := range f.Names {
+					structs[ts.Name.Name] = append(structs[ts.Name.Name], name.Name)
+				}
+			}
+		}
+		return false
+	})
+	checked := 0
+	for _, path := range []string{"types.go", "webhook/types.go"} {
+		for _, decl := range parse(path).Decls {
+			gd, ok := decl.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				ts := spec.(*ast.TypeSpec)
+				sel, ok := ts.Type.(*ast.SelectorExpr)
+				if !ts.Assign.IsValid() || !ok || !ts.Name.IsExported() {
+					continue
+				}
+				fields, ok := structs[sel.Sel.Name]
+				if !ok {
+					continue // an enumeration, documented by its values
+				}
+				checked++
+				doc := gd.Doc.Text()
+				for _, f := range fields {
+					if !strings.Contains(doc, f) {
+						t.Errorf("%s: the doc comment of %s does not list field %s of gen.%s", path, ts.Name.Name, f, sel.Sel.Name)
+					}
+				}
+			}
+		}
+	}
+	if checked < 17 {
+		t.Errorf("checked %d aliases of generated structs, want at least 17", checked)
+	}
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/chatwork-go/chatwork/api"
+)
+
+// token returns the API token: the one token of --token-file, else
+// $CHATWORK_API_TOKEN. The token itself never appears in an error.
+func (a *app) token() (string, error) {
+	if a.tokenFile != "" {
+		toks, err := readTokenFile(a.tokenFile, "token file", a.stderr)
+		if err != nil {
+			return "", err
+		}
+		if len(toks) > 1 {
+			return "", usagef("the token file %s holds more than one line", a.tokenFile)
+		}
+		return toks[0], nil
+	}
+	if tok := strings.TrimSpace(a.env(envToken)); tok != "" {
+		return tok, nil
+	}
+	return "", usagef("no API token: set %s or pass --token-file PATH", envToken)
+}
+
+// utf8BOM is the byte-order mark some Windows editors put at the start of
+// a UTF-8 file.
+const utf8BOM = "\uFEFF"
+
+// readTokenFile reads the tokens of a file, one per line: a UTF-8
+// byte-order mark, CR of CRLF line ends and spaces around tokens are
+// dropped, and so are blank lines and lines starting with #. As ssh does
+// for keys, it warns on w when the file is readable by group or others.
+// what names the file in messages; no message holds a token.
+func readTokenFile(path, what string, w io.Writer) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the %s: %w", what, err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(w, "chatwork: warning: the %s %s is accessible by group or others (mode %04o); run: chmod 600 %s\n",
+			what, path, fi.Mode().Perm(), path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("reading the %s: %w", what, err)
+	}
+	var toks []string
+	for _, line := range strings.Split(strings.TrimPrefix(string(b), utf8BOM), "\n") {
+		line = strings.TrimSpace(line) // also the \r of CRLF
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		toks = append(toks, line)
+	}
+	if len(toks) == 0 {
+		return nil, usagef("the %s %s is empty", what, path)
+	}
+	return toks, nil
+}
+
+// checkedBaseURL returns the checked base URL from --base-url or the
+// environment, "" for the default. Plain http is refused for hosts that
+// are not loopback unless --insecure-http is given, the rule of package
+// api. Errors show the URL with anything that may be a credential masked.
+func (a *app) checkedBaseURL() (string, error) {
+	raw, source := a.baseURL, "--base-url"
+	if raw == "" {
+		raw, source = strings.TrimSpace(a.env(envBaseURL)), envBaseURL
+	}
+	if raw == "" {
+		return "", nil
+	}
+	shown := redactURL(raw)
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", usagef("%s: %s is not an absolute http(s) URL such as %s", source, shown, api.DefaultBaseURL)
+	}
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", usagef("%s: %s must hold no user, password, query or fragment: the API token is the only credential", source, shown)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) && !a.insecureHTTP {
+		return "", usagef("%s: %s is plain http: the API token would travel unencrypted to %s.\n"+
+			"Use https, or pass --insecure-http if you accept that (only loopback hosts such as 127.0.0.1 and localhost are allowed without it)",
+			source, shown, u.Hostname())
+	}
+	return raw, nil
+}
+
+// isLoopback reports whether host is localhost, a loopback address or a
+// name under .invalid, which never resolves (RFC 6761).
+func isLoopback(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if host == "localhost" || host == "invalid" || strings.HasSuffix(host, ".invalid") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// redactURL returns raw with whatever may be a credential masked, whether
+// or not it parses: everything before the last "@" of the part before the
+// query (a password may hold a "/"), and the query and fragment.
+func redactURL(raw string) string {
+	prefix, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		prefix, rest = "", raw
+	} else {
+		prefix += "://"
+	}
+	end := strings.IndexAny(rest, "?#")
+	tail := ""
+	if end < 0 {
+		end = len(rest)
+	} else {
+		tail = rest[end:end+1] + "xxxxx"
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		return prefix + "xxxxx" + rest[at:end] + tail
+	}
+	return prefix + rest[:end] + tail
+}
+
+// newClient builds the API client from the global flags and environment.
+func (a *app) newClient() (*api.Client, error) {
+	base, err := a.checkedBaseURL()
+	if err != nil {
+		return nil, err
+	}
+	tok, err := a.token()
+	if err != nil {
+		return nil, err
+	}
+	opts := []api.Option{api.WithUserAgent("chatwork-cli/" + api.Version)}
+	if base != "" {
+		opts = append(opts, api.WithBaseURL(base))
+	}
+	if a.insecureHTTP {
+		opts = append(opts, api.WithInsecureHTTP()) // the api package checks the same rule
+	}
+	switch {
+	case a.set["max-wait"]:
+		opts = append(opts, api.WithMaxRateLimitWait(a.maxWait))
+	case a.env(envMaxWait) != "":
+		d, err := parseDuration(a.env(envMaxWait))
+		if err != nil {
+			return nil, usagef("%s: %v", envMaxWait, err)
+		}
+		opts = append(opts, api.WithMaxRateLimitWait(d))
+	}
+	// Waits and retries are always told on stderr; every request with --verbose.
+	level := slog.LevelInfo
+	if a.verbose {
+		level = slog.LevelDebug
+	}
+	opts = append(opts, api.WithLogger(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{
+		Level: level,
+		ReplaceAttr: func(groups []string, at slog.Attr) slog.Attr {
+			if len(groups) == 0 && at.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return at
+		},
+	}))))
+	c, err := api.NewClient(tok, append(opts, a.apiOpts...)...)
+	if err != nil {
+		var ie *api.InputError
+		if errors.As(err, &ie) {
+			return nil, err
+		}
+		// A bad option: a usage error too.
+		return nil, usagef("%v", err)
+	}
+	return c, nil
+}

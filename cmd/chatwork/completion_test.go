@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// envAsMain makes the test binary run the command instead of the tests, so
+// that shells can call it as "chatwork".
+const envAsMain = "CHATWORK_TEST_RUN_AS_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(envAsMain) == "1" {
+		os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// chatworkOnPath puts a "chatwork" that runs this test binary as the command
+// in a new directory, and returns the directory.
+func chatworkOnPath(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	shim := "#!/bin/sh\n" + envAsMain + "=1 exec '" + exe + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "chatwork"), []byte(shim), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// shell runs script with the named shell, chatwork on its PATH. A shell
+// that is not installed fails the test under CI=true (.ci/run installs
+// Debian's zsh and fish) and skips it elsewhere.
+func shell(t *testing.T, name, script string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed; CI needs it (apt-get install %s)", name, name)
+		}
+		t.Skipf("%s is not installed", name)
+	}
+	cmd := exec.CommandContext(t.Context(), path, "-c", script)
+	cmd.Env = append(os.Environ(), "PATH="+chatworkOnPath(t)+string(os.PathListSeparator)+os.Getenv("PATH"), "HOME="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, out)
+	}
+	return string(out)
+}
+
+// completionCases are lines typed so far and the candidates each shell
+// must offer.
+var completionCases = []struct {
+	words []string // after "chatwork"; the last one is being typed
+	want  []string
+}{
+	{[]string{"ro"}, []string{"rooms"}},
+	{[]string{"me"}, []string{"me", "members", "messages"}},
+	{[]string{"messages", "p"}, []string{"post"}},
+	{[]string{"tasks", "create", "1", "--to"}, []string{"--to-ids", "--token-file"}},
+	{[]string{"-o", "table", "rooms", "l"}, []string{"list"}},
+	{[]string{"rooms", "list", "--output", ""}, []string{"json", "table"}},
+	{[]string{"completion", ""}, []string{"bash", "fish", "zsh"}},
+}
+
+// perCase runs one script for all completionCases in the named shell:
+// setup once, then each case's lines, separated by a marker line; it
+// returns each case's output lines.
+func perCase(t *testing.T, name, setup string, caseScript func(words []string) string) [][]string {
+	t.Helper()
+	const marker = "--- next case ---"
+	var b strings.Builder
+	b.WriteString(setup + "\n")
+	for _, tc := range completionCases {
+		b.WriteString(caseScript(append([]string{"chatwork"}, tc.words...)) + "\n")
+		b.WriteString("echo '" + marker + "'\n")
+	}
+	var out [][]string
+	var cur []string
+	for _, l := range lines(shell(t, name, b.String())) {
+		if l == marker {
+			out = append(out, cur)
+			cur = nil
+			continue
+		}
+		cur = append(cur, l)
+	}
+	if len(out) != len(completionCases) {
+		t.Fatalf("%s: %d case outputs for %d cases", name, len(out), len(completionCases))
+	}
+	return out
+}
+
+func TestCompletionBash(t *testing.T) {
+	t.Parallel()
+	got := perCase(t, "bash", `source <(chatwork completion bash) || exit 1
+complete -p chatwork >/dev/null || exit 1`, func(words []string) string {
+		return `COMP_WORDS=(` + shellQuote(words) + `); COMP_CWORD=` + itoa(len(words)-1) + `; COMPREPLY=()
+_chatwork; printf '%s\n' "${COMPREPLY[@]}"`
+	})
+	for i, tc := range completionCases {
+		if !reflect.DeepEqual(got[i], tc.want) {
+			t.Errorf("bash %q: got %q, want %q", tc.words, got[i], tc.want)
+		}
+	}
+}
+
+func TestCompletionZsh(t *testing.T) {
+	t.Parallel()
+	// compadd and compdef exist only inside zsh's completion system:
+	// stand-ins print what the script hands them.
+	setup := `chatwork completion zsh > "$HOME/_chatwork" && zsh -n "$HOME/_chatwork" || exit 1
+compdef() { registered="$*" }
+compadd() { print -rl -- ${(P)2} }
+_files() { print -r -- FILES }
+source "$HOME/_chatwork"
+[[ $registered == "_chatwork chatwork" ]] || print "not registered: $registered"`
+	got := perCase(t, "zsh", setup, func(words []string) string {
+		return `words=(` + shellQuote(words) + `); CURRENT=` + itoa(len(words)) + `; _chatwork`
+	})
+	for i, tc := range completionCases {
+		if !reflect.DeepEqual(got[i], tc.want) {
+			t.Errorf("zsh %q: got %q, want %q", tc.words, got[i], tc.want)
+		}
+	}
+	// Nothing to offer: file names.
+	files := lines(shell(t, "zsh", setup+"\nwords=(chatwork files upload 1 ''); CURRENT=5; _chatwork"))
+	if !reflect.DeepEqual(files, []string{"FILES"}) {
+		t.Errorf("zsh file fallback: %q", files)
+	}
+}
+
+func TestCompletionFish(t *testing.T) {
+	t.Parallel()
+	// complete -C runs fish's own completion engine on a command line.
+	got := perCase(t, "fish", "chatwork completion fish | source", func(words []string) string {
+		return "complete -C" + shellQuote([]string{strings.Join(words, " ")})
+	})
+	for i, tc := range completionCases {
+		// fish also offers file names (with a description after a tab).
+		var ours []string
+		for _, l := range got[i] {
+			c, _, _ := strings.Cut(l, "\t")
+			ours = append(ours, c)
+		}
+		if !subset(tc.want, ours) {
+			t.Errorf("fish %q: got %q, want %q among them", tc.words, ours, tc.want)
+		}
+	}
+}
+
+func shellQuote(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}
+
+func itoa(n int) string { return s64(int64(n)) }
+
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func subset(want, got []string) bool {
+	have := map[string]bool{}
+	for _, g := range got {
+		have[g] = true
+	}
+	for _, w := range want {
+		if !have[w] {
+			return false
+		}
+	}
+	return true
+}

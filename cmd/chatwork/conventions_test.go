@@ -1,0 +1,211 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestConventions is the table of habits users bring from gh and kubectl:
+// each row is a command line, its exit code and what stdout and stderr
+// must (and must not) show. $ROOM is the fake's group chat, $BOB a contact.
+func TestConventions(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	tests := []struct {
+		name       string
+		args       []string
+		code       int
+		out, err   string // regular expressions that must match ("" for empty)
+		notOut     string // a regular expression stdout must not match
+		sentNothin bool   // no request reaches the API
+	}{
+		// --version and help.
+		{name: "--version", args: []string{"--version"}, code: 0, out: `^chatwork \d+\.\d+\.\d+ \(Chatwork API v2\)\n$`},
+		{name: "version command", args: []string{"version"}, code: 0, out: `^chatwork \d`},
+		{name: "--help", args: []string{"--help"}, code: 0, out: `(?s)Usage:.*Global flags`},
+		{name: "-h on a command", args: []string{"rooms", "list", "-h"}, code: 0, out: `^Usage: chatwork rooms list`},
+		{name: "help lists kebab flags", args: []string{"rooms", "create", "-h"}, code: 0, out: `--members-admin-ids IDS`, notOut: `--members_admin_ids`},
+		{name: "help hides aliases", args: []string{"messages", "post", "--help"}, code: 0, out: `--self-unread \[0\|1\]`, notOut: `self_unread`},
+		{name: "help shows -o", args: []string{"help"}, code: 0, out: `-o, --output FORMAT`},
+		{name: "help states the output rule", args: []string{"help"}, code: 0, out: `(?s)Output:\n  stdout carries the command's result and nothing else`},
+		{name: "help names the deadline zone", args: []string{"help"}, code: 0, out: `Japan Standard Time`},
+		{name: "no command", args: nil, code: 2, err: `Usage:`, out: ""},
+
+		// Did you mean.
+		{name: "unknown command", args: []string{"mesages", "list"}, code: 2, err: `unknown command "mesages"\n\nDid you mean this\?\n\tmessages\n`, out: "", sentNothin: true},
+		{name: "unknown subcommand", args: []string{"rooms", "lst"}, code: 2, err: `unknown command "rooms lst"\n\nDid you mean this\?\n\trooms list\n`, out: "", sentNothin: true},
+		{name: "unknown flag", args: []string{"messages", "post", "$ROOM", "--bdy", "hi"}, code: 2, err: `unknown flag --bdy\n\nDid you mean this\?\n\t--body\n`, out: "", sentNothin: true},
+		{name: "unknown snake flag", args: []string{"tasks", "create", "$ROOM", "--to_id", "1"}, code: 2, err: `Did you mean this\?\n\t--to-ids`, sentNothin: true},
+		{name: "unknown global flag", args: []string{"--verbsoe", "me"}, code: 2, err: `unknown flag --verbsoe\n\nDid you mean this\?\n\t--verbose`, sentNothin: true},
+		{name: "nothing close", args: []string{"zzzzzz"}, code: 2, err: `unknown command "zzzzzz"\nRun 'chatwork help'`, sentNothin: true},
+
+		// One flag style, the API's spelling as hidden aliases.
+		{name: "kebab flag", args: []string{"tasks", "create", "$ROOM", "--body", "kebab", "--to-ids", "$BOB"}, code: 0, out: `"task_ids"`},
+		{name: "snake alias", args: []string{"tasks", "create", "$ROOM", "--body", "snake", "--to_ids", "$BOB"}, code: 0, out: `"task_ids"`},
+		{name: "switch alone", args: []string{"messages", "post", "$ROOM", "--body", "a", "--self-unread"}, code: 0, out: `"message_id"`},
+		{name: "switch with the API's value", args: []string{"messages", "post", "$ROOM", "--self_unread", "0", "--body", "b"}, code: 0, out: `"message_id"`},
+		{name: "switch =value", args: []string{"messages", "list", "$ROOM", "--force=1"}, code: 0, out: `"body"`},
+		{name: "bad switch value", args: []string{"messages", "list", "$ROOM", "--force=2"}, code: 2, err: `want 0 or 1`, sentNothin: true},
+
+		// -o is --output, anywhere.
+		{name: "-o table", args: []string{"rooms", "list", "-o", "table"}, code: 0, out: `^ROOM_ID +TYPE`},
+		{name: "-o before the command", args: []string{"-o", "table", "contacts"}, code: 0, out: `^ACCOUNT_ID +ROOM_ID`},
+		{name: "--output=json", args: []string{"me", "--output=json"}, code: 0, out: `^\{\n  "account_id"`},
+		{name: "bad -o", args: []string{"me", "-o", "yaml"}, code: 2, err: `--output must be json or table, not "yaml"`, sentNothin: true},
+		{name: "global flag between group and command", args: []string{"rooms", "-o", "table", "list"}, code: 0, out: `^ROOM_ID +TYPE`},
+		{name: "unknown flag between group and command", args: []string{"rooms", "--outptu", "table", "list"}, code: 2, err: `unknown flag --outptu\n\nDid you mean this\?\n\t--output`},
+		{name: "global flag after positional", args: []string{"rooms", "get", "$ROOM", "--verbose"}, code: 0, out: `"room_id"`, err: `level=DEBUG`},
+
+		// Durations.
+		{name: "duration 5m", args: []string{"--max-wait", "5m", "status"}, code: 0, out: `"unread_num"`},
+		{name: "duration without unit", args: []string{"status", "--max-wait", "30"}, code: 2, err: `"30" has no unit: write a duration such as 30s or 30m`, sentNothin: true},
+		{name: "negative duration", args: []string{"status", "--max-wait", "-1s"}, code: 2, err: `not a duration`, sentNothin: true},
+
+		// Task deadlines as dates.
+		{name: "date deadline", args: []string{"tasks", "create", "$ROOM", "--body", "d", "--to-ids", "$BOB", "--limit", "2030-01-31"}, code: 0, out: `"task_ids"`},
+		{name: "date with limit-type time", args: []string{"tasks", "create", "$ROOM", "--body", "d", "--to-ids", "$BOB", "--limit", "2030-01-31", "--limit-type", "time"}, code: 2, err: `is a date: give a time too`, sentNothin: true},
+		{name: "bad date", args: []string{"tasks", "create", "$ROOM", "--body", "d", "--to-ids", "$BOB", "--limit", "2030-02-30"}, code: 2, err: `is not a date \(2030-01-31\)`, sentNothin: true},
+
+		// One rule for output: the result on stdout, the rest on stderr.
+		{name: "204 prints nothing", args: []string{"requests", "reject", "999"}, code: 3, out: "", err: `API error: 404`},
+		{name: "errors go to stderr", args: []string{"rooms", "get", "999999"}, code: 3, out: "", err: `^chatwork: API error`},
+		{name: "send prints the API's answer", args: []string{"send", "$ROOM", "hello"}, code: 0, out: `^\{\n  "message_id": "\d+"\n\}\n$`},
+
+		// Insecure http.
+		{name: "http to a remote host", args: []string{"--base-url", "http://chatwork.example.com/v2", "me"}, code: 2, err: `plain http: the API token would travel unencrypted to chatwork.example.com`, sentNothin: true},
+		{name: "password never echoed", args: []string{"--base-url", "http://user:hunter2@chatwork.example.com/v2", "me"}, code: 2, err: `http://xxxxx@chatwork.example.com/v2`, sentNothin: true},
+
+		// Webhook tokens are not the API token.
+		{name: "webhook listen with the API flag", args: []string{"webhook", "listen", "--token-file", "/nonexistent"}, code: 2, err: `--token-file is the API token's file`},
+		{name: "webhook listen unknown flag", args: []string{"webhook", "sign", "--webhook-token"}, code: 2, err: `Did you mean this\?\n\t--webhook-token-file`},
+
+		// Completion.
+		{name: "completion bash", args: []string{"completion", "bash"}, code: 0, out: `complete -o default -F _chatwork chatwork`},
+		{name: "completion bad shell", args: []string{"completion", "tcsh"}, code: 2, err: `unknown command "completion tcsh"`},
+		{name: "__complete commands", args: []string{"__complete", "me"}, code: 0, out: `^me\nmembers\nmessages\n$`},
+		{name: "__complete subcommands", args: []string{"__complete", "rooms", ""}, code: 0, out: `^create\ndelete\nget\nlist\nupdate\n$`},
+		{name: "__complete flags", args: []string{"__complete", "tasks", "create", "1", "--to"}, code: 0, out: `^--to-ids\n--token-file\n$`},
+		{name: "__complete after help", args: []string{"__complete", "help", "rooms", "cr"}, code: 0, out: `^create\n$`},
+		{name: "__complete flag values", args: []string{"__complete", "rooms", "list", "-o", ""}, code: 0, out: `^json\ntable\n$`},
+	}
+	vars := strings.NewReplacer("$ROOM", s64(w.room), "$BOB", s64(w.bob.ID))
+	password := regexp.MustCompile(`hunter2`)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := make([]string, len(tc.args))
+			for i, a := range tc.args {
+				args[i] = vars.Replace(a)
+			}
+			before := len(w.s.Requests())
+			r := runCLI(t, w.env, "", args...)
+			if r.code != tc.code {
+				t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, r.out, r.errout)
+			}
+			check := func(stream, got, pattern string) {
+				if pattern == "" {
+					if got != "" && stream == "stdout" {
+						t.Errorf("%s = %q, want nothing", stream, got)
+					}
+					return
+				}
+				if !regexp.MustCompile(pattern).MatchString(got) {
+					t.Errorf("%s does not match %q:\n%s", stream, pattern, got)
+				}
+			}
+			check("stdout", r.out, tc.out)
+			check("stderr", r.errout, tc.err)
+			if tc.notOut != "" && regexp.MustCompile(tc.notOut).MatchString(r.out) {
+				t.Errorf("stdout matches %q:\n%s", tc.notOut, r.out)
+			}
+			if tc.sentNothin {
+				if n := len(w.s.Requests()) - before; n != 0 {
+					t.Errorf("%d request(s) sent, want none", n)
+				}
+			}
+			if password.MatchString(r.out + r.errout) {
+				t.Errorf("a password was echoed:\n%s%s", r.out, r.errout)
+			}
+		})
+	}
+}
+
+// TestDateDeadline checks what the API receives for --limit 2030-01-31:
+// the end of that day in Japan Standard Time, as a date deadline, on a
+// machine in any time zone.
+func TestDateDeadline(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.run(t, "tasks", "create", s64(w.room), "--body", "by the end of January", "--to-ids", s64(w.bob.ID), "--limit", "2030-01-31").must(t, exitOK)
+	var form map[string][]string
+	for _, r := range w.s.Requests() {
+		if r.OperationID == "createRoomTasks" {
+			form = r.Form
+		}
+	}
+	want := time.Date(2030, 1, 31, 23, 59, 59, 0, time.FixedZone("JST", 9*3600)).Unix()
+	if got := form["limit"]; len(got) != 1 || got[0] != s64(want) {
+		t.Errorf("limit = %v, want %d (2030-01-31T23:59:59+09:00)", got, want)
+	}
+	if got := form["limit_type"]; len(got) != 1 || got[0] != "date" {
+		t.Errorf("limit_type = %v, want date", got)
+	}
+	tasks := w.s.Tasks(w.room)
+	if len(tasks) != 1 {
+		t.Fatalf("%d tasks", len(tasks))
+	}
+	// The table shows the day, read in the same zone.
+	r := w.run(t, "tasks", "list", s64(w.room), "-o", "table").must(t, exitOK)
+	if !strings.Contains(r.out, "2030-01-31 ") {
+		t.Errorf("the table does not show the day:\n%s", r.out)
+	}
+}
+
+// TestHelpSpellsFlagsInKebabCase reads every command's help and usage line
+// for flags in the API's spelling (--to_ids), and checks that each flag
+// they name exists.
+func TestHelpSpellsFlagsInKebabCase(t *testing.T) {
+	t.Parallel()
+	flagRef := regexp.MustCompile(`--([a-z0-9_-]+)`)
+	for _, g := range commandTree() {
+		for _, c := range g.cmds {
+			fs, _ := commandFlags(c)
+			text := c.usage + "\n" + c.details + "\n" + c.summary
+			for _, m := range flagRef.FindAllStringSubmatch(text, -1) {
+				if strings.Contains(m[1], "_") {
+					t.Errorf("%s: help writes --%s; write --%s", c.path(), m[1], strings.ReplaceAll(m[1], "_", "-"))
+				}
+				if f := fs.Lookup(m[1]); f == nil && m[1] != "help" {
+					t.Errorf("%s: help names --%s, which the command does not define", c.path(), m[1])
+				}
+			}
+		}
+	}
+}
+
+// TestTreeChanges: a command added from another file joins its group, with
+// help, usage errors and completion, without touching the tables.
+func TestTreeChanges(t *testing.T) {
+	t.Parallel()
+	extra := &command{name: "extra", nargs: 0, usage: "", summary: "a command from another file", setup: noFlags(nil)}
+	tool := &group{name: "extratool", summary: "a tool from another file", tool: true, cmds: []*command{{summary: "x", setup: noFlags(nil)}}}
+	gs := buildTree([]treeChange{withCommand("messages", extra), withGroup(tool)})
+	msgs := findGroupIn(gs, "messages")
+	if msgs == nil || msgs.cmds[len(msgs.cmds)-1] != extra || extra.group != "messages" || extra.path() != "messages extra" {
+		t.Errorf("messages: %+v; extra.group %q", msgs, extra.group)
+	}
+	if g := findGroupIn(gs, "extratool"); g != tool || !g.leaf() || g.cmds[0].path() != "extratool" {
+		t.Errorf("the added group: %+v", g)
+	}
+	// The package's own tree is built the same way, and shares nothing.
+	if findGroupIn(commandTree(), "extratool") != nil || findGroup("messages").find("extra") != nil {
+		t.Error("a test tree leaked into the command tree")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("adding to a group that does not exist did not panic")
+		}
+	}()
+	buildTree([]treeChange{withCommand("nosuchgroup", extra)})
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFakePrintsRefusals runs "chatwork fake", sends it requests as a
+// client in another language would (a bearer API token, repeated keys) and
+// reads the lines it prints on stderr; with --quiet there are none.
+func TestFakePrintsRefusals(t *testing.T) {
+	t.Parallel()
+	for _, quiet := range []bool{false, true} {
+		args := []string{"fake", "--addr", "127.0.0.1:0"}
+		if quiet {
+			args = append(args, "--quiet")
+		}
+		var tok string
+		errout := runFake(t, args, func(base, token string) {
+			tok = token
+			send := func(method, path, auth, body string) {
+				req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Authorization", auth)
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode < 400 {
+					t.Errorf("%s %s: status %d, want a refusal", method, path, resp.StatusCode)
+				}
+			}
+			send("POST", "/rooms", "", "X-ChatWorkToken="+token+"&name=x&members_admin_ids=1&members_admin_ids=2")
+			send("GET", "/me", "Bearer "+token, "")
+		})
+		lines := regexp.MustCompile(`(?m)^chatwork fake: .*$`).FindAllString(errout, -1)
+		if strings.Contains(errout, tok) {
+			t.Errorf("the token was printed:\n%s", errout)
+		}
+		if quiet {
+			if len(lines) != 0 {
+				t.Errorf("--quiet printed %q", lines)
+			}
+			continue
+		}
+		if len(lines) != 2 {
+			t.Fatalf("want 2 lines for 2 refusals, got:\n%s", errout)
+		}
+		if !strings.HasPrefix(lines[0], "chatwork fake: POST /v2/rooms: 401: ") {
+			t.Errorf("line %q", lines[0])
+		}
+		if lines[1] != "chatwork fake: GET /v2/me: 401: an API token sent as Authorization: Bearer; send it in the X-ChatWorkToken header (Bearer is for OAuth access tokens)" {
+			t.Errorf("line %q", lines[1])
+		}
+	}
+}
+
+// TestFakePrintsValidatorReason checks the line of a request refused by
+// the validator: it carries the validator's reason.
+func TestFakePrintsValidatorReason(t *testing.T) {
+	t.Parallel()
+	errout := runFake(t, []string{"fake", "--addr", "127.0.0.1:0"}, func(base, token string) {
+		req, _ := http.NewRequest("POST", base+"/rooms", strings.NewReader("name=x&members_admin_ids=1&members_admin_ids=2"))
+		req.Header.Set("X-ChatWorkToken", token)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	})
+	want := `chatwork fake: POST /v2/rooms: 400: body.members_admin_ids: value "1&2": repeated key; send one comma-joined value such as 1,2,3`
+	if !strings.Contains(errout, want+"\n") {
+		t.Errorf("stderr lacks %q:\n%s", want, errout)
+	}
+	if strings.Contains(errout, "X-ChatWorkToken=") {
+		t.Error("a token was printed")
+	}
+}
+
+// runFake runs the command with args until use has returned, and returns
+// what it printed on stderr once it has stopped.
+func runFake(t *testing.T, args []string, use func(base, token string)) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out, errout syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), &out, &errout)
+	}()
+	waitFor(t, "the fake's banner", func() bool { return strings.Contains(out.String(), "Serving until") })
+	base := regexp.MustCompile(`(?m)^  export CHATWORK_BASE_URL=(\S+)$`).FindStringSubmatch(out.String())
+	tok := regexp.MustCompile(`(?m)^  export CHATWORK_API_TOKEN=(\S+)$`).FindStringSubmatch(out.String())
+	if base == nil || tok == nil {
+		t.Fatalf("the banner lacks the export lines:\n%s", out.String())
+	}
+	use(base[1], tok[1])
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Errorf("exit code %d: %s", code, errout.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("fake did not stop")
+	}
+	return errout.String()
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/chatwork-go/chatwork/api"
+)
+
+// watchLine is one line of the output of "messages watch".
+type watchLine struct {
+	Kind    string       `json:"kind"` // message, update or gap
+	RoomID  int64        `json:"room_id"`
+	Message *api.Message `json:"message,omitempty"`
+	After   string       `json:"after,omitempty"`  // gap: the last message printed before it
+	Before  string       `json:"before,omitempty"` // gap: the first message printed after it
+}
+
+func init() { addCommand("messages", watchCommand()) }
+
+// watchCommand is "chatwork messages watch ROOM_ID...".
+func watchCommand() *command {
+	return &command{
+		name: "watch", args: []string{"ROOM_ID"}, nargs: -1,
+		usage:    "ROOM_ID... [--state FILE] [--updates] [--backfill] [--share FRACTION] [--min-interval D] [--max-interval D]",
+		summary:  "print every new message of chats as JSON lines, until interrupted",
+		endpoint: "GET /rooms/{room_id}/messages",
+		details: `Polls the latest 100 messages of each chat (force=1: your read cursor never moves, so other
+programs reading the same account are unaffected) and prints one JSON line per new message,
+{"kind":"message","room_id":...,"message":{...}}, oldest first in each chat.
+
+With --state the position in each chat is kept in FILE, written atomically after each line is
+printed: a restarted watch prints what arrived while it was down, and at most the line being
+printed when it stopped a second time. Without --state a new watch starts after the newest
+message (or, with --backfill, with the latest 100).
+
+The API returns only the latest 100 messages: when more than 100 arrive in a chat between two
+polls, a line {"kind":"gap","room_id":...,"after":ID,"before":ID} says which messages may be
+missing. With --updates an edited message is printed again with "kind":"update". Deleted
+messages cannot be seen: the API just stops returning them.
+
+Polls use at most --share of the account's rate limit (300 requests per 5 minutes), leaving
+the rest for other calls; a busy chat is polled more often, a quiet one less, never more often
+than --min-interval. Ctrl-C stops the watch; a summary with the share of the limit used goes
+to stderr.`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			state := fs.String("state", "", "keep each chat's position in `FILE`, to resume after a restart")
+			updates := fs.Bool("updates", false, "print edited messages again, with kind \"update\"")
+			backfill := fs.Bool("backfill", false, "start a chat without a saved position with its latest 100 messages")
+			share := fs.Float64("share", api.DefaultWatchShare, "the `fraction` of the account's rate limit that polls may use")
+			minInterval, maxInterval := new(time.Duration), new(time.Duration)
+			durationVar(fs, minInterval, "min-interval", 0, "poll a chat at most this often; 0 means as often as --share allows")
+			durationVar(fs, maxInterval, "max-interval", api.DefaultWatchMaxInterval, "poll a quiet chat at least this often")
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) == 0 {
+					return usagef("missing arguments: want ROOM_ID...")
+				}
+				rooms := make([]int64, len(args))
+				for i, s := range args {
+					id, err := parseID("ROOM_ID", s)
+					if err != nil {
+						return err
+					}
+					rooms[i] = id
+				}
+				if *share <= 0 || *share > 1 {
+					return usagef("--share must be a fraction in (0, 1], not %v", *share)
+				}
+				opt := &api.WatchOptions{Share: *share, MinInterval: *minInterval, MaxInterval: *maxInterval, Updates: *updates, Backfill: *backfill}
+				if *state != "" {
+					store, err := api.OpenFileStore(*state)
+					if err != nil {
+						return err
+					}
+					opt.Store = store
+				}
+				w, err := a.c.Messages.Watch(rooms, opt)
+				if err != nil {
+					return err
+				}
+				err = printWatch(ctx, a, w)
+				st := w.Stats()
+				fmt.Fprintf(a.stderr, "chatwork: watch: %d polls, %d messages, %d updates, %d gaps, %d errors; at most %.1f%% of the rate limit (%d per %v) in any window, share %.0f%%\n",
+					st.Polls, st.Messages, st.Updates, st.Gaps, st.Errors, 100*st.MaxShare, st.Limit, st.Window, 100*st.Share)
+				return err
+			}
+		},
+	}
+}
+
+// printWatch prints the watcher's events as JSON lines until ctx is done.
+// A line that cannot be written stops the watch before its mark is saved.
+// Errors of single polls go to stderr and the watch goes on; an error that
+// ends the watch (a bad state file) is returned.
+func printWatch(ctx context.Context, a *app, w *api.Watcher) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetEscapeHTML(false)
+	var last error
+	for ev, err := range w.Events(ctx) {
+		var gap *api.GapError
+		line := watchLine{Kind: "message", RoomID: ev.RoomID}
+		switch {
+		case errors.As(err, &gap):
+			line.Kind, line.After, line.Before = "gap", gap.After, gap.Before
+		case err != nil:
+			fmt.Fprintf(a.stderr, "chatwork: %s (%s)\n", errText(err), time.Now().Format(time.RFC3339))
+			last = err
+			continue
+		case ev.Update:
+			line.Kind, line.Message = "update", &ev.Message
+		default:
+			line.Message = &ev.Message
+		}
+		if err := enc.Encode(line); err != nil {
+			return fmt.Errorf("writing the output: %w", err)
+		}
+	}
+	if ctx.Err() != nil {
+		return nil // interrupted: the normal end of a watch
+	}
+	return last
+}

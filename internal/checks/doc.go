@@ -1,0 +1,9 @@
+// Package checks holds repository-wide tests that look at the module from
+// the outside: what a user's go.mod gains from importing it, what the
+// production packages link, what git tracks, whether the README's Go
+// snippets compile and whether the rendered API reference works offline in
+// a real browser.
+//
+// It has no code of its own; everything is in _test.go files, so nothing
+// these tests need reaches a user's build.
+package checks
