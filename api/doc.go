@@ -128,8 +128,10 @@
 // an empty, null or {} body, a body that does not decode, or a result
 // without its ID (message_id, room_id, file_id, task_ids, account_id, ...)
 // or with a message_id that is not a string of digits. The error holds the
-// status and at most 512 bytes of the body, credential removed. Lists stay
-// lenient about 204 only: it is the API's empty list.
+// status and at most 512 bytes of the body, credential removed. A list
+// operation's 204 is the API's empty list and gives an empty slice; a null
+// or non-array body is an error, but the items of a list are returned as
+// sent, so that one odd item cannot make a whole room unreadable.
 //
 // # Errors
 //

@@ -89,7 +89,7 @@ func (s *MessagesService) MarkRead(ctx context.Context, roomID int64, messageID 
 	}
 	var form gen.MarkMessagesReadFormdataRequestBody
 	if messageID != "" {
-		if err := checkMessageID(messageID); err != nil {
+		if err := checkMessageRef(messageID); err != nil {
 			return nil, nil, err
 		}
 		form.MessageID = &messageID
@@ -105,7 +105,7 @@ func (s *MessagesService) MarkUnread(ctx context.Context, roomID int64, messageI
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
-	if err := checkMessageID(messageID); err != nil {
+	if err := checkMessageRef(messageID); err != nil {
 		return nil, nil, err
 	}
 	form := gen.MarkMessagesUnreadFormdataRequestBody{MessageID: messageID}
@@ -120,7 +120,7 @@ func (s *MessagesService) Get(ctx context.Context, roomID int64, messageID strin
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
-	if err := checkMessageID(messageID); err != nil {
+	if err := checkMessageRef(messageID); err != nil {
 		return nil, nil, err
 	}
 	return one[Message](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.GetMessage(ctx, roomID, messageID) })
@@ -133,7 +133,7 @@ func (s *MessagesService) Update(ctx context.Context, roomID int64, messageID, b
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, err
 	}
-	if err := checkMessageID(messageID); err != nil {
+	if err := checkMessageRef(messageID); err != nil {
 		return nil, err
 	}
 	if err := checkBody("body", body); err != nil {
@@ -153,7 +153,7 @@ func (s *MessagesService) Delete(ctx context.Context, roomID int64, messageID st
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, err
 	}
-	if err := checkMessageID(messageID); err != nil {
+	if err := checkMessageRef(messageID); err != nil {
 		return nil, err
 	}
 	var out gen.MessageIDResult

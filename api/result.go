@@ -87,7 +87,7 @@ func positive(field string, id int64) string {
 }
 
 func digits(id string) string {
-	if checkMessageID(id) != nil {
+	if checkMessageRef(id) != nil {
 		return fmt.Sprintf("message_id %q is missing or not a message ID", truncate(strings.ToValidUTF8(id, "?")))
 	}
 	return ""

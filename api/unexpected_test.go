@@ -115,24 +115,25 @@ func TestNonAnswerIsNotSuccess(t *testing.T) {
 	}
 }
 
-// TestEmptyAndNullLists: a list endpoint's 204 is an empty list, but null,
-// or an item without its ID, is not a list the API sends.
+// TestEmptyAndNullLists: a list endpoint's 204 is an empty list, but null
+// or an object is not a list. Odd items are returned as sent: the caller
+// (or Messages.Watch) decides, and one cannot hide the others.
 func TestEmptyAndNullLists(t *testing.T) {
 	c, ts := setup(t)
 	ts.handle("GET /v2/rooms", func(w http.ResponseWriter, r *http.Request) { reply(w, 200, "null") })
-	ts.handle("GET /v2/contacts", func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `[{"account_id":1},{"name":"x"}]`) })
+	ts.handle("GET /v2/contacts", func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `{}`) })
 	ts.handle("GET /v2/rooms/{room}/messages", func(w http.ResponseWriter, r *http.Request) {
-		reply(w, 200, `[{"message_id":"not digits"}]`)
+		reply(w, 200, `[{"message_id":"5"},{"message_id":"not digits"}]`)
 	})
 	ts.handle("GET /v2/rooms/{room}/files", func(w http.ResponseWriter, r *http.Request) { reply(w, http.StatusNoContent, nil) })
 	if _, _, err := c.Rooms.List(t.Context()); !errors.Is(err, api.ErrUnexpectedResponse) {
 		t.Errorf("null list: %v", err)
 	}
-	if _, _, err := c.Contacts.List(t.Context()); !errors.Is(err, api.ErrUnexpectedResponse) || !strings.Contains(err.Error(), "item 1") {
-		t.Errorf("item without ID: %v", err)
+	if _, _, err := c.Contacts.List(t.Context()); !errors.Is(err, api.ErrUnexpectedResponse) {
+		t.Errorf("{} for a list: %v", err)
 	}
-	if _, _, err := c.Messages.ListLatest(t.Context(), 1); !errors.Is(err, api.ErrUnexpectedResponse) {
-		t.Errorf("non-digit message_id: %v", err)
+	if msgs, _, err := c.Messages.ListLatest(t.Context(), 1); err != nil || len(msgs) != 2 {
+		t.Errorf("a list with an odd item: %v, %v", msgs, err)
 	}
 	if files, _, err := c.Files.List(t.Context(), 1, nil); err != nil || files == nil || len(files) != 0 {
 		t.Errorf("204 list: %v, %v", files, err)

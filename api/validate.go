@@ -36,8 +36,19 @@ func checkMessageID(id string) error {
 			return invalid(field, "%q is not a string of digits", truncate(id))
 		}
 	}
+	return nil
+}
+
+// checkMessageRef checks a message ID that names a message, as a request
+// parameter or in a result: digits as for checkMessageID, and neither 0
+// nor with a leading zero, which no message has. ("0" is only the mark of
+// a watcher that has seen nothing yet.)
+func checkMessageRef(id string) error {
+	if err := checkMessageID(id); err != nil {
+		return err
+	}
 	if id[0] == '0' {
-		return invalid(field, "%q is not a message ID: IDs are positive and have no leading zero", id)
+		return invalid("message_id", "%q is not a message ID: IDs are positive and have no leading zero", id)
 	}
 	return nil
 }
