@@ -24,7 +24,9 @@
 //   - the query: a POST or PUT parameter sent in the query (ignored by
 //     Chatwork since 2025-07-03), the abolished ?method= override, a token
 //     in the URL and a repeated parameter are reported; other undeclared
-//     parameters are ignored, as Chatwork ignores them.
+//     parameters are ignored, as Chatwork ignores them. The body fields of
+//     a DELETE without a body are read from the query, as Chatwork reads
+//     action_type of DELETE /rooms/{room_id}.
 //
 // Responses:
 //   - the status must be declared for the operation, exactly or as a range

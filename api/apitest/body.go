@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -13,7 +14,8 @@ import (
 // read their fields from it, and the request log records it.
 type body struct {
 	// form holds the fields of a urlencoded body, or the text parts of a
-	// multipart body.
+	// multipart body; nil for an empty body (reading a nil url.Values is
+	// fine).
 	form url.Values
 	// files maps the name of each multipart file part to its file names.
 	files map[string][]string
@@ -40,22 +42,32 @@ const (
 // bodies by their parts, every other body as urlencoded, which is how
 // Chatwork reads a body whatever its type.
 func parseBody(contentType string, raw []byte) *body {
-	b := &body{form: url.Values{}, files: map[string][]string{}}
+	b := &body{}
+	if len(raw) == 0 {
+		return b // no fields at all: the required ones are missing
+	}
 	mt, params, _ := mime.ParseMediaType(contentType)
 	if mt != "multipart/form-data" {
-		if len(raw) > 0 {
-			b.form, _ = url.ParseQuery(string(raw))
-		}
+		b.form, _ = url.ParseQuery(string(raw))
+		return b
+	}
+	b.form, b.files = url.Values{}, map[string][]string{}
+	if params["boundary"] == "" {
+		b.problem = msgBadMultipart + ": the Content-Type has no boundary"
 		return b
 	}
 	mr := multipart.NewReader(bytes.NewReader(raw), params["boundary"])
 	for {
 		p, err := mr.NextPart()
-		if err == io.EOF {
+		if err == io.EOF { //nolint:errorlint // io.EOF itself marks the closing boundary; a wrapped one, a body that ends early
+			return b
+		}
+		if errors.Is(err, io.EOF) {
+			b.problem = msgBadMultipart + ": it ends before its closing boundary (is the Content-Type's boundary the one the body uses?)"
 			return b
 		}
 		if err != nil {
-			b.problem = msgBadMultipart
+			b.problem = msgBadMultipart + ": " + err.Error()
 			return b
 		}
 		name := p.FormName()
@@ -63,7 +75,7 @@ func parseBody(contentType string, raw []byte) *body {
 		// is bounded.
 		data, err := io.ReadAll(p)
 		if err != nil {
-			b.problem = msgBadMultipart
+			b.problem = msgBadMultipart + ": " + err.Error()
 			return b
 		}
 		if p.FileName() == "" && name != "file" {
@@ -107,10 +119,16 @@ func (b *body) recorded() map[string][]string {
 // Chatwork ignores them, and so does the fake.
 func (b *body) ignored(op *operation) []string {
 	var out []string
-	for name := range b.recorded() {
-		if !slices.Contains(op.required, name) && !slices.Contains(op.optional, name) {
+	add := func(name string) {
+		if !slices.Contains(op.required, name) && !slices.Contains(op.optional, name) && !slices.Contains(out, name) {
 			out = append(out, name)
 		}
+	}
+	for name := range b.form {
+		add(name)
+	}
+	for name := range b.files {
+		add(name)
 	}
 	slices.Sort(out)
 	return out

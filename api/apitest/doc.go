@@ -133,4 +133,10 @@
 //     of the webhook's account, never for its own messages. Deliveries are
 //     made once, without retries, in the background (see
 //     [Server.FlushWebhooks] and [WithSyncWebhooks]).
+//
+// # What it depends on
+//
+// The fake is built on the generated server of package gen and validates
+// with package conformance; it never imports package api, so the client
+// it is meant to test cannot shape it.
 package apitest

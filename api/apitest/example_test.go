@@ -109,3 +109,29 @@ func ExampleServer_AddWebhook() {
 	// ChatWork-Webhook/1.0.0 AF3zAEp3+OWzX8Su7W1W0I7o7nykqCUHvE73hQYXT1M=
 	// {"webhook_setting_id":"1","webhook_event_type":"message_created","webhook_event_time":1700000000,"webhook_event":{"message_id":"1928374655918273645","room_id":200000001,"account_id":1000001,"body":"note to self","send_time":1700000000,"update_time":0}}
 }
+
+// A program that runs its own client against the fake can print why each
+// refused request was refused, as chatwork fake does on stderr.
+func ExampleWithRequestObserver() {
+	srv, err := apitest.Start(apitest.WithoutListener(), apitest.WithRequestObserver(func(r apitest.RecordedRequest) {
+		if r.Status >= 400 {
+			fmt.Printf("%s %s: %d: %s\n", r.Method, r.Path, r.Status, r.Reason)
+		}
+	}))
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+
+	// Lists sent as repeated keys, as some generated clients send them.
+	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/rooms", strings.NewReader("name=dev&members_admin_ids=1&members_admin_ids=2"))
+	req.Header.Set("X-ChatWorkToken", srv.Token())
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	// Output:
+	// POST /v2/rooms: 400: body.members_admin_ids: value "1&2": repeated key; send one comma-joined value such as 1,2,3
+}

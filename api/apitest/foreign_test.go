@@ -125,6 +125,13 @@ func TestForeignUploadWithExtraPart(t *testing.T) {
 	if a.status != http.StatusBadRequest || len(a.errors) == 0 || slices.Contains(a.errors, "Parameter 'file' is required") {
 		t.Errorf("broken upload: %d %q", a.status, a.errors)
 	}
+	// Nor is one whose Content-Type names another boundary, or none.
+	for _, ct := range []string{"multipart/form-data; boundary=other", "multipart/form-data"} {
+		a = rawRequest(t, s, "POST", fmt.Sprintf("/rooms/%d/files", room), []string{"X-ChatWorkToken: " + s.Token(), "Content-Type: " + ct}, phpUpload)
+		if a.status != http.StatusBadRequest || len(a.errors) != 1 || !strings.HasPrefix(a.errors[0], "Invalid multipart body: ") {
+			t.Errorf("upload with %s: %d %q", ct, a.status, a.errors)
+		}
+	}
 	// Without a file part it is.
 	noFile := strings.Replace(phpUpload, `name="file"; filename="report.csv"`, `name="attachment"; filename="report.csv"`, 1)
 	a = rawRequest(t, s, "POST", fmt.Sprintf("/rooms/%d/files", room),
@@ -163,9 +170,9 @@ func TestForeignRepeatedKeys(t *testing.T) {
 	room := s.AddRoom(apitest.Room{Name: "r", Admins: []int64{s.Me().ID}, Members: []int64{alice.ID}})
 	for _, c := range []struct{ path, body, want string }{
 		{"/rooms", fmt.Sprintf("name=x&members_admin_ids=%d&members_admin_ids=%d", s.Me().ID, alice.ID),
-			"members_admin_ids: repeated key; send one comma-joined value such as 1,2,3"},
+			"Invalid value for 'members_admin_ids': send the IDs as one comma-joined value, such as members_admin_ids=1,2,3"},
 		{fmt.Sprintf("/rooms/%d/tasks", room), fmt.Sprintf("body=x&to_ids=%d&to_ids=%d", s.Me().ID, alice.ID),
-			"to_ids: repeated key; send one comma-joined value such as 1,2,3"},
+			"Invalid value for 'to_ids': send the IDs as one comma-joined value, such as to_ids=1,2,3"},
 	} {
 		a := rawRequest(t, s, "POST", c.path,
 			[]string{"X-ChatWorkToken: " + s.Token(), "Content-Type: application/x-www-form-urlencoded"}, c.body)
@@ -176,7 +183,12 @@ func TestForeignRepeatedKeys(t *testing.T) {
 			t.Errorf("recorded Reason %q", rec.Reason)
 		}
 	}
-	if len(s.Rooms()) != 4 || len(s.Tasks(room)) != 0 {
+	a := rawRequest(t, s, "POST", fmt.Sprintf("/rooms/%d/messages", room),
+		[]string{"X-ChatWorkToken: " + s.Token(), "Content-Type: application/x-www-form-urlencoded"}, "body=a&body=b")
+	if want := "Invalid value for 'body': repeated key; send it once"; a.status != http.StatusBadRequest || !slices.Contains(a.errors, want) {
+		t.Errorf("repeated body: %d %q; want %q", a.status, a.errors, want)
+	}
+	if len(s.Rooms()) != 4 || len(s.Tasks(room)) != 0 || len(s.Messages(room)) != 0 {
 		t.Errorf("refused requests changed the state: rooms %v, tasks %+v", s.Rooms(), s.Tasks(room))
 	}
 }
@@ -206,5 +218,49 @@ func TestForeignBearerAPIToken(t *testing.T) {
 	}
 	if a := rawRequest(t, s, "GET", "/me", []string{"X-ChatWorkToken: " + s.Token()}, ""); a.status != http.StatusOK {
 		t.Errorf("API token as X-ChatWorkToken: %d %s", a.status, a.body)
+	}
+}
+
+// TestValidatorAgrees sends the same hand-written requests to the fake and
+// to the conformance validator: what the fake accepts, the validator
+// accepts, and what it refuses with 400, the validator reports.
+func TestValidatorAgrees(t *testing.T) {
+	w := newWorld(t)
+	room := roomPath(w.room, "")
+	form := "application/x-www-form-urlencoded"
+	upload := "multipart/form-data; boundary=69b2c2e2a2d4f"
+	for _, x := range []struct {
+		name, method, path, ct, body string
+		accepted                     bool
+	}{
+		{"upload with file_name", "POST", room + "/files", upload, phpUpload, true},
+		{"misspelled optional field", "POST", room + "/messages", form, "body=hi&selfunread=1", true},
+		{"undeclared query parameter", "GET", room + "/messages?forse=1", "", "", true},
+		{"repeated list", "PUT", room + "/members", form, fmt.Sprintf("members_admin_ids=%d&members_admin_ids=%d", w.me.ID, w.alice.ID), false},
+		{"repeated scalar", "POST", room + "/messages", form, "body=a&body=b", false},
+		{"indexed list", "POST", room + "/tasks", form, fmt.Sprintf("body=x&to_ids%%5B0%%5D=%d", w.alice.ID), false},
+		{"upload without file", "POST", room + "/files", upload, strings.Replace(phpUpload, `name="file"; filename`, `name="upload"; filename`, 1), false},
+		// Last: it leaves the room.
+		{"action_type in the query", "DELETE", room + "?action_type=leave", "", "", true},
+	} {
+		t.Run(x.name, func(t *testing.T) {
+			req, err := http.NewRequest(x.method, w.s.URL()+x.path, strings.NewReader(x.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-ChatWorkToken", w.s.Token())
+			if x.ct != "" {
+				req.Header.Set("Content-Type", x.ct)
+			}
+			verr := validator.ValidateRequest(req)
+			r := w.cme.sendRaw(x.method, x.path, x.ct, strings.NewReader(x.body))
+			fakeAccepted := r.status < 300
+			if fakeAccepted != x.accepted || (verr == nil) != x.accepted {
+				t.Errorf("fake: %d %s; validator: %v; want accepted=%v", r.status, r.body, verr, x.accepted)
+			}
+			if !x.accepted && r.status != http.StatusBadRequest {
+				t.Errorf("fake refused with %d, want 400", r.status)
+			}
+		})
 	}
 }

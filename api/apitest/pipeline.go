@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chatwork-go/chatwork/gen"
 )
 
 const (
@@ -393,9 +395,7 @@ func writeNoContent(w http.ResponseWriter) {
 
 // writeError answers with Chatwork's error body {"errors": [...]}.
 func writeError(w http.ResponseWriter, status int, msgs ...string) {
-	writeJSON(w, status, struct {
-		Errors []string `json:"errors"`
-	}{msgs})
+	writeJSON(w, status, gen.ErrorBody{Errors: msgs})
 }
 
 // serveDownload serves the download URLs of getFile. They need no token
@@ -403,15 +403,7 @@ func writeError(w http.ResponseWriter, status int, msgs ...string) {
 func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
 	tok := strings.TrimPrefix(r.URL.Path, downloadPath)
 	s.mu.Lock()
-	d, ok := s.st.downloads[tok]
-	var f *file
-	if ok && !s.now().Before(d.expires) {
-		delete(s.st.downloads, tok)
-		ok = false
-	}
-	if ok {
-		f = s.st.files[d.fileID]
-	}
+	f := s.st.download(tok, s.now())
 	s.mu.Unlock()
 	if (r.Method != http.MethodGet && r.Method != http.MethodHead) || f == nil {
 		http.NotFound(w, r)

@@ -183,7 +183,7 @@ func (s *Server) AddToken(accountID int64) string {
 	if s.st.accounts[accountID] == nil {
 		panic(fmt.Sprintf("apitest: AddToken: unknown account %d", accountID))
 	}
-	s.st.tokens[tok] = accountID
+	s.st.addToken(accountID, tok, false)
 	return tok
 }
 
@@ -200,8 +200,7 @@ func (s *Server) AddBearerToken(accountID int64, token string) {
 	if _, dup := s.st.tokens[token]; dup || token == "" {
 		panic("apitest: AddBearerToken: token is empty or already in use")
 	}
-	s.st.tokens[token] = accountID
-	s.st.oauth[token] = true
+	s.st.addToken(accountID, token, true)
 }
 
 // RevokeToken makes a token (API or bearer) invalid: requests with it get
@@ -209,8 +208,7 @@ func (s *Server) AddBearerToken(accountID int64, token string) {
 func (s *Server) RevokeToken(token string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.st.tokens, token)
-	delete(s.st.oauth, token)
+	s.st.revokeToken(token)
 }
 
 // SpendRateLimit spends n requests of the account's global budget, as
@@ -256,58 +254,11 @@ func (s *Server) AddRoom(r Room) int64 {
 	if err != nil {
 		panic(err)
 	}
-	now := s.now().Unix()
-	rm := s.st.newRoom(RoomTypeGroup, r.Name, r.Description, r.IconPreset, now)
-	rm.roles = roles
-	if r.Link != nil {
-		l := *r.Link
-		if err := s.st.setLink(rm, &l, s.root); err != nil {
-			panic(err)
-		}
+	rm, err := s.st.createRoom(r, roles, s.root, s.now().Unix())
+	if err != nil {
+		panic(err)
 	}
 	return rm.id
-}
-
-// roleMap checks the accounts and builds a role map; an account listed
-// twice is an error.
-func (st *state) roleMap(admins, members, readonly []int64) (map[int64]gen.Role, error) {
-	roles := map[int64]gen.Role{}
-	for _, x := range []struct {
-		ids  []int64
-		role gen.Role
-	}{{admins, gen.RoleAdmin}, {members, gen.RoleMember}, {readonly, gen.RoleReadonly}} {
-		for _, id := range x.ids {
-			if st.accounts[id] == nil {
-				return nil, fmt.Errorf("apitest: unknown account %d", id)
-			}
-			if _, dup := roles[id]; dup {
-				return nil, fmt.Errorf("apitest: account %d is listed twice", id)
-			}
-			roles[id] = x.role
-		}
-	}
-	return roles, nil
-}
-
-// setLink gives r the link l, choosing a random code when it has none.
-func (st *state) setLink(r *room, l *Link, root string) error {
-	if l.Code == "" {
-		for {
-			l.Code = randomString(6)
-			if _, taken := st.linkCodes[l.Code]; !taken {
-				break
-			}
-		}
-	} else if owner, taken := st.linkCodes[l.Code]; taken && owner != r.id {
-		return fmt.Errorf("the link code %q is already in use", l.Code)
-	}
-	if r.link != nil {
-		delete(st.linkCodes, r.link.Code)
-	}
-	l.URL = root + "/g/" + l.Code
-	st.linkCodes[l.Code] = r.id
-	r.link = l
-	return nil
 }
 
 // Room returns a snapshot of the room: its type, name, members by role and
@@ -378,7 +329,7 @@ func (s *Server) AddTask(t Task) Task {
 	now := s.now().Unix()
 	ids, events := s.st.createTasks(r, t.AssignedByAccountID, []int64{t.AccountID}, t.Body, t.LimitTime, gen.TaskLimitType(t.LimitType), now)
 	tk := s.st.tasks[ids[0]]
-	tk.status = gen.TaskStatus(t.Status)
+	s.st.setTaskStatus(tk, gen.TaskStatus(t.Status))
 	t.ID = tk.id
 	t.LimitType = string(tk.limitType)
 	t.MessageID = strconv.FormatInt(tk.messageID, 10)
@@ -393,10 +344,8 @@ func (s *Server) Tasks(roomID int64) []gen.RoomTask {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []gen.RoomTask
-	for _, id := range sortedKeys(s.st.tasks) {
-		if t := s.st.tasks[id]; t.roomID == roomID {
-			out = append(out, s.st.apiTask(t))
-		}
+	for _, t := range s.st.findTasks(taskFilter{room: &roomID}, 0) {
+		out = append(out, s.st.apiTask(t))
 	}
 	return out
 }
@@ -405,13 +354,7 @@ func (s *Server) Tasks(roomID int64) []gen.RoomTask {
 func (s *Server) Files(roomID int64) []gen.File {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []gen.File
-	for _, id := range sortedKeys(s.st.files) {
-		if f := s.st.files[id]; f.roomID == roomID {
-			out = append(out, s.st.apiFile(f))
-		}
-	}
-	return out
+	return s.st.roomFiles(roomID, nil, 0)
 }
 
 // FileContent returns the bytes of an uploaded file.
@@ -434,25 +377,14 @@ func (s *Server) AddIncomingRequest(from, to int64, message string) int64 {
 	if s.st.accounts[from] == nil || s.st.accounts[to] == nil || from == to {
 		panic(fmt.Sprintf("apitest: AddIncomingRequest: invalid accounts %d -> %d", from, to))
 	}
-	id := s.st.nextReq
-	s.st.nextReq++
-	s.st.requests[id] = &contactRequest{id: id, from: from, to: to, message: message}
-	return id
+	return s.st.addRequest(from, to, message)
 }
 
 // Contacts returns the contacts of the account, in ascending ID order.
 func (s *Server) Contacts(accountID int64) []gen.Contact {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.st.accounts[accountID]
-	if a == nil {
-		return nil
-	}
-	var out []gen.Contact
-	for _, id := range sortedKeys(a.contacts) {
-		out = append(out, s.st.contact(s.st.accounts[id], a.contacts[id]))
-	}
-	return out
+	return s.st.contacts(accountID)
 }
 
 // A RecordedRequest is one request the server answered, as returned by

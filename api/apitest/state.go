@@ -5,180 +5,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/chatwork-go/chatwork/api/wire"
 	"github.com/chatwork-go/chatwork/gen"
 )
-
-// First values of the ID counters. Message IDs start above 2^53 so that a
-// client that passes them through a float64 fails at once.
-const (
-	firstAccountID = 1000001
-	firstRoomID    = 200000001
-	firstTaskID    = 50000001
-	firstFileID    = 80000001
-	firstRequestID = 1001
-	firstMessageID = 1928374655918273645
-)
-
-// An Account is a Chatwork user of the fake. Profile fields may be empty:
-// the API then returns empty strings, as Chatwork does.
-type Account struct {
-	// ID is the account ID. AddAccount chooses one when it is zero.
-	ID int64
-	// Token is the API token (X-ChatWorkToken). AddAccount chooses a random
-	// one when it is empty.
-	Token string
-	// RoomID is the account's My Chat. AddAccount always creates it and
-	// sets this field; a value passed in is ignored.
-	RoomID int64
-
-	Name             string
-	ChatworkID       string
-	OrganizationID   int64
-	OrganizationName string
-	Department       string
-	Title            string
-	URL              string
-	Introduction     string
-	Mail             string
-	TelOrganization  string
-	TelExtension     string
-	TelMobile        string
-	Skype            string
-	Facebook         string
-	Twitter          string
-	AvatarImageURL   string
-	LoginMail        string
-}
-
-// Room types, as in the type field of a room.
-const (
-	RoomTypeMy     = "my"
-	RoomTypeDirect = "direct"
-	RoomTypeGroup  = "group"
-)
-
-// A Room is a chat of the fake: the input of [Server.AddRoom] and the
-// output of [Server.Room].
-type Room struct {
-	// ID is the room ID, chosen by AddRoom.
-	ID int64
-	// Type is RoomTypeGroup (the default for AddRoom), RoomTypeDirect or
-	// RoomTypeMy. AddRoom creates group chats only.
-	Type        string
-	Name        string
-	Description string
-	// IconPreset is one of the icon_preset values; "group" by default.
-	IconPreset string
-	// Admins, Members and Readonly list the account IDs by role. A group
-	// chat needs at least one admin.
-	Admins   []int64
-	Members  []int64
-	Readonly []int64
-	// Link is the invitation link; nil when the room has none.
-	Link *Link
-}
-
-// A Link is the invitation link of a group chat.
-type Link struct {
-	// Code is the last path segment of the URL; AddRoom chooses a random
-	// one when it is empty.
-	Code           string
-	URL            string
-	NeedAcceptance bool
-	Description    string
-}
-
-// A Task is a task of the fake: the input of [Server.AddTask].
-type Task struct {
-	// ID is the task ID, chosen by AddTask.
-	ID     int64
-	RoomID int64
-	// AccountID is the assignee; AssignedByAccountID the account that
-	// created the task. Both must be members of the room.
-	AccountID           int64
-	AssignedByAccountID int64
-	Body                string
-	// LimitTime is the deadline in Unix seconds, 0 for none.
-	LimitTime int64
-	// LimitType is "none", "date" or "time"; by default "time" with a
-	// deadline and "none" without.
-	LimitType string
-	// Status is "open" (the default) or "done".
-	Status string
-	// MessageID is the task message, set by AddTask.
-	MessageID string
-}
-
-type account struct {
-	Account
-	contacts map[int64]int64 // contact account ID -> direct room ID
-}
-
-type room struct {
-	id          int64
-	typ         string
-	name        string
-	description string
-	icon        string
-	roles       map[int64]gen.Role
-	link        *Link
-	messages    []*message // ascending ID
-	readPos     map[int64]int64
-	cursor      map[int64]int64
-	lastUpdate  int64
-	sticky      map[int64]bool
-}
-
-type message struct {
-	id         int64
-	roomID     int64
-	accountID  int64
-	body       string
-	sendTime   int64
-	updateTime int64
-}
-
-type task struct {
-	id         int64
-	roomID     int64
-	assignee   int64
-	assignedBy int64
-	messageID  int64
-	body       string
-	limitTime  int64
-	limitType  gen.TaskLimitType
-	status     gen.TaskStatus
-}
-
-type file struct {
-	id          int64
-	roomID      int64
-	accountID   int64
-	messageID   int64
-	name        string
-	contentType string
-	data        []byte
-	uploadTime  int64
-}
-
-type contactRequest struct {
-	id      int64
-	from    int64
-	to      int64
-	message string
-}
-
-type download struct {
-	fileID  int64
-	expires time.Time
-}
 
 // state is everything the fake stores. It is guarded by Server.mu.
 type state struct {
@@ -307,247 +140,6 @@ func (st *state) addContact(a, b int64, now int64) (int64, error) {
 	return r.id, nil
 }
 
-// roomName is the name of r as account viewer sees it: a direct chat is
-// named after the other member, My Chat after its owner.
-func (st *state) roomName(r *room, viewer int64) string {
-	switch r.typ {
-	case RoomTypeDirect:
-		for id := range r.roles {
-			if id != viewer {
-				if a := st.accounts[id]; a != nil {
-					return a.Name
-				}
-			}
-		}
-	case RoomTypeMy:
-		if r.name == "" {
-			return "My Chat"
-		}
-	}
-	return r.name
-}
-
-func iconPath(preset string) string {
-	return "https://apitest.invalid/icon/ico_" + preset + ".png"
-}
-
-func (st *state) summary(id int64) gen.AccountSummary {
-	a := st.accounts[id]
-	if a == nil {
-		return gen.AccountSummary{AccountID: id}
-	}
-	return gen.AccountSummary{AccountID: id, Name: a.Name, AvatarImageURL: a.AvatarImageURL}
-}
-
-func (st *state) me(a *account) gen.Me {
-	return gen.Me{
-		AccountID:        a.ID,
-		RoomID:           a.RoomID,
-		Name:             a.Name,
-		ChatworkID:       a.ChatworkID,
-		OrganizationID:   a.OrganizationID,
-		OrganizationName: a.OrganizationName,
-		Department:       a.Department,
-		Title:            a.Title,
-		URL:              a.URL,
-		Introduction:     a.Introduction,
-		Mail:             a.Mail,
-		TelOrganization:  a.TelOrganization,
-		TelExtension:     a.TelExtension,
-		TelMobile:        a.TelMobile,
-		Skype:            a.Skype,
-		Facebook:         a.Facebook,
-		Twitter:          a.Twitter,
-		AvatarImageURL:   a.AvatarImageURL,
-		LoginMail:        a.LoginMail,
-	}
-}
-
-func (st *state) contact(a *account, roomID int64) gen.Contact {
-	return gen.Contact{
-		AccountID:        a.ID,
-		RoomID:           roomID,
-		Name:             a.Name,
-		ChatworkID:       a.ChatworkID,
-		OrganizationID:   a.OrganizationID,
-		OrganizationName: a.OrganizationName,
-		Department:       a.Department,
-		AvatarImageURL:   a.AvatarImageURL,
-	}
-}
-
-var (
-	reTo = regexp.MustCompile(`\[To:(\d+)\]`)
-	reRp = regexp.MustCompile(`\[rp aid=(\d+)`)
-)
-
-// addressees returns the accounts that body addresses with [To:ID] or
-// [rp aid=ID ...], in order of appearance and without duplicates. [toall]
-// is not included.
-func addressees(body string) []int64 {
-	var ids []int64
-	for _, x := range []struct {
-		literal string
-		re      *regexp.Regexp
-	}{{"[To:", reTo}, {"[rp aid=", reRp}} {
-		if !strings.Contains(body, x.literal) {
-			continue // cheaper than the regexp
-		}
-		for _, m := range x.re.FindAllStringSubmatch(body, -1) {
-			id, err := strconv.ParseInt(m[1], 10, 64)
-			if err == nil && !slices.Contains(ids, id) {
-				ids = append(ids, id)
-			}
-		}
-	}
-	return ids
-}
-
-// mentions reports whether message m counts as a mention of account id:
-// [To:id], [rp aid=id ...] or [toall], from another account.
-func (m *message) mentions(id int64) bool {
-	if m.accountID == id {
-		return false
-	}
-	if strings.Contains(m.body, "[toall]") {
-		return true
-	}
-	return slices.Contains(addressees(m.body), id)
-}
-
-func (m *message) api(st *state) gen.Message {
-	return gen.Message{
-		MessageID:  strconv.FormatInt(m.id, 10),
-		Account:    st.summary(m.accountID),
-		Body:       m.body,
-		SendTime:   wire.Unix(m.sendTime),
-		UpdateTime: wire.Unix(m.updateTime),
-	}
-}
-
-// counts are one account's numbers for one room.
-type counts struct {
-	unread, mention, mytask, messages, files, tasks int
-}
-
-func (st *state) roomCounts(r *room, viewer int64) counts {
-	var c counts
-	pos := r.readPos[viewer]
-	c.messages = len(r.messages)
-	// Messages are sorted: the unread ones are the tail.
-	i, _ := slices.BinarySearchFunc(r.messages, pos+1, func(m *message, id int64) int {
-		switch {
-		case m.id < id:
-			return -1
-		case m.id > id:
-			return 1
-		}
-		return 0
-	})
-	for _, m := range r.messages[i:] {
-		c.unread++
-		if m.mentions(viewer) {
-			c.mention++
-		}
-	}
-	for _, t := range st.tasks {
-		if t.roomID != r.id || t.status != gen.TaskStatusOpen {
-			continue
-		}
-		c.tasks++
-		if t.assignee == viewer {
-			c.mytask++
-		}
-	}
-	for _, f := range st.files {
-		if f.roomID == r.id {
-			c.files++
-		}
-	}
-	return c
-}
-
-func (st *state) apiRoom(r *room, viewer int64) gen.Room {
-	c := st.roomCounts(r, viewer)
-	return gen.Room{
-		RoomID:         r.id,
-		Name:           st.roomName(r, viewer),
-		Type:           gen.RoomType(r.typ),
-		Role:           r.roles[viewer],
-		Sticky:         r.sticky[viewer],
-		UnreadNum:      c.unread,
-		MentionNum:     c.mention,
-		MytaskNum:      c.mytask,
-		MessageNum:     c.messages,
-		FileNum:        c.files,
-		TaskNum:        c.tasks,
-		IconPath:       iconPath(r.icon),
-		LastUpdateTime: wire.Unix(r.lastUpdate),
-	}
-}
-
-func (st *state) apiTask(t *task) gen.RoomTask {
-	return gen.RoomTask{
-		TaskID:            t.id,
-		Account:           st.summary(t.assignee),
-		AssignedByAccount: st.summary(t.assignedBy),
-		MessageID:         strconv.FormatInt(t.messageID, 10),
-		Body:              t.body,
-		LimitTime:         wire.Unix(t.limitTime),
-		LimitType:         t.limitType,
-		Status:            t.status,
-	}
-}
-
-func (st *state) apiFile(f *file) gen.File {
-	return gen.File{
-		FileID:     f.id,
-		Account:    st.summary(f.accountID),
-		MessageID:  strconv.FormatInt(f.messageID, 10),
-		Filename:   f.name,
-		Filesize:   int64(len(f.data)),
-		UploadTime: wire.Unix(f.uploadTime),
-	}
-}
-
-func (r *room) snapshot() Room {
-	out := Room{ID: r.id, Type: r.typ, Name: r.name, Description: r.description, IconPreset: r.icon}
-	for id, role := range r.roles {
-		switch role {
-		case gen.RoleAdmin:
-			out.Admins = append(out.Admins, id)
-		case gen.RoleMember:
-			out.Members = append(out.Members, id)
-		case gen.RoleReadonly:
-			out.Readonly = append(out.Readonly, id)
-		}
-	}
-	slices.Sort(out.Admins)
-	slices.Sort(out.Members)
-	slices.Sort(out.Readonly)
-	if r.link != nil {
-		l := *r.link
-		out.Link = &l
-	}
-	return out
-}
-
-func (r *room) findMessage(id int64) (int, *message) {
-	i, ok := slices.BinarySearchFunc(r.messages, id, func(m *message, id int64) int {
-		switch {
-		case m.id < id:
-			return -1
-		case m.id > id:
-			return 1
-		}
-		return 0
-	})
-	if !ok {
-		return i, nil
-	}
-	return i, r.messages[i]
-}
-
 // postMessage stores a message and returns it with the webhook events it
 // causes. With selfUnread false the author's read position moves to the
 // new message, as when a person posts in the Chatwork UI.
@@ -559,7 +151,7 @@ func (st *state) postMessage(r *room, from int64, body string, selfUnread bool, 
 	if !selfUnread {
 		r.readPos[from] = m.id
 	}
-	return m, st.messageEvents(m, eventMessageCreated, now)
+	return m, st.messageEvents(m, EventMessageCreated, now)
 }
 
 // removeMember takes id out of r, with the tasks assigned to it and the
@@ -597,6 +189,266 @@ func (st *state) deleteRoom(r *room) {
 	}
 	delete(st.rooms, r.id)
 }
+
+// addToken registers a token of the account: an API token, or an OAuth
+// access token with oauth.
+func (st *state) addToken(acct int64, tok string, oauth bool) {
+	st.tokens[tok] = acct
+	if oauth {
+		st.oauth[tok] = true
+	}
+}
+
+// revokeToken forgets a token.
+func (st *state) revokeToken(tok string) {
+	delete(st.tokens, tok)
+	delete(st.oauth, tok)
+}
+
+// addWebhook stores a webhook setting, choosing its ID when it has none,
+// and returns it.
+func (st *state) addWebhook(h Webhook) Webhook {
+	if h.ID == 0 {
+		h.ID = st.nextHookID
+		st.nextHookID++
+	}
+	hc := h
+	st.webhooks = append(st.webhooks, &hc)
+	return h
+}
+
+// createRoom creates a group chat with the given members and, when r.Link
+// is not nil, an invitation link.
+func (st *state) createRoom(r Room, roles map[int64]gen.Role, root string, now int64) (*room, error) {
+	if r.Link != nil && r.Link.Code != "" {
+		if _, taken := st.linkCodes[r.Link.Code]; taken {
+			return nil, fmt.Errorf("the link code %q is already in use", r.Link.Code)
+		}
+	}
+	rm := st.newRoom(RoomTypeGroup, r.Name, r.Description, r.IconPreset, now)
+	rm.roles = roles
+	if r.Link != nil {
+		l := *r.Link
+		if err := st.setLink(rm, &l, root); err != nil {
+			return nil, err
+		}
+	}
+	return rm, nil
+}
+
+// roleMap checks the accounts and builds a role map; an account listed
+// twice is an error.
+func (st *state) roleMap(admins, members, readonly []int64) (map[int64]gen.Role, error) {
+	roles := map[int64]gen.Role{}
+	for _, x := range []struct {
+		ids  []int64
+		role gen.Role
+	}{{admins, gen.RoleAdmin}, {members, gen.RoleMember}, {readonly, gen.RoleReadonly}} {
+		for _, id := range x.ids {
+			if st.accounts[id] == nil {
+				return nil, fmt.Errorf("apitest: unknown account %d", id)
+			}
+			if _, dup := roles[id]; dup {
+				return nil, fmt.Errorf("apitest: account %d is listed twice", id)
+			}
+			roles[id] = x.role
+		}
+	}
+	return roles, nil
+}
+
+// updateRoom changes the fields that are not nil.
+func (st *state) updateRoom(r *room, name, description, icon *string, now int64) {
+	if name != nil {
+		r.name = *name
+	}
+	if description != nil {
+		r.description = *description
+	}
+	if icon != nil {
+		r.icon = *icon
+	}
+	r.lastUpdate = now
+}
+
+// setMembers replaces the membership of r. Accounts left out are removed
+// as if they had left.
+func (st *state) setMembers(r *room, roles map[int64]gen.Role, now int64) {
+	for id := range r.roles {
+		if _, keep := roles[id]; !keep {
+			st.removeMember(r, id)
+		}
+	}
+	r.roles = roles
+	r.lastUpdate = now
+}
+
+// leaveRoom takes id out of r; a room left by its last member is deleted.
+func (st *state) leaveRoom(r *room, id int64) {
+	st.removeMember(r, id)
+	if len(r.roles) == 0 {
+		st.deleteRoom(r)
+	}
+}
+
+// setLink gives r the link l, choosing a random code when it has none.
+func (st *state) setLink(r *room, l *Link, root string) error {
+	if l.Code == "" {
+		for {
+			l.Code = randomString(6)
+			if _, taken := st.linkCodes[l.Code]; !taken {
+				break
+			}
+		}
+	} else if owner, taken := st.linkCodes[l.Code]; taken && owner != r.id {
+		return fmt.Errorf("the link code %q is already in use", l.Code)
+	}
+	if r.link != nil {
+		delete(st.linkCodes, r.link.Code)
+	}
+	l.URL = root + "/g/" + l.Code
+	st.linkCodes[l.Code] = r.id
+	r.link = l
+	return nil
+}
+
+// deleteLink removes the invitation link of r.
+func (st *state) deleteLink(r *room) {
+	if r.link != nil {
+		delete(st.linkCodes, r.link.Code)
+		r.link = nil
+	}
+}
+
+// readNew returns the messages of r after the account's cursor, the
+// oldest n of them, and moves the cursor past the last one returned.
+func (st *state) readNew(r *room, acct int64, n int) []*message {
+	i, _ := r.findMessage(r.cursor[acct] + 1)
+	out := r.messages[i:min(i+n, len(r.messages))]
+	if len(out) > 0 {
+		r.cursor[acct] = out[len(out)-1].id
+	}
+	return out
+}
+
+// setReadPos makes the messages of r up to id read for the account, and
+// the later ones unread.
+func (st *state) setReadPos(r *room, acct, id int64) { r.readPos[acct] = id }
+
+// editMessage changes the body of m and returns the webhook events the
+// edit causes.
+func (st *state) editMessage(r *room, m *message, body string, now int64) []event {
+	m.body = body
+	m.updateTime = now
+	r.lastUpdate = now
+	return st.messageEvents(m, EventMessageUpdated, now)
+}
+
+// deleteMessage removes m from r.
+func (st *state) deleteMessage(r *room, m *message, now int64) {
+	if i, found := r.findMessage(m.id); found != nil {
+		r.messages = slices.Delete(r.messages, i, i+1)
+	}
+	r.lastUpdate = now
+}
+
+// createTasks creates one task per assignee, all pointing at one task
+// message [task aid=IDS st=open lt=LIMIT]BODY[/task] posted by from.
+func (st *state) createTasks(rm *room, from int64, to []int64, body string, limit int64, lt gen.TaskLimitType, now int64) ([]int64, []event) {
+	if lt == "" {
+		lt = gen.TaskLimitTypeNone
+		if limit > 0 {
+			lt = gen.TaskLimitTypeTime
+		}
+	}
+	aids := make([]string, len(to))
+	for i, id := range to {
+		aids[i] = strconv.FormatInt(id, 10)
+	}
+	text := fmt.Sprintf("[task aid=%s st=open lt=%d]%s[/task]", strings.Join(aids, ","), limit, body)
+	m, events := st.postMessage(rm, from, text, false, now)
+	ids := make([]int64, 0, len(to))
+	for _, a := range to {
+		t := &task{
+			id: st.nextTask, roomID: rm.id, assignee: a, assignedBy: from, messageID: m.id,
+			body: body, limitTime: limit, limitType: lt, status: gen.TaskStatusOpen,
+		}
+		st.nextTask++
+		st.tasks[t.id] = t
+		ids = append(ids, t.id)
+	}
+	return ids, events
+}
+
+// setTaskStatus opens or closes t.
+func (st *state) setTaskStatus(t *task, status gen.TaskStatus) { t.status = status }
+
+// addFile stores an upload of the account to r, posting its message, and
+// returns the file's ID with the webhook events the message causes. A file
+// without a name is called "file".
+func (st *state) addFile(r *room, acct int64, u *upload, message string, now int64) (int64, []event) {
+	name := u.name
+	if name == "" {
+		name = "file"
+	}
+	id := st.nextFile
+	st.nextFile++
+	m, events := st.postMessage(r, acct, uploadBody(id, name, len(u.data), message), false, now)
+	st.files[id] = &file{
+		id: id, roomID: r.id, accountID: acct, messageID: m.id, name: name,
+		contentType: u.contentType, data: u.data, uploadTime: now,
+	}
+	return id, events
+}
+
+// newDownload makes a download token for f that expires at expires, and
+// forgets the tokens that expired by now.
+func (st *state) newDownload(f *file, expires, now time.Time) string {
+	tok := randomString(24)
+	st.downloads[tok] = download{fileID: f.id, expires: expires}
+	for t, d := range st.downloads {
+		if !now.Before(d.expires) {
+			delete(st.downloads, t)
+		}
+	}
+	return tok
+}
+
+// download returns the file of a download token, or nil when the token is
+// unknown or expired by now; an expired token is forgotten.
+func (st *state) download(tok string, now time.Time) *file {
+	d, ok := st.downloads[tok]
+	if !ok {
+		return nil
+	}
+	if !now.Before(d.expires) {
+		delete(st.downloads, tok)
+		return nil
+	}
+	return st.files[d.fileID]
+}
+
+// addRequest records a contact request and returns its ID.
+func (st *state) addRequest(from, to int64, message string) int64 {
+	id := st.nextReq
+	st.nextReq++
+	st.requests[id] = &contactRequest{id: id, from: from, to: to, message: message}
+	return id
+}
+
+// acceptRequest makes the two accounts of q contacts and forgets q. It
+// returns the ID of their direct chat.
+func (st *state) acceptRequest(q *contactRequest, now int64) (int64, error) {
+	roomID, err := st.addContact(q.to, q.from, now)
+	if err != nil {
+		return 0, err
+	}
+	st.removeRequest(q)
+	return roomID, nil
+}
+
+// removeRequest forgets q.
+func (st *state) removeRequest(q *contactRequest) { delete(st.requests, q.id) }
 
 // sortedKeys returns the keys of m in ascending order.
 func sortedKeys[V any](m map[int64]V) []int64 {

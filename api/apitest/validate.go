@@ -56,13 +56,16 @@ func declaredQuery(q url.Values, op *operation) url.Values {
 
 // messages turns violations into Chatwork-style messages:
 // "Parameter 'body' is required" for a missing field, and
-// "Invalid value for 'force'" for a bad one, followed by the validator's
-// reason where the short message alone would hide it ("members_admin_ids:
-// repeated key; send one comma-joined value such as 1,2,3"). A body that
-// lacks a required field, such as a body sent in the query string or as
-// JSON, is reported as that field missing, as Chatwork does; any other
-// problem of the body as a whole is reported as it is. reason joins the
-// validator's violations, for the request log.
+// "Invalid value for 'force'" for a bad one, with a hint where the short
+// message alone would hide the problem: an ID list sent as repeated keys
+// or as ids[0]= gets "Invalid value for 'to_ids': send the IDs as one
+// comma-joined value, such as to_ids=1,2,3". A body that lacks a required
+// field, such as a body sent in the query string or as JSON, is reported
+// as that field missing, as Chatwork does; a multipart body that cannot be
+// read, or any other problem of the body as a whole, is reported as it is.
+// reason joins the validator's violations, for the request log
+// ("body.to_ids: value "1&2": repeated key; send one comma-joined value
+// such as 1,2,3").
 func messages(op *operation, b *body, err error) (msgs []string, reason string) {
 	if errors.Is(err, conformance.ErrUnknownOperation) {
 		return []string{"Invalid Endpoint or HTTP method"}, "no operation has this method and path"
@@ -86,7 +89,9 @@ func messages(op *operation, b *body, err error) (msgs []string, reason string) 
 		case field == "body" || field == "request" || field == "":
 			// The body as a whole: absent, unreadable or of the wrong
 			// Content-Type.
-			if missing := firstMissing(op, b); missing != "" {
+			if b != nil && b.problem != "" {
+				add(b.problem) // a multipart body that cannot be read
+			} else if missing := firstMissing(op, b); missing != "" {
 				add(fmt.Sprintf("Parameter '%s' is required", missing))
 			} else {
 				add("Invalid request body: " + ce.Reason)
@@ -99,14 +104,6 @@ func messages(op *operation, b *body, err error) (msgs []string, reason string) 
 		case strings.HasPrefix(field, "path."):
 			field = strings.TrimPrefix(field, "path.")
 		}
-		if strings.HasPrefix(ce.Reason, "repeated ") || strings.Contains(ce.Reason, "comma-joined value (") {
-			// Chatwork reads one value: members_admin_ids=1&members_admin_ids=2
-			// or members_admin_ids[0]=1 is a list sent the wrong way.
-			base, _, _ := strings.Cut(field, "[")
-			add(fmt.Sprintf("Invalid value for '%s'", base))
-			add(field + ": " + ce.Reason)
-			continue
-		}
 		if i := strings.IndexAny(field, ".["); i >= 0 {
 			field = field[:i] // to_ids[1] is a bad item of to_ids
 		}
@@ -116,6 +113,9 @@ func messages(op *operation, b *body, err error) (msgs []string, reason string) 
 		case strings.HasSuffix(field, "_ids"):
 			// Repeated keys, or not digits and commas.
 			add(fmt.Sprintf("Invalid value for '%s': send the IDs as one comma-joined value, such as %s=1,2,3", field, field))
+		case strings.HasPrefix(ce.Reason, "repeated "):
+			// Chatwork reads one value.
+			add(fmt.Sprintf("Invalid value for '%s': %s", field, ce.Reason))
 		default:
 			add(fmt.Sprintf("Invalid value for '%s'", field))
 		}

@@ -23,11 +23,6 @@ const (
 	EventMentionToMe    = "mention_to_me"
 )
 
-const (
-	eventMessageCreated = EventMessageCreated
-	eventMessageUpdated = EventMessageUpdated
-)
-
 // A Webhook is a webhook setting, as configured in Chatwork's UI. The fake
 // POSTs to URL whenever one of Events happens, signed with Token.
 type Webhook struct {
@@ -114,7 +109,7 @@ func (st *state) messageEvents(m *message, typ string, now int64) []event {
 	at := time.Unix(now, 0)
 	var out []event
 	var to []int64
-	if typ == eventMessageCreated {
+	if typ == EventMessageCreated {
 		to = addressees(m.body)
 	}
 	for _, h := range st.webhooks {
@@ -184,13 +179,7 @@ func (s *Server) AddWebhook(h Webhook) Webhook {
 	h.Events = slices.Clone(h.Events)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if h.ID == 0 {
-		h.ID = s.st.nextHookID
-		s.st.nextHookID++
-	}
-	hc := h
-	s.st.webhooks = append(s.st.webhooks, &hc)
-	return h
+	return s.st.addWebhook(h)
 }
 
 // WebhookDeliveries returns the deliveries made so far, in the order they

@@ -23,19 +23,8 @@ func TestFakePrintsRefusals(t *testing.T) {
 		errout := runFake(t, args, func(base, token string) {
 			tok = token
 			send := func(method, path, auth, body string) {
-				req, err := http.NewRequest(method, base+path, strings.NewReader(body))
-				if err != nil {
-					t.Fatal(err)
-				}
-				req.Header.Set("Authorization", auth)
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp.Body.Close()
-				if resp.StatusCode < 400 {
-					t.Errorf("%s %s: status %d, want a refusal", method, path, resp.StatusCode)
+				if status := sendForm(t, method, base+path, "Authorization", auth, body); status < 400 {
+					t.Errorf("%s %s: status %d, want a refusal", method, path, status)
 				}
 			}
 			send("POST", "/rooms", "", "X-ChatWorkToken="+token+"&name=x&members_admin_ids=1&members_admin_ids=2")
@@ -68,14 +57,7 @@ func TestFakePrintsRefusals(t *testing.T) {
 func TestFakePrintsValidatorReason(t *testing.T) {
 	t.Parallel()
 	errout := runFake(t, []string{"fake", "--addr", "127.0.0.1:0"}, func(base, token string) {
-		req, _ := http.NewRequest("POST", base+"/rooms", strings.NewReader("name=x&members_admin_ids=1&members_admin_ids=2"))
-		req.Header.Set("X-ChatWorkToken", token)
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		sendForm(t, "POST", base+"/rooms", "X-ChatWorkToken", token, "name=x&members_admin_ids=1&members_admin_ids=2")
 	})
 	want := `chatwork fake: POST /v2/rooms: 400: body.members_admin_ids: value "1&2": repeated key; send one comma-joined value such as 1,2,3`
 	if !strings.Contains(errout, want+"\n") {
@@ -114,4 +96,21 @@ func runFake(t *testing.T, args []string, use func(base, token string)) string {
 		t.Fatal("fake did not stop")
 	}
 	return errout.String()
+}
+
+// sendForm sends a form body with one header and returns the status.
+func sendForm(t *testing.T, method, url, header, value, body string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(header, value)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
