@@ -38,9 +38,11 @@ func TestAuthOnlyForTheHomeOrigin(t *testing.T) {
 		req, _ := http.NewRequest("GET", raw, nil)
 		req.Header.Set("X-Chatworktoken", "smuggled")
 		req.Header.Set("Authorization", "Bearer smuggled")
-		if _, err := at.RoundTrip(req); err != nil {
+		resp, err := at.RoundTrip(req)
+		if err != nil {
 			t.Fatal(err)
 		}
+		resp.Body.Close()
 		if got := catcher.got.Get("X-Chatworktoken") == "secret"; got != want {
 			t.Errorf("%s: token sent %v, want %v", raw, got, want)
 		}
