@@ -93,8 +93,10 @@ func LogTo(l *slog.Logger) TransportOption {
 // instead and let the call through.
 //
 // The transport never modifies the caller's request: it sends a clone with
-// its own body reader, and the clone's GetBody replays the same bytes.
-// Memory is bounded: at most MaxBodySize bytes of each body are held.
+// its own body reader over the same bytes. In the default mode the clone's
+// GetBody replays them; in reporting mode the clone has a GetBody only if
+// the caller's request had one, so net/http retries exactly as it would
+// without the canary. Memory is bounded: at most MaxBodySize bytes of each body are held.
 // Larger bodies, and bodies that fail while being read, are passed through
 // as they are, with the same bytes and the same read error, and only their
 // status, headers, path and query are checked.
