@@ -266,10 +266,12 @@ func (c *Client) call(ctx context.Context, send func() (*http.Response, error), 
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return r, ctxErr
 		}
-		return r, fmt.Errorf("chatwork: %s %s: reading body: %w", resp.Request.Method, resp.Request.URL.Path, err)
+		method, path := requestLine(resp)
+		return r, fmt.Errorf("chatwork: %s %s: reading body: %w", method, path, err)
 	}
 	if len(body) > maxSuccessBody {
-		return r, fmt.Errorf("chatwork: %s %s: body larger than %d bytes", resp.Request.Method, resp.Request.URL.Path, maxSuccessBody)
+		method, path := requestLine(resp)
+		return r, fmt.Errorf("chatwork: %s %s: body larger than %d bytes", method, path, maxSuccessBody)
 	}
 	trimmed := bytes.TrimSpace(body)
 	switch {
@@ -316,13 +318,12 @@ func (c *Client) apiError(resp *http.Response, r *Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	e := APIError{
 		StatusCode:     resp.StatusCode,
-		Method:         resp.Request.Method,
-		Path:           resp.Request.URL.Path,
 		Header:         resp.Header,
 		RateLimit:      r.RateLimit,
 		MessageLimited: r.MessageLimited,
 		Auth:           parseAuthChallenge(resp.Header.Get("Www-Authenticate")),
 	}
+	e.Method, e.Path = requestLine(resp)
 	var eb struct {
 		Errors []string `json:"errors"`
 	}

@@ -23,7 +23,8 @@ import (
 // scripted is a RoundTripper that answers every request with what the
 // fuzzer made up: the first attempt gets status1, later ones status2, all
 // with the same headers and body, whose reading fails after cut bytes when
-// cut is within it.
+// cut is within it. A negative cut leaves Response.Request unset, as a
+// sloppy RoundTripper of a caller may.
 type scripted struct {
 	status1, status2 int
 	header           http.Header
@@ -45,14 +46,18 @@ func (s *scripted) RoundTrip(req *http.Request) (*http.Response, error) {
 	if s.cut > 0 && s.cut < len(s.body) {
 		body = io.MultiReader(bytes.NewReader(s.body[:s.cut]), errorAfter{io.ErrUnexpectedEOF})
 	}
-	return &http.Response{
+	resp := &http.Response{
 		StatusCode:    status,
 		Status:        strconv.Itoa(status) + " " + http.StatusText(status),
 		Header:        s.header.Clone(),
 		Body:          io.NopCloser(body),
 		ContentLength: int64(len(s.body)),
 		Request:       req,
-	}, nil
+	}
+	if s.cut < 0 {
+		resp.Request = nil
+	}
+	return resp, nil
 }
 
 type errorAfter struct{ err error }
@@ -129,6 +134,8 @@ func FuzzTransportStack(f *testing.F) {
 	f.Add(401, 401, `Www-Authenticate: Bearer error="invalid_token", error_description="expired`, []byte(nil), 0, uint8(8))
 	f.Add(200, 200, rate+"\nDate: Sat, 01 Jan 2000 00:00:00 GMT", []byte("null"), 0, uint8(2))
 	f.Add(999, -1, "X-Ratelimit-Reset: -5\nX-Ratelimit-Limit: x", []byte("{"), 1, uint8(3))
+	f.Add(404, 404, rate, []byte(`{"errors":["Not found"]}`), -1, uint8(0))
+	f.Add(200, 200, rate, []byte(`{}`), -1, uint8(1))
 
 	f.Fuzz(func(t *testing.T, status1, status2 int, headers string, body []byte, cut int, op uint8) {
 		if status1 < 100 || status1 > 999 || status2 < 100 || status2 > 999 {

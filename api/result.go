@@ -110,9 +110,7 @@ func emptyJSON(b []byte) bool {
 // reason) are kept only with the client's credential cut out.
 func (c *Client) unexpected(resp *http.Response, body []byte, err error, format string, args ...any) error {
 	e := &UnexpectedResponseError{StatusCode: resp.StatusCode, Reason: c.redact(fmt.Sprintf(format, args...)), err: err}
-	if resp.Request != nil {
-		e.Method, e.Path = resp.Request.Method, resp.Request.URL.Path
-	}
+	e.Method, e.Path = requestLine(resp)
 	if n := maxUnexpectedBody + len(c.currentSecret()); len(body) > n {
 		body = body[:n]
 	}
@@ -148,4 +146,16 @@ func clientOf[S ~struct{ c *Client }](s *S) *Client {
 		return nil
 	}
 	return struct{ c *Client }(*s).c
+}
+
+// requestLine returns the method and path of the request resp answers, or
+// empty strings when a caller's RoundTripper left resp.Request unset.
+func requestLine(resp *http.Response) (method, path string) {
+	if req := resp.Request; req != nil {
+		method = req.Method
+		if req.URL != nil {
+			path = req.URL.Path
+		}
+	}
+	return method, path
 }
