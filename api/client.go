@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -39,6 +40,8 @@ type Client struct {
 	dl  *http.Client // for download URLs: the same transport minus auth
 	cfg config
 	lim *limiter
+
+	secret func() string // the credential last sent, to cut out of bodies kept in errors
 
 	common service // shared by the services below
 
@@ -70,7 +73,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	return newClient(func(h http.Header) error {
 		h["X-Chatworktoken"] = value
 		return nil
-	}, opts)
+	}, func() string { return token }, opts)
 }
 
 // NewOAuthClient returns a client that authenticates with OAuth 2.0 access
@@ -81,16 +84,26 @@ func NewOAuthClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	if ts == nil {
 		return nil, &InputError{Field: "token source", Reason: "is nil"}
 	}
+	var last atomic.Pointer[string]
 	return newClient(func(h http.Header) error {
 		tok, err := ts.Token()
 		if err != nil {
 			return fmt.Errorf("chatwork: oauth token: %w", err)
 		}
+		if tok == nil {
+			return errors.New("chatwork: oauth token: the token source returned no token and no error")
+		}
 		if err := checkToken(tok.AccessToken); err != nil {
 			return err
 		}
 		h.Set("Authorization", "Bearer "+tok.AccessToken)
+		last.Store(&tok.AccessToken)
 		return nil
+	}, func() string {
+		if p := last.Load(); p != nil {
+			return *p
+		}
+		return ""
 	}, opts)
 }
 
@@ -109,7 +122,7 @@ func checkToken(token string) error {
 	return nil
 }
 
-func newClient(auth func(http.Header) error, opts []Option) (*Client, error) {
+func newClient(auth func(http.Header) error, secret func() string, opts []Option) (*Client, error) {
 	cfg := defaultConfig()
 	for _, opt := range opts {
 		if opt == nil {
@@ -119,29 +132,46 @@ func newClient(auth func(http.Header) error, opts []Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	c := &Client{cfg: cfg}
+	base, err := url.Parse(cfg.baseURL)
+	if err != nil { // WithBaseURL checked it; DefaultBaseURL parses
+		return nil, &InputError{Field: "base URL", Reason: "does not parse"}
+	}
+	if !cfg.insecureHTTP {
+		if err := insecureBaseURL(base); err != nil {
+			return nil, err
+		}
+	}
+	home := originOf(base)
+
+	c := &Client{cfg: cfg, secret: secret}
 	c.lim = newLimiter(cfg)
 
-	base := http.DefaultTransport
+	next := http.DefaultTransport
 	hc := &http.Client{}
 	if cfg.httpClient != nil {
 		*hc = *cfg.httpClient // a copy: the caller's client is never changed
 		if hc.Transport != nil {
-			base = hc.Transport
+			next = hc.Transport
 		}
 	}
-	// One stack, in one order: retry → pace → authenticate → send.
+	// Download URLs live on other hosts and may redirect: that client keeps
+	// the caller's redirect policy and sends no credentials at all.
+	dl := *hc
+	dl.Transport = newAuthTransport(next, nil, cfg.userAgent, home)
+	c.dl = &dl
+
+	// One stack, in one order: retry → pace → authenticate → send. The
+	// redirect policy refuses other origins whatever the caller's policy,
+	// and the auth layer adds credentials only for the base URL's origin.
+	hc.CheckRedirect = redirectPolicy(home, hc.CheckRedirect, c.redact)
 	hc.Transport = &retryTransport{
 		next: &limitTransport{
-			next: newAuthTransport(base, auth, cfg.userAgent),
+			next: newAuthTransport(next, auth, cfg.userAgent, home),
 			lim:  c.lim,
 		},
 		c: c,
 	}
 	c.hc = hc
-	dl := *hc
-	dl.Transport = newAuthTransport(base, nil, cfg.userAgent)
-	c.dl = &dl
 
 	raw, err := gen.NewClient(cfg.baseURL, gen.WithHTTPClient(hc))
 	if err != nil {
@@ -164,11 +194,19 @@ func newClient(auth func(http.Header) error, opts []Option) (*Client, error) {
 // Raw returns the generated client underneath, for what this package does
 // not cover. Requests made with it go through the same authentication,
 // pacing and retries.
-func (c *Client) Raw() *gen.RawClient { return c.raw }
+func (c *Client) Raw() *gen.RawClient {
+	if c == nil {
+		return nil
+	}
+	return c.raw
+}
 
 // RateLimit returns the latest rate-limit state the API reported, or the
 // zero RateLimit before the first response.
 func (c *Client) RateLimit() RateLimit {
+	if c == nil {
+		return RateLimit{}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lastRate
@@ -183,18 +221,29 @@ func (c *Client) noteRate(r RateLimit) {
 	c.mu.Unlock()
 }
 
-// call runs one generated request and decodes the answer into out (nil for
-// none). A 204 leaves out untouched.
-func (c *Client) call(ctx context.Context, send func() (*http.Response, error), out any) (*Response, error) {
+// call runs one generated request and decodes the answer into out (nil
+// for none). want says what a 2xx must carry; check, if not nil, says what
+// the decoded out lacks ("" when complete).
+func (c *Client) call(ctx context.Context, send func() (*http.Response, error), out any, want expect, check func() string) (*Response, error) {
+	if c == nil || c.raw == nil {
+		return nil, &InputError{Field: "client", Reason: "is nil or was not made by NewClient or NewOAuthClient"}
+	}
+	if ctx == nil {
+		return nil, &InputError{Field: "ctx", Reason: "is nil: pass context.Background() or a request's context"}
+	}
 	resp, err := send()
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
 		}
+		var re *RedirectError
+		if errors.As(err, &re) {
+			return nil, re // it names the method, path and target itself
+		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			// url.Error repeats the whole URL; keep the operation, method and cause.
-			return nil, fmt.Errorf("chatwork: %s %s: %w", ue.Op, pathOf(ue.URL), ue.Err)
+			return nil, fmt.Errorf("chatwork: %s %s: %w", ue.Op, c.redact(pathOf(ue.URL)), ue.Err)
 		}
 		return nil, fmt.Errorf("chatwork: %w", err)
 	}
@@ -205,8 +254,11 @@ func (c *Client) call(ctx context.Context, send func() (*http.Response, error), 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return r, c.apiError(resp, r)
 	}
-	if resp.StatusCode == http.StatusNoContent || out == nil {
+	if resp.StatusCode == http.StatusNoContent || out == nil || want == expectNothing {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+		if want == expectResult {
+			return r, c.unexpected(resp, nil, nil, "no content where a result is always returned")
+		}
 		return r, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxSuccessBody+1))
@@ -214,16 +266,27 @@ func (c *Client) call(ctx context.Context, send func() (*http.Response, error), 
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return r, ctxErr
 		}
-		return r, fmt.Errorf("chatwork: %s %s: reading body: %w", resp.Request.Method, resp.Request.URL.Path, err)
+		method, path := requestLine(resp)
+		return r, fmt.Errorf("chatwork: %s %s: reading body: %w", method, path, err)
 	}
 	if len(body) > maxSuccessBody {
-		return r, fmt.Errorf("chatwork: %s %s: body larger than %d bytes", resp.Request.Method, resp.Request.URL.Path, maxSuccessBody)
+		method, path := requestLine(resp)
+		return r, fmt.Errorf("chatwork: %s %s: body larger than %d bytes", method, path, maxSuccessBody)
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return r, fmt.Errorf("chatwork: %s %s: %w", resp.Request.Method, resp.Request.URL.Path, errNoContent)
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case len(trimmed) == 0:
+		return r, c.unexpected(resp, body, nil, "empty body where a result is always returned")
+	case emptyJSON(trimmed):
+		return r, c.unexpected(resp, body, nil, "%s where a result is always returned", trimmed)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return r, fmt.Errorf("chatwork: %s %s: decoding %d response: %w", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, err)
+		return r, c.unexpected(resp, body, err, "decoding: %v", err)
+	}
+	if check != nil {
+		if reason := check(); reason != "" {
+			return r, c.unexpected(resp, body, nil, "%s", reason)
+		}
 	}
 	return r, nil
 }
@@ -231,7 +294,7 @@ func (c *Client) call(ctx context.Context, send func() (*http.Response, error), 
 // one runs a request that answers one object and returns it.
 func one[T any](ctx context.Context, c *Client, send func() (*http.Response, error)) (*T, *Response, error) {
 	var out T
-	r, err := c.call(ctx, send, &out)
+	r, err := c.call(ctx, send, &out, expectResult, func() string { return missing(&out) })
 	if err != nil {
 		return nil, r, err
 	}
@@ -239,9 +302,12 @@ func one[T any](ctx context.Context, c *Client, send func() (*http.Response, err
 }
 
 // list runs a request that answers a list; a 204 gives an empty slice.
+// A null or non-array body is an error, but the items are returned as the
+// server sent them: one odd item must not make a whole room unreadable
+// (Messages.Watch reports and skips items without a valid message ID).
 func list[T any](ctx context.Context, c *Client, send func() (*http.Response, error)) ([]T, *Response, error) {
 	out := []T{}
-	r, err := c.call(ctx, send, &out)
+	r, err := c.call(ctx, send, &out, expectList, nil)
 	if err != nil {
 		return nil, r, err
 	}
@@ -252,18 +318,20 @@ func (c *Client) apiError(resp *http.Response, r *Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	e := APIError{
 		StatusCode:     resp.StatusCode,
-		Method:         resp.Request.Method,
-		Path:           resp.Request.URL.Path,
 		Header:         resp.Header,
 		RateLimit:      r.RateLimit,
 		MessageLimited: r.MessageLimited,
 		Auth:           parseAuthChallenge(resp.Header.Get("Www-Authenticate")),
 	}
+	e.Method, e.Path = requestLine(resp)
 	var eb struct {
 		Errors []string `json:"errors"`
 	}
 	if json.Unmarshal(body, &eb) == nil {
 		e.Errors = eb.Errors
+		for i, msg := range e.Errors {
+			e.Errors[i] = c.redact(msg) // a server may echo the token
+		}
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		perRoom := isRoomLimit(e.Errors)

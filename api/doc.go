@@ -21,7 +21,19 @@
 // oauth2.TokenSource and sends "Authorization: Bearer"; OAuthConfig builds
 // the consent URL with PKCE, exchanges the code and refreshes the 15-minute
 // access tokens before they expire. Every request carries exactly one of the
-// two headers, and the token appears in no error and no log line.
+// two headers, and the token appears in no error and no log line, even when
+// a server echoes it back.
+//
+// Credentials go only to the scheme and host of the base URL. A redirect to
+// another scheme, host or port is not followed, whatever the redirect policy
+// of an http.Client given with [WithHTTPClient] (net/http would re-send the
+// X-ChatWorkToken header, and re-post a message on a 307 or 308): the call
+// fails with a *[RedirectError] (errors.Is(err, ErrRedirect)). Redirects
+// within the base URL's origin follow the http.Client's policy. Download
+// URLs, on other hosts, are fetched without credentials. A plain http base
+// URL is refused unless its host is loopback (127.0.0.0/8, ::1, localhost)
+// or under .invalid, so that the token never crosses a network in clear;
+// [WithInsecureHTTP] is the explicit opt-in for a trusted path.
 //
 // # Reading messages
 //
@@ -107,14 +119,29 @@
 //     quarter of jitter ([WithRetries]).
 //
 // Request bodies are kept in memory so that a retry sends the same bytes.
+// No request is ever sent to another host than the base URL's, and a
+// redirect is never a retry: see Authentication.
+//
+// A success status is not taken on trust. An operation that always returns
+// a result (an ID, an object) fails with an *[UnexpectedResponseError]
+// (errors.Is(err, ErrUnexpectedResponse)) when a 2xx carries none: a 204,
+// an empty, null or {} body, a body that does not decode, or a result
+// without its ID (message_id, room_id, file_id, task_ids, account_id, ...)
+// or with a message_id that is not a string of digits. The error holds the
+// status and at most 512 bytes of the body, credential removed. A list
+// operation's 204 is the API's empty list and gives an empty slice; a null
+// or non-array body is an error, but the items of a list are returned as
+// sent, so that one odd item cannot make a whole room unreadable.
 //
 // # Errors
 //
 // Bad input is refused before anything is sent with an *[InputError] that
 // names the parameter (errors.Is(err, ErrInvalidInput)): IDs that are not
-// positive, message IDs that are not digits, empty or over-long bodies and
-// names, missing administrators or assignees, unknown enum values, link codes
-// outside [A-Za-z0-9_-]{1,50}, files over 5 MB.
+// positive, message IDs that are not digits or are 0, empty or over-long
+// bodies and names, text that is not valid UTF-8 or holds a NUL byte,
+// missing administrators or assignees, unknown enum values, link codes
+// outside [A-Za-z0-9_-]{1,50}, files over 5 MB, a nil context, and a nil
+// service or a Client not made by NewClient (no panic).
 //
 // An answer outside 2xx is an *[APIError] with the status, the API's error
 // messages, the response headers, the method and the path. errors.Is matches

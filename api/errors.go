@@ -14,14 +14,17 @@ import (
 //
 //	if errors.Is(err, api.ErrNotFound) { ... }
 var (
-	ErrBadRequest   = errors.New("chatwork: bad request")           // 400
-	ErrUnauthorized = errors.New("chatwork: unauthorized")          // 401
-	ErrForbidden    = errors.New("chatwork: forbidden")             // 403
-	ErrNotFound     = errors.New("chatwork: not found")             // 404
-	ErrRateLimited  = errors.New("chatwork: rate limited")          // 429
-	ErrInvalidInput = errors.New("chatwork: invalid input")         // refused before sending; see *InputError
-	ErrServer       = errors.New("chatwork: server error")          // 5xx
-	errNoContent    = errors.New("chatwork: unexpected empty body") // a 204 where a body was required
+	ErrBadRequest   = errors.New("chatwork: bad request")   // 400
+	ErrUnauthorized = errors.New("chatwork: unauthorized")  // 401
+	ErrForbidden    = errors.New("chatwork: forbidden")     // 403
+	ErrNotFound     = errors.New("chatwork: not found")     // 404
+	ErrRateLimited  = errors.New("chatwork: rate limited")  // 429
+	ErrInvalidInput = errors.New("chatwork: invalid input") // refused before sending; see *InputError
+	ErrServer       = errors.New("chatwork: server error")  // 5xx
+
+	// ErrUnexpectedResponse matches an *UnexpectedResponseError: a 2xx
+	// answer without what the operation always returns.
+	ErrUnexpectedResponse = errors.New("chatwork: unexpected response")
 )
 
 // APIError is an error answer of the Chatwork API: any status outside 2xx.
@@ -93,6 +96,37 @@ func (e *APIError) Is(target error) bool {
 	}
 	return false
 }
+
+// UnexpectedResponseError is a success status whose answer lacks what the
+// operation always returns: a 204 or an empty, null or {} body where a
+// result was due, a body that does not decode, or a result without its ID
+// (message_id, room_id, file_id, task_ids, account_id, ...) or with a
+// message_id that is not a string of digits. The call's result is never a
+// zero value taken for success. errors.Is(err, ErrUnexpectedResponse)
+// matches it.
+type UnexpectedResponseError struct {
+	StatusCode int    // the HTTP status, such as 200 or 204
+	Method     string // the request's method
+	Path       string // the request's URL path
+	Reason     string // what is missing or wrong
+	// Body is the start of the response body (at most 512 bytes, valid
+	// UTF-8), with the client's credentials removed should the server have
+	// echoed them.
+	Body string
+
+	err error // the decoding error, if any
+}
+
+// Error names the request, the status and what was wrong.
+func (e *UnexpectedResponseError) Error() string {
+	return fmt.Sprintf("chatwork: %s %s: unexpected %d response: %s", e.Method, e.Path, e.StatusCode, e.Reason)
+}
+
+// Is matches ErrUnexpectedResponse.
+func (e *UnexpectedResponseError) Is(target error) bool { return target == ErrUnexpectedResponse }
+
+// Unwrap gives the JSON decoding error, if that was the cause.
+func (e *UnexpectedResponseError) Unwrap() error { return e.err }
 
 // roomLimitMessage is the body of a 429 from the per-room posting limit.
 const roomLimitMessage = "Rate limit for message posting per room exceeded."

@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/textproto"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/chatwork-go/chatwork/api/wire"
 	"github.com/chatwork-go/chatwork/gen"
@@ -40,7 +42,7 @@ func (s *FilesService) List(ctx context.Context, roomID int64, opt *FileListOpti
 			return nil, nil, err
 		}
 	}
-	return list[File](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListFiles(ctx, roomID, &params) })
+	return list[File](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListFiles(ctx, roomID, &params) })
 }
 
 // Get returns a file's details, without a download URL.
@@ -71,12 +73,15 @@ func (s *FilesService) get(ctx context.Context, roomID, fileID int64, withURL bo
 		params.CreateDownloadURL = wire.FlagOf(true)
 	}
 	var out File
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.GetFile(ctx, roomID, fileID, &params) }, &out)
+	r, err := clientOf(s).call(ctx, func() (*http.Response, error) { return s.c.raw.GetFile(ctx, roomID, fileID, &params) }, &out, expectResult,
+		func() string {
+			if withURL && (out.DownloadURL == nil || *out.DownloadURL == "") {
+				return "download_url is missing although create_download_url=1 asked for it"
+			}
+			return missing(&out)
+		})
 	if err != nil {
 		return nil, r, err
-	}
-	if withURL && (out.DownloadURL == nil || *out.DownloadURL == "") {
-		return nil, r, fmt.Errorf("chatwork: GET %s: the API sent no download_url", r.requestPath())
 	}
 	return &out, r, nil
 }
@@ -89,6 +94,9 @@ func (s *FilesService) get(ctx context.Context, roomID, fileID int64, withURL bo
 //
 // GET /rooms/{room_id}/files/{file_id}?create_download_url=1, then the URL
 func (s *FilesService) Download(ctx context.Context, roomID, fileID int64, w io.Writer) (*File, *Response, error) {
+	if w == nil || isNilValue(w) {
+		return nil, nil, invalid("w", "is nil: the file needs a writer")
+	}
 	f, r, err := s.GetWithDownloadURL(ctx, roomID, fileID)
 	if err != nil {
 		return nil, r, err
@@ -148,7 +156,10 @@ func (s *FilesService) Upload(ctx context.Context, roomID int64, p UploadParams)
 	if strings.ContainsAny(p.Name, "\r\n\x00") {
 		return 0, nil, invalid("file", "the file name contains a control character")
 	}
-	if p.Content == nil {
+	if !utf8.ValidString(p.Name) {
+		return 0, nil, invalid("file", "the file name is not valid UTF-8")
+	}
+	if isNil(p.Content) {
 		return 0, nil, invalid("file", "has no content")
 	}
 	if p.Message != "" {
@@ -190,11 +201,10 @@ func (s *FilesService) Upload(ctx context.Context, roomID int64, p UploadParams)
 		return 0, nil, fmt.Errorf("chatwork: building upload: %w", err)
 	}
 	body := buf.Bytes()
-	var out gen.FileIDResult
-	r, err := s.c.call(ctx, func() (*http.Response, error) {
+	out, r, err := one[gen.FileIDResult](ctx, clientOf(s), func() (*http.Response, error) {
 		// A *bytes.Reader lets the request be replayed after a 429.
 		return s.c.raw.UploadFileWithBody(ctx, roomID, mw.FormDataContentType(), bytes.NewReader(body))
-	}, &out)
+	})
 	if err != nil {
 		return 0, r, err
 	}
@@ -209,14 +219,6 @@ func contentType(name string, data []byte) string {
 	return http.DetectContentType(data)
 }
 
-// requestPath is the path of the request a Response answers, for messages.
-func (r *Response) requestPath() string {
-	if r == nil {
-		return "request"
-	}
-	return r.path
-}
-
 // stripURL drops the URL from a *url.Error: a download URL carries a
 // short-lived credential in its query.
 func stripURL(err error) error {
@@ -227,4 +229,18 @@ func stripURL(err error) error {
 		}
 	}
 	return err
+}
+
+// isNil reports whether r is nil or a nil pointer (or map, func, ...) in an
+// interface, which would panic when read.
+func isNil(r io.Reader) bool { return r == nil || isNilValue(r) }
+
+// isNilValue reports whether a non-nil interface holds a nil pointer, map,
+// slice, func, channel or interface.
+func isNilValue(x any) bool {
+	switch v := reflect.ValueOf(x); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
 }

@@ -15,14 +15,14 @@ type MeService service
 //
 // GET /me
 func (s *MeService) Get(ctx context.Context) (*Me, *Response, error) {
-	return one[Me](ctx, s.c, func() (*http.Response, error) { return s.c.raw.GetMe(ctx) })
+	return one[Me](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.GetMe(ctx) })
 }
 
 // Status returns the account's unread, mention and task counts.
 //
 // GET /my/status
 func (s *MeService) Status(ctx context.Context) (*MyStatus, *Response, error) {
-	return one[MyStatus](ctx, s.c, func() (*http.Response, error) { return s.c.raw.GetMyStatus(ctx) })
+	return one[MyStatus](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.GetMyStatus(ctx) })
 }
 
 // MyTasksOptions filters Me.Tasks. The zero value lists open tasks.
@@ -46,7 +46,7 @@ func (s *MeService) Tasks(ctx context.Context, opt *MyTasksOptions) ([]MyTask, *
 			return nil, nil, err
 		}
 	}
-	return list[MyTask](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListMyTasks(ctx, &params) })
+	return list[MyTask](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListMyTasks(ctx, &params) })
 }
 
 // ContactsService covers the account's contacts.
@@ -56,7 +56,7 @@ type ContactsService service
 //
 // GET /contacts
 func (s *ContactsService) List(ctx context.Context) ([]Contact, *Response, error) {
-	return list[Contact](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListContacts(ctx) })
+	return list[Contact](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListContacts(ctx) })
 }
 
 // IncomingRequestsService covers contact requests sent to the account.
@@ -67,7 +67,7 @@ type IncomingRequestsService service
 //
 // GET /incoming_requests
 func (s *IncomingRequestsService) List(ctx context.Context) ([]IncomingRequest, *Response, error) {
-	return list[IncomingRequest](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListIncomingRequests(ctx) })
+	return list[IncomingRequest](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListIncomingRequests(ctx) })
 }
 
 // Accept approves a contact request and returns the new contact.
@@ -77,7 +77,7 @@ func (s *IncomingRequestsService) Accept(ctx context.Context, requestID int64) (
 	if err := checkID("request_id", requestID); err != nil {
 		return nil, nil, err
 	}
-	return one[Contact](ctx, s.c, func() (*http.Response, error) { return s.c.raw.AcceptIncomingRequest(ctx, requestID) })
+	return one[Contact](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.AcceptIncomingRequest(ctx, requestID) })
 }
 
 // Reject declines a contact request.
@@ -87,5 +87,5 @@ func (s *IncomingRequestsService) Reject(ctx context.Context, requestID int64) (
 	if err := checkID("request_id", requestID); err != nil {
 		return nil, err
 	}
-	return s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.RejectIncomingRequest(ctx, requestID) }, nil)
+	return clientOf(s).call(ctx, func() (*http.Response, error) { return s.c.raw.RejectIncomingRequest(ctx, requestID) }, nil, expectNothing, nil)
 }

@@ -40,7 +40,7 @@ func (s *MessagesService) list(ctx context.Context, roomID int64, force bool) ([
 		return nil, nil, err
 	}
 	params := gen.ListMessagesParams{Force: wire.FlagOf(force)}
-	return list[Message](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListMessages(ctx, roomID, &params) })
+	return list[Message](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListMessages(ctx, roomID, &params) })
 }
 
 // PostOptions are the optional settings of Post.
@@ -69,8 +69,9 @@ func (s *MessagesService) Post(ctx context.Context, roomID int64, body string, o
 	if opt != nil && opt.SelfUnread {
 		form.SelfUnread = wire.FlagOf(true)
 	}
-	var out gen.MessageIDResult
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.PostMessageWithFormdataBody(ctx, roomID, form) }, &out)
+	out, r, err := one[gen.MessageIDResult](ctx, clientOf(s), func() (*http.Response, error) {
+		return s.c.raw.PostMessageWithFormdataBody(ctx, roomID, form)
+	})
 	if err != nil {
 		return "", r, err
 	}
@@ -88,12 +89,12 @@ func (s *MessagesService) MarkRead(ctx context.Context, roomID int64, messageID 
 	}
 	var form gen.MarkMessagesReadFormdataRequestBody
 	if messageID != "" {
-		if err := checkMessageID(messageID); err != nil {
+		if err := checkMessageRef(messageID); err != nil {
 			return nil, nil, err
 		}
 		form.MessageID = &messageID
 	}
-	return one[ReadResult](ctx, s.c, func() (*http.Response, error) { return s.c.raw.MarkMessagesReadWithFormdataBody(ctx, roomID, form) })
+	return one[ReadResult](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.MarkMessagesReadWithFormdataBody(ctx, roomID, form) })
 }
 
 // MarkUnread marks messageID and every later message of the chat as unread
@@ -104,11 +105,11 @@ func (s *MessagesService) MarkUnread(ctx context.Context, roomID int64, messageI
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
-	if err := checkMessageID(messageID); err != nil {
+	if err := checkMessageRef(messageID); err != nil {
 		return nil, nil, err
 	}
 	form := gen.MarkMessagesUnreadFormdataRequestBody{MessageID: messageID}
-	return one[ReadResult](ctx, s.c, func() (*http.Response, error) { return s.c.raw.MarkMessagesUnreadWithFormdataBody(ctx, roomID, form) })
+	return one[ReadResult](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.MarkMessagesUnreadWithFormdataBody(ctx, roomID, form) })
 }
 
 // Get returns one message. On the free plan a message outside the viewable
@@ -119,10 +120,10 @@ func (s *MessagesService) Get(ctx context.Context, roomID int64, messageID strin
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
-	if err := checkMessageID(messageID); err != nil {
+	if err := checkMessageRef(messageID); err != nil {
 		return nil, nil, err
 	}
-	return one[Message](ctx, s.c, func() (*http.Response, error) { return s.c.raw.GetMessage(ctx, roomID, messageID) })
+	return one[Message](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.GetMessage(ctx, roomID, messageID) })
 }
 
 // Update replaces the body of one of the account's messages.
@@ -132,16 +133,17 @@ func (s *MessagesService) Update(ctx context.Context, roomID int64, messageID, b
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, err
 	}
-	if err := checkMessageID(messageID); err != nil {
+	if err := checkMessageRef(messageID); err != nil {
 		return nil, err
 	}
 	if err := checkBody("body", body); err != nil {
 		return nil, err
 	}
 	form := gen.UpdateMessageFormdataRequestBody{Body: body}
-	return s.c.call(ctx, func() (*http.Response, error) {
+	_, r, err := one[gen.MessageIDResult](ctx, clientOf(s), func() (*http.Response, error) {
 		return s.c.raw.UpdateMessageWithFormdataBody(ctx, roomID, messageID, form)
-	}, &gen.MessageIDResult{})
+	})
+	return r, err
 }
 
 // Delete deletes one of the account's messages.
@@ -151,8 +153,10 @@ func (s *MessagesService) Delete(ctx context.Context, roomID int64, messageID st
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, err
 	}
-	if err := checkMessageID(messageID); err != nil {
+	if err := checkMessageRef(messageID); err != nil {
 		return nil, err
 	}
-	return s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.DeleteMessage(ctx, roomID, messageID) }, &gen.MessageIDResult{})
+	var out gen.MessageIDResult
+	return clientOf(s).call(ctx, func() (*http.Response, error) { return s.c.raw.DeleteMessage(ctx, roomID, messageID) }, &out,
+		expectResultOr204, func() string { return missing(&out) })
 }

@@ -14,10 +14,11 @@ import (
 type Option func(*config) error
 
 type config struct {
-	baseURL    string
-	httpClient *http.Client
-	userAgent  string
-	logger     *slog.Logger
+	baseURL      string
+	insecureHTTP bool // plain http allowed to any host (WithInsecureHTTP)
+	httpClient   *http.Client
+	userAgent    string
+	logger       *slog.Logger
 
 	// pacing
 	globalLimit  int           // requests per globalWindow; 0 turns pacing off
@@ -51,24 +52,43 @@ func defaultConfig() config {
 }
 
 // WithBaseURL sets the API endpoint, for a proxy or a fake server such as
-// package apitest. It must be an absolute http or https URL; the default is
-// DefaultBaseURL.
+// package apitest. It must be an absolute http or https URL without user
+// info, query or fragment; the default is DefaultBaseURL. Plain http is
+// accepted only for loopback hosts (127.0.0.0/8, ::1, localhost) and names
+// under .invalid, unless WithInsecureHTTP is given too: the token would
+// cross the network in clear.
+//
+// Credentials are sent only to the scheme and host of this URL; see the
+// package documentation on redirects.
 func WithBaseURL(raw string) Option {
 	return func(c *config) error {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return &InputError{Field: "base URL", Reason: fmt.Sprintf("%q is not an absolute http(s) URL", raw)}
+			return &InputError{Field: "base URL", Reason: fmt.Sprintf("%q is not an absolute http(s) URL", redactURL(raw))}
 		}
-		if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			return &InputError{Field: "base URL", Reason: fmt.Sprintf("%q must have no query, fragment or user info", raw)}
+		if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
+			return &InputError{Field: "base URL", Reason: fmt.Sprintf("%q must have no query, fragment or user info", redactURL(raw))}
 		}
 		c.baseURL = strings.TrimSuffix(u.String(), "/")
 		return nil
 	}
 }
 
+// WithInsecureHTTP allows a plain http base URL to a host that is not
+// loopback, such as a proxy on a trusted network. The token then travels
+// in clear: anyone on the path can read it and act as the account. Without
+// this option NewClient refuses such a URL.
+func WithInsecureHTTP() Option {
+	return func(c *config) error {
+		c.insecureHTTP = true
+		return nil
+	}
+}
+
 // WithHTTPClient sends requests through a copy of hc, keeping its transport,
-// timeout, cookie jar and redirect policy. hc itself is never changed.
+// timeout, cookie jar and redirect policy; a redirect to another origin than
+// the base URL's is refused whatever that policy says. hc itself is never
+// changed.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {

@@ -20,8 +20,6 @@ type Response struct {
 	// empty list). LimitationSummary is Chatwork's prose about it.
 	MessageLimited    bool
 	LimitationSummary string
-
-	path string // the request's URL path
 }
 
 // RateLimit is the account's rate-limit state as the API reported it in
@@ -49,9 +47,6 @@ func parseRateLimit(h http.Header) (RateLimit, bool) {
 
 func newResponse(resp *http.Response) *Response {
 	r := &Response{StatusCode: resp.StatusCode, Header: resp.Header}
-	if resp.Request != nil {
-		r.path = resp.Request.URL.Path
-	}
 	r.RateLimit, _ = parseRateLimit(resp.Header)
 	r.MessageLimited = header(resp.Header, "Chatwork-Message-Limitation") == "true"
 	r.LimitationSummary = header(resp.Header, "Chatwork-Message-Limitation-Summary")

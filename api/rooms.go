@@ -15,7 +15,7 @@ type RoomsService service
 //
 // GET /rooms
 func (s *RoomsService) List(ctx context.Context) ([]Room, *Response, error) {
-	return list[Room](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListRooms(ctx) })
+	return list[Room](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListRooms(ctx) })
 }
 
 // CreateRoomParams describes a new group chat. Name and at least one
@@ -55,6 +55,9 @@ func (s *RoomsService) Create(ctx context.Context, p CreateRoomParams) (int64, *
 		return 0, nil, err
 	}
 	if p.Description != "" {
+		if err := checkString("description", p.Description); err != nil {
+			return 0, nil, err
+		}
 		body.Description = &p.Description
 	}
 	if p.IconPreset != "" {
@@ -78,8 +81,7 @@ func (s *RoomsService) Create(ctx context.Context, p CreateRoomParams) (int64, *
 	if p.LinkNeedAcceptance != nil {
 		body.LinkNeedAcceptance = wire.FlagOf(*p.LinkNeedAcceptance)
 	}
-	var out gen.RoomIDResult
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.CreateRoomWithFormdataBody(ctx, body) }, &out)
+	out, r, err := one[gen.RoomIDResult](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.CreateRoomWithFormdataBody(ctx, body) })
 	if err != nil {
 		return 0, r, err
 	}
@@ -93,7 +95,7 @@ func (s *RoomsService) Get(ctx context.Context, roomID int64) (*RoomDetail, *Res
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
-	return one[RoomDetail](ctx, s.c, func() (*http.Response, error) { return s.c.raw.GetRoom(ctx, roomID) })
+	return one[RoomDetail](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.GetRoom(ctx, roomID) })
 }
 
 // UpdateRoomParams changes a chat. Fields left empty (nil for Description)
@@ -119,6 +121,11 @@ func (s *RoomsService) Update(ctx context.Context, roomID int64, p UpdateRoomPar
 		}
 		body.Name = &p.Name
 	}
+	if p.Description != nil {
+		if err := checkString("description", *p.Description); err != nil {
+			return nil, err
+		}
+	}
 	body.Description = p.Description
 	if p.IconPreset != "" {
 		if err := checkEnum("icon_preset", p.IconPreset); err != nil {
@@ -129,7 +136,8 @@ func (s *RoomsService) Update(ctx context.Context, roomID int64, p UpdateRoomPar
 	if body.Name == nil && body.Description == nil && body.IconPreset == nil {
 		return nil, invalid("name", "nothing to change: set a name, description or icon")
 	}
-	return s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.UpdateRoomWithFormdataBody(ctx, roomID, body) }, nil)
+	_, r, err := one[gen.RoomIDResult](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.UpdateRoomWithFormdataBody(ctx, roomID, body) })
+	return r, err
 }
 
 // Leave leaves a group chat. The account's tasks and the files it uploaded
@@ -153,7 +161,7 @@ func (s *RoomsService) deleteRoom(ctx context.Context, roomID int64, action gen.
 		return nil, err
 	}
 	body := gen.DeleteRoomFormdataRequestBody{ActionType: action}
-	return s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.DeleteRoomWithFormdataBody(ctx, roomID, body) }, nil)
+	return clientOf(s).call(ctx, func() (*http.Response, error) { return s.c.raw.DeleteRoomWithFormdataBody(ctx, roomID, body) }, nil, expectNothing, nil)
 }
 
 // MembersService covers the members of a chat.
@@ -166,7 +174,7 @@ func (s *MembersService) List(ctx context.Context, roomID int64) ([]Member, *Res
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
-	return list[Member](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListRoomMembers(ctx, roomID) })
+	return list[Member](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListRoomMembers(ctx, roomID) })
 }
 
 // MembersParams is a chat's complete membership: at least one
@@ -196,7 +204,7 @@ func (s *MembersService) Replace(ctx context.Context, roomID int64, p MembersPar
 	if body.MembersReadonlyIDs, err = idList("members_readonly_ids", p.ReadonlyIDs, false); err != nil {
 		return nil, nil, err
 	}
-	return one[MembersResult](ctx, s.c, func() (*http.Response, error) { return s.c.raw.UpdateRoomMembersWithFormdataBody(ctx, roomID, body) })
+	return one[MembersResult](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.UpdateRoomMembersWithFormdataBody(ctx, roomID, body) })
 }
 
 // LinksService covers the invitation link of a group chat.
@@ -216,7 +224,7 @@ func (s *LinksService) Get(ctx context.Context, roomID int64) (*InvitationLink, 
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
-	return s.link(ctx, func() (*http.Response, error) { return s.c.raw.GetInvitationLink(ctx, roomID) })
+	return s.link(ctx, expectResult, false, func() (*http.Response, error) { return s.c.raw.GetInvitationLink(ctx, roomID) })
 }
 
 // Create creates the chat's invitation link.
@@ -227,7 +235,9 @@ func (s *LinksService) Create(ctx context.Context, roomID int64, p LinkParams) (
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.link(ctx, func() (*http.Response, error) { return s.c.raw.CreateInvitationLinkWithFormdataBody(ctx, roomID, body) })
+	return s.link(ctx, expectResult, true, func() (*http.Response, error) {
+		return s.c.raw.CreateInvitationLinkWithFormdataBody(ctx, roomID, body)
+	})
 }
 
 // Update changes the chat's invitation link. Whether fields left out keep
@@ -239,7 +249,9 @@ func (s *LinksService) Update(ctx context.Context, roomID int64, p LinkParams) (
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.link(ctx, func() (*http.Response, error) { return s.c.raw.UpdateInvitationLinkWithFormdataBody(ctx, roomID, body) })
+	return s.link(ctx, expectResult, true, func() (*http.Response, error) {
+		return s.c.raw.UpdateInvitationLinkWithFormdataBody(ctx, roomID, body)
+	})
 }
 
 // Delete deletes the chat's invitation link.
@@ -249,13 +261,20 @@ func (s *LinksService) Delete(ctx context.Context, roomID int64) (*Response, err
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, err
 	}
-	_, r, err := s.link(ctx, func() (*http.Response, error) { return s.c.raw.DeleteInvitationLink(ctx, roomID) })
+	_, r, err := s.link(ctx, expectResultOr204, false, func() (*http.Response, error) { return s.c.raw.DeleteInvitationLink(ctx, roomID) })
 	return r, err
 }
 
-func (s *LinksService) link(ctx context.Context, send func() (*http.Response, error)) (*InvitationLink, *Response, error) {
+// link runs a request that answers an invitation link. A created or
+// changed link must be public and have its URL.
+func (s *LinksService) link(ctx context.Context, want expect, made bool, send func() (*http.Response, error)) (*InvitationLink, *Response, error) {
 	var out gen.InvitationLink
-	r, err := s.c.call(ctx, send, &out)
+	r, err := clientOf(s).call(ctx, send, &out, want, func() string {
+		if made && (!out.Public || out.URL == nil || *out.URL == "") {
+			return "the link is not public or has no url"
+		}
+		return ""
+	})
 	if err != nil {
 		return nil, r, err
 	}
@@ -277,6 +296,9 @@ func linkForm(roomID int64, p LinkParams) (gen.InvitationLinkForm, error) {
 		body.NeedAcceptance = wire.FlagOf(*p.NeedAcceptance)
 	}
 	if p.Description != "" {
+		if err := checkString("description", p.Description); err != nil {
+			return body, err
+		}
 		body.Description = &p.Description
 	}
 	return body, nil

@@ -39,7 +39,7 @@ func (s *TasksService) List(ctx context.Context, roomID int64, opt *TaskListOpti
 			return nil, nil, err
 		}
 	}
-	return list[RoomTask](ctx, s.c, func() (*http.Response, error) { return s.c.raw.ListRoomTasks(ctx, roomID, &params) })
+	return list[RoomTask](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListRoomTasks(ctx, roomID, &params) })
 }
 
 // CreateTaskParams describes new tasks: one is created per assignee.
@@ -95,8 +95,9 @@ func (s *TasksService) Create(ctx context.Context, roomID int64, p CreateTaskPar
 		return nil, nil, invalid("limit", "is needed with limit_type %q", lt)
 	}
 	form.LimitType = &lt
-	var out gen.TaskIDsResult
-	r, err := s.c.call(ctx, func() (*http.Response, error) { return s.c.raw.CreateRoomTasksWithFormdataBody(ctx, roomID, form) }, &out)
+	out, r, err := one[gen.TaskIDsResult](ctx, clientOf(s), func() (*http.Response, error) {
+		return s.c.raw.CreateRoomTasksWithFormdataBody(ctx, roomID, form)
+	})
 	if err != nil {
 		return nil, r, err
 	}
@@ -113,7 +114,7 @@ func (s *TasksService) Get(ctx context.Context, roomID, taskID int64) (*RoomTask
 	if err := checkID("task_id", taskID); err != nil {
 		return nil, nil, err
 	}
-	return one[RoomTask](ctx, s.c, func() (*http.Response, error) { return s.c.raw.GetRoomTask(ctx, roomID, taskID) })
+	return one[RoomTask](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.GetRoomTask(ctx, roomID, taskID) })
 }
 
 // SetStatus completes (TaskDone) or reopens (TaskOpen) a task.
@@ -130,7 +131,8 @@ func (s *TasksService) SetStatus(ctx context.Context, roomID, taskID int64, stat
 		return nil, err
 	}
 	form := gen.UpdateTaskStatusFormdataRequestBody{Body: status}
-	return s.c.call(ctx, func() (*http.Response, error) {
+	_, r, err := one[gen.TaskIDResult](ctx, clientOf(s), func() (*http.Response, error) {
 		return s.c.raw.UpdateTaskStatusWithFormdataBody(ctx, roomID, taskID, form)
-	}, &gen.TaskIDResult{})
+	})
+	return r, err
 }

@@ -15,16 +15,20 @@ import (
 )
 
 // authTransport sets the one authentication header and the User-Agent on a
-// clone of each request. With auth nil it removes both auth headers, which
-// is how download URLs on other hosts are fetched.
+// clone of each request. It removes both auth headers from every request,
+// and adds credentials back only to requests for the base URL's origin
+// (scheme and host): whatever reaches it, such as a redirect the caller's
+// policy let through, no other host receives the token. With auth nil it
+// adds none, which is how download URLs on other hosts are fetched.
 type authTransport struct {
 	next      http.RoundTripper
 	auth      func(http.Header) error
 	userAgent []string // one value, len == cap: shared read-only by every request
+	home      origin   // the base URL's scheme and host
 }
 
-func newAuthTransport(next http.RoundTripper, auth func(http.Header) error, userAgent string) *authTransport {
-	return &authTransport{next: next, auth: auth, userAgent: []string{userAgent}[:1:1]}
+func newAuthTransport(next http.RoundTripper, auth func(http.Header) error, userAgent string, home origin) *authTransport {
+	return &authTransport{next: next, auth: auth, userAgent: []string{userAgent}[:1:1], home: home}
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -37,7 +41,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Header[k] = v[:len(v):len(v)] // an append by a later layer copies
 		}
 	}
-	if t.auth != nil {
+	if t.auth != nil && req.URL != nil && t.home.is(req.URL) {
 		if err := t.auth(r.Header); err != nil {
 			closeBody(req)
 			return nil, err

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"strings"
 	"unicode/utf8"
 
 	"github.com/chatwork-go/chatwork/api/wire"
@@ -38,7 +39,24 @@ func checkMessageID(id string) error {
 	return nil
 }
 
+// checkMessageRef checks a message ID that names a message, as a request
+// parameter or in a result: digits as for checkMessageID, and neither 0
+// nor with a leading zero, which no message has. ("0" is only the mark of
+// a watcher that has seen nothing yet.)
+func checkMessageRef(id string) error {
+	if err := checkMessageID(id); err != nil {
+		return err
+	}
+	if id[0] == '0' {
+		return invalid("message_id", "%q is not a message ID: IDs are positive and have no leading zero", id)
+	}
+	return nil
+}
+
 func checkText(field, s string, minLen, maxLen int) error {
+	if err := checkString(field, s); err != nil {
+		return err
+	}
 	n := utf8.RuneCountInString(s)
 	switch {
 	case n < minLen && n == 0:
@@ -47,6 +65,19 @@ func checkText(field, s string, minLen, maxLen int) error {
 		return invalid(field, "has %d characters, want at least %d", n, minLen)
 	case n > maxLen:
 		return invalid(field, "has %d characters, the limit is %d", n, maxLen)
+	}
+	return nil
+}
+
+// checkString refuses what no text field can carry: invalid UTF-8, which
+// the API would mangle or refuse, and NUL, which ends strings in the
+// systems behind it.
+func checkString(field, s string) error {
+	if !utf8.ValidString(s) {
+		return invalid(field, "is not valid UTF-8")
+	}
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return invalid(field, "contains a NUL byte at offset %d", i)
 	}
 	return nil
 }
@@ -113,9 +144,10 @@ func optionalEnum[E validEnum](field string, v E) (*E, error) {
 	return &v, nil
 }
 
+// truncate shortens s for an error message, keeping it valid UTF-8.
 func truncate(s string) string {
 	if len(s) > 40 {
-		return s[:40] + "…"
+		s = s[:40] + "…"
 	}
-	return s
+	return strings.ToValidUTF8(s, "\uFFFD")
 }

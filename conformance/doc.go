@@ -89,9 +89,12 @@
 //	client, err := api.NewClient(token, api.WithHTTPClient(hc))
 //
 // Validating a small response (GET /me) costs about 10 to 15 µs and 64
-// allocations; a page of 100 messages about 0.5 ms. Each response body is
-// held in memory while it is checked, and the transport hands the caller a
-// reader over that copy.
+// allocations; a page of 100 messages about 0.5 ms. In reporting mode the
+// caller reads the response body as it comes, with the same bytes and the
+// same read errors as without the canary; the transport keeps a copy of at
+// most MaxBodySize bytes (16 MiB by default) and validates it when the body
+// ends. A larger body, or one that breaks off, is passed through untouched
+// and reported as a note wrapping ErrNotValidated, never as a violation.
 //
 // # Drift detection
 //

@@ -67,21 +67,10 @@ func flatten(err error) []error {
 }
 
 func (v *Validator) validateResponse(op *operation, req *http.Request, status int, hdr http.Header, body []byte) error {
-	c := ectx{op: op.id, method: req.Method, path: urlPath(req.URL), status: status, part: PartResponse}
-	r := op.lookup(status)
+	c, r, errs := v.validateResponseHead(op, req, status, hdr)
 	if r == nil {
-		reason := fmt.Sprintf("status %d is not declared for %s (declared: %s)", status, op.id, op.declared)
-		if op.dflt != nil {
-			reason += "; the default response covers 5xx only"
-		}
-		return c.errorf("status", strconv.Itoa(status), reason, nil)
+		return joinErrors(errs)
 	}
-
-	var errs []error
-	for _, h := range r.headers {
-		errs = v.checkHeader(c, h, hdr, errs)
-	}
-
 	if !r.hasContent {
 		if len(bytes.TrimSpace(body)) > 0 {
 			errs = append(errs, c.errorf("body", renderValue("", string(body)),
@@ -135,6 +124,25 @@ func (v *Validator) validateResponse(op *operation, req *http.Request, status in
 		errs = append(errs, c.convert(err, "body")...)
 	}
 	return joinErrors(errs)
+}
+
+// validateResponseHead validates the status and the declared headers of a
+// response. r is nil when the status is not declared: errs then holds that
+// one violation and nothing else can be checked.
+func (v *Validator) validateResponseHead(op *operation, req *http.Request, status int, hdr http.Header) (c ectx, r *response, errs []error) {
+	c = ectx{op: op.id, method: req.Method, path: urlPath(req.URL), status: status, part: PartResponse}
+	r = op.lookup(status)
+	if r == nil {
+		reason := fmt.Sprintf("status %d is not declared for %s (declared: %s)", status, op.id, op.declared)
+		if op.dflt != nil {
+			reason += "; the default response covers 5xx only"
+		}
+		return c, nil, []error{c.errorf("status", strconv.Itoa(status), reason, nil)}
+	}
+	for _, h := range r.headers {
+		errs = v.checkHeader(c, h, hdr, errs)
+	}
+	return c, r, errs
 }
 
 // checkHeader validates one declared response header.

@@ -178,6 +178,8 @@ func TestTransportLogTo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The response is validated as the caller reads it.
+	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	mu.Lock()
 	out := buf.String()
@@ -203,11 +205,19 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// recorderTB records Errorf calls. It implements conformance.TestingT and
-// nothing else of testing.TB: FailTest needs no more.
+// recorderTB records Errorf calls (and Logf calls apart). It implements
+// conformance.TestingT and nothing else of testing.TB: FailTest needs no
+// more.
 type recorderTB struct {
-	mu   sync.Mutex
-	msgs []string
+	mu    sync.Mutex
+	msgs  []string
+	notes []string
+}
+
+func (r *recorderTB) Logf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notes = append(r.notes, fmt.Sprintf(format, args...))
 }
 
 func (r *recorderTB) Helper() {}
@@ -229,6 +239,7 @@ func TestTransportFailTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	rec.mu.Lock()
 	defer rec.mu.Unlock()

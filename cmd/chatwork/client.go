@@ -146,8 +146,9 @@ func (a *app) newClient() (*api.Client, error) {
 	if base != "" {
 		opts = append(opts, api.WithBaseURL(base))
 	}
-	// At merge with branch hardening: add api.WithInsecureHTTP() here when
-	// a.insecureHTTP is set, so that the api package's own check agrees.
+	if a.insecureHTTP {
+		opts = append(opts, api.WithInsecureHTTP()) // the api package checks the same rule
+	}
 	switch {
 	case a.set["max-wait"]:
 		opts = append(opts, api.WithMaxRateLimitWait(a.maxWait))
