@@ -324,11 +324,8 @@ func (c *Client) apiError(resp *http.Response, r *Response) error {
 		Auth:           parseAuthChallenge(resp.Header.Get("Www-Authenticate")),
 	}
 	e.Method, e.Path = requestLine(resp)
-	var eb struct {
-		Errors []string `json:"errors"`
-	}
-	if json.Unmarshal(body, &eb) == nil {
-		e.Errors = eb.Errors
+	if msgs, ok := errorMessages(body); ok {
+		e.Errors = msgs
 		for i, msg := range e.Errors {
 			e.Errors[i] = c.redact(msg) // a server may echo the token
 		}

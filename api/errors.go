@@ -1,13 +1,27 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/chatwork-go/chatwork/gen"
 )
+
+// errorMessages reads the messages of Chatwork's error body
+// {"errors": [...]}, the spec's ErrorBody; ok is false when body is not
+// JSON of that shape.
+func errorMessages(body []byte) (msgs []string, ok bool) {
+	var eb gen.ErrorBody
+	if json.Unmarshal(body, &eb) != nil {
+		return nil, false
+	}
+	return eb.Errors, true
+}
 
 // Sentinel errors. An *APIError matches the one for its status with
 // errors.Is, so callers need not compare status codes:
