@@ -38,7 +38,7 @@ type Client struct {
 	hc  *http.Client // the client every request goes through
 	dl  *http.Client // for download URLs: the same transport minus auth
 	cfg config
-	lim *limiter
+	lim Limiter
 
 	common service // shared by the services below
 
@@ -120,7 +120,10 @@ func newClient(auth func(http.Header) error, opts []Option) (*Client, error) {
 		}
 	}
 	c := &Client{cfg: cfg}
-	c.lim = newLimiter(cfg)
+	c.lim = cfg.limiter
+	if c.lim == nil {
+		c.lim = newMemLimiter(Budgets{Limit: cfg.globalLimit, Window: cfg.globalWindow, RoomLimit: cfg.roomLimit, RoomWindow: cfg.roomWindow}, cfg.margin)
+	}
 
 	base := http.DefaultTransport
 	hc := &http.Client{}
@@ -130,14 +133,8 @@ func newClient(auth func(http.Header) error, opts []Option) (*Client, error) {
 			base = hc.Transport
 		}
 	}
-	// One stack, in one order: retry → pace → authenticate → send.
-	hc.Transport = &retryTransport{
-		next: &limitTransport{
-			next: newAuthTransport(base, auth, cfg.userAgent),
-			lim:  c.lim,
-		},
-		c: c,
-	}
+	// One stack, in one order: pace and retry → authenticate → send.
+	hc.Transport = &retryTransport{next: newAuthTransport(base, auth, cfg.userAgent), c: c}
 	c.hc = hc
 	dl := *hc
 	dl.Transport = newAuthTransport(base, nil, cfg.userAgent)
@@ -190,6 +187,10 @@ func (c *Client) call(ctx context.Context, send func() (*http.Response, error), 
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
+		}
+		var paced *RateLimitError // not sent: the pacing wait was too long
+		if errors.As(err, &paced) {
+			return nil, paced
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
