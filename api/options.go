@@ -133,6 +133,21 @@ func WithRoomPostLimit(limit int, window time.Duration) Option {
 	}
 }
 
+// WithLimiter paces the client with l instead of the in-memory limiter
+// built from WithRateLimit and WithRoomPostLimit (which then do not apply).
+// Use it to share one budget among several processes on one token, with
+// package redislimit. The client checks the x-ratelimit-* headers and tells
+// a room's 429 from the account's before l sees them (see Observation).
+func WithLimiter(l Limiter) Option {
+	return func(c *config) error {
+		if l == nil {
+			return &InputError{Field: "limiter", Reason: "is nil"}
+		}
+		c.limiter = l
+		return nil
+	}
+}
+
 // WithMaxRateLimitWait sets how long one call may wait in total, for its
 // pacing and for 429 answers to clear, before it returns a *RateLimitError
 // (6 minutes by default: a whole window of the account's budget, with room
