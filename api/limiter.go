@@ -76,6 +76,8 @@ type Observation struct {
 // the configured budgets, never by what a header says.
 type memLimiter struct {
 	margin     time.Duration // added to windows against clock skew; at most 1% of the window
+	cfgLimit   int           // the configured account budget
+	cfgWindow  time.Duration //
 	roomLimit  int
 	roomWindow time.Duration
 
@@ -96,7 +98,8 @@ type serverWindow struct {
 	known            bool
 	limit, remaining int
 	reset            time.Time
-	ended            bool // reset (plus margin) has passed; no newer window known
+	firstAnswer      time.Time // of the answers that told of this window, when the first arrived
+	ended            bool      // the window has ended; no newer one known
 	sentSince        int  // requests sent since the window ended
 	oldInflight      int  // requests in flight when it ended: they may land in the next one
 }
@@ -122,7 +125,7 @@ var ChatworkBudgets = Budgets{Limit: 300, Window: apiWindow, RoomLimit: 10, Room
 func NewLocalLimiter(b Budgets) Limiter { return newMemLimiter(b, 100*time.Millisecond) }
 
 func newMemLimiter(b Budgets, margin time.Duration) *memLimiter {
-	l := &memLimiter{margin: margin, roomLimit: b.RoomLimit, roomWindow: b.RoomWindow, rooms: map[int64]*roomLog{}, sweepAt: 64}
+	l := &memLimiter{margin: margin, cfgLimit: b.Limit, cfgWindow: b.Window, roomLimit: b.RoomLimit, roomWindow: b.RoomWindow, rooms: map[int64]*roomLog{}, sweepAt: 64}
 	if l.roomWindow <= 0 {
 		l.roomWindow = ChatworkBudgets.RoomWindow
 	}
@@ -201,7 +204,7 @@ func (l *memLimiter) waitLocked(now time.Time, room int64) (wait time.Duration, 
 		if l.srv.known {
 			// The log starts afresh when the server's window ends.
 			if !l.srv.ended {
-				logWait = min(logWait, l.srv.reset.Add(l.margin).Sub(now))
+				logWait = min(logWait, l.serverEnd().Sub(now))
 			}
 			wait = max(wait, l.serverWait(now))
 			if l.srv.ended {
@@ -218,10 +221,26 @@ func (l *memLimiter) waitLocked(now time.Time, room int64) (wait time.Duration, 
 	return wait, perRoom
 }
 
+// serverEnd is when the server's window ends, plus the margin. The reset
+// is in whole seconds, rounded up; when the server's limit is the
+// configured one, so is its window, and the window cannot end later than
+// the configured window after the first answer that told of it (the window
+// had begun by then). The earlier of the two is the end.
+func (l *memLimiter) serverEnd() time.Time {
+	s := &l.srv
+	end := s.reset
+	if s.limit == l.cfgLimit {
+		if e := s.firstAnswer.Add(l.cfgWindow); e.Before(end) {
+			end = e
+		}
+	}
+	return end.Add(l.margin)
+}
+
 // serverWait follows the server's window: see memLimiter.
 func (l *memLimiter) serverWait(now time.Time) time.Duration {
 	s := &l.srv
-	end := s.reset.Add(l.margin)
+	end := l.serverEnd()
 	if now.Before(end) {
 		if s.remaining-l.inflight > 0 {
 			return 0
@@ -300,7 +319,7 @@ func (l *memLimiter) Observe(room int64, o Observation) {
 		}
 		switch {
 		case !s.known || rl.Reset.After(s.reset):
-			*s = serverWindow{known: true, limit: rl.Limit, remaining: rl.Remaining, reset: rl.Reset}
+			*s = serverWindow{known: true, limit: rl.Limit, remaining: rl.Remaining, reset: rl.Reset, firstAnswer: now}
 		case rl.Reset.Equal(s.reset):
 			s.limit, s.remaining = rl.Limit, min(s.remaining, rl.Remaining)
 		}
