@@ -100,8 +100,8 @@ type serverWindow struct {
 	reset            time.Time
 	firstAnswer      time.Time // of the answers that told of this window, when the first arrived
 	ended            bool      // the window has ended; no newer one known
-	sentSince        int  // requests sent since the window ended
-	oldInflight      int  // requests in flight when it ended: they may land in the next one
+	sentSince        int       // requests sent since the window ended
+	oldInflight      int       // requests in flight when it ended: they may land in the next one
 }
 
 // Budgets are the rate limits a local limiter paces to: Limit requests per
