@@ -46,6 +46,7 @@ type app struct {
 	output    string
 	maxWait   time.Duration
 	verbose   bool
+	redisURL  string          // see redis.go
 	set       map[string]bool // global flags given explicitly
 
 	cmd *command    // the command being run
@@ -57,7 +58,7 @@ type app struct {
 // globalFlagNames lists the flags that globalFlags defines, so that the
 // help of a command can list its own flags apart.
 var globalFlagNames = map[string]bool{
-	"token-file": true, "base-url": true, "output": true, "max-wait": true, "verbose": true,
+	"token-file": true, "base-url": true, "output": true, "max-wait": true, "verbose": true, "redis-url": true,
 }
 
 // globalFlags defines the global flags on fs. The defaults are the current
@@ -69,6 +70,7 @@ func (a *app) globalFlags(fs *flag.FlagSet) {
 	fs.StringVar(&a.output, "output", a.output, "output `format`: json or table")
 	fs.DurationVar(&a.maxWait, "max-wait", a.maxWait, "how long a call may wait for a 429 to clear, such as 30s or 0 (default: $"+envMaxWait+", else 5m)")
 	fs.BoolVar(&a.verbose, "verbose", a.verbose, "log each request on stderr (never the token); waits and retries are always logged")
+	fs.StringVar(&a.redisURL, "redis-url", a.redisURL, "share the rate budget with other processes on the token through the Redis at `URL` (default: $"+envRedisURL+")")
 }
 
 // usageError is a mistake in the command line: exit code 2.
@@ -310,7 +312,11 @@ func (a *app) newClient() (*api.Client, error) {
 			return at
 		},
 	}))))
-	c, err := api.NewClient(tok, append(opts, a.apiOpts...)...)
+	redisOpt, err := redisOption(a.redisURLOrEnv(), tok, slog.New(slog.NewTextHandler(a.stderr, nil)))
+	if err != nil {
+		return nil, err
+	}
+	c, err := api.NewClient(tok, append(append(opts, redisOpt), a.apiOpts...)...)
 	if err != nil {
 		var ie *api.InputError
 		if errors.As(err, &ie) {
