@@ -234,7 +234,7 @@ func (l *memLimiter) serverEnd() time.Time {
 			end = e
 		}
 	}
-	return end.Add(l.margin)
+	return end.Add(l.global.margin) // at most 1% of the window
 }
 
 // serverWait follows the server's window: see memLimiter.

@@ -144,7 +144,8 @@ func (l *Limiter) keys(room int64) []string {
 		r + "log", r + "flight", r + "block"}
 }
 
-func ms(d time.Duration) int64 { return d.Milliseconds() }
+// us is d in microseconds, the unit of the scripts.
+func us(d time.Duration) int64 { return d.Microseconds() }
 
 func (l *Limiter) keyTTL() time.Duration {
 	return 2*max(apiWindow, l.budgets.Window, l.budgets.RoomWindow) + l.flightTTL()
@@ -180,7 +181,7 @@ func (l *Limiter) Wait(ctx context.Context, room int64, maxWait time.Duration) e
 			l.push(room, ticket{uid: uid})
 			return nil
 		}
-		wait := time.Duration(res[0]) * time.Millisecond
+		wait := time.Duration(res[0]) * time.Microsecond
 		if time.Since(start)+wait > maxWait {
 			return api.PacingError(time.Now().Add(wait), res[1] == 1, maxWait)
 		}
@@ -202,8 +203,8 @@ func (l *Limiter) runWait(ctx context.Context, room int64, uid string) ([]int64,
 	if room != 0 {
 		isRoom = 1
 	}
-	res, err := waitScript.Run(ctx, l.rdb, l.keys(room), uid, b.Limit, ms(b.Window), ms(l.margin), ms(apiWindow),
-		b.RoomLimit, ms(b.RoomWindow), ms(l.flightTTL()), ms(l.keyTTL()), isRoom).Int64Slice()
+	res, err := waitScript.Run(ctx, l.rdb, l.keys(room), uid, b.Limit, us(b.Window), us(l.margin), us(apiWindow),
+		b.RoomLimit, us(b.RoomWindow), us(l.flightTTL()), l.keyTTL().Milliseconds(), isRoom).Int64Slice()
 	if err == nil && len(res) != 3 {
 		err = errors.New("redislimit: unexpected answer of the wait script")
 	}
@@ -232,8 +233,8 @@ func (l *Limiter) Observe(room int64, o api.Observation) {
 		isRoom = 1
 	}
 	b := l.budgets
-	err := observeScript.Run(ctx, l.rdb, l.keys(room), t.uid, o.StatusCode, hasRL, rl.Limit, rl.Remaining, rl.Reset.UnixMilli(),
-		roomLimited, ms(b.RoomWindow), isRoom, b.RoomLimit, ms(l.keyTTL()), ms(b.RoomWindow)).Err()
+	err := observeScript.Run(ctx, l.rdb, l.keys(room), t.uid, o.StatusCode, hasRL, rl.Limit, rl.Remaining, rl.Reset.UnixMicro(),
+		roomLimited, us(b.RoomWindow), isRoom, b.RoomLimit, l.keyTTL().Milliseconds(), us(b.RoomWindow)).Err()
 	if err != nil {
 		l.markDown(err)
 	}

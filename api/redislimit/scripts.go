@@ -3,7 +3,9 @@ package redislimit
 import "github.com/redis/go-redis/v9"
 
 // The two scripts keep the budgets in Redis, each run atomically. Times are
-// Redis's own (TIME), in milliseconds, so replicas with skewed clocks agree.
+// Redis's own (TIME), in microseconds, so replicas with skewed clocks agree
+// (milliseconds would round an answer time down by up to one, enough for a
+// 429 when windows are short). Key expiries (keyTTL) are in milliseconds.
 //
 // Keys, all under one hash tag so that a cluster keeps them on one node:
 //
@@ -21,7 +23,7 @@ import "github.com/redis/go-redis/v9"
 // flightTTL is taken as answered.
 
 // waitScript counts a request if it may go now, and returns {0, 0, 0};
-// else it returns {wait, perRoom, poll}: wait in milliseconds (at least,
+// else it returns {wait, perRoom, poll}: wait in microseconds (at least,
 // when poll is 1: the budget waits for answers), perRoom 1 when the room's
 // budget holds the request.
 //
@@ -30,7 +32,7 @@ import "github.com/redis/go-redis/v9"
 // 7 room window, 8 flightTTL, 9 keyTTL, 10 room (1 for a post).
 var waitScript = redis.NewScript(`
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local uid = ARGV[1]
 local cfgLimit, cfgWindow, margin, apiWindow = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local roomLimit, roomWindow = tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -57,7 +59,7 @@ if cfgLimit > 0 then
     elseif first + cfgWindow < reset then
       reset = first + cfgWindow
     end
-    endAt = reset + margin
+    endAt = reset + math.min(margin, math.floor(window / 100))
     if now < endAt then
       if remaining - flying <= 0 then later(endAt - now, 0, 0) end
     else
@@ -124,11 +126,11 @@ return {0, 0, 0}
 // remaining), and a 429 holds back the account or the room.
 //
 // ARGV: 1 uid, 2 status, 3 has headers (1/0), 4 limit, 5 remaining,
-// 6 reset (ms), 7 room limited (1/0), 8 room window, 9 room (1/0),
+// 6 reset (µs), 7 room limited (1/0), 8 room window, 9 room (1/0),
 // 10 room limit, 11 keyTTL, 12 hold after a 429 without a usable reset.
 var observeScript = redis.NewScript(`
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local uid, status, hasRL = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
 local limit, remaining, reset = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local roomLimited, roomWindow, isRoom = ARGV[7] == '1', tonumber(ARGV[8]), ARGV[9] == '1'

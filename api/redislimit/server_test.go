@@ -164,4 +164,3 @@ func (b *blackhole) close() {
 		c.Close()
 	}
 }
-
