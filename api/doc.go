@@ -42,7 +42,9 @@
 // response, so a busy program gets no 429 in normal operation. Set the
 // budgets with [WithRateLimit] and [WithRoomPostLimit] (0 turns one off).
 // Every wait honours the context. [Client.RateLimit] and Response.RateLimit
-// report the latest state.
+// report the latest state. [WithLimiter] replaces the in-memory limiter with
+// another [Limiter], such as package redislimit's, which shares the budgets
+// of one token among several processes through Redis.
 //
 // If a 429 comes anyway (another program spent the budget), the call waits
 // until x-ratelimit-reset (10 seconds for the per-room limit), plus a little

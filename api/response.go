@@ -35,29 +35,29 @@ type RateLimit struct {
 // IsZero reports whether no rate-limit state is known.
 func (r RateLimit) IsZero() bool { return r.Limit == 0 && r.Remaining == 0 && r.Reset.IsZero() }
 
-// parseRateLimit reads the x-ratelimit-* headers of an answer. ok is false
-// when any is missing, not a number, or not believable: a limit below 1, a
-// remaining count outside 0..limit, or a reset further ahead than the API's
-// window plus a minute (measured from the answer's Date header when it has
+// parseRateLimit reads the x-ratelimit-* headers of an answer. It returns
+// the zero RateLimit when any is missing, not a number, or not believable:
+// a limit below 1, a remaining count outside 0..limit, or a reset more than
+// the API's window plus a minute away (measured from the answer's Date header when it has
 // one, so that a skewed local clock does not matter). A limit above
 // maxHeaderLimit is clamped. So whatever a server sends, what comes out is
 // small and sane.
-func parseRateLimit(h http.Header) (RateLimit, bool) {
+func parseRateLimit(h http.Header) RateLimit {
 	limit, err1 := strconv.ParseInt(header(h, "X-Ratelimit-Limit"), 10, 64)
 	remaining, err2 := strconv.ParseInt(header(h, "X-Ratelimit-Remaining"), 10, 64)
 	reset, err3 := strconv.ParseInt(header(h, "X-Ratelimit-Reset"), 10, 64)
 	if err1 != nil || err2 != nil || err3 != nil || limit < 1 || remaining < 0 || remaining > limit {
-		return RateLimit{}, false
+		return RateLimit{}
 	}
 	now := time.Now()
 	if date, err := http.ParseTime(header(h, "Date")); err == nil {
 		now = date
 	}
 	if reset > now.Add(apiWindow+resetSlack).Unix() || reset < now.Add(-apiWindow-resetSlack).Unix() {
-		return RateLimit{}, false
+		return RateLimit{}
 	}
 	limit = min(limit, maxHeaderLimit)
-	return RateLimit{Limit: int(limit), Remaining: int(min(remaining, limit)), Reset: time.Unix(reset, 0)}, true
+	return RateLimit{Limit: int(limit), Remaining: int(min(remaining, limit)), Reset: time.Unix(reset, 0)}
 }
 
 func newResponse(resp *http.Response) *Response {
@@ -65,7 +65,7 @@ func newResponse(resp *http.Response) *Response {
 	if resp.Request != nil {
 		r.path = resp.Request.URL.Path
 	}
-	r.RateLimit, _ = parseRateLimit(resp.Header)
+	r.RateLimit = parseRateLimit(resp.Header)
 	r.MessageLimited = header(resp.Header, "Chatwork-Message-Limitation") == "true"
 	r.LimitationSummary = header(resp.Header, "Chatwork-Message-Limitation-Summary")
 	return r

@@ -173,7 +173,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // and put back for the caller.
 func observe(resp *http.Response) Observation {
 	o := Observation{StatusCode: resp.StatusCode}
-	o.RateLimit, _ = parseRateLimit(resp.Header)
+	o.RateLimit = parseRateLimit(resp.Header)
 	if resp.StatusCode != http.StatusTooManyRequests {
 		return o
 	}

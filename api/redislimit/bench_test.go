@@ -68,7 +68,7 @@ func BenchmarkReplicas(b *testing.B) {
 				}
 				var clients []*api.Client
 				for range replicas {
-					var lim api.Limiter = api.NewLocalLimiter(replicaBudgets)
+					lim := api.NewLocalLimiter(replicaBudgets)
 					if rdb != nil {
 						lim = redislimit.New(rdb, s.Token(), redislimit.WithBudgets(replicaBudgets))
 					}
