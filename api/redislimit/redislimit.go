@@ -110,7 +110,8 @@ func WithRetryAfter(d time.Duration) Option {
 //
 // Give rdb ContextTimeoutEnabled (redis.Options), so that the deadline of
 // each call bounds its network reads and writes too; without it, rdb's
-// ReadTimeout and WriteTimeout (3 s by default) do.
+// ReadTimeout and WriteTimeout (3 s by default) do. go-redis also logs each
+// failed dial on its own; redis.SetLogger quiets it.
 func New(rdb redis.Scripter, accountKey string, opts ...Option) *Limiter {
 	sum := sha256.Sum256([]byte("chatwork-go/redislimit\x00" + accountKey))
 	var id [8]byte

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 
@@ -35,5 +36,13 @@ func redisOption(rawURL, token string, logger *slog.Logger) (api.Option, error) 
 		return nil, usagef("--redis-url (or $%s) is not a redis:// or rediss:// URL", envRedisURL)
 	}
 	o.ContextTimeoutEnabled = true // the limiter's deadline bounds every Redis call
+	// go-redis logs every failed dial; the limiter says once that Redis is
+	// unreachable, which is what a script's stderr should show.
+	redis.SetLogger(quietRedisLog{})
 	return api.WithLimiter(redislimit.New(redis.NewClient(o), token, redislimit.WithLogger(logger))), nil
 }
+
+// quietRedisLog drops go-redis's own log lines.
+type quietRedisLog struct{}
+
+func (quietRedisLog) Printf(context.Context, string, ...any) {}
