@@ -99,6 +99,7 @@ type serverWindow struct {
 	limit, remaining int
 	reset            time.Time
 	firstAnswer      time.Time // of the answers that told of this window, when the first arrived
+	shortcut         bool      // the window may end at firstAnswer plus the configured window
 	ended            bool      // the window has ended; no newer one known
 	sentSince        int       // requests sent since the window ended
 	oldInflight      int       // requests in flight when it ended: they may land in the next one
@@ -137,13 +138,16 @@ func newMemLimiter(b Budgets, margin time.Duration) *memLimiter {
 
 // Wait blocks until a request may go, then counts it; see Limiter.
 func (l *memLimiter) Wait(ctx context.Context, room int64, maxWait time.Duration) error {
-	start := time.Now()
+	var start time.Time
 	for {
 		l.mu.Lock()
 		now := time.Now()
+		if start.IsZero() {
+			start = now
+		}
 		d, perRoom := l.waitLocked(now, room)
 		if d <= 0 {
-			l.takeLocked(room)
+			l.takeLocked(now, room)
 			l.mu.Unlock()
 			return nil
 		}
@@ -229,13 +233,19 @@ func (l *memLimiter) waitLocked(now time.Time, room int64) (wait time.Duration, 
 func (l *memLimiter) serverEnd() time.Time {
 	s := &l.srv
 	end := s.reset
-	if s.limit == l.cfgLimit {
+	if s.shortcut && s.limit == l.cfgLimit {
 		if e := s.firstAnswer.Add(l.cfgWindow); e.Before(end) {
 			end = e
 		}
 	}
 	return end.Add(l.global.margin) // at most 1% of the window
 }
+
+// lateAnswer is how long after the end of the server's window, as
+// serverEnd reckons it, an answer still telling of that window can only
+// come from a request sent after the end: a request in flight at the end is
+// answered sooner.
+func (l *memLimiter) lateAnswer() time.Duration { return min(l.cfgWindow, time.Second) }
 
 // serverWait follows the server's window: see memLimiter.
 func (l *memLimiter) serverWait(now time.Time) time.Duration {
@@ -261,8 +271,7 @@ func (l *memLimiter) serverWait(now time.Time) time.Duration {
 	return max(l.margin, time.Millisecond)
 }
 
-func (l *memLimiter) takeLocked(room int64) {
-	now := time.Now()
+func (l *memLimiter) takeLocked(now time.Time, room int64) {
 	if l.global != nil {
 		l.global.add(now)
 		if l.srv.known && l.srv.ended {
@@ -319,9 +328,15 @@ func (l *memLimiter) Observe(room int64, o Observation) {
 		}
 		switch {
 		case !s.known || rl.Reset.After(s.reset):
-			*s = serverWindow{known: true, limit: rl.Limit, remaining: rl.Remaining, reset: rl.Reset, firstAnswer: now}
+			*s = serverWindow{known: true, limit: rl.Limit, remaining: rl.Remaining, reset: rl.Reset, firstAnswer: now, shortcut: true}
 		case rl.Reset.Equal(s.reset):
 			s.limit, s.remaining = rl.Limit, min(s.remaining, rl.Remaining)
+			if s.ended && s.shortcut && now.After(l.serverEnd().Add(l.lateAnswer())) {
+				// The server still counts in a window that should have
+				// ended: its window is not the configured one. Believe
+				// the reset alone.
+				s.shortcut, s.ended, s.remaining = false, false, rl.Remaining
+			}
 		}
 	}
 	rs := l.roomLocked(room)
@@ -350,9 +365,11 @@ func (l *memLimiter) Observe(room int64, o Observation) {
 }
 
 // roomLog is one room's posting budget: the answer times of its recent
-// posts, oldest first, and the posts still waiting for their answer.
+// posts, oldest first (from head on), and the posts still waiting for
+// their answer.
 type roomLog struct {
 	times   []time.Time
+	head    int // times[:head] have left the window
 	pending int
 	blocked time.Time // after a per-room 429
 }
@@ -363,40 +380,49 @@ type roomLog struct {
 func (r *roomLog) wait(now time.Time, limit int, span time.Duration) time.Duration {
 	r.prune(now, span)
 	wait := r.blocked.Sub(now)
-	n := len(r.times) + r.pending
+	live := r.times[r.head:]
+	n := len(live) + r.pending
 	if n < limit {
 		return wait
 	}
 	k := n - limit + 1 // how many must leave the window
-	if k > len(r.times) {
+	if k > len(live) {
 		return max(wait, span)
 	}
-	return max(wait, r.times[k-1].Add(span).Sub(now))
+	return max(wait, live[k-1].Add(span).Sub(now))
 }
 
 func (r *roomLog) prune(now time.Time, span time.Duration) {
-	i := 0
-	for i < len(r.times) && !r.times[i].Add(span).After(now) {
-		i++
+	for r.head < len(r.times) && !r.times[r.head].Add(span).After(now) {
+		r.head++
 	}
-	if i > 0 {
-		r.times = append(r.times[:0], r.times[i:]...)
+	r.compact()
+}
+
+// compact moves the live times to the front once the dead ones are the
+// larger part, so that each time is copied O(1) times on average.
+func (r *roomLog) compact() {
+	if r.head > 0 && r.head >= len(r.times)-r.head {
+		n := copy(r.times, r.times[r.head:])
+		r.times, r.head = r.times[:n], 0
 	}
 }
 
 // answered records the answer to a pending post (or to a post whose fate
-// is unknown: it counts as arrived now).
+// is unknown: it counts as arrived now). Only the newest limit times can
+// matter, so at most limit are kept.
 func (r *roomLog) answered(now time.Time, limit int) {
 	r.pending = max(r.pending-1, 0)
-	if len(r.times) >= limit && len(r.times) > 0 {
-		r.times = append(r.times[:0], r.times[len(r.times)-limit+1:]...)
+	if len(r.times)-r.head >= limit {
+		r.head++
 	}
 	r.times = append(r.times, now)
+	r.compact()
 }
 
 func (r *roomLog) idle(now time.Time, span time.Duration) bool {
 	r.prune(now, span)
-	return len(r.times) == 0 && r.pending == 0 && !r.blocked.After(now)
+	return len(r.times) == r.head && r.pending == 0 && !r.blocked.After(now)
 }
 
 // sendLog is a sliding-window log of send times. Requests sent within a

@@ -49,15 +49,22 @@ func parseRateLimit(h http.Header) RateLimit {
 	if err1 != nil || err2 != nil || err3 != nil || limit < 1 || remaining < 0 || remaining > limit {
 		return RateLimit{}
 	}
-	now := time.Now()
-	if date, err := http.ParseTime(header(h, "Date")); err == nil {
-		now = date
-	}
-	if reset > now.Add(apiWindow+resetSlack).Unix() || reset < now.Add(-apiWindow-resetSlack).Unix() {
-		return RateLimit{}
+	if !resetBelievable(reset, time.Now()) {
+		// Perhaps the local clock is off: judge by the server's.
+		d := header(h, "Date")
+		date, err := http.ParseTime(d)
+		if d == "" || err != nil || !resetBelievable(reset, date) {
+			return RateLimit{}
+		}
 	}
 	limit = min(limit, maxHeaderLimit)
 	return RateLimit{Limit: int(limit), Remaining: int(min(remaining, limit)), Reset: time.Unix(reset, 0)}
+}
+
+// resetBelievable reports whether a reset (Unix seconds) is within the
+// API's window plus a minute of now.
+func resetBelievable(reset int64, now time.Time) bool {
+	return reset <= now.Add(apiWindow+resetSlack).Unix() && reset >= now.Add(-apiWindow-resetSlack).Unix()
 }
 
 func newResponse(resp *http.Response) *Response {

@@ -114,8 +114,9 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
-		waited += time.Since(start)
-		start = time.Now()
+		now := time.Now()
+		waited += now.Sub(start)
+		start = now
 		resp, err := t.next.RoundTrip(r)
 		if err != nil {
 			t.c.lim.Observe(room, Observation{})

@@ -102,8 +102,8 @@ func BenchmarkReplicas(b *testing.B) {
 // make it wait. limiter=redis makes two round trips to Redis on loopback;
 // limiter=local is package api's in-memory limiter.
 func BenchmarkLimiterCall(b *testing.B) {
-	budgets := api.Budgets{Limit: 1 << 20, Window: time.Minute, RoomLimit: 1 << 20, RoomWindow: time.Second}
-	obs := api.Observation{StatusCode: 200, RateLimit: api.RateLimit{Limit: 1 << 20, Remaining: 1 << 19, Reset: time.Now().Add(time.Minute).Truncate(time.Second)}}
+	budgets := api.Budgets{Limit: 1 << 30, Window: time.Second, RoomLimit: 1 << 30, RoomWindow: 10 * time.Millisecond}
+	obs := api.Observation{StatusCode: 200, RateLimit: api.RateLimit{Limit: 1 << 30, Remaining: 1 << 29, Reset: time.Now().Add(time.Minute).Truncate(time.Second)}}
 	for _, mode := range []string{"redis", "local"} {
 		b.Run("limiter="+mode, func(b *testing.B) {
 			lim := api.NewLocalLimiter(budgets)

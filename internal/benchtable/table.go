@@ -101,10 +101,11 @@ var figures = func() []figure {
 		figure{id: "g", what: "4 replicas, local limiters only: allowance", unit: "%allowance", api: local},
 		figure{id: "g", what: "4 replicas, local limiters only: time wasted", unit: "wasted-s", api: local},
 	)
-	callRedis := bench{"api/redislimit", "BenchmarkLimiterCall/limiter=redis"}
-	callLocal := &bench{"api/redislimit", "BenchmarkLimiterCall/limiter=local"}
-	for _, u := range []string{"ns/op", "allocs/op", "B/op"} {
-		fs = append(fs, figure{id: "g", what: "limiter cost per call: Redis (loopback) vs in-memory", unit: u, api: callRedis, base: callLocal})
+	for _, mode := range []string{"redis", "local"} {
+		what := map[string]string{"redis": "limiter cost per call: Redis on loopback", "local": "limiter cost per call: in-memory"}[mode]
+		for _, u := range []string{"ns/op", "allocs/op", "B/op"} {
+			fs = append(fs, figure{id: "g", what: what, unit: u, api: bench{"api/redislimit", "BenchmarkLimiterCall/limiter=" + mode}})
+		}
 	}
 	return fs
 }()
@@ -250,7 +251,7 @@ var notes = []string{
 	"d: the synctest simulation of 1,000 posts to 5 rooms (BenchmarkPacing in ./api, from TestPacingUsesTheWholeAllowance): a fake clock, so the figures do not depend on the machine's speed, only a little on goroutine scheduling.",
 	"e: BenchmarkServerParallel in ./api/apitest: GET /me through the in-memory transport with validation on, b.RunParallel with GOMAXPROCS goroutines.",
 	"g: BenchmarkReplicas in ./api/redislimit: 4 clients, each with its own *http.Transport and its own limiter, send 1,000 posts to 5 rooms of one account (16 goroutines) to the fake served over loopback HTTP, its budgets scaled 1/125 in time (300 per 2.4 s, 10 per 80 ms per room). shared: one redislimit.Limiter per client on one redis-server; local: api.NewLocalLimiter per client. allowance: the best possible time under the budgets over the time taken; wasted: the difference, in seconds. Runs once per round.",
-	"g: BenchmarkLimiterCall: one Wait and one Observe (a post, with 200's headers) on budgets that never wait; Redis: two round trips to a redis-server on loopback (baseline column: the in-memory limiter).",
+	"g: BenchmarkLimiterCall: one Wait and one Observe (a post, with 200's headers) on budgets that never wait; Redis: two round trips to a redis-server on loopback; in-memory: package api's default limiter.",
 	"f: api = what api's Client.call does with a body (io.ReadAll, json.Unmarshal into []api.Message); baseline = json.Decoder into []Message.",
 	"Figures are medians; ±N% is the largest deviation of a round from the median. Rounds run api and baseline back to back, so load from other processes affects both.",
 }
