@@ -316,8 +316,11 @@ func (l *memLimiter) Observe(room int64, o Observation) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
-	l.inflight = max(l.inflight-1, 0)
 	s := &l.srv
+	// Every request in flight when the window ended has been answered:
+	// this one was sent after the end.
+	sentAfterEnd := s.ended && s.oldInflight == 0
+	l.inflight = max(l.inflight-1, 0)
 	s.oldInflight = min(s.oldInflight, l.inflight)
 	rl := o.RateLimit
 	if !rl.IsZero() && l.global != nil {
@@ -331,7 +334,7 @@ func (l *memLimiter) Observe(room int64, o Observation) {
 			*s = serverWindow{known: true, limit: rl.Limit, remaining: rl.Remaining, reset: rl.Reset, firstAnswer: now, shortcut: true}
 		case rl.Reset.Equal(s.reset):
 			s.limit, s.remaining = rl.Limit, min(s.remaining, rl.Remaining)
-			if s.ended && s.shortcut && now.After(l.serverEnd().Add(l.lateAnswer())) {
+			if s.ended && s.shortcut && (sentAfterEnd || now.After(l.serverEnd().Add(l.lateAnswer()))) {
 				// The server still counts in a window that should have
 				// ended: its window is not the configured one. Believe
 				// the reset alone.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/chatwork-go/chatwork/api"
@@ -91,4 +92,30 @@ func TestWithLimiterRefusesNil(t *testing.T) {
 	if _, err := api.NewClient("t", api.WithLimiter(nil)); !errors.Is(err, api.ErrInvalidInput) {
 		t.Fatalf("err = %v, want ErrInvalidInput", err)
 	}
+}
+
+// TestServerWindowLongerThanConfigured: a server reports the configured
+// limit but a reset far beyond the configured window, and keeps counting
+// in that window. The client must not take the window for ended at the
+// configured length and then wait for a new one that never comes: it
+// follows the server's remaining count and its own log.
+func TestServerWindowLongerThanConfigured(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		reset := unixIn(4 * time.Minute)
+		c := hostileClient(t, func(w http.ResponseWriter, r *http.Request) {
+			rateHeadersOf(w, "20", "19", reset)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(meJSON))
+		}, api.WithRateLimit(20, time.Second), api.WithMaxRateLimitWait(10*time.Second))
+		start := time.Now()
+		for i := range 200 {
+			if _, _, err := c.Me.Get(t.Context()); err != nil {
+				t.Fatalf("call %d after %v: %v", i, time.Since(start), err)
+			}
+		}
+		// 20 per second by the client's own log: about 10 s for 200.
+		if d := time.Since(start); d > 12*time.Second {
+			t.Errorf("200 calls took %v", d)
+		}
+	})
 }

@@ -235,7 +235,8 @@ func (l *Limiter) Observe(room int64, o api.Observation) {
 	}
 	b := l.budgets
 	err := observeScript.Run(ctx, l.rdb, l.keys(room), t.uid, o.StatusCode, hasRL, rl.Limit, rl.Remaining, rl.Reset.UnixMicro(),
-		roomLimited, us(b.RoomWindow), isRoom, b.RoomLimit, l.keyTTL().Milliseconds(), us(b.RoomWindow)).Err()
+		roomLimited, us(b.RoomWindow), isRoom, b.RoomLimit, l.keyTTL().Milliseconds(), us(b.RoomWindow),
+		us(b.Window), us(min(l.margin, b.Window/100)), us(min(b.Window, time.Second))).Err()
 	if err != nil {
 		l.markDown(err)
 	}

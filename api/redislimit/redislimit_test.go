@@ -337,3 +337,20 @@ func TestA429HoldsBackEveryReplica(t *testing.T) {
 		t.Errorf("reset %v, want about %v", rle.Reset, reset)
 	}
 }
+
+// TestServerWindowLongerThanConfigured: a server that reports the
+// configured limit but keeps counting in a window far longer than the
+// configured one does not stall the replicas (see the api test of the
+// same name).
+func TestServerWindowLongerThanConfigured(t *testing.T) {
+	r := startRedis(t)
+	b := api.Budgets{Limit: 5, Window: 200 * time.Millisecond, RoomLimit: 10, RoomWindow: time.Second}
+	lim := redislimit.New(r.client(t), "token-long-window", redislimit.WithBudgets(b))
+	obs := api.Observation{StatusCode: 200, RateLimit: api.RateLimit{Limit: 5, Remaining: 4, Reset: time.Now().Add(4 * time.Minute).Truncate(time.Second)}}
+	for i := range 30 {
+		if err := lim.Wait(t.Context(), 0, 5*time.Second); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		lim.Observe(0, obs)
+	}
+}

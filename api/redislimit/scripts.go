@@ -56,7 +56,7 @@ if cfgLimit > 0 then
     local slimit, remaining, reset, first = tonumber(srv[1]), tonumber(srv[2]), tonumber(srv[3]), tonumber(srv[4])
     if slimit ~= cfgLimit then
       limit, window = slimit, apiWindow
-    elseif first + cfgWindow < reset then
+    elseif first >= 0 and first + cfgWindow < reset then
       reset = first + cfgWindow
     end
     endAt = reset + math.min(margin, math.floor(window / 100))
@@ -127,7 +127,9 @@ return {0, 0, 0}
 //
 // ARGV: 1 uid, 2 status, 3 has headers (1/0), 4 limit, 5 remaining,
 // 6 reset (µs), 7 room limited (1/0), 8 room window, 9 room (1/0),
-// 10 room limit, 11 keyTTL, 12 hold after a 429 without a usable reset.
+// 10 room limit, 11 keyTTL, 12 hold after a 429 without a usable reset,
+// 13 configured window, 14 margin, 15 how late an answer for a window that
+// should have ended shows that the server's window is another.
 var observeScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -135,16 +137,30 @@ local uid, status, hasRL = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
 local limit, remaining, reset = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local roomLimited, roomWindow, isRoom = ARGV[7] == '1', tonumber(ARGV[8]), ARGV[9] == '1'
 local roomLimit, keyTTL, hold = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local cfgWindow, margin, late = tonumber(ARGV[13]), tonumber(ARGV[14]), tonumber(ARGV[15])
 
+-- Every request in flight when the window ended has been answered: this
+-- one was sent after the end.
+local before = redis.call('HMGET', KEYS[2], 'ended', 'old')
+local sentAfterEnd = before[1] == '1' and tonumber(before[2]) == 0
 redis.call('ZREM', KEYS[3], uid)
+if before[1] == '1' then
+  redis.call('HSET', KEYS[2], 'old', math.min(tonumber(before[2]), redis.call('ZCARD', KEYS[3])))
+end
 if hasRL then
   local cur = tonumber(redis.call('HGET', KEYS[2], 'reset') or '-1')
   if reset > cur then
     redis.call('DEL', KEYS[2])
     redis.call('HSET', KEYS[2], 'limit', limit, 'remaining', remaining, 'reset', reset, 'first', now, 'ended', '0', 'old', 0)
   elseif reset == cur then
-    local r = tonumber(redis.call('HGET', KEYS[2], 'remaining'))
-    redis.call('HSET', KEYS[2], 'limit', limit, 'remaining', math.min(r, remaining))
+    local srv = redis.call('HMGET', KEYS[2], 'remaining', 'first', 'ended')
+    redis.call('HSET', KEYS[2], 'limit', limit, 'remaining', math.min(tonumber(srv[1]), remaining))
+    local first = tonumber(srv[2])
+    if srv[3] == '1' and first >= 0 and (sentAfterEnd or now > first + cfgWindow + margin + late) then
+      -- The server still counts in a window that should have ended: its
+      -- window is not the configured one. Believe the reset alone.
+      redis.call('HSET', KEYS[2], 'first', -1, 'ended', '0', 'remaining', remaining)
+    end
   end
   redis.call('PEXPIRE', KEYS[2], keyTTL)
 end
