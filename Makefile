@@ -143,7 +143,7 @@ fuzz: ## Run every fuzz target for FUZZTIME (default 10s) each.
 fuzz-short: ## Run every fuzz target for TEST_FUZZTIME (default 5s), as make test does.
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
-bench: ## Run the benchmarks and print the performance table (raw output: bench.out, benchstat format).
+bench: ## Run the benchmarks and print the performance table (raw output: bench.out, benchstat format; rows g need redis-server).
 	$(GO) run ./internal/benchtable -count 6 -o bench.out
 
 ## --- Docs and demo ----------------------------------------------------------

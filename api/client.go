@@ -39,7 +39,7 @@ type Client struct {
 	hc  *http.Client // the client every request goes through
 	dl  *http.Client // for download URLs: the same transport minus auth
 	cfg config
-	lim *limiter
+	lim Limiter
 
 	secret func() string // the credential last sent, to cut out of bodies kept in errors
 
@@ -144,7 +144,10 @@ func newClient(auth func(http.Header) error, secret func() string, opts []Option
 	home := originOf(base)
 
 	c := &Client{cfg: cfg, secret: secret}
-	c.lim = newLimiter(cfg)
+	c.lim = cfg.limiter
+	if c.lim == nil {
+		c.lim = newMemLimiter(Budgets{Limit: cfg.globalLimit, Window: cfg.globalWindow, RoomLimit: cfg.roomLimit, RoomWindow: cfg.roomWindow}, cfg.margin)
+	}
 
 	next := http.DefaultTransport
 	hc := &http.Client{}
@@ -160,17 +163,11 @@ func newClient(auth func(http.Header) error, secret func() string, opts []Option
 	dl.Transport = newAuthTransport(next, nil, cfg.userAgent, home)
 	c.dl = &dl
 
-	// One stack, in one order: retry → pace → authenticate → send. The
+	// One stack, in one order: pace and retry → authenticate → send. The
 	// redirect policy refuses other origins whatever the caller's policy,
 	// and the auth layer adds credentials only for the base URL's origin.
 	hc.CheckRedirect = redirectPolicy(home, hc.CheckRedirect, c.redact)
-	hc.Transport = &retryTransport{
-		next: &limitTransport{
-			next: newAuthTransport(next, auth, cfg.userAgent, home),
-			lim:  c.lim,
-		},
-		c: c,
-	}
+	hc.Transport = &retryTransport{next: newAuthTransport(next, auth, cfg.userAgent, home), c: c}
 	c.hc = hc
 
 	raw, err := gen.NewClient(cfg.baseURL, gen.WithHTTPClient(hc))
@@ -239,6 +236,10 @@ func (c *Client) call(ctx context.Context, send func() (*http.Response, error), 
 		var re *RedirectError
 		if errors.As(err, &re) {
 			return nil, re // it names the method, path and target itself
+		}
+		var paced *RateLimitError // not sent: the pacing wait was too long
+		if errors.As(err, &paced) {
+			return nil, paced
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {

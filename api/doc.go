@@ -95,14 +95,26 @@
 // response, so a busy program gets no 429 in normal operation. Set the
 // budgets with [WithRateLimit] and [WithRoomPostLimit] (0 turns one off).
 // Every wait honours the context. [Client.RateLimit] and Response.RateLimit
-// report the latest state.
+// report the latest state. [WithLimiter] replaces the in-memory limiter with
+// another [Limiter], such as package redislimit's, which shares the budgets
+// of one token among several processes through Redis.
 //
 // If a 429 comes anyway (another program spent the budget), the call waits
 // until x-ratelimit-reset (10 seconds for the per-room limit), plus a little
-// jitter, and tries again, as long as its total wait stays within
-// [WithMaxRateLimitWait] (5 minutes by default). Past that it returns a
-// *[RateLimitError] with the reset time; errors.Is(err, ErrRateLimited)
+// jitter, and tries again. No call waits longer in total, pacing and 429s
+// together, than [WithMaxRateLimitWait] (6 minutes by default): a wait that
+// would end later is not begun, and the call returns a *[RateLimitError] at
+// once with the time the budget frees up; errors.Is(err, ErrRateLimited)
 // matches it.
+//
+// Headers are checked before they are believed: a limit below 1, a
+// remaining count outside 0..limit, a reset further ahead than the API's
+// 5-minute window plus a minute (an hour ahead, the year 2100), or anything
+// that is not a number is ignored; a limit above 2²⁰ is clamped. Memory
+// never depends on what a header says. The server's x-ratelimit-limit
+// replaces the configured limit for a window of the API's 5 minutes. A
+// room's window is counted from when each post's answer arrived, since the
+// server counts a post when it arrives, which can be well after it left.
 //
 // # Retries
 //

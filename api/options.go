@@ -26,6 +26,7 @@ type config struct {
 	roomLimit    int           // posts and task creations per room per roomWindow; 0 turns it off
 	roomWindow   time.Duration //
 	margin       time.Duration // extra spacing against clock skew
+	limiter      Limiter       // nil: an in-memory limiter to the budgets above
 
 	// retries
 	maxRateLimitWait time.Duration // total wait allowed for 429s of one call
@@ -44,7 +45,7 @@ func defaultConfig() config {
 		roomLimit:        10,
 		roomWindow:       10 * time.Second,
 		margin:           100 * time.Millisecond,
-		maxRateLimitWait: 5 * time.Minute,
+		maxRateLimitWait: apiWindow + resetSlack, // a whole window of the account, with room to spare
 		maxRetries:       3,
 		backoffBase:      500 * time.Millisecond,
 		backoffMax:       8 * time.Second,
@@ -152,9 +153,26 @@ func WithRoomPostLimit(limit int, window time.Duration) Option {
 	}
 }
 
-// WithMaxRateLimitWait sets how long one call may wait in total for 429
-// answers to clear before it returns a *RateLimitError (5 minutes by
-// default). 0 means a 429 is returned at once.
+// WithLimiter paces the client with l instead of the in-memory limiter
+// built from WithRateLimit and WithRoomPostLimit (which then do not apply).
+// Use it to share one budget among several processes on one token, with
+// package redislimit. The client checks the x-ratelimit-* headers and tells
+// a room's 429 from the account's before l sees them (see Observation).
+func WithLimiter(l Limiter) Option {
+	return func(c *config) error {
+		if l == nil {
+			return &InputError{Field: "limiter", Reason: "is nil"}
+		}
+		c.limiter = l
+		return nil
+	}
+}
+
+// WithMaxRateLimitWait sets how long one call may wait in total, for its
+// pacing and for 429 answers to clear, before it returns a *RateLimitError
+// (6 minutes by default: a whole window of the account's budget, with room
+// to spare). A wait that would end later is not begun: the call returns at
+// once with the time the budget frees up. 0 means a call never waits.
 func WithMaxRateLimitWait(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {

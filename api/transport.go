@@ -51,28 +51,6 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r)
 }
 
-// limitTransport waits for the limiter before each attempt and tells it
-// what the answer said about the budgets.
-type limitTransport struct {
-	next http.RoundTripper
-	lim  *limiter
-}
-
-func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	room := postRoom(req)
-	if err := t.lim.acquire(req.Context(), room); err != nil {
-		closeBody(req)
-		return nil, err
-	}
-	resp, err := t.next.RoundTrip(req)
-	t.lim.done()
-	if err != nil {
-		return nil, err
-	}
-	t.lim.observe(resp, room)
-	return resp, nil
-}
-
 // postRoom returns the room of a message post or task creation, the two
 // requests that share the per-room budget, and 0 for anything else.
 func postRoom(req *http.Request) int64 {
@@ -103,11 +81,14 @@ func postRoom(req *http.Request) int64 {
 	return id
 }
 
-// retryTransport retries what is safe to retry: a 429 (the server refused
-// the request, whatever the method) after the limit resets, and for GET,
-// PUT and DELETE also 502, 503, 504 and network errors, with backoff. A POST
-// is retried after a network error only when the connection was never made,
-// so the server cannot have acted on it.
+// retryTransport paces and retries. Before each attempt it waits for the
+// Limiter, and it tells the Limiter what each answer said. It retries what
+// is safe to retry: a 429 (the server refused the request, whatever the
+// method) after the limit resets, and for GET, PUT and DELETE also 502, 503,
+// 504 and network errors, with backoff. A POST is retried after a network
+// error only when the connection was never made, so the server cannot have
+// acted on it. Pacing and 429 waits of one call together stay within the
+// maximum rate-limit wait.
 type retryTransport struct {
 	next http.RoundTripper
 	c    *Client
@@ -117,6 +98,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	cfg := &t.c.cfg
 	log := t.c.logger()
+	room := postRoom(req)
 	var waited time.Duration
 	retries := 0
 	for attempt := 0; ; attempt++ {
@@ -128,8 +110,20 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 		start := time.Now()
+		if err := t.c.lim.Wait(ctx, room, max(cfg.maxRateLimitWait-waited, 0)); err != nil {
+			closeBody(r)
+			var rle *RateLimitError
+			if errors.As(err, &rle) {
+				rle.Method, rle.Path = req.Method, req.URL.Path
+			}
+			return nil, err
+		}
+		now := time.Now()
+		waited += now.Sub(start)
+		start = now
 		resp, err := t.next.RoundTrip(r)
 		if err != nil {
+			t.c.lim.Observe(room, Observation{})
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -144,6 +138,8 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
+		obs := observe(resp)
+		t.c.lim.Observe(room, obs)
 		if log.Enabled(ctx, slog.LevelDebug) {
 			log.DebugContext(ctx, "chatwork: request", "method", req.Method, "path", req.URL.Path, "status", resp.StatusCode,
 				"duration", time.Since(start), "ratelimit_remaining", resp.Header.Get("X-Ratelimit-Remaining"))
@@ -151,7 +147,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 		switch s := resp.StatusCode; {
 		case s == http.StatusTooManyRequests:
-			d := t.rateLimitWait(resp)
+			d := t.rateLimitWait(resp, obs)
 			if !replayable(req) || waited+d > cfg.maxRateLimitWait {
 				return resp, nil
 			}
@@ -176,10 +172,16 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// rateLimitWait is how long to wait after a 429: until x-ratelimit-reset
-// for the account's limit, a whole window for the per-room limit, plus up to
-// a tenth (at most a second) of jitter. The body is put back for the caller.
-func (t *retryTransport) rateLimitWait(resp *http.Response) time.Duration {
+// observe is what resp says about the budgets, for the Limiter: the
+// checked x-ratelimit-* headers and, for a 429, whose limit it was. That is
+// told by the body (the per-room limit has its own message), which is read
+// and put back for the caller.
+func observe(resp *http.Response) Observation {
+	o := Observation{StatusCode: resp.StatusCode}
+	o.RateLimit = parseRateLimit(resp.Header)
+	if resp.StatusCode != http.StatusTooManyRequests {
+		return o
+	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
@@ -187,18 +189,26 @@ func (t *retryTransport) rateLimitWait(resp *http.Response) time.Duration {
 		Errors []string `json:"errors"`
 	}
 	_ = json.Unmarshal(body, &eb)
+	o.RoomLimited = isRoomLimit(eb.Errors)
+	return o
+}
+
+// rateLimitWait is how long to wait after a 429: until x-ratelimit-reset
+// for the account's limit, a whole window for the per-room limit, plus up to
+// a tenth (at most a second) of jitter.
+func (t *retryTransport) rateLimitWait(resp *http.Response, o Observation) time.Duration {
 	var d time.Duration
-	if isRoomLimit(eb.Errors) {
+	if o.RoomLimited {
 		d = t.c.cfg.roomWindow
-	} else if rl, ok := parseRateLimit(resp.Header); ok {
-		d = time.Until(rl.Reset)
+	} else if !o.RateLimit.IsZero() {
+		d = time.Until(o.RateLimit.Reset)
 		if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
 			// The reset is the server's clock; measure from the server's now.
 			// Date has a resolution of a second, so keep the later of the two.
-			d = max(d, rl.Reset.Sub(date))
+			d = max(d, o.RateLimit.Reset.Sub(date))
 		}
 	}
-	if d <= 0 || d > 10*time.Minute {
+	if d <= 0 || d > apiWindow+resetSlack {
 		d = t.c.cfg.roomWindow // no usable reset: a short, bounded wait
 	}
 	jitter := min(d/10, time.Second)

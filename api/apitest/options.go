@@ -43,7 +43,7 @@ func defaultConfig() config {
 // WithRateLimit sets the global budget of each account: limit requests per
 // fixed window (300 per 5 minutes by default, as Chatwork documents). A
 // limit of 0 or less switches the global limit off; the x-ratelimit-*
-// headers are still sent, with a limit of 2147483647.
+// headers are still sent, with a limit of 1,000,000.
 func WithRateLimit(limit int, window time.Duration) Option {
 	return func(c *config) error {
 		c.limit = limit

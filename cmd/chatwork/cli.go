@@ -45,6 +45,7 @@ type app struct {
 	output       string
 	maxWait      time.Duration
 	verbose      bool
+	redisURL     string          // see redis.go
 	set          map[string]bool // global flags given explicitly, by canonical name
 
 	cmd *command    // the command being run
@@ -63,8 +64,9 @@ func (a *app) globalFlags(fs *flag.FlagSet) {
 	fs.StringVar(&a.baseURL, "base-url", a.baseURL, "the API's base `URL` (default: $"+envBaseURL+", else "+api.DefaultBaseURL+")")
 	fs.BoolVar(&a.insecureHTTP, "insecure-http", a.insecureHTTP, "allow a plain http:// base URL for a host that is not loopback: the token then travels unencrypted")
 	fs.StringVar(&a.output, "output", a.output, "output `FORMAT`: json (the default) or table")
-	fs.Var(durationFlag{&a.maxWait}, "max-wait", "how long a call may wait for a 429 to clear, such as 30s or 0 (default: $"+envMaxWait+", else 5m)")
+	fs.Var(durationFlag{&a.maxWait}, "max-wait", "how long a call may wait for a 429 to clear, such as 30s or 0 (default: $"+envMaxWait+", else 6m)")
 	fs.BoolVar(&a.verbose, "verbose", a.verbose, "log each request on stderr (never the token); waits and retries are always logged")
+	fs.StringVar(&a.redisURL, "redis-url", a.redisURL, "share the rate budget with other processes on the token through the Redis at `URL` (default: $"+envRedisURL+")")
 }
 
 // usageError is a mistake in the command line: exit code 2.

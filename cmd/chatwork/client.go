@@ -173,7 +173,11 @@ func (a *app) newClient() (*api.Client, error) {
 			return at
 		},
 	}))))
-	c, err := api.NewClient(tok, append(opts, a.apiOpts...)...)
+	redisOpt, err := redisOption(a.redisURLOrEnv(), tok, slog.New(slog.NewTextHandler(a.stderr, nil)))
+	if err != nil {
+		return nil, err
+	}
+	c, err := api.NewClient(tok, append(append(opts, redisOpt), a.apiOpts...)...)
 	if err != nil {
 		var ie *api.InputError
 		if errors.As(err, &ie) {

@@ -64,6 +64,7 @@ Environment:
   CHATWORK_BASE_URL        the base URL, when --base-url is not given
   CHATWORK_MAX_WAIT        the maximum wait, when --max-wait is not given
   CHATWORK_WEBHOOK_TOKEN   the webhook tokens (comma-separated), when --webhook-token-file is not given
+  CHATWORK_REDIS_URL       the Redis URL, when --redis-url is not given: share the rate budget across processes
 
 Durations are written as 30s, 5m or 1h30m. Task deadlines (--limit) are a date such as 2030-01-31
 (the end of that day in Japan Standard Time, UTC+9, as Chatwork's documents write date

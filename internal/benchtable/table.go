@@ -90,6 +90,23 @@ var figures = func() []figure {
 			api: bench{"api/apitest", "BenchmarkServerParallel"}, kind: atLeast, target: 10000},
 	)
 	add("f", "decode 100 messages (from memory)", "BenchmarkDecodeMessages100", "ns/op", "allocs/op", "B/op")
+
+	shared := bench{"api/redislimit", "BenchmarkReplicas/limiter=shared"}
+	local := bench{"api/redislimit", "BenchmarkReplicas/limiter=local"}
+	fs = append(fs,
+		figure{id: "g", what: "4 replicas, shared limiter (Redis): 429s", unit: "429s", api: shared, kind: atMost, target: 0},
+		figure{id: "g", what: "4 replicas, shared limiter (Redis): allowance", unit: "%allowance", api: shared, kind: atLeast, target: 95},
+		figure{id: "g", what: "4 replicas, shared limiter (Redis): time wasted", unit: "wasted-s", api: shared},
+		figure{id: "g", what: "4 replicas, local limiters only: 429s", unit: "429s", api: local},
+		figure{id: "g", what: "4 replicas, local limiters only: allowance", unit: "%allowance", api: local},
+		figure{id: "g", what: "4 replicas, local limiters only: time wasted", unit: "wasted-s", api: local},
+	)
+	for _, mode := range []string{"redis", "local"} {
+		what := map[string]string{"redis": "limiter cost per call: Redis on loopback", "local": "limiter cost per call: in-memory"}[mode]
+		for _, u := range []string{"ns/op", "allocs/op", "B/op"} {
+			fs = append(fs, figure{id: "g", what: what, unit: u, api: bench{"api/redislimit", "BenchmarkLimiterCall/limiter=" + mode}})
+		}
+	}
 	return fs
 }()
 
@@ -224,7 +241,7 @@ func render(t table, cfg map[string]string, raw string) string {
 }
 
 var notes = []string{
-	"measured: package api (a, b, f), conformance (c), api's pacing (d), api/apitest (e); baseline: the hand-written client of internal/bench; ratio: measured/baseline.",
+	"measured: package api (a, b, f), conformance (c), api's pacing (d), api/apitest (e), api/redislimit (g); baseline: the hand-written client of internal/bench; ratio: measured/baseline.",
 	"a: both clients call the same httptest.Server over loopback TCP, a handler answering canned Chatwork bodies with x-ratelimit-* headers, each through its own *http.Transport with the same settings (keep-alive, 100 idle connections per host); one call before the measurement opens the connection.",
 	"a: the api client is configured as a user would (api.NewClient with its defaults: pacing, retries, default User-Agent and logger) with a big budget, api.WithRateLimit and api.WithRoomPostLimit of 10,000 per 20 ms, the limit the server reports, so pacing never waits (the benchmark fails if calls come near it).",
 	"a: time/op comes from the Interleaved benchmarks, which alternate an api call and a baseline call (in alternating order) and time each, so both meet the same moments of machine load; api/baseline is the ratio of their total times. B/op and allocs/op come from separate runs of each client (sub-benchmarks client=api and client=baseline).",
@@ -233,6 +250,8 @@ var notes = []string{
 	"c: conformance.Validator.ValidateResponse, operation lookup included (BenchmarkValidateResponse in ./conformance).",
 	"d: the synctest simulation of 1,000 posts to 5 rooms (BenchmarkPacing in ./api, from TestPacingUsesTheWholeAllowance): a fake clock, so the figures do not depend on the machine's speed, only a little on goroutine scheduling.",
 	"e: BenchmarkServerParallel in ./api/apitest: GET /me through the in-memory transport with validation on, b.RunParallel with GOMAXPROCS goroutines.",
+	"g: BenchmarkReplicas in ./api/redislimit: 4 clients, each with its own *http.Transport and its own limiter, send 1,000 posts to 5 rooms of one account (16 goroutines) to the fake served over loopback HTTP, its budgets scaled 1/125 in time (300 per 2.4 s, 10 per 80 ms per room). shared: one redislimit.Limiter per client on one redis-server; local: api.NewLocalLimiter per client. allowance: the best possible time under the budgets over the time taken; wasted: the difference, in seconds. Runs once per round.",
+	"g: BenchmarkLimiterCall: one Wait and one Observe (a post, with 200's headers) on budgets that never wait; Redis: two round trips to a redis-server on loopback; in-memory: package api's default limiter.",
 	"f: api = what api's Client.call does with a body (io.ReadAll, json.Unmarshal into []api.Message); baseline = json.Decoder into []Message.",
 	"Figures are medians; ±N% is the largest deviation of a round from the median. Rounds run api and baseline back to back, so load from other processes affects both.",
 }
@@ -243,6 +262,8 @@ func unitName(u string) string {
 		return "time/op"
 	case "%allowance":
 		return "% used"
+	case "wasted-s":
+		return "time"
 	}
 	return u
 }
@@ -278,6 +299,8 @@ func formatValue(unit string, v float64) string {
 		return fmt.Sprintf("%.1f KiB", v/1024)
 	case "%allowance":
 		return fmt.Sprintf("%.1f %%", v)
+	case "wasted-s":
+		return fmt.Sprintf("%.2f s", v)
 	case "×":
 		return fmt.Sprintf("%.2f×", v)
 	case "×3":

@@ -52,6 +52,8 @@ var snippetImports = map[string]string{
 	"apitest":     "github.com/chatwork-go/chatwork/api/apitest",
 	"notation":    "github.com/chatwork-go/chatwork/api/notation",
 	"webhook":     "github.com/chatwork-go/chatwork/api/webhook",
+	"redislimit":  "github.com/chatwork-go/chatwork/api/redislimit",
+	"redis":       "github.com/redis/go-redis/v9",
 	"conformance": "github.com/chatwork-go/chatwork/conformance",
 	"gen":         "github.com/chatwork-go/chatwork/gen",
 	"oauth2":      "golang.org/x/oauth2",

@@ -1,0 +1,356 @@
+package redislimit_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/api/apitest"
+	"github.com/chatwork-go/chatwork/api/redislimit"
+)
+
+// Budgets scaled in time so that the tests run in seconds: the fake
+// enforces them and every limiter paces to them.
+var scaled = api.Budgets{Limit: 100, Window: 2 * time.Second, RoomLimit: 5, RoomWindow: 250 * time.Millisecond}
+
+// fakeOverHTTP starts the fake on a loopback port with the scaled budgets
+// and n group rooms of its default account.
+func fakeOverHTTP(t *testing.T, b api.Budgets, rooms int) (*apitest.Server, []int64) {
+	t.Helper()
+	s := apitest.NewServer(t, apitest.WithRateLimit(b.Limit, b.Window), apitest.WithRoomPostLimit(b.RoomLimit, b.RoomWindow))
+	ids := make([]int64, rooms)
+	for i := range ids {
+		ids[i] = s.AddRoom(apitest.Room{Name: fmt.Sprintf("room %d", i), Admins: []int64{s.Me().ID}})
+	}
+	return s, ids
+}
+
+// replica is one process: its own HTTP connections and its own limiter.
+func replica(t *testing.T, s *apitest.Server, token string, lim api.Limiter) *api.Client {
+	t.Helper()
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := api.NewClient(token, api.WithBaseURL(s.URL()), api.WithHTTPClient(&http.Client{Transport: tr}), api.WithLimiter(lim),
+		api.WithRoomPostLimit(scaled.RoomLimit, scaled.RoomWindow)) // the wait after a room's 429
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// postFrom has each client post its share of n messages, round-robin over
+// rooms, from 4 goroutines each, and returns the errors.
+func postFrom(ctx context.Context, clients []*api.Client, rooms []int64, n int, prefix string) []error {
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for _, c := range clients {
+		for range 4 {
+			wg.Go(func() {
+				for i := range next {
+					if _, _, err := c.Messages.Post(ctx, rooms[i%len(rooms)], fmt.Sprintf("%s-%d", prefix, i), nil); err != nil {
+						mu.Lock()
+						errs = append(errs, err)
+						mu.Unlock()
+					}
+				}
+			})
+		}
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return errs
+}
+
+func count429(s *apitest.Server) int {
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Status == http.StatusTooManyRequests {
+			n++
+		}
+	}
+	return n
+}
+
+func storedOnce(t *testing.T, s *apitest.Server, rooms []int64, n int, prefix string) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, r := range rooms {
+		for _, m := range s.Messages(r) {
+			seen[m.Body]++
+		}
+	}
+	for i := range n {
+		if k := seen[fmt.Sprintf("%s-%d", prefix, i)]; k != 1 {
+			t.Errorf("%s-%d stored %d times, want once", prefix, i, k)
+		}
+	}
+}
+
+// TestReplicasShareOneBudget: four replicas, each with its own connections
+// and its own Limiter on one Redis, post to five rooms of one account
+// against the fake over real HTTP: no 429 at all.
+func TestReplicasShareOneBudget(t *testing.T) {
+	r := startRedis(t)
+	rdb := r.client(t)
+	s, rooms := fakeOverHTTP(t, scaled, 5)
+	var clients []*api.Client
+	for range 4 {
+		clients = append(clients, replica(t, s, s.Token(), redislimit.New(rdb, s.Token(), redislimit.WithBudgets(scaled))))
+	}
+	const n = 250
+	if errs := postFrom(t.Context(), clients, rooms, n, "m"); len(errs) > 0 {
+		t.Fatalf("%d posts failed, first: %v", len(errs), errs[0])
+	}
+	storedOnce(t, s, rooms, n, "m")
+	if k := count429(s); k != 0 {
+		t.Errorf("%d 429s with the shared limiter, want 0", k)
+	}
+	keys, err := rdb.Keys(t.Context(), "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if strings.Contains(k, s.Token()) {
+			t.Errorf("key %q holds the token", k)
+		}
+		if ttl := rdb.PTTL(t.Context(), k).Val(); ttl <= 0 {
+			t.Errorf("key %q does not expire (PTTL %v)", k, ttl)
+		}
+	}
+}
+
+// TestLocalReplicasOvershoot is the control: the same replicas pacing
+// alone draw 429s, which is what the shared limiter is for.
+func TestLocalReplicasOvershoot(t *testing.T) {
+	s, rooms := fakeOverHTTP(t, scaled, 5)
+	var clients []*api.Client
+	for range 4 {
+		clients = append(clients, replica(t, s, s.Token(), api.NewLocalLimiter(scaled)))
+	}
+	if errs := postFrom(t.Context(), clients, rooms, 100, "m"); len(errs) > 0 {
+		t.Fatalf("%d posts failed, first: %v", len(errs), errs[0])
+	}
+	if count429(s) == 0 {
+		t.Error("four local limiters drew no 429; the control shows nothing")
+	}
+}
+
+// logBuffer is a slog handler's sink that tests can read while the
+// limiter writes.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestRedisStoppedMidRun: calls go on with local pacing, no error reaches
+// the caller, the outage is logged once per limiter, and no goroutine is
+// left behind.
+func TestRedisStoppedMidRun(t *testing.T) {
+	r := startRedis(t)
+	before := runtime.NumGoroutine()
+	s, rooms := fakeOverHTTP(t, scaled, 3)
+	var logs logBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	rdb := redis.NewClient(&redis.Options{Addr: r.addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+	var clients []*api.Client
+	var transports []*http.Transport
+	for range 2 {
+		lim := redislimit.New(rdb, s.Token(), redislimit.WithBudgets(scaled), redislimit.WithLogger(logger))
+		tr := &http.Transport{}
+		transports = append(transports, tr)
+		c, err := api.NewClient(s.Token(), api.WithBaseURL(s.URL()), api.WithHTTPClient(&http.Client{Transport: tr}), api.WithLimiter(lim),
+			api.WithRoomPostLimit(scaled.RoomLimit, scaled.RoomWindow))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	if errs := postFrom(t.Context(), clients, rooms, 30, "before"); len(errs) > 0 {
+		t.Fatalf("%d posts failed before the outage, first: %v", len(errs), errs[0])
+	}
+	r.stop()
+	if errs := postFrom(t.Context(), clients, rooms, 30, "during"); len(errs) > 0 {
+		t.Fatalf("%d posts failed during the outage, first: %v", len(errs), errs[0])
+	}
+	storedOnce(t, s, rooms, 30, "before")
+	storedOnce(t, s, rooms, 30, "during")
+	if n := strings.Count(logs.String(), "redis unreachable"); n != 2 {
+		t.Errorf("%d outage lines for 2 limiters, want one each:\n%s", n, logs.String())
+	}
+	if strings.Contains(logs.String(), s.Token()) {
+		t.Error("the token is in the log")
+	}
+	_ = rdb.Close()
+	for _, tr := range transports {
+		tr.CloseIdleConnections()
+	}
+	// Goroutines end asynchronously after Close; wait for them, not for a time.
+	for i := 0; runtime.NumGoroutine() > before; i++ {
+		if i == 1000 {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines left, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestRedisRestarted: Redis loses everything; the next answers' headers
+// rebuild the shared state, and the calls go on.
+func TestRedisRestarted(t *testing.T) {
+	r := startRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: r.addr(), ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = rdb.Close() })
+	s, rooms := fakeOverHTTP(t, scaled, 2)
+	c := replica(t, s, s.Token(), redislimit.New(rdb, s.Token(), redislimit.WithBudgets(scaled), redislimit.WithRetryAfter(time.Millisecond)))
+	if errs := postFrom(t.Context(), []*api.Client{c}, rooms, 10, "before"); len(errs) > 0 {
+		t.Fatalf("first: %v", errs[0])
+	}
+	r.restart()
+	if n := rdb.DBSize(t.Context()).Val(); n != 0 {
+		t.Fatalf("%d keys after the restart; the test needs an empty Redis", n)
+	}
+	if errs := postFrom(t.Context(), []*api.Client{c}, rooms, 10, "after"); len(errs) > 0 {
+		t.Fatalf("%d posts failed after the restart, first: %v", len(errs), errs[0])
+	}
+	storedOnce(t, s, rooms, 10, "after")
+	keys := rdb.Keys(t.Context(), "*acct:srv").Val()
+	if len(keys) != 1 {
+		t.Fatalf("server state keys after the restart: %v", keys)
+	}
+	limit := rdb.HGet(t.Context(), keys[0], "limit").Val()
+	if limit != fmt.Sprint(scaled.Limit) {
+		t.Errorf("rebuilt limit %q, want the fake's %d", limit, scaled.Limit)
+	}
+}
+
+// TestSlowRedis: a Redis that stops answering costs each call at most the
+// call deadline; the calls go on with local pacing.
+func TestSlowRedis(t *testing.T) {
+	r := startRedis(t)
+	bh := newBlackhole(t, r.addr())
+	rdb := redis.NewClient(&redis.Options{Addr: bh.addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = rdb.Close() })
+	var logs logBuffer
+	lim := redislimit.New(rdb, "token-slow", redislimit.WithBudgets(scaled), redislimit.WithCallTimeout(50*time.Millisecond),
+		redislimit.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	ctx := t.Context()
+	if err := lim.Wait(ctx, 1, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	lim.Observe(1, api.Observation{StatusCode: 200})
+	bh.stall()
+	// Without a deadline on every Redis call these would never return.
+	for i := range 20 {
+		if err := lim.Wait(ctx, 0, time.Minute); err != nil {
+			t.Fatalf("wait %d: %v", i, err)
+		}
+		lim.Observe(0, api.Observation{StatusCode: 200})
+	}
+	if n := strings.Count(logs.String(), "redis unreachable"); n != 1 {
+		t.Errorf("%d outage lines, want 1:\n%s", n, logs.String())
+	}
+}
+
+// TestTwoTokensOneRedis: two accounts on one Redis have independent
+// budgets, and a budget that would need a wait beyond the maximum returns
+// a *RateLimitError at once.
+func TestTwoTokensOneRedis(t *testing.T) {
+	r := startRedis(t)
+	rdb := r.client(t)
+	b := api.Budgets{Limit: 100, Window: time.Hour, RoomLimit: 3, RoomWindow: time.Hour}
+	a := redislimit.New(rdb, "token-A", redislimit.WithBudgets(b))
+	other := redislimit.New(rdb, "token-B", redislimit.WithBudgets(b))
+	ctx := t.Context()
+	for i := range 3 {
+		if err := a.Wait(ctx, 42, 0); err != nil {
+			t.Fatalf("A's post %d: %v", i, err)
+		}
+		a.Observe(42, api.Observation{StatusCode: 200})
+	}
+	var rle *api.RateLimitError
+	if err := a.Wait(ctx, 42, time.Minute); !errors.As(err, &rle) || !rle.PerRoom || rle.Reset.Before(time.Now().Add(50*time.Minute)) {
+		t.Fatalf("A's fourth post: %v, want a per-room *RateLimitError with the reset an hour ahead", err)
+	}
+	for i := range 3 {
+		if err := other.Wait(ctx, 42, 0); err != nil {
+			t.Fatalf("B's post %d: %v; B's budget is its own", i, err)
+		}
+		other.Observe(42, api.Observation{StatusCode: 200})
+	}
+	// A second replica of A sees A's spent room.
+	if err := redislimit.New(rdb, "token-A", redislimit.WithBudgets(b)).Wait(ctx, 42, 0); !errors.As(err, &rle) {
+		t.Fatalf("another replica of A: %v, want *RateLimitError", err)
+	}
+	for _, k := range rdb.Keys(ctx, "*").Val() {
+		if strings.Contains(k, "token-") {
+			t.Errorf("key %q holds the token", k)
+		}
+	}
+}
+
+// TestA429HoldsBackEveryReplica: an account 429 seen by one replica holds
+// back another.
+func TestA429HoldsBackEveryReplica(t *testing.T) {
+	r := startRedis(t)
+	rdb := r.client(t)
+	one := redislimit.New(rdb, "token-429")
+	two := redislimit.New(rdb, "token-429")
+	ctx := t.Context()
+	if err := one.Wait(ctx, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	reset := time.Now().Add(2 * time.Minute).Truncate(time.Second)
+	one.Observe(0, api.Observation{StatusCode: 429, RateLimit: api.RateLimit{Limit: 300, Remaining: 0, Reset: reset}})
+	var rle *api.RateLimitError
+	if err := two.Wait(ctx, 0, time.Minute); !errors.As(err, &rle) || rle.PerRoom {
+		t.Fatalf("the other replica: %v, want an account *RateLimitError", err)
+	}
+	if d := rle.Reset.Sub(reset); d < -time.Second || d > time.Second {
+		t.Errorf("reset %v, want about %v", rle.Reset, reset)
+	}
+}
+
+// TestServerWindowLongerThanConfigured: a server that reports the
+// configured limit but keeps counting in a window far longer than the
+// configured one does not stall the replicas (see the api test of the
+// same name).
+func TestServerWindowLongerThanConfigured(t *testing.T) {
+	r := startRedis(t)
+	b := api.Budgets{Limit: 5, Window: 200 * time.Millisecond, RoomLimit: 10, RoomWindow: time.Second}
+	lim := redislimit.New(r.client(t), "token-long-window", redislimit.WithBudgets(b))
+	obs := api.Observation{StatusCode: 200, RateLimit: api.RateLimit{Limit: 5, Remaining: 4, Reset: time.Now().Add(4 * time.Minute).Truncate(time.Second)}}
+	for i := range 30 {
+		if err := lim.Wait(t.Context(), 0, 5*time.Second); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		lim.Observe(0, obs)
+	}
+}
