@@ -13,14 +13,12 @@ import (
 )
 
 // errorMessages reads the messages of Chatwork's error body
-// {"errors": [...]}, the spec's ErrorBody; ok is false when body is not
-// JSON of that shape.
+// {"errors": [...]}, the spec's ErrorBody. ok is false when body is not
+// JSON of that shape; msgs then holds what could be decoded.
 func errorMessages(body []byte) (msgs []string, ok bool) {
 	var eb gen.ErrorBody
-	if json.Unmarshal(body, &eb) != nil {
-		return nil, false
-	}
-	return eb.Errors, true
+	err := json.Unmarshal(body, &eb)
+	return eb.Errors, err == nil
 }
 
 // Sentinel errors. An *APIError matches the one for its status with

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -185,11 +184,8 @@ func observe(resp *http.Response) Observation {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	var eb struct {
-		Errors []string `json:"errors"`
-	}
-	_ = json.Unmarshal(body, &eb)
-	o.RoomLimited = isRoomLimit(eb.Errors)
+	msgs, _ := errorMessages(body)
+	o.RoomLimited = isRoomLimit(msgs)
 	return o
 }
 
