@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -11,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/chatwork-go/chatwork/internal/wait"
 )
 
 // authTransport sets the one authentication header and the User-Agent on a
@@ -130,7 +131,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				d := backoff(cfg, retries)
 				log.InfoContext(ctx, "chatwork: retrying after network error", "method", req.Method, "path", req.URL.Path, "wait", d, "error", err.Error())
 				retries++
-				if err := sleep(ctx, d); err != nil {
+				if err := wait.Sleep(ctx, d); err != nil {
 					return nil, err
 				}
 				continue
@@ -152,7 +153,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			drain(resp)
 			log.InfoContext(ctx, "chatwork: rate limited; waiting", "method", req.Method, "path", req.URL.Path, "wait", d)
-			if err := sleep(ctx, d); err != nil {
+			if err := wait.Sleep(ctx, d); err != nil {
 				return nil, err
 			}
 			waited += d
@@ -162,7 +163,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			d := backoff(cfg, retries)
 			log.InfoContext(ctx, "chatwork: retrying after server error", "method", req.Method, "path", req.URL.Path, "status", s, "wait", d)
 			retries++
-			if err := sleep(ctx, d); err != nil {
+			if err := wait.Sleep(ctx, d); err != nil {
 				return nil, err
 			}
 		default:
@@ -253,21 +254,6 @@ func backoff(cfg *config, n int) time.Duration {
 		d -= rand.N(q)
 	}
 	return d
-}
-
-// sleep waits for d or until ctx is done, whichever is first.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func drain(resp *http.Response) {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/chatwork-go/chatwork/internal/wait"
 )
 
 // DefaultWatchShare is the share of the account's request budget a Watcher
@@ -244,7 +246,7 @@ func (w *Watcher) Events(ctx context.Context) iter.Seq2[WatchEvent, error] {
 			if t := last.Add(spacing); t.After(at) {
 				at = t
 			}
-			if sleep(ctx, time.Until(at)) != nil {
+			if wait.Sleep(ctx, time.Until(at)) != nil {
 				return
 			}
 			w.notePoll(time.Now())

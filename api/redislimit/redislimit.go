@@ -16,6 +16,10 @@
 // Redis call has a deadline; when Redis cannot be reached the Limiter paces
 // locally (package api's in-memory limiter) and logs it once per outage,
 // and no call waits beyond its maximum wait.
+//
+// It builds on package api (the Limiter interface it implements) and needs
+// nothing else of this module but its internal sleep helper (enforced by
+// internal/checks TestImportRules).
 package redislimit
 
 import (
@@ -33,6 +37,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/internal/wait"
 )
 
 const apiWindow = 5 * time.Minute // the API's account window, for a limit the server reports
@@ -182,15 +187,15 @@ func (l *Limiter) Wait(ctx context.Context, room int64, maxWait time.Duration) e
 			l.push(room, ticket{uid: uid})
 			return nil
 		}
-		wait := time.Duration(res[0]) * time.Microsecond
-		if time.Since(start)+wait > maxWait {
-			return api.PacingError(time.Now().Add(wait), res[1] == 1, maxWait)
+		due := time.Duration(res[0]) * time.Microsecond
+		if time.Since(start)+due > maxWait {
+			return api.PacingError(time.Now().Add(due), res[1] == 1, maxWait)
 		}
-		sleep := wait
+		sleep := due
 		if res[2] == 1 {
-			sleep = min(wait, l.poll)
+			sleep = min(due, l.poll)
 		}
-		if err := sleepCtx(ctx, sleep); err != nil {
+		if err := wait.Sleep(ctx, sleep); err != nil {
 			return err
 		}
 	}
@@ -288,16 +293,5 @@ func (l *Limiter) markUp() {
 	l.mu.Unlock()
 	if was {
 		l.log.Info("chatwork: redis reachable again; pacing shared")
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
