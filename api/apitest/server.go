@@ -434,13 +434,13 @@ func (s *Server) Requests() []RecordedRequest {
 }
 
 // PostCount returns how many messages and tasks were accepted for the room
-// through the API (status 200 from postMessage or createRoomTasks), as
-// recorded by [Server.Requests].
+// through the API (status 200 from postMessage or createRoomTasks, the
+// operations under the per-room limit), as recorded by [Server.Requests].
 func (s *Server) PostCount(roomID int64) int {
 	prefix := basePath + "/rooms/" + strconv.FormatInt(roomID, 10) + "/"
 	n := 0
 	for _, r := range s.Requests() {
-		if (r.OperationID == "postMessage" || r.OperationID == "createRoomTasks") &&
+		if op := s.router.ops[r.OperationID]; op != nil && op.roomPost &&
 			r.Status == http.StatusOK && strings.HasPrefix(r.Path, prefix) {
 			n++
 		}
