@@ -12,10 +12,10 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/chatwork-go/chatwork/conformance"
 	"github.com/chatwork-go/chatwork/gen"
+	"github.com/chatwork-go/chatwork/internal/wait"
 )
 
 const (
@@ -234,7 +234,7 @@ func (s *Server) serveAPI(w *statusWriter, r *http.Request, info *reqInfo, rec *
 	// 5. Faults.
 	f, faulted := s.takeFault(op.id)
 	if faulted && f.Delay > 0 {
-		if !sleep(r.Context(), f.Delay) {
+		if wait.Sleep(r.Context(), f.Delay) != nil {
 			info.dropped = true // the client has gone
 			return
 		}
@@ -314,19 +314,6 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, errBodyTooLarge
 	}
 	return b, nil
-}
-
-// sleep waits d, or until ctx is done; it reports whether d elapsed. It
-// uses a timer, so a synctest bubble's fake clock drives it.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // dropper is implemented by the in-memory transport's response writer.

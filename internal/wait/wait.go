@@ -1,6 +1,7 @@
-// Package wait holds the context-aware sleep that the client (package api)
-// and its shared limiter (api/redislimit) both use, so that it is written
-// once. It imports no package of this module.
+// Package wait holds the context-aware sleep that the client (package api),
+// its shared limiter (api/redislimit) and the fake's delay faults
+// (api/apitest) all use, so that it is written once. It imports no package
+// of this module.
 package wait
 
 import (
