@@ -30,18 +30,24 @@ type EventFunc func(ctx context.Context, e *Event) error
 // No callback runs unless the signature is valid. Chatwork counts every
 // answer but 200 as a failed delivery; see the package documentation.
 type Handler struct {
-	keys    [][]byte
+	keys [][]byte
+	config
+
+	onCreated, onUpdated, onMention, onUnknown EventFunc
+}
+
+// config is what the options set.
+type config struct {
 	maxBody int64
 	maxAge  time.Duration
 	replay  *replayGuard // nil unless WithReplayGuard
 	now     func() time.Time
 	log     *slog.Logger
-
-	onCreated, onUpdated, onMention, onUnknown EventFunc
 }
 
-// Option configures a [Handler].
-type Option func(*Handler) error
+// Option configures a [Handler], in the functional-option style of package
+// api.
+type Option func(*config) error
 
 // NewHandler returns a Handler that accepts deliveries signed with any of
 // tokens, the tokens of your webhook settings. It fails with [ErrNoToken]
@@ -52,14 +58,13 @@ func NewHandler(tokens []string, opts ...Option) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{
-		keys:    keys,
+	h := &Handler{keys: keys, config: config{
 		maxBody: DefaultMaxBodySize,
 		now:     time.Now,
 		log:     slog.New(slog.DiscardHandler),
-	}
+	}}
 	for _, opt := range opts {
-		if err := opt(h); err != nil {
+		if err := opt(&h.config); err != nil {
 			return nil, err
 		}
 	}
@@ -69,11 +74,11 @@ func NewHandler(tokens []string, opts ...Option) (*Handler, error) {
 // WithMaxBodySize sets the largest body the Handler reads, in bytes;
 // larger requests get 413. The default is [DefaultMaxBodySize].
 func WithMaxBodySize(n int64) Option {
-	return func(h *Handler) error {
+	return func(c *config) error {
 		if n <= 0 {
 			return fmt.Errorf("webhook: max body size must be positive, got %d", n)
 		}
-		h.maxBody = n
+		c.maxBody = n
 		return nil
 	}
 }
@@ -85,11 +90,11 @@ func WithMaxBodySize(n int64) Option {
 // window it leaves); allow for clock skew and delivery delay. Zero, the
 // default, turns the check off.
 func WithMaxEventAge(d time.Duration) Option {
-	return func(h *Handler) error {
+	return func(c *config) error {
 		if d < 0 {
 			return fmt.Errorf("webhook: max event age must not be negative, got %v", d)
 		}
-		h.maxAge = d
+		c.maxAge = d
 		return nil
 	}
 }
@@ -97,11 +102,11 @@ func WithMaxEventAge(d time.Duration) Option {
 // WithClock sets the function the Handler reads the current time from,
 // for [WithMaxEventAge]. The default is [time.Now].
 func WithClock(now func() time.Time) Option {
-	return func(h *Handler) error {
+	return func(c *config) error {
 		if now == nil {
 			return errors.New("webhook: nil clock")
 		}
-		h.now = now
+		c.now = now
 		return nil
 	}
 }
@@ -110,11 +115,11 @@ func WithClock(now func() time.Time) Option {
 // callback errors (Error) and accepted events (Debug). Log records never
 // hold a token or a signature. nil turns logging off, the default.
 func WithLogger(l *slog.Logger) Option {
-	return func(h *Handler) error {
+	return func(c *config) error {
 		if l == nil {
 			l = slog.New(slog.DiscardHandler)
 		}
-		h.log = l
+		c.log = l
 		return nil
 	}
 }

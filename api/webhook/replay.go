@@ -22,11 +22,11 @@ import (
 //
 // n must be positive. The guard is off by default.
 func WithReplayGuard(n int) Option {
-	return func(h *Handler) error {
+	return func(c *config) error {
 		if n <= 0 {
 			return fmt.Errorf("webhook: replay guard size must be positive, got %d", n)
 		}
-		h.replay = newReplayGuard(n)
+		c.replay = newReplayGuard(n)
 		return nil
 	}
 }
