@@ -70,6 +70,20 @@ var shortLimits = serverLimits{
 	maxHeader:  4 << 10,
 }
 
+// dialShortListener starts webhook listen with shortLimits and opens a
+// TCP connection to it, closed at the end of the test (before the listener
+// stops).
+func dialShortListener(t *testing.T) (*listener, net.Conn) {
+	t.Helper()
+	l := startListen(t, &shortLimits)
+	conn, err := net.Dial("tcp", l.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return l, conn
+}
+
 // closedByServer starts reading conn in the background and returns a
 // channel closed when the server has closed the connection (EOF or reset),
 // after whatever answer it wrote.
@@ -109,12 +123,7 @@ func trickle(conn net.Conn, closed <-chan struct{}, data string) bool {
 // before it is done.
 func TestWebhookListenClosesTricklingBody(t *testing.T) {
 	t.Parallel()
-	l := startListen(t, &shortLimits)
-	conn, err := net.Dial("tcp", l.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	l, conn := dialShortListener(t)
 	fmt.Fprintf(conn, "POST /hook HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n%s: x\r\n\r\n", l.addr, webhook.SignatureHeader)
 	closed := closedByServer(conn)
 	if !trickle(conn, closed, strings.Repeat("a", 500)) {
@@ -128,12 +137,7 @@ func TestWebhookListenClosesTricklingBody(t *testing.T) {
 // TestWebhookListenClosesTricklingHeaders: the same with the headers.
 func TestWebhookListenClosesTricklingHeaders(t *testing.T) {
 	t.Parallel()
-	l := startListen(t, &shortLimits)
-	conn, err := net.Dial("tcp", l.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	_, conn := dialShortListener(t)
 	closed := closedByServer(conn)
 	if !trickle(conn, closed, "POST /hook HTTP/1.1\r\nHost: x\r\n"+strings.Repeat("X-Slow: 1\r\n", 50)) {
 		t.Fatal("the connection is still open after 500 header bytes sent one at a time")
@@ -144,12 +148,7 @@ func TestWebhookListenClosesTricklingHeaders(t *testing.T) {
 // after a request is closed by the server.
 func TestWebhookListenClosesIdleKeepAlive(t *testing.T) {
 	t.Parallel()
-	l := startListen(t, &shortLimits)
-	conn, err := net.Dial("tcp", l.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	l, conn := dialShortListener(t)
 	fmt.Fprintf(conn, "GET /hook HTTP/1.1\r\nHost: %s\r\n\r\n", l.addr)
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
