@@ -140,17 +140,8 @@ func TestWebhookHandler(t *testing.T) {
 
 	body := []byte(`{"webhook_setting_id":"12","webhook_event_type":"mention_to_me","webhook_event_time":1700000001,` +
 		`"webhook_event":{"from_account_id":1,"to_account_id":2,"room_id":3,"message_id":"1928374655918273645","body":"[To:2] hi","send_time":1700000000,"update_time":0}}`)
-	req, err := webhook.NewRequest(t.Context(), ts.URL, body, webhookToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("status %d", resp.StatusCode)
+	if code := postSigned(t, ts.URL, body, webhookToken); code != http.StatusOK {
+		t.Fatalf("status %d", code)
 	}
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	if len(lines) != 1 {
@@ -170,14 +161,8 @@ func TestWebhookHandler(t *testing.T) {
 	}
 
 	// A delivery signed with another token is refused and not printed.
-	req, _ = webhook.NewRequest(t.Context(), ts.URL, body, "d3Jvbmc=")
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("a bad signature got %d, want 401", resp.StatusCode)
+	if code := postSigned(t, ts.URL, body, "d3Jvbmc="); code != http.StatusUnauthorized {
+		t.Errorf("a bad signature got %d, want 401", code)
 	}
 	if n := strings.Count(out.String(), "\n"); n != 1 {
 		t.Errorf("%d lines after a refused delivery, want 1", n)

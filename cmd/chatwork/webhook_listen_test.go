@@ -216,7 +216,14 @@ func deliver(t *testing.T, target string, when time.Time, messageID string) int 
 	body := fmt.Sprintf(`{"webhook_setting_id":"1","webhook_event_type":"message_created","webhook_event_time":%d,`+
 		`"webhook_event":{"message_id":"%s","room_id":1,"account_id":1,"body":"hi","send_time":%d,"update_time":0}}`,
 		when.Unix(), messageID, when.Unix())
-	req, err := webhook.NewRequest(t.Context(), target, []byte(body), webhookToken)
+	return postSigned(t, target, []byte(body), webhookToken)
+}
+
+// postSigned posts body to target signed with token, as Chatwork delivers a
+// webhook, and returns the status.
+func postSigned(t *testing.T, target string, body []byte, token string) int {
+	t.Helper()
+	req, err := webhook.NewRequest(t.Context(), target, body, token)
 	if err != nil {
 		t.Fatal(err)
 	}
