@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestFakePrintsRefusals runs "chatwork fake", sends it requests as a
@@ -20,7 +18,7 @@ func TestFakePrintsRefusals(t *testing.T) {
 			args = append(args, "--quiet")
 		}
 		var tok string
-		errout := runFake(t, args, func(base, token string) {
+		errout := runFake(t, args, func(base, token, _ string) {
 			tok = token
 			send := func(method, path, auth, body string) {
 				if status := sendForm(t, method, base+path, "Authorization", auth, body); status < 400 {
@@ -56,7 +54,7 @@ func TestFakePrintsRefusals(t *testing.T) {
 // the validator: it carries the validator's reason.
 func TestFakePrintsValidatorReason(t *testing.T) {
 	t.Parallel()
-	errout := runFake(t, []string{"fake", "--addr", "127.0.0.1:0"}, func(base, token string) {
+	errout := runFake(t, []string{"fake", "--addr", "127.0.0.1:0"}, func(base, token, _ string) {
 		sendForm(t, "POST", base+"/rooms", "X-ChatWorkToken", token, "name=x&members_admin_ids=1&members_admin_ids=2")
 	})
 	want := `chatwork fake: POST /v2/rooms: 400: body.members_admin_ids: value "1&2": repeated key; send one comma-joined value such as 1,2,3`
@@ -69,33 +67,21 @@ func TestFakePrintsValidatorReason(t *testing.T) {
 }
 
 // runFake runs the command with args until use has returned, and returns
-// what it printed on stderr once it has stopped.
-func runFake(t *testing.T, args []string, use func(base, token string)) string {
+// what it printed on stderr once it has stopped. use gets the base URL and
+// the API token from the banner, and the whole banner.
+func runFake(t *testing.T, args []string, use func(base, token, banner string)) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var out, errout syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), &out, &errout)
-	}()
-	waitFor(t, "the fake's banner", func() bool { return strings.Contains(out.String(), "Serving until") })
-	base := regexp.MustCompile(`(?m)^  export CHATWORK_BASE_URL=(\S+)$`).FindStringSubmatch(out.String())
-	tok := regexp.MustCompile(`(?m)^  export CHATWORK_API_TOKEN=(\S+)$`).FindStringSubmatch(out.String())
+	b := runInBackground(t, args...)
+	waitFor(t, "the fake's banner", func() bool { return strings.Contains(b.out.String(), "Serving until") })
+	banner := b.out.String()
+	base := regexp.MustCompile(`(?m)^  export CHATWORK_BASE_URL=(\S+)$`).FindStringSubmatch(banner)
+	tok := regexp.MustCompile(`(?m)^  export CHATWORK_API_TOKEN=(\S+)$`).FindStringSubmatch(banner)
 	if base == nil || tok == nil {
-		t.Fatalf("the banner lacks the export lines:\n%s", out.String())
+		t.Fatalf("the banner lacks the export lines:\n%s", banner)
 	}
-	use(base[1], tok[1])
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Errorf("exit code %d: %s", code, errout.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("fake did not stop")
-	}
-	return errout.String()
+	use(base[1], tok[1], banner)
+	b.stop(t, "fake")
+	return b.errout.String()
 }
 
 // sendForm sends a form body with one header and returns the status.

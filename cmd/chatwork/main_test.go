@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net"
 	"os"
@@ -101,6 +102,42 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// background is the command running in another goroutine, as a user runs
+// a server command, until the test stops it.
+type background struct {
+	out, errout syncBuffer
+	done        chan int // the exit code, once it has returned
+	cancel      context.CancelFunc
+}
+
+// runInBackground starts the command with args and an empty environment;
+// the end of the test interrupts it if stop has not.
+func runInBackground(t *testing.T, args ...string) *background {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	b := &background{done: make(chan int, 1), cancel: cancel}
+	go func() {
+		b.done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), &b.out, &b.errout)
+	}()
+	return b
+}
+
+// stop interrupts the command, as Ctrl-C does, and asserts that it exits
+// with exitOK.
+func (b *background) stop(t *testing.T, what string) {
+	t.Helper()
+	b.cancel()
+	select {
+	case code := <-b.done:
+		if code != exitOK {
+			t.Errorf("%s: exit code %d after interruption: %s", what, code, b.errout.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not stop", what)
+	}
 }
 
 // waitFor polls f until it returns true or the deadline passes.

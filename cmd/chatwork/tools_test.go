@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -180,24 +179,17 @@ func TestWebhookHandler(t *testing.T) {
 func TestWebhookListen(t *testing.T) {
 	t.Parallel()
 	tokenFile := writeFile(t, "tokens", "# my settings\nb3RoZXI=\n\n"+webhookToken+"\n")
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var out, errout syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"webhook", "listen", "--addr", "127.0.0.1:0", "--webhook-token-file", tokenFile, "--path", "/hook"},
-			func(string) string { return "" }, strings.NewReader(""), &out, &errout)
-	}()
+	b := runInBackground(t, "webhook", "listen", "--addr", "127.0.0.1:0", "--webhook-token-file", tokenFile, "--path", "/hook")
 	addr := regexp.MustCompile(`listening for webhooks on (http://\S+/hook) with 2 token`)
 	var url string
 	waitFor(t, "the listener", func() bool {
-		if m := addr.FindStringSubmatch(errout.String()); m != nil {
+		if m := addr.FindStringSubmatch(b.errout.String()); m != nil {
 			url = m[1]
 			return true
 		}
 		select {
-		case code := <-done:
-			t.Fatalf("webhook listen exited with %d: %s", code, errout.String())
+		case code := <-b.done:
+			t.Fatalf("webhook listen exited with %d: %s", code, b.errout.String())
 		default:
 		}
 		return false
@@ -211,7 +203,7 @@ func TestWebhookListen(t *testing.T) {
 	if d := s.WebhookDeliveries(); len(d) != 1 || d[0].StatusCode != http.StatusOK {
 		t.Fatalf("deliveries: %+v", d)
 	}
-	waitFor(t, "the event line", func() bool { return strings.Contains(out.String(), "\n") })
+	waitFor(t, "the event line", func() bool { return strings.Contains(b.out.String(), "\n") })
 	var line struct {
 		Type  string `json:"webhook_event_type"`
 		Event struct {
@@ -219,11 +211,11 @@ func TestWebhookListen(t *testing.T) {
 			Body      string `json:"body"`
 		} `json:"webhook_event"`
 	}
-	if err := json.Unmarshal([]byte(out.String()), &line); err != nil {
-		t.Fatalf("%v: %q", err, out.String())
+	if err := json.Unmarshal([]byte(b.out.String()), &line); err != nil {
+		t.Fatalf("%v: %q", err, b.out.String())
 	}
 	if line.Type != "message_created" || line.Event.MessageID != msgID || line.Event.Body != "deployed" {
-		t.Errorf("printed %s", out.String())
+		t.Errorf("printed %s", b.out.String())
 	}
 
 	// An unsigned request is refused.
@@ -236,16 +228,8 @@ func TestWebhookListen(t *testing.T) {
 		t.Errorf("an unsigned request got %d", resp.StatusCode)
 	}
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Errorf("exit code %d after interruption: %s", code, errout.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("webhook listen did not stop")
-	}
-	if n := strings.Count(out.String(), "\n"); n != 1 {
+	b.stop(t, "webhook listen")
+	if n := strings.Count(b.out.String(), "\n"); n != 1 {
 		t.Errorf("%d lines printed, want 1", n)
 	}
 
@@ -272,43 +256,28 @@ func TestWebhookSign(t *testing.T) {
 // and points the command at it.
 func TestFake(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	var out, errout syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"fake", "--addr", "127.0.0.1:0"}, func(string) string { return "" }, strings.NewReader(""), &out, &errout)
-	}()
-	waitFor(t, "the fake's banner", func() bool { return strings.Contains(out.String(), "Serving until") })
-	base := regexp.MustCompile(`(?m)^  export CHATWORK_BASE_URL=(\S+)$`).FindStringSubmatch(out.String())
-	tok := regexp.MustCompile(`(?m)^  export CHATWORK_API_TOKEN=(\S+)$`).FindStringSubmatch(out.String())
-	room := regexp.MustCompile(`room     Sandbox \(room_id (\d+)\)`).FindStringSubmatch(out.String())
-	if base == nil || tok == nil || room == nil {
-		t.Fatalf("the banner lacks the export lines or the room:\n%s", out.String())
-	}
-	if !strings.HasPrefix(base[1], "http://127.0.0.1:") {
-		t.Errorf("base URL %q is not loopback", base[1])
-	}
-	env := map[string]string{envBaseURL: base[1], envToken: tok[1], envMaxWait: "0"}
-	r := runCLI(t, env, "", "messages", "list", room[1], "--output", "table").must(t, exitOK)
-	if !strings.Contains(r.out, "Welcome to the fake Chatwork") {
-		t.Errorf("the seeded room:\n%s", r.out)
-	}
-	r = runCLI(t, env, "", "requests", "list", "--output", "table").must(t, exitOK)
-	if !strings.Contains(r.out, "Bob Suzuki") || !strings.Contains(r.out, "Carol Sato") {
-		t.Errorf("the seeded contact requests:\n%s", r.out)
-	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Errorf("exit code %d: %s", code, errout.String())
+	var base string
+	runFake(t, []string{"fake", "--addr", "127.0.0.1:0"}, func(baseURL, token, banner string) {
+		base = baseURL
+		room := regexp.MustCompile(`room     Sandbox \(room_id (\d+)\)`).FindStringSubmatch(banner)
+		if room == nil {
+			t.Fatalf("the banner lacks the room:\n%s", banner)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("fake did not stop")
-	}
+		if !strings.HasPrefix(base, "http://127.0.0.1:") {
+			t.Errorf("base URL %q is not loopback", base)
+		}
+		env := map[string]string{envBaseURL: base, envToken: token, envMaxWait: "0"}
+		r := runCLI(t, env, "", "messages", "list", room[1], "--output", "table").must(t, exitOK)
+		if !strings.Contains(r.out, "Welcome to the fake Chatwork") {
+			t.Errorf("the seeded room:\n%s", r.out)
+		}
+		r = runCLI(t, env, "", "requests", "list", "--output", "table").must(t, exitOK)
+		if !strings.Contains(r.out, "Bob Suzuki") || !strings.Contains(r.out, "Carol Sato") {
+			t.Errorf("the seeded contact requests:\n%s", r.out)
+		}
+	})
 	// The server is gone.
-	if resp, err := http.Get(base[1] + "/me"); err == nil {
+	if resp, err := http.Get(base + "/me"); err == nil {
 		resp.Body.Close()
 		t.Error("the fake still answers after it stopped")
 	}
