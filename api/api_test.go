@@ -81,10 +81,7 @@ func TestInputErrorsSendNothing(t *testing.T) {
 	c, ts := setup(t)
 	ctx := t.Context()
 	long := strings.Repeat("あ", api.MaxMessageLength+1)
-	cases := []struct {
-		name, field string
-		call        func() error
-	}{
+	cases := []inputCase{
 		{"room id zero", "room_id", func() error { _, _, err := c.Rooms.Get(ctx, 0); return err }},
 		{"room id negative", "room_id", func() error { _, _, err := c.Messages.Post(ctx, -5, "x", nil); return err }},
 		{"task id", "task_id", func() error { _, _, err := c.Tasks.Get(ctx, 1, 0); return err }},
@@ -162,20 +159,7 @@ func TestInputErrorsSendNothing(t *testing.T) {
 		}},
 		{"nothing to update", "name", func() error { _, err := c.Rooms.Update(ctx, 1, api.UpdateRoomParams{}); return err }},
 	}
-	for _, tc := range cases {
-		err := tc.call()
-		var ie *api.InputError
-		if !errors.As(err, &ie) || !errors.Is(err, api.ErrInvalidInput) {
-			t.Errorf("%s: err = %v, want an *api.InputError", tc.name, err)
-			continue
-		}
-		if ie.Field != tc.field || !strings.Contains(err.Error(), tc.field) {
-			t.Errorf("%s: field %q (%v), want %q", tc.name, ie.Field, err, tc.field)
-		}
-	}
-	if n := len(ts.requests()); n != 0 {
-		t.Errorf("%d requests reached the server; bad input must be refused before sending", n)
-	}
+	checkRefusedBeforeSending(t, ts, cases)
 }
 
 func TestNewClientRefusesBadConfiguration(t *testing.T) {

@@ -20,10 +20,7 @@ func TestHostileInputRefusedBeforeSending(t *testing.T) {
 	var zero api.Client // not made by NewClient: its services are nil
 	var nilReader *bytes.Reader
 	const badUTF8 = "caf\xe9"
-	cases := []struct {
-		name, field string
-		call        func() error
-	}{
+	cases := []inputCase{
 		{"body invalid UTF-8", "body", func() error { _, _, err := c.Messages.Post(ctx, 1, badUTF8, nil); return err }},
 		{"body NUL", "body", func() error { _, _, err := c.Messages.Post(ctx, 1, "a\x00b", nil); return err }},
 		{"edit invalid UTF-8", "body", func() error { _, err := c.Messages.Update(ctx, 1, "5", "\xff"); return err }},
@@ -97,27 +94,5 @@ func TestHostileInputRefusedBeforeSending(t *testing.T) {
 			return err
 		}},
 	}
-	for _, tc := range cases {
-		var err error
-		func() {
-			defer func() {
-				if p := recover(); p != nil {
-					err = errors.New("panic")
-					t.Errorf("%s: panicked: %v", tc.name, p)
-				}
-			}()
-			err = tc.call()
-		}()
-		var ie *api.InputError
-		if !errors.As(err, &ie) || !errors.Is(err, api.ErrInvalidInput) {
-			t.Errorf("%s: err = %v, want an *api.InputError", tc.name, err)
-			continue
-		}
-		if ie.Field != tc.field || !strings.Contains(err.Error(), tc.field) {
-			t.Errorf("%s: field %q (%v), want %q", tc.name, ie.Field, err, tc.field)
-		}
-	}
-	if n := len(ts.requests()); n != 0 {
-		t.Errorf("%d requests reached the server; bad input must be refused before sending", n)
-	}
+	checkRefusedBeforeSending(t, ts, cases)
 }
