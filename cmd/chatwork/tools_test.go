@@ -180,20 +180,7 @@ func TestWebhookListen(t *testing.T) {
 	t.Parallel()
 	tokenFile := writeFile(t, "tokens", "# my settings\nb3RoZXI=\n\n"+webhookToken+"\n")
 	b := runInBackground(t, "webhook", "listen", "--addr", "127.0.0.1:0", "--webhook-token-file", tokenFile, "--path", "/hook")
-	addr := regexp.MustCompile(`listening for webhooks on (http://\S+/hook) with 2 token`)
-	var url string
-	waitFor(t, "the listener", func() bool {
-		if m := addr.FindStringSubmatch(b.errout.String()); m != nil {
-			url = m[1]
-			return true
-		}
-		select {
-		case code := <-b.done:
-			t.Fatalf("webhook listen exited with %d: %s", code, b.errout.String())
-		default:
-		}
-		return false
-	})
+	url := waitForListener(t, regexp.MustCompile(`listening for webhooks on (http://\S+/hook) with 2 token`), &b.errout, b.done)[1]
 
 	s := apitest.NewServer(t, apitest.WithSyncWebhooks())
 	me := s.Me()

@@ -37,19 +37,8 @@ func startListen(t *testing.T, limits *serverLimits, args ...string) *listener {
 	go func() {
 		l.stopped <- a.main(append([]string{"webhook", "listen", "--addr", "127.0.0.1:0", "--webhook-token-file", tokenFile, "--path", "/hook"}, args...))
 	}()
-	re := regexp.MustCompile(`listening for webhooks on (http://(\S+)/hook) `)
-	waitFor(t, "the listener", func() bool {
-		if m := re.FindStringSubmatch(l.errout.String()); m != nil {
-			l.url, l.addr = m[1], m[2]
-			return true
-		}
-		select {
-		case code := <-l.stopped:
-			t.Fatalf("webhook listen exited with %d: %s", code, l.errout.String())
-		default:
-		}
-		return false
-	})
+	m := waitForListener(t, regexp.MustCompile(`listening for webhooks on (http://(\S+)/hook) `), l.errout, l.stopped)
+	l.url, l.addr = m[1], m[2]
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -59,6 +48,26 @@ func startListen(t *testing.T, limits *serverLimits, args ...string) *listener {
 		}
 	})
 	return l
+}
+
+// waitForListener waits until webhook listen has printed a line that re
+// matches on errout, and returns the submatches; it fails the test at once
+// if the command exits (sends its code on exited) first.
+func waitForListener(t *testing.T, re *regexp.Regexp, errout *syncBuffer, exited <-chan int) []string {
+	t.Helper()
+	var m []string
+	waitFor(t, "the listener", func() bool {
+		if m = re.FindStringSubmatch(errout.String()); m != nil {
+			return true
+		}
+		select {
+		case code := <-exited:
+			t.Fatalf("webhook listen exited with %d: %s", code, errout.String())
+		default:
+		}
+		return false
+	})
+	return m
 }
 
 // shortLimits are limits small enough for tests to wait for.
