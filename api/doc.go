@@ -189,7 +189,8 @@
 //
 // This package owns the client: its services, errors, rate limiting,
 // retries and message watching. It depends on package gen (the generated
-// types and requests), package wire and the internal sleep helper only; it
+// types and requests), package wire, the budgets generated from the spec
+// (internal/budgets) and the internal sleep helper only; it
 // never imports apitest, conformance, the CLI or kin-openapi, so a program
 // that uses the client links none of them (enforced by internal/checks
 // TestImportRules).

@@ -70,7 +70,7 @@ func (s *MessagesService) Post(ctx context.Context, roomID int64, body string, o
 		form.SelfUnread = wire.FlagOf(true)
 	}
 	out, r, err := one[gen.MessageIDResult](ctx, clientOf(s), func() (*http.Response, error) {
-		return s.c.raw.PostMessageWithFormdataBody(ctx, roomID, form)
+		return s.c.raw.PostMessageWithFormdataBody(withPostRoom(ctx, roomID), roomID, form)
 	})
 	if err != nil {
 		return "", r, err

@@ -96,7 +96,7 @@ func (s *TasksService) Create(ctx context.Context, roomID int64, p CreateTaskPar
 	}
 	form.LimitType = &lt
 	out, r, err := one[gen.TaskIDsResult](ctx, clientOf(s), func() (*http.Response, error) {
-		return s.c.raw.CreateRoomTasksWithFormdataBody(ctx, roomID, form)
+		return s.c.raw.CreateRoomTasksWithFormdataBody(withPostRoom(ctx, roomID), roomID, form)
 	})
 	if err != nil {
 		return nil, r, err
