@@ -4,7 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -26,21 +26,9 @@ func TestPostRoomFollowsTheSpec(t *testing.T) {
 	for _, op := range v.Operations() {
 		marked[op.Method+" "+op.Path] = op.RoomPostLimit
 	}
-	entries, err := os.ReadDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
 	line := regexp.MustCompile(`^(GET|POST|PUT|DELETE) (/[^\s?]*)`)
-	fset := token.NewFileSet()
 	seen := 0
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, e.Name(), nil, parser.ParseComments)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, f := range sourceFiles(t) {
 		for _, d := range f.Decls {
 			fn, ok := d.(*ast.FuncDecl)
 			if !ok || fn.Recv == nil || fn.Doc == nil || fn.Body == nil {
@@ -74,4 +62,26 @@ func TestPostRoomFollowsTheSpec(t *testing.T) {
 	if seen < len(marked) {
 		t.Errorf("found %d documented methods for %d operations", seen, len(marked))
 	}
+}
+
+// sourceFiles parses the package's files, tests aside, with comments.
+func sourceFiles(t *testing.T) []*ast.File {
+	t.Helper()
+	names, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	return files
 }
