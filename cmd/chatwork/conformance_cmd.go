@@ -41,7 +41,7 @@ func conformanceCheckCommand() *command {
 		usage:   "FILE.har... [--host HOST]... [-o json]",
 		summary: "validate every Chatwork exchange of HAR files against the spec",
 		details: `Reads HAR files (saved by a browser's developer tools, mitmproxy, Charles, Postman, or
-'chatwork proxy --record') and checks every request under /v2 and its answer against the API's
+'chatwork proxy' when recording) and checks every request under /v2 and its answer against the API's
 OpenAPI description, with the rules of 'chatwork proxy'. Entries for other hosts or paths are
 skipped and counted. --host limits the check to the given hosts (repeatable).
 
