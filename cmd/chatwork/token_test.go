@@ -125,17 +125,6 @@ func TestInsecureHTTPNeedsOptIn(t *testing.T) {
 	for _, base := range []string{s.URL(), strings.Replace(s.URL(), "127.0.0.1", "localhost", 1)} {
 		cli{env: map[string]string{envToken: s.Token(), envMaxWait: "0"}}.run(t, "--base-url", base, "me").must(t, exitOK)
 	}
-	for _, host := range []string{"127.0.0.1", "127.1.2.3", "::1", "localhost", "LOCALHOST", "localhost.", "fake.invalid"} {
-		if !isLoopback(host) {
-			t.Errorf("%s is loopback", host)
-		}
-	}
-	for _, host := range []string{"10.0.0.1", "chatwork.example.com", "localhost.example.com", "api.localhost", "invalid.example.com", "0.0.0.0", ""} {
-		if isLoopback(host) {
-			t.Errorf("%s is not loopback", host)
-		}
-	}
-
 	// A password in the URL is never echoed, even in a URL that does not parse.
 	for _, base := range []string{
 		"http://me:s3cret@chatwork.example.com/v2", "https://me:s3cret@api.chatwork.com/v2", "http://me:s3cret@bad host/v2",
