@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,11 +17,9 @@ import (
 
 // listener is a running "chatwork webhook listen".
 type listener struct {
-	url     string // http://127.0.0.1:PORT/hook
-	addr    string // 127.0.0.1:PORT
-	out     *syncBuffer
-	errout  *syncBuffer
-	stopped chan int
+	*background
+	url  string // http://127.0.0.1:PORT/hook
+	addr string // 127.0.0.1:PORT
 }
 
 // startListen runs webhook listen on a free port with the test's webhook
@@ -31,23 +28,17 @@ type listener struct {
 func startListen(t *testing.T, limits *serverLimits, args ...string) *listener {
 	t.Helper()
 	tokenFile := writeFile(t, "tokens", webhookToken+"\n")
-	ctx, cancel := context.WithCancel(t.Context())
-	l := &listener{out: &syncBuffer{}, errout: &syncBuffer{}, stopped: make(chan int, 1)}
-	a := &app{ctx: ctx, env: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: l.out, stderr: l.errout, webhookLimits: limits}
-	go func() {
-		l.stopped <- a.main(append([]string{"webhook", "listen", "--addr", "127.0.0.1:0", "--webhook-token-file", tokenFile, "--path", "/hook"}, args...))
-	}()
-	m := waitForListener(t, regexp.MustCompile(`listening for webhooks on (http://(\S+)/hook) `), l.errout, l.stopped)
-	l.url, l.addr = m[1], m[2]
+	b := cli{limits: limits}.start(t, append([]string{"webhook", "listen", "--addr", "127.0.0.1:0", "--webhook-token-file", tokenFile, "--path", "/hook"}, args...)...)
+	m := waitForListener(t, regexp.MustCompile(`listening for webhooks on (http://(\S+)/hook) `), &b.errout, b.done)
 	t.Cleanup(func() {
-		cancel()
+		b.cancel()
 		select {
-		case <-l.stopped:
+		case <-b.done:
 		case <-time.After(10 * time.Second):
 			t.Error("webhook listen did not stop")
 		}
 	})
-	return l
+	return &listener{background: b, url: m[1], addr: m[2]}
 }
 
 // waitForListener waits until webhook listen has printed a line that re
@@ -275,7 +266,7 @@ func TestWebhookListenMaxAge(t *testing.T) {
 	if code := deliver(t, d.url, time.Unix(1511238729, 0), "3"); code != http.StatusOK {
 		t.Errorf("without --max-age an old event got %d", code)
 	}
-	runCLI(t, nil, "", "webhook", "listen", "--max-age", "5", "--webhook-token-file", "x").must(t, exitUsage)
+	cli{}.run(t, "webhook", "listen", "--max-age", "5", "--webhook-token-file", "x").must(t, exitUsage)
 }
 
 // TestWebhookListenReplayGuard: with --replay-guard, a repeated delivery
