@@ -296,12 +296,12 @@ func TestWebhookListenReplayGuard(t *testing.T) {
 func TestWebhookListenReplayGuardBound(t *testing.T) {
 	t.Parallel()
 	for _, n := range []string{"10000001", "1000000000", "9223372036854775807"} {
-		r := runCLI(t, nil, "", "webhook", "listen", "--replay-guard", n, "--webhook-token-file", "/nonexistent").must(t, exitUsage)
+		r := cli{}.run(t, "webhook", "listen", "--replay-guard", n, "--webhook-token-file", "/nonexistent").must(t, exitUsage)
 		if !strings.Contains(r.errout, "--replay-guard "+n+" is over the maximum of 10000000") || strings.Contains(r.errout, "panic") {
 			t.Errorf("--replay-guard %s: %q", n, r.errout)
 		}
 	}
 	for _, n := range []string{"-1", "1e9", "99999999999999999999"} {
-		runCLI(t, nil, "", "webhook", "listen", "--replay-guard", n, "--webhook-token-file", "/nonexistent").must(t, exitUsage)
+		cli{}.run(t, "webhook", "listen", "--replay-guard", n, "--webhook-token-file", "/nonexistent").must(t, exitUsage)
 	}
 }
