@@ -14,8 +14,6 @@ import (
 	"github.com/chatwork-go/chatwork/conformance/har"
 )
 
-func init() { addGroup(conformanceGroup()) }
-
 func conformanceGroup() *group {
 	return &group{name: "conformance", summary: "check HAR captures, or any server, against the API's spec", tool: true, cmds: []*command{
 		conformanceCheckCommand(),

@@ -18,13 +18,8 @@ import (
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/conformance"
 	"github.com/chatwork-go/chatwork/conformance/har"
+	"github.com/chatwork-go/chatwork/internal/urlsafe"
 )
-
-func init() { addGroup(proxyGroup()) }
-
-func proxyGroup() *group {
-	return &group{name: "proxy", summary: "validate another client's traffic: a checking reverse proxy", tool: true, cmds: []*command{proxyCommand()}}
-}
 
 func proxyCommand() *command {
 	return &command{
@@ -77,10 +72,10 @@ type proxyOptions struct {
 func (a *app) runProxy(ctx context.Context, o proxyOptions) error {
 	u, err := url.Parse(o.upstream)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usagef("--upstream: %s is not an absolute http(s) URL such as %s", redactURL(o.upstream), api.DefaultBaseURL)
+		return usagef("--upstream: %s is not an absolute http(s) URL such as %s", urlsafe.Redact(o.upstream), api.DefaultBaseURL)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) && !a.insecureHTTP {
-		return usagef("--upstream: %s is plain http: tokens would travel unencrypted to %s; use https, or pass --insecure-http", redactURL(o.upstream), u.Hostname())
+	if u.Scheme == "http" && !urlsafe.PlainHTTPAllowed(u.Hostname()) && !a.insecureHTTP {
+		return usagef("--upstream: %s is plain http: tokens would travel unencrypted to %s; use https, or pass --insecure-http", urlsafe.Redact(o.upstream), u.Hostname())
 	}
 	if o.recordMax <= 0 {
 		return usagef("--record-max-body must be positive")
@@ -114,7 +109,7 @@ func (a *app) runProxy(ctx context.Context, o proxyOptions) error {
 	if o.fail {
 		mode = "refusing (--fail)"
 	}
-	fmt.Fprintf(a.stderr, "chatwork: proxy on http://%s/v2 forwarding to %s, %s violations; Ctrl+C stops\n", ln.Addr(), redactURL(o.upstream), mode)
+	fmt.Fprintf(a.stderr, "chatwork: proxy on http://%s/v2 forwarding to %s, %s violations; Ctrl+C stops\n", ln.Addr(), urlsafe.Redact(o.upstream), mode)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -20,7 +20,7 @@ func TestProxyCommand(t *testing.T) {
 	srv := apitest.NewServer(t)
 	room := srv.AddRoom(apitest.Room{Name: "proxy", Admins: []int64{srv.Me().ID}})
 	harFile := filepath.Join(t.TempDir(), "session.har")
-	b := runInBackground(t, "proxy", "--upstream", srv.URL(), "--addr", "127.0.0.1:0", "--record", harFile)
+	b := cli{}.start(t, "proxy", "--upstream", srv.URL(), "--addr", "127.0.0.1:0", "--record", harFile)
 	addr := regexp.MustCompile(`proxy on (http://\S+/v2) `)
 	waitFor(t, "the proxy's banner", func() bool { return addr.MatchString(b.errout.String()) })
 	base := addr.FindStringSubmatch(b.errout.String())[1]
@@ -68,7 +68,7 @@ func TestProxyCommand(t *testing.T) {
 		t.Error("the HAR file holds the token")
 	}
 
-	r := runCLI(t, nil, "", "conformance", "check", harFile).must(t, exitError)
+	r := cli{}.run(t, "conformance", "check", harFile).must(t, exitError)
 	wantLine := harFile + ": entry 1: POST /v2/rooms/" + s64(room) + "/messages: postMessage request: query.self_unread"
 	if !strings.Contains(r.out, wantLine) || !strings.Contains(r.out, "2 entries, 2 checked, 0 skipped: 1 violations in 1 entries") {
 		t.Errorf("check output lacks %q or the summary:\n%s", wantLine, r.out)
@@ -83,7 +83,7 @@ func TestProxyCommand(t *testing.T) {
 			}
 		}
 	}
-	runCLI(t, nil, "", "conformance", "check", "-o", "json", harFile).must(t, exitError).decode(t, &doc)
+	cli{}.run(t, "conformance", "check", "-o", "json", harFile).must(t, exitError).decode(t, &doc)
 	if doc.Violations != 1 || len(doc.Files) != 1 || doc.Files[0].Checked != 2 || len(doc.Files[0].Findings) != 1 ||
 		doc.Files[0].Findings[0].Entry != 1 || doc.Files[0].Findings[0].Violations[0].Field != "query.self_unread" {
 		t.Errorf("-o json: %+v", doc)
@@ -94,10 +94,10 @@ func TestConformanceCheckCleanAndBadFiles(t *testing.T) {
 	t.Parallel()
 	clean := writeFile(t, "clean.har", `{"log":{"version":"1.2","creator":{"name":"x","version":"1"},"entries":[
 	 {"request":{"method":"GET","url":"https://www.example.com/","headers":[]},"response":{"status":200,"headers":[],"content":{"size":0,"mimeType":"text/html"}}}]}}`)
-	r := runCLI(t, nil, "", "conformance", "check", clean).must(t, exitOK)
+	r := cli{}.run(t, "conformance", "check", clean).must(t, exitOK)
 	if !strings.Contains(r.out, "1 entries, 0 checked, 1 skipped (www.example.com 1): 0 violations") {
 		t.Errorf("output:\n%s", r.out)
 	}
-	runCLI(t, nil, "", "conformance", "check", writeFile(t, "bad.har", `{"entries":[]}`)).must(t, exitError)
-	runCLI(t, nil, "", "conformance", "check").must(t, exitUsage)
+	cli{}.run(t, "conformance", "check", writeFile(t, "bad.har", `{"entries":[]}`)).must(t, exitError)
+	cli{}.run(t, "conformance", "check").must(t, exitUsage)
 }
