@@ -48,35 +48,30 @@ func noFlags(run runFunc) func(*flag.FlagSet) runFunc {
 	return func(*flag.FlagSet) runFunc { return run }
 }
 
-// apiGroups returns the commands of the 32 API operations, grouped by
-// resource.
-func apiGroups() []*group {
-	return []*group{
-		{name: "me", summary: "the account that owns the token", cmds: []*command{{
-			usage: "", summary: "show your profile", endpoint: "GET /me",
-			setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) (*api.Me, *api.Response, error) {
-				return a.c.Me.Get(ctx)
-			})),
-		}}},
-		{name: "status", summary: "your unread, mention and task counts", cmds: []*command{{
-			usage: "", summary: "show your unread, mention and task counts", endpoint: "GET /my/status",
-			setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) (*api.MyStatus, *api.Response, error) {
-				return a.c.Me.Status(ctx)
-			})),
-		}}},
-		{name: "contacts", summary: "your contacts", cmds: []*command{{
-			usage: "", summary: "list your contacts", endpoint: "GET /contacts",
-			setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) ([]api.Contact, *api.Response, error) {
-				return a.c.Contacts.List(ctx)
-			})),
-		}}},
-		tasksGroup(),
-		roomsGroup(),
-		membersGroup(),
-		messagesGroup(),
-		filesGroup(),
-		linksGroup(),
-		requestsGroup(),
+func meCommand() *command {
+	return &command{
+		usage: "", summary: "show your profile", endpoint: "GET /me",
+		setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) (*api.Me, *api.Response, error) {
+			return a.c.Me.Get(ctx)
+		})),
+	}
+}
+
+func statusCommand() *command {
+	return &command{
+		usage: "", summary: "show your unread, mention and task counts", endpoint: "GET /my/status",
+		setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) (*api.MyStatus, *api.Response, error) {
+			return a.c.Me.Status(ctx)
+		})),
+	}
+}
+
+func contactsCommand() *command {
+	return &command{
+		usage: "", summary: "list your contacts", endpoint: "GET /contacts",
+		setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) ([]api.Contact, *api.Response, error) {
+			return a.c.Contacts.List(ctx)
+		})),
 	}
 }
 
@@ -392,7 +387,6 @@ and the server moves your cursor past them: a second call lists only what arrive
 				})
 			},
 		},
-		// messages watch joins from watch.go (addCommand).
 	}}
 }
 

@@ -34,13 +34,13 @@ func newWorld(t *testing.T, opts ...apitest.Option) *world {
 
 func (w *world) run(t *testing.T, args ...string) result {
 	t.Helper()
-	return runCLI(t, w.env, "", args...)
+	return cli{env: w.env}.run(t, args...)
 }
 
 // asBob runs the command with Bob's token.
 func (w *world) asBob(t *testing.T, args ...string) result {
 	t.Helper()
-	return runCLI(t, with(w.env, envToken, w.bob.Token), "", args...)
+	return cli{env: with(w.env, envToken, w.bob.Token)}.run(t, args...)
 }
 
 func TestMeStatusContacts(t *testing.T) {

@@ -11,21 +11,13 @@ import (
 	"github.com/chatwork-go/chatwork/api/notation"
 )
 
-func toolGroups() []*group {
-	return []*group{
-		{name: "send", summary: "post a notification in one line", tool: true, cmds: []*command{sendCommand()}},
-		webhookGroup(),
-		{name: "fake", summary: "run a fake Chatwork API on loopback for trying things out", tool: true, cmds: []*command{fakeCommand()}},
-		{name: "demo", summary: "a guided tour of the API against an in-process fake (start here)", tool: true, cmds: []*command{demoCommand()}},
-		{name: "version", summary: "print the version", tool: true, cmds: []*command{{
-			usage: "", summary: "print the version", noAPI: true,
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(_ context.Context, a *app, _ []string) error {
-					printVersion(a.stdout)
-					return nil
-				}
-			},
-		}}},
+func versionCommand() *command {
+	return &command{
+		usage: "", summary: "print the version", noAPI: true,
+		setup: noFlags(func(_ context.Context, a *app, _ []string) error {
+			printVersion(a.stdout)
+			return nil
+		}),
 	}
 }
 
