@@ -14,9 +14,9 @@ var importRules = map[string]struct {
 	allowed []string // paths relative to the module
 	why     string
 }{
-	"api": {[]string{"gen", "api/wire", "internal/wait"},
+	"api": {[]string{"gen", "api/wire", "internal/wait", "internal/urlsafe"},
 		"the client stands alone: never the fake (apitest), the validator (conformance, kin-openapi) or the CLI"},
-	"api/redislimit": {[]string{"api", "gen", "api/wire", "internal/wait"},
+	"api/redislimit": {[]string{"api", "gen", "api/wire", "internal/wait", "internal/urlsafe"},
 		"a Limiter for the client, over Redis: it builds on package api and nothing else of the module"},
 	"api/webhook": {[]string{"gen", "api/wire"},
 		"receiving webhooks needs no API client"},
