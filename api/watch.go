@@ -177,11 +177,13 @@ func (s *MessagesService) Watch(rooms []int64, opt *WatchOptions) (*Watcher, err
 	}
 	switch o := &w.opt; {
 	case o.Share < 0 || o.Share > 1:
-		return nil, invalid("share", "%v is not a fraction in (0, 1]", o.Share)
-	case o.MinInterval < 0 || o.MaxInterval < 0:
-		return nil, invalid("interval", "is negative")
+		return nil, invalid("WatchOptions.Share", "%v is not a fraction in (0, 1]", o.Share)
+	case o.MinInterval < 0:
+		return nil, invalid("WatchOptions.MinInterval", "is negative")
+	case o.MaxInterval < 0:
+		return nil, invalid("WatchOptions.MaxInterval", "is negative")
 	case o.MaxInterval > 0 && o.MaxInterval < o.MinInterval:
-		return nil, invalid("interval", "the maximum %v is below the minimum %v", o.MaxInterval, o.MinInterval)
+		return nil, invalid("WatchOptions.MaxInterval", "the maximum %v is below the minimum %v", o.MaxInterval, o.MinInterval)
 	}
 	if w.opt.Share == 0 {
 		w.opt.Share = DefaultWatchShare

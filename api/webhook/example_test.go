@@ -125,7 +125,7 @@ func ExampleNewRequest() {
 func ExampleWithReplayGuard() {
 	h, err := webhook.NewHandler([]string{token},
 		webhook.WithMaxEventAge(5*time.Minute),
-		webhook.WithReplayGuard(10000), // about 1.7 MB; more than Chatwork sends in 5 minutes
+		webhook.WithReplayGuard(10000), // about 1.2 MB when full; more than Chatwork sends in 5 minutes
 		// The clock is set to just after the test vector's event time.
 		webhook.WithClock(func() time.Time { return time.Unix(1511238729+60, 0) }),
 	)
