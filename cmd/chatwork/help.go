@@ -37,7 +37,7 @@ kebab-case (--to-ids, --self-unread); the API's own spelling (--to_ids) is accep
 		if g.tool {
 			continue
 		}
-		for _, c := range g.cmds {
+		for _, c := range g.visible() {
 			method, path, _ := strings.Cut(c.endpoint, " ")
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.path(), method, path, c.summary)
 		}
@@ -48,7 +48,7 @@ kebab-case (--to-ids, --self-unread); the API's own spelling (--to_ids) is accep
 		if !g.tool {
 			continue
 		}
-		for _, c := range g.cmds {
+		for _, c := range g.visible() {
 			fmt.Fprintf(tw, "  %s\t%s\n", c.path(), c.summary)
 		}
 	}
@@ -92,13 +92,17 @@ Examples:
 func printGroupHelp(w io.Writer, g *group) {
 	fmt.Fprintf(w, "chatwork %s: %s\n\nCommands:\n", g.name, g.summary)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, c := range g.cmds {
+	for _, c := range g.visible() {
 		method, path, _ := strings.Cut(c.endpoint, " ")
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.name, method, path, c.summary)
+		name := c.name
+		if len(c.aliases) > 0 {
+			name += " (" + strings.Join(c.aliases, ", ") + ")"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", name, method, path, c.summary)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nUsage:")
-	for _, c := range g.cmds {
+	for _, c := range g.visible() {
 		fmt.Fprintf(w, "  chatwork %s %s\n", c.path(), c.usage)
 	}
 	fmt.Fprintf(w, "\nRun 'chatwork %s COMMAND -h' for a command's flags, 'chatwork help' for global flags and exit codes.\n", g.name)
@@ -110,8 +114,20 @@ func printCommandHelp(w io.Writer, c *command) {
 		fmt.Fprintf(w, " (%s)", c.endpoint)
 	}
 	fmt.Fprintln(w)
+	if len(c.aliases) > 0 {
+		fmt.Fprintf(w, "Aliases: %s.\n", strings.Join(c.aliases, ", "))
+	}
+	if c.deprecated != "" {
+		fmt.Fprintf(w, "Deprecated: %s.\n", c.deprecated)
+	}
 	if c.details != "" {
 		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.details))
+	}
+	if c.examples != "" {
+		fmt.Fprintln(w, "\nExamples:")
+		for _, l := range strings.Split(strings.TrimSpace(c.examples), "\n") {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
 	}
 	// A fresh flag set shows the defaults, not what was parsed.
 	fs, global := commandFlags(c)
@@ -149,10 +165,7 @@ func printCommandHelp(w io.Writer, c *command) {
 func commandFlags(c *command) (*flag.FlagSet, map[string]bool) {
 	fs := flag.NewFlagSet("chatwork "+c.path(), flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	c.setup(fs)
-	a := new(app)
-	a.globalFlags(fs)
-	addAliases(fs)
+	c.flags(new(app), fs)
 	return fs, globalFlagNames()
 }
 
@@ -189,10 +202,14 @@ func flagSynopsis(f *flag.Flag) (arg, usage string) {
 	switch f.Value.(type) {
 	case *flag01:
 		name = "[0|1]"
-	case *limitFlag:
+	case *dueFlag:
 		name = "DATE|RFC3339|UNIX"
 	case *idsFlag:
 		name = "IDS"
+	case *accountsFlag:
+		name = "ACCOUNTS"
+	case *jsonFlag:
+		name = "[FIELDS]"
 	case durationFlag:
 		if name == "value" {
 			name = "DURATION"

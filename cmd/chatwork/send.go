@@ -15,6 +15,7 @@ import (
 func versionCommand() *command {
 	return &command{
 		usage: "", summary: "print the version", noAPI: true,
+		examples: "chatwork version",
 		setup: noFlags(func(_ context.Context, a *app, _ []string) error {
 			printVersion(a.stdout)
 			return nil
@@ -25,6 +26,9 @@ func versionCommand() *command {
 func sendCommand() *command {
 	return &command{
 		args: []string{"ROOM_ID", "TEXT"}, nargs: -1,
+		examples: `chatwork send 123 'Deploy finished' --to @anna
+echo 'Build #42 failed' | chatwork send 123 - --to 456 --info-title CI
+chatwork send 123 'The log' --file build.log`,
 		usage:   "ROOM_ID TEXT|- [--to ACCOUNT_ID]... [--reply MESSAGE_ID] [--info-title TITLE] [--file PATH] [--self-unread]",
 		summary: "post a message, with mentions, a reply, an info box or a file", endpoint: "POST /rooms/{room_id}/messages",
 		details: `TEXT - reads the text from stdin (one trailing newline is dropped):
