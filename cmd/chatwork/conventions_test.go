@@ -39,6 +39,17 @@ func TestConventions(t *testing.T) {
 		{name: "unknown flag", args: []string{"messages", "post", "$ROOM", "--bdy", "hi"}, code: 2, err: `unknown flag --bdy\n\nDid you mean this\?\n\t--body\n`, out: "", sentNothin: true},
 		{name: "unknown snake flag", args: []string{"tasks", "create", "$ROOM", "--du_type", "1"}, code: 2, err: `Did you mean this\?\n\t--due-type`, sentNothin: true},
 		{name: "unknown global flag", args: []string{"--verbsoe", "me"}, code: 2, err: `unknown flag --verbsoe\n\nDid you mean this\?\n\t--verbose`, sentNothin: true},
+		{name: "transposed letters", args: []string{"romos", "list"}, code: 2, err: `unknown command "romos"\n\nDid you mean this\?\n\trooms\n`, sentNothin: true},
+		{name: "a prefix", args: []string{"rooms", "cr"}, code: 2, err: `Did you mean this\?\n\trooms create\n`, sentNothin: true},
+		{name: "hidden commands are not suggested", args: []string{"tasks", "statsu"}, code: 2, err: `unknown command "tasks statsu"\nRun`, sentNothin: true},
+
+		// gh's aliases.
+		{name: "ls", args: []string{"rooms", "ls"}, code: 0, out: `(?m)^\d+\tgroup\t`},
+		{name: "view", args: []string{"rooms", "view", "$ROOM"}, code: 0, out: `(?m)^name\tTeam$`},
+		{name: "rm needs --yes in a script", args: []string{"messages", "rm", "$ROOM", "1"}, code: 2, err: `messages delete: this cannot be undone; stdin is not a terminal to confirm on, so pass --yes`, sentNothin: true},
+		{name: "help lists aliases", args: []string{"rooms", "help"}, code: 0, out: `list \(ls\) +GET`},
+		{name: "help hides deprecated commands", args: []string{"tasks", "help"}, code: 0, out: `done +PUT`, notOut: `(?m)^  status`},
+		{name: "every command has examples", args: []string{"links", "create", "-h"}, code: 0, out: `Examples:\n  chatwork links create 123`},
 		{name: "nothing close", args: []string{"zzzzzz"}, code: 2, err: `unknown command "zzzzzz"\nRun 'chatwork help'`, sentNothin: true},
 
 		// One flag style, the API's spelling as hidden aliases.

@@ -37,6 +37,8 @@ type cli struct {
 	ctx     context.Context // default: the test's context
 	apiOpts []api.Option    // added to the client's options
 	limits  *serverLimits   // replace webhook listen's defaults
+	tty     bool            // stdin and stdout are a terminal
+	width   int             // the terminal's width, with tty
 }
 
 // noRetry is a client option for tests of failures that would otherwise
@@ -53,6 +55,7 @@ func (c cli) app(t *testing.T, stdout, stderr io.Writer) *app {
 		ctx: ctx, env: func(k string) string { return c.env[k] },
 		stdin: strings.NewReader(c.stdin), stdout: stdout, stderr: stderr,
 		apiOpts: c.apiOpts, webhookLimits: c.limits,
+		stdinTTY: c.tty, stdoutTTY: c.tty, width: c.width,
 	}
 }
 
@@ -405,7 +408,14 @@ func TestOtherErrorExitCode(t *testing.T) {
 	}
 	dead := "http://" + ln.Addr().String() + "/v2"
 	ln.Close()
-	cli{env: env, apiOpts: []api.Option{noRetry}}.run(t, "--base-url", dead, "me").must(t, exitError)
+	r = cli{env: env, apiOpts: []api.Option{noRetry}}.run(t, "--base-url", dead, "me").must(t, exitError)
+	if want := "chatwork: cannot reach " + ln.Addr().String() + ": connection refused\n"; r.errout != want {
+		t.Errorf("nothing listens: stderr %q, want %q", r.errout, want)
+	}
+	// Retries are logged with --verbose only.
+	if r := (cli{env: env}).run(t, "--base-url", dead, "me"); strings.Contains(r.errout, "level=") {
+		t.Errorf("retries logged without --verbose: %q", r.errout)
+	}
 }
 
 func TestGlobalFlagsAnywhere(t *testing.T) {

@@ -740,7 +740,7 @@ chatwork links rm 123 --yes`,
 						if err != nil {
 							return api.InvitationLink{}, nil, err
 						}
-						if l == nil {
+						if l == nil || !l.Public {
 							return api.InvitationLink{}, nil, fmt.Errorf("room %d %q has no invitation link: nothing to delete", room, d.Name)
 						}
 						warning := fmt.Sprintf("You are deleting the invitation link %s of %q (room %d).", l.URL, d.Name, room)

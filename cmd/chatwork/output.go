@@ -389,7 +389,7 @@ func writeText(w io.Writer, v any, st textStyle) error {
 }
 
 // writeTable aligns the cells in columns two spaces apart. With a width,
-// the wide column is cut to what the others leave of it (at least 10
+// the wide column is cut to what the others leave of it (at least 4
 // characters), so that each row holds on one line of the terminal.
 func writeTable(w io.Writer, l listing, st textStyle) error {
 	rows := l.rows
@@ -410,7 +410,7 @@ func writeTable(w io.Writer, l listing, st textStyle) error {
 				used += wd + 2
 			}
 		}
-		widths[l.wide] = min(widths[l.wide], max(10, st.width-used))
+		widths[l.wide] = min(widths[l.wide], max(4, st.width-used))
 	}
 	var b strings.Builder
 	for n, r := range rows {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/notation"
-	"github.com/chatwork-go/chatwork/gen"
 )
 
 func versionCommand() *command {
@@ -35,7 +34,8 @@ chatwork send 123 'The log' --file build.log`,
   echo 'Build #42 failed' | chatwork send 123 - --to 456 --info-title CI
 
 The markup is built with package notation:
-  --to ID           starts the message with [To:ID]; repeat it or list IDs as 1,2
+  --to ID|@NAME     starts the message with [To:ID]; repeat it or list IDs as 1,2; @anna is
+                    looked up among your contacts and the room's members
   --reply ID        replies to message ID of the room: [rp aid=SENDER to=ROOM-ID] (the sender is looked up)
   --info-title T    wraps the text in [info][title]T[/title]...[/info]
 
@@ -45,7 +45,7 @@ left out, becomes its message.
 The new message's ID is printed as the API answers it, {"message_id": "..."} ({"file_id": ...} with
 --file); -o table prints it as a line. In a script: id=$(chatwork send 123 hi | jq -r .message_id)`,
 		setup: func(fs *flag.FlagSet) runFunc {
-			to := idsVar(fs, "to", "mention this `ACCOUNT_ID` at the start; repeatable")
+			to := accountsVar(fs, "to", "mention these accounts at the start: IDs or @names (contacts, members of the room); repeatable")
 			reply := fs.String("reply", "", "reply to the message with this `MESSAGE_ID`")
 			title := fs.String("info-title", "", "wrap the text in an info box with this `TITLE`")
 			file := fs.String("file", "", "upload the file at `PATH` with the text as its message")
@@ -90,7 +90,11 @@ The new message's ID is printed as the API answers it, {"message_id": "..."} ({"
 					}
 					b.Reply(m.Account.AccountID, room, *reply, m.Account.Name)
 				}
-				for _, id := range *to {
+				mentions, err := a.resolveAccounts(ctx, room, "--to", to)
+				if err != nil {
+					return err
+				}
+				for _, id := range mentions {
 					b.To(id, "")
 				}
 				switch {
@@ -106,13 +110,13 @@ The new message's ID is printed as the API answers it, {"message_id": "..."} ({"
 					if err != nil {
 						return err
 					}
-					return a.print(gen.FileIDResult{FileID: id})
+					return a.print(fileIDResult{FileID: id})
 				}
 				id, _, err := a.c.Messages.Post(ctx, room, body, &api.PostOptions{SelfUnread: selfUnread.on})
 				if err != nil {
 					return err
 				}
-				return a.print(gen.MessageIDResult{MessageID: id})
+				return a.print(messageIDResult{MessageID: id})
 			}
 		},
 	}
