@@ -13,11 +13,18 @@ import (
 const outputRule = `Output:
   stdout carries the command's result and nothing else; notes, warnings, logs and errors go to
   stderr, so that 'chatwork ... > file' or '$(chatwork ...)' captures only the result.
-  For the API commands and send, the result is the API's answer: JSON with the API's field names
-  (the default, -o json; message IDs stay strings) or a table (-o table); nothing when the API
-  answers nothing. Tools whose result is data print the data as it is: files download the file's
-  bytes, webhook listen one JSON line per event, webhook sign the signature, completion the
-  script, version the version; demo and fake print text for people.
+  For the API commands and send, the result is the API's answer, as gh prints: a table at a
+  terminal (cut to its width; coloured unless NO_COLOR is set), tab-separated values without a
+  header when piped; -o json (the API's field names; message IDs stay strings), -o yaml,
+  --json [FIELDS] (only those fields; at a terminal, --json alone lists them), --jq EXPRESSION
+  (jq's language), --template TEMPLATE (Go templates with join, pluck, tablerow, timefmt,
+  timeago, truncate, color, plain). Nothing is printed when the API answers nothing.
+  Destructive commands ask at a terminal (type the object's name) and need --yes in a script;
+  they say what they did in one line on stderr. Reads change nothing on the server: only
+  'messages list --new' moves the account's read cursor.
+  Tools whose result is data print the data as it is: files download the file's bytes, webhook
+  listen one JSON line per event, webhook sign the signature, completion the script, version
+  the version; demo and fake print text for people.
 `
 
 func printMainHelp(w io.Writer) {
@@ -29,8 +36,9 @@ Usage:
 
 New here? Run 'chatwork demo': a guided tour against a built-in fake Chatwork.
 
-API commands, one per operation of the API. Flags are named after the API's parameters in
-kebab-case (--to-ids, --self-unread); the API's own spelling (--to_ids) is accepted too.
+API commands, one per operation of the API. Flags are kebab-case (--self-unread), with one word
+for one thing everywhere: --to for assignees and mentions (IDs or @names), --due for a deadline,
+--by for who assigned or uploaded; the API's own spelling (--self_unread) is accepted too.
 `)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, g := range commandTree() {
@@ -66,7 +74,7 @@ Environment:
   CHATWORK_WEBHOOK_TOKEN   the webhook tokens (comma-separated), when --webhook-token-file is not given
   CHATWORK_REDIS_URL       the Redis URL, when --redis-url is not given: share the rate budget across processes
 
-Durations are written as 30s, 5m or 1h30m. Task deadlines (--limit) are a date such as 2030-01-31
+Durations are written as 30s, 5m or 1h30m. Task deadlines (--due) are a date such as 2030-01-31
 (the end of that day in Japan Standard Time, UTC+9, as Chatwork's documents write date
 deadlines), an RFC 3339 time such as 2030-01-31T18:00:00+09:00, or Unix seconds.
 
@@ -85,7 +93,8 @@ Examples:
   chatwork rooms list -o table
   chatwork messages post 123 --body 'Deploy finished'
   echo 'Build failed' | chatwork send 123 - --to 456 --info-title CI
-  chatwork tasks create 123 --body 'Review the PR' --to-ids 456 --limit 2030-01-31
+  chatwork tasks create 123 --body 'Review the PR' --to @anna --due 2030-01-31
+  chatwork rooms ls --jq '.[] | select(.unread_num > 0) | .name'
 `)
 }
 
