@@ -26,9 +26,11 @@ var importRules = map[string]struct {
 		"the wire types are the bottom layer"},
 	"gen": {[]string{"api/wire"},
 		"generated code uses the wire types only"},
-	"conformance": {[]string{"internal/embeddedspec"},
+	"conformance/har": {nil,
+		"HAR files are plain data: the standard library only"},
+	"conformance": {[]string{"internal/embeddedspec", "conformance/har"},
 		"the validator checks clients from the outside: it knows the spec, not the client"},
-	"api/apitest": {[]string{"conformance", "gen", "api/wire", "internal/embeddedspec", "internal/wait"},
+	"api/apitest": {[]string{"conformance", "conformance/har", "gen", "api/wire", "internal/embeddedspec", "internal/wait"},
 		"the fake is the other side of the client's tests: it must not share the client's logic (package api)"},
 }
 
