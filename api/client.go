@@ -190,7 +190,9 @@ func newClient(auth func(http.Header) error, secret func() string, opts []Option
 
 // Raw returns the generated client underneath, for what this package does
 // not cover. Requests made with it go through the same authentication,
-// pacing and retries.
+// pacing and retries, but only Messages.Post and Tasks.Create know the room
+// whose posting budget they spend: a post made with Raw is paced to the
+// account's budget alone, and a room's 429 is waited out like any other.
 func (c *Client) Raw() *gen.RawClient {
 	if c == nil {
 		return nil

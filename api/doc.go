@@ -236,8 +236,9 @@
 //
 // This package owns the client: its services, errors, rate limiting,
 // retries and message watching. It depends on package gen (the generated
-// types and requests), package wire and two internal helpers (sleeping, and
-// the base URL rules it shares with the CLI) only; it never imports
-// apitest, conformance, the CLI or kin-openapi, so a program that uses the
-// client links none of them (enforced by internal/checks TestImportRules).
+// types and requests), package wire, the budgets generated from the spec
+// (internal/budgets) and two internal helpers (sleeping, and the base URL
+// rules it shares with the CLI) only; it never imports apitest,
+// conformance, the CLI or kin-openapi, so a program that uses the client
+// links none of them (enforced by internal/checks TestImportRules).
 package api

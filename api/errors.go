@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chatwork-go/chatwork/gen"
+	"github.com/chatwork-go/chatwork/internal/budgets"
 )
 
 // errorMessages reads the messages of Chatwork's error body
@@ -141,7 +142,7 @@ func (e *UnexpectedResponseError) Is(target error) bool { return target == ErrUn
 func (e *UnexpectedResponseError) Unwrap() error { return e.err }
 
 // roomLimitMessage is the body of a 429 from the per-room posting limit.
-const roomLimitMessage = "Rate limit for message posting per room exceeded."
+const roomLimitMessage = budgets.RoomError
 
 // RateLimitError is the error of a request that met 429 Too Many Requests
 // and could not be retried within the client's maximum wait (see

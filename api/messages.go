@@ -70,7 +70,7 @@ func (s *MessagesService) Post(ctx context.Context, roomID int64, body string, o
 		form.SelfUnread = wire.FlagOf(true)
 	}
 	out, r, err := one[gen.MessageIDResult](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) {
-		return raw.PostMessageWithFormdataBody(ctx, roomID, form)
+		return raw.PostMessageWithFormdataBody(withPostRoom(ctx, roomID), roomID, form)
 	})
 	if err != nil {
 		return "", r, err

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/chatwork-go/chatwork/internal/budgets"
 )
 
 // Option configures a Client. Options check their input and make NewClient
@@ -40,10 +42,10 @@ func defaultConfig() config {
 		baseURL:          DefaultBaseURL,
 		userAgent:        "chatwork-go/" + Version,
 		logger:           slog.New(slog.DiscardHandler),
-		globalLimit:      300,
-		globalWindow:     5 * time.Minute,
-		roomLimit:        10,
-		roomWindow:       10 * time.Second,
+		globalLimit:      budgets.AccountLimit,
+		globalWindow:     budgets.AccountWindow,
+		roomLimit:        budgets.RoomLimit,
+		roomWindow:       budgets.RoomWindow,
 		margin:           100 * time.Millisecond,
 		maxRateLimitWait: apiWindow + resetSlack, // a whole window of the account, with room to spare
 		maxRetries:       3,
@@ -147,7 +149,7 @@ func WithRoomPostLimit(limit int, window time.Duration) Option {
 		}
 		c.roomLimit, c.roomWindow = limit, window
 		if window <= 0 {
-			c.roomWindow = 10 * time.Second
+			c.roomWindow = budgets.RoomWindow
 		}
 		return nil
 	}

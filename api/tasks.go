@@ -96,7 +96,7 @@ func (s *TasksService) Create(ctx context.Context, roomID int64, p CreateTaskPar
 	}
 	form.LimitType = &lt
 	out, r, err := one[gen.TaskIDsResult](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) {
-		return raw.CreateRoomTasksWithFormdataBody(ctx, roomID, form)
+		return raw.CreateRoomTasksWithFormdataBody(withPostRoom(ctx, roomID), roomID, form)
 	})
 	if err != nil {
 		return nil, r, err

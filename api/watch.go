@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/chatwork-go/chatwork/internal/budgets"
 	"github.com/chatwork-go/chatwork/internal/wait"
 )
 
@@ -319,11 +320,11 @@ func (w *Watcher) budget() (limit int, window time.Duration, polls int) {
 		limit = rl.Limit
 	}
 	if limit <= 0 {
-		limit = 300
+		limit = budgets.AccountLimit
 	}
 	window = cfg.globalWindow
 	if window <= 0 {
-		window = 5 * time.Minute
+		window = budgets.AccountWindow
 	}
 	return limit, window, max(int(w.opt.Share*float64(limit)), 1)
 }
