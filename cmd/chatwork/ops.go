@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/chatwork-go/chatwork/api"
-	"github.com/chatwork-go/chatwork/gen"
 )
 
 // call makes the run function of a command whose positional arguments
@@ -99,7 +98,7 @@ chatwork tasks mine --status done --by 456`,
 					if err := oneOf("status", api.TaskStatus(*status), taskStatuses...); err != nil {
 						return nil, nil, err
 					}
-					return a.c.Me.Tasks(ctx, &api.MyTasksOptions{AssignedBy: *by, Status: api.TaskStatus(*status)})
+					return a.c.Me.Tasks(ctx, &api.ListMyTasksOptions{AssignedByAccountID: *by, Status: api.TaskStatus(*status)})
 				})
 			},
 		},
@@ -118,7 +117,7 @@ chatwork tasks list 123 --to 456 --status done`,
 					if err := oneOf("status", api.TaskStatus(*status), taskStatuses...); err != nil {
 						return nil, nil, err
 					}
-					return a.c.Tasks.List(ctx, ids[0], &api.TaskListOptions{AssignedTo: *to, AssignedBy: *by, Status: api.TaskStatus(*status)})
+					return a.c.Tasks.List(ctx, ids[0], &api.ListTasksOptions{AssigneeID: *to, AssignedByAccountID: *by, Status: api.TaskStatus(*status)})
 				})
 			},
 		},
@@ -155,14 +154,14 @@ chatwork tasks create 123 --body 'Ship it' --to @anna --to @bob --due 2030-01-31
 						return taskIDsResult{}, nil, err
 					}
 					lt := api.TaskLimitType(*dueType)
-					if lt != "" && lt != api.LimitNone && deadline.t.IsZero() {
+					if lt != "" && lt != api.TaskLimitTypeNone && deadline.t.IsZero() {
 						return taskIDsResult{}, nil, usagef("--due-type %s needs --due", *dueType)
 					}
 					if deadline.dateOnly {
 						switch lt {
 						case "":
-							lt = api.LimitDate
-						case api.LimitTime:
+							lt = api.TaskLimitTypeDate
+						case api.TaskLimitTypeTime:
 							return taskIDsResult{}, nil, usagef("--due %s is a date: give a time too (2030-01-31T18:00:00+09:00) for --due-type time", deadline.String())
 						}
 					}
@@ -171,14 +170,14 @@ chatwork tasks create 123 --body 'Ship it' --to @anna --to @bob --due 2030-01-31
 						return taskIDsResult{}, nil, err
 					}
 					taskIDs, r, err := a.c.Tasks.Create(ctx, ids[0], api.CreateTaskParams{
-						Body: *body, AssigneeIDs: assignees, Limit: deadline.t, LimitType: lt,
+						Body: *body, AssigneeIDs: assignees, LimitTime: deadline.t, LimitType: lt,
 					})
 					return taskIDsResult{TaskIDs: taskIDs}, r, err
 				})
 			},
 		},
-		taskStatusCommand("done", api.TaskDone, "complete a task", "chatwork tasks done 123 789"),
-		taskStatusCommand("reopen", api.TaskOpen, "reopen a completed task", "chatwork tasks reopen 123 789"),
+		taskStatusCommand("done", api.TaskStatusDone, "complete a task", "chatwork tasks done 123 789"),
+		taskStatusCommand("reopen", api.TaskStatusOpen, "reopen a completed task", "chatwork tasks reopen 123 789"),
 		{
 			name: "status", args: []string{"ROOM_ID", "TASK_ID"}, nargs: 2, usage: "ROOM_ID TASK_ID --body open|done",
 			summary: "complete or reopen a task", endpoint: "PUT /rooms/{room_id}/tasks/{task_id}/status",
@@ -310,10 +309,10 @@ chatwork rooms rm 123 --action-type delete --yes     # in a script`,
 					}
 					room := ids[0]
 					var warning string
-					switch gen.DeleteRoomFormdataBodyActionType(*action) {
-					case gen.DeleteRoomFormdataBodyActionTypeLeave:
+					switch *action {
+					case actionLeave:
 						warning = "You are leaving the chat %q (room %d): your tasks and the files you uploaded in it are deleted."
-					case gen.DeleteRoomFormdataBodyActionTypeDelete:
+					case actionDelete:
 						warning = "You are deleting the chat %q (room %d) for everyone, with its messages, tasks and files. This cannot be undone."
 					case "":
 						return usagef("--action-type leave|delete is required")
@@ -334,7 +333,7 @@ chatwork rooms rm 123 --action-type delete --yes     # in a script`,
 							return err
 						}
 					}
-					if *action == "leave" {
+					if *action == actionLeave {
 						if _, err := a.c.Rooms.Leave(ctx, room); err != nil {
 							return err
 						}
@@ -391,7 +390,7 @@ chatwork members replace 123 --members-admin-ids 1 --members-readonly-ids 4 --ye
 							return nil, nil, err
 						}
 					}
-					res, r, err := a.c.Members.Replace(ctx, room, api.MembersParams{AdminIDs: *admins, MemberIDs: *members, ReadonlyIDs: *readonly})
+					res, r, err := a.c.Members.Replace(ctx, room, api.ReplaceMembersParams{AdminIDs: *admins, MemberIDs: *members, ReadonlyIDs: *readonly})
 					if err == nil {
 						a.done("Replaced the members of room %d: %d admin(s), %d member(s), %d read-only", room, len(res.Admin), len(res.Member), len(res.Readonly))
 					}
@@ -473,7 +472,7 @@ id=$(chatwork messages post 123 --body hi --jq .message_id)`,
 				body := fs.String("body", "", "the message `text`, in Chatwork notation (required)")
 				selfUnread := flag01Var(fs, "self-unread", "1 leaves the message unread for you")
 				return call(func(ctx context.Context, a *app, ids []int64) (messageIDResult, *api.Response, error) {
-					id, r, err := a.c.Messages.Post(ctx, ids[0], *body, &api.PostOptions{SelfUnread: selfUnread.on})
+					id, r, err := a.c.Messages.Post(ctx, ids[0], *body, &api.PostMessageOptions{SelfUnread: selfUnread.on})
 					return messageIDResult{MessageID: id}, r, err
 				})
 			},
@@ -571,7 +570,7 @@ chatwork files ls 123 --by 456 --json file_id,filename`,
 			setup: func(fs *flag.FlagSet) runFunc {
 				by := fs.Int64("by", 0, "only files uploaded by this `ACCOUNT_ID`")
 				return call(func(ctx context.Context, a *app, ids []int64) ([]api.File, *api.Response, error) {
-					return a.c.Files.List(ctx, ids[0], &api.FileListOptions{UploadedBy: *by})
+					return a.c.Files.List(ctx, ids[0], &api.ListFilesOptions{UploaderID: *by})
 				})
 			},
 		},
@@ -639,7 +638,7 @@ func uploadFile(ctx context.Context, c *api.Client, room int64, path, message st
 		return 0, err
 	}
 	defer f.Close()
-	id, _, err := c.Files.Upload(ctx, room, api.UploadParams{Name: filepath.Base(path), Content: f, Message: message})
+	id, _, err := c.Files.Upload(ctx, room, api.UploadFileParams{Name: filepath.Base(path), Content: f, Message: message})
 	return id, err
 }
 
@@ -664,13 +663,18 @@ func downloadTo(ctx context.Context, c *api.Client, room, file int64, path strin
 	return f, nil
 }
 
-// linkOf is the link a call returns, ready to print: the API's
-// {"public": false} when there is none.
-func linkOf(l *api.InvitationLink, r *api.Response, err error) (api.InvitationLink, *api.Response, error) {
-	if l == nil {
-		return api.InvitationLink{}, r, err
+// noLink is what the API answers for a chat without an invitation link:
+// {"public": false} alone.
+type noLink struct {
+	Public bool `json:"public"`
+}
+
+// linkOf is the link a call returns, ready to print as the API answers it.
+func linkOf(l *api.InvitationLink, r *api.Response, err error) (any, *api.Response, error) {
+	if l == nil || !l.Public {
+		return noLink{}, r, err
 	}
-	return *l, r, err
+	return l, r, err
 }
 
 func linksGroup() *group {
@@ -688,7 +692,7 @@ func linksGroup() *group {
 			summary: "show a chat's invitation link", endpoint: "GET /rooms/{room_id}/link",
 			aliases:  []string{"view"},
 			examples: `chatwork links get 123 --jq .url`,
-			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (any, *api.Response, error) {
 				return linkOf(a.c.Links.Get(ctx, ids[0]))
 			})),
 		},
@@ -699,7 +703,7 @@ func linksGroup() *group {
 			examples: `chatwork links create 123 --code team-ops --need-acceptance 0 --description 'Join the ops chat'`,
 			setup: func(fs *flag.FlagSet) runFunc {
 				params := linkFlags(fs)
-				return call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+				return call(func(ctx context.Context, a *app, ids []int64) (any, *api.Response, error) {
 					return linkOf(a.c.Links.Create(ctx, ids[0], params()))
 				})
 			},
@@ -712,7 +716,7 @@ func linksGroup() *group {
 			examples: `chatwork links update 123 --code team-ops --need-acceptance 1`,
 			setup: func(fs *flag.FlagSet) runFunc {
 				params := linkFlags(fs)
-				return call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+				return call(func(ctx context.Context, a *app, ids []int64) (any, *api.Response, error) {
 					return linkOf(a.c.Links.Update(ctx, ids[0], params()))
 				})
 			},
@@ -726,33 +730,33 @@ name; elsewhere --yes is required. One line on stderr says what was done; {"publ
 chatwork links rm 123 --yes`,
 			setup: func(fs *flag.FlagSet) runFunc {
 				yes := yesVar(fs)
-				return call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+				return call(func(ctx context.Context, a *app, ids []int64) (any, *api.Response, error) {
 					room := ids[0]
 					if !*yes {
 						if !a.stdinTTY {
-							return api.InvitationLink{}, nil, a.refuseWithoutYes()
+							return nil, nil, a.refuseWithoutYes()
 						}
 						d, _, err := a.c.Rooms.Get(ctx, room)
 						if err != nil {
-							return api.InvitationLink{}, nil, err
+							return nil, nil, err
 						}
 						l, _, err := a.c.Links.Get(ctx, room)
 						if err != nil {
-							return api.InvitationLink{}, nil, err
+							return nil, nil, err
 						}
 						if l == nil || !l.Public {
-							return api.InvitationLink{}, nil, fmt.Errorf("room %d %q has no invitation link: nothing to delete", room, d.Name)
+							return nil, nil, fmt.Errorf("room %d %q has no invitation link: nothing to delete", room, d.Name)
 						}
 						warning := fmt.Sprintf("You are deleting the invitation link %s of %q (room %d).", l.URL, d.Name, room)
 						if err := a.confirm(warning, d.Name); err != nil {
-							return api.InvitationLink{}, nil, err
+							return nil, nil, err
 						}
 					}
 					r, err := a.c.Links.Delete(ctx, room)
 					if err == nil {
 						a.done("Deleted the invitation link of room %d", room)
 					}
-					return api.InvitationLink{}, r, err
+					return noLink{}, r, err
 				})
 			},
 		},

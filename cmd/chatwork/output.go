@@ -519,13 +519,13 @@ func unixTime(t time.Time) string {
 }
 
 // due renders a task's deadline by its type. A date-only deadline's day
-// is read in api.DeadlineZone, whatever the local zone.
+// is read in api.DeadlineZone(), whatever the local zone.
 func due(t time.Time, typ api.TaskLimitType) string {
 	switch {
-	case t.IsZero() || typ == api.LimitNone:
+	case t.IsZero() || typ == api.TaskLimitTypeNone:
 		return "-"
-	case typ == api.LimitDate:
-		return t.In(api.DeadlineZone).Format("2006-01-02")
+	case typ == api.TaskLimitTypeDate:
+		return t.In(api.DeadlineZone()).Format("2006-01-02")
 	}
 	return unixTime(t)
 }

@@ -112,7 +112,7 @@ The new message's ID is printed as the API answers it, {"message_id": "..."} ({"
 					}
 					return a.print(fileIDResult{FileID: id})
 				}
-				id, _, err := a.c.Messages.Post(ctx, room, body, &api.PostOptions{SelfUnread: selfUnread.on})
+				id, _, err := a.c.Messages.Post(ctx, room, body, &api.PostMessageOptions{SelfUnread: selfUnread.on})
 				if err != nil {
 					return err
 				}

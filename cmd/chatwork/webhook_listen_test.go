@@ -247,11 +247,18 @@ func TestWebhookListenMaxAge(t *testing.T) {
 	if code := deliver(t, l.url, now, "2"); code != http.StatusOK {
 		t.Errorf("a fresh event got %d, want 200", code)
 	}
+	for _, ahead := range []time.Duration{10 * time.Minute, 100 * 365 * 24 * time.Hour} {
+		if code := deliver(t, l.url, now.Add(ahead), "4"); code != http.StatusBadRequest {
+			t.Errorf("an event dated %v ahead got %d, want 400", ahead, code)
+		}
+	}
 	if out := l.out.String(); strings.Count(out, "\n") != 1 || !strings.Contains(out, `"message_id":"2"`) {
 		t.Errorf("printed %q, want the fresh event only", out)
 	}
-	if !strings.Contains(l.errout.String(), "stale event") {
-		t.Errorf("the refusal was not logged: %q", l.errout.String())
+	for _, msg := range []string{"stale event", "event dated in the future"} {
+		if !strings.Contains(l.errout.String(), msg) {
+			t.Errorf("the refusal %q was not logged: %q", msg, l.errout.String())
+		}
 	}
 
 	// The default keeps accepting a delivery recorded in 2017.
@@ -270,7 +277,7 @@ func TestWebhookListenReplayGuard(t *testing.T) {
 	for _, tc := range []struct {
 		args  []string
 		lines int
-	}{{[]string{"--replay-guard", "100"}, 1}, {nil, 2}} {
+	}{{[]string{"--replay-guard", "100"}, 1}, {[]string{"--replay-guard", "10000000"}, 1}, {nil, 2}} {
 		l := startListen(t, nil, tc.args...)
 		for range 2 {
 			if code := deliver(t, l.url, when, "7"); code != http.StatusOK {
@@ -280,5 +287,21 @@ func TestWebhookListenReplayGuard(t *testing.T) {
 		if n := strings.Count(l.out.String(), "\n"); n != tc.lines {
 			t.Errorf("%v: %d lines printed, want %d", tc.args, n, tc.lines)
 		}
+	}
+}
+
+// TestWebhookListenReplayGuardBound: a guard over webhook.MaxReplayGuardSize
+// is a usage error that names the maximum, before anything is reserved or
+// any file read: no panic, no exhausted memory.
+func TestWebhookListenReplayGuardBound(t *testing.T) {
+	t.Parallel()
+	for _, n := range []string{"10000001", "1000000000", "9223372036854775807"} {
+		r := cli{}.run(t, "webhook", "listen", "--replay-guard", n, "--webhook-token-file", "/nonexistent").must(t, exitUsage)
+		if !strings.Contains(r.errout, "--replay-guard "+n+" is over the maximum of 10000000") || strings.Contains(r.errout, "panic") {
+			t.Errorf("--replay-guard %s: %q", n, r.errout)
+		}
+	}
+	for _, n := range []string{"-1", "1e9", "99999999999999999999"} {
+		cli{}.run(t, "webhook", "listen", "--replay-guard", n, "--webhook-token-file", "/nonexistent").must(t, exitUsage)
 	}
 }
