@@ -115,6 +115,7 @@ func registry() []*group {
 		linksGroup(),
 		requestsGroup(),
 		// Tools.
+		authGroup(),
 		tool("send", sendCommand()),
 		webhookGroup(),
 		tool("fake", fakeCommand()),
