@@ -116,6 +116,7 @@ func registry() []*group {
 		requestsGroup(),
 		// Tools.
 		authGroup(),
+		tool("api", apiCommand()),
 		tool("send", sendCommand()),
 		webhookGroup(),
 		tool("fake", fakeCommand()),
