@@ -23,9 +23,9 @@ func example() (c *api.Client, room int64, anna apitest.Account, stop func()) {
 		log.Fatal(err)
 	}
 	anna = srv.AddAccount(apitest.Account{Name: "Anna"})
-	srv.AddContact(srv.Me().ID, anna.ID)
-	room = srv.AddRoom(apitest.Room{Name: "Release", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
-	srv.AddMessage(room, anna.ID, "Is the build green?")
+	srv.AddContact(apitest.Contact{AccountID: srv.Me().AccountID, OtherAccountID: anna.AccountID})
+	room = srv.AddRoom(apitest.Room{Name: "Release", AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
+	srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "Is the build green?"})
 	c, err = api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
 	if err != nil {
 		log.Fatal(err)
