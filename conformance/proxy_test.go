@@ -234,13 +234,8 @@ func TestProxyBinaryUploads(t *testing.T) {
 		if err := json.Unmarshal(rb, &got); err != nil {
 			t.Fatal(err)
 		}
-		var stored []byte
-		ok := false
-		for _, fl := range f.srv.Files(0) {
-			if fl.FileID == got.FileID {
-				stored, ok = fl.Content, true
-			}
-		}
+		file, ok := f.srv.File(got.FileID)
+		stored := file.Content
 		if !ok || !bytes.Equal(stored, content) {
 			t.Errorf("upload of %d bytes: the fake stored %d bytes that differ from the file", size, len(stored))
 		}

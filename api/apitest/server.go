@@ -534,6 +534,16 @@ func (s *Server) updateFile(f File) (File, error) {
 	})
 }
 
+// File returns the file with the given ID, content included.
+func (s *Server) File(fileID int64) (File, bool) {
+	return read2(s, func(st *state) (File, bool) {
+		if f := st.files[fileID]; f != nil {
+			return f.fixture(), true
+		}
+		return File{}, false
+	})
+}
+
 // Files returns the files of a room, content included, or of every room
 // when roomID is 0, in ascending ID order.
 func (s *Server) Files(roomID int64) []File {
