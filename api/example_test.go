@@ -108,7 +108,7 @@ func ExampleFilesService_Upload() {
 	defer stop()
 	ctx := context.Background()
 
-	id, _, err := c.Files.Upload(ctx, room, api.UploadParams{
+	id, _, err := c.Files.Upload(ctx, room, api.UploadFileParams{
 		Name:    "report.csv",
 		Content: strings.NewReader("build,status\n1042,green\n"),
 		Message: "Today's report",

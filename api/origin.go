@@ -97,7 +97,7 @@ func insecureBaseURL(u *url.URL) error {
 	if !strings.EqualFold(u.Scheme, "http") || urlsafe.PlainHTTPAllowed(u.Hostname()) {
 		return nil
 	}
-	return &InputError{Field: "base URL", Reason: fmt.Sprintf(
+	return &InputError{Field: "WithBaseURL", Reason: fmt.Sprintf(
 		"%s uses plain http to %s, which would send the token in clear over the network: use https, "+
 			"or WithInsecureHTTP() if the network path is trusted", redactURL(u.String()), u.Host)}
 }

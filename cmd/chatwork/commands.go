@@ -79,6 +79,8 @@ func registry() []*group {
 		webhookGroup(),
 		tool("fake", fakeCommand()),
 		tool("demo", demoCommand()),
+		tool("proxy", proxyCommand()),
+		conformanceGroup(),
 		tool("version", versionCommand()),
 		tool("completion", completionCommand()),
 	}

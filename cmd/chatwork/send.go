@@ -8,7 +8,6 @@ import (
 
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/notation"
-	"github.com/chatwork-go/chatwork/gen"
 )
 
 func versionCommand() *command {
@@ -101,13 +100,13 @@ The new message's ID is printed as the API answers it, {"message_id": "..."} ({"
 					if err != nil {
 						return err
 					}
-					return a.print(gen.FileIDResult{FileID: id})
+					return a.print(fileIDResult{FileID: id})
 				}
-				id, _, err := a.c.Messages.Post(ctx, room, body, &api.PostOptions{SelfUnread: selfUnread.on})
+				id, _, err := a.c.Messages.Post(ctx, room, body, &api.PostMessageOptions{SelfUnread: selfUnread.on})
 				if err != nil {
 					return err
 				}
-				return a.print(gen.MessageIDResult{MessageID: id})
+				return a.print(messageIDResult{MessageID: id})
 			}
 		},
 	}
