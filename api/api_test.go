@@ -3,7 +3,6 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"go/ast"
 	"go/parser"
@@ -558,16 +557,5 @@ func TestContextCancelledBeforeSend(t *testing.T) {
 	}
 	if n := len(ts.requests()); n != 0 {
 		t.Errorf("%d requests sent with a cancelled context", n)
-	}
-}
-
-func TestInvitationLinkJSON(t *testing.T) {
-	none, _ := json.Marshal(api.InvitationLink{})
-	some, _ := json.Marshal(api.InvitationLink{Public: true, URL: "https://example.chatwork.com/g/x"})
-	if string(none) != `{"public":false}` {
-		t.Errorf("no link: %s", none)
-	}
-	if string(some) != `{"public":true,"url":"https://example.chatwork.com/g/x","need_acceptance":false,"description":""}` {
-		t.Errorf("link: %s", some)
 	}
 }

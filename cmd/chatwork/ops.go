@@ -487,13 +487,18 @@ func downloadTo(ctx context.Context, c *api.Client, room, file int64, path strin
 	return f, nil
 }
 
-// linkOf is the link a call returns, ready to print: the API's
-// {"public": false} when there is none.
-func linkOf(l *api.InvitationLink, r *api.Response, err error) (api.InvitationLink, *api.Response, error) {
-	if l == nil {
-		return api.InvitationLink{}, r, err
+// noLink is what the API answers for a chat without an invitation link:
+// {"public": false} alone.
+type noLink struct {
+	Public bool `json:"public"`
+}
+
+// linkOf is the link a call returns, ready to print as the API answers it.
+func linkOf(l *api.InvitationLink, r *api.Response, err error) (any, *api.Response, error) {
+	if l == nil || !l.Public {
+		return noLink{}, r, err
 	}
-	return *l, r, err
+	return l, r, err
 }
 
 func linksGroup() *group {
@@ -509,7 +514,7 @@ func linksGroup() *group {
 		{
 			name: "get", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID",
 			summary: "show a chat's invitation link", endpoint: "GET /rooms/{room_id}/link",
-			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (any, *api.Response, error) {
 				return linkOf(a.c.Links.Get(ctx, ids[0]))
 			})),
 		},
@@ -519,7 +524,7 @@ func linksGroup() *group {
 			summary: "create a chat's invitation link", endpoint: "POST /rooms/{room_id}/link",
 			setup: func(fs *flag.FlagSet) runFunc {
 				params := linkFlags(fs)
-				return call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+				return call(func(ctx context.Context, a *app, ids []int64) (any, *api.Response, error) {
 					return linkOf(a.c.Links.Create(ctx, ids[0], params()))
 				})
 			},
@@ -531,7 +536,7 @@ func linksGroup() *group {
 			details: "Chatwork does not document whether fields left out keep their values: give every field you care about.",
 			setup: func(fs *flag.FlagSet) runFunc {
 				params := linkFlags(fs)
-				return call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+				return call(func(ctx context.Context, a *app, ids []int64) (any, *api.Response, error) {
 					return linkOf(a.c.Links.Update(ctx, ids[0], params()))
 				})
 			},
@@ -539,9 +544,9 @@ func linksGroup() *group {
 		{
 			name: "delete", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID",
 			summary: "delete a chat's invitation link", endpoint: "DELETE /rooms/{room_id}/link",
-			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (any, *api.Response, error) {
 				r, err := a.c.Links.Delete(ctx, ids[0])
-				return api.InvitationLink{}, r, err
+				return noLink{}, r, err
 			})),
 		},
 	}}
