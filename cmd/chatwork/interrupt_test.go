@@ -53,23 +53,34 @@ func openWriter(t *testing.T, fifo string) *os.File {
 
 // waitForBlocked waits until a goroutine of this process is in all of
 // frames, such as a read of the command blocked in os.Open. The tests that
-// use it are not parallel: no other test's goroutines are about.
+// use it are not parallel, and leave no such goroutine behind
+// (waitForReadsEnded): no other test's goroutines are about.
 func waitForBlocked(t *testing.T, frames ...string) {
 	t.Helper()
+	waitFor(t, "a goroutine in "+strings.Join(frames, " and "), func() bool { return goroutineIn(frames...) })
+}
+
+// waitForReadsEnded waits until no read started by readInterruptibly is
+// left.
+func waitForReadsEnded(t *testing.T) {
+	t.Helper()
+	waitFor(t, "the abandoned read to end", func() bool { return !goroutineIn("chatwork.readInterruptibly.func") })
+}
+
+// goroutineIn reports whether a goroutine's stack holds all of frames.
+func goroutineIn(frames ...string) bool {
 	buf := make([]byte, 1<<20)
-	waitFor(t, "a goroutine in "+strings.Join(frames, " and "), func() bool {
-		stacks := string(buf[:runtime.Stack(buf, true)])
-	goroutines:
-		for _, g := range strings.Split(stacks, "\n\n") {
-			for _, f := range frames {
-				if !strings.Contains(g, f) {
-					continue goroutines
-				}
+	stacks := string(buf[:runtime.Stack(buf, true)])
+goroutines:
+	for _, g := range strings.Split(stacks, "\n\n") {
+		for _, f := range frames {
+			if !strings.Contains(g, f) {
+				continue goroutines
 			}
-			return true
 		}
-		return false
-	})
+		return true
+	}
+	return false
 }
 
 // TestReadsAreInterruptible runs commands whose input never comes: a FIFO
@@ -178,6 +189,7 @@ func TestReadsAreInterruptible(t *testing.T) {
 			default:
 				openWriter(t, fifo).Close()
 			}
+			waitForReadsEnded(t)
 		})
 	}
 }
