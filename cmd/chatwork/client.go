@@ -134,8 +134,8 @@ func (a *app) newClient() (*api.Client, error) {
 		}
 		opts = append(opts, api.WithMaxRateLimitWait(d))
 	}
-	// Waits and retries are always told on stderr; every request with --verbose.
-	level := slog.LevelInfo
+	// Warnings only; with --verbose every request, wait and retry too.
+	level := slog.LevelWarn
 	if a.verbose {
 		level = slog.LevelDebug
 	}

@@ -101,3 +101,34 @@ func TestConformanceCheckCleanAndBadFiles(t *testing.T) {
 	cli{}.run(t, "conformance", "check", writeFile(t, "bad.har", `{"entries":[]}`)).must(t, exitError)
 	cli{}.run(t, "conformance", "check").must(t, exitUsage)
 }
+
+// TestConformanceRunAgainstTheFake runs chatwork conformance run against a
+// fake seeded as chatwork fake seeds it.
+func TestConformanceRunAgainstTheFake(t *testing.T) {
+	t.Parallel()
+	srv := apitest.NewServer(t)
+	me := srv.Me()
+	alice := srv.AddAccount(apitest.Account{Name: "Alice", ChatworkID: "alice"})
+	srv.AddContact(me.ID, alice.ID)
+	srv.AddIncomingRequest(srv.AddAccount(apitest.Account{Name: "Bob"}).ID, me.ID, "Hello")
+	r := cli{env: fakeEnv(srv)}.run(t, "conformance", "run", "--seed", "7")
+	if r.code != exitOK && r.code != exitError {
+		t.Fatalf("exit %d: %s", r.code, r.errout)
+	}
+	for _, want := range []string{"OPERATION", "createRoom", "getMe", "seed 7, every operation"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.out)
+		}
+	}
+	if strings.Contains(r.out, srv.Token()) {
+		t.Error("the report shows the token")
+	}
+	var rep struct {
+		Seed       int64
+		Operations []struct{ ID string }
+	}
+	cli{env: fakeEnv(srv)}.run(t, "conformance", "run", "--read-only", "-o", "json").decode(t, &rep)
+	if len(rep.Operations) != 32 {
+		t.Errorf("-o json: %d operations", len(rep.Operations))
+	}
+}
