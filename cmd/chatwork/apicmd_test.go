@@ -17,7 +17,7 @@ func TestAPICommand(t *testing.T) {
 	w := newWorld(t)
 	room := s64(w.room)
 
-	if r := w.run(t, "api", "GET", "/me", "--jq", ".account_id").must(t, exitOK); r.out != s64(w.me.ID)+"\n" {
+	if r := w.run(t, "api", "GET", "/me", "--jq", ".account_id").must(t, exitOK); r.out != s64(w.me.AccountID)+"\n" {
 		t.Errorf("GET /me --jq: %q", r.out)
 	}
 	if r := w.run(t, "api", "get", "/v2/me").must(t, exitOK); !strings.HasPrefix(r.out, `{"account_id":`) {
@@ -45,7 +45,7 @@ func TestAPICommand(t *testing.T) {
 
 	path := writeFile(t, "report.csv", "a,b\n1,2\n")
 	w.run(t, "api", "POST", "/rooms/"+room+"/files", "-F", "file=@"+path, "-F", "message=the report").must(t, exitOK)
-	if files := w.s.Files(w.room); len(files) != 1 || files[0].Filename != "report.csv" {
+	if files := w.s.Files(w.room); len(files) != 1 || files[0].Name != "report.csv" {
 		t.Errorf("upload: %+v", files)
 	}
 
@@ -77,6 +77,6 @@ func TestAPICommand(t *testing.T) {
 	}
 	s2 := newWorld(t, apitest.WithRoomPostLimit(1, time.Minute))
 	s2.run(t, "api", "POST", "/rooms/"+s64(s2.room)+"/messages", "-f", "body=one").must(t, exitOK)
-	s2.s.SpendRateLimit(s2.me.ID, 300)
+	s2.s.SpendRateLimit(s2.me.AccountID, 300)
 	s2.run(t, "api", "GET", "/me").must(t, exitRateLimited)
 }

@@ -23,7 +23,7 @@ func TestAuthLoginStatusLogout(t *testing.T) {
 	path := filepath.Join(xdg, "chatwork", "config.yml")
 
 	r := cli{env: env, stdin: s.Token() + "\n"}.run(t, "auth", "login", "--with-token", "--base-url", s.URL()).must(t, exitOK)
-	want := "✓ Logged in to " + hostOf(s.URL()) + " as " + s.Me().Name + " (account " + s64(s.Me().ID) + "); the token is saved in " + path + `, profile "default"` + "\n"
+	want := "✓ Logged in to " + hostOf(s.URL()) + " as " + s.Me().Name + " (account " + s64(s.Me().AccountID) + "); the token is saved in " + path + `, profile "default"` + "\n"
 	if r.errout != want || r.out != "" {
 		t.Errorf("login: stdout %q, stderr %q, want %q", r.out, r.errout, want)
 	}
@@ -42,7 +42,7 @@ func TestAuthLoginStatusLogout(t *testing.T) {
 
 	// Nothing but the configuration: the token and base URL of the profile.
 	w := cli{env: env}.run(t, "me", "--jq", ".account_id").must(t, exitOK)
-	if w.out != s64(s.Me().ID)+"\n" {
+	if w.out != s64(s.Me().AccountID)+"\n" {
 		t.Errorf("me with the configuration: %q", w.out)
 	}
 

@@ -186,7 +186,7 @@ func (a *app) credentials() (credentials, error) {
 
 	switch {
 	case a.tokenFile != "":
-		toks, err := readTokenFile(a.tokenFile, "token file", a.stderr)
+		toks, err := readTokenFile(a.ctx, a.tokenFile, "token file", a.stderr)
 		if err != nil {
 			return cr, err
 		}
