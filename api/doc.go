@@ -224,6 +224,21 @@
 // to the spec. Package webhook verifies and decodes Chatwork's webhook
 // requests, and package notation writes and reads message markup.
 //
+// # What this package exports
+//
+// A name is exported only when a program that calls Chatwork needs it: the
+// client and its options, the services and their methods, the resources
+// they return (aliases of the generated models), every value of their
+// enumerations, the input structs of the calls, the limits checked before
+// sending, the errors to match, and the interfaces a program may implement
+// (Limiter, Store). Nothing is exported for the CLI, the fake or the tests
+// alone: they use the calls any program uses and keep their own helpers.
+// A value callers read is a constant or the result of a function; the only
+// exported variables are sentinel errors, so that no program can change a
+// value for another. Each concept has one name (see Vocabulary), and an
+// old name is not kept beside a new one. internal/checks TestExportedNames
+// counts the exported names and holds this package to its number.
+//
 // # Dependencies
 //
 // This package owns the client: its services, errors, rate limiting,

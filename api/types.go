@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/chatwork-go/chatwork/gen"
@@ -242,16 +241,6 @@ type InvitationLink struct {
 	URL            string `json:"url"`             // the link
 	NeedAcceptance bool   `json:"need_acceptance"` // whether an administrator must approve joiners
 	Description    string `json:"description"`     // the text of the link's page
-}
-
-// MarshalJSON writes the link as the API does: {"public": false} alone
-// when there is no link.
-func (l InvitationLink) MarshalJSON() ([]byte, error) {
-	if !l.Public {
-		return []byte(`{"public":false}`), nil
-	}
-	type plain InvitationLink
-	return json.Marshal(plain(l))
 }
 
 func linkFrom(g gen.InvitationLink) *InvitationLink {

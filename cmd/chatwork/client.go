@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,25 +15,6 @@ import (
 	"github.com/chatwork-go/chatwork/internal/urlsafe"
 )
 
-// token returns the API token: the one token of --token-file, else
-// $CHATWORK_API_TOKEN. The token itself never appears in an error.
-func (a *app) token() (string, error) {
-	if a.tokenFile != "" {
-		toks, err := readTokenFile(a.tokenFile, "token file", a.stderr)
-		if err != nil {
-			return "", err
-		}
-		if len(toks) > 1 {
-			return "", usagef("the token file %s holds more than one line", a.tokenFile)
-		}
-		return toks[0], nil
-	}
-	if tok := strings.TrimSpace(a.env(envToken)); tok != "" {
-		return tok, nil
-	}
-	return "", usagef("no API token: set %s or pass --token-file PATH", envToken)
-}
-
 // utf8BOM is the byte-order mark some Windows editors put at the start of
 // a UTF-8 file.
 const utf8BOM = "\uFEFF"
@@ -41,20 +23,28 @@ const utf8BOM = "\uFEFF"
 // byte-order mark, CR of CRLF line ends and spaces around tokens are
 // dropped, and so are blank lines and lines starting with #. As ssh does
 // for keys, it warns on w when the file is readable by group or others.
-// what names the file in messages; no message holds a token.
-func readTokenFile(path, what string, w io.Writer) ([]string, error) {
-	f, err := os.Open(path)
+// what names the file in messages; no message holds a token. The file may
+// be a FIFO (a password manager's, a shell's <(...)): the read stops when
+// ctx ends.
+func readTokenFile(ctx context.Context, path, what string, w io.Writer) ([]string, error) {
+	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the %s: %w", what, err)
 	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
 		fmt.Fprintf(w, "chatwork: warning: the %s %s is accessible by group or others (mode %04o); run: chmod 600 %s\n",
 			what, path, fi.Mode().Perm(), path)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
-	if err != nil {
+	const limit = 1 << 20
+	b, err := readFile(ctx, path, "the "+what, limit)
+	var ie *interruptedError
+	switch {
+	case errors.As(err, &ie):
+		return nil, err
+	case err != nil:
 		return nil, fmt.Errorf("reading the %s: %w", what, err)
+	case len(b) > limit:
+		return nil, usagef("the %s %s is larger than 1 MiB: it holds no token", what, path)
 	}
 	var toks []string
 	for _, line := range strings.Split(strings.TrimPrefix(string(b), utf8BOM), "\n") {
@@ -70,15 +60,11 @@ func readTokenFile(path, what string, w io.Writer) ([]string, error) {
 	return toks, nil
 }
 
-// checkedBaseURL returns the checked base URL from --base-url or the
-// environment, "" for the default. Plain http is refused for hosts that
-// are not loopback unless --insecure-http is given, the rule of package
-// api. Errors show the URL with anything that may be a credential masked.
-func (a *app) checkedBaseURL() (string, error) {
-	raw, source := a.baseURL, "--base-url"
-	if raw == "" {
-		raw, source = strings.TrimSpace(a.env(envBaseURL)), envBaseURL
-	}
+// checkedBaseURL checks the base URL raw, which source gave ("" for the
+// default). Plain http is refused for hosts that are not loopback unless
+// --insecure-http is given, the rule of package api. Errors show the URL
+// with anything that may be a credential masked.
+func (a *app) checkedBaseURL(raw, source string) (string, error) {
 	if raw == "" {
 		return "", nil
 	}
@@ -98,13 +84,20 @@ func (a *app) checkedBaseURL() (string, error) {
 	return raw, nil
 }
 
-// newClient builds the API client from the global flags and environment.
+// newClient builds the API client from the global flags, the environment
+// and the configuration.
 func (a *app) newClient() (*api.Client, error) {
-	base, err := a.checkedBaseURL()
+	cr, err := a.credentials()
 	if err != nil {
 		return nil, err
 	}
-	tok, err := a.token()
+	return a.clientFor(cr.token, cr.baseURL, cr.urlSource)
+}
+
+// clientFor builds the API client for a token and a base URL (given by
+// source), with the global flags' options.
+func (a *app) clientFor(tok, rawBase, source string) (*api.Client, error) {
+	base, err := a.checkedBaseURL(rawBase, source)
 	if err != nil {
 		return nil, err
 	}
@@ -125,8 +118,8 @@ func (a *app) newClient() (*api.Client, error) {
 		}
 		opts = append(opts, api.WithMaxRateLimitWait(d))
 	}
-	// Waits and retries are always told on stderr; every request with --verbose.
-	level := slog.LevelInfo
+	// Warnings only; with --verbose every request, wait and retry too.
+	level := slog.LevelWarn
 	if a.verbose {
 		level = slog.LevelDebug
 	}

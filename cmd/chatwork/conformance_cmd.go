@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
+	"text/tabwriter"
 
+	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/conformance"
 	"github.com/chatwork-go/chatwork/conformance/har"
 )
@@ -17,6 +20,7 @@ import (
 func conformanceGroup() *group {
 	return &group{name: "conformance", summary: "check HAR captures, or any server, against the API's spec", tool: true, cmds: []*command{
 		conformanceCheckCommand(),
+		conformanceRunCommand(),
 	}}
 }
 
@@ -66,7 +70,7 @@ Exit code 0 when no violation was found, 1 otherwise. -o json prints one JSON do
 					}
 					reports = append(reports, harFileReport{File: path, report: v.CheckHAR(h, conformance.HARConfig{Hosts: hosts})})
 				}
-				if a.set["output"] && a.output == "json" {
+				if a.set["output"] && a.out.format == formatJSON {
 					err = writeJSON(a.stdout, harJSON(reports))
 				} else {
 					printHARReports(a.stdout, reports)
@@ -165,4 +169,128 @@ func harJSON(reports []harFileReport) any {
 		out.Files = append(out.Files, f)
 	}
 	return out
+}
+
+func conformanceRunCommand() *command {
+	return &command{
+		name: "run", nargs: 0, noAPI: true,
+		usage:   "[--base-url URL] [--sandbox-room ROOM_ID] [--read-only] [--seed N] [-o json]",
+		summary: "check any server (the fake, a mock, Chatwork itself) against the spec",
+		details: `Sends, for each operation of the spec, requests built from its examples and from values
+generated from its schemas, in stateful sequences that follow the spec's links (create a room,
+post in it, read, edit and delete the message, ..., delete the room), and negative requests the
+spec refuses (a required field missing, a wrong type, an ID of 0, a flag of true, a body field in
+the query), which the server must refuse with 400. Every answer is checked: no 5xx, a declared
+status, headers and body that match the spec, positive requests accepted.
+
+The server is --base-url (or $` + envBaseURL + `) with the token of --token-file or $` + envToken + `:
+  chatwork fake &                       # prints the URL and the token to export
+  chatwork conformance run
+Against api.chatwork.com only the read-only operations run, unless --sandbox-room names a room
+made for the purpose: the message operations then run there, on messages the run posts and
+deletes. Elsewhere every operation runs (--read-only to restrict it); whatever the run creates, it
+deletes.
+
+Prints a table per operation, then each failure with a curl command that reproduces it (the token
+as $` + envToken + `). --seed changes the generated values; the same seed sends the same requests.
+Exit code 0 when every check passed, 1 otherwise. -o json prints the whole report.`,
+		setup: func(fs *flag.FlagSet) runFunc {
+			sandbox := fs.Int64("sandbox-room", 0, "let writes run in this `ROOM_ID` only (for the real API)")
+			readOnly := fs.Bool("read-only", false, "send reads only")
+			seed := fs.Int64("seed", 1, "seed of the generated values")
+			return func(ctx context.Context, a *app, _ []string) error {
+				cr, err := a.credentials()
+				if err != nil {
+					return err
+				}
+				base, err := a.checkedBaseURL(cr.baseURL, cr.urlSource)
+				if err != nil {
+					return err
+				}
+				if base == "" {
+					base = api.DefaultBaseURL
+				}
+				token := cr.token
+				if *sandbox < 0 {
+					return usagef("--sandbox-room must be a room ID")
+				}
+				u, _ := url.Parse(base)
+				cfg := conformance.RunConfig{BaseURL: base, Token: token, Seed: *seed, SandboxRoom: *sandbox, ReadOnly: *readOnly}
+				if strings.EqualFold(u.Hostname(), "api.chatwork.com") && *sandbox == 0 {
+					cfg.ReadOnly = true
+				}
+				v, err := conformance.New()
+				if err != nil {
+					return err
+				}
+				rep, err := v.Run(ctx, cfg)
+				if err != nil {
+					return err
+				}
+				if a.set["output"] && a.out.format == formatJSON {
+					err = writeJSON(a.stdout, rep)
+				} else {
+					err = printRunReport(a.stdout, rep, cfg)
+				}
+				if err != nil {
+					return err
+				}
+				if _, failed, _ := rep.Counts(); failed > 0 {
+					return errViolations
+				}
+				return nil
+			}
+		},
+	}
+}
+
+func printRunReport(w io.Writer, rep *conformance.RunReport, cfg conformance.RunConfig) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "OPERATION\tCHECKS\tPASSED\tFAILED\tNOTE")
+	for _, o := range rep.Operations {
+		passed := 0
+		for _, c := range o.Checks {
+			if c.Passed() {
+				passed++
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", o.ID, len(o.Checks), passed, len(o.Checks)-passed, o.Skipped)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	followed := 0
+	for _, l := range rep.Links {
+		if l.Followed {
+			followed++
+		}
+	}
+	checks, failed, skipped := rep.Counts()
+	mode := "every operation"
+	switch {
+	case cfg.ReadOnly:
+		mode = "read-only"
+	case cfg.SandboxRoom != 0:
+		mode = fmt.Sprintf("writes in room %d only", cfg.SandboxRoom)
+	}
+	fmt.Fprintf(w, "\n%d checks, %d failed; %d operations skipped; %d of %d links followed; seed %d, %s\n",
+		checks, failed, skipped, followed, len(rep.Links), rep.Seed, mode)
+	for _, l := range rep.Links {
+		if !l.Followed {
+			fmt.Fprintf(w, "link %s.%s not followed: %s\n", l.From, l.Name, l.Why)
+		}
+	}
+	for _, o := range rep.Operations {
+		for _, c := range o.Checks {
+			if c.Passed() {
+				continue
+			}
+			fmt.Fprintf(w, "\nFAIL %s, %s (%s): %s %s -> %d\n", c.Operation, c.Kind, c.Via, c.Method, c.URL, c.Status)
+			for _, f := range c.Failures {
+				fmt.Fprintf(w, "  %s\n", f)
+			}
+			fmt.Fprintf(w, "  %s\n", c.Curl)
+		}
+	}
+	return nil
 }

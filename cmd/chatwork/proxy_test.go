@@ -18,7 +18,7 @@ import (
 func TestProxyCommand(t *testing.T) {
 	t.Parallel()
 	srv := apitest.NewServer(t)
-	room := srv.AddRoom(apitest.Room{Name: "proxy", Admins: []int64{srv.Me().ID}})
+	room := srv.AddRoom(apitest.Room{Name: "proxy", AdminIDs: []int64{srv.Me().AccountID}}).RoomID
 	harFile := filepath.Join(t.TempDir(), "session.har")
 	b := cli{}.start(t, "proxy", "--upstream", srv.URL(), "--addr", "127.0.0.1:0", "--record", harFile)
 	addr := regexp.MustCompile(`proxy on (http://\S+/v2) `)
@@ -100,4 +100,35 @@ func TestConformanceCheckCleanAndBadFiles(t *testing.T) {
 	}
 	cli{}.run(t, "conformance", "check", writeFile(t, "bad.har", `{"entries":[]}`)).must(t, exitError)
 	cli{}.run(t, "conformance", "check").must(t, exitUsage)
+}
+
+// TestConformanceRunAgainstTheFake runs chatwork conformance run against a
+// fake seeded as chatwork fake seeds it.
+func TestConformanceRunAgainstTheFake(t *testing.T) {
+	t.Parallel()
+	srv := apitest.NewServer(t)
+	me := srv.Me()
+	alice := srv.AddAccount(apitest.Account{Name: "Alice", ChatworkID: "alice"})
+	srv.AddContact(apitest.Contact{AccountID: me.AccountID, OtherAccountID: alice.AccountID})
+	srv.AddIncomingRequest(apitest.IncomingRequest{AccountID: srv.AddAccount(apitest.Account{Name: "Bob"}).AccountID, ToAccountID: me.AccountID, Message: "Hello"})
+	r := cli{env: fakeEnv(srv)}.run(t, "conformance", "run", "--seed", "7")
+	if r.code != exitOK && r.code != exitError {
+		t.Fatalf("exit %d: %s", r.code, r.errout)
+	}
+	for _, want := range []string{"OPERATION", "createRoom", "getMe", "seed 7, every operation"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.out)
+		}
+	}
+	if strings.Contains(r.out, srv.Token()) {
+		t.Error("the report shows the token")
+	}
+	var rep struct {
+		Seed       int64
+		Operations []struct{ ID string }
+	}
+	cli{env: fakeEnv(srv)}.run(t, "conformance", "run", "--read-only", "-o", "json").decode(t, &rep)
+	if len(rep.Operations) != 32 {
+		t.Errorf("-o json: %d operations", len(rep.Operations))
+	}
 }
