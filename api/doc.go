@@ -231,8 +231,8 @@
 // they return (aliases of the generated models), every value of their
 // enumerations, the input structs of the calls, the limits checked before
 // sending, the errors to match, and the interfaces a program may implement
-// (Limiter, Store). Nothing is exported for the CLI, the fake or the tests
-// alone: they use the calls any program uses and keep their own helpers.
+// (Store). What only a Limiter's author needs lives in package pacing.
+// Nothing is exported for the CLI, the fake or the tests alone: they use the calls any program uses and keep their own helpers.
 // A value callers read is a constant or the result of a function; the only
 // exported variables are sentinel errors, so that no program can change a
 // value for another. Each concept has one name (see Vocabulary), and an
@@ -245,8 +245,8 @@
 // retries and message watching. It depends on package gen (the generated
 // types and requests), package wire, package pacing (the Limiter
 // interface and the in-memory limiter), the budgets generated from the
-// spec (internal/budgets) and two internal helpers (sleeping, and the base URL
-// rules it shares with the CLI) only; it never imports apitest,
+// spec (internal/budgets) and two internal helpers (sleeping, and the base
+// URL rules it shares with the CLI) only; it never imports apitest,
 // conformance, the CLI or kin-openapi, so a program that uses the client
 // links none of them (enforced by internal/checks TestImportRules).
 package api

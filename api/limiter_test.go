@@ -116,12 +116,9 @@ func TestA429WaitIsTheLimiters(t *testing.T) {
 		s := apitest.NewServer(t, apitest.WithoutListener(), apitest.WithRoomPostLimit(1, window))
 		room := groupRooms(s, 1)[0]
 		newClient := func(opts ...api.Option) *api.Client {
-			c, err := api.NewClient(s.Token(), append([]api.Option{api.WithBaseURL(s.URL()), api.WithHTTPClient(s.Client()),
-				api.WithLimiter(pacing.NewLocal(pacing.Budgets{RoomWindow: window}))}, opts...)...) // room pacing off: 429s come
-			if err != nil {
-				t.Fatal(err)
-			}
-			return c
+			// Room pacing off, so that the fake's 429s come.
+			return newTestClient(t, s.Token(), s.Transport(), append([]api.Option{api.WithBaseURL(s.URL()),
+				api.WithLimiter(pacing.NewLocal(pacing.Budgets{RoomWindow: window}))}, opts...)...)
 		}
 		c := newClient()
 		if _, _, err := c.Messages.Post(t.Context(), room, "first", nil); err != nil {
@@ -160,12 +157,12 @@ func TestA429WaitIsTheLimiters(t *testing.T) {
 func TestALimiterThatIgnores429sDoesNotHammer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var attempts atomic.Int64
-		c := hostileClient(t, func(w http.ResponseWriter, r *http.Request) {
+		c := newTestClient(t, testToken, handlerTransport{func(w http.ResponseWriter, r *http.Request) {
 			attempts.Add(1)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusTooManyRequests)
 			_, _ = w.Write([]byte(`{"errors":["Rate limit exceeded."]}`))
-		}, api.WithLimiter(&recordingLimiter{}), api.WithRetries(3, 100*time.Millisecond, 400*time.Millisecond),
+		}}, api.WithLimiter(&recordingLimiter{}), api.WithRetries(3, 100*time.Millisecond, 400*time.Millisecond),
 			api.WithMaxRateLimitWait(2*time.Second))
 		start := time.Now()
 		_, _, err := c.Me.Get(t.Context())
