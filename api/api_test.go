@@ -3,7 +3,6 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"go/ast"
 	"go/parser"
@@ -99,11 +98,11 @@ func TestInputErrorsSendNothing(t *testing.T) {
 			return err
 		}},
 		{"members without admin", "members_admin_ids", func() error {
-			_, _, err := c.Members.Replace(ctx, 1, api.MembersParams{MemberIDs: []int64{2}})
+			_, _, err := c.Members.Replace(ctx, 1, api.ReplaceMembersParams{MemberIDs: []int64{2}})
 			return err
 		}},
 		{"bad member id", "members_member_ids", func() error {
-			_, _, err := c.Members.Replace(ctx, 1, api.MembersParams{AdminIDs: []int64{1}, MemberIDs: []int64{0}})
+			_, _, err := c.Members.Replace(ctx, 1, api.ReplaceMembersParams{AdminIDs: []int64{1}, MemberIDs: []int64{0}})
 			return err
 		}},
 		{"task without assignee", "to_ids", func() error {
@@ -141,20 +140,20 @@ func TestInputErrorsSendNothing(t *testing.T) {
 		}},
 		{"task status", "body", func() error { _, err := c.Tasks.SetStatus(ctx, 1, 2, "finished"); return err }},
 		{"task list status", "status", func() error {
-			_, _, err := c.Tasks.List(ctx, 1, &api.TaskListOptions{Status: "closed"})
+			_, _, err := c.Tasks.List(ctx, 1, &api.ListTasksOptions{Status: "closed"})
 			return err
 		}},
-		{"my tasks status", "status", func() error { _, _, err := c.Me.Tasks(ctx, &api.MyTasksOptions{Status: "x"}); return err }},
+		{"my tasks status", "status", func() error { _, _, err := c.Me.Tasks(ctx, &api.ListMyTasksOptions{Status: "x"}); return err }},
 		{"limit type", "limit_type", func() error {
 			_, _, err := c.Tasks.Create(ctx, 1, api.CreateTaskParams{Body: "x", AssigneeIDs: []int64{1}, LimitType: "week"})
 			return err
 		}},
 		{"file name empty", "file", func() error {
-			_, _, err := c.Files.Upload(ctx, 1, api.UploadParams{Content: strings.NewReader("x")})
+			_, _, err := c.Files.Upload(ctx, 1, api.UploadFileParams{Content: strings.NewReader("x")})
 			return err
 		}},
 		{"file too large", "file", func() error {
-			_, _, err := c.Files.Upload(ctx, 1, api.UploadParams{Name: "big.bin", Content: bytes.NewReader(make([]byte, api.MaxUploadSize+1))})
+			_, _, err := c.Files.Upload(ctx, 1, api.UploadFileParams{Name: "big.bin", Content: bytes.NewReader(make([]byte, api.MaxUploadSize+1))})
 			return err
 		}},
 		{"nothing to update", "name", func() error { _, err := c.Rooms.Update(ctx, 1, api.UpdateRoomParams{}); return err }},
@@ -482,7 +481,7 @@ func TestUpload(t *testing.T) {
 		{"noext", "%PDF-1.4 hello", "application/pdf"},
 	}
 	for _, tc := range cases {
-		id, _, err := c.Files.Upload(t.Context(), 5, api.UploadParams{Name: tc.name, Content: strings.NewReader(tc.content), Message: "see file"})
+		id, _, err := c.Files.Upload(t.Context(), 5, api.UploadFileParams{Name: tc.name, Content: strings.NewReader(tc.content), Message: "see file"})
 		if err != nil || id != 77 {
 			t.Fatalf("%s: %d, %v", tc.name, id, err)
 		}
@@ -495,7 +494,7 @@ func TestUpload(t *testing.T) {
 		}
 	}
 	// Exactly 5 MB is allowed.
-	if _, _, err := c.Files.Upload(t.Context(), 5, api.UploadParams{Name: "max.bin", Content: bytes.NewReader(make([]byte, api.MaxUploadSize))}); err != nil {
+	if _, _, err := c.Files.Upload(t.Context(), 5, api.UploadFileParams{Name: "max.bin", Content: bytes.NewReader(make([]byte, api.MaxUploadSize))}); err != nil {
 		t.Errorf("a 5 MB file was refused: %v", err)
 	}
 }
@@ -558,16 +557,5 @@ func TestContextCancelledBeforeSend(t *testing.T) {
 	}
 	if n := len(ts.requests()); n != 0 {
 		t.Errorf("%d requests sent with a cancelled context", n)
-	}
-}
-
-func TestInvitationLinkJSON(t *testing.T) {
-	none, _ := json.Marshal(api.InvitationLink{})
-	some, _ := json.Marshal(api.InvitationLink{Public: true, URL: "https://example.chatwork.com/g/x"})
-	if string(none) != `{"public":false}` {
-		t.Errorf("no link: %s", none)
-	}
-	if string(some) != `{"public":true,"url":"https://example.chatwork.com/g/x","need_acceptance":false,"description":""}` {
-		t.Errorf("link: %s", some)
 	}
 }

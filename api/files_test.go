@@ -28,7 +28,7 @@ func TestUploadFileNames(t *testing.T) {
 		{"it's ; a=b.csv", `form-data; name="file"; filename="it's ; a=b.csv"`, "it's ; a=b.csv"},
 		{"dir/report.csv", `form-data; name="file"; filename="report.csv"`, "report.csv"},
 	} {
-		if _, _, err := c.Files.Upload(t.Context(), 5, api.UploadParams{Name: tc.name, Content: strings.NewReader("data"), Message: "see file"}); err != nil {
+		if _, _, err := c.Files.Upload(t.Context(), 5, api.UploadFileParams{Name: tc.name, Content: strings.NewReader("data"), Message: "see file"}); err != nil {
 			t.Fatalf("%q: %v", tc.name, err)
 		}
 		req := ts.last()
@@ -58,7 +58,7 @@ func TestUploadFileNames(t *testing.T) {
 func TestUploadRefusesNUL(t *testing.T) {
 	c, ts := setup(t)
 	checkRefusedBeforeSending(t, ts, []inputCase{{"NUL in the file name", "file", func() error {
-		_, _, err := c.Files.Upload(t.Context(), 5, api.UploadParams{Name: "a\x00.txt", Content: strings.NewReader("x")})
+		_, _, err := c.Files.Upload(t.Context(), 5, api.UploadFileParams{Name: "a\x00.txt", Content: strings.NewReader("x")})
 		return err
 	}}})
 }

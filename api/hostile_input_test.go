@@ -46,15 +46,15 @@ func TestHostileInputRefusedBeforeSending(t *testing.T) {
 			return err
 		}},
 		{"upload message invalid UTF-8", "message", func() error {
-			_, _, err := c.Files.Upload(ctx, 1, api.UploadParams{Name: "a.txt", Content: strings.NewReader("x"), Message: badUTF8})
+			_, _, err := c.Files.Upload(ctx, 1, api.UploadFileParams{Name: "a.txt", Content: strings.NewReader("x"), Message: badUTF8})
 			return err
 		}},
 		{"file name invalid UTF-8", "file", func() error {
-			_, _, err := c.Files.Upload(ctx, 1, api.UploadParams{Name: badUTF8 + ".txt", Content: strings.NewReader("x")})
+			_, _, err := c.Files.Upload(ctx, 1, api.UploadFileParams{Name: badUTF8 + ".txt", Content: strings.NewReader("x")})
 			return err
 		}},
 		{"nil pointer content", "file", func() error {
-			_, _, err := c.Files.Upload(ctx, 1, api.UploadParams{Name: "a.txt", Content: nilReader})
+			_, _, err := c.Files.Upload(ctx, 1, api.UploadFileParams{Name: "a.txt", Content: nilReader})
 			return err
 		}},
 		{"message id 0", "message_id", func() error { _, _, err := c.Messages.Get(ctx, 1, "0"); return err }},
@@ -66,7 +66,7 @@ func TestHostileInputRefusedBeforeSending(t *testing.T) {
 		{"nil context list", "ctx", func() error { _, _, err := c.Rooms.List(nilCtx); return err }},
 		{"nil context delete", "ctx", func() error { _, err := c.Rooms.Leave(nilCtx, 1); return err }},
 		{"nil context upload", "ctx", func() error {
-			_, _, err := c.Files.Upload(nilCtx, 1, api.UploadParams{Name: "a.txt", Content: strings.NewReader("x")})
+			_, _, err := c.Files.Upload(nilCtx, 1, api.UploadFileParams{Name: "a.txt", Content: strings.NewReader("x")})
 			return err
 		}},
 		{"nil context download", "ctx", func() error {
@@ -79,8 +79,8 @@ func TestHostileInputRefusedBeforeSending(t *testing.T) {
 			_, _, err := c.Files.Download(ctx, 1, 2, buf)
 			return err
 		}},
-		{"zero client", "client", func() error { _, _, err := zero.Me.Get(ctx); return err }},
-		{"nil client's rate limit", "client", func() error {
+		{"zero client", "Client", func() error { _, _, err := zero.Me.Get(ctx); return err }},
+		{"nil client's rate limit", "Client", func() error {
 			var nc *api.Client
 			if nc.RateLimit() != (api.RateLimit{}) || nc.Raw() != nil {
 				return errors.New("a nil client reports state")
@@ -88,7 +88,7 @@ func TestHostileInputRefusedBeforeSending(t *testing.T) {
 			_, _, err := zero.Rooms.List(ctx)
 			return err
 		}},
-		{"nil service", "client", func() error {
+		{"nil service", "Client", func() error {
 			var s *api.MessagesService
 			_, _, err := s.Post(ctx, 1, "hi", nil)
 			return err

@@ -37,12 +37,12 @@ func TestResultRulesFromTheSpec(t *testing.T) {
 			func(ctx context.Context) error { _, _, err := c.Me.Status(ctx); return err }},
 		{"Members.Replace", `{"admin":[],"member":[2],"readonly":[]}`, `{"admin":[1],"member":[2],"readonly":[]}`, "admin",
 			func(ctx context.Context) error {
-				_, _, err := c.Members.Replace(ctx, 1, api.MembersParams{AdminIDs: []int64{1}})
+				_, _, err := c.Members.Replace(ctx, 1, api.ReplaceMembersParams{AdminIDs: []int64{1}})
 				return err
 			}},
 		{"Members.Replace item", `{"admin":[1],"member":[2,0],"readonly":[]}`, `{"admin":[1],"member":[2,3],"readonly":[]}`, "member[1]",
 			func(ctx context.Context) error {
-				_, _, err := c.Members.Replace(ctx, 1, api.MembersParams{AdminIDs: []int64{1}})
+				_, _, err := c.Members.Replace(ctx, 1, api.ReplaceMembersParams{AdminIDs: []int64{1}})
 				return err
 			}},
 		{"Tasks.Create", `{"task_ids":[]}`, `{"task_ids":[4]}`, "task_ids",

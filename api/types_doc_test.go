@@ -67,3 +67,71 @@ func TestAliasDocsListTheFields(t *testing.T) {
 		t.Errorf("checked %d aliases of generated structs, want at least 17", checked)
 	}
 }
+
+// TestEnumValuesExported checks that every value of every enumeration api
+// re-exports is a constant of api too, under package gen's name, so that no
+// caller (the CLI included) reaches into gen for a value.
+func TestEnumValuesExported(t *testing.T) {
+	fset := token.NewFileSet()
+	parse := func(path string) *ast.File {
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	// gen's typed constants, by type: const ( RoleAdmin Role = "admin" ... ).
+	values := map[string][]string{}
+	for _, decl := range parse("../gen/chatwork.gen.go").Decls {
+		if gd, ok := decl.(*ast.GenDecl); ok && gd.Tok == token.CONST {
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				if typ, ok := vs.Type.(*ast.Ident); ok {
+					for _, n := range vs.Names {
+						values[typ.Name] = append(values[typ.Name], n.Name)
+					}
+				}
+			}
+		}
+	}
+	// api's aliases of gen types, and its constants X = gen.Y.
+	aliases, consts := map[string]bool{}, map[string]string{}
+	for _, decl := range parse("types.go").Decls {
+		gd, ok := decl.(*ast.GenDecl)
+		if !ok {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			switch s := spec.(type) {
+			case *ast.TypeSpec:
+				if sel, ok := s.Type.(*ast.SelectorExpr); ok && s.Assign.IsValid() {
+					aliases[sel.Sel.Name] = true
+				}
+			case *ast.ValueSpec:
+				for i, n := range s.Names {
+					if sel, ok := s.Values[i].(*ast.SelectorExpr); ok {
+						consts[sel.Sel.Name] = n.Name
+					}
+				}
+			}
+		}
+	}
+	enums := 0
+	for typ, names := range values {
+		if !aliases[typ] {
+			continue
+		}
+		enums++
+		for _, name := range names {
+			switch got, ok := consts[name]; {
+			case !ok:
+				t.Errorf("gen.%s (a %s) has no constant in api: export it in types.go", name, typ)
+			case got != name:
+				t.Errorf("api.%s = gen.%s: name it %s, as gen does", got, name, name)
+			}
+		}
+	}
+	if enums < 5 {
+		t.Errorf("checked %d enumerations, want at least 5 (RoomType, Role, TaskStatus, TaskLimitType, IconPreset)", enums)
+	}
+}

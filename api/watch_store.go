@@ -90,7 +90,7 @@ type fileStoreData struct {
 // error, so that a wrong path does not restart a watch from scratch.
 func OpenFileStore(path string) (*FileStore, error) {
 	if path == "" {
-		return nil, &InputError{Field: "state file", Reason: "is empty"}
+		return nil, &InputError{Field: "path", Reason: "is empty"}
 	}
 	s := &FileStore{path: path, marks: map[int64]Mark{}}
 	b, err := os.ReadFile(path)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -11,6 +12,7 @@ import (
 type command struct {
 	group    string   // "rooms"
 	name     string   // "create"; empty when the group is the command
+	aliases  []string // other names, such as "ls" for "list"; help shows them, suggestions use them
 	args     []string // positional arguments, such as ROOM_ID
 	nargs    int      // how many positional arguments; -1 when the command checks
 	usage    string   // the synopsis after "chatwork rooms create"
@@ -44,71 +46,97 @@ type group struct {
 // leaf reports whether the group is itself a command, such as "me".
 func (g *group) leaf() bool { return len(g.cmds) == 1 && g.cmds[0].name == "" }
 
+// find returns the command of g named name, or one of its aliases.
 func (g *group) find(name string) *command {
 	for _, c := range g.cmds {
-		if c.name == name {
+		if c.name == name || slices.Contains(c.aliases, name) {
 			return c
 		}
 	}
 	return nil
 }
 
-// The command tree is built once, on first use: the groups of the API
-// operations (ops.go), the tools (send.go), then the commands that other
-// files add from their init functions with addCommand or addGroup, in that
-// order. A new command in a new file needs nothing else: help, usage
-// errors, suggestions and shell completion all read the tree.
+// registry is the one registration table of the command tree, in the
+// order of the help: each line is a group (a resource of the API or a
+// tool), from the function of its file. To add a command, write one
+// function returning the command or the group, and add one line here:
+// help, usage errors, suggestions and shell completion all read the tree.
+func registry() []*group {
+	return []*group{
+		// The API operations, grouped by resource (ops.go).
+		leaf("me", meCommand()),
+		leaf("status", statusCommand()),
+		leaf("contacts", contactsCommand()),
+		tasksGroup(),
+		roomsGroup(),
+		membersGroup(),
+		messagesGroup().with(watchCommand()),
+		filesGroup(),
+		linksGroup(),
+		requestsGroup(),
+		// Tools.
+		tool("send", sendCommand()),
+		webhookGroup(),
+		tool("fake", fakeCommand()),
+		tool("demo", demoCommand()),
+		tool("proxy", proxyCommand()),
+		conformanceGroup(),
+		tool("version", versionCommand()),
+		tool("completion", completionCommand()),
+	}
+}
+
+// leaf is a group that is itself a command, such as "me".
+func leaf(name string, c *command) *group {
+	return &group{name: name, summary: c.summary, cmds: []*command{c}}
+}
+
+// tool is a leaf listed under Tools in the main help, such as "send".
+func tool(name string, c *command) *group {
+	g := leaf(name, c)
+	g.tool = true
+	return g
+}
+
+// with adds commands to g, after its own, and returns g.
+func (g *group) with(cmds ...*command) *group {
+	g.cmds = append(g.cmds, cmds...)
+	return g
+}
+
 var (
 	treeOnce sync.Once
 	tree     []*group
-	added    []treeChange // from addCommand and addGroup, applied when the tree is built
 )
 
-// A treeChange adds to the command tree.
-type treeChange func([]*group) []*group
-
-// commandTree returns the command tree, in the order of the help.
+// commandTree returns the command tree of registry, built on first use.
 func commandTree() []*group {
-	treeOnce.Do(func() { tree = buildTree(added) })
+	treeOnce.Do(func() { tree = buildTree(registry()) })
 	return tree
 }
 
-// buildTree builds a fresh tree: the API groups, the tools, then changes.
-func buildTree(changes []treeChange) []*group {
-	gs := append(apiGroups(), toolGroups()...)
-	for _, change := range changes {
-		gs = change(gs)
-	}
+// buildTree checks a table of groups and tells each command its group.
+// Two groups, or two commands of a group, with one name are a mistake in
+// the table: it panics, and every test fails.
+func buildTree(gs []*group) []*group {
+	seen := map[string]bool{}
 	for _, g := range gs {
+		if seen[g.name] {
+			panic("chatwork: two groups named " + g.name)
+		}
+		seen[g.name] = true
+		names := map[string]bool{}
 		for _, c := range g.cmds {
 			c.group = g.name
+			for _, n := range append([]string{c.name}, c.aliases...) {
+				if names[n] {
+					panic("chatwork: two commands named " + g.name + " " + n)
+				}
+				names[n] = true
+			}
 		}
 	}
 	return gs
-}
-
-// addCommand adds c to the group named groupName, after its commands; for
-// example, from an init function: addCommand("messages", watchCommand()).
-// It must be called from an init function.
-func addCommand(groupName string, c *command) { added = append(added, withCommand(groupName, c)) }
-
-// addGroup adds a group of commands (tool: true lists it under Tools). It
-// must be called from an init function.
-func addGroup(g *group) { added = append(added, withGroup(g)) }
-
-func withCommand(groupName string, c *command) treeChange {
-	return func(gs []*group) []*group {
-		g := findGroupIn(gs, groupName)
-		if g == nil {
-			panic("chatwork: addCommand: no group " + groupName)
-		}
-		g.cmds = append(g.cmds, c)
-		return gs
-	}
-}
-
-func withGroup(g *group) treeChange {
-	return func(gs []*group) []*group { return append(gs, g) }
 }
 
 func findGroup(name string) *group { return findGroupIn(commandTree(), name) }

@@ -99,7 +99,7 @@ func TestConventions(t *testing.T) {
 				args[i] = vars.Replace(a)
 			}
 			before := len(w.s.Requests())
-			r := runCLI(t, w.env, "", args...)
+			r := cli{env: w.env}.run(t, args...)
 			if r.code != tc.code {
 				t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, r.out, r.errout)
 			}
@@ -184,28 +184,42 @@ func TestHelpSpellsFlagsInKebabCase(t *testing.T) {
 	}
 }
 
-// TestTreeChanges: a command added from another file joins its group, with
-// help, usage errors and completion, without touching the tables.
-func TestTreeChanges(t *testing.T) {
+// TestRegistry checks the one registration table: every group and
+// command is named once (aliases included), knows its group, and a table
+// that names one twice is refused.
+func TestRegistry(t *testing.T) {
 	t.Parallel()
-	extra := &command{name: "extra", nargs: 0, usage: "", summary: "a command from another file", setup: noFlags(nil)}
-	tool := &group{name: "extratool", summary: "a tool from another file", tool: true, cmds: []*command{{summary: "x", setup: noFlags(nil)}}}
-	gs := buildTree([]treeChange{withCommand("messages", extra), withGroup(tool)})
-	msgs := findGroupIn(gs, "messages")
-	if msgs == nil || msgs.cmds[len(msgs.cmds)-1] != extra || extra.group != "messages" || extra.path() != "messages extra" {
-		t.Errorf("messages: %+v; extra.group %q", msgs, extra.group)
-	}
-	if g := findGroupIn(gs, "extratool"); g != tool || !g.leaf() || g.cmds[0].path() != "extratool" {
-		t.Errorf("the added group: %+v", g)
-	}
-	// The package's own tree is built the same way, and shares nothing.
-	if findGroupIn(commandTree(), "extratool") != nil || findGroup("messages").find("extra") != nil {
-		t.Error("a test tree leaked into the command tree")
-	}
-	defer func() {
-		if recover() == nil {
-			t.Error("adding to a group that does not exist did not panic")
+	seen := map[string]bool{}
+	for _, g := range commandTree() {
+		for _, c := range g.cmds {
+			if c.group != g.name {
+				t.Errorf("%s: group %q, want %q", c.path(), c.group, g.name)
+			}
+			for _, n := range append([]string{c.name}, c.aliases...) {
+				if key := g.name + " " + n; seen[key] {
+					t.Errorf("%q is registered twice", key)
+				} else {
+					seen[key] = true
+				}
+				if g.find(n) != c {
+					t.Errorf("%s: find(%q) does not find it", c.path(), n)
+				}
+			}
 		}
-	}()
-	buildTree([]treeChange{withCommand("nosuchgroup", extra)})
+	}
+	if findGroup("messages").find("watch") == nil {
+		t.Error("messages watch, added with .with, is not in the tree")
+	}
+	twice := func(gs ...*group) (panicked bool) {
+		defer func() { panicked = recover() != nil }()
+		buildTree(gs)
+		return false
+	}
+	x := &command{name: "x", setup: noFlags(nil)}
+	if !twice(tool("a", x), tool("a", x)) {
+		t.Error("two groups named a: no panic")
+	}
+	if !twice((&group{name: "g"}).with(x, &command{name: "y", aliases: []string{"x"}, setup: noFlags(nil)})) {
+		t.Error("an alias equal to another command's name: no panic")
+	}
 }

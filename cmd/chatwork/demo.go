@@ -164,7 +164,7 @@ func (d *demo) run(ctx context.Context) error {
 	d.step("Give "+firstName(alice.Name)+" a task", "POST /rooms/{id}/tasks")
 	due := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
 	taskIDs, _, err := d.me.Tasks.Create(ctx, room, api.CreateTaskParams{
-		Body: "Check the changelog of 1.2", AssigneeIDs: []int64{alice.AccountID}, Limit: due, LimitType: api.LimitTime,
+		Body: "Check the changelog of 1.2", AssigneeIDs: []int64{alice.AccountID}, LimitTime: due, LimitType: api.TaskLimitTypeTime,
 	})
 	if err != nil {
 		return err
@@ -175,7 +175,7 @@ func (d *demo) run(ctx context.Context) error {
 	// 6. Upload a file and download it back.
 	d.step("Upload a file and download it back", "POST /rooms/{id}/files, GET .../files/{id}")
 	content := []byte("Release 1.2\n- faster uploads\n- fewer rate-limit surprises\n")
-	fileID, _, err := d.me.Files.Upload(ctx, room, api.UploadParams{Name: "changelog.txt", Content: bytes.NewReader(content), Message: "The changelog"})
+	fileID, _, err := d.me.Files.Upload(ctx, room, api.UploadFileParams{Name: "changelog.txt", Content: bytes.NewReader(content), Message: "The changelog"})
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func (d *demo) run(ctx context.Context) error {
 	d.say("%s fetched message %s to learn its sender (account_id %d) and replied:", firstName(alice.Name), msgID, orig.Account.AccountID)
 	d.block(reply)
 	d.say("-> message_id %s", replyID)
-	if _, err := d.peer.Tasks.SetStatus(ctx, room, taskID, api.TaskDone); err != nil {
+	if _, err := d.peer.Tasks.SetStatus(ctx, room, taskID, api.TaskStatusDone); err != nil {
 		return err
 	}
 	t, _, err := d.me.Tasks.Get(ctx, room, taskID)

@@ -296,7 +296,7 @@ func (f *limitFlag) Set(s string) error {
 		f.t, f.dateOnly = time.Unix(n, 0), false
 		return nil
 	}
-	if d, err := time.ParseInLocation(time.DateOnly, s, api.DeadlineZone); err == nil {
+	if d, err := time.ParseInLocation(time.DateOnly, s, api.DeadlineZone()); err == nil {
 		f.t, f.dateOnly = d.Add(24*time.Hour-time.Second), true
 		return nil
 	}

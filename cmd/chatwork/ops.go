@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"github.com/chatwork-go/chatwork/api"
-	"github.com/chatwork-go/chatwork/gen"
 )
 
 // call makes the run function of a command whose positional arguments
@@ -49,35 +48,30 @@ func noFlags(run runFunc) func(*flag.FlagSet) runFunc {
 	return func(*flag.FlagSet) runFunc { return run }
 }
 
-// apiGroups returns the commands of the 32 API operations, grouped by
-// resource.
-func apiGroups() []*group {
-	return []*group{
-		{name: "me", summary: "the account that owns the token", cmds: []*command{{
-			usage: "", summary: "show your profile", endpoint: "GET /me",
-			setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) (*api.Me, *api.Response, error) {
-				return a.c.Me.Get(ctx)
-			})),
-		}}},
-		{name: "status", summary: "your unread, mention and task counts", cmds: []*command{{
-			usage: "", summary: "show your unread, mention and task counts", endpoint: "GET /my/status",
-			setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) (*api.MyStatus, *api.Response, error) {
-				return a.c.Me.Status(ctx)
-			})),
-		}}},
-		{name: "contacts", summary: "your contacts", cmds: []*command{{
-			usage: "", summary: "list your contacts", endpoint: "GET /contacts",
-			setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) ([]api.Contact, *api.Response, error) {
-				return a.c.Contacts.List(ctx)
-			})),
-		}}},
-		tasksGroup(),
-		roomsGroup(),
-		membersGroup(),
-		messagesGroup(),
-		filesGroup(),
-		linksGroup(),
-		requestsGroup(),
+func meCommand() *command {
+	return &command{
+		usage: "", summary: "show your profile", endpoint: "GET /me",
+		setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) (*api.Me, *api.Response, error) {
+			return a.c.Me.Get(ctx)
+		})),
+	}
+}
+
+func statusCommand() *command {
+	return &command{
+		usage: "", summary: "show your unread, mention and task counts", endpoint: "GET /my/status",
+		setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) (*api.MyStatus, *api.Response, error) {
+			return a.c.Me.Status(ctx)
+		})),
+	}
+}
+
+func contactsCommand() *command {
+	return &command{
+		usage: "", summary: "list your contacts", endpoint: "GET /contacts",
+		setup: noFlags(call(func(ctx context.Context, a *app, _ []int64) ([]api.Contact, *api.Response, error) {
+			return a.c.Contacts.List(ctx)
+		})),
 	}
 }
 
@@ -93,7 +87,7 @@ func tasksGroup() *group {
 					if err := oneOf("status", api.TaskStatus(*status), taskStatuses...); err != nil {
 						return nil, nil, err
 					}
-					return a.c.Me.Tasks(ctx, &api.MyTasksOptions{AssignedBy: *by, Status: api.TaskStatus(*status)})
+					return a.c.Me.Tasks(ctx, &api.ListMyTasksOptions{AssignedByAccountID: *by, Status: api.TaskStatus(*status)})
 				})
 			},
 		},
@@ -109,7 +103,7 @@ func tasksGroup() *group {
 					if err := oneOf("status", api.TaskStatus(*status), taskStatuses...); err != nil {
 						return nil, nil, err
 					}
-					return a.c.Tasks.List(ctx, ids[0], &api.TaskListOptions{AssignedTo: *to, AssignedBy: *by, Status: api.TaskStatus(*status)})
+					return a.c.Tasks.List(ctx, ids[0], &api.ListTasksOptions{AssigneeID: *to, AssignedByAccountID: *by, Status: api.TaskStatus(*status)})
 				})
 			},
 		},
@@ -137,26 +131,26 @@ An RFC 3339 time or Unix seconds set a time deadline (limit_type time), unless -
 				var limit limitFlag
 				fs.Var(&limit, "limit", "the deadline: a date such as 2030-01-31 (the day in JST), RFC 3339 such as 2030-01-31T18:00:00+09:00, or Unix seconds")
 				limitType := fs.String("limit-type", "", "how the deadline is read: none, date or time (default: date for a date, else time)")
-				return call(func(ctx context.Context, a *app, ids []int64) (gen.TaskIDsResult, *api.Response, error) {
+				return call(func(ctx context.Context, a *app, ids []int64) (taskIDsResult, *api.Response, error) {
 					if err := oneOf("limit-type", api.TaskLimitType(*limitType), limitTypes...); err != nil {
-						return gen.TaskIDsResult{}, nil, err
+						return taskIDsResult{}, nil, err
 					}
-					if lt := api.TaskLimitType(*limitType); lt != "" && lt != api.LimitNone && limit.t.IsZero() {
-						return gen.TaskIDsResult{}, nil, usagef("--limit-type %s needs --limit", *limitType)
+					if lt := api.TaskLimitType(*limitType); lt != "" && lt != api.TaskLimitTypeNone && limit.t.IsZero() {
+						return taskIDsResult{}, nil, usagef("--limit-type %s needs --limit", *limitType)
 					}
 					lt := api.TaskLimitType(*limitType)
 					if limit.dateOnly {
 						switch lt {
 						case "":
-							lt = api.LimitDate
-						case api.LimitTime:
-							return gen.TaskIDsResult{}, nil, usagef("--limit %s is a date: give a time too (2030-01-31T18:00:00+09:00) for --limit-type time", limit.String())
+							lt = api.TaskLimitTypeDate
+						case api.TaskLimitTypeTime:
+							return taskIDsResult{}, nil, usagef("--limit %s is a date: give a time too (2030-01-31T18:00:00+09:00) for --limit-type time", limit.String())
 						}
 					}
 					taskIDs, r, err := a.c.Tasks.Create(ctx, ids[0], api.CreateTaskParams{
-						Body: *body, AssigneeIDs: *to, Limit: limit.t, LimitType: lt,
+						Body: *body, AssigneeIDs: *to, LimitTime: limit.t, LimitType: lt,
 					})
-					return gen.TaskIDsResult{TaskIDs: taskIDs}, r, err
+					return taskIDsResult{TaskIDs: taskIDs}, r, err
 				})
 			},
 		},
@@ -166,15 +160,15 @@ An RFC 3339 time or Unix seconds set a time deadline (limit_type time), unless -
 			details: "The API names the new status 'body': --body done completes the task, --body open reopens it.",
 			setup: func(fs *flag.FlagSet) runFunc {
 				body := fs.String("body", "", "the new status: open or done (required)")
-				return call(func(ctx context.Context, a *app, ids []int64) (gen.TaskIDResult, *api.Response, error) {
+				return call(func(ctx context.Context, a *app, ids []int64) (taskIDResult, *api.Response, error) {
 					if *body == "" {
-						return gen.TaskIDResult{}, nil, usagef("--body open|done is required")
+						return taskIDResult{}, nil, usagef("--body open|done is required")
 					}
 					if err := oneOf("body", api.TaskStatus(*body), taskStatuses...); err != nil {
-						return gen.TaskIDResult{}, nil, err
+						return taskIDResult{}, nil, err
 					}
 					r, err := a.c.Tasks.SetStatus(ctx, ids[0], ids[1], api.TaskStatus(*body))
-					return gen.TaskIDResult{TaskID: ids[1]}, r, err
+					return taskIDResult{TaskID: ids[1]}, r, err
 				})
 			},
 		},
@@ -206,16 +200,16 @@ func roomsGroup() *group {
 				link := flag01Var(fs, "link", "1 creates an invitation link")
 				code := fs.String("link-code", "", "the invitation link's path, [A-Za-z0-9_-]{1,50}; random when left out")
 				accept := flag01Var(fs, "link-need-acceptance", "1 (the API's default): joiners need an administrator's approval")
-				return call(func(ctx context.Context, a *app, _ []int64) (gen.RoomIDResult, *api.Response, error) {
+				return call(func(ctx context.Context, a *app, _ []int64) (roomIDResult, *api.Response, error) {
 					if err := oneOf("icon-preset", api.IconPreset(*icon), iconPresets...); err != nil {
-						return gen.RoomIDResult{}, nil, err
+						return roomIDResult{}, nil, err
 					}
 					id, r, err := a.c.Rooms.Create(ctx, api.CreateRoomParams{
 						Name: *name, Description: *desc, IconPreset: api.IconPreset(*icon),
 						AdminIDs: *admins, MemberIDs: *members, ReadonlyIDs: *readonly,
 						Link: link.on, LinkCode: *code, LinkNeedAcceptance: accept.ptr(),
 					})
-					return gen.RoomIDResult{RoomID: id}, r, err
+					return roomIDResult{RoomID: id}, r, err
 				})
 			},
 		},
@@ -235,19 +229,19 @@ func roomsGroup() *group {
 				name := fs.String("name", "", "the new `name`")
 				desc := fs.String("description", "", "the new description")
 				icon := fs.String("icon-preset", "", "the new `icon`, such as meeting")
-				return call(func(ctx context.Context, a *app, ids []int64) (gen.RoomIDResult, *api.Response, error) {
+				return call(func(ctx context.Context, a *app, ids []int64) (roomIDResult, *api.Response, error) {
 					if err := oneOf("icon-preset", api.IconPreset(*icon), iconPresets...); err != nil {
-						return gen.RoomIDResult{}, nil, err
+						return roomIDResult{}, nil, err
 					}
 					p := api.UpdateRoomParams{Name: *name, IconPreset: api.IconPreset(*icon)}
 					if isSet(fs, "description") {
 						p.Description = desc
 					}
 					if p.Name == "" && p.Description == nil && p.IconPreset == "" {
-						return gen.RoomIDResult{}, nil, usagef("nothing to change: give --name, --description or --icon-preset")
+						return roomIDResult{}, nil, usagef("nothing to change: give --name, --description or --icon-preset")
 					}
 					r, err := a.c.Rooms.Update(ctx, ids[0], p)
-					return gen.RoomIDResult{RoomID: ids[0]}, r, err
+					return roomIDResult{RoomID: ids[0]}, r, err
 				})
 			},
 		},
@@ -264,10 +258,10 @@ Nothing is printed on success.`,
 					if err != nil {
 						return err
 					}
-					switch gen.DeleteRoomFormdataBodyActionType(*action) {
-					case gen.DeleteRoomFormdataBodyActionTypeLeave:
+					switch *action {
+					case actionLeave:
 						_, err = a.c.Rooms.Leave(ctx, ids[0])
-					case gen.DeleteRoomFormdataBodyActionTypeDelete:
+					case actionDelete:
 						_, err = a.c.Rooms.Delete(ctx, ids[0])
 					case "":
 						return usagef("--action-type leave|delete is required")
@@ -300,7 +294,7 @@ func membersGroup() *group {
 				members := idsVar(fs, "members-member-ids", "members' account `IDs`, comma-separated")
 				readonly := idsVar(fs, "members-readonly-ids", "read-only members' account `IDs`, comma-separated")
 				return call(func(ctx context.Context, a *app, ids []int64) (*api.MembersResult, *api.Response, error) {
-					return a.c.Members.Replace(ctx, ids[0], api.MembersParams{AdminIDs: *admins, MemberIDs: *members, ReadonlyIDs: *readonly})
+					return a.c.Members.Replace(ctx, ids[0], api.ReplaceMembersParams{AdminIDs: *admins, MemberIDs: *members, ReadonlyIDs: *readonly})
 				})
 			},
 		},
@@ -337,9 +331,9 @@ and the server moves your cursor past them: a second call lists only what arrive
 			setup: func(fs *flag.FlagSet) runFunc {
 				body := fs.String("body", "", "the message `text`, in Chatwork notation (required)")
 				selfUnread := flag01Var(fs, "self-unread", "1 leaves the message unread for you")
-				return call(func(ctx context.Context, a *app, ids []int64) (gen.MessageIDResult, *api.Response, error) {
-					id, r, err := a.c.Messages.Post(ctx, ids[0], *body, &api.PostOptions{SelfUnread: selfUnread.on})
-					return gen.MessageIDResult{MessageID: id}, r, err
+				return call(func(ctx context.Context, a *app, ids []int64) (messageIDResult, *api.Response, error) {
+					id, r, err := a.c.Messages.Post(ctx, ids[0], *body, &api.PostMessageOptions{SelfUnread: selfUnread.on})
+					return messageIDResult{MessageID: id}, r, err
 				})
 			},
 		},
@@ -355,18 +349,18 @@ and the server moves your cursor past them: a second call lists only what arrive
 			summary: "edit one of your messages", endpoint: "PUT /rooms/{room_id}/messages/{message_id}",
 			setup: func(fs *flag.FlagSet) runFunc {
 				body := fs.String("body", "", "the new `text` (required)")
-				return roomCall(func(ctx context.Context, a *app, room int64, msg string) (gen.MessageIDResult, *api.Response, error) {
+				return roomCall(func(ctx context.Context, a *app, room int64, msg string) (messageIDResult, *api.Response, error) {
 					r, err := a.c.Messages.Update(ctx, room, msg, *body)
-					return gen.MessageIDResult{MessageID: msg}, r, err
+					return messageIDResult{MessageID: msg}, r, err
 				})
 			},
 		},
 		{
 			name: "delete", args: []string{"ROOM_ID", "MESSAGE_ID"}, nargs: 2, usage: "ROOM_ID MESSAGE_ID",
 			summary: "delete one of your messages", endpoint: "DELETE /rooms/{room_id}/messages/{message_id}",
-			setup: noFlags(roomCall(func(ctx context.Context, a *app, room int64, msg string) (gen.MessageIDResult, *api.Response, error) {
+			setup: noFlags(roomCall(func(ctx context.Context, a *app, room int64, msg string) (messageIDResult, *api.Response, error) {
 				r, err := a.c.Messages.Delete(ctx, room, msg)
-				return gen.MessageIDResult{MessageID: msg}, r, err
+				return messageIDResult{MessageID: msg}, r, err
 			})),
 		},
 		{
@@ -393,7 +387,6 @@ and the server moves your cursor past them: a second call lists only what arrive
 				})
 			},
 		},
-		// messages watch joins from watch.go (addCommand).
 	}}
 }
 
@@ -405,7 +398,7 @@ func filesGroup() *group {
 			setup: func(fs *flag.FlagSet) runFunc {
 				by := fs.Int64("account-id", 0, "only files uploaded by this `account_id`")
 				return call(func(ctx context.Context, a *app, ids []int64) ([]api.File, *api.Response, error) {
-					return a.c.Files.List(ctx, ids[0], &api.FileListOptions{UploadedBy: *by})
+					return a.c.Files.List(ctx, ids[0], &api.ListFilesOptions{UploaderID: *by})
 				})
 			},
 		},
@@ -428,9 +421,9 @@ func filesGroup() *group {
 			summary: "upload a file (at most 5 MB) as a message", endpoint: "POST /rooms/{room_id}/files",
 			setup: func(fs *flag.FlagSet) runFunc {
 				msg := fs.String("message", "", "`text` posted with the file")
-				return roomCall(func(ctx context.Context, a *app, room int64, path string) (gen.FileIDResult, *api.Response, error) {
+				return roomCall(func(ctx context.Context, a *app, room int64, path string) (fileIDResult, *api.Response, error) {
 					id, err := uploadFile(ctx, a.c, room, path, *msg)
-					return gen.FileIDResult{FileID: id}, nil, err
+					return fileIDResult{FileID: id}, nil, err
 				})
 			},
 		},
@@ -468,7 +461,7 @@ func uploadFile(ctx context.Context, c *api.Client, room int64, path, message st
 		return 0, err
 	}
 	defer f.Close()
-	id, _, err := c.Files.Upload(ctx, room, api.UploadParams{Name: filepath.Base(path), Content: f, Message: message})
+	id, _, err := c.Files.Upload(ctx, room, api.UploadFileParams{Name: filepath.Base(path), Content: f, Message: message})
 	return id, err
 }
 
@@ -493,13 +486,18 @@ func downloadTo(ctx context.Context, c *api.Client, room, file int64, path strin
 	return f, nil
 }
 
-// linkOf is the link a call returns, ready to print: the API's
-// {"public": false} when there is none.
-func linkOf(l *api.InvitationLink, r *api.Response, err error) (api.InvitationLink, *api.Response, error) {
-	if l == nil {
-		return api.InvitationLink{}, r, err
+// noLink is what the API answers for a chat without an invitation link:
+// {"public": false} alone.
+type noLink struct {
+	Public bool `json:"public"`
+}
+
+// linkOf is the link a call returns, ready to print as the API answers it.
+func linkOf(l *api.InvitationLink, r *api.Response, err error) (any, *api.Response, error) {
+	if l == nil || !l.Public {
+		return noLink{}, r, err
 	}
-	return *l, r, err
+	return l, r, err
 }
 
 func linksGroup() *group {
@@ -515,7 +513,7 @@ func linksGroup() *group {
 		{
 			name: "get", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID",
 			summary: "show a chat's invitation link", endpoint: "GET /rooms/{room_id}/link",
-			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (any, *api.Response, error) {
 				return linkOf(a.c.Links.Get(ctx, ids[0]))
 			})),
 		},
@@ -525,7 +523,7 @@ func linksGroup() *group {
 			summary: "create a chat's invitation link", endpoint: "POST /rooms/{room_id}/link",
 			setup: func(fs *flag.FlagSet) runFunc {
 				params := linkFlags(fs)
-				return call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+				return call(func(ctx context.Context, a *app, ids []int64) (any, *api.Response, error) {
 					return linkOf(a.c.Links.Create(ctx, ids[0], params()))
 				})
 			},
@@ -537,7 +535,7 @@ func linksGroup() *group {
 			details: "Chatwork does not document whether fields left out keep their values: give every field you care about.",
 			setup: func(fs *flag.FlagSet) runFunc {
 				params := linkFlags(fs)
-				return call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+				return call(func(ctx context.Context, a *app, ids []int64) (any, *api.Response, error) {
 					return linkOf(a.c.Links.Update(ctx, ids[0], params()))
 				})
 			},
@@ -545,9 +543,9 @@ func linksGroup() *group {
 		{
 			name: "delete", args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID",
 			summary: "delete a chat's invitation link", endpoint: "DELETE /rooms/{room_id}/link",
-			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (api.InvitationLink, *api.Response, error) {
+			setup: noFlags(call(func(ctx context.Context, a *app, ids []int64) (any, *api.Response, error) {
 				r, err := a.c.Links.Delete(ctx, ids[0])
-				return api.InvitationLink{}, r, err
+				return noLink{}, r, err
 			})),
 		},
 	}}

@@ -16,6 +16,26 @@ import (
 	"github.com/chatwork-go/chatwork/api/wire"
 )
 
+// The results of the commands that create or change one thing: its ID,
+// printed under the name the API answers it with.
+type (
+	roomIDResult struct {
+		RoomID int64 `json:"room_id"`
+	}
+	messageIDResult struct {
+		MessageID string `json:"message_id"`
+	}
+	taskIDResult struct {
+		TaskID int64 `json:"task_id"`
+	}
+	taskIDsResult struct {
+		TaskIDs []int64 `json:"task_ids"`
+	}
+	fileIDResult struct {
+		FileID int64 `json:"file_id"`
+	}
+)
+
 // print writes a result in the chosen output format.
 func (a *app) print(v any) error {
 	if a.output == "table" {
@@ -183,13 +203,13 @@ func unixTime(t time.Time) string {
 }
 
 // limit renders a task's deadline by its type. A date-only deadline's day
-// is read in api.DeadlineZone, whatever the local zone.
+// is read in api.DeadlineZone(), whatever the local zone.
 func limit(t time.Time, typ api.TaskLimitType) string {
 	switch {
-	case t.IsZero() || typ == api.LimitNone:
+	case t.IsZero() || typ == api.TaskLimitTypeNone:
 		return "-"
-	case typ == api.LimitDate:
-		return t.In(api.DeadlineZone).Format("2006-01-02")
+	case typ == api.TaskLimitTypeDate:
+		return t.In(api.DeadlineZone()).Format("2006-01-02")
 	}
 	return unixTime(t)
 }

@@ -34,13 +34,13 @@ func newWorld(t *testing.T, opts ...apitest.Option) *world {
 
 func (w *world) run(t *testing.T, args ...string) result {
 	t.Helper()
-	return runCLI(t, w.env, "", args...)
+	return cli{env: w.env}.run(t, args...)
 }
 
 // asBob runs the command with Bob's token.
 func (w *world) asBob(t *testing.T, args ...string) result {
 	t.Helper()
-	return runCLI(t, with(w.env, envToken, w.bob.Token), "", args...)
+	return cli{env: with(w.env, envToken, w.bob.Token)}.run(t, args...)
 }
 
 func TestMeStatusContacts(t *testing.T) {
@@ -248,11 +248,11 @@ func TestTasks(t *testing.T) {
 	}
 	tasks := w.s.Tasks(w.room)
 	want := time.Date(2030, 1, 31, 9, 0, 0, 0, time.UTC).Unix()
-	if len(tasks) != 2 || tasks[0].LimitTime.Seconds() != want || tasks[0].LimitType != api.LimitTime || tasks[0].Body != "Review the PR" {
+	if len(tasks) != 2 || tasks[0].LimitTime.Seconds() != want || tasks[0].LimitType != api.TaskLimitTypeTime || tasks[0].Body != "Review the PR" {
 		t.Errorf("tasks = %+v", tasks)
 	}
 	w.run(t, "tasks", "create", room, "--body", "Date only", "--to_ids", s64(w.bob.ID), "--limit", "1900000000", "--limit_type", "date").must(t, exitOK)
-	if tasks := w.s.Tasks(w.room); len(tasks) != 3 || tasks[2].LimitType != api.LimitDate || tasks[2].LimitTime.Seconds() != 1900000000 {
+	if tasks := w.s.Tasks(w.room); len(tasks) != 3 || tasks[2].LimitType != api.TaskLimitTypeDate || tasks[2].LimitTime.Seconds() != 1900000000 {
 		t.Errorf("date task = %+v", tasks[len(tasks)-1])
 	}
 	w.run(t, "tasks", "create", room, "--body", "x", "--to_ids", s64(w.bob.ID), "--limit_type", "date").must(t, exitUsage)
@@ -278,7 +278,7 @@ func TestTasks(t *testing.T) {
 
 	var task api.RoomTask
 	w.run(t, "tasks", "get", room, s64(bobTask)).must(t, exitOK).decode(t, &task)
-	if task.TaskID != bobTask || task.Status != api.TaskOpen || task.AssignedByAccount.AccountID != w.me.ID {
+	if task.TaskID != bobTask || task.Status != api.TaskStatusOpen || task.AssignedByAccount.AccountID != w.me.ID {
 		t.Errorf("get = %+v", task)
 	}
 
@@ -291,7 +291,7 @@ func TestTasks(t *testing.T) {
 		t.Errorf("status printed %+v", done)
 	}
 	w.run(t, "tasks", "list", room, "--status", "done").must(t, exitOK).decode(t, &list)
-	if len(list) != 1 || list[0].TaskID != bobTask || list[0].Status != api.TaskDone {
+	if len(list) != 1 || list[0].TaskID != bobTask || list[0].Status != api.TaskStatusDone {
 		t.Errorf("done tasks = %+v", list)
 	}
 

@@ -9,24 +9,15 @@ import (
 
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/notation"
-	"github.com/chatwork-go/chatwork/gen"
 )
 
-func toolGroups() []*group {
-	return []*group{
-		{name: "send", summary: "post a notification in one line", tool: true, cmds: []*command{sendCommand()}},
-		webhookGroup(),
-		{name: "fake", summary: "run a fake Chatwork API on loopback for trying things out", tool: true, cmds: []*command{fakeCommand()}},
-		{name: "demo", summary: "a guided tour of the API against an in-process fake (start here)", tool: true, cmds: []*command{demoCommand()}},
-		{name: "version", summary: "print the version", tool: true, cmds: []*command{{
-			usage: "", summary: "print the version", noAPI: true,
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(_ context.Context, a *app, _ []string) error {
-					printVersion(a.stdout)
-					return nil
-				}
-			},
-		}}},
+func versionCommand() *command {
+	return &command{
+		usage: "", summary: "print the version", noAPI: true,
+		setup: noFlags(func(_ context.Context, a *app, _ []string) error {
+			printVersion(a.stdout)
+			return nil
+		}),
 	}
 }
 
@@ -110,13 +101,13 @@ The new message's ID is printed as the API answers it, {"message_id": "..."} ({"
 					if err != nil {
 						return err
 					}
-					return a.print(gen.FileIDResult{FileID: id})
+					return a.print(fileIDResult{FileID: id})
 				}
-				id, _, err := a.c.Messages.Post(ctx, room, body, &api.PostOptions{SelfUnread: selfUnread.on})
+				id, _, err := a.c.Messages.Post(ctx, room, body, &api.PostMessageOptions{SelfUnread: selfUnread.on})
 				if err != nil {
 					return err
 				}
-				return a.print(gen.MessageIDResult{MessageID: id})
+				return a.print(messageIDResult{MessageID: id})
 			}
 		},
 	}

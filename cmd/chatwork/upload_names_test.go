@@ -43,7 +43,7 @@ func TestFilesUploadNames(t *testing.T) {
 	}
 	for name, shown := range names {
 		path := writeFile(t, name, "content of "+name)
-		runCLI(t, env, "", "files", "upload", room, path).must(t, exitOK)
+		cli{env: env}.run(t, "files", "upload", room, path).must(t, exitOK)
 		mu.Lock()
 		body := string(last)
 		mu.Unlock()
@@ -53,7 +53,7 @@ func TestFilesUploadNames(t *testing.T) {
 		}
 	}
 	var files []api.File
-	runCLI(t, env, "", "files", "list", room).must(t, exitOK).decode(t, &files)
+	cli{env: env}.run(t, "files", "list", room).must(t, exitOK).decode(t, &files)
 	got := map[string]bool{}
 	for _, f := range files {
 		got[f.Filename] = true

@@ -20,8 +20,6 @@ type watchLine struct {
 	Before  string       `json:"before,omitempty"` // gap: the first message printed after it
 }
 
-func init() { addCommand("messages", watchCommand()) }
-
 // watchCommand is "chatwork messages watch ROOM_ID...".
 func watchCommand() *command {
 	return &command{

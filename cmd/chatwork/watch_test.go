@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,15 +20,9 @@ func runWatch(t *testing.T, srv *apitest.Server, until time.Duration, args ...st
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), until)
 	defer cancel()
-	var out, errout bytes.Buffer
-	a := &app{
-		ctx: ctx, env: func(k string) string { return fakeEnv(srv)[k] },
-		stdin: strings.NewReader(""), stdout: &out, stderr: &errout,
-		apiOpts: []api.Option{api.WithHTTPClient(srv.Client())},
-	}
-	code := a.main(append([]string{"messages", "watch"}, args...))
+	r := cli{env: fakeEnv(srv), ctx: ctx, apiOpts: []api.Option{api.WithHTTPClient(srv.Client())}}.run(t, append([]string{"messages", "watch"}, args...)...)
 	var lines []watchLine
-	dec := json.NewDecoder(&out)
+	dec := json.NewDecoder(strings.NewReader(r.out))
 	for dec.More() {
 		var l watchLine
 		if err := dec.Decode(&l); err != nil {
@@ -37,7 +30,7 @@ func runWatch(t *testing.T, srv *apitest.Server, until time.Duration, args ...st
 		}
 		lines = append(lines, l)
 	}
-	return code, lines, errout.String()
+	return r.code, lines, r.errout
 }
 
 func describe(lines []watchLine) []string {
@@ -117,7 +110,7 @@ func TestMessagesWatchUsage(t *testing.T) {
 		{"messages", "watch", "1", "--share", "2"},
 		{"messages", "watch", "1", "1"},
 	} {
-		r := runCLI(t, fakeEnv(srv), "", args...)
+		r := cli{env: fakeEnv(srv)}.run(t, args...)
 		if r.code != exitUsage {
 			t.Errorf("%v: exit %d, want %d; stderr %s", args, r.code, exitUsage, r.errout)
 		}
