@@ -27,18 +27,6 @@ const (
 	roomWindow   = 10 * time.Second
 )
 
-// fakeClient returns a fake Chatwork reached in memory, for synctest
-// bubbles, and a client of its default account.
-func fakeClient(t *testing.T, srvOpts []apitest.Option, opts ...api.Option) (*apitest.Server, *api.Client) {
-	t.Helper()
-	s := apitest.NewServer(t, append([]apitest.Option{apitest.WithoutListener()}, srvOpts...)...)
-	c, err := api.NewClient(s.Token(), append([]api.Option{api.WithBaseURL(s.URL()), api.WithHTTPClient(s.Client())}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, c
-}
-
 // groupRooms creates n group chats administered by the default account.
 func groupRooms(s *apitest.Server, n int) []int64 {
 	rooms := make([]int64, n)

@@ -60,7 +60,7 @@ const h = {"X-ChatWorkToken": %q};
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write([]byte(page))
+		_, _ = w.Write([]byte(page))
 	})
 	mux.Handle("/v2/", srv.Handler())
 	site := httptest.NewServer(mux)

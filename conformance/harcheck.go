@@ -130,7 +130,7 @@ func (v *Validator) checkEntry(e *har.Entry) error {
 	if op == nil {
 		return joinErrors(errs)
 	}
-	resp, rbody, err := e.HTTPResponse()
+	resp, rbody, err := e.HTTPResponse() //nolint:bodyclose // an in-memory body over the file's bytes
 	switch {
 	case resp == nil && err == nil:
 		// No answer: the request is all there is.

@@ -94,7 +94,7 @@ func (f *proxyFixture) reported() []*conformance.Error {
 func TestProxyForwardsAConformingExchangeUnchanged(t *testing.T) {
 	t.Parallel()
 	f := newProxyFixture(t, nil)
-	resp, body := f.do(t, http.MethodGet, "/me", "", nil)
+	resp, body := f.do(t, http.MethodGet, "/me", "", nil) //nolint:bodyclose // do and rawRequest close the body
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
@@ -125,7 +125,7 @@ func TestProxyReportsRequestViolations(t *testing.T) {
 	t.Parallel()
 	f := newProxyFixture(t, nil)
 	path := "/rooms/" + strconv.FormatInt(f.room, 10) + "/messages?body=hello"
-	resp, body := f.do(t, http.MethodPost, path, "", nil)
+	resp, body := f.do(t, http.MethodPost, path, "", nil) //nolint:bodyclose // do and rawRequest close the body
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("status %d; want the fake's 400, forwarded: %s", resp.StatusCode, body)
 	}
@@ -157,7 +157,7 @@ func TestProxyFailModeAnswers422WithoutForwarding(t *testing.T) {
 	f := newProxyFixture(t, func(c *conformance.ProxyConfig) { c.Fail = true })
 	before := len(f.srv.Requests())
 	form := "name=Team&members_admin_ids=" + strconv.FormatInt(f.srv.Me().ID, 10) + "&members_admin_ids=2"
-	resp, body := f.do(t, http.MethodPost, "/rooms", formCT, []byte(form))
+	resp, body := f.do(t, http.MethodPost, "/rooms", formCT, []byte(form)) //nolint:bodyclose // do and rawRequest close the body
 	if resp.StatusCode != http.StatusUnprocessableEntity || resp.Header.Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("status %d, Content-Type %q; want 422 application/problem+json", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -177,7 +177,7 @@ func TestProxyFailModeAnswers422WithoutForwarding(t *testing.T) {
 		t.Errorf("the fake received %d requests; a refused request must not be forwarded", n)
 	}
 	// A conforming request still goes through.
-	if resp, body := f.do(t, http.MethodGet, "/me", "", nil); resp.StatusCode != http.StatusOK {
+	if resp, body := f.do(t, http.MethodGet, "/me", "", nil); resp.StatusCode != http.StatusOK { //nolint:bodyclose // do and rawRequest close the body
 		t.Errorf("GET /me: %d %s", resp.StatusCode, body)
 	}
 	if s := f.proxy.Summary(); s.Refused != 1 || s.Exchanges != 2 {
@@ -197,8 +197,8 @@ func multipartUpload(t *testing.T, content []byte) ([]byte, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(content)
-	mw.WriteField("message", "binary")
+	_, _ = w.Write(content)
+	_ = mw.WriteField("message", "binary")
 	mw.Close()
 	return b.Bytes(), mw.FormDataContentType()
 }
@@ -224,14 +224,16 @@ func TestProxyBinaryUploads(t *testing.T) {
 		rand.Read(content)
 		content[0] = 0xff // never valid UTF-8
 		body, ct := multipartUpload(t, content)
-		resp, rb := f.do(t, http.MethodPost, "/rooms/"+strconv.FormatInt(f.room, 10)+"/files", ct, body)
+		resp, rb := f.do(t, http.MethodPost, "/rooms/"+strconv.FormatInt(f.room, 10)+"/files", ct, body) //nolint:bodyclose // do and rawRequest close the body
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("upload of %d bytes: %d %s", size, resp.StatusCode, rb)
 		}
 		var got struct {
 			FileID int64 `json:"file_id"`
 		}
-		json.Unmarshal(rb, &got)
+		if err := json.Unmarshal(rb, &got); err != nil {
+			t.Fatal(err)
+		}
 		stored, ok := f.srv.FileContent(got.FileID)
 		if !ok || !bytes.Equal(stored, content) {
 			t.Errorf("upload of %d bytes: the fake stored %d bytes that differ from the file", size, len(stored))
@@ -365,7 +367,7 @@ func TestProxySendsCredentialsOnlyUpstream(t *testing.T) {
 		"GET " + other.URL + "/v2/me HTTP/1.1\r\nHost: " + strings.TrimPrefix(other.URL, "http://") + "\r\nX-ChatWorkToken: " + srv.Token() + "\r\nConnection: close\r\n\r\n",
 		"GET /v2/redirect HTTP/1.1\r\nHost: " + strings.TrimPrefix(ps.URL, "http://") + "\r\nX-ChatWorkToken: " + srv.Token() + "\r\nConnection: close\r\n\r\n",
 	} {
-		resp := rawRequest(t, ps.URL, raw)
+		resp := rawRequest(t, ps.URL, raw) //nolint:bodyclose // do and rawRequest close the body
 		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusFound {
 			t.Errorf("status %d", resp.StatusCode)
 		}
@@ -392,7 +394,7 @@ func rawRequest(t *testing.T, base, raw string) *http.Response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, resp.Body)
+	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp
 }
@@ -410,7 +412,7 @@ func TestProxyReportsResponseViolations(t *testing.T) {
 		}
 		w.Header().Del("X-Ratelimit-Reset")
 		w.WriteHeader(rec.Code)
-		w.Write(rec.Body.Bytes())
+		_, _ = w.Write(rec.Body.Bytes())
 	})
 	up := httptest.NewServer(broken)
 	t.Cleanup(up.Close)

@@ -932,7 +932,7 @@ func (r *runner) negatives(ctx context.Context, op *operation, q *runRequest, vi
 		ms = append(ms, mutation{"ID 0 in " + name, func(c *runRequest) { c.path[name] = "0" }})
 		ms = append(ms, mutation{"wrong type: " + name + " not a number", func(c *runRequest) { c.path[name] = "abc" }})
 	}
-	if name, in := r.firstFlag(op, q); name != "" {
+	if name, in := firstFlag(op); name != "" {
 		ms = append(ms, mutation{"flag " + name + " sent as true", func(c *runRequest) {
 			if in == "query" {
 				c.query.Set(name, "true")
@@ -965,7 +965,7 @@ func firstPathParam(op *operation) string {
 }
 
 // firstFlag finds a 0/1 flag of op: a query parameter or a form field.
-func (r *runner) firstFlag(op *operation, q *runRequest) (name, in string) {
+func firstFlag(op *operation) (name, in string) {
 	for _, p := range opParams(op) {
 		if p.In == openapi3.ParameterInQuery && p.Schema != nil && isFlag(p.Schema.Value) {
 			return p.Name, "query"

@@ -133,7 +133,7 @@ func brokenFake(srv *apitest.Server) http.Handler {
 			w.Header().Set("X-Ratelimit-Limit", "300")
 			w.Header().Set("X-Ratelimit-Remaining", "1")
 			w.Header().Set("X-Ratelimit-Reset", "1764583500")
-			w.Write([]byte(`[]`))
+			_, _ = w.Write([]byte(`[]`))
 			return
 		}
 		rec := httptest.NewRecorder()
@@ -155,7 +155,7 @@ func brokenFake(srv *apitest.Server) http.Handler {
 			status, body = http.StatusBadRequest, []byte(`{"errors":["refused"]}`) // a positive request refused
 		}
 		w.WriteHeader(status)
-		w.Write(body)
+		_, _ = w.Write(body)
 	})
 }
 

@@ -58,11 +58,11 @@ func (g *valueGen) value(s *openapi3.Schema) string {
 		}
 	}
 	if s.Pattern != "" {
-		if v, ok := g.pattern(s.Pattern, int(s.MinLength), maxLen(s)); ok {
+		if v, ok := g.pattern(s.Pattern, int(min(s.MinLength, 1<<20)), maxLen(s)); ok {
 			return v
 		}
 	}
-	lo := max(int(s.MinLength), 4)
+	lo := max(int(min(s.MinLength, 1<<20)), 4)
 	hi := min(maxLen(s), lo+24)
 	return g.word(lo, hi)
 }
@@ -96,7 +96,7 @@ func (g *valueGen) word(lo, hi int) string {
 func (g *valueGen) bytes(n int) []byte {
 	b := make([]byte, n)
 	for i := range b {
-		b[i] = byte(g.rng.IntN(256))
+		b[i] = byte(g.rng.IntN(256)) //nolint:gosec // 0 to 255
 	}
 	return b
 }
@@ -140,7 +140,7 @@ func (g *valueGen) regex(b *strings.Builder, re *syntax.Regexp) bool {
 		if hi < lo {
 			hi = lo
 		}
-		b.WriteRune(lo + rune(g.rng.IntN(int(hi-lo)+1)))
+		b.WriteRune(lo + rune(g.rng.IntN(int(hi-lo)+1))) //nolint:gosec // at most 26
 		return true
 	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
 		b.WriteByte('x')

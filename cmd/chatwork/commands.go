@@ -20,6 +20,14 @@ type command struct {
 	endpoint string   // "POST /rooms"; empty for tools
 	details  string   // more help, shown by -h
 	noAPI    bool     // the command does not call the API: no client is built
+	examples string   // command lines with comments, shown by -h
+	hidden   bool     // left out of help and completion: a deprecated name kept for one release
+	// deprecated, when set, is printed on stderr each time the command runs:
+	// what to use instead.
+	deprecated string
+	// renamed maps an old flag name to its new one: hidden aliases, kept for
+	// one release, that print a deprecation note when used.
+	renamed map[string]string
 
 	// setup defines the command's flags on fs and returns the function
 	// that runs it with the positional arguments.
@@ -27,6 +35,27 @@ type command struct {
 }
 
 type runFunc func(ctx context.Context, a *app, args []string) error
+
+// flags defines on fs the command's flags, the old names of its renamed
+// flags, the global flags of a and every alias, and returns the function
+// that runs the command.
+func (c *command) flags(a *app, fs *flag.FlagSet) runFunc {
+	run := c.setup(fs)
+	for old, name := range c.renamed {
+		f := fs.Lookup(name)
+		if f == nil {
+			panic("chatwork: " + c.path() + ": --" + old + " renamed to --" + name + ", which is not defined")
+		}
+		for _, n := range []string{old, strings.ReplaceAll(old, "-", "_")} {
+			if fs.Lookup(n) == nil {
+				fs.Var(aliasValue{Value: f.Value, of: name, deprecated: true}, n, "deprecated: use --"+name)
+			}
+		}
+	}
+	a.globalFlags(fs)
+	addAliases(fs)
+	return run
+}
 
 func (c *command) path() string {
 	if c.name == "" {
@@ -45,6 +74,17 @@ type group struct {
 
 // leaf reports whether the group is itself a command, such as "me".
 func (g *group) leaf() bool { return len(g.cmds) == 1 && g.cmds[0].name == "" }
+
+// visible returns the commands of g that help and completion show.
+func (g *group) visible() []*command {
+	var out []*command
+	for _, c := range g.cmds {
+		if !c.hidden {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 // find returns the command of g named name, or one of its aliases.
 func (g *group) find(name string) *command {

@@ -17,6 +17,8 @@ func completionCommand() *command {
 	return &command{
 		args: []string{"SHELL"}, nargs: 1, noAPI: true, usage: "bash|zsh|fish",
 		summary: "print the shell completion script for bash, zsh or fish",
+		examples: `source <(chatwork completion bash)
+chatwork completion fish > ~/.config/fish/completions/chatwork.fish`,
 		details: `The script completes commands, subcommands and flags from the command tree, by calling
 chatwork itself; elsewhere it completes file names.
 

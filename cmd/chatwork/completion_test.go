@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +15,7 @@ const envAsMain = "CHATWORK_TEST_RUN_AS_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(envAsMain) == "1" {
-		os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+		main() // exits; Ctrl-C and SIGTERM handled as in the built command
 	}
 	os.Exit(m.Run())
 }
@@ -67,7 +66,7 @@ var completionCases = []struct {
 	{[]string{"ro"}, []string{"rooms"}},
 	{[]string{"me"}, []string{"me", "members", "messages"}},
 	{[]string{"messages", "p"}, []string{"post"}},
-	{[]string{"tasks", "create", "1", "--to"}, []string{"--to-ids", "--token-file"}},
+	{[]string{"tasks", "create", "1", "--to"}, []string{"--to", "--token-file"}},
 	{[]string{"-o", "table", "rooms", "l"}, []string{"list"}},
 	{[]string{"rooms", "list", "--output", ""}, []string{"json", "table"}},
 	{[]string{"completion", ""}, []string{"bash", "fish", "zsh"}},

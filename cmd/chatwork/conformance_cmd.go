@@ -70,7 +70,7 @@ Exit code 0 when no violation was found, 1 otherwise. -o json prints one JSON do
 					}
 					reports = append(reports, harFileReport{File: path, report: v.CheckHAR(h, conformance.HARConfig{Hosts: hosts})})
 				}
-				if a.set["output"] && a.output == "json" {
+				if a.set["output"] && a.out.format == formatJSON {
 					err = writeJSON(a.stdout, harJSON(reports))
 				} else {
 					printHARReports(a.stdout, reports)
@@ -226,7 +226,7 @@ Exit code 0 when every check passed, 1 otherwise. -o json prints the whole repor
 				if err != nil {
 					return err
 				}
-				if a.set["output"] && a.output == "json" {
+				if a.set["output"] && a.out.format == formatJSON {
 					err = writeJSON(a.stdout, rep)
 				} else {
 					err = printRunReport(a.stdout, rep, cfg)

@@ -16,7 +16,7 @@ import (
 
 func demoCommand() *command {
 	return &command{
-		nargs: 0, noAPI: true, usage: "",
+		nargs: 0, noAPI: true, usage: "", examples: "chatwork demo",
 		summary: "a guided tour of the API against an in-process fake (start here)",
 		details: `The demo starts a fake Chatwork (package api/apitest) on a loopback port and plays a short
 scenario with package api, the way your own program would: every step is a real HTTP request.
@@ -249,6 +249,7 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 	d.say("ListLatest (force=1): still %d message(s): it moves no cursor", len(latest))
+	d.say("(chatwork messages list reads like ListLatest; only --new moves the cursor, for every program on the account)")
 
 	// 10. Mark read.
 	d.step("Mark the room read", "PUT /rooms/{id}/messages/read")

@@ -37,6 +37,8 @@ type cli struct {
 	ctx     context.Context // default: the test's context
 	apiOpts []api.Option    // added to the client's options
 	limits  *serverLimits   // replace webhook listen's defaults
+	tty     bool            // stdin and stdout are a terminal
+	width   int             // the terminal's width, with tty
 }
 
 // noRetry is a client option for tests of failures that would otherwise
@@ -53,6 +55,7 @@ func (c cli) app(t *testing.T, stdout, stderr io.Writer) *app {
 		ctx: ctx, env: func(k string) string { return c.env[k] },
 		stdin: strings.NewReader(c.stdin), stdout: stdout, stderr: stderr,
 		apiOpts: c.apiOpts, webhookLimits: c.limits,
+		stdinTTY: c.tty, stdoutTTY: c.tty, width: c.width,
 	}
 }
 
@@ -252,7 +255,7 @@ func TestHelp(t *testing.T) {
 	cli{}.run(t, "bogus").must(t, exitUsage)
 
 	c := cli{}.run(t, "tasks", "create", "-h").must(t, exitOK)
-	for _, want := range []string{"Usage: chatwork tasks create ROOM_ID", "POST /rooms/{room_id}/tasks", "--to-ids IDS", "--limit DATE|RFC3339|UNIX", "Global flags"} {
+	for _, want := range []string{"Usage: chatwork tasks create ROOM_ID", "POST /rooms/{room_id}/tasks", "--to ACCOUNTS", "--due DATE|RFC3339|UNIX", "Global flags", "Examples:"} {
 		if !strings.Contains(c.out, want) {
 			t.Errorf("tasks create -h lacks %q:\n%s", want, c.out)
 		}
@@ -297,15 +300,16 @@ func TestUsageErrors(t *testing.T) {
 		{"too many", []string{"rooms", "get", "1", "2"}, "too many arguments"},
 		{"bad ID", []string{"rooms", "get", "abc"}, `ROOM_ID must be a positive number, not "abc"`},
 		{"bad ID list", []string{"rooms", "create", "--name", "x", "--members_admin_ids", "1,x"}, `"x" is not an account ID`},
-		{"bad 0/1", []string{"messages", "list", "1", "--force=yes"}, "want 0 or 1"},
-		{"bad output", []string{"--output", "yaml", "me"}, "--output must be json or table"},
+		{"bad 0/1", []string{"messages", "post", "1", "--self-unread=yes", "--body", "x"}, `invalid value "yes" for --self-unread: want 0 or 1`},
+		{"bad output", []string{"--output", "xml", "me"}, "--output must be one of table, tsv, json, yaml"},
 		{"bad enum", []string{"tasks", "list", "1", "--status", "closed"}, "--status must be one of open, done"},
 		{"bad icon", []string{"rooms", "update", "1", "--icon_preset", "rocket"}, "--icon-preset must be one of"},
-		{"bad limit", []string{"tasks", "create", "1", "--body", "x", "--to_ids", "1", "--limit", "tomorrow"}, "is not a date (2030-01-31), an RFC 3339 time"},
+		{"bad deadline", []string{"tasks", "create", "1", "--body", "x", "--to", "1", "--due", "tomorrow"}, "is not a date (2030-01-31), an RFC 3339 time"},
 		{"missing action", []string{"rooms", "delete", "1"}, "--action-type leave|delete is required"},
+		{"delete without --yes in a script", []string{"rooms", "delete", "1", "--action-type", "delete"}, "rooms delete: this cannot be undone; stdin is not a terminal to confirm on, so pass --yes"},
 		// Input the api package refuses before sending: *api.InputError.
 		{"empty body", []string{"messages", "post", "1", "--body", ""}, "invalid input, nothing was sent: body is empty"},
-		{"no admin", []string{"members", "replace", "1"}, "members_admin_ids"},
+		{"no admin", []string{"members", "replace", "1", "--yes"}, "members_admin_ids"},
 		{"bad message ID", []string{"messages", "get", "1", "12ab"}, "message_id"},
 		{"bad link code", []string{"links", "create", "1", "--code", "no spaces"}, "code"},
 	} {
@@ -404,7 +408,14 @@ func TestOtherErrorExitCode(t *testing.T) {
 	}
 	dead := "http://" + ln.Addr().String() + "/v2"
 	ln.Close()
-	cli{env: env, apiOpts: []api.Option{noRetry}}.run(t, "--base-url", dead, "me").must(t, exitError)
+	r = cli{env: env, apiOpts: []api.Option{noRetry}}.run(t, "--base-url", dead, "me").must(t, exitError)
+	if want := "chatwork: cannot reach " + ln.Addr().String() + ": connection refused\n"; r.errout != want {
+		t.Errorf("nothing listens: stderr %q, want %q", r.errout, want)
+	}
+	// Retries are logged with --verbose only.
+	if r := (cli{env: env}).run(t, "--base-url", dead, "me"); strings.Contains(r.errout, "level=") {
+		t.Errorf("retries logged without --verbose: %q", r.errout)
+	}
 }
 
 func TestGlobalFlagsAnywhere(t *testing.T) {
@@ -423,7 +434,7 @@ func TestGlobalFlagsAnywhere(t *testing.T) {
 		t.Errorf("table output of me:\n%s", before.out)
 	}
 	// Flags among the positional arguments.
-	r := cli{env: env}.run(t, "messages", "post", "--token-file", tokenFile, s64(s.Me().RoomID), "--base-url", s.URL(), "--body", "between").must(t, exitOK)
+	r := cli{env: env}.run(t, "messages", "post", "--token-file", tokenFile, s64(s.Me().RoomID), "--base-url", s.URL(), "--body", "between", "--json").must(t, exitOK)
 	var res struct {
 		MessageID string `json:"message_id"`
 	}

@@ -27,7 +27,7 @@ func TestSend(t *testing.T) {
 	var posted struct {
 		MessageID string `json:"message_id"`
 	}
-	w.run(t, "send", room, "hello", "--to", s64(w.bob.ID)).must(t, exitOK).decode(t, &posted)
+	w.run(t, "-o", "json", "send", room, "hello", "--to", s64(w.bob.ID)).must(t, exitOK).decode(t, &posted)
 	msgs := w.s.Messages(w.room)
 	if posted.MessageID != msgs[len(msgs)-1].MessageID {
 		t.Errorf("send printed %q, want the message ID %s", posted.MessageID, msgs[len(msgs)-1].MessageID)
@@ -64,7 +64,7 @@ func TestSend(t *testing.T) {
 	var uploaded struct {
 		FileID int64 `json:"file_id"`
 	}
-	w.run(t, "send", room, "the log", "--file", path, "--to", s64(w.bob.ID)).must(t, exitOK).decode(t, &uploaded)
+	w.run(t, "-o", "json", "send", room, "the log", "--file", path, "--to", s64(w.bob.ID)).must(t, exitOK).decode(t, &uploaded)
 	files := w.s.Files(w.room)
 	if len(files) != 1 || uploaded.FileID != files[0].FileID {
 		t.Fatalf("send --file printed %+v; files %+v", uploaded, files)

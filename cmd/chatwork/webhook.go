@@ -63,6 +63,8 @@ func webhookGroup() *group {
 			name: "listen", nargs: 0, noAPI: true,
 			usage:   "--webhook-token-file PATH [--addr 127.0.0.1:8080] [--path /] [--max-age 5m] [--replay-guard 10000]",
 			summary: "serve a verified webhook endpoint; print each event as a JSON line",
+			examples: `chatwork webhook listen --webhook-token-file webhook-token.txt --addr 127.0.0.1:8080
+chatwork webhook listen --webhook-token-file webhook-token.txt --max-age 5m --replay-guard 10000`,
 			details: `Every request is checked against the signature Chatwork sends (X-ChatWorkWebhookSignature)
 before it is accepted; rejected requests are logged on stderr. Each accepted event is printed on
 stdout as one line of JSON with the API's field names:
@@ -141,7 +143,8 @@ request, 10s to take the answer, 10s idle between requests. Serves until interru
 		},
 		{
 			name: "sign", nargs: 0, noAPI: true, usage: "--webhook-token-file PATH < BODY",
-			summary: "print the signature Chatwork would send with a body read from stdin",
+			summary:  "print the signature Chatwork would send with a body read from stdin",
+			examples: `printf %s "$body" | chatwork webhook sign --webhook-token-file webhook-token.txt`,
 			details: `Handy for testing a receiver with curl:
   body='{"webhook_setting_id":"1","webhook_event_type":"message_created","webhook_event_time":1700000000,"webhook_event":{"message_id":"1","room_id":1,"account_id":1,"body":"hi","send_time":1700000000,"update_time":0}}'
   sig=$(printf %s "$body" | chatwork webhook sign --webhook-token-file token.txt)
@@ -150,14 +153,14 @@ The first token of the file (or of $` + envWebhookToken + `) is used. The signat
 as the header carries it.`,
 			setup: func(fs *flag.FlagSet) runFunc {
 				tokenFile := fs.String("webhook-token-file", "", "read the webhook token from `PATH` (default: $"+envWebhookToken+")")
-				return func(_ context.Context, a *app, _ []string) error {
+				return func(ctx context.Context, a *app, _ []string) error {
 					tokens, err := a.webhookTokens(*tokenFile)
 					if err != nil {
 						return err
 					}
-					body, err := io.ReadAll(io.LimitReader(a.stdin, webhook.DefaultMaxBodySize+1))
+					body, err := readStdin(ctx, a.stdin, "the body from stdin", webhook.DefaultMaxBodySize)
 					if err != nil {
-						return fmt.Errorf("reading stdin: %w", err)
+						return err
 					}
 					sig, err := webhook.Sign(body, tokens[0])
 					if err != nil {
@@ -175,7 +178,7 @@ as the header carries it.`,
 // $CHATWORK_WEBHOOK_TOKEN.
 func (a *app) webhookTokens(path string) ([]string, error) {
 	if path != "" {
-		return readTokenFile(path, "webhook token file", a.stderr)
+		return readTokenFile(a.ctx, path, "webhook token file", a.stderr)
 	}
 	var tokens []string
 	for _, t := range strings.Split(a.env(envWebhookToken), ",") {

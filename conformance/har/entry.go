@@ -269,7 +269,7 @@ func multipartParams(body []byte, boundary string, maxBody int64) ([]Param, bool
 	var out []Param
 	for {
 		p, err := mr.NextPart()
-		if err == io.EOF {
+		if err == io.EOF { //nolint:errorlint // NextPart returns io.EOF itself at the closing boundary
 			return out, true
 		}
 		if err != nil {
