@@ -53,7 +53,7 @@ func TestFilesUploadNames(t *testing.T) {
 		}
 	}
 	var files []api.File
-	cli{env: env}.run(t, "files", "list", room).must(t, exitOK).decode(t, &files)
+	cli{env: env}.run(t, "-o", "json", "files", "list", room).must(t, exitOK).decode(t, &files)
 	got := map[string]bool{}
 	for _, f := range files {
 		got[f.Filename] = true
