@@ -31,7 +31,7 @@ const (
 func groupRooms(s *apitest.Server, n int) []int64 {
 	rooms := make([]int64, n)
 	for i := range rooms {
-		rooms[i] = s.AddRoom(apitest.Room{Name: fmt.Sprintf("room %d", i), Admins: []int64{s.Me().ID}})
+		rooms[i] = s.AddRoom(apitest.Room{Name: fmt.Sprintf("room %d", i), AdminIDs: []int64{s.Me().AccountID}}).RoomID
 	}
 	return rooms
 }
@@ -150,7 +150,7 @@ func TestSecondClientSharesTheBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s, c := fakeClient(t, nil)
 		rooms := groupRooms(s, 2)
-		other, err := api.NewClient(s.AddToken(s.Me().ID), api.WithBaseURL(s.URL()), api.WithHTTPClient(s.Client()),
+		other, err := api.NewClient(s.AddToken(apitest.Token{AccountID: s.Me().AccountID}).Token, api.WithBaseURL(s.URL()), api.WithHTTPClient(s.Client()),
 			api.WithRateLimit(0, 0), api.WithMaxRateLimitWait(0))
 		if err != nil {
 			t.Fatal(err)
@@ -223,7 +223,7 @@ func TestGetRetriedAfter503(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if me.AccountID != s.Me().ID {
+		if me.AccountID != s.Me().AccountID {
 			t.Errorf("account %d", me.AccountID)
 		}
 		var statuses []int
@@ -328,7 +328,7 @@ func TestRateLimitErrorPastMaxWait(t *testing.T) {
 		if time.Since(start) != 0 {
 			t.Errorf("waited %v although the reset is beyond the maximum wait", time.Since(start))
 		}
-		_, rem, _ := s.RateLimit(s.Me().ID)
+		_, rem, _ := s.RateLimit(s.Me().AccountID)
 		if rem != 0 {
 			t.Errorf("remaining %d", rem)
 		}

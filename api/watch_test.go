@@ -78,13 +78,13 @@ func TestWatchSimulatedHour(t *testing.T) {
 	)
 	synctest.Test(t, func(t *testing.T) {
 		srv := apitest.NewServer(t, apitest.WithoutListener(), apitest.WithRequestLogSize(1<<20))
-		me := srv.Me().ID
+		me := srv.Me().AccountID
 		anna := srv.AddAccount(apitest.Account{Name: "Anna"})
 		var rooms []int64
 		for i := range 3 {
-			rooms = append(rooms, srv.AddRoom(apitest.Room{Name: fmt.Sprintf("watched %d", i), Admins: []int64{me}, Members: []int64{anna.ID}}))
+			rooms = append(rooms, srv.AddRoom(apitest.Room{Name: fmt.Sprintf("watched %d", i), AdminIDs: []int64{me}, MemberIDs: []int64{anna.AccountID}}).RoomID)
 		}
-		postRoom := srv.AddRoom(apitest.Room{Name: "posts", Admins: []int64{me}})
+		postRoom := srv.AddRoom(apitest.Room{Name: "posts", AdminIDs: []int64{me}}).RoomID
 		start := time.Now()
 
 		// The arrivals: seeded random times and rooms, and the burst.
@@ -106,7 +106,7 @@ func TestWatchSimulatedHour(t *testing.T) {
 			defer close(injected)
 			for i, a := range arrivals {
 				time.Sleep(time.Until(start.Add(a.at)))
-				srv.AddMessage(a.room, anna.ID, fmt.Sprintf("m%d", i))
+				srv.AddMessage(apitest.Message{RoomID: a.room, AccountID: anna.AccountID, Body: fmt.Sprintf("m%d", i)})
 			}
 		}()
 
@@ -323,14 +323,14 @@ func TestWatchAdaptsWithinShare(t *testing.T) {
 		anna := srv.AddAccount(apitest.Account{Name: "Anna"})
 		var rooms []int64
 		for i := range 3 {
-			rooms = append(rooms, srv.AddRoom(apitest.Room{Name: fmt.Sprintf("busy %d", i), Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}}))
+			rooms = append(rooms, srv.AddRoom(apitest.Room{Name: fmt.Sprintf("busy %d", i), AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID)
 		}
 		start := time.Now()
 		busyUntil := start.Add(20 * time.Minute)
 		go func() {
 			for time.Now().Before(busyUntil) {
 				for _, r := range rooms {
-					srv.AddMessage(r, anna.ID, "busy")
+					srv.AddMessage(apitest.Message{RoomID: r, AccountID: anna.AccountID, Body: "busy"})
 				}
 				time.Sleep(2 * time.Second)
 			}

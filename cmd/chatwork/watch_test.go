@@ -52,12 +52,12 @@ func TestMessagesWatch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := apitest.NewServer(t, apitest.WithoutListener())
 		anna := srv.AddAccount(apitest.Account{Name: "Anna"})
-		room := srv.AddRoom(apitest.Room{Name: "Team", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
-		srv.AddMessage(room, anna.ID, "before")
+		room := srv.AddRoom(apitest.Room{Name: "Team", AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
+		srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "before"})
 		state := filepath.Join(t.TempDir(), "state.json")
 		go func() {
 			time.Sleep(10 * time.Second)
-			srv.AddMessage(room, anna.ID, "during")
+			srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "during"})
 		}()
 		code, lines, errout := runWatch(t, srv, time.Minute, s64(room), "--state", state, "--backfill")
 		if code != exitOK {
@@ -74,7 +74,7 @@ func TestMessagesWatch(t *testing.T) {
 		}
 
 		for i := range 120 { // while the watch is down: a gap
-			srv.AddMessage(room, anna.ID, fmt.Sprintf("down %d", i))
+			srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: fmt.Sprintf("down %d", i)})
 		}
 		annaClient, err := api.NewClient(anna.Token, api.WithBaseURL(srv.URL()), api.WithHTTPClient(srv.Client()))
 		if err != nil {
