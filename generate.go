@@ -18,6 +18,7 @@ import _ "embed"
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config gen/oapi-codegen.yaml openapi.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config internal/embeddedspec/oapi-codegen.yaml openapi.yaml
 //go:generate go run ./internal/specjson -in openapi.yaml -out openapi.json
+//go:generate go run ./internal/budgetgen -in openapi.yaml -out internal/budgets/budgets.gen.go
 
 // OpenAPI is openapi.yaml, the OpenAPI 3.0.3 description of the Chatwork API
 // v2 that package gen is generated from.

@@ -82,7 +82,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 // the client working past the 15-minute life of an access token.
 func NewOAuthClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	if ts == nil {
-		return nil, &InputError{Field: "token source", Reason: "is nil"}
+		return nil, &InputError{Field: "ts", Reason: "is nil"}
 	}
 	var last atomic.Pointer[string]
 	return newClient(func(h http.Header) error {
@@ -134,7 +134,7 @@ func newClient(auth func(http.Header) error, secret func() string, opts []Option
 	}
 	base, err := url.Parse(cfg.baseURL)
 	if err != nil { // WithBaseURL checked it; DefaultBaseURL parses
-		return nil, &InputError{Field: "base URL", Reason: "does not parse"}
+		return nil, &InputError{Field: "WithBaseURL", Reason: "does not parse"}
 	}
 	if !cfg.insecureHTTP {
 		if err := insecureBaseURL(base); err != nil {
@@ -190,7 +190,9 @@ func newClient(auth func(http.Header) error, secret func() string, opts []Option
 
 // Raw returns the generated client underneath, for what this package does
 // not cover. Requests made with it go through the same authentication,
-// pacing and retries.
+// pacing and retries, but only Messages.Post and Tasks.Create know the room
+// whose posting budget they spend: a post made with Raw is paced to the
+// account's budget alone, and a room's 429 is waited out like any other.
 func (c *Client) Raw() *gen.RawClient {
 	if c == nil {
 		return nil
@@ -218,17 +220,22 @@ func (c *Client) noteRate(r RateLimit) {
 	c.mu.Unlock()
 }
 
+// request sends one generated request with the client's generated client.
+// Services reach the client in one way: clientOf(s) gives it (nil for a nil
+// service), and call hands its generated client to the request.
+type request func(raw *gen.RawClient) (*http.Response, error)
+
 // call runs one generated request and decodes the answer into out (nil
 // for none). want says what a 2xx must carry; check, if not nil, says what
 // the decoded out lacks ("" when complete).
-func (c *Client) call(ctx context.Context, send func() (*http.Response, error), out any, want expect, check func() string) (*Response, error) {
+func (c *Client) call(ctx context.Context, send request, out any, want expect, check func() string) (*Response, error) {
 	if c == nil || c.raw == nil {
-		return nil, &InputError{Field: "client", Reason: "is nil or was not made by NewClient or NewOAuthClient"}
+		return nil, &InputError{Field: "Client", Reason: "is nil or was not made by NewClient or NewOAuthClient"}
 	}
 	if ctx == nil {
 		return nil, &InputError{Field: "ctx", Reason: "is nil: pass context.Background() or a request's context"}
 	}
-	resp, err := send()
+	resp, err := send(c.raw)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
@@ -293,7 +300,7 @@ func (c *Client) call(ctx context.Context, send func() (*http.Response, error), 
 }
 
 // one runs a request that answers one object and returns it.
-func one[T any](ctx context.Context, c *Client, send func() (*http.Response, error)) (*T, *Response, error) {
+func one[T any](ctx context.Context, c *Client, send request) (*T, *Response, error) {
 	var out T
 	r, err := c.call(ctx, send, &out, expectResult, func() string { return missing(&out) })
 	if err != nil {
@@ -306,7 +313,7 @@ func one[T any](ctx context.Context, c *Client, send func() (*http.Response, err
 // A null or non-array body is an error, but the items are returned as the
 // server sent them: one odd item must not make a whole room unreadable
 // (Messages.Watch reports and skips items without a valid message ID).
-func list[T any](ctx context.Context, c *Client, send func() (*http.Response, error)) ([]T, *Response, error) {
+func list[T any](ctx context.Context, c *Client, send request) ([]T, *Response, error) {
 	out := []T{}
 	r, err := c.call(ctx, send, &out, expectList, nil)
 	if err != nil {

@@ -91,6 +91,38 @@
 // returned, and nothing in the API signals it; nor can edits of messages
 // older than the latest 100.
 //
+// # Vocabulary
+//
+// Each concept has one Go name, whatever the API calls it in each place.
+// Prose says "chat" where the API and Go say room.
+//
+//	concept          on the wire (openapi.yaml)            in this package
+//	account ID       account_id                            AccountID
+//	administrator    members_admin_ids, role admin         AdminIDs, RoleAdmin, MembersResult.Admin
+//	assignee         to_ids; a task's account;             CreateTaskParams.AssigneeIDs; RoomTask.Account;
+//	                 the task filter account_id            ListTasksOptions.AssigneeID
+//	task's creator   assigned_by_account(_id)              AssignedByAccount, AssignedByAccountID
+//	uploader         a file's account; filter account_id   File.Account, ListFilesOptions.UploaderID
+//	deadline         limit (sent), limit_time (read)       LimitTime
+//	deadline's kind  limit_type: none, date, time          TaskLimitType: TaskLimitTypeNone, ...Date, ...Time
+//	a date's day     (Japan time; not stated by the API)   DeadlineZone()
+//	task status      status; body of the status PUT        TaskStatus: TaskStatusOpen, TaskStatusDone
+//	message ID       message_id, a string of digits        MessageID string
+//
+// The resources (Room, Message, RoomTask, ...) are the generated models of
+// openapi.yaml, with the spec's field names; where the wire's name is
+// generic (a task's or a file's "account"), the table says what it is.
+// Enumeration values are named as package gen names them, the type's name
+// then the value (RoomTypeGroup, RoleAdmin, TaskStatusDone, IconPresetMeeting),
+// and every value of the spec is exported here, so that no caller needs
+// package gen. A call's input struct is named after the call, verb first:
+// XxxParams when the call needs it, passed by value (CreateRoomParams,
+// UpdateRoomParams, ReplaceMembersParams, CreateTaskParams, UploadFileParams;
+// LinkParams serves both Links.Create and Links.Update), XxxOptions when
+// every field is optional, passed as a pointer that may be nil
+// (ListTasksOptions, ListMyTasksOptions, ListFilesOptions,
+// PostMessageOptions, WatchOptions).
+//
 // # Rate limits
 //
 // Chatwork allows 300 requests per 5 minutes per account and, shared by
@@ -190,12 +222,28 @@
 // to the spec. Package webhook verifies and decodes Chatwork's webhook
 // requests, and package notation writes and reads message markup.
 //
+// # What this package exports
+//
+// A name is exported only when a program that calls Chatwork needs it: the
+// client and its options, the services and their methods, the resources
+// they return (aliases of the generated models), every value of their
+// enumerations, the input structs of the calls, the limits checked before
+// sending, the errors to match, and the interfaces a program may implement
+// (Limiter, Store, WatchFleet). Nothing is exported for the CLI, the fake or the tests
+// alone: they use the calls any program uses and keep their own helpers.
+// A value callers read is a constant or the result of a function; the only
+// exported variables are sentinel errors, so that no program can change a
+// value for another. Each concept has one name (see Vocabulary), and an
+// old name is not kept beside a new one. internal/checks TestExportedNames
+// counts the exported names and holds this package to its number.
+//
 // # Dependencies
 //
 // This package owns the client: its services, errors, rate limiting,
 // retries and message watching. It depends on package gen (the generated
-// types and requests), package wire and the internal sleep helper only; it
-// never imports apitest, conformance, the CLI or kin-openapi, so a program
-// that uses the client links none of them (enforced by internal/checks
-// TestImportRules).
+// types and requests), package wire, the budgets generated from the spec
+// (internal/budgets) and two internal helpers (sleeping, and the base URL
+// rules it shares with the CLI) only; it never imports apitest,
+// conformance, the CLI or kin-openapi, so a program that uses the client
+// links none of them (enforced by internal/checks TestImportRules).
 package api

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chatwork-go/chatwork/gen"
+	"github.com/chatwork-go/chatwork/internal/budgets"
 )
 
 // errorMessages reads the messages of Chatwork's error body
@@ -141,7 +142,7 @@ func (e *UnexpectedResponseError) Is(target error) bool { return target == ErrUn
 func (e *UnexpectedResponseError) Unwrap() error { return e.err }
 
 // roomLimitMessage is the body of a 429 from the per-room posting limit.
-const roomLimitMessage = "Rate limit for message posting per room exceeded."
+const roomLimitMessage = budgets.RoomError
 
 // RateLimitError is the error of a request that met 429 Too Many Requests
 // and could not be retried within the client's maximum wait (see
@@ -169,11 +170,17 @@ func (e *RateLimitError) Error() string {
 // Unwrap gives the *APIError.
 func (e *RateLimitError) Unwrap() error { return &e.APIError }
 
-// InputError is bad input refused before any request was sent. It names
-// the parameter as the API spells it. errors.Is(err, ErrInvalidInput)
-// matches it.
+// InputError is bad input refused before any request was sent.
+// errors.Is(err, ErrInvalidInput) matches it.
+//
+// Field names what was refused. Input that becomes a request parameter is
+// named as the API spells the parameter ("room_id", "body", "to_ids",
+// "file"); any other input by the Go name the caller wrote: a function's
+// parameter ("ctx", "token", "w"), an option ("WithBaseURL"), a field of an
+// options struct ("WatchOptions.Share"), or "Client" for a nil Client or
+// service, or one not made by NewClient or NewOAuthClient.
 type InputError struct {
-	Field  string // the API's name of the parameter, such as "room_id" or "body"
+	Field  string // what was refused, such as "room_id", "ctx" or "WithBaseURL"
 	Reason string // what is wrong with it
 }
 

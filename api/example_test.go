@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -14,29 +16,18 @@ import (
 	"github.com/chatwork-go/chatwork/api/notation"
 )
 
-// example starts a fake Chatwork with a group chat shared by the default
-// account and Anna, and returns a client of the default account. Real
-// programs call api.NewClient(os.Getenv("CHATWORK_API_TOKEN")).
-func example() (c *api.Client, room int64, anna apitest.Account, stop func()) {
-	srv, err := apitest.Start()
-	if err != nil {
-		log.Fatal(err)
-	}
-	anna = srv.AddAccount(apitest.Account{Name: "Anna"})
-	srv.AddContact(srv.Me().ID, anna.ID)
-	room = srv.AddRoom(apitest.Room{Name: "Release", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
-	srv.AddMessage(room, anna.ID, "Is the build green?")
-	c, err = api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
-	if err != nil {
-		log.Fatal(err)
-	}
-	return c, room, anna, srv.Close
-}
-
 func ExampleNewClient() {
-	c, _, _, stop := example()
-	defer stop()
+	srv, err := apitest.Start() // a fake Chatwork, for the example
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
 
+	// Real programs: api.NewClient(os.Getenv("CHATWORK_API_TOKEN")).
+	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
+	if err != nil {
+		log.Fatal(err) // an empty token or a bad option fails here
+	}
 	me, resp, err := c.Me.Get(context.Background())
 	if err != nil {
 		log.Fatal(err)
@@ -47,8 +38,16 @@ func ExampleNewClient() {
 
 // Send a message.
 func ExampleMessagesService_Post() {
-	c, room, _, stop := example()
-	defer stop()
+	srv, err := apitest.Start() // a fake Chatwork with one group chat
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	room := srv.AddRoom(apitest.Room{Name: "Release", Admins: []int64{srv.Me().ID}})
+	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	id, _, err := c.Messages.Post(context.Background(), room, "The build is green.", nil)
 	if err != nil {
@@ -60,8 +59,18 @@ func ExampleMessagesService_Post() {
 
 // Reply to a message, mentioning its sender.
 func ExampleMessagesService_Post_reply() {
-	c, room, _, stop := example()
-	defer stop()
+	srv, err := apitest.Start() // a fake Chatwork where Anna asked a question
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	anna := srv.AddAccount(apitest.Account{Name: "Anna"})
+	room := srv.AddRoom(apitest.Room{Name: "Release", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
+	srv.AddMessage(room, anna.ID, "Is the build green?")
+	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
 
 	msgs, _, err := c.Messages.ListLatest(ctx, room)
@@ -83,8 +92,18 @@ func ExampleMessagesService_Post_reply() {
 // Read what is new since the last read. ListNew moves the server's cursor:
 // the second call sees only what arrived in between.
 func ExampleMessagesService_ListNew() {
-	c, room, _, stop := example()
-	defer stop()
+	srv, err := apitest.Start() // a fake Chatwork where Anna posted a message
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	anna := srv.AddAccount(apitest.Account{Name: "Anna"})
+	room := srv.AddRoom(apitest.Room{Name: "Release", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
+	srv.AddMessage(room, anna.ID, "Is the build green?")
+	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
 
 	msgs, _, err := c.Messages.ListNew(ctx, room)
@@ -104,11 +123,19 @@ func ExampleMessagesService_ListNew() {
 
 // Upload a file, then download it back.
 func ExampleFilesService_Upload() {
-	c, room, _, stop := example()
-	defer stop()
+	srv, err := apitest.Start() // a fake Chatwork with one group chat
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	room := srv.AddRoom(apitest.Room{Name: "Release", Admins: []int64{srv.Me().ID}})
+	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
 
-	id, _, err := c.Files.Upload(ctx, room, api.UploadParams{
+	id, _, err := c.Files.Upload(ctx, room, api.UploadFileParams{
 		Name:    "report.csv",
 		Content: strings.NewReader("build,status\n1042,green\n"),
 		Message: "Today's report",
@@ -123,6 +150,79 @@ func ExampleFilesService_Upload() {
 	}
 	fmt.Println(f.Filename, f.Filesize, "bytes:", strings.Split(buf.String(), "\n")[1])
 	// Output: report.csv 24 bytes: 1042,green
+}
+
+// Create a group chat with an icon; the account that creates it must be
+// one of its administrators.
+func ExampleRoomsService_Create() {
+	srv, err := apitest.Start() // a fake Chatwork where Anna is a contact
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	anna := srv.AddAccount(apitest.Account{Name: "Anna"})
+	srv.AddContact(srv.Me().ID, anna.ID)
+	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	me, _, err := c.Me.Get(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	id, _, err := c.Rooms.Create(ctx, api.CreateRoomParams{
+		Name:       "Release 1.2",
+		IconPreset: api.IconPresetMeeting,
+		AdminIDs:   []int64{me.AccountID},
+		MemberIDs:  []int64{anna.ID},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	room, _, err := c.Rooms.Get(ctx, id)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(room.Name, room.Type, room.Role)
+	// Output: Release 1.2 group admin
+}
+
+// Give two people a task due at the end of a day. A date deadline's day
+// is read in Japan time (DeadlineZone), so it is 23:59:59 of the day there.
+func ExampleTasksService_Create() {
+	srv, err := apitest.Start() // a fake Chatwork with a chat shared with Anna
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	anna := srv.AddAccount(apitest.Account{Name: "Anna"})
+	room := srv.AddRoom(apitest.Room{Name: "Release", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
+	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	due := time.Date(2030, time.January, 31, 23, 59, 59, 0, api.DeadlineZone())
+	ids, _, err := c.Tasks.Create(ctx, room, api.CreateTaskParams{
+		Body:        "Write the release notes",
+		AssigneeIDs: []int64{srv.Me().ID, anna.ID}, // one task each
+		LimitTime:   due,
+		LimitType:   api.TaskLimitTypeDate,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	annas, _, err := c.Tasks.List(ctx, room, &api.ListTasksOptions{AssigneeID: anna.ID})
+	if err != nil {
+		log.Fatal(err)
+	}
+	t := annas[0]
+	y, m, d := t.LimitTime.In(api.DeadlineZone()).Date()
+	fmt.Println(len(ids), "tasks;", t.Account.Name, "has one due on", y, m, d, "("+t.LimitType+")")
+	// Output: 2 tasks; Anna has one due on 2030 January 31 (date)
 }
 
 // Handle a rate-limit error: with a maximum wait of zero the client returns
@@ -145,4 +245,34 @@ func ExampleRateLimitError() {
 			"resets in:", time.Until(rl.Reset).Round(time.Minute))
 	}
 	// Output: rate limited: true per room: false resets in: 1m0s
+}
+
+// A success status without the operation's result is an error, never a
+// zero value: here a server answers a message post with 204 No Content.
+func ExampleUnexpectedResponseError() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	c, _ := api.NewClient("your-token", api.WithBaseURL(srv.URL+"/v2"))
+
+	id, _, err := c.Messages.Post(context.Background(), 36818150, "Hello", nil)
+	var ue *api.UnexpectedResponseError
+	if errors.As(err, &ue) {
+		fmt.Printf("id %q, unexpected: %v, status %d\n", id, errors.Is(err, api.ErrUnexpectedResponse), ue.StatusCode)
+	}
+	// Output: id "", unexpected: true, status 204
+}
+
+// Plain http sends the token in clear, so it is refused for hosts that are
+// not loopback unless the caller says the path is trusted.
+func ExampleWithInsecureHTTP() {
+	_, err := api.NewClient("your-token", api.WithBaseURL("http://chatwork-proxy.internal/v2"))
+	fmt.Println(errors.Is(err, api.ErrInvalidInput))
+
+	_, err = api.NewClient("your-token", api.WithBaseURL("http://chatwork-proxy.internal/v2"), api.WithInsecureHTTP())
+	fmt.Println(err)
+	// Output:
+	// true
+	// <nil>
 }

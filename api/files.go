@@ -22,27 +22,27 @@ import (
 // FilesService covers the files of a chat.
 type FilesService service
 
-// FileListOptions filters Files.List.
-type FileListOptions struct {
-	UploadedBy int64 // only files uploaded by this account (account_id)
+// ListFilesOptions filters Files.List.
+type ListFilesOptions struct {
+	UploaderID int64 // only files uploaded by this account (account_id)
 }
 
 // List returns the chat's files, at most 100 (there is no pagination), without
 // download URLs. No files gives an empty slice. opt may be nil.
 //
 // GET /rooms/{room_id}/files
-func (s *FilesService) List(ctx context.Context, roomID int64, opt *FileListOptions) ([]File, *Response, error) {
+func (s *FilesService) List(ctx context.Context, roomID int64, opt *ListFilesOptions) ([]File, *Response, error) {
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
 	var params gen.ListFilesParams
 	if opt != nil {
 		var err error
-		if params.AccountID, err = optionalID("account_id", opt.UploadedBy); err != nil {
+		if params.AccountID, err = optionalID("account_id", opt.UploaderID); err != nil {
 			return nil, nil, err
 		}
 	}
-	return list[File](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListFiles(ctx, roomID, &params) })
+	return list[File](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.ListFiles(ctx, roomID, &params) })
 }
 
 // Get returns a file's details, without a download URL.
@@ -73,7 +73,7 @@ func (s *FilesService) get(ctx context.Context, roomID, fileID int64, withURL bo
 		params.CreateDownloadURL = wire.FlagOf(true)
 	}
 	var out File
-	r, err := clientOf(s).call(ctx, func() (*http.Response, error) { return s.c.raw.GetFile(ctx, roomID, fileID, &params) }, &out, expectResult,
+	r, err := clientOf(s).call(ctx, func(raw *gen.RawClient) (*http.Response, error) { return raw.GetFile(ctx, roomID, fileID, &params) }, &out, expectResult,
 		func() string {
 			if withURL && (out.DownloadURL == nil || *out.DownloadURL == "") {
 				return "download_url is missing although create_download_url=1 asked for it"
@@ -133,8 +133,8 @@ func (s *FilesService) fetch(ctx context.Context, f *File, w io.Writer) (*File, 
 	return f, nil
 }
 
-// UploadParams describes a file to upload.
-type UploadParams struct {
+// UploadFileParams describes a file to upload.
+type UploadFileParams struct {
 	Name        string    // the file name shown in the chat; required
 	Content     io.Reader // the file's content, at most MaxUploadSize (5 MB)
 	ContentType string    // optional; by default from Name's extension, else sniffed
@@ -146,7 +146,7 @@ type UploadParams struct {
 // refused before anything is sent and the request can be retried safely.
 //
 // POST /rooms/{room_id}/files
-func (s *FilesService) Upload(ctx context.Context, roomID int64, p UploadParams) (int64, *Response, error) {
+func (s *FilesService) Upload(ctx context.Context, roomID int64, p UploadFileParams) (int64, *Response, error) {
 	if err := checkID("room_id", roomID); err != nil {
 		return 0, nil, err
 	}
@@ -201,9 +201,9 @@ func (s *FilesService) Upload(ctx context.Context, roomID int64, p UploadParams)
 		return 0, nil, fmt.Errorf("chatwork: building upload: %w", err)
 	}
 	body := buf.Bytes()
-	out, r, err := one[gen.FileIDResult](ctx, clientOf(s), func() (*http.Response, error) {
+	out, r, err := one[gen.FileIDResult](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) {
 		// A *bytes.Reader lets the request be replayed after a 429.
-		return s.c.raw.UploadFileWithBody(ctx, roomID, mw.FormDataContentType(), bytes.NewReader(body))
+		return raw.UploadFileWithBody(ctx, roomID, mw.FormDataContentType(), bytes.NewReader(body))
 	})
 	if err != nil {
 		return 0, r, err

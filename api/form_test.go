@@ -42,7 +42,7 @@ func TestFormGolden(t *testing.T) {
 		{"leaveRoom", func(ctx context.Context, c *api.Client) error { _, err := c.Rooms.Leave(ctx, room); return err }},
 		{"deleteRoom", func(ctx context.Context, c *api.Client) error { _, err := c.Rooms.Delete(ctx, room); return err }},
 		{"updateRoomMembers", func(ctx context.Context, c *api.Client) error {
-			_, _, err := c.Members.Replace(ctx, room, api.MembersParams{AdminIDs: []int64{123, 542}, ReadonlyIDs: []int64{6, 11}})
+			_, _, err := c.Members.Replace(ctx, room, api.ReplaceMembersParams{AdminIDs: []int64{123, 542}, ReadonlyIDs: []int64{6, 11}})
 			return err
 		}},
 		{"postMessage", func(ctx context.Context, c *api.Client) error {
@@ -50,7 +50,7 @@ func TestFormGolden(t *testing.T) {
 			return err
 		}},
 		{"postMessageSelfUnread", func(ctx context.Context, c *api.Client) error {
-			_, _, err := c.Messages.Post(ctx, room, "hi", &api.PostOptions{SelfUnread: true})
+			_, _, err := c.Messages.Post(ctx, room, "hi", &api.PostMessageOptions{SelfUnread: true})
 			return err
 		}},
 		{"markMessagesRead", func(ctx context.Context, c *api.Client) error {
@@ -70,7 +70,7 @@ func TestFormGolden(t *testing.T) {
 			return err
 		}},
 		{"createRoomTasks", func(ctx context.Context, c *api.Client) error {
-			_, _, err := c.Tasks.Create(ctx, room, api.CreateTaskParams{Body: "buy milk", AssigneeIDs: []int64{1, 3, 6}, Limit: deadline, LimitType: api.LimitDate})
+			_, _, err := c.Tasks.Create(ctx, room, api.CreateTaskParams{Body: "buy milk", AssigneeIDs: []int64{1, 3, 6}, LimitTime: deadline, LimitType: api.TaskLimitTypeDate})
 			return err
 		}},
 		{"createRoomTasksNoLimit", func(ctx context.Context, c *api.Client) error {
@@ -78,7 +78,7 @@ func TestFormGolden(t *testing.T) {
 			return err
 		}},
 		{"updateTaskStatus", func(ctx context.Context, c *api.Client) error {
-			_, err := c.Tasks.SetStatus(ctx, room, 7, api.TaskDone)
+			_, err := c.Tasks.SetStatus(ctx, room, 7, api.TaskStatusDone)
 			return err
 		}},
 		{"createInvitationLink", func(ctx context.Context, c *api.Client) error {

@@ -98,7 +98,7 @@ var fuzzCalls = []func(ctx context.Context, c *api.Client) error{
 		return err
 	},
 	func(ctx context.Context, c *api.Client) error {
-		_, _, err := c.Files.Upload(ctx, 7, api.UploadParams{Name: "a.txt", Content: strings.NewReader("data")})
+		_, _, err := c.Files.Upload(ctx, 7, api.UploadFileParams{Name: "a.txt", Content: strings.NewReader("data")})
 		return err
 	},
 }

@@ -5,13 +5,15 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/chatwork-go/chatwork/internal/budgets"
 )
 
 // What the Chatwork API itself allows, used to judge what its headers say.
 const (
-	apiWindow      = 5 * time.Minute // the account's window
-	resetSlack     = time.Minute     // a reset up to apiWindow+resetSlack ahead is believed
-	maxHeaderLimit = 1 << 20         // a larger x-ratelimit-limit is clamped to this
+	apiWindow      = budgets.AccountWindow // the account's window
+	resetSlack     = time.Minute           // a reset up to apiWindow+resetSlack ahead is believed
+	maxHeaderLimit = 1 << 20               // a larger x-ratelimit-limit is clamped to this
 )
 
 // Limiter paces a client's requests to the API's budgets: the account's
@@ -117,7 +119,7 @@ type Budgets struct {
 
 // ChatworkBudgets are the API's documented limits: 300 requests per 5
 // minutes per account, 10 posts or task creations per 10 seconds per room.
-var ChatworkBudgets = Budgets{Limit: 300, Window: apiWindow, RoomLimit: 10, RoomWindow: 10 * time.Second}
+var ChatworkBudgets = Budgets{Limit: budgets.AccountLimit, Window: budgets.AccountWindow, RoomLimit: budgets.RoomLimit, RoomWindow: budgets.RoomWindow}
 
 // NewLocalLimiter returns the in-memory limiter every Client uses unless
 // WithLimiter says otherwise: it paces one process to b and follows the

@@ -15,38 +15,38 @@ type MeService service
 //
 // GET /me
 func (s *MeService) Get(ctx context.Context) (*Me, *Response, error) {
-	return one[Me](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.GetMe(ctx) })
+	return one[Me](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.GetMe(ctx) })
 }
 
 // Status returns the account's unread, mention and task counts.
 //
 // GET /my/status
 func (s *MeService) Status(ctx context.Context) (*MyStatus, *Response, error) {
-	return one[MyStatus](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.GetMyStatus(ctx) })
+	return one[MyStatus](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.GetMyStatus(ctx) })
 }
 
-// MyTasksOptions filters Me.Tasks. The zero value lists open tasks.
-type MyTasksOptions struct {
-	AssignedBy int64      // only tasks assigned by this account; 0 for all
-	Status     TaskStatus // TaskOpen (the API's default) or TaskDone
+// ListMyTasksOptions filters Me.Tasks. The zero value lists open tasks.
+type ListMyTasksOptions struct {
+	AssignedByAccountID int64      // only tasks assigned by this account (assigned_by_account_id)
+	Status              TaskStatus // TaskStatusOpen (the API's default) or TaskStatusDone
 }
 
 // Tasks lists the tasks assigned to the account, at most 100 (there is no
 // pagination). No tasks gives an empty slice. opt may be nil.
 //
 // GET /my/tasks
-func (s *MeService) Tasks(ctx context.Context, opt *MyTasksOptions) ([]MyTask, *Response, error) {
+func (s *MeService) Tasks(ctx context.Context, opt *ListMyTasksOptions) ([]MyTask, *Response, error) {
 	var params gen.ListMyTasksParams
 	if opt != nil {
 		var err error
-		if params.AssignedByAccountID, err = optionalID("assigned_by_account_id", opt.AssignedBy); err != nil {
+		if params.AssignedByAccountID, err = optionalID("assigned_by_account_id", opt.AssignedByAccountID); err != nil {
 			return nil, nil, err
 		}
 		if params.Status, err = optionalEnum("status", opt.Status); err != nil {
 			return nil, nil, err
 		}
 	}
-	return list[MyTask](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListMyTasks(ctx, &params) })
+	return list[MyTask](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.ListMyTasks(ctx, &params) })
 }
 
 // ContactsService covers the account's contacts.
@@ -56,7 +56,7 @@ type ContactsService service
 //
 // GET /contacts
 func (s *ContactsService) List(ctx context.Context) ([]Contact, *Response, error) {
-	return list[Contact](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListContacts(ctx) })
+	return list[Contact](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.ListContacts(ctx) })
 }
 
 // IncomingRequestsService covers contact requests sent to the account.
@@ -67,7 +67,7 @@ type IncomingRequestsService service
 //
 // GET /incoming_requests
 func (s *IncomingRequestsService) List(ctx context.Context) ([]IncomingRequest, *Response, error) {
-	return list[IncomingRequest](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListIncomingRequests(ctx) })
+	return list[IncomingRequest](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.ListIncomingRequests(ctx) })
 }
 
 // Accept approves a contact request and returns the new contact.
@@ -77,7 +77,7 @@ func (s *IncomingRequestsService) Accept(ctx context.Context, requestID int64) (
 	if err := checkID("request_id", requestID); err != nil {
 		return nil, nil, err
 	}
-	return one[Contact](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.AcceptIncomingRequest(ctx, requestID) })
+	return one[Contact](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.AcceptIncomingRequest(ctx, requestID) })
 }
 
 // Reject declines a contact request.
@@ -87,5 +87,5 @@ func (s *IncomingRequestsService) Reject(ctx context.Context, requestID int64) (
 	if err := checkID("request_id", requestID); err != nil {
 		return nil, err
 	}
-	return clientOf(s).call(ctx, func() (*http.Response, error) { return s.c.raw.RejectIncomingRequest(ctx, requestID) }, nil, expectNothing, nil)
+	return clientOf(s).call(ctx, func(raw *gen.RawClient) (*http.Response, error) { return raw.RejectIncomingRequest(ctx, requestID) }, nil, expectNothing, nil)
 }

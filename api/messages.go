@@ -40,11 +40,11 @@ func (s *MessagesService) list(ctx context.Context, roomID int64, force bool) ([
 		return nil, nil, err
 	}
 	params := gen.ListMessagesParams{Force: wire.FlagOf(force)}
-	return list[Message](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListMessages(ctx, roomID, &params) })
+	return list[Message](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.ListMessages(ctx, roomID, &params) })
 }
 
-// PostOptions are the optional settings of Post.
-type PostOptions struct {
+// PostMessageOptions are the optional settings of Messages.Post.
+type PostMessageOptions struct {
 	// SelfUnread leaves the new message unread for the account itself.
 	SelfUnread bool
 }
@@ -58,7 +58,7 @@ type PostOptions struct {
 // rather than the post retried.
 //
 // POST /rooms/{room_id}/messages
-func (s *MessagesService) Post(ctx context.Context, roomID int64, body string, opt *PostOptions) (string, *Response, error) {
+func (s *MessagesService) Post(ctx context.Context, roomID int64, body string, opt *PostMessageOptions) (string, *Response, error) {
 	if err := checkID("room_id", roomID); err != nil {
 		return "", nil, err
 	}
@@ -69,8 +69,8 @@ func (s *MessagesService) Post(ctx context.Context, roomID int64, body string, o
 	if opt != nil && opt.SelfUnread {
 		form.SelfUnread = wire.FlagOf(true)
 	}
-	out, r, err := one[gen.MessageIDResult](ctx, clientOf(s), func() (*http.Response, error) {
-		return s.c.raw.PostMessageWithFormdataBody(ctx, roomID, form)
+	out, r, err := one[gen.MessageIDResult](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) {
+		return raw.PostMessageWithFormdataBody(withPostRoom(ctx, roomID), roomID, form)
 	})
 	if err != nil {
 		return "", r, err
@@ -94,7 +94,9 @@ func (s *MessagesService) MarkRead(ctx context.Context, roomID int64, messageID 
 		}
 		form.MessageID = &messageID
 	}
-	return one[ReadResult](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.MarkMessagesReadWithFormdataBody(ctx, roomID, form) })
+	return one[ReadResult](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) {
+		return raw.MarkMessagesReadWithFormdataBody(ctx, roomID, form)
+	})
 }
 
 // MarkUnread marks messageID and every later message of the chat as unread
@@ -109,7 +111,9 @@ func (s *MessagesService) MarkUnread(ctx context.Context, roomID int64, messageI
 		return nil, nil, err
 	}
 	form := gen.MarkMessagesUnreadFormdataRequestBody{MessageID: messageID}
-	return one[ReadResult](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.MarkMessagesUnreadWithFormdataBody(ctx, roomID, form) })
+	return one[ReadResult](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) {
+		return raw.MarkMessagesUnreadWithFormdataBody(ctx, roomID, form)
+	})
 }
 
 // Get returns one message. On the free plan a message outside the viewable
@@ -123,7 +127,7 @@ func (s *MessagesService) Get(ctx context.Context, roomID int64, messageID strin
 	if err := checkMessageRef(messageID); err != nil {
 		return nil, nil, err
 	}
-	return one[Message](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.GetMessage(ctx, roomID, messageID) })
+	return one[Message](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.GetMessage(ctx, roomID, messageID) })
 }
 
 // Update replaces the body of one of the account's messages.
@@ -140,8 +144,8 @@ func (s *MessagesService) Update(ctx context.Context, roomID int64, messageID, b
 		return nil, err
 	}
 	form := gen.UpdateMessageFormdataRequestBody{Body: body}
-	_, r, err := one[gen.MessageIDResult](ctx, clientOf(s), func() (*http.Response, error) {
-		return s.c.raw.UpdateMessageWithFormdataBody(ctx, roomID, messageID, form)
+	_, r, err := one[gen.MessageIDResult](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) {
+		return raw.UpdateMessageWithFormdataBody(ctx, roomID, messageID, form)
 	})
 	return r, err
 }
@@ -157,6 +161,6 @@ func (s *MessagesService) Delete(ctx context.Context, roomID int64, messageID st
 		return nil, err
 	}
 	var out gen.MessageIDResult
-	return clientOf(s).call(ctx, func() (*http.Response, error) { return s.c.raw.DeleteMessage(ctx, roomID, messageID) }, &out,
+	return clientOf(s).call(ctx, func(raw *gen.RawClient) (*http.Response, error) { return raw.DeleteMessage(ctx, roomID, messageID) }, &out,
 		expectResultOr204, func() string { return missing(&out) })
 }

@@ -63,6 +63,9 @@ func tokenEndpoint(t *testing.T, accessExp func() int64) (*httptest.Server, *ato
 	return srv, &refreshes
 }
 
+// TestOAuthAuthCodeURL: the consent URL has Chatwork's endpoint, the
+// client, state, scopes and redirect URL, and a PKCE S256 challenge of the
+// verifier.
 func TestOAuthAuthCodeURL(t *testing.T) {
 	cfg := &api.OAuthConfig{ClientID: "client-id", ClientSecret: "s3cret", RedirectURL: "https://example.com/cb",
 		Scopes: []string{api.ScopeRoomsAllReadWrite, api.ScopeUsersProfileMeRead}}
@@ -87,6 +90,9 @@ func TestOAuthAuthCodeURL(t *testing.T) {
 	}
 }
 
+// TestOAuthExpiryComesFromTheJWT: a token's expiry is the exp claim of the
+// access token, not Chatwork's expires_in (milliseconds since the epoch,
+// as a string).
 func TestOAuthExpiryComesFromTheJWT(t *testing.T) {
 	exp := time.Now().Add(15 * time.Minute).Unix()
 	srv, _ := tokenEndpoint(t, func() int64 { return exp })
@@ -104,6 +110,8 @@ func TestOAuthExpiryComesFromTheJWT(t *testing.T) {
 	}
 }
 
+// TestOAuthWithoutJWTExpiresIn15Minutes: an access token that is not a JWT
+// is taken to expire after Chatwork's 15 minutes.
 func TestOAuthWithoutJWTExpiresIn15Minutes(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -153,6 +161,9 @@ func TestOAuthClientRefreshesBeforeUse(t *testing.T) {
 	}
 }
 
+// TestOAuthErrorKeepsTheCode: a refused refresh names the OAuth error code
+// and not the refresh token; an empty refresh token is refused before
+// sending.
 func TestOAuthErrorKeepsTheCode(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

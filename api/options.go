@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/chatwork-go/chatwork/internal/budgets"
 )
 
 // Option configures a Client. Options check their input and make NewClient
@@ -40,10 +42,10 @@ func defaultConfig() config {
 		baseURL:          DefaultBaseURL,
 		userAgent:        "chatwork-go/" + Version,
 		logger:           slog.New(slog.DiscardHandler),
-		globalLimit:      300,
-		globalWindow:     5 * time.Minute,
-		roomLimit:        10,
-		roomWindow:       10 * time.Second,
+		globalLimit:      budgets.AccountLimit,
+		globalWindow:     budgets.AccountWindow,
+		roomLimit:        budgets.RoomLimit,
+		roomWindow:       budgets.RoomWindow,
 		margin:           100 * time.Millisecond,
 		maxRateLimitWait: apiWindow + resetSlack, // a whole window of the account, with room to spare
 		maxRetries:       3,
@@ -65,10 +67,10 @@ func WithBaseURL(raw string) Option {
 	return func(c *config) error {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return &InputError{Field: "base URL", Reason: fmt.Sprintf("%q is not an absolute http(s) URL", redactURL(raw))}
+			return &InputError{Field: "WithBaseURL", Reason: fmt.Sprintf("%q is not an absolute http(s) URL", redactURL(raw))}
 		}
 		if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil {
-			return &InputError{Field: "base URL", Reason: fmt.Sprintf("%q must have no query, fragment or user info", redactURL(raw))}
+			return &InputError{Field: "WithBaseURL", Reason: fmt.Sprintf("%q must have no query, fragment or user info", redactURL(raw))}
 		}
 		c.baseURL = strings.TrimSuffix(u.String(), "/")
 		return nil
@@ -93,7 +95,7 @@ func WithInsecureHTTP() Option {
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
-			return &InputError{Field: "http client", Reason: "is nil"}
+			return &InputError{Field: "WithHTTPClient", Reason: "is nil"}
 		}
 		c.httpClient = hc
 		return nil
@@ -104,7 +106,7 @@ func WithHTTPClient(hc *http.Client) Option {
 func WithUserAgent(ua string) Option {
 	return func(c *config) error {
 		if ua == "" || strings.ContainsAny(ua, "\r\n") {
-			return &InputError{Field: "user agent", Reason: "must be one non-empty line"}
+			return &InputError{Field: "WithUserAgent", Reason: "must be one non-empty line"}
 		}
 		c.userAgent = ua
 		return nil
@@ -117,7 +119,7 @@ func WithUserAgent(ua string) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
-			return &InputError{Field: "logger", Reason: "is nil"}
+			return &InputError{Field: "WithLogger", Reason: "is nil"}
 		}
 		c.logger = l
 		return nil
@@ -131,7 +133,7 @@ func WithLogger(l *slog.Logger) Option {
 func WithRateLimit(limit int, window time.Duration) Option {
 	return func(c *config) error {
 		if limit < 0 || (limit > 0 && window <= 0) {
-			return &InputError{Field: "rate limit", Reason: fmt.Sprintf("%d per %v is not a budget", limit, window)}
+			return &InputError{Field: "WithRateLimit", Reason: fmt.Sprintf("%d per %v is not a budget", limit, window)}
 		}
 		c.globalLimit, c.globalWindow = limit, window
 		return nil
@@ -143,11 +145,11 @@ func WithRateLimit(limit int, window time.Duration) Option {
 func WithRoomPostLimit(limit int, window time.Duration) Option {
 	return func(c *config) error {
 		if limit < 0 || (limit > 0 && window <= 0) {
-			return &InputError{Field: "room post limit", Reason: fmt.Sprintf("%d per %v is not a budget", limit, window)}
+			return &InputError{Field: "WithRoomPostLimit", Reason: fmt.Sprintf("%d per %v is not a budget", limit, window)}
 		}
 		c.roomLimit, c.roomWindow = limit, window
 		if window <= 0 {
-			c.roomWindow = 10 * time.Second
+			c.roomWindow = budgets.RoomWindow
 		}
 		return nil
 	}
@@ -161,7 +163,7 @@ func WithRoomPostLimit(limit int, window time.Duration) Option {
 func WithLimiter(l Limiter) Option {
 	return func(c *config) error {
 		if l == nil {
-			return &InputError{Field: "limiter", Reason: "is nil"}
+			return &InputError{Field: "WithLimiter", Reason: "is nil"}
 		}
 		c.limiter = l
 		return nil
@@ -176,7 +178,7 @@ func WithLimiter(l Limiter) Option {
 func WithMaxRateLimitWait(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {
-			return &InputError{Field: "max rate-limit wait", Reason: "is negative"}
+			return &InputError{Field: "WithMaxRateLimitWait", Reason: "is negative"}
 		}
 		c.maxRateLimitWait = d
 		return nil
@@ -190,7 +192,7 @@ func WithMaxRateLimitWait(d time.Duration) Option {
 func WithRetries(n int, base, max time.Duration) Option {
 	return func(c *config) error {
 		if n < 0 || base < 0 || max < base {
-			return &InputError{Field: "retries", Reason: fmt.Sprintf("%d retries, backoff %v..%v is not a policy", n, base, max)}
+			return &InputError{Field: "WithRetries", Reason: fmt.Sprintf("%d retries, backoff %v..%v is not a policy", n, base, max)}
 		}
 		c.maxRetries, c.backoffBase, c.backoffMax = n, base, max
 		return nil

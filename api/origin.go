@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/chatwork-go/chatwork/internal/urlsafe"
 )
 
 // ErrRedirect matches a *RedirectError: the API answered with a redirect
@@ -89,45 +91,16 @@ func safeLocation(u *url.URL) string {
 }
 
 // insecureBaseURL reports why u may not be used without WithInsecureHTTP:
-// plain http to a host that could be on the network. Loopback addresses,
-// localhost and names under .invalid (which never resolve, RFC 6761; the
-// in-memory fake of package apitest uses one) are allowed.
+// plain http to a host that could be on the network (the rule of
+// urlsafe.PlainHTTPAllowed, shared with the command).
 func insecureBaseURL(u *url.URL) error {
-	if !strings.EqualFold(u.Scheme, "http") {
+	if !strings.EqualFold(u.Scheme, "http") || urlsafe.PlainHTTPAllowed(u.Hostname()) {
 		return nil
 	}
-	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
-	if host == "localhost" || host == "invalid" || strings.HasSuffix(host, ".invalid") {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	return &InputError{Field: "base URL", Reason: fmt.Sprintf(
+	return &InputError{Field: "WithBaseURL", Reason: fmt.Sprintf(
 		"%s uses plain http to %s, which would send the token in clear over the network: use https, "+
 			"or WithInsecureHTTP() if the network path is trusted", redactURL(u.String()), u.Host)}
 }
 
-// redactURL returns raw with anything that may be user info, and its query
-// and fragment, replaced by
-// "xxxxx", whether or not raw parses: a URL's password must never appear in
-// an error. It errs on the side of hiding: everything up to the last "@"
-// before the query goes, even a path's, since a password may hold a "/".
-func redactURL(raw string) string {
-	rest, prefix := raw, ""
-	if i := strings.Index(raw, "://"); i >= 0 {
-		prefix, rest = raw[:i+3], raw[i+3:]
-	}
-	end := strings.IndexAny(rest, "?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	tail := ""
-	if end < len(rest) {
-		tail = rest[end:end+1] + "xxxxx" // a query may hold a credential too
-	}
-	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-		return prefix + "xxxxx" + rest[at:end] + tail
-	}
-	return prefix + rest[:end] + tail
-}
+// redactURL is urlsafe.Redact: a URL's password never appears in an error.
+func redactURL(raw string) string { return urlsafe.Redact(raw) }

@@ -1,7 +1,11 @@
 package api
 
 import (
-	"net/http"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -9,21 +13,75 @@ import (
 )
 
 // TestPostRoomFollowsTheSpec checks the client's choice of the requests
-// that spend the per-room budget against the spec's one list
-// (x-chatwork-room-post-limit, as package conformance describes it).
+// that spend a room's posting budget against the spec's one list
+// (x-chatwork-room-post-limit, as package conformance describes it): the
+// methods that mark their request with withPostRoom are exactly those of
+// the marked operations, as their "METHOD /path" comment line names them.
 func TestPostRoomFollowsTheSpec(t *testing.T) {
 	v, err := conformance.New()
 	if err != nil {
 		t.Fatal(err)
 	}
+	marked := map[string]bool{}
 	for _, op := range v.Operations() {
-		p := op.Path
-		for _, name := range []string{"{room_id}", "{message_id}", "{task_id}", "{file_id}", "{request_id}"} {
-			p = strings.ReplaceAll(p, name, "42")
-		}
-		req, _ := http.NewRequest(op.Method, DefaultBaseURL+p, nil)
-		if got := postRoom(req) != 0; got != op.RoomPostLimit {
-			t.Errorf("%s (%s %s): the client counts it against the per-room budget: %v; the spec: %v", op.ID, op.Method, op.Path, got, op.RoomPostLimit)
+		marked[op.Method+" "+op.Path] = op.RoomPostLimit
+	}
+	line := regexp.MustCompile(`^(GET|POST|PUT|DELETE) (/[^\s?]*)`)
+	seen := 0
+	for _, f := range sourceFiles(t) {
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv == nil || fn.Doc == nil || fn.Body == nil {
+				continue
+			}
+			marks := false
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				if call, ok := n.(*ast.CallExpr); ok {
+					if id, ok := call.Fun.(*ast.Ident); ok && id.Name == "withPostRoom" {
+						marks = true
+					}
+				}
+				return true
+			})
+			for _, c := range fn.Doc.List {
+				m := line.FindStringSubmatch(strings.TrimSpace(strings.TrimPrefix(c.Text, "//")))
+				if m == nil {
+					continue
+				}
+				want, ok := marked[m[1]+" "+m[2]]
+				if !ok {
+					continue // TestEveryOperationHasAMethod reports it
+				}
+				seen++
+				if marks != want {
+					t.Errorf("%s (%s %s): spends a room's posting budget: %v; the spec: %v", fn.Name.Name, m[1], m[2], marks, want)
+				}
+			}
 		}
 	}
+	if seen < len(marked) {
+		t.Errorf("found %d documented methods for %d operations", seen, len(marked))
+	}
+}
+
+// sourceFiles parses the package's files, tests aside, with comments.
+func sourceFiles(t *testing.T) []*ast.File {
+	t.Helper()
+	names, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	return files
 }

@@ -15,7 +15,7 @@ type RoomsService service
 //
 // GET /rooms
 func (s *RoomsService) List(ctx context.Context) ([]Room, *Response, error) {
-	return list[Room](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListRooms(ctx) })
+	return list[Room](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.ListRooms(ctx) })
 }
 
 // CreateRoomParams describes a new group chat. Name and at least one
@@ -81,7 +81,7 @@ func (s *RoomsService) Create(ctx context.Context, p CreateRoomParams) (int64, *
 	if p.LinkNeedAcceptance != nil {
 		body.LinkNeedAcceptance = wire.FlagOf(*p.LinkNeedAcceptance)
 	}
-	out, r, err := one[gen.RoomIDResult](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.CreateRoomWithFormdataBody(ctx, body) })
+	out, r, err := one[gen.RoomIDResult](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.CreateRoomWithFormdataBody(ctx, body) })
 	if err != nil {
 		return 0, r, err
 	}
@@ -95,7 +95,7 @@ func (s *RoomsService) Get(ctx context.Context, roomID int64) (*RoomDetail, *Res
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
-	return one[RoomDetail](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.GetRoom(ctx, roomID) })
+	return one[RoomDetail](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.GetRoom(ctx, roomID) })
 }
 
 // UpdateRoomParams changes a chat. Fields left empty (nil for Description)
@@ -136,7 +136,9 @@ func (s *RoomsService) Update(ctx context.Context, roomID int64, p UpdateRoomPar
 	if body.Name == nil && body.Description == nil && body.IconPreset == nil {
 		return nil, invalid("name", "nothing to change: set a name, description or icon")
 	}
-	_, r, err := one[gen.RoomIDResult](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.UpdateRoomWithFormdataBody(ctx, roomID, body) })
+	_, r, err := one[gen.RoomIDResult](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) {
+		return raw.UpdateRoomWithFormdataBody(ctx, roomID, body)
+	})
 	return r, err
 }
 
@@ -161,7 +163,9 @@ func (s *RoomsService) deleteRoom(ctx context.Context, roomID int64, action gen.
 		return nil, err
 	}
 	body := gen.DeleteRoomFormdataRequestBody{ActionType: action}
-	return clientOf(s).call(ctx, func() (*http.Response, error) { return s.c.raw.DeleteRoomWithFormdataBody(ctx, roomID, body) }, nil, expectNothing, nil)
+	return clientOf(s).call(ctx, func(raw *gen.RawClient) (*http.Response, error) {
+		return raw.DeleteRoomWithFormdataBody(ctx, roomID, body)
+	}, nil, expectNothing, nil)
 }
 
 // MembersService covers the members of a chat.
@@ -174,12 +178,12 @@ func (s *MembersService) List(ctx context.Context, roomID int64) ([]Member, *Res
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
-	return list[Member](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListRoomMembers(ctx, roomID) })
+	return list[Member](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.ListRoomMembers(ctx, roomID) })
 }
 
-// MembersParams is a chat's complete membership: at least one
+// ReplaceMembersParams is a chat's complete membership: at least one
 // administrator. Anyone not listed is removed.
-type MembersParams struct {
+type ReplaceMembersParams struct {
 	AdminIDs    []int64
 	MemberIDs   []int64
 	ReadonlyIDs []int64
@@ -189,7 +193,7 @@ type MembersParams struct {
 // removed. Only an administrator may do it.
 //
 // PUT /rooms/{room_id}/members
-func (s *MembersService) Replace(ctx context.Context, roomID int64, p MembersParams) (*MembersResult, *Response, error) {
+func (s *MembersService) Replace(ctx context.Context, roomID int64, p ReplaceMembersParams) (*MembersResult, *Response, error) {
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
@@ -204,7 +208,9 @@ func (s *MembersService) Replace(ctx context.Context, roomID int64, p MembersPar
 	if body.MembersReadonlyIDs, err = idList("members_readonly_ids", p.ReadonlyIDs, false); err != nil {
 		return nil, nil, err
 	}
-	return one[MembersResult](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.UpdateRoomMembersWithFormdataBody(ctx, roomID, body) })
+	return one[MembersResult](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) {
+		return raw.UpdateRoomMembersWithFormdataBody(ctx, roomID, body)
+	})
 }
 
 // LinksService covers the invitation link of a group chat.
@@ -224,7 +230,7 @@ func (s *LinksService) Get(ctx context.Context, roomID int64) (*InvitationLink, 
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
-	return s.link(ctx, expectResult, false, func() (*http.Response, error) { return s.c.raw.GetInvitationLink(ctx, roomID) })
+	return s.link(ctx, expectResult, false, func(raw *gen.RawClient) (*http.Response, error) { return raw.GetInvitationLink(ctx, roomID) })
 }
 
 // Create creates the chat's invitation link.
@@ -235,8 +241,8 @@ func (s *LinksService) Create(ctx context.Context, roomID int64, p LinkParams) (
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.link(ctx, expectResult, true, func() (*http.Response, error) {
-		return s.c.raw.CreateInvitationLinkWithFormdataBody(ctx, roomID, body)
+	return s.link(ctx, expectResult, true, func(raw *gen.RawClient) (*http.Response, error) {
+		return raw.CreateInvitationLinkWithFormdataBody(ctx, roomID, body)
 	})
 }
 
@@ -249,8 +255,8 @@ func (s *LinksService) Update(ctx context.Context, roomID int64, p LinkParams) (
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.link(ctx, expectResult, true, func() (*http.Response, error) {
-		return s.c.raw.UpdateInvitationLinkWithFormdataBody(ctx, roomID, body)
+	return s.link(ctx, expectResult, true, func(raw *gen.RawClient) (*http.Response, error) {
+		return raw.UpdateInvitationLinkWithFormdataBody(ctx, roomID, body)
 	})
 }
 
@@ -261,13 +267,13 @@ func (s *LinksService) Delete(ctx context.Context, roomID int64) (*Response, err
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, err
 	}
-	_, r, err := s.link(ctx, expectResultOr204, false, func() (*http.Response, error) { return s.c.raw.DeleteInvitationLink(ctx, roomID) })
+	_, r, err := s.link(ctx, expectResultOr204, false, func(raw *gen.RawClient) (*http.Response, error) { return raw.DeleteInvitationLink(ctx, roomID) })
 	return r, err
 }
 
 // link runs a request that answers an invitation link. A created or
 // changed link must be public and have its URL.
-func (s *LinksService) link(ctx context.Context, want expect, made bool, send func() (*http.Response, error)) (*InvitationLink, *Response, error) {
+func (s *LinksService) link(ctx context.Context, want expect, made bool, send request) (*InvitationLink, *Response, error) {
 	var out gen.InvitationLink
 	r, err := clientOf(s).call(ctx, send, &out, want, func() string {
 		if made && (!out.Public || out.URL == nil || *out.URL == "") {

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -120,40 +119,4 @@ func rateHeaders(w http.ResponseWriter, remaining int) {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
-}
-
-// inputCase is a call that must be refused for bad input in field.
-type inputCase struct {
-	name, field string
-	call        func() error
-}
-
-// checkRefusedBeforeSending asserts that every case fails, without a panic,
-// with an *api.InputError (matching api.ErrInvalidInput) that names its
-// field, and that no request reached ts.
-func checkRefusedBeforeSending(t *testing.T, ts *testServer, cases []inputCase) {
-	t.Helper()
-	for _, tc := range cases {
-		var err error
-		func() {
-			defer func() {
-				if p := recover(); p != nil {
-					err = errors.New("panic")
-					t.Errorf("%s: panicked: %v", tc.name, p)
-				}
-			}()
-			err = tc.call()
-		}()
-		var ie *api.InputError
-		if !errors.As(err, &ie) || !errors.Is(err, api.ErrInvalidInput) {
-			t.Errorf("%s: err = %v, want an *api.InputError", tc.name, err)
-			continue
-		}
-		if ie.Field != tc.field || !strings.Contains(err.Error(), tc.field) {
-			t.Errorf("%s: field %q (%v), want %q", tc.name, ie.Field, err, tc.field)
-		}
-	}
-	if n := len(ts.requests()); n != 0 {
-		t.Errorf("%d requests reached the server; bad input must be refused before sending", n)
-	}
 }

@@ -11,46 +11,46 @@ import (
 // TasksService covers the tasks of a chat.
 type TasksService service
 
-// TaskListOptions filters Tasks.List. The zero value lists open tasks.
-type TaskListOptions struct {
-	AssignedTo int64      // only tasks assigned to this account (account_id)
-	AssignedBy int64      // only tasks assigned by this account
-	Status     TaskStatus // TaskOpen (the API's default) or TaskDone
+// ListTasksOptions filters Tasks.List. The zero value lists open tasks.
+type ListTasksOptions struct {
+	AssigneeID          int64      // only tasks assigned to this account (account_id)
+	AssignedByAccountID int64      // only tasks assigned by this account (assigned_by_account_id)
+	Status              TaskStatus // TaskStatusOpen (the API's default) or TaskStatusDone
 }
 
 // List returns the chat's tasks, at most 100 (there is no pagination). No
 // tasks gives an empty slice. opt may be nil.
 //
 // GET /rooms/{room_id}/tasks
-func (s *TasksService) List(ctx context.Context, roomID int64, opt *TaskListOptions) ([]RoomTask, *Response, error) {
+func (s *TasksService) List(ctx context.Context, roomID int64, opt *ListTasksOptions) ([]RoomTask, *Response, error) {
 	if err := checkID("room_id", roomID); err != nil {
 		return nil, nil, err
 	}
 	var params gen.ListRoomTasksParams
 	if opt != nil {
 		var err error
-		if params.AccountID, err = optionalID("account_id", opt.AssignedTo); err != nil {
+		if params.AccountID, err = optionalID("account_id", opt.AssigneeID); err != nil {
 			return nil, nil, err
 		}
-		if params.AssignedByAccountID, err = optionalID("assigned_by_account_id", opt.AssignedBy); err != nil {
+		if params.AssignedByAccountID, err = optionalID("assigned_by_account_id", opt.AssignedByAccountID); err != nil {
 			return nil, nil, err
 		}
 		if params.Status, err = optionalEnum("status", opt.Status); err != nil {
 			return nil, nil, err
 		}
 	}
-	return list[RoomTask](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.ListRoomTasks(ctx, roomID, &params) })
+	return list[RoomTask](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.ListRoomTasks(ctx, roomID, &params) })
 }
 
 // CreateTaskParams describes new tasks: one is created per assignee.
 type CreateTaskParams struct {
 	Body        string    // 1 to 65,535 characters
-	AssigneeIDs []int64   // at least one; each gets a task of its own
-	Limit       time.Time // the deadline; zero for none
-	// LimitType says how Limit is read: LimitDate (a day: the day of Limit
-	// in DeadlineZone, Japan time, so pass 23:59:59 of that day there) or
-	// LimitTime (a day and a time). Empty: LimitTime with a Limit, LimitNone
-	// without.
+	AssigneeIDs []int64   // at least one (to_ids); each gets a task of its own
+	LimitTime   time.Time // the deadline (limit); zero for none
+	// LimitType says how LimitTime is read: TaskLimitTypeDate (a day: the
+	// day of LimitTime in DeadlineZone, Japan time, so pass 23:59:59 of that
+	// day there) or TaskLimitTypeTime (a day and a time). Empty:
+	// TaskLimitTypeTime with a LimitTime, TaskLimitTypeNone without.
 	LimitType TaskLimitType
 }
 
@@ -78,25 +78,25 @@ func (s *TasksService) Create(ctx context.Context, roomID int64, p CreateTaskPar
 		}
 	}
 	switch {
-	case !p.Limit.IsZero():
-		if p.Limit.Unix() <= 0 {
-			return nil, nil, invalid("limit", "%v is before 1970", p.Limit)
+	case !p.LimitTime.IsZero():
+		if p.LimitTime.Unix() <= 0 {
+			return nil, nil, invalid("limit", "%v is before 1970", p.LimitTime)
 		}
-		if lt == LimitNone {
+		if lt == TaskLimitTypeNone {
 			return nil, nil, invalid("limit_type", "is none but a limit is set")
 		}
 		if lt == "" {
-			lt = LimitTime
+			lt = TaskLimitTypeTime
 		}
-		form.Limit = Ptr(p.Limit.Unix())
+		form.Limit = Ptr(p.LimitTime.Unix())
 	case lt == "":
-		lt = LimitNone
-	case lt != LimitNone:
+		lt = TaskLimitTypeNone
+	case lt != TaskLimitTypeNone:
 		return nil, nil, invalid("limit", "is needed with limit_type %q", lt)
 	}
 	form.LimitType = &lt
-	out, r, err := one[gen.TaskIDsResult](ctx, clientOf(s), func() (*http.Response, error) {
-		return s.c.raw.CreateRoomTasksWithFormdataBody(ctx, roomID, form)
+	out, r, err := one[gen.TaskIDsResult](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) {
+		return raw.CreateRoomTasksWithFormdataBody(withPostRoom(ctx, roomID), roomID, form)
 	})
 	if err != nil {
 		return nil, r, err
@@ -114,10 +114,10 @@ func (s *TasksService) Get(ctx context.Context, roomID, taskID int64) (*RoomTask
 	if err := checkID("task_id", taskID); err != nil {
 		return nil, nil, err
 	}
-	return one[RoomTask](ctx, clientOf(s), func() (*http.Response, error) { return s.c.raw.GetRoomTask(ctx, roomID, taskID) })
+	return one[RoomTask](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) { return raw.GetRoomTask(ctx, roomID, taskID) })
 }
 
-// SetStatus completes (TaskDone) or reopens (TaskOpen) a task.
+// SetStatus completes (TaskStatusDone) or reopens (TaskStatusOpen) a task.
 //
 // PUT /rooms/{room_id}/tasks/{task_id}/status
 func (s *TasksService) SetStatus(ctx context.Context, roomID, taskID int64, status TaskStatus) (*Response, error) {
@@ -131,8 +131,8 @@ func (s *TasksService) SetStatus(ctx context.Context, roomID, taskID int64, stat
 		return nil, err
 	}
 	form := gen.UpdateTaskStatusFormdataRequestBody{Body: status}
-	_, r, err := one[gen.TaskIDResult](ctx, clientOf(s), func() (*http.Response, error) {
-		return s.c.raw.UpdateTaskStatusWithFormdataBody(ctx, roomID, taskID, form)
+	_, r, err := one[gen.TaskIDResult](ctx, clientOf(s), func(raw *gen.RawClient) (*http.Response, error) {
+		return raw.UpdateTaskStatusWithFormdataBody(ctx, roomID, taskID, form)
 	})
 	return r, err
 }

@@ -2,13 +2,13 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/chatwork-go/chatwork/internal/wait"
@@ -51,34 +51,21 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r)
 }
 
-// postRoom returns the room of a message post or task creation, the two
-// requests that share the per-room budget, and 0 for anything else.
+// postRoomKey is the context key of the room whose posting budget a
+// request spends.
+type postRoomKey struct{}
+
+// withPostRoom marks the requests made with ctx as spending the posting
+// budget of room (the operations the spec marks x-chatwork-room-post-limit:
+// Messages.Post and Tasks.Create, which know the room).
+func withPostRoom(ctx context.Context, room int64) context.Context {
+	return context.WithValue(ctx, postRoomKey{}, room)
+}
+
+// postRoom returns the room whose posting budget req spends, 0 for none.
 func postRoom(req *http.Request) int64 {
-	if req.Method != http.MethodPost {
-		return 0
-	}
-	p := strings.TrimSuffix(req.URL.Path, "/")
-	var rest string
-	switch {
-	case strings.HasSuffix(p, "/messages"):
-		rest = strings.TrimSuffix(p, "/messages")
-	case strings.HasSuffix(p, "/tasks"):
-		rest = strings.TrimSuffix(p, "/tasks")
-	default:
-		return 0
-	}
-	i := strings.LastIndex(rest, "/rooms/")
-	if i < 0 {
-		return 0
-	}
-	var id int64
-	for _, ch := range rest[i+len("/rooms/"):] {
-		if ch < '0' || ch > '9' || id > (1<<62)/10 {
-			return 0
-		}
-		id = id*10 + int64(ch-'0')
-	}
-	return id
+	room, _ := req.Context().Value(postRoomKey{}).(int64)
+	return room
 }
 
 // retryTransport paces and retries. Before each attempt it waits for the

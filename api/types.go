@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/chatwork-go/chatwork/gen"
@@ -55,8 +54,8 @@ type MyStatus = gen.MyStatus
 //	MessageID         string         // the task's message, a string of digits
 //	Body              string
 //	LimitTime         wire.UnixTime  // embeds time.Time; zero without a deadline
-//	LimitType         TaskLimitType  // LimitNone, LimitDate (day in DeadlineZone) or LimitTime
-//	Status            TaskStatus     // TaskOpen or TaskDone
+//	LimitType         TaskLimitType  // how LimitTime is read: none, date (a day in DeadlineZone) or time
+//	Status            TaskStatus     // TaskStatusOpen or TaskStatusDone
 type MyTask = gen.MyTask
 
 // Contact is a contact of the account.
@@ -130,7 +129,8 @@ type Message = gen.Message
 //	MentionNum int
 type ReadResult = gen.ReadResult
 
-// RoomTask is a task in a chat.
+// RoomTask is a task in a chat. Account is the assignee (the wire's
+// "account"; see the package documentation's vocabulary).
 //
 //	TaskID            int64
 //	Account           AccountSummary // the assignee
@@ -138,8 +138,8 @@ type ReadResult = gen.ReadResult
 //	MessageID         string         // the task's message, a string of digits
 //	Body              string
 //	LimitTime         wire.UnixTime  // embeds time.Time; zero without a deadline
-//	LimitType         TaskLimitType  // LimitNone, LimitDate (day in DeadlineZone) or LimitTime
-//	Status            TaskStatus     // TaskOpen or TaskDone
+//	LimitType         TaskLimitType  // how LimitTime is read: none, date (a day in DeadlineZone) or time
+//	Status            TaskStatus     // TaskStatusOpen or TaskStatusDone
 type RoomTask = gen.RoomTask
 
 // File is a file in a chat.
@@ -189,28 +189,49 @@ type Role = gen.Role
 // TaskStatus is open or done.
 type TaskStatus = gen.TaskStatus
 
-// TaskLimitType says how a task's deadline is read: none, date or time.
+// TaskLimitType says how a task's deadline (LimitTime) is read: none, date
+// or time.
 type TaskLimitType = gen.TaskLimitType
 
 // IconPreset is a chat icon.
 type IconPreset = gen.IconPreset
 
-// The values of the enumerations.
+// The values of the enumerations, named as package gen names them: the
+// type's name, then the value.
 const (
-	RoomTypeMy     = gen.RoomTypeMy
-	RoomTypeDirect = gen.RoomTypeDirect
-	RoomTypeGroup  = gen.RoomTypeGroup
+	RoomTypeMy     = gen.RoomTypeMy     // the account's own My Chat
+	RoomTypeDirect = gen.RoomTypeDirect // a one-to-one chat with a contact
+	RoomTypeGroup  = gen.RoomTypeGroup  // a group chat
 
-	RoleAdmin    = gen.RoleAdmin
-	RoleMember   = gen.RoleMember
-	RoleReadonly = gen.RoleReadonly
+	RoleAdmin    = gen.RoleAdmin    // may change the chat and its members
+	RoleMember   = gen.RoleMember   // may post
+	RoleReadonly = gen.RoleReadonly // may only read
 
-	TaskOpen = gen.TaskStatusOpen
-	TaskDone = gen.TaskStatusDone
+	TaskStatusOpen = gen.TaskStatusOpen
+	TaskStatusDone = gen.TaskStatusDone
 
-	LimitNone = gen.TaskLimitTypeNone
-	LimitDate = gen.TaskLimitTypeDate
-	LimitTime = gen.TaskLimitTypeTime
+	TaskLimitTypeNone = gen.TaskLimitTypeNone // no deadline: LimitTime is zero
+	TaskLimitTypeDate = gen.TaskLimitTypeDate // a day: the day of LimitTime in DeadlineZone
+	TaskLimitTypeTime = gen.TaskLimitTypeTime // a day and a time
+
+	// The chat icons, in the order of Chatwork's icon picker.
+	IconPresetGroup    = gen.IconPresetGroup
+	IconPresetCheck    = gen.IconPresetCheck
+	IconPresetDocument = gen.IconPresetDocument
+	IconPresetMeeting  = gen.IconPresetMeeting
+	IconPresetEvent    = gen.IconPresetEvent
+	IconPresetProject  = gen.IconPresetProject
+	IconPresetBusiness = gen.IconPresetBusiness
+	IconPresetStudy    = gen.IconPresetStudy
+	IconPresetSecurity = gen.IconPresetSecurity
+	IconPresetStar     = gen.IconPresetStar
+	IconPresetIdea     = gen.IconPresetIdea
+	IconPresetHeart    = gen.IconPresetHeart
+	IconPresetMagcup   = gen.IconPresetMagcup
+	IconPresetBeer     = gen.IconPresetBeer
+	IconPresetMusic    = gen.IconPresetMusic
+	IconPresetSports   = gen.IconPresetSports
+	IconPresetTravel   = gen.IconPresetTravel
 )
 
 // InvitationLink is a chat's invitation link. Without a link, Public is
@@ -220,16 +241,6 @@ type InvitationLink struct {
 	URL            string `json:"url"`             // the link
 	NeedAcceptance bool   `json:"need_acceptance"` // whether an administrator must approve joiners
 	Description    string `json:"description"`     // the text of the link's page
-}
-
-// MarshalJSON writes the link as the API does: {"public": false} alone
-// when there is no link.
-func (l InvitationLink) MarshalJSON() ([]byte, error) {
-	if !l.Public {
-		return []byte(`{"public":false}`), nil
-	}
-	type plain InvitationLink
-	return json.Marshal(plain(l))
 }
 
 func linkFrom(g gen.InvitationLink) *InvitationLink {
@@ -246,13 +257,15 @@ func linkFrom(g gen.InvitationLink) *InvitationLink {
 	return l
 }
 
-// DeadlineZone is the time zone that decides the day of a date-only task
-// deadline (LimitDate): Japan time, UTC+9, without daylight saving.
-// Chatwork's documented date deadlines are 23:59:59 of the day in Japan time
-// (limit_time 1384354799 is 2013-11-13 23:59:59 +09:00), whatever the
-// reader's zone; Chatwork does not state the rule itself. Read the day with
-// t.LimitTime.In(DeadlineZone).Date().
-var DeadlineZone = time.FixedZone("JST", 9*60*60)
+// DeadlineZone returns the time zone that decides the day of a date-only
+// task deadline (TaskLimitTypeDate): Japan time, UTC+9, without daylight
+// saving. Chatwork's documented date deadlines are 23:59:59 of the day in
+// Japan time (limit_time 1384354799 is 2013-11-13 23:59:59 +09:00),
+// whatever the reader's zone; Chatwork does not state the rule itself.
+// Read the day with t.LimitTime.In(api.DeadlineZone()).Date().
+func DeadlineZone() *time.Location { return deadlineZone }
+
+var deadlineZone = time.FixedZone("JST", 9*60*60)
 
 // Ptr returns a pointer to v, for the optional fields of params structs
 // where the zero value means something (such as an empty description).

@@ -22,7 +22,9 @@ func resultCalls(c *api.Client) map[string]struct {
 		call func(context.Context) error
 		bad  string
 	}
-	up := func() api.UploadParams { return api.UploadParams{Name: "a.txt", Content: strings.NewReader("x")} }
+	up := func() api.UploadFileParams {
+		return api.UploadFileParams{Name: "a.txt", Content: strings.NewReader("x")}
+	}
 	return map[string]entry{
 		"Me.Get":                  {func(ctx context.Context) error { _, _, err := c.Me.Get(ctx); return err }, `{"name":"no id"}`},
 		"Me.Status":               {func(ctx context.Context) error { _, _, err := c.Me.Status(ctx); return err }, `[]`},
@@ -48,7 +50,7 @@ func resultCalls(c *api.Client) map[string]struct {
 			return err
 		}, `{"room_id":-1}`},
 		"Members.Replace": {func(ctx context.Context) error {
-			_, _, err := c.Members.Replace(ctx, 1, api.MembersParams{AdminIDs: []int64{1}})
+			_, _, err := c.Members.Replace(ctx, 1, api.ReplaceMembersParams{AdminIDs: []int64{1}})
 			return err
 		}, `{"admin":[],"member":[],"readonly":[]}`},
 		"Links.Get":    {func(ctx context.Context) error { _, _, err := c.Links.Get(ctx, 1); return err }, `{"public":"yes"}`},
@@ -58,8 +60,11 @@ func resultCalls(c *api.Client) map[string]struct {
 			_, _, err := c.Tasks.Create(ctx, 1, api.CreateTaskParams{Body: "x", AssigneeIDs: []int64{1}})
 			return err
 		}, `{"task_ids":[]}`},
-		"Tasks.Get":                {func(ctx context.Context) error { _, _, err := c.Tasks.Get(ctx, 1, 2); return err }, `{"body":"x"}`},
-		"Tasks.SetStatus":          {func(ctx context.Context) error { _, err := c.Tasks.SetStatus(ctx, 1, 2, api.TaskDone); return err }, `{"task_id":null}`},
+		"Tasks.Get": {func(ctx context.Context) error { _, _, err := c.Tasks.Get(ctx, 1, 2); return err }, `{"body":"x"}`},
+		"Tasks.SetStatus": {func(ctx context.Context) error {
+			_, err := c.Tasks.SetStatus(ctx, 1, 2, api.TaskStatusDone)
+			return err
+		}, `{"task_id":null}`},
 		"Files.Get":                {func(ctx context.Context) error { _, _, err := c.Files.Get(ctx, 1, 2); return err }, `{"filename":"a"}`},
 		"Files.GetWithDownloadURL": {func(ctx context.Context) error { _, _, err := c.Files.GetWithDownloadURL(ctx, 1, 2); return err }, `{"file_id":2}`},
 		"Files.Upload":             {func(ctx context.Context) error { _, _, err := c.Files.Upload(ctx, 1, up()); return err }, `{"file_id":"7"}`},

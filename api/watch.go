@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/chatwork-go/chatwork/internal/budgets"
 	"github.com/chatwork-go/chatwork/internal/wait"
 )
 
@@ -204,11 +205,13 @@ func (s *MessagesService) Watch(rooms []int64, opt *WatchOptions) (*Watcher, err
 	}
 	switch o := &w.opt; {
 	case !(o.Share >= 0 && o.Share <= 1): // NaN too
-		return nil, invalid("share", "%v is not a fraction in (0, 1]", o.Share)
-	case o.MinInterval < 0 || o.MaxInterval < 0:
-		return nil, invalid("interval", "is negative")
+		return nil, invalid("WatchOptions.Share", "%v is not a fraction in (0, 1]", o.Share)
+	case o.MinInterval < 0:
+		return nil, invalid("WatchOptions.MinInterval", "is negative")
+	case o.MaxInterval < 0:
+		return nil, invalid("WatchOptions.MaxInterval", "is negative")
 	case o.MaxInterval > 0 && o.MaxInterval < o.MinInterval:
-		return nil, invalid("interval", "the maximum %v is below the minimum %v", o.MaxInterval, o.MinInterval)
+		return nil, invalid("WatchOptions.MaxInterval", "the maximum %v is below the minimum %v", o.MaxInterval, o.MinInterval)
 	}
 	if w.opt.Share == 0 {
 		w.opt.Share = DefaultWatchShare
@@ -422,11 +425,11 @@ func (w *Watcher) budget() (limit int, window time.Duration, polls int) {
 		limit = rl.Limit
 	}
 	if limit <= 0 {
-		limit = 300
+		limit = budgets.AccountLimit
 	}
 	window = cfg.globalWindow
 	if window <= 0 {
-		window = 5 * time.Minute
+		window = budgets.AccountWindow
 	}
 	return limit, window, max(int(w.opt.Share*float64(limit)), 1)
 }

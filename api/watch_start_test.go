@@ -36,7 +36,9 @@ func TestWatchNeverSkipsTheStart(t *testing.T) {
 				state := filepath.Join(t.TempDir(), "st.json")
 				start := time.Now()
 				var posted []string
+				posting := make(chan struct{})
 				go func() {
+					defer close(posting)
 					time.Sleep(time.Second)
 					for _, r := range rooms {
 						posted = append(posted, srv.AddMessage(r, anna.ID, "1 s after the start"))
@@ -89,6 +91,7 @@ func TestWatchNeverSkipsTheStart(t *testing.T) {
 					}
 				})
 				session(time.Now().Add(kill+2*time.Second+20*time.Second), nil)
+				<-posting
 
 				if len(posted) != 6 {
 					t.Fatalf("%d messages posted", len(posted))
@@ -148,7 +151,9 @@ func TestWatchRepairsAMarkAboveEveryMessage(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 		var want []string
+		posting := make(chan struct{})
 		go func() {
+			defer close(posting)
 			time.Sleep(5 * time.Second)
 			for _, r := range []int64{wrong, deleted, future} {
 				want = append(want, srv.AddMessage(r, anna.ID, "after the restart"))
@@ -177,6 +182,7 @@ func TestWatchRepairsAMarkAboveEveryMessage(t *testing.T) {
 				got = append(got, ev.Message.MessageID)
 			}
 		}
+		<-posting
 		slices.Sort(got)
 		slices.Sort(want)
 		if !slices.Equal(got, want) {

@@ -116,7 +116,7 @@ type fileStoreData struct {
 // Close releases the lock.
 func OpenFileStore(path string) (*FileStore, error) {
 	if path == "" {
-		return nil, &InputError{Field: "state file", Reason: "is empty"}
+		return nil, &InputError{Field: "path", Reason: "is empty"}
 	}
 	real, err := followLinks(path)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -328,3 +329,82 @@ func BenchmarkCanaryLargeBody(b *testing.B) {
 		})
 	}
 }
+
+// TestCanaryMemoryFollowsBytesReceived: 200 concurrent responses that
+// announce a body of the cap (16 MiB) and send none of it cost the canary
+// almost nothing: its buffers grow as bytes arrive, not as they are
+// announced. The heap is measured with the answers pending, once through a
+// plain client and once through the canary in reporting mode; the
+// difference is what the canary holds. Not parallel: the heap is the
+// whole process's.
+func TestCanaryMemoryFollowsBytesReceived(t *testing.T) {
+	const (
+		responses = 200
+		limit     = 4 << 20 // what the canary may add for all of them
+	)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rateHeadersTo(w.Header())
+		w.Header().Set("Content-Length", fmt.Sprint(conformance.DefaultMaxBodySize))
+		w.WriteHeader(http.StatusOK)
+		http.NewResponseController(w).Flush()
+		select { // the body never comes
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+
+	heapWithPending := func(tr http.RoundTripper) uint64 {
+		hc := &http.Client{Transport: tr}
+		bodies := make(chan io.ReadCloser, responses)
+		var wg sync.WaitGroup
+		for range responses {
+			wg.Go(func() {
+				req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/v2/me", nil)
+				req.Header.Set("X-Chatworktoken", testToken)
+				resp, err := hc.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if resp.ContentLength != conformance.DefaultMaxBodySize {
+					t.Errorf("Content-Length %d", resp.ContentLength)
+				}
+				bodies <- resp.Body
+			})
+		}
+		wg.Wait()
+		close(bodies)
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		for b := range bodies {
+			b.Close()
+		}
+		return m.HeapAlloc
+	}
+
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	plain := heapWithPending(&http.Transport{})
+	reports := make(chan error, 2*responses)
+	canary := heapWithPending(validator(t).Transport(&http.Transport{}, conformance.ReportTo(func(err error) { reports <- err })))
+	added := int64(canary) - int64(plain)
+	t.Logf("heap with %d responses pending: %.1f MiB before, %.1f MiB through a plain client, %.1f MiB through the canary (%+.2f MiB)",
+		responses, mib(before.HeapAlloc), mib(plain), mib(canary), float64(added)/(1<<20))
+	if added > limit {
+		t.Errorf("the canary added %.1f MiB for %d responses that sent nothing, want at most %.0f MiB",
+			float64(added)/(1<<20), responses, float64(limit)/(1<<20))
+	}
+	// Each body closed before its end is reported as not validated.
+	for range responses {
+		if err := <-reports; !errors.Is(err, conformance.ErrNotValidated) {
+			t.Fatalf("report: %v", err)
+		}
+	}
+}
+
+func mib(n uint64) float64 { return float64(n) / (1 << 20) }

@@ -116,7 +116,7 @@ func runFakeSuite(t *testing.T, cov *coverage) {
 	must("Rooms.Update", err)
 	_, _, err = c.Members.List(ctx, roomID)
 	must("Members.List", err)
-	_, _, err = c.Members.Replace(ctx, roomID, api.MembersParams{AdminIDs: []int64{me.ID}, MemberIDs: []int64{alice.ID, bob.ID}})
+	_, _, err = c.Members.Replace(ctx, roomID, api.ReplaceMembersParams{AdminIDs: []int64{me.ID}, MemberIDs: []int64{alice.ID, bob.ID}})
 	must("Members.Replace", err)
 
 	// Messages.
@@ -147,7 +147,7 @@ func runFakeSuite(t *testing.T, cov *coverage) {
 	_, _, err = c.Tasks.List(ctx, roomID, nil)
 	must("Tasks.List (none)", err)
 	taskIDs, _, err := c.Tasks.Create(ctx, roomID, api.CreateTaskParams{
-		Body: "Prepare the demo", AssigneeIDs: []int64{me.ID, alice.ID}, Limit: time.Unix(1764000000, 0), LimitType: "date",
+		Body: "Prepare the demo", AssigneeIDs: []int64{me.ID, alice.ID}, LimitTime: time.Unix(1764000000, 0), LimitType: "date",
 	})
 	must("Tasks.Create", err)
 	if len(taskIDs) != 2 {
@@ -155,21 +155,21 @@ func runFakeSuite(t *testing.T, cov *coverage) {
 	}
 	_, _, err = c.Tasks.Get(ctx, roomID, taskIDs[0])
 	must("Tasks.Get", err)
-	_, _, err = c.Me.Tasks(ctx, &api.MyTasksOptions{AssignedBy: me.ID})
+	_, _, err = c.Me.Tasks(ctx, &api.ListMyTasksOptions{AssignedByAccountID: me.ID})
 	must("Me.Tasks", err)
 	_, err = c.Tasks.SetStatus(ctx, roomID, taskIDs[0], "done")
 	must("Tasks.SetStatus", err)
-	_, _, err = c.Tasks.List(ctx, roomID, &api.TaskListOptions{AssignedTo: me.ID, Status: "done"})
+	_, _, err = c.Tasks.List(ctx, roomID, &api.ListTasksOptions{AssigneeID: me.ID, Status: "done"})
 	must("Tasks.List", err)
 
 	// Files.
 	_, _, err = c.Files.List(ctx, roomID, nil)
 	must("Files.List (none)", err)
-	fileID, _, err := c.Files.Upload(ctx, roomID, api.UploadParams{
+	fileID, _, err := c.Files.Upload(ctx, roomID, api.UploadFileParams{
 		Name: "report.csv", Content: strings.NewReader("date,visits\n2026-11-20,1204\n"), Message: "Weekly numbers attached.",
 	})
 	must("Files.Upload", err)
-	_, _, err = c.Files.List(ctx, roomID, &api.FileListOptions{UploadedBy: me.ID})
+	_, _, err = c.Files.List(ctx, roomID, &api.ListFilesOptions{UploaderID: me.ID})
 	must("Files.List", err)
 	_, _, err = c.Files.Get(ctx, roomID, fileID)
 	must("Files.Get", err)

@@ -140,7 +140,7 @@ func TestLiveSandbox(t *testing.T) {
 	}
 	stamp := time.Now().UTC().Format(time.RFC3339)
 
-	msgID, _, err := c.Messages.Post(ctx, roomID, "[info][title]chatwork-go conformance[/title]live test "+stamp+"; deleted shortly[/info]", &api.PostOptions{SelfUnread: true})
+	msgID, _, err := c.Messages.Post(ctx, roomID, "[info][title]chatwork-go conformance[/title]live test "+stamp+"; deleted shortly[/info]", &api.PostMessageOptions{SelfUnread: true})
 	if err != nil {
 		t.Fatalf("Messages.Post: %v", err)
 	}
@@ -169,7 +169,7 @@ func TestLiveSandbox(t *testing.T) {
 
 	taskIDs, _, err := c.Tasks.Create(ctx, roomID, api.CreateTaskParams{
 		Body: "chatwork-go conformance live test " + stamp, AssigneeIDs: []int64{me.AccountID},
-		Limit: time.Now().Add(24 * time.Hour), LimitType: "date",
+		LimitTime: time.Now().Add(24 * time.Hour), LimitType: "date",
 	})
 	if err != nil {
 		t.Errorf("Tasks.Create: %v", err)
@@ -187,7 +187,7 @@ func TestLiveSandbox(t *testing.T) {
 		}
 	}
 
-	fileID, _, err := c.Files.Upload(ctx, roomID, api.UploadParams{
+	fileID, _, err := c.Files.Upload(ctx, roomID, api.UploadFileParams{
 		Name: "chatwork-go-conformance.txt", Content: strings.NewReader("chatwork-go conformance, 32 B.\n"),
 		Message: "chatwork-go conformance live test " + stamp,
 	})

@@ -96,10 +96,12 @@ func LogTo(l *slog.Logger) TransportOption {
 // its own body reader over the same bytes. In the default mode the clone's
 // GetBody replays them; in reporting mode the clone has a GetBody only if
 // the caller's request had one, so net/http retries exactly as it would
-// without the canary. Memory is bounded: at most MaxBodySize bytes of each body are held.
-// Larger bodies, and bodies that fail while being read, are passed through
-// as they are, with the same bytes and the same read error, and only their
-// status, headers, path and query are checked.
+// without the canary. Memory is bounded and follows the bytes received:
+// at most MaxBodySize bytes of each body are held, and a Content-Length
+// reserves nothing before its bytes arrive. Larger bodies, and bodies that
+// fail while being read, are passed through as they are, with the same
+// bytes and the same read error, and only their status, headers, path and
+// query are checked.
 func (v *Validator) Transport(next http.RoundTripper, opts ...TransportOption) http.RoundTripper {
 	if next == nil {
 		next = http.DefaultTransport
@@ -266,11 +268,14 @@ func closeBody(req *http.Request) {
 // body's end, at its first read error, or when it is closed.
 func (t *transport) watch(op *operation, req *http.Request, resp *http.Response) io.ReadCloser {
 	w := &watchedBody{rc: resp.Body, max: t.cfg.maxBody}
+	// Memory follows the bytes received, not the bytes announced: a
+	// Content-Length within the cap only bounds how far the buffer grows,
+	// so a server that announces megabytes and sends nothing costs nothing.
 	switch cl := resp.ContentLength; {
 	case cl > t.cfg.maxBody:
 		w.over = true // known too large: nothing is held
 	case cl > 0:
-		w.buf = make([]byte, 0, cl)
+		w.announced = cl
 	}
 	status, hdr := resp.StatusCode, resp.Header
 	w.done = func(body []byte, note string) {
@@ -296,10 +301,11 @@ type watchedBody struct {
 	max  int64
 	done func(body []byte, note string)
 
-	mu       sync.Mutex
-	buf      []byte
-	over     bool
-	finished bool
+	mu        sync.Mutex
+	buf       []byte
+	announced int64 // the Content-Length, if known and within max; 0 otherwise
+	over      bool
+	finished  bool
 }
 
 func (w *watchedBody) Read(p []byte) (int, error) {
@@ -312,11 +318,8 @@ func (w *watchedBody) Read(p []byte) (int, error) {
 		case need > w.max:
 			w.over, w.buf = true, nil
 		case need > int64(cap(w.buf)):
-			// Double, within the cap: append's slower growth for large
-			// slices would allocate several times the cap in total.
-			grown := make([]byte, len(w.buf), min(max(2*int64(cap(w.buf)), need, 4096), w.max))
-			copy(grown, w.buf)
-			w.buf = append(grown, p[:n]...)
+			w.grow(need)
+			w.buf = append(w.buf, p[:n]...)
 		default:
 			w.buf = append(w.buf, p[:n]...)
 		}
@@ -328,6 +331,20 @@ func (w *watchedBody) Read(p []byte) (int, error) {
 		w.finishLocked(err)
 	}
 	return n, err
+}
+
+// grow makes room for need bytes in buf, which holds only what has
+// arrived. It doubles, within the cap: append's slower growth for large
+// slices would allocate several times the cap in total. A body that keeps
+// to its announced length ends in a buffer of exactly that length.
+func (w *watchedBody) grow(need int64) {
+	size := min(max(2*int64(cap(w.buf)), need, 4096), w.max)
+	if w.announced >= need {
+		size = min(size, w.announced)
+	}
+	grown := make([]byte, len(w.buf), size)
+	copy(grown, w.buf)
+	w.buf = grown
 }
 
 func (w *watchedBody) Close() error {

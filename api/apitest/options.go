@@ -3,6 +3,8 @@ package apitest
 import (
 	"net/http"
 	"time"
+
+	"github.com/chatwork-go/chatwork/internal/budgets"
 )
 
 // An Option configures a Server, in the functional-option style of package
@@ -28,10 +30,10 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		limit:          300,
-		window:         5 * time.Minute,
-		roomLimit:      10,
-		roomWindow:     10 * time.Second,
+		limit:          budgets.AccountLimit,
+		window:         budgets.AccountWindow,
+		roomLimit:      budgets.RoomLimit,
+		roomWindow:     budgets.RoomWindow,
 		now:            time.Now,
 		validate:       true,
 		listen:         true,

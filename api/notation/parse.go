@@ -44,10 +44,10 @@ type Quotation struct {
 // Task is a [task aid=… st=… lt=…]…[/task] block, as Chatwork writes into
 // the body of a message that created a task.
 type Task struct {
-	AccountIDs []int64   // assignees, from aid=1,2,3
-	Status     string    // st, "open" or "done"; empty if absent
-	Limit      time.Time // lt, in UTC; zero if absent or lt=0 (no deadline)
-	Text       string    // the task body rendered as plain text
+	AssigneeIDs []int64   // aid=1,2,3
+	Status      string    // st, "open" or "done"; empty if absent
+	LimitTime   time.Time // the deadline, lt, in UTC; zero if absent or lt=0 (no deadline)
+	Text        string    // the task body rendered as plain text
 }
 
 // File is a [download:{file_id}]…[/download] link, as Chatwork writes into
@@ -349,7 +349,7 @@ func (p *parser) apply(t *tag) {
 	case tagTask:
 		p.breakLine()
 		if p.open[tagTask] == 0 {
-			p.msg.Tasks = append(p.msg.Tasks, Task{AccountIDs: t.ids, Status: t.st, Limit: unixTime(t.unix)})
+			p.msg.Tasks = append(p.msg.Tasks, Task{AssigneeIDs: t.ids, Status: t.st, LimitTime: unixTime(t.unix)})
 			p.capTask = new(sink)
 		}
 	case tagDownload:

@@ -97,7 +97,7 @@ func TestParse(t *testing.T) {
 			want: Message{
 				Mentions: []Mention{{Kind: MentionTo, AccountID: 3}},
 				Tasks: []Task{{
-					AccountIDs: []int64{11, 12}, Status: "open", Limit: time.Unix(1500000000, 0).UTC(), Text: "Write the report",
+					AssigneeIDs: []int64{11, 12}, Status: "open", LimitTime: time.Unix(1500000000, 0).UTC(), Text: "Write the report",
 				}},
 				PlainText: "Write the report",
 			},
@@ -105,7 +105,7 @@ func TestParse(t *testing.T) {
 		{
 			name: "task without deadline",
 			body: "[task aid=1 st=done lt=0]x[/task]",
-			want: Message{Tasks: []Task{{AccountIDs: []int64{1}, Status: "done", Text: "x"}}, PlainText: "x"},
+			want: Message{Tasks: []Task{{AssigneeIDs: []int64{1}, Status: "done", Text: "x"}}, PlainText: "x"},
 		},
 		{
 			name: "malformed tags stay literal",

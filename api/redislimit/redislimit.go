@@ -18,7 +18,8 @@
 // and no call waits beyond its maximum wait.
 //
 // It builds on package api (the Limiter interface it implements) and needs
-// nothing else of this module but its internal sleep helper (enforced by
+// nothing else of this module but the budgets generated from the spec
+// (internal/budgets) and its internal sleep helper (enforced by
 // internal/checks TestImportRules).
 package redislimit
 
@@ -37,10 +38,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/internal/budgets"
 	"github.com/chatwork-go/chatwork/internal/wait"
 )
 
-const apiWindow = 5 * time.Minute // the API's account window, for a limit the server reports
+const apiWindow = budgets.AccountWindow // the API's account window, for a limit the server reports
 
 // Limiter is an api.Limiter whose state lives in Redis. It is safe for
 // concurrent use; create one per process and account.

@@ -47,9 +47,10 @@
 // The signature covers no timestamp and no delivery ID, so a captured
 // request verifies for ever. Two opt-in options of [Handler] limit
 // replays: [WithMaxEventAge] refuses (400) deliveries whose
-// webhook_event_time is too old, and [WithReplayGuard] ignores (200,
-// without a callback) a delivery identical to one of the last n it
-// accepted, in bounded memory. Use both: the age bounds how long a capture
+// webhook_event_time is too old, or further in the future than
+// [MaxClockSkew], and [WithReplayGuard] ignores (200, without a callback)
+// a delivery identical to one of the last n it accepted, in memory that
+// grows with the deliveries up to n. Use both: the age bounds how long a capture
 // is useful, the guard covers that window. Both are off by default, so
 // that published test vectors and old recorded deliveries still verify.
 //

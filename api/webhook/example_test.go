@@ -12,15 +12,14 @@ import (
 	"github.com/chatwork-go/chatwork/api/webhook"
 )
 
-// The token of a webhook setting and a delivery signed with it (test
-// vector B from Chatwork's blog).
-const (
-	token = "A9ne+ygvdV0IZBaPFV2zC1e5Bk+IsI14BPwieRoBQNU="
-	body  = `{"webhook_setting_id":"246","webhook_event_type":"message_created","webhook_event_time":1511238729,"webhook_event":{"message_id":"984676321621704704","room_id":36818150,"account_id":1484814,"body":"test","send_time":1511238729,"update_time":0}}`
-	sig   = "G7Gtrh5Ee6d8erOVXhWPtUrkNJqqIT5vwLU50KhyLQk="
-)
-
+// Check a delivery's signature: the token of the webhook setting (from
+// Chatwork's settings page), a delivery and its signature (test vector B
+// from Chatwork's blog).
 func ExampleVerify() {
+	token := "A9ne+ygvdV0IZBaPFV2zC1e5Bk+IsI14BPwieRoBQNU="
+	body := `{"webhook_setting_id":"246","webhook_event_type":"message_created","webhook_event_time":1511238729,"webhook_event":{"message_id":"984676321621704704","room_id":36818150,"account_id":1484814,"body":"test","send_time":1511238729,"update_time":0}}`
+	sig := "G7Gtrh5Ee6d8erOVXhWPtUrkNJqqIT5vwLU50KhyLQk="
+
 	fmt.Println(webhook.Verify([]byte(body), sig, token))
 	fmt.Println(webhook.Verify([]byte(body+" "), sig, token))
 	// Output:
@@ -29,8 +28,12 @@ func ExampleVerify() {
 }
 
 func ExampleParseRequest() {
-	// In an http.HandlerFunc; r is the incoming request.
-	r := httptest.NewRequest(http.MethodPost, "/chatwork?chatwork_webhook_signature="+sig, bytes.NewReader([]byte(body)))
+	token := "A9ne+ygvdV0IZBaPFV2zC1e5Bk+IsI14BPwieRoBQNU=" // the webhook setting's token
+	// In an http.HandlerFunc, r is the incoming request; here, test vector B
+	// from Chatwork's blog, signed in the query.
+	body := `{"webhook_setting_id":"246","webhook_event_type":"message_created","webhook_event_time":1511238729,"webhook_event":{"message_id":"984676321621704704","room_id":36818150,"account_id":1484814,"body":"test","send_time":1511238729,"update_time":0}}`
+	r := httptest.NewRequest(http.MethodPost, "/chatwork?chatwork_webhook_signature=G7Gtrh5Ee6d8erOVXhWPtUrkNJqqIT5vwLU50KhyLQk%3D",
+		bytes.NewReader([]byte(body)))
 
 	e, err := webhook.ParseRequest(r, token)
 	if err != nil {
@@ -72,6 +75,7 @@ func ExampleHandler() {
 
 // Sign lets a test deliver events to your own handler.
 func ExampleSign() {
+	token := "A9ne+ygvdV0IZBaPFV2zC1e5Bk+IsI14BPwieRoBQNU=" // the token the handler is set up with
 	payload := []byte(`{"webhook_setting_id":"1","webhook_event_type":"message_created","webhook_event_time":1700000000,` +
 		`"webhook_event":{"message_id":"1928374655918273645","room_id":42,"account_id":7,"body":"hi","send_time":1700000000,"update_time":0}}`)
 	s, err := webhook.Sign(payload, token)
@@ -100,6 +104,7 @@ func ExampleSign() {
 
 // NewRequest builds a signed delivery, for tests against a real server.
 func ExampleNewRequest() {
+	token := "A9ne+ygvdV0IZBaPFV2zC1e5Bk+IsI14BPwieRoBQNU=" // the token the receiver is set up with
 	h, err := webhook.NewHandler([]string{token})
 	if err != nil {
 		panic(err)
@@ -107,6 +112,7 @@ func ExampleNewRequest() {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 
+	body := `{"webhook_setting_id":"246","webhook_event_type":"message_created","webhook_event_time":1511238729,"webhook_event":{"message_id":"984676321621704704","room_id":36818150,"account_id":1484814,"body":"test","send_time":1511238729,"update_time":0}}`
 	req, err := webhook.NewRequest(context.Background(), srv.URL, []byte(body), token)
 	if err != nil {
 		panic(err)
@@ -123,9 +129,10 @@ func ExampleNewRequest() {
 // A receiver that refuses events older than five minutes and ignores
 // replays of the deliveries it accepted.
 func ExampleWithReplayGuard() {
+	token := "A9ne+ygvdV0IZBaPFV2zC1e5Bk+IsI14BPwieRoBQNU=" // the webhook setting's token
 	h, err := webhook.NewHandler([]string{token},
 		webhook.WithMaxEventAge(5*time.Minute),
-		webhook.WithReplayGuard(10000), // about 1.7 MB; more than Chatwork sends in 5 minutes
+		webhook.WithReplayGuard(10000), // about 1.2 MB when full; more than Chatwork sends in 5 minutes
 		// The clock is set to just after the test vector's event time.
 		webhook.WithClock(func() time.Time { return time.Unix(1511238729+60, 0) }),
 	)
@@ -136,6 +143,12 @@ func ExampleWithReplayGuard() {
 		fmt.Println("handled", e.Message.MessageID)
 		return nil
 	})
+	// Test vector B from Chatwork's blog, delivered twice.
+	body := `{"webhook_setting_id":"246","webhook_event_type":"message_created","webhook_event_time":1511238729,"webhook_event":{"message_id":"984676321621704704","room_id":36818150,"account_id":1484814,"body":"test","send_time":1511238729,"update_time":0}}`
+	sig, err := webhook.Sign([]byte(body), token)
+	if err != nil {
+		panic(err)
+	}
 	for range 2 {
 		r := httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader([]byte(body)))
 		r.Header.Set(webhook.SignatureHeader, sig)

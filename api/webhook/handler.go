@@ -22,7 +22,7 @@ type EventFunc func(ctx context.Context, e *Event) error
 //   - 413 to bodies larger than the limit ([WithMaxBodySize]);
 //   - 401 to requests without a valid signature for one of the tokens;
 //   - 400 to bodies that do not decode ([Parse]) and to events older than
-//     the maximum age ([WithMaxEventAge]);
+//     the maximum age or dated in the future ([WithMaxEventAge]);
 //   - 500 when the callback returns an error;
 //   - 200 otherwise, including for event types without a callback and for
 //     replays ignored by [WithReplayGuard].
@@ -83,12 +83,20 @@ func WithMaxBodySize(n int64) Option {
 	}
 }
 
+// MaxClockSkew is how far in the future an event's webhook_event_time may
+// be under [WithMaxEventAge]: the allowance for a clock here that is
+// behind Chatwork's.
+const MaxClockSkew = time.Minute
+
 // WithMaxEventAge makes the Handler answer 400, without running a
 // callback, to events whose webhook_event_time is more than d before the
-// current time, or absent. Chatwork signs no timestamp, so this is the
-// first defence against replayed deliveries ([WithReplayGuard] covers the
-// window it leaves); allow for clock skew and delivery delay. Zero, the
-// default, turns the check off.
+// current time, more than [MaxClockSkew] after it, or absent. Chatwork
+// signs no timestamp, so this is the first defence against replayed
+// deliveries ([WithReplayGuard] covers the window it leaves); allow for
+// clock skew and delivery delay in d. An event dated in the future is no
+// delivery of Chatwork's but a forgery or a clock far off, and it would
+// stay fresh for the whole time until its date. Zero, the default, turns
+// the check off.
 func WithMaxEventAge(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {
@@ -183,8 +191,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	attrs := []any{"event_type", e.Type, "setting_id", e.SettingID}
 	if h.maxAge > 0 {
-		if age := h.now().Sub(e.Time); e.Time.IsZero() || age > h.maxAge {
+		switch age := h.now().Sub(e.Time); {
+		case e.Time.IsZero() || age > h.maxAge:
 			reject(http.StatusBadRequest, "stale event", nil, append(attrs, "event_time", e.Time, "max_age", h.maxAge)...)
+			return
+		case age < -MaxClockSkew:
+			reject(http.StatusBadRequest, "event dated in the future", nil,
+				append(attrs, "event_time", e.Time, "max_clock_skew", MaxClockSkew)...)
 			return
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -297,6 +298,41 @@ func TestHandlerMaxEventAge(t *testing.T) {
 	body := []byte(`{"webhook_event_type":"x","webhook_event":{}}`)
 	if w := serve(h, body, sign(t, body, tokenB)); w.Code != http.StatusBadRequest || totalCalls(recs) != 0 {
 		t.Errorf("no event time: got %d, %d calls", w.Code, totalCalls(recs))
+	}
+}
+
+// TestHandlerRefusesFutureEvents: with a maximum age, an event dated more
+// than MaxClockSkew after the current time is refused like a stale one;
+// within the allowance it is accepted.
+func TestHandlerRefusesFutureEvents(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1700000000, 0)
+	year := 365 * 24 * time.Hour
+	for _, c := range []struct {
+		ahead time.Duration
+		want  int
+	}{
+		{0, http.StatusOK},
+		{30 * time.Second, http.StatusOK},
+		{MaxClockSkew, http.StatusOK},
+		{MaxClockSkew + time.Second, http.StatusBadRequest},
+		{10 * time.Minute, http.StatusBadRequest},
+		{100 * year, http.StatusBadRequest},
+		{-4 * time.Minute, http.StatusOK},
+		{-6 * time.Minute, http.StatusBadRequest}, // stale
+	} {
+		var logs bytes.Buffer
+		h, recs := handlerWithAll(t, []string{tokenB}, WithMaxEventAge(5*time.Minute),
+			WithClock(func() time.Time { return now }), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		body := []byte(fmt.Sprintf(`{"webhook_setting_id":"1","webhook_event_type":"x","webhook_event_time":%d,"webhook_event":{}}`,
+			now.Add(c.ahead).Unix()))
+		w := serve(h, body, sign(t, body, tokenB))
+		if w.Code != c.want || (totalCalls(recs) == 1) != (c.want == http.StatusOK) {
+			t.Errorf("event %v ahead: got %d, %d calls; want %d", c.ahead, w.Code, totalCalls(recs), c.want)
+		}
+		if future := strings.Contains(logs.String(), "event dated in the future"); future != (c.want != http.StatusOK && c.ahead > 0) {
+			t.Errorf("event %v ahead: log %q", c.ahead, logs.String())
+		}
 	}
 }
 

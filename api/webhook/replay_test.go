@@ -2,10 +2,14 @@ package webhook
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -119,6 +123,93 @@ func TestHandlerMaxAgeWithReplayGuard(t *testing.T) {
 	}
 	if n := recs[0].calls.Load(); n != 1 {
 		t.Errorf("%d callback calls, want 1", n)
+	}
+}
+
+// TestReplayGuardSizes: the bound is checked when the Handler is built.
+// Up to MaxReplayGuardSize it is accepted and reserves nothing; beyond, it
+// is an error naming the maximum, never a panic or an allocation of the
+// size asked for.
+func TestReplayGuardSizes(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{1, 10_000_000} {
+		h, err := NewHandler([]string{tokenB}, WithReplayGuard(n))
+		if err != nil {
+			t.Errorf("WithReplayGuard(%d): %v", n, err)
+			continue
+		}
+		if cap(h.replay.ring) != 0 {
+			t.Errorf("WithReplayGuard(%d) reserved %d slots before any delivery", n, cap(h.replay.ring))
+		}
+	}
+	for _, n := range []int{0, -1, 10_000_001, 1_000_000_000, math.MaxInt} {
+		h, err := NewHandler([]string{tokenB}, WithReplayGuard(n))
+		if err == nil || h != nil {
+			t.Errorf("WithReplayGuard(%d) = %v, nil; want an error", n, h)
+			continue
+		}
+		if want := "10000000"; n > 0 && !strings.Contains(err.Error(), want) {
+			t.Errorf("WithReplayGuard(%d): %v; want the maximum, %s, named", n, err, want)
+		}
+	}
+}
+
+// TestReplayGuardMemoryFollowsDeliveries: a guard of the largest size
+// costs nothing at start; its memory grows with the deliveries it has
+// seen, at the documented 100 to 150 bytes each, and a small guard stays
+// at its size whatever arrives. Not parallel: the heap is the whole
+// process's.
+func TestReplayGuardMemoryFollowsDeliveries(t *testing.T) {
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	start := heap()
+	h, err := NewHandler([]string{tokenB}, WithReplayGuard(MaxReplayGuardSize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := heap()
+	const deliveries = 100_000
+	body := make([]byte, 8)
+	for i := range uint64(deliveries) {
+		binary.BigEndian.PutUint64(body, i)
+		if fresh, _ := h.replay.add(body); !fresh {
+			t.Fatalf("delivery %d seen as a replay", i)
+		}
+	}
+	full := heap()
+	perDelivery := float64(int64(full)-int64(empty)) / deliveries
+	t.Logf("guard of %d: %d bytes at start; %.0f bytes per delivery after %d deliveries",
+		MaxReplayGuardSize, int64(empty)-int64(start), perDelivery, deliveries)
+	if d := int64(empty) - int64(start); d > 64<<10 {
+		t.Errorf("an empty guard of %d holds %d bytes, want at most 64 KiB", MaxReplayGuardSize, d)
+	}
+	if perDelivery > 200 {
+		t.Errorf("%.0f bytes per delivery, want 100 to 150", perDelivery)
+	}
+	if n := len(h.replay.ring); n != deliveries || cap(h.replay.ring) > 2*deliveries {
+		t.Errorf("ring of %d entries (capacity %d) after %d deliveries", n, cap(h.replay.ring), deliveries)
+	}
+	runtime.KeepAlive(h)
+
+	small := newReplayGuard(1000)
+	for i := range uint64(5000) {
+		binary.BigEndian.PutUint64(body, i)
+		small.add(body)
+	}
+	if len(small.ring) != 1000 || cap(small.ring) != 1000 || len(small.seen) != 1000 {
+		t.Errorf("a guard of 1000 after 5000 deliveries: ring %d (capacity %d), %d digests; want 1000 of each",
+			len(small.ring), cap(small.ring), len(small.seen))
+	}
+	// The last 1000 are remembered, the ones before forgotten.
+	for i, want := range map[uint64]bool{3999: false, 4000: true, 4999: true} {
+		binary.BigEndian.PutUint64(body, i)
+		if _, remembered := small.seen[sha256.Sum256(body)]; remembered != want {
+			t.Errorf("delivery %d remembered: %v, want %v", i, remembered, want)
+		}
 	}
 }
 

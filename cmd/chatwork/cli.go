@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/chatwork-go/chatwork/api"
 )
@@ -42,11 +45,16 @@ type app struct {
 	tokenFile    string
 	baseURL      string
 	insecureHTTP bool
-	output       string
+	out          outputOptions
 	maxWait      time.Duration
 	verbose      bool
 	redisURL     string          // see redis.go
 	set          map[string]bool // global flags given explicitly, by canonical name
+
+	// The terminal: whether stdin and stdout are one, and stdout's width
+	// in columns (0 when unknown).
+	stdinTTY, stdoutTTY bool
+	width               int
 
 	cmd *command    // the command being run
 	c   *api.Client // set before an API command runs
@@ -63,7 +71,10 @@ func (a *app) globalFlags(fs *flag.FlagSet) {
 	fs.StringVar(&a.tokenFile, "token-file", a.tokenFile, "read the API token from `PATH` (default: $"+envToken+")")
 	fs.StringVar(&a.baseURL, "base-url", a.baseURL, "the API's base `URL` (default: $"+envBaseURL+", else "+api.DefaultBaseURL+")")
 	fs.BoolVar(&a.insecureHTTP, "insecure-http", a.insecureHTTP, "allow a plain http:// base URL for a host that is not loopback: the token then travels unencrypted")
-	fs.StringVar(&a.output, "output", a.output, "output `FORMAT`: json (the default) or table")
+	fs.StringVar(&a.out.format, "output", a.out.format, "output `FORMAT`: table, tsv, json or yaml (default: table on a terminal, else tsv)")
+	fs.Var(&a.out.json, "json", "print JSON; with `FIELDS` (comma-separated), only those fields")
+	fs.StringVar(&a.out.jq, "jq", a.out.jq, "print the results of the jq `EXPRESSION` on the JSON, strings bare")
+	fs.StringVar(&a.out.template, "template", a.out.template, "print the JSON through a Go `TEMPLATE` (helpers: join, pluck, tablerow, timefmt, timeago, truncate, color, plain)")
 	fs.Var(durationFlag{&a.maxWait}, "max-wait", "how long a call may wait for a 429 to clear, such as 30s or 0 (default: $"+envMaxWait+", else 6m)")
 	fs.BoolVar(&a.verbose, "verbose", a.verbose, "log each request on stderr (never the token); waits and retries are always logged")
 	fs.StringVar(&a.redisURL, "redis-url", a.redisURL, "share the rate budget with other processes on the token through the Redis at `URL` (default: $"+envRedisURL+")")
@@ -82,12 +93,22 @@ func usagef(format string, args ...any) error {
 // the exit code. main only wires it to the process.
 func run(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{ctx: ctx, env: env, stdin: stdin, stdout: stdout, stderr: stderr}
+	a.stdinTTY = isTerminal(stdin)
+	if a.stdoutTTY = isTerminal(stdout); a.stdoutTTY {
+		a.width, _, _ = term.GetSize(int(stdout.(*os.File).Fd()))
+	}
 	return a.main(args)
+}
+
+// isTerminal reports whether f is a terminal.
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
 }
 
 // main is run with the app built.
 func (a *app) main(args []string) int {
-	a.output, a.set = "json", map[string]bool{}
+	a.set = map[string]bool{}
 	stdout, stderr := a.stdout, a.stderr
 
 	fs := flag.NewFlagSet("chatwork", flag.ContinueOnError)
@@ -203,9 +224,7 @@ func (a *app) runCommand(cmd *command, args []string) int {
 	a.cmd = cmd
 	fs := flag.NewFlagSet("chatwork "+cmd.path(), flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	runner := cmd.setup(fs)
-	a.globalFlags(fs)
-	addAliases(fs)
+	runner := cmd.flags(a, fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -219,7 +238,17 @@ func (a *app) runCommand(cmd *command, args []string) int {
 		if global[f.Name] {
 			a.set[canonicalName(f)] = true
 		}
+		if av, ok := f.Value.(aliasValue); ok && av.deprecated {
+			instead := av.instead
+			if instead == "" {
+				instead = "use --" + av.of
+			}
+			fmt.Fprintf(a.stderr, "chatwork: warning: --%s is deprecated and goes away in the next release: %s\n", f.Name, instead)
+		}
 	})
+	if cmd.deprecated != "" {
+		fmt.Fprintf(a.stderr, "chatwork: warning: 'chatwork %s' is deprecated and goes away in the next release: %s\n", cmd.path(), cmd.deprecated)
+	}
 	if cmd.nargs >= 0 && len(pos) != cmd.nargs {
 		switch {
 		case len(pos) < cmd.nargs:
@@ -230,12 +259,14 @@ func (a *app) runCommand(cmd *command, args []string) int {
 			return a.report(usagef("too many arguments: want %s", strings.Join(cmd.args, " ")))
 		}
 	}
-	if a.output != "json" && a.output != "table" {
-		msg := fmt.Sprintf("--output must be json or table, not %q", a.output)
-		if fs.Lookup("output-file") != nil {
-			msg += " (-O PATH writes the file to PATH)"
+	if err := a.out.check(); err != nil {
+		if fs.Lookup("output-file") != nil && a.set["output"] {
+			err = usagef("%v (-O PATH writes the file to PATH)", err)
 		}
-		return a.report(usagef("%s", msg))
+		return a.report(err)
+	}
+	if a.stdoutTTY || a.stdinTTY {
+		a.out.notes = a.stderr
 	}
 	if !cmd.noAPI {
 		c, err := a.newClient()

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"runtime"
 	"strings"
 
 	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/internal/urlsafe"
 )
 
 // token returns the API token: the one token of --token-file, else
@@ -82,7 +82,7 @@ func (a *app) checkedBaseURL() (string, error) {
 	if raw == "" {
 		return "", nil
 	}
-	shown := redactURL(raw)
+	shown := urlsafe.Redact(raw)
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", usagef("%s: %s is not an absolute http(s) URL such as %s", source, shown, api.DefaultBaseURL)
@@ -90,46 +90,12 @@ func (a *app) checkedBaseURL() (string, error) {
 	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return "", usagef("%s: %s must hold no user, password, query or fragment: the API token is the only credential", source, shown)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) && !a.insecureHTTP {
+	if u.Scheme == "http" && !urlsafe.PlainHTTPAllowed(u.Hostname()) && !a.insecureHTTP {
 		return "", usagef("%s: %s is plain http: the API token would travel unencrypted to %s.\n"+
 			"Use https, or pass --insecure-http if you accept that (only loopback hosts such as 127.0.0.1 and localhost are allowed without it)",
 			source, shown, u.Hostname())
 	}
 	return raw, nil
-}
-
-// isLoopback reports whether host is localhost, a loopback address or a
-// name under .invalid, which never resolves (RFC 6761).
-func isLoopback(host string) bool {
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	if host == "localhost" || host == "invalid" || strings.HasSuffix(host, ".invalid") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// redactURL returns raw with whatever may be a credential masked, whether
-// or not it parses: everything before the last "@" of the part before the
-// query (a password may hold a "/"), and the query and fragment.
-func redactURL(raw string) string {
-	prefix, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		prefix, rest = "", raw
-	} else {
-		prefix += "://"
-	}
-	end := strings.IndexAny(rest, "?#")
-	tail := ""
-	if end < 0 {
-		end = len(rest)
-	} else {
-		tail = rest[end:end+1] + "xxxxx"
-	}
-	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-		return prefix + "xxxxx" + rest[at:end] + tail
-	}
-	return prefix + rest[:end] + tail
 }
 
 // newClient builds the API client from the global flags and environment.
@@ -159,8 +125,8 @@ func (a *app) newClient() (*api.Client, error) {
 		}
 		opts = append(opts, api.WithMaxRateLimitWait(d))
 	}
-	// Waits and retries are always told on stderr; every request with --verbose.
-	level := slog.LevelInfo
+	// Warnings only; with --verbose every request, wait and retry too.
+	level := slog.LevelWarn
 	if a.verbose {
 		level = slog.LevelDebug
 	}

@@ -13,12 +13,12 @@ import (
 // It prints the candidates, one per line; none means "complete file names".
 const completeCommand = "__complete"
 
-func init() { addGroup(completionGroup()) }
-
-func completionGroup() *group {
-	return &group{name: "completion", summary: "print a shell completion script: bash, zsh or fish", tool: true, cmds: []*command{{
+func completionCommand() *command {
+	return &command{
 		args: []string{"SHELL"}, nargs: 1, noAPI: true, usage: "bash|zsh|fish",
 		summary: "print the shell completion script for bash, zsh or fish",
+		examples: `source <(chatwork completion bash)
+chatwork completion fish > ~/.config/fish/completions/chatwork.fish`,
 		details: `The script completes commands, subcommands and flags from the command tree, by calling
 chatwork itself; elsewhere it completes file names.
 
@@ -36,7 +36,7 @@ chatwork itself; elsewhere it completes file names.
 				return err
 			}
 		},
-	}}}
+	}
 }
 
 // The scripts pass the words to "chatwork __complete" and offer what it

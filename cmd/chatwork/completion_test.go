@@ -67,7 +67,7 @@ var completionCases = []struct {
 	{[]string{"ro"}, []string{"rooms"}},
 	{[]string{"me"}, []string{"me", "members", "messages"}},
 	{[]string{"messages", "p"}, []string{"post"}},
-	{[]string{"tasks", "create", "1", "--to"}, []string{"--to-ids", "--token-file"}},
+	{[]string{"tasks", "create", "1", "--to"}, []string{"--to", "--token-file"}},
 	{[]string{"-o", "table", "rooms", "l"}, []string{"list"}},
 	{[]string{"rooms", "list", "--output", ""}, []string{"json", "table"}},
 	{[]string{"completion", ""}, []string{"bash", "fish", "zsh"}},

@@ -37,41 +37,57 @@ func TestConventions(t *testing.T) {
 		{name: "unknown command", args: []string{"mesages", "list"}, code: 2, err: `unknown command "mesages"\n\nDid you mean this\?\n\tmessages\n`, out: "", sentNothin: true},
 		{name: "unknown subcommand", args: []string{"rooms", "lst"}, code: 2, err: `unknown command "rooms lst"\n\nDid you mean this\?\n\trooms list\n`, out: "", sentNothin: true},
 		{name: "unknown flag", args: []string{"messages", "post", "$ROOM", "--bdy", "hi"}, code: 2, err: `unknown flag --bdy\n\nDid you mean this\?\n\t--body\n`, out: "", sentNothin: true},
-		{name: "unknown snake flag", args: []string{"tasks", "create", "$ROOM", "--to_id", "1"}, code: 2, err: `Did you mean this\?\n\t--to-ids`, sentNothin: true},
+		{name: "unknown snake flag", args: []string{"tasks", "create", "$ROOM", "--du_type", "1"}, code: 2, err: `Did you mean this\?\n\t--due-type`, sentNothin: true},
 		{name: "unknown global flag", args: []string{"--verbsoe", "me"}, code: 2, err: `unknown flag --verbsoe\n\nDid you mean this\?\n\t--verbose`, sentNothin: true},
+		{name: "transposed letters", args: []string{"romos", "list"}, code: 2, err: `unknown command "romos"\n\nDid you mean this\?\n\trooms\n`, sentNothin: true},
+		{name: "a prefix", args: []string{"rooms", "cr"}, code: 2, err: `Did you mean this\?\n\trooms create\n`, sentNothin: true},
+		{name: "hidden commands are not suggested", args: []string{"tasks", "statsu"}, code: 2, err: `unknown command "tasks statsu"\nRun`, sentNothin: true},
+
+		// gh's aliases.
+		{name: "ls", args: []string{"rooms", "ls"}, code: 0, out: `(?m)^\d+\tgroup\t`},
+		{name: "view", args: []string{"rooms", "view", "$ROOM"}, code: 0, out: `(?m)^name\tTeam$`},
+		{name: "rm needs --yes in a script", args: []string{"messages", "rm", "$ROOM", "1"}, code: 2, err: `messages delete: this cannot be undone; stdin is not a terminal to confirm on, so pass --yes`, sentNothin: true},
+		{name: "help lists aliases", args: []string{"rooms", "help"}, code: 0, out: `list \(ls\) +GET`},
+		{name: "help hides deprecated commands", args: []string{"tasks", "help"}, code: 0, out: `done +PUT`, notOut: `(?m)^  status`},
+		{name: "every command has examples", args: []string{"links", "create", "-h"}, code: 0, out: `Examples:\n  chatwork links create 123`},
 		{name: "nothing close", args: []string{"zzzzzz"}, code: 2, err: `unknown command "zzzzzz"\nRun 'chatwork help'`, sentNothin: true},
 
 		// One flag style, the API's spelling as hidden aliases.
-		{name: "kebab flag", args: []string{"tasks", "create", "$ROOM", "--body", "kebab", "--to-ids", "$BOB"}, code: 0, out: `"task_ids"`},
-		{name: "snake alias", args: []string{"tasks", "create", "$ROOM", "--body", "snake", "--to_ids", "$BOB"}, code: 0, out: `"task_ids"`},
-		{name: "switch alone", args: []string{"messages", "post", "$ROOM", "--body", "a", "--self-unread"}, code: 0, out: `"message_id"`},
-		{name: "switch with the API's value", args: []string{"messages", "post", "$ROOM", "--self_unread", "0", "--body", "b"}, code: 0, out: `"message_id"`},
-		{name: "switch =value", args: []string{"messages", "list", "$ROOM", "--force=1"}, code: 0, out: `"body"`},
-		{name: "bad switch value", args: []string{"messages", "list", "$ROOM", "--force=2"}, code: 2, err: `want 0 or 1`, sentNothin: true},
+		{name: "kebab flag", args: []string{"tasks", "create", "$ROOM", "--body", "kebab", "--due-type", "none", "--to", "$BOB"}, code: 0, out: `^task_ids\t\d+\n$`},
+		{name: "snake alias", args: []string{"tasks", "create", "$ROOM", "--body", "snake", "--due_type", "none", "--to", "$BOB"}, code: 0, out: `^task_ids\t\d+\n$`, err: `^$`},
+		{name: "old name, deprecated", args: []string{"tasks", "create", "$ROOM", "--body", "old", "--to_ids", "$BOB"}, code: 0, out: `^task_ids\t\d+\n$`, err: `--to_ids is deprecated and goes away in the next release: use --to`},
+		{name: "old command, deprecated", args: []string{"tasks", "status", "$ROOM", "1", "--body", "done"}, code: 3, err: `'chatwork tasks status' is deprecated and goes away in the next release: use 'chatwork tasks done'`},
+		{name: "switch alone", args: []string{"messages", "post", "$ROOM", "--body", "a", "--self-unread"}, code: 0, out: `^message_id\t\d+\n$`},
+		{name: "switch with the API's value", args: []string{"messages", "post", "$ROOM", "--self_unread", "0", "--body", "b"}, code: 0, out: `^message_id\t\d+\n$`},
+		{name: "switch =value", args: []string{"messages", "post", "$ROOM", "--self-unread=1", "--body", "c"}, code: 0, out: `^message_id\t\d+\n$`},
+		{name: "bad switch value", args: []string{"messages", "post", "$ROOM", "--self-unread=2", "--body", "d"}, code: 2, err: `invalid value "2" for --self-unread: want 0 or 1\n`, sentNothin: true},
+		{name: "bad switch value after a space", args: []string{"messages", "post", "$ROOM", "--body", "e", "--self-unread", "yes"}, code: 2, err: `invalid value "yes" for --self-unread: want 0 or 1\n`, sentNothin: true},
+		{name: "digit after a switch", args: []string{"messages", "list", "$ROOM", "--force", "2"}, code: 2, err: `invalid value "2" for --force: want 0 or 1\n`, sentNothin: true},
 
 		// -o is --output, anywhere.
 		{name: "-o table", args: []string{"rooms", "list", "-o", "table"}, code: 0, out: `^ROOM_ID +TYPE`},
+		{name: "piped: tsv", args: []string{"rooms", "list"}, code: 0, out: `(?m)^\d+\tgroup\tadmin\t`, notOut: `ROOM_ID`},
 		{name: "-o before the command", args: []string{"-o", "table", "contacts"}, code: 0, out: `^ACCOUNT_ID +ROOM_ID`},
 		{name: "--output=json", args: []string{"me", "--output=json"}, code: 0, out: `^\{\n  "account_id"`},
-		{name: "bad -o", args: []string{"me", "-o", "yaml"}, code: 2, err: `--output must be json or table, not "yaml"`, sentNothin: true},
+		{name: "bad -o", args: []string{"me", "-o", "xml"}, code: 2, err: `--output must be one of table, tsv, json, yaml, not "xml"`, sentNothin: true},
 		{name: "global flag between group and command", args: []string{"rooms", "-o", "table", "list"}, code: 0, out: `^ROOM_ID +TYPE`},
 		{name: "unknown flag between group and command", args: []string{"rooms", "--outptu", "table", "list"}, code: 2, err: `unknown flag --outptu\n\nDid you mean this\?\n\t--output`},
-		{name: "global flag after positional", args: []string{"rooms", "get", "$ROOM", "--verbose"}, code: 0, out: `"room_id"`, err: `level=DEBUG`},
+		{name: "global flag after positional", args: []string{"rooms", "get", "$ROOM", "--verbose"}, code: 0, out: `(?m)^room_id\t`, err: `level=DEBUG`},
 
 		// Durations.
-		{name: "duration 5m", args: []string{"--max-wait", "5m", "status"}, code: 0, out: `"unread_num"`},
+		{name: "duration 5m", args: []string{"--max-wait", "5m", "status"}, code: 0, out: `(?m)^unread_num\t`},
 		{name: "duration without unit", args: []string{"status", "--max-wait", "30"}, code: 2, err: `"30" has no unit: write a duration such as 30s or 30m`, sentNothin: true},
 		{name: "negative duration", args: []string{"status", "--max-wait", "-1s"}, code: 2, err: `not a duration`, sentNothin: true},
 
 		// Task deadlines as dates.
-		{name: "date deadline", args: []string{"tasks", "create", "$ROOM", "--body", "d", "--to-ids", "$BOB", "--limit", "2030-01-31"}, code: 0, out: `"task_ids"`},
-		{name: "date with limit-type time", args: []string{"tasks", "create", "$ROOM", "--body", "d", "--to-ids", "$BOB", "--limit", "2030-01-31", "--limit-type", "time"}, code: 2, err: `is a date: give a time too`, sentNothin: true},
-		{name: "bad date", args: []string{"tasks", "create", "$ROOM", "--body", "d", "--to-ids", "$BOB", "--limit", "2030-02-30"}, code: 2, err: `is not a date \(2030-01-31\)`, sentNothin: true},
+		{name: "date deadline", args: []string{"tasks", "create", "$ROOM", "--body", "d", "--to", "$BOB", "--due", "2030-01-31"}, code: 0, out: `^task_ids\t`},
+		{name: "date with due-type time", args: []string{"tasks", "create", "$ROOM", "--body", "d", "--to", "$BOB", "--due", "2030-01-31", "--due-type", "time"}, code: 2, err: `is a date: give a time too`, sentNothin: true},
+		{name: "bad date", args: []string{"tasks", "create", "$ROOM", "--body", "d", "--to", "$BOB", "--due", "2030-02-30"}, code: 2, err: `is not a date \(2030-01-31\)`, sentNothin: true},
 
 		// One rule for output: the result on stdout, the rest on stderr.
-		{name: "204 prints nothing", args: []string{"requests", "reject", "999"}, code: 3, out: "", err: `API error: 404`},
+		{name: "204 prints nothing", args: []string{"requests", "reject", "999", "--yes"}, code: 3, out: "", err: `API error: 404`},
 		{name: "errors go to stderr", args: []string{"rooms", "get", "999999"}, code: 3, out: "", err: `^chatwork: API error`},
-		{name: "send prints the API's answer", args: []string{"send", "$ROOM", "hello"}, code: 0, out: `^\{\n  "message_id": "\d+"\n\}\n$`},
+		{name: "send prints the API's answer", args: []string{"send", "$ROOM", "hello", "-o", "json"}, code: 0, out: `^\{\n  "message_id": "\d+"\n\}\n$`},
 
 		// Insecure http.
 		{name: "http to a remote host", args: []string{"--base-url", "http://chatwork.example.com/v2", "me"}, code: 2, err: `plain http: the API token would travel unencrypted to chatwork.example.com`, sentNothin: true},
@@ -86,7 +102,7 @@ func TestConventions(t *testing.T) {
 		{name: "completion bad shell", args: []string{"completion", "tcsh"}, code: 2, err: `unknown command "completion tcsh"`},
 		{name: "__complete commands", args: []string{"__complete", "me"}, code: 0, out: `^me\nmembers\nmessages\n$`},
 		{name: "__complete subcommands", args: []string{"__complete", "rooms", ""}, code: 0, out: `^create\ndelete\nget\nlist\nupdate\n$`},
-		{name: "__complete flags", args: []string{"__complete", "tasks", "create", "1", "--to"}, code: 0, out: `^--to-ids\n--token-file\n$`},
+		{name: "__complete flags", args: []string{"__complete", "tasks", "create", "1", "--to"}, code: 0, out: `^--to\n--token-file\n$`},
 		{name: "__complete after help", args: []string{"__complete", "help", "rooms", "cr"}, code: 0, out: `^create\n$`},
 		{name: "__complete flag values", args: []string{"__complete", "rooms", "list", "-o", ""}, code: 0, out: `^json\ntable\n$`},
 	}
@@ -99,7 +115,7 @@ func TestConventions(t *testing.T) {
 				args[i] = vars.Replace(a)
 			}
 			before := len(w.s.Requests())
-			r := runCLI(t, w.env, "", args...)
+			r := cli{env: w.env}.run(t, args...)
 			if r.code != tc.code {
 				t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, r.out, r.errout)
 			}
@@ -184,28 +200,42 @@ func TestHelpSpellsFlagsInKebabCase(t *testing.T) {
 	}
 }
 
-// TestTreeChanges: a command added from another file joins its group, with
-// help, usage errors and completion, without touching the tables.
-func TestTreeChanges(t *testing.T) {
+// TestRegistry checks the one registration table: every group and
+// command is named once (aliases included), knows its group, and a table
+// that names one twice is refused.
+func TestRegistry(t *testing.T) {
 	t.Parallel()
-	extra := &command{name: "extra", nargs: 0, usage: "", summary: "a command from another file", setup: noFlags(nil)}
-	tool := &group{name: "extratool", summary: "a tool from another file", tool: true, cmds: []*command{{summary: "x", setup: noFlags(nil)}}}
-	gs := buildTree([]treeChange{withCommand("messages", extra), withGroup(tool)})
-	msgs := findGroupIn(gs, "messages")
-	if msgs == nil || msgs.cmds[len(msgs.cmds)-1] != extra || extra.group != "messages" || extra.path() != "messages extra" {
-		t.Errorf("messages: %+v; extra.group %q", msgs, extra.group)
-	}
-	if g := findGroupIn(gs, "extratool"); g != tool || !g.leaf() || g.cmds[0].path() != "extratool" {
-		t.Errorf("the added group: %+v", g)
-	}
-	// The package's own tree is built the same way, and shares nothing.
-	if findGroupIn(commandTree(), "extratool") != nil || findGroup("messages").find("extra") != nil {
-		t.Error("a test tree leaked into the command tree")
-	}
-	defer func() {
-		if recover() == nil {
-			t.Error("adding to a group that does not exist did not panic")
+	seen := map[string]bool{}
+	for _, g := range commandTree() {
+		for _, c := range g.cmds {
+			if c.group != g.name {
+				t.Errorf("%s: group %q, want %q", c.path(), c.group, g.name)
+			}
+			for _, n := range append([]string{c.name}, c.aliases...) {
+				if key := g.name + " " + n; seen[key] {
+					t.Errorf("%q is registered twice", key)
+				} else {
+					seen[key] = true
+				}
+				if g.find(n) != c {
+					t.Errorf("%s: find(%q) does not find it", c.path(), n)
+				}
+			}
 		}
-	}()
-	buildTree([]treeChange{withCommand("nosuchgroup", extra)})
+	}
+	if findGroup("messages").find("watch") == nil {
+		t.Error("messages watch, added with .with, is not in the tree")
+	}
+	twice := func(gs ...*group) (panicked bool) {
+		defer func() { panicked = recover() != nil }()
+		buildTree(gs)
+		return false
+	}
+	x := &command{name: "x", setup: noFlags(nil)}
+	if !twice(tool("a", x), tool("a", x)) {
+		t.Error("two groups named a: no panic")
+	}
+	if !twice((&group{name: "g"}).with(x, &command{name: "y", aliases: []string{"x"}, setup: noFlags(nil)})) {
+		t.Error("an alias equal to another command's name: no panic")
+	}
 }

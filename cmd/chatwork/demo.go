@@ -16,7 +16,7 @@ import (
 
 func demoCommand() *command {
 	return &command{
-		nargs: 0, noAPI: true, usage: "",
+		nargs: 0, noAPI: true, usage: "", examples: "chatwork demo",
 		summary: "a guided tour of the API against an in-process fake (start here)",
 		details: `The demo starts a fake Chatwork (package api/apitest) on a loopback port and plays a short
 scenario with package api, the way your own program would: every step is a real HTTP request.
@@ -164,7 +164,7 @@ func (d *demo) run(ctx context.Context) error {
 	d.step("Give "+firstName(alice.Name)+" a task", "POST /rooms/{id}/tasks")
 	due := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
 	taskIDs, _, err := d.me.Tasks.Create(ctx, room, api.CreateTaskParams{
-		Body: "Check the changelog of 1.2", AssigneeIDs: []int64{alice.AccountID}, Limit: due, LimitType: api.LimitTime,
+		Body: "Check the changelog of 1.2", AssigneeIDs: []int64{alice.AccountID}, LimitTime: due, LimitType: api.TaskLimitTypeTime,
 	})
 	if err != nil {
 		return err
@@ -175,7 +175,7 @@ func (d *demo) run(ctx context.Context) error {
 	// 6. Upload a file and download it back.
 	d.step("Upload a file and download it back", "POST /rooms/{id}/files, GET .../files/{id}")
 	content := []byte("Release 1.2\n- faster uploads\n- fewer rate-limit surprises\n")
-	fileID, _, err := d.me.Files.Upload(ctx, room, api.UploadParams{Name: "changelog.txt", Content: bytes.NewReader(content), Message: "The changelog"})
+	fileID, _, err := d.me.Files.Upload(ctx, room, api.UploadFileParams{Name: "changelog.txt", Content: bytes.NewReader(content), Message: "The changelog"})
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func (d *demo) run(ctx context.Context) error {
 	d.say("%s fetched message %s to learn its sender (account_id %d) and replied:", firstName(alice.Name), msgID, orig.Account.AccountID)
 	d.block(reply)
 	d.say("-> message_id %s", replyID)
-	if _, err := d.peer.Tasks.SetStatus(ctx, room, taskID, api.TaskDone); err != nil {
+	if _, err := d.peer.Tasks.SetStatus(ctx, room, taskID, api.TaskStatusDone); err != nil {
 		return err
 	}
 	t, _, err := d.me.Tasks.Get(ctx, room, taskID)
@@ -249,6 +249,7 @@ func (d *demo) run(ctx context.Context) error {
 		return err
 	}
 	d.say("ListLatest (force=1): still %d message(s): it moves no cursor", len(latest))
+	d.say("(chatwork messages list reads like ListLatest; only --new moves the cursor, for every program on the account)")
 
 	// 10. Mark read.
 	d.step("Mark the room read", "PUT /rooms/{id}/messages/read")

@@ -11,33 +11,49 @@
 //	chatwork [global flags] COMMAND [SUBCOMMAND] [flags] [arguments]
 //	chatwork help [COMMAND [SUBCOMMAND]]
 //
-// Every operation of the API has a command, grouped by resource, with flags
-// named after the API's parameters in kebab-case, as in gh and kubectl
-// (--to-ids, --self-unread); the API's own spelling (--to_ids,
-// --self_unread 1) is accepted as a hidden alias. "chatwork help" lists
-// the commands with their endpoints, and -h on a command shows its flags:
+// Every operation of the API has a command, grouped by resource, with
+// kebab-case flags as in gh and kubectl, one word for one thing everywhere:
+// --to for assignees and mentions (account IDs, or @names looked up among
+// your contacts and the room's members), --due for a task's deadline, --by
+// for who assigned or uploaded. The API's own spelling (--self_unread 1) is
+// accepted as a hidden alias; renamed flags and commands (--to-ids,
+// --limit, tasks status) stay one release as hidden aliases that print a
+// deprecation note. "chatwork help" lists the commands with their
+// endpoints; -h on a command shows its flags and examples. gh's aliases
+// work: ls, view, rm.
 //
 //	me                                    GET /me
 //	status                                GET /my/status
 //	contacts                              GET /contacts
-//	tasks    mine|list|get|create|status  GET /my/tasks, /rooms/{room_id}/tasks...
+//	tasks    mine|list|get|create|done|reopen
 //	rooms    list|create|get|update|delete
 //	members  list|replace
-//	messages list|post|get|update|delete|read|unread
+//	messages list|post|get|update|delete|read|unread|watch
 //	files    list|get|upload|download
 //	links    get|create|update|delete
 //	requests list|accept|reject
+//	auth     login|status|logout
+//	api      METHOD PATH                  any operation, validated against the spec
 //
 // For example:
 //
 //	chatwork rooms create --name Ops --members-admin-ids 1,2 --members-member-ids 3 --icon-preset meeting
-//	chatwork messages list 123 --force -o table
-//	chatwork tasks create 123 --body 'Review the PR' --to-ids 456 --limit 2030-01-31
+//	chatwork messages ls 123
+//	chatwork tasks create 123 --body 'Review the PR' --to @anna --due 2030-01-31
 //	chatwork files download 123 789 -O report.pdf
 //
-// Switches of the API's 0/1 kind (--force, --self-unread) stand alone or
-// take the API's value (--force 1, --force=0). Durations are written 30s,
-// 5m or 1h30m. A task deadline (--limit) is a date (2030-01-31: the end of
+// Reads never change anything on the server: "messages list" shows the
+// latest 100 messages (force=1); only "messages list --new" reads what the
+// account has not fetched yet, and its help says that it moves the read
+// cursor for every program using the account. Destructive commands (rooms
+// delete, messages delete, members replace, links delete, requests reject)
+// ask at a terminal for the object's name, refuse without --yes in a
+// script, and say what they did in one line on stderr.
+//
+// Switches of the API's 0/1 kind (--self-unread) stand alone or take the
+// API's value (--self-unread 1, --self-unread=0); any other value is
+// refused by name (invalid value "2" for --self-unread: want 0 or 1).
+// Durations are written 30s, 5m or 1h30m. A task deadline (--due) is a date (2030-01-31: the end of
 // that day in Japan Standard Time, as Chatwork's documents write date
 // deadlines, whatever the machine's time zone), an RFC 3339 time or Unix
 // seconds. A mistyped command or flag is answered with the names meant
@@ -46,10 +62,14 @@
 // # Output
 //
 // stdout carries the command's result and nothing else; notes, warnings,
-// logs and errors go to stderr. The result is the API's answer: indented
-// JSON with the API's field names (-o json, the default; message IDs stay
-// strings) or a table (-o table). Commands whose operation answers nothing
-// (204) print nothing. Tools whose result is data print the data as it is:
+// logs and errors go to stderr. The result is the API's answer, printed as
+// gh prints: a table at a terminal (cut to its width, coloured unless
+// NO_COLOR is set), tab-separated values without a header in a pipe; -o
+// json (the API's field names; message IDs stay strings) or -o yaml;
+// --json FIELDS for some fields only (--json alone lists them at a
+// terminal), --jq EXPRESSION (gojq) and --template TEMPLATE (Go templates
+// with gh's helpers: join, pluck, tablerow, timefmt, timeago, truncate,
+// color). Commands whose operation answers nothing (204) print nothing. Tools whose result is data print the data as it is:
 // files download the file's bytes (or, with -O PATH, the file's details),
 // webhook listen one JSON line per event, webhook sign the signature,
 // completion the script; demo and fake print text for people.

@@ -4,23 +4,29 @@ import (
 	"strings"
 
 	"github.com/chatwork-go/chatwork/api"
-	"github.com/chatwork-go/chatwork/gen"
 )
 
-// The values of the enumerated flags, from the API's typed constants (the
-// spec's enums, generated in package gen): the flag checks, the help and
-// the shell completion all read these lists.
+// The values of the enumerated flags, from package api's typed constants
+// (the spec's enums): the flag checks, the help and the shell completion
+// all read these lists.
 var (
-	taskStatuses = []api.TaskStatus{api.TaskOpen, api.TaskDone}
-	limitTypes   = []api.TaskLimitType{api.LimitNone, api.LimitDate, api.LimitTime}
-	actionTypes  = []gen.DeleteRoomFormdataBodyActionType{gen.DeleteRoomFormdataBodyActionTypeLeave, gen.DeleteRoomFormdataBodyActionTypeDelete}
+	taskStatuses = []api.TaskStatus{api.TaskStatusOpen, api.TaskStatusDone}
+	limitTypes   = []api.TaskLimitType{api.TaskLimitTypeNone, api.TaskLimitTypeDate, api.TaskLimitTypeTime}
+	// actionTypes are the values of rooms delete --action-type: Rooms.Leave
+	// and Rooms.Delete.
+	actionTypes = []string{actionLeave, actionDelete}
 	// iconPresets is in the order of Chatwork's icon picker.
 	iconPresets = []api.IconPreset{
-		gen.IconPresetGroup, gen.IconPresetCheck, gen.IconPresetDocument, gen.IconPresetMeeting, gen.IconPresetEvent,
-		gen.IconPresetProject, gen.IconPresetBusiness, gen.IconPresetStudy, gen.IconPresetSecurity, gen.IconPresetStar,
-		gen.IconPresetIdea, gen.IconPresetHeart, gen.IconPresetMagcup, gen.IconPresetBeer, gen.IconPresetMusic,
-		gen.IconPresetSports, gen.IconPresetTravel,
+		api.IconPresetGroup, api.IconPresetCheck, api.IconPresetDocument, api.IconPresetMeeting, api.IconPresetEvent,
+		api.IconPresetProject, api.IconPresetBusiness, api.IconPresetStudy, api.IconPresetSecurity, api.IconPresetStar,
+		api.IconPresetIdea, api.IconPresetHeart, api.IconPresetMagcup, api.IconPresetBeer, api.IconPresetMusic,
+		api.IconPresetSports, api.IconPresetTravel,
 	}
+)
+
+const (
+	actionLeave  = "leave"
+	actionDelete = "delete"
 )
 
 // oneOf checks an enumerated flag value; empty is allowed.

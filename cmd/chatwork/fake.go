@@ -15,7 +15,9 @@ import (
 func fakeCommand() *command {
 	return &command{
 		nargs: 0, noAPI: true,
-		usage:   "[--addr 127.0.0.1:0] [--webhook URL] [--quiet]",
+		usage: "[--addr 127.0.0.1:0] [--webhook URL] [--quiet]",
+		examples: `chatwork fake
+chatwork fake --addr 127.0.0.1:8081 --webhook http://127.0.0.1:8080/`,
 		summary: "run a fake Chatwork API on loopback, for trying the tool or your program",
 		details: `The fake (package api/apitest) keeps everything in memory and checks each request against the
 API's OpenAPI description. It starts with your account, a contact (Alice, with her own token), a

@@ -71,7 +71,7 @@ func TestFakePrintsValidatorReason(t *testing.T) {
 // the API token from the banner, and the whole banner.
 func runFake(t *testing.T, args []string, use func(base, token, banner string)) string {
 	t.Helper()
-	b := runInBackground(t, args...)
+	b := cli{}.start(t, args...)
 	waitFor(t, "the fake's banner", func() bool { return strings.Contains(b.out.String(), "Serving until") })
 	banner := b.out.String()
 	base := regexp.MustCompile(`(?m)^  export CHATWORK_BASE_URL=(\S+)$`).FindStringSubmatch(banner)

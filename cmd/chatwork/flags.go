@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -21,13 +22,18 @@ import (
 var shortNames = map[string]string{
 	"output":      "o",
 	"output-file": "O",
+	"jq":          "q",
+	"template":    "t",
+	"yes":         "y",
 }
 
 // aliasValue is the Value of an alias flag: the canonical flag's Value, with
 // its name. Help does not list aliases.
 type aliasValue struct {
 	flag.Value
-	of string
+	of         string
+	deprecated bool   // an old name, kept for one release
+	instead    string // what the deprecation note advises; default: the new name
 }
 
 // IsBoolFlag lets an alias of a boolean flag be given without a value.
@@ -58,6 +64,12 @@ func addAliases(fs *flag.FlagSet) {
 			}
 		}
 	}
+}
+
+// deprecatedFlag defines a hidden flag kept for one release: using it
+// prints a deprecation note that says what to do instead.
+func deprecatedFlag(fs *flag.FlagSet, name string, v flag.Value, instead string) {
+	fs.Var(aliasValue{Value: v, of: name, deprecated: true, instead: instead}, name, "deprecated: "+instead)
 }
 
 // canonicalName is the name under which a flag is documented.
@@ -107,7 +119,7 @@ func (f *flag01) String() string {
 func (f *flag01) Set(s string) error {
 	v, ok := switchValue(s)
 	if !ok {
-		return fmt.Errorf("want 0 or 1, not %q", s)
+		return errors.New("want 0 or 1")
 	}
 	f.on, f.set = v, true
 	return nil
@@ -164,9 +176,16 @@ func expandSwitches(fs *flag.FlagSet, args []string) []string {
 			v = a.Value
 		}
 		switch v.(type) {
+		case *jsonFlag:
+			if i+1 < len(args) && fieldList.MatchString(args[i+1]) {
+				out[len(out)-1] = arg + "=" + args[i+1]
+				i++
+				continue
+			}
+			out[len(out)-1] = arg + "="
 		case *flag01:
 			if i+1 < len(args) {
-				if _, ok := switchValue(args[i+1]); ok {
+				if _, ok := switchValue(args[i+1]); ok || looksLikeSwitchValue(args[i+1]) {
 					out[len(out)-1] = arg + "=" + args[i+1]
 					i++
 					continue
@@ -184,6 +203,20 @@ func expandSwitches(fs *flag.FlagSet, args []string) []string {
 		}
 	}
 	return out
+}
+
+// looksLikeSwitchValue reports whether an argument after a 0/1 switch was
+// meant as its value, though not one it takes (2, yes, off): the switch
+// then refuses it by name rather than taking it for a positional argument.
+func looksLikeSwitchValue(s string) bool {
+	if len(s) == 1 && s[0] >= '0' && s[0] <= '9' {
+		return true
+	}
+	switch strings.ToLower(s) {
+	case "yes", "no", "on", "off", "y", "n", "t", "f":
+		return true
+	}
+	return false
 }
 
 // flagName returns the name of a flag argument such as --name or -n=v,
@@ -271,14 +304,14 @@ func durationVar(fs *flag.FlagSet, p *time.Duration, name string, value time.Dur
 	fs.Var(durationFlag{p}, name, usage)
 }
 
-// limitFlag is a task deadline: Unix seconds, RFC 3339, or a date alone
+// dueFlag is a task deadline (--due): Unix seconds, RFC 3339, or a date alone
 // (2030-01-31), which means the end of that day in Japan Standard Time.
-type limitFlag struct {
+type dueFlag struct {
 	t        time.Time
 	dateOnly bool
 }
 
-func (f *limitFlag) String() string {
+func (f *dueFlag) String() string {
 	if f == nil || f.t.IsZero() {
 		return ""
 	}
@@ -288,7 +321,7 @@ func (f *limitFlag) String() string {
 	return f.t.Format(time.RFC3339)
 }
 
-func (f *limitFlag) Set(s string) error {
+func (f *dueFlag) Set(s string) error {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		if n <= 0 {
 			return fmt.Errorf("%q is not a time after 1970", s)
@@ -296,7 +329,7 @@ func (f *limitFlag) Set(s string) error {
 		f.t, f.dateOnly = time.Unix(n, 0), false
 		return nil
 	}
-	if d, err := time.ParseInLocation(time.DateOnly, s, api.DeadlineZone); err == nil {
+	if d, err := time.ParseInLocation(time.DateOnly, s, api.DeadlineZone()); err == nil {
 		f.t, f.dateOnly = d.Add(24*time.Hour-time.Second), true
 		return nil
 	}

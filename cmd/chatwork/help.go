@@ -13,11 +13,18 @@ import (
 const outputRule = `Output:
   stdout carries the command's result and nothing else; notes, warnings, logs and errors go to
   stderr, so that 'chatwork ... > file' or '$(chatwork ...)' captures only the result.
-  For the API commands and send, the result is the API's answer: JSON with the API's field names
-  (the default, -o json; message IDs stay strings) or a table (-o table); nothing when the API
-  answers nothing. Tools whose result is data print the data as it is: files download the file's
-  bytes, webhook listen one JSON line per event, webhook sign the signature, completion the
-  script, version the version; demo and fake print text for people.
+  For the API commands and send, the result is the API's answer, as gh prints: a table at a
+  terminal (cut to its width; coloured unless NO_COLOR is set), tab-separated values without a
+  header when piped; -o json (the API's field names; message IDs stay strings), -o yaml,
+  --json [FIELDS] (only those fields; at a terminal, --json alone lists them), --jq EXPRESSION
+  (jq's language), --template TEMPLATE (Go templates with join, pluck, tablerow, timefmt,
+  timeago, truncate, color, plain). Nothing is printed when the API answers nothing.
+  Destructive commands ask at a terminal (type the object's name) and need --yes in a script;
+  they say what they did in one line on stderr. Reads change nothing on the server: only
+  'messages list --new' moves the account's read cursor.
+  Tools whose result is data print the data as it is: files download the file's bytes, webhook
+  listen one JSON line per event, webhook sign the signature, completion the script, version
+  the version; demo and fake print text for people.
 `
 
 func printMainHelp(w io.Writer) {
@@ -29,15 +36,16 @@ Usage:
 
 New here? Run 'chatwork demo': a guided tour against a built-in fake Chatwork.
 
-API commands, one per operation of the API. Flags are named after the API's parameters in
-kebab-case (--to-ids, --self-unread); the API's own spelling (--to_ids) is accepted too.
+API commands, one per operation of the API. Flags are kebab-case (--self-unread), with one word
+for one thing everywhere: --to for assignees and mentions (IDs or @names), --due for a deadline,
+--by for who assigned or uploaded; the API's own spelling (--self_unread) is accepted too.
 `)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, g := range commandTree() {
 		if g.tool {
 			continue
 		}
-		for _, c := range g.cmds {
+		for _, c := range g.visible() {
 			method, path, _ := strings.Cut(c.endpoint, " ")
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.path(), method, path, c.summary)
 		}
@@ -48,7 +56,7 @@ kebab-case (--to-ids, --self-unread); the API's own spelling (--to_ids) is accep
 		if !g.tool {
 			continue
 		}
-		for _, c := range g.cmds {
+		for _, c := range g.visible() {
 			fmt.Fprintf(tw, "  %s\t%s\n", c.path(), c.summary)
 		}
 	}
@@ -66,7 +74,7 @@ Environment:
   CHATWORK_WEBHOOK_TOKEN   the webhook tokens (comma-separated), when --webhook-token-file is not given
   CHATWORK_REDIS_URL       the Redis URL, when --redis-url is not given: share the rate budget across processes
 
-Durations are written as 30s, 5m or 1h30m. Task deadlines (--limit) are a date such as 2030-01-31
+Durations are written as 30s, 5m or 1h30m. Task deadlines (--due) are a date such as 2030-01-31
 (the end of that day in Japan Standard Time, UTC+9, as Chatwork's documents write date
 deadlines), an RFC 3339 time such as 2030-01-31T18:00:00+09:00, or Unix seconds.
 
@@ -85,20 +93,25 @@ Examples:
   chatwork rooms list -o table
   chatwork messages post 123 --body 'Deploy finished'
   echo 'Build failed' | chatwork send 123 - --to 456 --info-title CI
-  chatwork tasks create 123 --body 'Review the PR' --to-ids 456 --limit 2030-01-31
+  chatwork tasks create 123 --body 'Review the PR' --to @anna --due 2030-01-31
+  chatwork rooms ls --jq '.[] | select(.unread_num > 0) | .name'
 `)
 }
 
 func printGroupHelp(w io.Writer, g *group) {
 	fmt.Fprintf(w, "chatwork %s: %s\n\nCommands:\n", g.name, g.summary)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, c := range g.cmds {
+	for _, c := range g.visible() {
 		method, path, _ := strings.Cut(c.endpoint, " ")
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.name, method, path, c.summary)
+		name := c.name
+		if len(c.aliases) > 0 {
+			name += " (" + strings.Join(c.aliases, ", ") + ")"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", name, method, path, c.summary)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nUsage:")
-	for _, c := range g.cmds {
+	for _, c := range g.visible() {
 		fmt.Fprintf(w, "  chatwork %s %s\n", c.path(), c.usage)
 	}
 	fmt.Fprintf(w, "\nRun 'chatwork %s COMMAND -h' for a command's flags, 'chatwork help' for global flags and exit codes.\n", g.name)
@@ -110,8 +123,20 @@ func printCommandHelp(w io.Writer, c *command) {
 		fmt.Fprintf(w, " (%s)", c.endpoint)
 	}
 	fmt.Fprintln(w)
+	if len(c.aliases) > 0 {
+		fmt.Fprintf(w, "Aliases: %s.\n", strings.Join(c.aliases, ", "))
+	}
+	if c.deprecated != "" {
+		fmt.Fprintf(w, "Deprecated: %s.\n", c.deprecated)
+	}
 	if c.details != "" {
 		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.details))
+	}
+	if c.examples != "" {
+		fmt.Fprintln(w, "\nExamples:")
+		for _, l := range strings.Split(strings.TrimSpace(c.examples), "\n") {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
 	}
 	// A fresh flag set shows the defaults, not what was parsed.
 	fs, global := commandFlags(c)
@@ -149,10 +174,7 @@ func printCommandHelp(w io.Writer, c *command) {
 func commandFlags(c *command) (*flag.FlagSet, map[string]bool) {
 	fs := flag.NewFlagSet("chatwork "+c.path(), flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	c.setup(fs)
-	a := new(app)
-	a.globalFlags(fs)
-	addAliases(fs)
+	c.flags(new(app), fs)
 	return fs, globalFlagNames()
 }
 
@@ -189,10 +211,14 @@ func flagSynopsis(f *flag.Flag) (arg, usage string) {
 	switch f.Value.(type) {
 	case *flag01:
 		name = "[0|1]"
-	case *limitFlag:
+	case *dueFlag:
 		name = "DATE|RFC3339|UNIX"
 	case *idsFlag:
 		name = "IDS"
+	case *accountsFlag:
+		name = "ACCOUNTS"
+	case *jsonFlag:
+		name = "[FIELDS]"
 	case durationFlag:
 		if name == "value" {
 			name = "DURATION"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -25,26 +26,44 @@ type result struct {
 	out, errout string
 }
 
-// runCLI runs the command in-process with env as its whole environment.
-func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) result {
-	t.Helper()
-	var out, errout bytes.Buffer
-	code := run(t.Context(), args, func(k string) string { return env[k] }, strings.NewReader(stdin), &out, &errout)
-	return result{code: code, out: out.String(), errout: errout.String()}
+// cli is the one way the tests run the command: in-process, through run's
+// app, with an environment, stdin and, for a few tests, client options, a
+// context or server limits. The zero value runs it with an empty
+// environment and an empty stdin. (The shell completion tests run the test
+// binary itself as chatwork: see TestMain.)
+type cli struct {
+	env     map[string]string // the whole environment
+	stdin   string
+	ctx     context.Context // default: the test's context
+	apiOpts []api.Option    // added to the client's options
+	limits  *serverLimits   // replace webhook listen's defaults
+	tty     bool            // stdin and stdout are a terminal
+	width   int             // the terminal's width, with tty
 }
 
-// runNoRetry is runCLI with a client that does not retry network errors
-// and 5xx answers, for tests of failures that would otherwise take
-// seconds of backoff.
-func runNoRetry(t *testing.T, env map[string]string, args ...string) result {
+// noRetry is a client option for tests of failures that would otherwise
+// take seconds of backoff: no retry of network errors and 5xx answers.
+var noRetry = api.WithRetries(0, time.Millisecond, time.Millisecond)
+
+// app builds the app of one run writing to stdout and stderr.
+func (c cli) app(t *testing.T, stdout, stderr io.Writer) *app {
+	ctx := c.ctx
+	if ctx == nil {
+		ctx = t.Context()
+	}
+	return &app{
+		ctx: ctx, env: func(k string) string { return c.env[k] },
+		stdin: strings.NewReader(c.stdin), stdout: stdout, stderr: stderr,
+		apiOpts: c.apiOpts, webhookLimits: c.limits,
+		stdinTTY: c.tty, stdoutTTY: c.tty, width: c.width,
+	}
+}
+
+// run runs the command with args and returns what it did.
+func (c cli) run(t *testing.T, args ...string) result {
 	t.Helper()
 	var out, errout bytes.Buffer
-	a := &app{
-		ctx: t.Context(), env: func(k string) string { return env[k] },
-		stdin: strings.NewReader(""), stdout: &out, stderr: &errout,
-		apiOpts: []api.Option{api.WithRetries(0, time.Millisecond, time.Millisecond)},
-	}
-	code := a.main(args)
+	code := c.app(t, &out, &errout).main(args)
 	return result{code: code, out: out.String(), errout: errout.String()}
 }
 
@@ -112,16 +131,19 @@ type background struct {
 	cancel      context.CancelFunc
 }
 
-// runInBackground starts the command with args and an empty environment;
-// the end of the test interrupts it if stop has not.
-func runInBackground(t *testing.T, args ...string) *background {
+// start runs the command with args in the background; the end of the test
+// interrupts it if stop has not.
+func (c cli) start(t *testing.T, args ...string) *background {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
+	if c.ctx == nil {
+		c.ctx = t.Context()
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
 	t.Cleanup(cancel)
+	c.ctx = ctx
 	b := &background{done: make(chan int, 1), cancel: cancel}
-	go func() {
-		b.done <- run(ctx, args, func(string) string { return "" }, strings.NewReader(""), &b.out, &b.errout)
-	}()
+	a := c.app(t, &b.out, &b.errout)
+	go func() { b.done <- a.main(args) }()
 	return b
 }
 
@@ -206,42 +228,42 @@ func TestEveryOperationHasACommand(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	t.Parallel()
-	r := runCLI(t, nil, "", "help").must(t, exitOK)
+	r := cli{}.run(t, "help").must(t, exitOK)
 	for _, want := range []string{"Exit codes:", "4  rate limited", "CHATWORK_API_TOKEN", "--token-file", "messages list", "requests reject", "webhook listen", "demo"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("chatwork help lacks %q", want)
 		}
 	}
-	if h := runCLI(t, nil, "", "-h").must(t, exitOK); h.out != r.out {
+	if h := (cli{}).run(t, "-h").must(t, exitOK); h.out != r.out {
 		t.Error("chatwork -h differs from chatwork help")
 	}
-	if r := runCLI(t, nil, "").must(t, exitUsage); !strings.Contains(r.errout, "Usage:") {
+	if r := (cli{}).run(t).must(t, exitUsage); !strings.Contains(r.errout, "Usage:") {
 		t.Errorf("no arguments: want the usage on stderr, got %q", r.errout)
 	}
 
-	g := runCLI(t, nil, "", "rooms", "help").must(t, exitOK)
+	g := cli{}.run(t, "rooms", "help").must(t, exitOK)
 	if !strings.Contains(g.out, "chatwork rooms create --name NAME") || !strings.Contains(g.out, "DELETE") {
 		t.Errorf("rooms help:\n%s", g.out)
 	}
-	if g2 := runCLI(t, nil, "", "help", "rooms").must(t, exitOK); g2.out != g.out {
+	if g2 := (cli{}).run(t, "help", "rooms").must(t, exitOK); g2.out != g.out {
 		t.Error("chatwork help rooms differs from chatwork rooms help")
 	}
-	if r := runCLI(t, nil, "", "rooms").must(t, exitUsage); !strings.Contains(r.errout, "Commands:") {
+	if r := (cli{}).run(t, "rooms").must(t, exitUsage); !strings.Contains(r.errout, "Commands:") {
 		t.Errorf("a group without a command: want its help on stderr, got %q", r.errout)
 	}
-	runCLI(t, nil, "", "rooms", "bogus").must(t, exitUsage)
-	runCLI(t, nil, "", "bogus").must(t, exitUsage)
+	cli{}.run(t, "rooms", "bogus").must(t, exitUsage)
+	cli{}.run(t, "bogus").must(t, exitUsage)
 
-	c := runCLI(t, nil, "", "tasks", "create", "-h").must(t, exitOK)
-	for _, want := range []string{"Usage: chatwork tasks create ROOM_ID", "POST /rooms/{room_id}/tasks", "--to-ids IDS", "--limit DATE|RFC3339|UNIX", "Global flags"} {
+	c := cli{}.run(t, "tasks", "create", "-h").must(t, exitOK)
+	for _, want := range []string{"Usage: chatwork tasks create ROOM_ID", "POST /rooms/{room_id}/tasks", "--to ACCOUNTS", "--due DATE|RFC3339|UNIX", "Global flags", "Examples:"} {
 		if !strings.Contains(c.out, want) {
 			t.Errorf("tasks create -h lacks %q:\n%s", want, c.out)
 		}
 	}
-	if c2 := runCLI(t, nil, "", "help", "tasks", "create").must(t, exitOK); c2.out != c.out {
+	if c2 := (cli{}).run(t, "help", "tasks", "create").must(t, exitOK); c2.out != c.out {
 		t.Error("chatwork help tasks create differs from -h")
 	}
-	if r := runCLI(t, nil, "", "me", "help").must(t, exitOK); !strings.Contains(r.out, "GET /me") {
+	if r := (cli{}).run(t, "me", "help").must(t, exitOK); !strings.Contains(r.out, "GET /me") {
 		t.Errorf("me help: %q", r.out)
 	}
 
@@ -249,7 +271,7 @@ func TestHelp(t *testing.T) {
 	for _, g := range commandTree() {
 		for _, c := range g.cmds {
 			args := append(strings.Fields(c.path()), "-h")
-			if r := runCLI(t, nil, "", args...); r.code != exitOK || !strings.HasPrefix(r.out, "Usage: chatwork "+c.path()) {
+			if r := (cli{}).run(t, args...); r.code != exitOK || !strings.HasPrefix(r.out, "Usage: chatwork "+c.path()) {
 				t.Errorf("%v: code %d, output %q", args, r.code, r.out)
 			}
 		}
@@ -258,7 +280,7 @@ func TestHelp(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	t.Parallel()
-	if r := runCLI(t, nil, "", "version").must(t, exitOK); !strings.HasPrefix(r.out, "chatwork ") {
+	if r := (cli{}).run(t, "version").must(t, exitOK); !strings.HasPrefix(r.out, "chatwork ") {
 		t.Errorf("version: %q", r.out)
 	}
 }
@@ -278,21 +300,22 @@ func TestUsageErrors(t *testing.T) {
 		{"too many", []string{"rooms", "get", "1", "2"}, "too many arguments"},
 		{"bad ID", []string{"rooms", "get", "abc"}, `ROOM_ID must be a positive number, not "abc"`},
 		{"bad ID list", []string{"rooms", "create", "--name", "x", "--members_admin_ids", "1,x"}, `"x" is not an account ID`},
-		{"bad 0/1", []string{"messages", "list", "1", "--force=yes"}, "want 0 or 1"},
-		{"bad output", []string{"--output", "yaml", "me"}, "--output must be json or table"},
+		{"bad 0/1", []string{"messages", "post", "1", "--self-unread=yes", "--body", "x"}, `invalid value "yes" for --self-unread: want 0 or 1`},
+		{"bad output", []string{"--output", "xml", "me"}, "--output must be one of table, tsv, json, yaml"},
 		{"bad enum", []string{"tasks", "list", "1", "--status", "closed"}, "--status must be one of open, done"},
 		{"bad icon", []string{"rooms", "update", "1", "--icon_preset", "rocket"}, "--icon-preset must be one of"},
-		{"bad limit", []string{"tasks", "create", "1", "--body", "x", "--to_ids", "1", "--limit", "tomorrow"}, "is not a date (2030-01-31), an RFC 3339 time"},
+		{"bad deadline", []string{"tasks", "create", "1", "--body", "x", "--to", "1", "--due", "tomorrow"}, "is not a date (2030-01-31), an RFC 3339 time"},
 		{"missing action", []string{"rooms", "delete", "1"}, "--action-type leave|delete is required"},
+		{"delete without --yes in a script", []string{"rooms", "delete", "1", "--action-type", "delete"}, "rooms delete: this cannot be undone; stdin is not a terminal to confirm on, so pass --yes"},
 		// Input the api package refuses before sending: *api.InputError.
 		{"empty body", []string{"messages", "post", "1", "--body", ""}, "invalid input, nothing was sent: body is empty"},
-		{"no admin", []string{"members", "replace", "1"}, "members_admin_ids"},
+		{"no admin", []string{"members", "replace", "1", "--yes"}, "members_admin_ids"},
 		{"bad message ID", []string{"messages", "get", "1", "12ab"}, "message_id"},
 		{"bad link code", []string{"links", "create", "1", "--code", "no spaces"}, "code"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := len(s.Requests())
-			r := runCLI(t, env, "", tc.args...).must(t, exitUsage)
+			r := cli{env: env}.run(t, tc.args...).must(t, exitUsage)
 			if !strings.Contains(r.errout, tc.want) {
 				t.Errorf("stderr %q lacks %q", r.errout, tc.want)
 			}
@@ -306,12 +329,12 @@ func TestUsageErrors(t *testing.T) {
 	}
 
 	// No token at all.
-	r := runCLI(t, map[string]string{envBaseURL: s.URL()}, "", "me").must(t, exitUsage)
+	r := cli{env: map[string]string{envBaseURL: s.URL()}}.run(t, "me").must(t, exitUsage)
 	if !strings.Contains(r.errout, "no API token") {
 		t.Errorf("stderr %q", r.errout)
 	}
 	// A bad base URL.
-	runCLI(t, env, "", "--base-url", "not a url", "me").must(t, exitUsage)
+	cli{env: env}.run(t, "--base-url", "not a url", "me").must(t, exitUsage)
 }
 
 func TestAPIErrorExitCode(t *testing.T) {
@@ -319,7 +342,7 @@ func TestAPIErrorExitCode(t *testing.T) {
 	s := apitest.NewServer(t)
 	env := fakeEnv(s)
 
-	r := runCLI(t, env, "", "rooms", "get", "999").must(t, exitAPI)
+	r := cli{env: env}.run(t, "rooms", "get", "999").must(t, exitAPI)
 	if !strings.Contains(r.errout, "API error: 404 Not Found (GET /v2/rooms/999)") {
 		t.Errorf("stderr %q lacks the status and request", r.errout)
 	}
@@ -329,13 +352,13 @@ func TestAPIErrorExitCode(t *testing.T) {
 
 	// The API's own error strings are printed.
 	s.InjectFault(apitest.Fault{OperationID: "getMe", Status: 503, Message: "Down for maintenance", Times: 10})
-	r = runNoRetry(t, env, "me").must(t, exitAPI)
+	r = cli{env: env, apiOpts: []api.Option{noRetry}}.run(t, "me").must(t, exitAPI)
 	if !strings.Contains(r.errout, "503") || !strings.Contains(r.errout, "Down for maintenance") {
 		t.Errorf("stderr %q lacks the status or the API's message", r.errout)
 	}
 
 	// A token the API does not know.
-	r = runCLI(t, with(env, envToken, "wrong-token"), "", "rooms", "list").must(t, exitAPI)
+	r = cli{env: with(env, envToken, "wrong-token")}.run(t, "rooms", "list").must(t, exitAPI)
 	if !strings.Contains(r.errout, "401") {
 		t.Errorf("stderr %q lacks 401", r.errout)
 	}
@@ -346,7 +369,7 @@ func TestRateLimitExitCode(t *testing.T) {
 	s := apitest.NewServer(t)
 	env := fakeEnv(s)
 	s.SpendRateLimit(s.Me().ID, 300)
-	r := runCLI(t, env, "", "rooms", "list").must(t, exitRateLimited)
+	r := cli{env: env}.run(t, "rooms", "list").must(t, exitRateLimited)
 	if !strings.Contains(r.errout, "rate limited") || !strings.Contains(r.errout, "account's rate limit") {
 		t.Errorf("stderr %q", r.errout)
 	}
@@ -355,8 +378,8 @@ func TestRateLimitExitCode(t *testing.T) {
 	s2 := apitest.NewServer(t, apitest.WithRoomPostLimit(1, time.Minute))
 	env2 := fakeEnv(s2)
 	room := s2.Me().RoomID
-	runCLI(t, env2, "", "messages", "post", s64(room), "--body", "one").must(t, exitOK)
-	r = runCLI(t, env2, "", "messages", "post", s64(room), "--body", "two").must(t, exitRateLimited)
+	cli{env: env2}.run(t, "messages", "post", s64(room), "--body", "one").must(t, exitOK)
+	r = cli{env: env2}.run(t, "messages", "post", s64(room), "--body", "two").must(t, exitRateLimited)
 	if !strings.Contains(r.errout, "posting limit") {
 		t.Errorf("stderr %q does not name the per-room limit", r.errout)
 	}
@@ -372,12 +395,12 @@ func TestOtherErrorExitCode(t *testing.T) {
 	// The server stores the post but the answer never arrives: not an API
 	// answer, so exit 1 (and no retry of a post).
 	s.InjectFault(apitest.Fault{OperationID: "postMessage", DropAfterProcessing: true, Times: 1})
-	r := runCLI(t, env, "", "messages", "post", s64(s.Me().RoomID), "--body", "hi").must(t, exitError)
+	r := cli{env: env}.run(t, "messages", "post", s64(s.Me().RoomID), "--body", "hi").must(t, exitError)
 	if !strings.HasPrefix(r.errout, "chatwork: ") {
 		t.Errorf("stderr %q", r.errout)
 	}
 	// A file that does not exist.
-	runCLI(t, env, "", "files", "upload", s64(s.Me().RoomID), filepath.Join(t.TempDir(), "missing.txt")).must(t, exitError)
+	cli{env: env}.run(t, "files", "upload", s64(s.Me().RoomID), filepath.Join(t.TempDir(), "missing.txt")).must(t, exitError)
 	// Nothing listens.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -385,7 +408,14 @@ func TestOtherErrorExitCode(t *testing.T) {
 	}
 	dead := "http://" + ln.Addr().String() + "/v2"
 	ln.Close()
-	runNoRetry(t, env, "--base-url", dead, "me").must(t, exitError)
+	r = cli{env: env, apiOpts: []api.Option{noRetry}}.run(t, "--base-url", dead, "me").must(t, exitError)
+	if want := "chatwork: cannot reach " + ln.Addr().String() + ": connection refused\n"; r.errout != want {
+		t.Errorf("nothing listens: stderr %q, want %q", r.errout, want)
+	}
+	// Retries are logged with --verbose only.
+	if r := (cli{env: env}).run(t, "--base-url", dead, "me"); strings.Contains(r.errout, "level=") {
+		t.Errorf("retries logged without --verbose: %q", r.errout)
+	}
 }
 
 func TestGlobalFlagsAnywhere(t *testing.T) {
@@ -395,8 +425,8 @@ func TestGlobalFlagsAnywhere(t *testing.T) {
 	env := map[string]string{envBaseURL: "http://127.0.0.1:1/v2", envMaxWait: "0"}
 	tokenFile := writeFile(t, "token", s.Token()+"\n")
 
-	before := runCLI(t, env, "", "--token-file", tokenFile, "--base-url", s.URL(), "--output", "table", "me").must(t, exitOK)
-	after := runCLI(t, env, "", "me", "--output", "table", "--base-url", s.URL(), "--token-file", tokenFile).must(t, exitOK)
+	before := cli{env: env}.run(t, "--token-file", tokenFile, "--base-url", s.URL(), "--output", "table", "me").must(t, exitOK)
+	after := cli{env: env}.run(t, "me", "--output", "table", "--base-url", s.URL(), "--token-file", tokenFile).must(t, exitOK)
 	if before.out != after.out {
 		t.Errorf("flags before and after the command differ:\n%s\n---\n%s", before.out, after.out)
 	}
@@ -404,7 +434,7 @@ func TestGlobalFlagsAnywhere(t *testing.T) {
 		t.Errorf("table output of me:\n%s", before.out)
 	}
 	// Flags among the positional arguments.
-	r := runCLI(t, env, "", "messages", "post", "--token-file", tokenFile, s64(s.Me().RoomID), "--base-url", s.URL(), "--body", "between").must(t, exitOK)
+	r := cli{env: env}.run(t, "messages", "post", "--token-file", tokenFile, s64(s.Me().RoomID), "--base-url", s.URL(), "--body", "between", "--json").must(t, exitOK)
 	var res struct {
 		MessageID string `json:"message_id"`
 	}
@@ -413,7 +443,7 @@ func TestGlobalFlagsAnywhere(t *testing.T) {
 		t.Errorf("messages %+v, printed %q", msgs, res.MessageID)
 	}
 	// An empty token file.
-	runCLI(t, env, "", "--token-file", writeFile(t, "empty", "\n"), "--base-url", s.URL(), "me").must(t, exitUsage)
+	cli{env: env}.run(t, "--token-file", writeFile(t, "empty", "\n"), "--base-url", s.URL(), "me").must(t, exitUsage)
 }
 
 // TestTokenNeverPrinted runs successes and failures of every kind with a
@@ -444,14 +474,14 @@ func TestTokenNeverPrinted(t *testing.T) {
 		{"--base-url", "http://127.0.0.1:1/v2", "--verbose", "me"}, // network error
 	}
 	for _, args := range runs {
-		r := runNoRetry(t, env, args...)
+		r := cli{env: env, apiOpts: []api.Option{noRetry}}.run(t, args...)
 		if strings.Contains(r.out, canary) || strings.Contains(r.errout, canary) {
 			t.Errorf("%v printed the token:\nstdout: %s\nstderr: %s", args, r.out, r.errout)
 		}
 	}
 	// A token the API refuses, and one the client refuses.
 	for _, tok := range []string{canary + "x", canary + "\x01"} {
-		r := runNoRetry(t, with(env, envToken, tok), "--verbose", "me")
+		r := cli{env: with(env, envToken, tok), apiOpts: []api.Option{noRetry}}.run(t, "--verbose", "me")
 		if r.code == exitOK {
 			t.Errorf("token %q accepted", tok)
 		}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/chatwork-go/chatwork/api"
@@ -51,7 +54,10 @@ func (a *app) report(err error) int {
 	if a.cmd != nil {
 		hint = "Run 'chatwork " + a.cmd.path() + " -h' for usage."
 	}
+	var st *sentenceError
 	switch {
+	case errors.As(err, &st):
+		fmt.Fprintf(w, "chatwork: %s\n", st.msg)
 	case errors.As(err, &se):
 		fmt.Fprintf(w, "chatwork: %s\n%s%s\n", se.msg, se.suggestions(), hint)
 	case code == exitUsage && errors.As(err, &ie):
@@ -87,10 +93,83 @@ func (a *app) report(err error) int {
 		}
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(w, "chatwork: interrupted")
+	case errors.Is(err, errNotConfirmed):
+		fmt.Fprintf(w, "chatwork: %v\n", err)
 	default:
+		if host, cause, ok := networkFailure(err); ok {
+			if host == "" {
+				host = a.apiHost()
+			}
+			fmt.Fprintf(w, "chatwork: cannot reach %s: %s\n", host, cause)
+			return code
+		}
 		fmt.Fprintf(w, "chatwork: %s\n", errText(err))
 	}
 	return code
+}
+
+// sentenceError is an error told in one sentence of the command's own,
+// printed as it is; its exit code is that of the error it wraps.
+type sentenceError struct {
+	msg string
+	err error
+}
+
+func (e *sentenceError) Error() string { return e.msg }
+func (e *sentenceError) Unwrap() error { return e.err }
+
+// sentence wraps err in a one-sentence message.
+func sentence(err error, format string, args ...any) error {
+	return &sentenceError{msg: fmt.Sprintf(format, args...), err: err}
+}
+
+// networkFailure finds the host and the cause of a failure to talk to
+// the API at all, in the words a person knows: "no such host",
+// "connection refused", "timed out". The host is "" when the error does
+// not name it (the api package drops URLs from its errors).
+func networkFailure(err error) (host, cause string, ok bool) {
+	var (
+		ue  *url.Error
+		dns *net.DNSError
+		op  *net.OpError
+		ne  net.Error
+	)
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			host = u.Host
+		}
+	}
+	switch {
+	case errors.As(err, &dns) && dns.IsNotFound:
+		cause = "no such host"
+	case errors.As(err, &dns):
+		cause = "DNS lookup failed: " + dns.Err
+	case errors.Is(err, syscall.ECONNREFUSED):
+		cause = "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		cause = "connection reset"
+	case errors.As(err, &ne) && ne.Timeout():
+		cause = "timed out"
+	case errors.As(err, &op) && op.Err != nil:
+		cause = op.Err.Error()
+	case ue != nil:
+		cause = errText(ue.Err)
+	default:
+		return "", "", false
+	}
+	return host, cause, true
+}
+
+// apiHost is the host of the base URL the command talks to.
+func (a *app) apiHost() string {
+	raw, err := a.checkedBaseURL()
+	if err != nil || raw == "" {
+		raw = api.DefaultBaseURL
+	}
+	if u, err := url.Parse(raw); err == nil {
+		return u.Host
+	}
+	return raw
 }
 
 // errText is the error's message without the "chatwork: " the api package

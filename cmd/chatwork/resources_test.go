@@ -34,13 +34,13 @@ func newWorld(t *testing.T, opts ...apitest.Option) *world {
 
 func (w *world) run(t *testing.T, args ...string) result {
 	t.Helper()
-	return runCLI(t, w.env, "", args...)
+	return cli{env: w.env}.run(t, args...)
 }
 
 // asBob runs the command with Bob's token.
 func (w *world) asBob(t *testing.T, args ...string) result {
 	t.Helper()
-	return runCLI(t, with(w.env, envToken, w.bob.Token), "", args...)
+	return cli{env: with(w.env, envToken, w.bob.Token)}.run(t, args...)
 }
 
 func TestMeStatusContacts(t *testing.T) {
@@ -48,7 +48,7 @@ func TestMeStatusContacts(t *testing.T) {
 	w := newWorld(t)
 
 	var me api.Me
-	w.run(t, "me").must(t, exitOK).decode(t, &me)
+	w.run(t, "-o", "json", "me").must(t, exitOK).decode(t, &me)
 	if me.AccountID != w.me.ID || me.RoomID != w.me.RoomID || me.Name != w.me.Name {
 		t.Errorf("me = %+v, want the fake's %+v", me, w.me)
 	}
@@ -58,7 +58,7 @@ func TestMeStatusContacts(t *testing.T) {
 
 	w.s.AddMessage(w.room, w.bob.ID, "[To:"+s64(w.me.ID)+"] ping")
 	var st api.MyStatus
-	w.run(t, "status").must(t, exitOK).decode(t, &st)
+	w.run(t, "-o", "json", "status").must(t, exitOK).decode(t, &st)
 	if st.UnreadNum != 1 || st.MentionNum != 1 {
 		t.Errorf("status = %+v, want 1 unread, 1 mention", st)
 	}
@@ -67,7 +67,7 @@ func TestMeStatusContacts(t *testing.T) {
 	}
 
 	var cs []api.Contact
-	w.run(t, "contacts").must(t, exitOK).decode(t, &cs)
+	w.run(t, "-o", "json", "contacts").must(t, exitOK).decode(t, &cs)
 	if len(cs) != 1 || cs[0].AccountID != w.bob.ID || cs[0].ChatworkID != "bob" {
 		t.Errorf("contacts = %+v", cs)
 	}
@@ -85,7 +85,7 @@ func TestRooms(t *testing.T) {
 	var created struct {
 		RoomID int64 `json:"room_id"`
 	}
-	w.run(t, "rooms", "create", "--name", "Ops", "--members_admin_ids", s64(w.me.ID), "--members_member_ids", s64(w.bob.ID),
+	w.run(t, "-o", "json", "rooms", "create", "--name", "Ops", "--members_admin_ids", s64(w.me.ID), "--members_member_ids", s64(w.bob.ID),
 		"--description", "Ops talk", "--icon_preset", "meeting", "--link", "1", "--link_code", "ops-room", "--link_need_acceptance", "0",
 	).must(t, exitOK).decode(t, &created)
 	room, ok := w.s.Room(created.RoomID)
@@ -101,7 +101,7 @@ func TestRooms(t *testing.T) {
 	id := s64(created.RoomID)
 
 	var d api.RoomDetail
-	w.run(t, "rooms", "get", id).must(t, exitOK).decode(t, &d)
+	w.run(t, "-o", "json", "rooms", "get", id).must(t, exitOK).decode(t, &d)
 	if d.Description != "Ops talk" || d.Type != api.RoomTypeGroup || d.Role != api.RoleAdmin {
 		t.Errorf("rooms get = %+v", d)
 	}
@@ -117,18 +117,20 @@ func TestRooms(t *testing.T) {
 		t.Errorf("rooms list as a table (header, My Chat, direct, Team, Ops 2):\n%s", tbl.out)
 	}
 	var rooms []api.Room
-	w.run(t, "rooms", "list").must(t, exitOK).decode(t, &rooms)
+	w.run(t, "-o", "json", "rooms", "list").must(t, exitOK).decode(t, &rooms)
 	if len(rooms) != 4 {
 		t.Errorf("rooms list: %d rooms, want 4", len(rooms))
 	}
 
-	w.asBob(t, "rooms", "delete", id, "--action_type", "leave").must(t, exitOK)
+	if r := w.asBob(t, "rooms", "delete", id, "--action_type", "leave", "--yes").must(t, exitOK); r.errout != "✓ Left room "+id+"\n" {
+		t.Errorf("leave said %q", r.errout)
+	}
 	if room, _ := w.s.Room(created.RoomID); slices.Contains(room.Members, w.bob.ID) {
 		t.Errorf("Bob is still a member after leaving: %+v", room)
 	}
-	w.run(t, "rooms", "delete", id, "--action_type", "remove").must(t, exitUsage)
-	if r := w.run(t, "rooms", "delete", id, "--action_type", "delete").must(t, exitOK); r.out != "" {
-		t.Errorf("delete printed %q", r.out)
+	w.run(t, "rooms", "delete", id, "--action_type", "remove", "--yes").must(t, exitUsage)
+	if r := w.run(t, "rooms", "rm", id, "--action_type", "delete", "-y").must(t, exitOK); r.out != "" || r.errout != "✓ Deleted room "+id+" for everyone\n" {
+		t.Errorf("delete printed %q, said %q", r.out, r.errout)
 	}
 	if _, ok := w.s.Room(created.RoomID); ok {
 		t.Error("the room still exists after delete")
@@ -141,7 +143,7 @@ func TestMembers(t *testing.T) {
 	room := s64(w.room)
 
 	var ms []api.Member
-	w.run(t, "members", "list", room).must(t, exitOK).decode(t, &ms)
+	w.run(t, "-o", "json", "members", "list", room).must(t, exitOK).decode(t, &ms)
 	if len(ms) != 2 {
 		t.Fatalf("members = %+v", ms)
 	}
@@ -151,14 +153,14 @@ func TestMembers(t *testing.T) {
 	}
 
 	var res api.MembersResult
-	w.run(t, "members", "replace", room, "--members_admin_ids", s64(w.me.ID), "--members_readonly_ids", s64(w.bob.ID)).must(t, exitOK).decode(t, &res)
+	w.run(t, "-o", "json", "members", "replace", room, "--members_admin_ids", s64(w.me.ID), "--members_readonly_ids", s64(w.bob.ID), "--yes").must(t, exitOK).decode(t, &res)
 	if !slices.Equal(res.Admin, []int64{w.me.ID}) || len(res.Member) != 0 || !slices.Equal(res.Readonly, []int64{w.bob.ID}) {
 		t.Errorf("replace = %+v", res)
 	}
 	if r, _ := w.s.Room(w.room); !slices.Equal(r.Readonly, []int64{w.bob.ID}) || len(r.Members) != 0 {
 		t.Errorf("room after replace: %+v", r)
 	}
-	tbl = w.run(t, "members", "replace", room, "--members_admin_ids", s64(w.me.ID), "--output", "table").must(t, exitOK)
+	tbl = w.run(t, "members", "replace", room, "--members_admin_ids", s64(w.me.ID), "--output", "table", "--yes").must(t, exitOK)
 	if !strings.Contains(tbl.out, "admin     "+s64(w.me.ID)) || !strings.Contains(tbl.out, "readonly  -") {
 		t.Errorf("replace as a table:\n%s", tbl.out)
 	}
@@ -170,7 +172,7 @@ func TestMessages(t *testing.T) {
 	room := s64(w.room)
 	bobMsg := w.s.AddMessage(w.room, w.bob.ID, "hello from Bob")
 
-	r := w.run(t, "messages", "post", room, "--body", "first").must(t, exitOK)
+	r := w.run(t, "messages", "post", room, "--body", "first", "-o", "json").must(t, exitOK)
 	// Message IDs stay strings of digits in the JSON.
 	if !strings.Contains(r.out, `"message_id": "19`) {
 		t.Errorf("post printed %s", r.out)
@@ -181,25 +183,32 @@ func TestMessages(t *testing.T) {
 	r.decode(t, &posted)
 
 	var m api.Message
-	w.run(t, "messages", "get", room, posted.MessageID).must(t, exitOK).decode(t, &m)
+	w.run(t, "-o", "json", "messages", "get", room, posted.MessageID).must(t, exitOK).decode(t, &m)
 	if m.Body != "first" || m.Account.AccountID != w.me.ID {
 		t.Errorf("get = %+v", m)
 	}
 
-	// ListNew moves the cursor; --force 1 does not.
+	// The latest messages by default, again and again; --new moves the
+	// cursor, so that a second --new lists nothing.
 	var list []api.Message
-	w.run(t, "messages", "list", room).must(t, exitOK).decode(t, &list)
-	if len(list) != 2 || list[0].MessageID != bobMsg || list[1].MessageID != posted.MessageID {
-		t.Errorf("first list = %+v", list)
+	for range 2 {
+		w.run(t, "-o", "json", "messages", "list", room).must(t, exitOK).decode(t, &list)
+		if len(list) != 2 || list[0].MessageID != bobMsg || list[1].MessageID != posted.MessageID {
+			t.Errorf("messages list = %+v", list)
+		}
 	}
-	if r := w.run(t, "messages", "list", room, "--force", "0").must(t, exitOK); strings.TrimSpace(r.out) != "[]" {
-		t.Errorf("second list printed %q, want []", r.out)
-	}
-	w.run(t, "messages", "list", room, "--force", "1").must(t, exitOK).decode(t, &list)
+	w.run(t, "-o", "json", "messages", "list", room, "--new").must(t, exitOK).decode(t, &list)
 	if len(list) != 2 {
-		t.Errorf("--force 1 listed %d messages, want 2", len(list))
+		t.Errorf("the first --new listed %d messages, want 2", len(list))
 	}
-	tbl := w.run(t, "messages", "list", room, "--force", "1", "--output", "table").must(t, exitOK)
+	if r := w.run(t, "messages", "list", room, "--new", "-o", "json").must(t, exitOK); strings.TrimSpace(r.out) != "[]" {
+		t.Errorf("the second --new printed %q, want []", r.out)
+	}
+	// The old --force 0, for one release, with a warning.
+	if r := w.run(t, "messages", "list", room, "--force", "0").must(t, exitOK); !strings.Contains(r.errout, "--force is deprecated") {
+		t.Errorf("--force 0: stderr %q", r.errout)
+	}
+	tbl := w.run(t, "messages", "list", room, "--output", "table").must(t, exitOK)
 	if !strings.HasPrefix(tbl.out, "MESSAGE_ID") || !strings.Contains(tbl.out, bobMsg) || !strings.Contains(tbl.out, "hello from Bob") {
 		t.Errorf("messages as a table:\n%s", tbl.out)
 	}
@@ -216,17 +225,17 @@ func TestMessages(t *testing.T) {
 		t.Errorf("stderr %q", r.errout)
 	}
 	var rr api.ReadResult
-	w.run(t, "messages", "unread", room, "--message_id", bobMsg).must(t, exitOK).decode(t, &rr)
+	w.run(t, "-o", "json", "messages", "unread", room, "--message_id", bobMsg).must(t, exitOK).decode(t, &rr)
 	if rr.UnreadNum != 2 {
 		t.Errorf("unread = %+v, want 2 unread", rr)
 	}
 	w.run(t, "messages", "unread", room).must(t, exitUsage)
-	w.run(t, "messages", "read", room).must(t, exitOK).decode(t, &rr)
+	w.run(t, "-o", "json", "messages", "read", room).must(t, exitOK).decode(t, &rr)
 	if rr.UnreadNum != 0 {
 		t.Errorf("read = %+v, want 0 unread", rr)
 	}
 
-	w.run(t, "messages", "delete", room, posted.MessageID).must(t, exitOK).decode(t, &posted)
+	w.run(t, "-o", "json", "messages", "delete", room, posted.MessageID, "--yes").must(t, exitOK).decode(t, &posted)
 	if msgs := w.s.Messages(w.room); len(msgs) != 1 || msgs[0].MessageID != bobMsg {
 		t.Errorf("after delete: %+v", msgs)
 	}
@@ -241,24 +250,24 @@ func TestTasks(t *testing.T) {
 	var created struct {
 		TaskIDs []int64 `json:"task_ids"`
 	}
-	w.run(t, "tasks", "create", room, "--body", "Review the PR", "--to_ids", s64(w.bob.ID)+","+s64(w.me.ID),
-		"--limit", "2030-01-31T18:00:00+09:00").must(t, exitOK).decode(t, &created)
+	w.run(t, "-o", "json", "tasks", "create", room, "--body", "Review the PR", "--to", s64(w.bob.ID)+","+s64(w.me.ID),
+		"--due", "2030-01-31T18:00:00+09:00").must(t, exitOK).decode(t, &created)
 	if len(created.TaskIDs) != 2 {
 		t.Fatalf("created %v, want two tasks", created.TaskIDs)
 	}
 	tasks := w.s.Tasks(w.room)
 	want := time.Date(2030, 1, 31, 9, 0, 0, 0, time.UTC).Unix()
-	if len(tasks) != 2 || tasks[0].LimitTime.Seconds() != want || tasks[0].LimitType != api.LimitTime || tasks[0].Body != "Review the PR" {
+	if len(tasks) != 2 || tasks[0].LimitTime.Seconds() != want || tasks[0].LimitType != api.TaskLimitTypeTime || tasks[0].Body != "Review the PR" {
 		t.Errorf("tasks = %+v", tasks)
 	}
-	w.run(t, "tasks", "create", room, "--body", "Date only", "--to_ids", s64(w.bob.ID), "--limit", "1900000000", "--limit_type", "date").must(t, exitOK)
-	if tasks := w.s.Tasks(w.room); len(tasks) != 3 || tasks[2].LimitType != api.LimitDate || tasks[2].LimitTime.Seconds() != 1900000000 {
+	w.run(t, "tasks", "create", room, "--body", "Date only", "--to", s64(w.bob.ID), "--due", "1900000000", "--due-type", "date").must(t, exitOK)
+	if tasks := w.s.Tasks(w.room); len(tasks) != 3 || tasks[2].LimitType != api.TaskLimitTypeDate || tasks[2].LimitTime.Seconds() != 1900000000 {
 		t.Errorf("date task = %+v", tasks[len(tasks)-1])
 	}
-	w.run(t, "tasks", "create", room, "--body", "x", "--to_ids", s64(w.bob.ID), "--limit_type", "date").must(t, exitUsage)
+	w.run(t, "tasks", "create", room, "--body", "x", "--to", s64(w.bob.ID), "--due-type", "date").must(t, exitUsage)
 
 	var list []api.RoomTask
-	w.run(t, "tasks", "list", room, "--account_id", s64(w.bob.ID)).must(t, exitOK).decode(t, &list)
+	w.run(t, "-o", "json", "tasks", "list", room, "--to", s64(w.bob.ID)).must(t, exitOK).decode(t, &list)
 	if len(list) != 2 {
 		t.Errorf("Bob's tasks = %+v", list)
 	}
@@ -277,30 +286,29 @@ func TestTasks(t *testing.T) {
 	}
 
 	var task api.RoomTask
-	w.run(t, "tasks", "get", room, s64(bobTask)).must(t, exitOK).decode(t, &task)
-	if task.TaskID != bobTask || task.Status != api.TaskOpen || task.AssignedByAccount.AccountID != w.me.ID {
+	w.run(t, "-o", "json", "tasks", "get", room, s64(bobTask)).must(t, exitOK).decode(t, &task)
+	if task.TaskID != bobTask || task.Status != api.TaskStatusOpen || task.AssignedByAccount.AccountID != w.me.ID {
 		t.Errorf("get = %+v", task)
 	}
 
-	w.run(t, "tasks", "status", room, s64(bobTask), "--body", "finished").must(t, exitUsage)
 	var done struct {
 		TaskID int64 `json:"task_id"`
 	}
-	w.run(t, "tasks", "status", room, s64(bobTask), "--body", "done").must(t, exitOK).decode(t, &done)
+	w.run(t, "-o", "json", "tasks", "done", room, s64(bobTask)).must(t, exitOK).decode(t, &done)
 	if done.TaskID != bobTask {
 		t.Errorf("status printed %+v", done)
 	}
-	w.run(t, "tasks", "list", room, "--status", "done").must(t, exitOK).decode(t, &list)
-	if len(list) != 1 || list[0].TaskID != bobTask || list[0].Status != api.TaskDone {
+	w.run(t, "-o", "json", "tasks", "list", room, "--status", "done").must(t, exitOK).decode(t, &list)
+	if len(list) != 1 || list[0].TaskID != bobTask || list[0].Status != api.TaskStatusDone {
 		t.Errorf("done tasks = %+v", list)
 	}
 
 	var mine []api.MyTask
-	w.run(t, "tasks", "mine").must(t, exitOK).decode(t, &mine)
+	w.run(t, "-o", "json", "tasks", "mine").must(t, exitOK).decode(t, &mine)
 	if len(mine) != 1 || mine[0].Room.RoomID != w.room || mine[0].Body != "Review the PR" {
 		t.Errorf("my tasks = %+v", mine)
 	}
-	if r := w.run(t, "tasks", "mine", "--status", "done").must(t, exitOK); strings.TrimSpace(r.out) != "[]" {
+	if r := w.run(t, "tasks", "mine", "--status", "done", "-o", "json").must(t, exitOK); strings.TrimSpace(r.out) != "[]" {
 		t.Errorf("my done tasks: %q", r.out)
 	}
 	if r := w.run(t, "tasks", "mine", "--output", "table").must(t, exitOK); !strings.Contains(r.out, "Team") || !strings.Contains(r.out, "2030-01-31") {
@@ -318,7 +326,7 @@ func TestFiles(t *testing.T) {
 	var up struct {
 		FileID int64 `json:"file_id"`
 	}
-	w.run(t, "files", "upload", room, path, "--message", "the report").must(t, exitOK).decode(t, &up)
+	w.run(t, "-o", "json", "files", "upload", room, path, "--message", "the report").must(t, exitOK).decode(t, &up)
 	if got, ok := w.s.FileContent(up.FileID); !ok || string(got) != content {
 		t.Fatalf("stored %q, want %q", got, content)
 	}
@@ -328,7 +336,7 @@ func TestFiles(t *testing.T) {
 	fid := s64(up.FileID)
 
 	var files []api.File
-	w.run(t, "files", "list", room, "--account_id", s64(w.me.ID)).must(t, exitOK).decode(t, &files)
+	w.run(t, "-o", "json", "files", "list", room, "--by", s64(w.me.ID)).must(t, exitOK).decode(t, &files)
 	if len(files) != 1 || files[0].Filename != "report.txt" || files[0].Filesize != int64(len(content)) {
 		t.Errorf("files = %+v", files)
 	}
@@ -341,7 +349,7 @@ func TestFiles(t *testing.T) {
 		t.Errorf("files get without --create_download_url printed a URL: %s", r.out)
 	}
 	var f api.File
-	w.run(t, "files", "get", room, fid, "--create_download_url", "1").must(t, exitOK).decode(t, &f)
+	w.run(t, "-o", "json", "files", "get", room, fid, "--create_download_url", "1").must(t, exitOK).decode(t, &f)
 	if f.DownloadURL == nil || *f.DownloadURL == "" {
 		t.Errorf("no download URL: %+v", f)
 	}
@@ -350,7 +358,7 @@ func TestFiles(t *testing.T) {
 		t.Errorf("download to stdout = %q, want %q", r.out, content)
 	}
 	out := filepath.Join(t.TempDir(), "copy.txt")
-	w.run(t, "files", "download", room, fid, "-O", out).must(t, exitOK).decode(t, &f)
+	w.run(t, "-o", "json", "files", "download", room, fid, "-O", out).must(t, exitOK).decode(t, &f)
 	if b, err := os.ReadFile(out); err != nil || string(b) != content {
 		t.Errorf("download -O wrote %q (%v)", b, err)
 	}
@@ -370,7 +378,7 @@ func TestLinks(t *testing.T) {
 	w := newWorld(t)
 	room := s64(w.room)
 
-	if r := w.run(t, "links", "get", room).must(t, exitOK); strings.Join(strings.Fields(r.out), "") != `{"public":false}` {
+	if r := w.run(t, "links", "get", room, "-o", "json").must(t, exitOK); strings.Join(strings.Fields(r.out), "") != `{"public":false}` {
 		t.Errorf("links get without a link: %s", r.out)
 	}
 	var l struct {
@@ -379,18 +387,18 @@ func TestLinks(t *testing.T) {
 		NeedAcceptance *bool  `json:"need_acceptance"`
 		Description    string `json:"description"`
 	}
-	w.run(t, "links", "create", room, "--code", "team-link", "--need_acceptance", "0", "--description", "Join us").must(t, exitOK).decode(t, &l)
+	w.run(t, "-o", "json", "links", "create", room, "--code", "team-link", "--need_acceptance", "0", "--description", "Join us").must(t, exitOK).decode(t, &l)
 	if !l.Public || !strings.HasSuffix(l.URL, "/team-link") || l.NeedAcceptance == nil || *l.NeedAcceptance || l.Description != "Join us" {
 		t.Errorf("links create = %+v", l)
 	}
-	w.run(t, "links", "update", room, "--code", "team-link", "--need_acceptance", "1", "--description", "Ask first").must(t, exitOK).decode(t, &l)
+	w.run(t, "-o", "json", "links", "update", room, "--code", "team-link", "--need_acceptance", "1", "--description", "Ask first").must(t, exitOK).decode(t, &l)
 	if l.NeedAcceptance == nil || !*l.NeedAcceptance || l.Description != "Ask first" {
 		t.Errorf("links update = %+v", l)
 	}
 	if r := w.run(t, "links", "get", room, "--output", "table").must(t, exitOK); !strings.Contains(r.out, "url") || !strings.Contains(r.out, "team-link") {
 		t.Errorf("link as a table:\n%s", r.out)
 	}
-	if r := w.run(t, "links", "delete", room).must(t, exitOK); !strings.Contains(r.out, `"public": false`) {
+	if r := w.run(t, "links", "delete", room, "--yes", "-o", "json").must(t, exitOK); !strings.Contains(r.out, `"public": false`) {
 		t.Errorf("links delete printed %s", r.out)
 	}
 	if rm, _ := w.s.Room(w.room); rm.Link != nil {
@@ -407,7 +415,7 @@ func TestRequests(t *testing.T) {
 	rd := w.s.AddIncomingRequest(dave.ID, w.me.ID, "Dave here")
 
 	var reqs []api.IncomingRequest
-	w.run(t, "requests", "list").must(t, exitOK).decode(t, &reqs)
+	w.run(t, "-o", "json", "requests", "list").must(t, exitOK).decode(t, &reqs)
 	if len(reqs) != 2 || reqs[0].RequestID != rc || reqs[0].Message != "Hi, it's Carol" {
 		t.Errorf("requests = %+v", reqs)
 	}
@@ -416,18 +424,18 @@ func TestRequests(t *testing.T) {
 	}
 
 	var c api.Contact
-	w.run(t, "requests", "accept", s64(rc)).must(t, exitOK).decode(t, &c)
+	w.run(t, "-o", "json", "requests", "accept", s64(rc)).must(t, exitOK).decode(t, &c)
 	if c.AccountID != carol.ID || c.RoomID == 0 {
 		t.Errorf("accept = %+v", c)
 	}
-	if r := w.run(t, "requests", "reject", s64(rd)).must(t, exitOK); r.out != "" {
+	if r := w.run(t, "requests", "reject", s64(rd), "--yes").must(t, exitOK); r.out != "" {
 		t.Errorf("reject printed %q", r.out)
 	}
-	if r := w.run(t, "requests", "list").must(t, exitOK); strings.TrimSpace(r.out) != "[]" {
+	if r := w.run(t, "requests", "list", "-o", "json").must(t, exitOK); strings.TrimSpace(r.out) != "[]" {
 		t.Errorf("requests left: %s", r.out)
 	}
 	var contacts []api.Contact
-	w.run(t, "contacts").must(t, exitOK).decode(t, &contacts)
+	w.run(t, "-o", "json", "contacts").must(t, exitOK).decode(t, &contacts)
 	if len(contacts) != 2 {
 		t.Errorf("contacts after accepting = %+v", contacts)
 	}

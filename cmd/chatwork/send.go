@@ -9,37 +9,33 @@ import (
 
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/notation"
-	"github.com/chatwork-go/chatwork/gen"
 )
 
-func toolGroups() []*group {
-	return []*group{
-		{name: "send", summary: "post a notification in one line", tool: true, cmds: []*command{sendCommand()}},
-		webhookGroup(),
-		{name: "fake", summary: "run a fake Chatwork API on loopback for trying things out", tool: true, cmds: []*command{fakeCommand()}},
-		{name: "demo", summary: "a guided tour of the API against an in-process fake (start here)", tool: true, cmds: []*command{demoCommand()}},
-		{name: "version", summary: "print the version", tool: true, cmds: []*command{{
-			usage: "", summary: "print the version", noAPI: true,
-			setup: func(fs *flag.FlagSet) runFunc {
-				return func(_ context.Context, a *app, _ []string) error {
-					printVersion(a.stdout)
-					return nil
-				}
-			},
-		}}},
+func versionCommand() *command {
+	return &command{
+		usage: "", summary: "print the version", noAPI: true,
+		examples: "chatwork version",
+		setup: noFlags(func(_ context.Context, a *app, _ []string) error {
+			printVersion(a.stdout)
+			return nil
+		}),
 	}
 }
 
 func sendCommand() *command {
 	return &command{
 		args: []string{"ROOM_ID", "TEXT"}, nargs: -1,
+		examples: `chatwork send 123 'Deploy finished' --to @anna
+echo 'Build #42 failed' | chatwork send 123 - --to 456 --info-title CI
+chatwork send 123 'The log' --file build.log`,
 		usage:   "ROOM_ID TEXT|- [--to ACCOUNT_ID]... [--reply MESSAGE_ID] [--info-title TITLE] [--file PATH] [--self-unread]",
 		summary: "post a message, with mentions, a reply, an info box or a file", endpoint: "POST /rooms/{room_id}/messages",
 		details: `TEXT - reads the text from stdin (one trailing newline is dropped):
   echo 'Build #42 failed' | chatwork send 123 - --to 456 --info-title CI
 
 The markup is built with package notation:
-  --to ID           starts the message with [To:ID]; repeat it or list IDs as 1,2
+  --to ID|@NAME     starts the message with [To:ID]; repeat it or list IDs as 1,2; @anna is
+                    looked up among your contacts and the room's members
   --reply ID        replies to message ID of the room: [rp aid=SENDER to=ROOM-ID] (the sender is looked up)
   --info-title T    wraps the text in [info][title]T[/title]...[/info]
 
@@ -49,7 +45,7 @@ left out, becomes its message.
 The new message's ID is printed as the API answers it, {"message_id": "..."} ({"file_id": ...} with
 --file); -o table prints it as a line. In a script: id=$(chatwork send 123 hi | jq -r .message_id)`,
 		setup: func(fs *flag.FlagSet) runFunc {
-			to := idsVar(fs, "to", "mention this `ACCOUNT_ID` at the start; repeatable")
+			to := accountsVar(fs, "to", "mention these accounts at the start: IDs or @names (contacts, members of the room); repeatable")
 			reply := fs.String("reply", "", "reply to the message with this `MESSAGE_ID`")
 			title := fs.String("info-title", "", "wrap the text in an info box with this `TITLE`")
 			file := fs.String("file", "", "upload the file at `PATH` with the text as its message")
@@ -94,7 +90,11 @@ The new message's ID is printed as the API answers it, {"message_id": "..."} ({"
 					}
 					b.Reply(m.Account.AccountID, room, *reply, m.Account.Name)
 				}
-				for _, id := range *to {
+				mentions, err := a.resolveAccounts(ctx, room, "--to", to)
+				if err != nil {
+					return err
+				}
+				for _, id := range mentions {
 					b.To(id, "")
 				}
 				switch {
@@ -110,13 +110,13 @@ The new message's ID is printed as the API answers it, {"message_id": "..."} ({"
 					if err != nil {
 						return err
 					}
-					return a.print(gen.FileIDResult{FileID: id})
+					return a.print(fileIDResult{FileID: id})
 				}
-				id, _, err := a.c.Messages.Post(ctx, room, body, &api.PostOptions{SelfUnread: selfUnread.on})
+				id, _, err := a.c.Messages.Post(ctx, room, body, &api.PostMessageOptions{SelfUnread: selfUnread.on})
 				if err != nil {
 					return err
 				}
-				return a.print(gen.MessageIDResult{MessageID: id})
+				return a.print(messageIDResult{MessageID: id})
 			}
 		},
 	}

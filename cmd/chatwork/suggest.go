@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -52,7 +53,12 @@ func flagError(fs *flag.FlagSet, err error) error {
 	msg := err.Error()
 	const undefined = "flag provided but not defined: -"
 	if !strings.HasPrefix(msg, undefined) {
-		return usagef("%s", strings.Replace(msg, " for flag -", " for flag --", 1))
+		// invalid value "2" for flag -force: want 0 or 1
+		//   -> invalid value "2" for --force: want 0 or 1
+		if m := invalidValue.FindStringSubmatch(msg); m != nil {
+			return usagef("invalid value %s for --%s: %s", m[1], m[2], m[3])
+		}
+		return usagef("%s", strings.Replace(msg, " for flag -", " for --", 1))
 	}
 	name := strings.TrimPrefix(msg, undefined)
 	var known []string
@@ -72,6 +78,10 @@ func flagError(fs *flag.FlagSet, err error) error {
 	return &suggestionError{msg: "unknown flag " + dashed, maybe: maybe}
 }
 
+// invalidValue matches the flag package's message for a value a flag
+// refused.
+var invalidValue = regexp.MustCompile(`^invalid (?:boolean )?value (".*") for flag -+([^:]+): (.*)$`)
+
 // topLevelNames are the names accepted as COMMAND.
 func topLevelNames() []string {
 	names := []string{"help"}
@@ -81,10 +91,10 @@ func topLevelNames() []string {
 	return names
 }
 
-// names are the subcommands of g.
+// names are the visible subcommands of g.
 func (g *group) names() []string {
 	var names []string
-	for _, c := range g.cmds {
+	for _, c := range g.visible() {
 		names = append(names, c.name)
 	}
 	return names
@@ -104,10 +114,10 @@ func closest(typed string, known []string) []string {
 	}
 	var cs []cand
 	for _, k := range known {
-		d := levenshtein(strings.ToLower(typed), strings.ToLower(k))
+		d := editDistance(strings.ToLower(typed), strings.ToLower(k))
 		switch {
 		case d <= limit:
-		case len(typed) >= 3 && (strings.HasPrefix(k, typed) || strings.HasSuffix(k, typed)):
+		case len(typed) >= 2 && (strings.HasPrefix(k, typed) || strings.HasSuffix(k, typed)):
 			d = limit + 1
 		default:
 			continue
@@ -125,24 +135,29 @@ func closest(typed string, known []string) []string {
 	return out
 }
 
-// levenshtein is the edit distance between a and b, counting insertions,
-// deletions and substitutions of bytes.
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+// editDistance is the optimal string alignment distance between a and b:
+// insertions, deletions, substitutions and transpositions of adjacent
+// bytes each count 1, so that "romos" is 1 from "rooms".
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }

@@ -27,7 +27,7 @@ func TestSend(t *testing.T) {
 	var posted struct {
 		MessageID string `json:"message_id"`
 	}
-	w.run(t, "send", room, "hello", "--to", s64(w.bob.ID)).must(t, exitOK).decode(t, &posted)
+	w.run(t, "-o", "json", "send", room, "hello", "--to", s64(w.bob.ID)).must(t, exitOK).decode(t, &posted)
 	msgs := w.s.Messages(w.room)
 	if posted.MessageID != msgs[len(msgs)-1].MessageID {
 		t.Errorf("send printed %q, want the message ID %s", posted.MessageID, msgs[len(msgs)-1].MessageID)
@@ -37,12 +37,12 @@ func TestSend(t *testing.T) {
 	}
 
 	// From stdin, with an info box and two mentions.
-	runCLI(t, w.env, "Build #42 failed\nsee the log\n", "send", room, "-", "--to", s64(w.bob.ID), "--to", s64(w.me.ID), "--info-title", "CI").must(t, exitOK)
+	cli{env: w.env, stdin: "Build #42 failed\nsee the log\n"}.run(t, "send", room, "-", "--to", s64(w.bob.ID), "--to", s64(w.me.ID), "--info-title", "CI").must(t, exitOK)
 	want := "[To:" + s64(w.bob.ID) + "]\n[To:" + s64(w.me.ID) + "]\n[info][title]CI[/title]Build #42 failed\nsee the log[/info]"
 	if got := last(); got != want {
 		t.Errorf("body %q, want %q", got, want)
 	}
-	runCLI(t, w.env, "", "send", room, "-").must(t, exitUsage)
+	cli{env: w.env}.run(t, "send", room, "-").must(t, exitUsage)
 
 	// A reply looks up the replied message's sender.
 	bobMsg := w.s.AddMessage(w.room, w.bob.ID, "can you deploy?")
@@ -64,7 +64,7 @@ func TestSend(t *testing.T) {
 	var uploaded struct {
 		FileID int64 `json:"file_id"`
 	}
-	w.run(t, "send", room, "the log", "--file", path, "--to", s64(w.bob.ID)).must(t, exitOK).decode(t, &uploaded)
+	w.run(t, "-o", "json", "send", room, "the log", "--file", path, "--to", s64(w.bob.ID)).must(t, exitOK).decode(t, &uploaded)
 	files := w.s.Files(w.room)
 	if len(files) != 1 || uploaded.FileID != files[0].FileID {
 		t.Fatalf("send --file printed %+v; files %+v", uploaded, files)
@@ -86,7 +86,7 @@ func TestSend(t *testing.T) {
 func TestDemo(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
-	r := runCLI(t, nil, "", "demo").must(t, exitOK)
+	r := cli{}.run(t, "demo").must(t, exitOK)
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("the demo took %s", d)
 	}
@@ -179,7 +179,7 @@ func TestWebhookHandler(t *testing.T) {
 func TestWebhookListen(t *testing.T) {
 	t.Parallel()
 	tokenFile := writeFile(t, "tokens", "# my settings\nb3RoZXI=\n\n"+webhookToken+"\n")
-	b := runInBackground(t, "webhook", "listen", "--addr", "127.0.0.1:0", "--webhook-token-file", tokenFile, "--path", "/hook")
+	b := cli{}.start(t, "webhook", "listen", "--addr", "127.0.0.1:0", "--webhook-token-file", tokenFile, "--path", "/hook")
 	url := waitForListener(t, regexp.MustCompile(`listening for webhooks on (http://\S+/hook) with 2 token`), &b.errout, b.done)[1]
 
 	s := apitest.NewServer(t, apitest.WithSyncWebhooks())
@@ -221,15 +221,15 @@ func TestWebhookListen(t *testing.T) {
 	}
 
 	// Bad token files are usage errors.
-	runCLI(t, nil, "", "webhook", "listen", "--webhook-token-file", writeFile(t, "bad", "not base64!\n")).must(t, exitUsage)
-	runCLI(t, nil, "", "webhook", "listen", "--webhook-token-file", writeFile(t, "none", "# nothing\n")).must(t, exitUsage)
-	runCLI(t, nil, "", "webhook", "listen").must(t, exitUsage)
+	cli{}.run(t, "webhook", "listen", "--webhook-token-file", writeFile(t, "bad", "not base64!\n")).must(t, exitUsage)
+	cli{}.run(t, "webhook", "listen", "--webhook-token-file", writeFile(t, "none", "# nothing\n")).must(t, exitUsage)
+	cli{}.run(t, "webhook", "listen").must(t, exitUsage)
 }
 
 func TestWebhookSign(t *testing.T) {
 	t.Parallel()
 	body := `{"webhook_event_type":"message_created"}`
-	r := runCLI(t, nil, body, "webhook", "sign", "--webhook-token-file", writeFile(t, "token", webhookToken+"\n")).must(t, exitOK)
+	r := cli{stdin: body}.run(t, "webhook", "sign", "--webhook-token-file", writeFile(t, "token", webhookToken+"\n")).must(t, exitOK)
 	sig := strings.TrimSpace(r.out)
 	if err := webhook.Verify([]byte(body), sig, webhookToken); err != nil {
 		t.Errorf("the printed signature %q does not verify: %v", sig, err)
@@ -254,11 +254,11 @@ func TestFake(t *testing.T) {
 			t.Errorf("base URL %q is not loopback", base)
 		}
 		env := map[string]string{envBaseURL: base, envToken: token, envMaxWait: "0"}
-		r := runCLI(t, env, "", "messages", "list", room[1], "--output", "table").must(t, exitOK)
+		r := cli{env: env}.run(t, "messages", "list", room[1], "--output", "table").must(t, exitOK)
 		if !strings.Contains(r.out, "Welcome to the fake Chatwork") {
 			t.Errorf("the seeded room:\n%s", r.out)
 		}
-		r = runCLI(t, env, "", "requests", "list", "--output", "table").must(t, exitOK)
+		r = cli{env: env}.run(t, "requests", "list", "--output", "table").must(t, exitOK)
 		if !strings.Contains(r.out, "Bob Suzuki") || !strings.Contains(r.out, "Carol Sato") {
 			t.Errorf("the seeded contact requests:\n%s", r.out)
 		}

@@ -26,8 +26,6 @@ type watchLine struct {
 	Before  string       `json:"before,omitempty"` // gap: the first message printed after it
 }
 
-func init() { addCommand("messages", watchCommand()) }
-
 // watchCommand is "chatwork messages watch ROOM_ID...".
 func watchCommand() *command {
 	return &command{
@@ -63,10 +61,16 @@ polls, a line {"kind":"gap","room_id":...,"after":ID,"before":ID} says which mes
 missing. With --updates an edited message is printed again with "kind":"update". Deleted
 messages cannot be seen: the API just stops returning them.
 
+A chat that answers 403 or 404 (deleted, left, or never yours) stops the watch at once with an
+error. Polls read with force=1: a watch never moves the account's read
+cursor (only 'messages list' does, when asked to).
+
 Polls use at most --share of the account's rate limit (300 requests per 5 minutes), leaving
 the rest for other calls; a busy chat is polled more often, a quiet one less, never more often
 than --min-interval. Ctrl-C stops the watch; a summary with the share of the limit used goes
 to stderr.`,
+		examples: `chatwork messages watch 123 456 --state ~/.local/state/chatwork-watch.json
+chatwork messages watch 123 | jq -r .message.body`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			state := fs.String("state", "", "keep each chat's position in `FILE`, to resume after a restart")
 			execCmd := fs.String("exec", "", "hand each line to `CMD` (sh -c) on its stdin; advance only when CMD exits 0")
@@ -156,6 +160,19 @@ func (o *watchOutput) run(ctx context.Context, w *api.Watcher) error {
 		switch {
 		case errors.As(err, &gap):
 			line.Kind, line.After, line.Before = "gap", gap.After, gap.Before
+		case errors.Is(err, api.ErrNotFound) || errors.Is(err, api.ErrForbidden):
+			// The room is gone or closed to this account: polling it again
+			// cannot help.
+			var we *api.WatchError
+			room := ev.RoomID
+			if errors.As(err, &we) {
+				room = we.RoomID
+			}
+			what := "does not exist or you are not a member (404)"
+			if errors.Is(err, api.ErrForbidden) {
+				what = "is not readable with this account (403)"
+			}
+			return sentence(err, "watch stopped: room %d %s", room, what)
 		case err != nil:
 			fmt.Fprintf(a.stderr, "chatwork: %s (%s)\n", errText(err), time.Now().Format(time.RFC3339))
 			if o.store != nil && o.store.failed.Load() {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,15 +21,9 @@ func runWatch(t *testing.T, srv *apitest.Server, until time.Duration, args ...st
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), until)
 	defer cancel()
-	var out, errout bytes.Buffer
-	a := &app{
-		ctx: ctx, env: func(k string) string { return fakeEnv(srv)[k] },
-		stdin: strings.NewReader(""), stdout: &out, stderr: &errout,
-		apiOpts: []api.Option{api.WithHTTPClient(srv.Client())},
-	}
-	code := a.main(append([]string{"messages", "watch"}, args...))
+	r := cli{env: fakeEnv(srv), ctx: ctx, apiOpts: []api.Option{api.WithHTTPClient(srv.Client())}}.run(t, append([]string{"messages", "watch"}, args...)...)
 	var lines []watchLine
-	dec := json.NewDecoder(&out)
+	dec := json.NewDecoder(strings.NewReader(r.out))
 	for dec.More() {
 		var l watchLine
 		if err := dec.Decode(&l); err != nil {
@@ -38,7 +31,7 @@ func runWatch(t *testing.T, srv *apitest.Server, until time.Duration, args ...st
 		}
 		lines = append(lines, l)
 	}
-	return code, lines, errout.String()
+	return r.code, lines, r.errout
 }
 
 func describe(lines []watchLine) []string {
@@ -122,7 +115,7 @@ func TestMessagesWatchUsage(t *testing.T) {
 		{"messages", "watch", "1", "--min-interval", "1m", "--max-interval", "10s"},
 		{"messages", "watch", "1", "1"},
 	} {
-		r := runCLI(t, fakeEnv(srv), "", args...)
+		r := cli{env: fakeEnv(srv)}.run(t, args...)
 		if r.code != exitUsage {
 			t.Errorf("%v: exit %d, want %d; stderr %s", args, r.code, exitUsage, r.errout)
 		}
@@ -150,7 +143,7 @@ func TestMessagesWatchRefusesUnusableState(t *testing.T) {
 		filepath.Join(dir, "missing", "st.json"): "cannot be written",
 		held:                                     "in use by another watcher",
 	} {
-		r := runCLI(t, fakeEnv(srv), "", "messages", "watch", s64(room), "--state", path)
+		r := cli{env: fakeEnv(srv)}.run(t, "messages", "watch", s64(room), "--state", path)
 		if r.code != exitError || !strings.Contains(r.errout, want) || !strings.Contains(r.errout, path) {
 			t.Errorf("--state %s: exit %d, stderr %q; want %d and %q", path, r.code, r.errout, exitError, want)
 		}
@@ -179,11 +172,8 @@ func TestMessagesWatchExec(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		var out, errout syncBuffer
-		a := &app{
-			ctx: ctx, env: func(k string) string { return fakeEnv(srv)[k] },
-			stdin: strings.NewReader(""), stdout: &out, stderr: &errout,
-			apiOpts: []api.Option{api.WithRateLimit(300, time.Second)}, // polls every few milliseconds
-		}
+		// A budget per second: polls every few milliseconds.
+		a := cli{env: fakeEnv(srv), ctx: ctx, apiOpts: []api.Option{api.WithRateLimit(300, time.Second)}}.app(t, &out, &errout)
 		go func() {
 			for !until() && ctx.Err() == nil {
 				time.Sleep(10 * time.Millisecond)

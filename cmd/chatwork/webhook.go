@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -62,6 +63,8 @@ func webhookGroup() *group {
 			name: "listen", nargs: 0, noAPI: true,
 			usage:   "--webhook-token-file PATH [--addr 127.0.0.1:8080] [--path /] [--max-age 5m] [--replay-guard 10000]",
 			summary: "serve a verified webhook endpoint; print each event as a JSON line",
+			examples: `chatwork webhook listen --webhook-token-file webhook-token.txt --addr 127.0.0.1:8080
+chatwork webhook listen --webhook-token-file webhook-token.txt --max-age 5m --replay-guard 10000`,
 			details: `Every request is checked against the signature Chatwork sends (X-ChatWorkWebhookSignature)
 before it is accepted; rejected requests are logged on stderr. Each accepted event is printed on
 stdout as one line of JSON with the API's field names:
@@ -74,9 +77,11 @@ tokens, comma-separated.
 
 Chatwork's signature covers no timestamp, so a captured delivery verifies for ever. Two opt-in
 defences, off by default so that recorded and published deliveries still verify:
-  --max-age 5m          refuse (400) events whose webhook_event_time is older than 5 minutes
+  --max-age 5m          refuse (400) events whose webhook_event_time is older than 5 minutes,
+                        or more than ` + strconv.Itoa(int(webhook.MaxClockSkew/time.Second)) + ` seconds ahead of this machine's clock
   --replay-guard 10000  ignore (200, nothing printed) a delivery identical to one of the last
-                        10000 accepted; about 170 bytes each
+                        10000 accepted; 100 to 150 bytes each, held as deliveries arrive
+                        (at most ` + strconv.Itoa(webhook.MaxReplayGuardSize) + `)
 Use both: the age bounds how long a capture is useful, the guard covers that window.
 
 Slow or idle clients are cut off: 5s to send the headers (at most 16 KiB), 10s for the whole
@@ -86,18 +91,22 @@ request, 10s to take the answer, 10s idle between requests. Serves until interru
 				tokenFile := fs.String("webhook-token-file", "", "read the webhook tokens from `PATH`, one per line (default: $"+envWebhookToken+")")
 				path := fs.String("path", "/", "serve webhooks on this URL `path`")
 				var opts webhookOptions
-				durationVar(fs, &opts.maxAge, "max-age", 0, "refuse events older than this, such as 5m (0: no limit)")
+				durationVar(fs, &opts.maxAge, "max-age", 0, "refuse events older than this, such as 5m, or dated in the future (0: no limit)")
 				fs.IntVar(&opts.replayGuard, "replay-guard", 0, "ignore a delivery identical to one of the last `N` accepted (0: off)")
 				return func(ctx context.Context, a *app, _ []string) error {
-					tokens, err := a.webhookTokens(*tokenFile)
-					if err != nil {
-						return err
-					}
 					if !strings.HasPrefix(*path, "/") {
 						return usagef("--path must start with /")
 					}
 					if opts.replayGuard < 0 {
 						return usagef("--replay-guard must not be negative")
+					}
+					if opts.replayGuard > webhook.MaxReplayGuardSize {
+						return usagef("--replay-guard %d is over the maximum of %d deliveries (about 1.2 GB once full)",
+							opts.replayGuard, webhook.MaxReplayGuardSize)
+					}
+					tokens, err := a.webhookTokens(*tokenFile)
+					if err != nil {
+						return err
 					}
 					h, err := newWebhookHandler(tokens, opts, a.stdout, a.stderr)
 					if err != nil {
@@ -134,7 +143,8 @@ request, 10s to take the answer, 10s idle between requests. Serves until interru
 		},
 		{
 			name: "sign", nargs: 0, noAPI: true, usage: "--webhook-token-file PATH < BODY",
-			summary: "print the signature Chatwork would send with a body read from stdin",
+			summary:  "print the signature Chatwork would send with a body read from stdin",
+			examples: `printf %s "$body" | chatwork webhook sign --webhook-token-file webhook-token.txt`,
 			details: `Handy for testing a receiver with curl:
   body='{"webhook_setting_id":"1","webhook_event_type":"message_created","webhook_event_time":1700000000,"webhook_event":{"message_id":"1","room_id":1,"account_id":1,"body":"hi","send_time":1700000000,"update_time":0}}'
   sig=$(printf %s "$body" | chatwork webhook sign --webhook-token-file token.txt)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,11 +17,9 @@ import (
 
 // listener is a running "chatwork webhook listen".
 type listener struct {
-	url     string // http://127.0.0.1:PORT/hook
-	addr    string // 127.0.0.1:PORT
-	out     *syncBuffer
-	errout  *syncBuffer
-	stopped chan int
+	*background
+	url  string // http://127.0.0.1:PORT/hook
+	addr string // 127.0.0.1:PORT
 }
 
 // startListen runs webhook listen on a free port with the test's webhook
@@ -31,23 +28,17 @@ type listener struct {
 func startListen(t *testing.T, limits *serverLimits, args ...string) *listener {
 	t.Helper()
 	tokenFile := writeFile(t, "tokens", webhookToken+"\n")
-	ctx, cancel := context.WithCancel(t.Context())
-	l := &listener{out: &syncBuffer{}, errout: &syncBuffer{}, stopped: make(chan int, 1)}
-	a := &app{ctx: ctx, env: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: l.out, stderr: l.errout, webhookLimits: limits}
-	go func() {
-		l.stopped <- a.main(append([]string{"webhook", "listen", "--addr", "127.0.0.1:0", "--webhook-token-file", tokenFile, "--path", "/hook"}, args...))
-	}()
-	m := waitForListener(t, regexp.MustCompile(`listening for webhooks on (http://(\S+)/hook) `), l.errout, l.stopped)
-	l.url, l.addr = m[1], m[2]
+	b := cli{limits: limits}.start(t, append([]string{"webhook", "listen", "--addr", "127.0.0.1:0", "--webhook-token-file", tokenFile, "--path", "/hook"}, args...)...)
+	m := waitForListener(t, regexp.MustCompile(`listening for webhooks on (http://(\S+)/hook) `), &b.errout, b.done)
 	t.Cleanup(func() {
-		cancel()
+		b.cancel()
 		select {
-		case <-l.stopped:
+		case <-b.done:
 		case <-time.After(10 * time.Second):
 			t.Error("webhook listen did not stop")
 		}
 	})
-	return l
+	return &listener{background: b, url: m[1], addr: m[2]}
 }
 
 // waitForListener waits until webhook listen has printed a line that re
@@ -256,11 +247,18 @@ func TestWebhookListenMaxAge(t *testing.T) {
 	if code := deliver(t, l.url, now, "2"); code != http.StatusOK {
 		t.Errorf("a fresh event got %d, want 200", code)
 	}
+	for _, ahead := range []time.Duration{10 * time.Minute, 100 * 365 * 24 * time.Hour} {
+		if code := deliver(t, l.url, now.Add(ahead), "4"); code != http.StatusBadRequest {
+			t.Errorf("an event dated %v ahead got %d, want 400", ahead, code)
+		}
+	}
 	if out := l.out.String(); strings.Count(out, "\n") != 1 || !strings.Contains(out, `"message_id":"2"`) {
 		t.Errorf("printed %q, want the fresh event only", out)
 	}
-	if !strings.Contains(l.errout.String(), "stale event") {
-		t.Errorf("the refusal was not logged: %q", l.errout.String())
+	for _, msg := range []string{"stale event", "event dated in the future"} {
+		if !strings.Contains(l.errout.String(), msg) {
+			t.Errorf("the refusal %q was not logged: %q", msg, l.errout.String())
+		}
 	}
 
 	// The default keeps accepting a delivery recorded in 2017.
@@ -268,7 +266,7 @@ func TestWebhookListenMaxAge(t *testing.T) {
 	if code := deliver(t, d.url, time.Unix(1511238729, 0), "3"); code != http.StatusOK {
 		t.Errorf("without --max-age an old event got %d", code)
 	}
-	runCLI(t, nil, "", "webhook", "listen", "--max-age", "5", "--webhook-token-file", "x").must(t, exitUsage)
+	cli{}.run(t, "webhook", "listen", "--max-age", "5", "--webhook-token-file", "x").must(t, exitUsage)
 }
 
 // TestWebhookListenReplayGuard: with --replay-guard, a repeated delivery
@@ -279,7 +277,7 @@ func TestWebhookListenReplayGuard(t *testing.T) {
 	for _, tc := range []struct {
 		args  []string
 		lines int
-	}{{[]string{"--replay-guard", "100"}, 1}, {nil, 2}} {
+	}{{[]string{"--replay-guard", "100"}, 1}, {[]string{"--replay-guard", "10000000"}, 1}, {nil, 2}} {
 		l := startListen(t, nil, tc.args...)
 		for range 2 {
 			if code := deliver(t, l.url, when, "7"); code != http.StatusOK {
@@ -289,5 +287,21 @@ func TestWebhookListenReplayGuard(t *testing.T) {
 		if n := strings.Count(l.out.String(), "\n"); n != tc.lines {
 			t.Errorf("%v: %d lines printed, want %d", tc.args, n, tc.lines)
 		}
+	}
+}
+
+// TestWebhookListenReplayGuardBound: a guard over webhook.MaxReplayGuardSize
+// is a usage error that names the maximum, before anything is reserved or
+// any file read: no panic, no exhausted memory.
+func TestWebhookListenReplayGuardBound(t *testing.T) {
+	t.Parallel()
+	for _, n := range []string{"10000001", "1000000000", "9223372036854775807"} {
+		r := cli{}.run(t, "webhook", "listen", "--replay-guard", n, "--webhook-token-file", "/nonexistent").must(t, exitUsage)
+		if !strings.Contains(r.errout, "--replay-guard "+n+" is over the maximum of 10000000") || strings.Contains(r.errout, "panic") {
+			t.Errorf("--replay-guard %s: %q", n, r.errout)
+		}
+	}
+	for _, n := range []string{"-1", "1e9", "99999999999999999999"} {
+		cli{}.run(t, "webhook", "listen", "--replay-guard", n, "--webhook-token-file", "/nonexistent").must(t, exitUsage)
 	}
 }

@@ -14,9 +14,9 @@ var importRules = map[string]struct {
 	allowed []string // paths relative to the module
 	why     string
 }{
-	"api": {[]string{"gen", "api/wire", "internal/wait"},
+	"api": {[]string{"gen", "api/wire", "internal/budgets", "internal/wait", "internal/urlsafe"},
 		"the client stands alone: never the fake (apitest), the validator (conformance, kin-openapi) or the CLI"},
-	"api/redislimit": {[]string{"api", "gen", "api/wire", "internal/wait"},
+	"api/redislimit": {[]string{"api", "gen", "api/wire", "internal/budgets", "internal/wait", "internal/urlsafe"},
 		"a Limiter for the client, over Redis: it builds on package api and nothing else of the module"},
 	"api/webhook": {[]string{"gen", "api/wire"},
 		"receiving webhooks needs no API client"},
@@ -26,9 +26,11 @@ var importRules = map[string]struct {
 		"the wire types are the bottom layer"},
 	"gen": {[]string{"api/wire"},
 		"generated code uses the wire types only"},
-	"conformance": {[]string{"internal/embeddedspec"},
+	"conformance/har": {nil,
+		"HAR files are plain data: the standard library only"},
+	"conformance": {[]string{"internal/embeddedspec", "conformance/har"},
 		"the validator checks clients from the outside: it knows the spec, not the client"},
-	"api/apitest": {[]string{"conformance", "gen", "api/wire", "internal/embeddedspec", "internal/wait"},
+	"api/apitest": {[]string{"conformance", "conformance/har", "gen", "api/wire", "internal/budgets", "internal/embeddedspec", "internal/wait"},
 		"the fake is the other side of the client's tests: it must not share the client's logic (package api)"},
 }
 

@@ -124,7 +124,7 @@ func TestPlainHTTPRefusedForRemoteHosts(t *testing.T) {
 	for _, u := range refused {
 		_, err := api.NewClient(testToken, api.WithBaseURL(u))
 		var ie *api.InputError
-		if !errors.As(err, &ie) || ie.Field != "base URL" || !strings.Contains(err.Error(), "WithInsecureHTTP") {
+		if !errors.As(err, &ie) || ie.Field != "WithBaseURL" || !strings.Contains(err.Error(), "WithInsecureHTTP") {
 			t.Errorf("%s: err = %v, want an *InputError about plain http naming WithInsecureHTTP", u, err)
 		}
 		// The opt-in works whatever the order of the options.

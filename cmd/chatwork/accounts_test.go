@@ -1,0 +1,48 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chatwork-go/chatwork/api/apitest"
+)
+
+// TestToByName: --to @name finds an account among your contacts and the
+// room's members, by chatwork ID, whole name or the start of a word of
+// it; a name that matches several people, or none, is refused before
+// anything is posted, with who matched.
+func TestToByName(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	tanaka := w.s.AddAccount(apitest.Account{Name: "Anna Tanaka", ChatworkID: "anna.t"})
+	suzuki := w.s.AddAccount(apitest.Account{Name: "Anna Suzuki", ChatworkID: "anna.s"})
+	room := w.s.AddRoom(apitest.Room{Name: "Annas", Admins: []int64{w.me.ID}, Members: []int64{tanaka.ID, suzuki.ID, w.bob.ID}})
+	last := func() string {
+		msgs := w.s.Messages(room)
+		return msgs[len(msgs)-1].Body
+	}
+
+	for typed, want := range map[string]int64{"@bob": w.bob.ID, "@Bob Suzuki": w.bob.ID, "@tanaka": tanaka.ID, "@anna.s": suzuki.ID} {
+		w.run(t, "send", s64(room), "hi", "--to", typed).must(t, exitOK)
+		if got := last(); !strings.HasPrefix(got, "[To:"+s64(want)+"]") {
+			t.Errorf("--to %s: posted %q, want [To:%d]", typed, got, want)
+		}
+	}
+	w.run(t, "tasks", "create", s64(room), "--body", "both", "--to", "@tanaka,"+s64(suzuki.ID)).must(t, exitOK)
+	if n := len(w.s.Tasks(room)); n != 2 {
+		t.Errorf("%d tasks for @tanaka and an ID, want 2", n)
+	}
+
+	before := len(w.s.Messages(room))
+	r := w.run(t, "send", s64(room), "hi", "--to", "@anna").must(t, exitUsage)
+	if !strings.Contains(r.errout, `--to @anna: ambiguous: 2 people match (Anna Tanaka (account `+s64(tanaka.ID)+", @anna.t), Anna Suzuki (account "+s64(suzuki.ID)+", @anna.s))") {
+		t.Errorf("ambiguous: %q", r.errout)
+	}
+	r = w.run(t, "send", s64(room), "hi", "--to", "@zoe").must(t, exitUsage)
+	if !strings.Contains(r.errout, `--to @zoe: no one is called "zoe" among your contacts and the members of room `+s64(room)) {
+		t.Errorf("no match: %q", r.errout)
+	}
+	if n := len(w.s.Messages(room)); n != before {
+		t.Errorf("%d messages posted by refused commands", n-before)
+	}
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chatwork-go/chatwork/api/apitest"
+)
+
+// TestProxyCommand runs chatwork proxy in front of a fake, sends a good
+// and a bad request through it, and checks the JSON lines, the header, the
+// summary and the HAR file, which chatwork conformance check then reads.
+func TestProxyCommand(t *testing.T) {
+	t.Parallel()
+	srv := apitest.NewServer(t)
+	room := srv.AddRoom(apitest.Room{Name: "proxy", Admins: []int64{srv.Me().ID}})
+	harFile := filepath.Join(t.TempDir(), "session.har")
+	b := cli{}.start(t, "proxy", "--upstream", srv.URL(), "--addr", "127.0.0.1:0", "--record", harFile)
+	addr := regexp.MustCompile(`proxy on (http://\S+/v2) `)
+	waitFor(t, "the proxy's banner", func() bool { return addr.MatchString(b.errout.String()) })
+	base := addr.FindStringSubmatch(b.errout.String())[1]
+
+	get, _ := http.NewRequest(http.MethodGet, base+"/me", nil)
+	get.Header.Set("X-ChatWorkToken", srv.Token())
+	resp, err := http.DefaultClient.Do(get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("X-Chatwork-Conformance") != "0 violations" {
+		t.Errorf("GET /me: %d, %q", resp.StatusCode, resp.Header.Get("X-Chatwork-Conformance"))
+	}
+	if code := sendForm(t, http.MethodPost, base+"/rooms/"+s64(room)+"/messages?self_unread=true", "X-ChatWorkToken", srv.Token(), "body=hi"); code != 200 {
+		t.Errorf("POST with a query parameter: %d; the proxy must forward it (Chatwork ignores the query)", code)
+	}
+	b.stop(t, "proxy")
+
+	errout := b.errout.String()
+	if strings.Contains(errout, srv.Token()) {
+		t.Error("the proxy printed the token")
+	}
+	var line struct{ Operation, Part, Field, Value, Reason string }
+	for _, l := range strings.Split(errout, "\n") {
+		if strings.HasPrefix(l, "{") {
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Fatalf("violation line %q: %v", l, err)
+			}
+		}
+	}
+	if line.Operation != "postMessage" || line.Part != "request" || line.Field != "query.self_unread" || line.Value != `"true"` || line.Reason == "" {
+		t.Errorf("violation line %+v; want postMessage's self_unread in the query", line)
+	}
+	for _, want := range []string{"proxy stopped: 2 exchanges, 1 violations", "postMessage", "recorded in " + harFile} {
+		if !strings.Contains(errout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, errout)
+		}
+	}
+	raw, err := os.ReadFile(harFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), srv.Token()) {
+		t.Error("the HAR file holds the token")
+	}
+
+	r := cli{}.run(t, "conformance", "check", harFile).must(t, exitError)
+	wantLine := harFile + ": entry 1: POST /v2/rooms/" + s64(room) + "/messages: postMessage request: query.self_unread"
+	if !strings.Contains(r.out, wantLine) || !strings.Contains(r.out, "2 entries, 2 checked, 0 skipped: 1 violations in 1 entries") {
+		t.Errorf("check output lacks %q or the summary:\n%s", wantLine, r.out)
+	}
+	var doc struct {
+		Violations int
+		Files      []struct {
+			Checked  int
+			Findings []struct {
+				Entry      int
+				Violations []struct{ Field string }
+			}
+		}
+	}
+	cli{}.run(t, "conformance", "check", "-o", "json", harFile).must(t, exitError).decode(t, &doc)
+	if doc.Violations != 1 || len(doc.Files) != 1 || doc.Files[0].Checked != 2 || len(doc.Files[0].Findings) != 1 ||
+		doc.Files[0].Findings[0].Entry != 1 || doc.Files[0].Findings[0].Violations[0].Field != "query.self_unread" {
+		t.Errorf("-o json: %+v", doc)
+	}
+}
+
+func TestConformanceCheckCleanAndBadFiles(t *testing.T) {
+	t.Parallel()
+	clean := writeFile(t, "clean.har", `{"log":{"version":"1.2","creator":{"name":"x","version":"1"},"entries":[
+	 {"request":{"method":"GET","url":"https://www.example.com/","headers":[]},"response":{"status":200,"headers":[],"content":{"size":0,"mimeType":"text/html"}}}]}}`)
+	r := cli{}.run(t, "conformance", "check", clean).must(t, exitOK)
+	if !strings.Contains(r.out, "1 entries, 0 checked, 1 skipped (www.example.com 1): 0 violations") {
+		t.Errorf("output:\n%s", r.out)
+	}
+	cli{}.run(t, "conformance", "check", writeFile(t, "bad.har", `{"entries":[]}`)).must(t, exitError)
+	cli{}.run(t, "conformance", "check").must(t, exitUsage)
+}
+
+// TestConformanceRunAgainstTheFake runs chatwork conformance run against a
+// fake seeded as chatwork fake seeds it.
+func TestConformanceRunAgainstTheFake(t *testing.T) {
+	t.Parallel()
+	srv := apitest.NewServer(t)
+	me := srv.Me()
+	alice := srv.AddAccount(apitest.Account{Name: "Alice", ChatworkID: "alice"})
+	srv.AddContact(me.ID, alice.ID)
+	srv.AddIncomingRequest(srv.AddAccount(apitest.Account{Name: "Bob"}).ID, me.ID, "Hello")
+	r := cli{env: fakeEnv(srv)}.run(t, "conformance", "run", "--seed", "7")
+	if r.code != exitOK && r.code != exitError {
+		t.Fatalf("exit %d: %s", r.code, r.errout)
+	}
+	for _, want := range []string{"OPERATION", "createRoom", "getMe", "seed 7, every operation"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.out)
+		}
+	}
+	if strings.Contains(r.out, srv.Token()) {
+		t.Error("the report shows the token")
+	}
+	var rep struct {
+		Seed       int64
+		Operations []struct{ ID string }
+	}
+	cli{env: fakeEnv(srv)}.run(t, "conformance", "run", "--read-only", "-o", "json").decode(t, &rep)
+	if len(rep.Operations) != 32 {
+		t.Errorf("-o json: %d operations", len(rep.Operations))
+	}
+}

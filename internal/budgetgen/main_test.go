@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+)
+
+const good = `
+x-chatwork-rate-limits:
+  account: { limit: 300, window_seconds: 300 }
+  room: { limit: 10, window_seconds: 10, error: Over the room's limit. }
+`
+
+func TestRender(t *testing.T) {
+	t.Parallel()
+	l, err := parse([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := render(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"AccountLimit  = 300\n", "AccountWindow = 5 * time.Minute\n",
+		"RoomLimit  = 10\n", "RoomWindow = 10 * time.Second\n", `RoomError  = "Over the room's limit."`,
+	} {
+		if !bytes.Contains(code, []byte(want)) {
+			t.Errorf("the generated file lacks %q:\n%s", want, code)
+		}
+	}
+	if !strings.HasPrefix(string(code), "// Code generated ") || !strings.Contains(strings.SplitN(string(code), "\n", 2)[0], "DO NOT EDIT.") {
+		t.Errorf("the first line is not Go's generated-code marker:\n%s", code)
+	}
+}
+
+func TestParseRefusesWhatIsNotABudget(t *testing.T) {
+	t.Parallel()
+	for _, src := range []string{
+		`openapi: 3.0.3`,
+		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: 300 }\n",
+		"x-chatwork-rate-limits:\n  account: { limit: 0, window_seconds: 300 }\n  room: { limit: 10, window_seconds: 10, error: x }\n",
+		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: -1 }\n  room: { limit: 10, window_seconds: 10, error: x }\n",
+		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: 300 }\n  room: { limit: 2000000, window_seconds: 10, error: x }\n",
+		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: 300 }\n  room: { limit: 10, window_seconds: 10 }\n",
+		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: five }\n  room: { limit: 10, window_seconds: 10, error: x }\n",
+	} {
+		if _, err := parse([]byte(src)); err == nil {
+			t.Errorf("accepted:\n%s", src)
+		}
+	}
+}
+
+func TestDuration(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[int]string{1: "1 * time.Second", 10: "10 * time.Second", 90: "90 * time.Second",
+		300: "5 * time.Minute", 7200: "2 * time.Hour"} {
+		if got := duration(s); got != want {
+			t.Errorf("duration(%d) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestGeneratedFileIsCurrent: internal/budgets is what openapi.yaml gives
+// now (make check-generate says the same for every generated file).
+func TestGeneratedFileIsCurrent(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("../../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := render(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("../budgets/budgets.gen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("internal/budgets/budgets.gen.go is stale: run go generate ./... from the module root")
+	}
+}
