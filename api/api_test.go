@@ -71,7 +71,7 @@ func TestDownload(t *testing.T) {
 		if r.URL.Query().Get("create_download_url") != "1" {
 			t.Errorf("query %q", r.URL.RawQuery)
 		}
-		reply(w, 200, `{"file_id":3,"account":{"account_id":1,"name":"a","avatar_image_url":""},"message_id":"22","filename":"a.txt","filesize":12,"upload_time":1,"download_url":"`+ts.srv.URL+`/dl/secret?sig=abc"}`)
+		reply(w, 200, `{"file_id":3,"account":{"account_id":1,"name":"a","avatar_image_url":""},"message_id":"22","filename":"a.txt","filesize":12,"upload_time":1,"download_url":"https://files.chatwork.invalid/dl/secret?sig=abc"}`)
 	})
 	var dlHeader http.Header
 	ts.mux.HandleFunc("GET /dl/secret", func(w http.ResponseWriter, r *http.Request) {

@@ -43,7 +43,7 @@ func ExampleMessagesService_Post() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	room := srv.AddRoom(apitest.Room{Name: "Release", Admins: []int64{srv.Me().ID}})
+	room := srv.AddRoom(apitest.Room{Name: "Release", AdminIDs: []int64{srv.Me().AccountID}}).RoomID
 	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
 	if err != nil {
 		log.Fatal(err)
@@ -65,8 +65,8 @@ func ExampleMessagesService_Post_reply() {
 	}
 	defer srv.Close()
 	anna := srv.AddAccount(apitest.Account{Name: "Anna"})
-	room := srv.AddRoom(apitest.Room{Name: "Release", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
-	srv.AddMessage(room, anna.ID, "Is the build green?")
+	room := srv.AddRoom(apitest.Room{Name: "Release", AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
+	srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "Is the build green?"})
 	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
 	if err != nil {
 		log.Fatal(err)
@@ -98,8 +98,8 @@ func ExampleMessagesService_ListNew() {
 	}
 	defer srv.Close()
 	anna := srv.AddAccount(apitest.Account{Name: "Anna"})
-	room := srv.AddRoom(apitest.Room{Name: "Release", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
-	srv.AddMessage(room, anna.ID, "Is the build green?")
+	room := srv.AddRoom(apitest.Room{Name: "Release", AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
+	srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "Is the build green?"})
 	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
 	if err != nil {
 		log.Fatal(err)
@@ -128,7 +128,7 @@ func ExampleFilesService_Upload() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	room := srv.AddRoom(apitest.Room{Name: "Release", Admins: []int64{srv.Me().ID}})
+	room := srv.AddRoom(apitest.Room{Name: "Release", AdminIDs: []int64{srv.Me().AccountID}}).RoomID
 	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
 	if err != nil {
 		log.Fatal(err)
@@ -161,7 +161,7 @@ func ExampleRoomsService_Create() {
 	}
 	defer srv.Close()
 	anna := srv.AddAccount(apitest.Account{Name: "Anna"})
-	srv.AddContact(srv.Me().ID, anna.ID)
+	srv.AddContact(apitest.Contact{AccountID: srv.Me().AccountID, OtherAccountID: anna.AccountID})
 	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
 	if err != nil {
 		log.Fatal(err)
@@ -176,7 +176,7 @@ func ExampleRoomsService_Create() {
 		Name:       "Release 1.2",
 		IconPreset: api.IconPresetMeeting,
 		AdminIDs:   []int64{me.AccountID},
-		MemberIDs:  []int64{anna.ID},
+		MemberIDs:  []int64{anna.AccountID},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -198,7 +198,7 @@ func ExampleTasksService_Create() {
 	}
 	defer srv.Close()
 	anna := srv.AddAccount(apitest.Account{Name: "Anna"})
-	room := srv.AddRoom(apitest.Room{Name: "Release", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
+	room := srv.AddRoom(apitest.Room{Name: "Release", AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
 	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
 	if err != nil {
 		log.Fatal(err)
@@ -208,14 +208,14 @@ func ExampleTasksService_Create() {
 	due := time.Date(2030, time.January, 31, 23, 59, 59, 0, api.DeadlineZone())
 	ids, _, err := c.Tasks.Create(ctx, room, api.CreateTaskParams{
 		Body:        "Write the release notes",
-		AssigneeIDs: []int64{srv.Me().ID, anna.ID}, // one task each
+		AssigneeIDs: []int64{srv.Me().AccountID, anna.AccountID}, // one task each
 		LimitTime:   due,
 		LimitType:   api.TaskLimitTypeDate,
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	annas, _, err := c.Tasks.List(ctx, room, &api.ListTasksOptions{AssigneeID: anna.ID})
+	annas, _, err := c.Tasks.List(ctx, room, &api.ListTasksOptions{AssigneeID: anna.AccountID})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -22,8 +22,8 @@ func ExampleMessagesService_Watch() {
 	}
 	defer srv.Close()
 	anna := srv.AddAccount(apitest.Account{Name: "Anna"})
-	room := srv.AddRoom(apitest.Room{Name: "Release", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
-	srv.AddMessage(room, anna.ID, "Is the build green?")
+	room := srv.AddRoom(apitest.Room{Name: "Release", AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
+	srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "Is the build green?"})
 
 	// A budget per second rather than per 5 minutes keeps the example quick.
 	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()), api.WithRateLimit(300, time.Second))
@@ -46,7 +46,7 @@ func ExampleMessagesService_Watch() {
 
 	ctx, stop := context.WithTimeout(context.Background(), time.Minute)
 	defer stop()
-	go srv.AddMessage(room, anna.ID, "Yes, deploying now")
+	go srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "Yes, deploying now"})
 	var last string
 	for ev, err := range w.Events(ctx) {
 		if errors.Is(err, api.ErrGap) {

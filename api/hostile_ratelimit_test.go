@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strconv"
 	"sync"
@@ -18,30 +17,6 @@ import (
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/apitest"
 )
-
-// handlerTransport answers requests with h in memory, inside a synctest
-// bubble: a misbehaving server written for the test.
-type handlerTransport struct{ h http.HandlerFunc }
-
-func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	t.h(rec, req)
-	resp := rec.Result()
-	resp.Request = req
-	return resp, nil
-}
-
-// hostileClient returns a client of a server that answers every request
-// with h.
-func hostileClient(t *testing.T, h http.HandlerFunc, opts ...api.Option) *api.Client {
-	t.Helper()
-	c, err := api.NewClient(testToken, append([]api.Option{api.WithBaseURL("https://chatwork.test/v2"),
-		api.WithHTTPClient(&http.Client{Transport: handlerTransport{h}})}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
 
 func rateHeadersOf(w http.ResponseWriter, limit, remaining, reset string) {
 	w.Header().Set("X-Ratelimit-Limit", limit)
@@ -60,11 +35,11 @@ func TestRateLimitHeadersCostBoundedMemory(t *testing.T) {
 	for _, limit := range []string{"2147483647", "9223372036854775807", "100000000", "10000000", "-5", "0", "abc", "1e9", "99999999999999999999999"} {
 		for _, remaining := range []string{limit, "-1", "garbage"} {
 			t.Run(limit+"/"+remaining, func(t *testing.T) {
-				c := hostileClient(t, func(w http.ResponseWriter, r *http.Request) {
+				c := newTestClient(t, testToken, handlerTransport{func(w http.ResponseWriter, r *http.Request) {
 					rateHeadersOf(w, limit, remaining, unixIn(time.Minute))
 					w.Header().Set("Content-Type", "application/json")
 					_, _ = w.Write([]byte(meJSON))
-				}, api.WithMaxRateLimitWait(0)) // any pacing wait would be an error
+				}}, api.WithMaxRateLimitWait(0)) // any pacing wait would be an error
 				var before, after runtime.MemStats
 				runtime.GC()
 				runtime.ReadMemStats(&before)
@@ -135,7 +110,7 @@ func TestNoCallWaitsPastTheMaximum(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				c := hostileClient(t, h, api.WithMaxRateLimitWait(maxWait))
+				c := newTestClient(t, testToken, handlerTransport{h}, api.WithMaxRateLimitWait(maxWait))
 				ctx, cancel := context.WithTimeout(t.Context(), 2*time.Hour)
 				defer cancel()
 				for i := range 3 {
@@ -190,7 +165,7 @@ func TestNoCallWaitsPastTheMaximum(t *testing.T) {
 			var mu sync.Mutex
 			var windowEnd time.Time
 			used, n429 := 0, 0
-			c := hostileClient(t, func(w http.ResponseWriter, r *http.Request) {
+			c := newTestClient(t, testToken, handlerTransport{func(w http.ResponseWriter, r *http.Request) {
 				mu.Lock()
 				defer mu.Unlock()
 				now := time.Now()
@@ -203,7 +178,7 @@ func TestNoCallWaitsPastTheMaximum(t *testing.T) {
 					n429++
 				}
 				answer(status, is("1"), is("0"), is(strconv.FormatInt(windowEnd.Unix(), 10)))(w, r)
-			})
+			}})
 			start := time.Now()
 			for i := range 5 {
 				if _, _, err := c.Me.Get(t.Context()); err != nil {
@@ -227,12 +202,12 @@ func TestAdoptedLimitUsesTheAPIWindow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var sent atomic.Int64
 		// A server that reports 300 but whose remaining count never moves.
-		c := hostileClient(t, func(w http.ResponseWriter, r *http.Request) {
+		c := newTestClient(t, testToken, handlerTransport{func(w http.ResponseWriter, r *http.Request) {
 			sent.Add(1)
 			rateHeadersOf(w, "300", "299", unixIn(4*time.Minute))
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte(meJSON))
-		}, api.WithRateLimit(10000, 20*time.Millisecond))
+		}}, api.WithRateLimit(10000, 20*time.Millisecond))
 		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 		defer cancel()
 		var wg sync.WaitGroup

@@ -102,11 +102,11 @@ func TestWithLimiterRefusesNil(t *testing.T) {
 func TestServerWindowLongerThanConfigured(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		reset := unixIn(4 * time.Minute)
-		c := hostileClient(t, func(w http.ResponseWriter, r *http.Request) {
+		c := newTestClient(t, testToken, handlerTransport{func(w http.ResponseWriter, r *http.Request) {
 			rateHeadersOf(w, "20", "19", reset)
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte(meJSON))
-		}, api.WithRateLimit(20, time.Second), api.WithMaxRateLimitWait(10*time.Second))
+		}}, api.WithRateLimit(20, time.Second), api.WithMaxRateLimitWait(10*time.Second))
 		start := time.Now()
 		for i := range 200 {
 			if _, _, err := c.Me.Get(t.Context()); err != nil {

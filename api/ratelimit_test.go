@@ -27,23 +27,11 @@ const (
 	roomWindow   = 10 * time.Second
 )
 
-// fakeClient returns a fake Chatwork reached in memory, for synctest
-// bubbles, and a client of its default account.
-func fakeClient(t *testing.T, srvOpts []apitest.Option, opts ...api.Option) (*apitest.Server, *api.Client) {
-	t.Helper()
-	s := apitest.NewServer(t, append([]apitest.Option{apitest.WithoutListener()}, srvOpts...)...)
-	c, err := api.NewClient(s.Token(), append([]api.Option{api.WithBaseURL(s.URL()), api.WithHTTPClient(s.Client())}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, c
-}
-
 // groupRooms creates n group chats administered by the default account.
 func groupRooms(s *apitest.Server, n int) []int64 {
 	rooms := make([]int64, n)
 	for i := range rooms {
-		rooms[i] = s.AddRoom(apitest.Room{Name: fmt.Sprintf("room %d", i), Admins: []int64{s.Me().ID}})
+		rooms[i] = s.AddRoom(apitest.Room{Name: fmt.Sprintf("room %d", i), AdminIDs: []int64{s.Me().AccountID}}).RoomID
 	}
 	return rooms
 }
@@ -162,7 +150,7 @@ func TestSecondClientSharesTheBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s, c := fakeClient(t, nil)
 		rooms := groupRooms(s, 2)
-		other, err := api.NewClient(s.AddToken(s.Me().ID), api.WithBaseURL(s.URL()), api.WithHTTPClient(s.Client()),
+		other, err := api.NewClient(s.AddToken(apitest.Token{AccountID: s.Me().AccountID}).Token, api.WithBaseURL(s.URL()), api.WithHTTPClient(s.Client()),
 			api.WithRateLimit(0, 0), api.WithMaxRateLimitWait(0))
 		if err != nil {
 			t.Fatal(err)
@@ -235,7 +223,7 @@ func TestGetRetriedAfter503(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if me.AccountID != s.Me().ID {
+		if me.AccountID != s.Me().AccountID {
 			t.Errorf("account %d", me.AccountID)
 		}
 		var statuses []int
@@ -340,7 +328,7 @@ func TestRateLimitErrorPastMaxWait(t *testing.T) {
 		if time.Since(start) != 0 {
 			t.Errorf("waited %v although the reset is beyond the maximum wait", time.Since(start))
 		}
-		_, rem, _ := s.RateLimit(s.Me().ID)
+		_, rem, _ := s.RateLimit(s.Me().AccountID)
 		if rem != 0 {
 			t.Errorf("remaining %d", rem)
 		}

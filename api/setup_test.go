@@ -11,10 +11,61 @@ import (
 	"time"
 
 	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/api/apitest"
 	"github.com/chatwork-go/chatwork/conformance"
 )
 
 const testToken = "test-token-1234"
+
+// testBaseURL is the base URL of the test clients: a name that never
+// resolves, since their requests are answered in memory.
+const testBaseURL = "https://api.chatwork.invalid/v2"
+
+// newTestClient is how api's tests make a client: a client of token that
+// sends every request (download URLs included) through rt, after the
+// whole client (pacing, retries, authentication). With an in-memory rt
+// (handlerTransport, or apitest's Server.Transport) no socket is opened,
+// so the test may run inside a synctest bubble. opts come after the base
+// URL, testBaseURL, and the transport.
+func newTestClient(t *testing.T, token string, rt http.RoundTripper, opts ...api.Option) *api.Client {
+	t.Helper()
+	c, err := api.NewClient(token, append([]api.Option{api.WithBaseURL(testBaseURL),
+		api.WithHTTPClient(&http.Client{Transport: rt})}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// handlerTransport answers requests with h in memory: a server written for
+// the test. Like net/http's transport, it sends nothing once the request's
+// context is done; h sees the request as a server would (a body, never
+// nil).
+type handlerTransport struct{ h http.HandlerFunc }
+
+func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
+	in := req.Clone(req.Context())
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	t.h(rec, in)
+	resp := rec.Result()
+	resp.Request = req
+	return resp, nil
+}
+
+// fakeClient returns an in-memory fake Chatwork (apitest without a
+// listener, so that it runs inside a synctest bubble) and a client of its
+// default account.
+func fakeClient(t *testing.T, srvOpts []apitest.Option, opts ...api.Option) (*apitest.Server, *api.Client) {
+	t.Helper()
+	s := apitest.NewServer(t, append([]apitest.Option{apitest.WithoutListener()}, srvOpts...)...)
+	return s, newTestClient(t, s.Token(), s.Transport(), append([]api.Option{api.WithBaseURL(s.URL())}, opts...)...)
+}
 
 // recorded is one request as the test server saw it.
 type recorded struct {
@@ -23,13 +74,12 @@ type recorded struct {
 	Body                                []byte
 }
 
-// testServer is an httptest server under /v2 whose handlers are set per
+// testServer is a scripted server under /v2 whose handlers are set per
 // test. It validates every request it receives against openapi.yaml and
 // records it.
 type testServer struct {
 	t   *testing.T
 	mux *http.ServeMux
-	srv *httptest.Server
 
 	mu   sync.Mutex
 	reqs []recorded
@@ -43,17 +93,13 @@ var validator = func() *conformance.Validator {
 	return v
 }()
 
+// setup returns a scripted server and a client of it that retries
+// quickly; opts come last.
 func setup(t *testing.T, opts ...api.Option) (*api.Client, *testServer) {
 	t.Helper()
 	ts := &testServer{t: t, mux: http.NewServeMux()}
-	ts.srv = httptest.NewServer(http.HandlerFunc(ts.serve))
-	t.Cleanup(ts.srv.Close)
-	opts = append([]api.Option{api.WithBaseURL(ts.srv.URL + "/v2"), api.WithRetries(3, time.Millisecond, 4*time.Millisecond)}, opts...)
-	c, err := api.NewClient(testToken, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, ts
+	opts = append([]api.Option{api.WithRetries(3, time.Millisecond, 4*time.Millisecond)}, opts...)
+	return newTestClient(t, testToken, handlerTransport{ts.serve}, opts...), ts
 }
 
 func (ts *testServer) serve(w http.ResponseWriter, r *http.Request) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -89,8 +88,7 @@ func TestNonAnswerIsNotSuccess(t *testing.T) {
 	}
 	for _, k := range kinds {
 		var bad string
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body)
+		c := newTestClient(t, testToken, handlerTransport{func(w http.ResponseWriter, r *http.Request) {
 			body := k.body
 			if body == "-" {
 				body = bad
@@ -99,11 +97,7 @@ func TestNonAnswerIsNotSuccess(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(k.status)
 			_, _ = io.WriteString(w, body)
-		}))
-		c, err := api.NewClient(testToken, api.WithBaseURL(srv.URL+"/v2"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		}})
 		for name, op := range resultCalls(c) {
 			bad = op.bad
 			err := op.call(t.Context())
@@ -116,7 +110,6 @@ func TestNonAnswerIsNotSuccess(t *testing.T) {
 				t.Errorf("%s answered %s: %+v", name, k.name, ue)
 			}
 		}
-		srv.Close()
 	}
 }
 

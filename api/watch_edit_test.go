@@ -42,7 +42,7 @@ func TestWatchDeliversEditsNotDeletions(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := apitest.NewServer(t, apitest.WithoutListener())
 		anna := srv.AddAccount(apitest.Account{Name: "Anna"})
-		room := srv.AddRoom(apitest.Room{Name: "edits", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
+		room := srv.AddRoom(apitest.Room{Name: "edits", AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
 		newClient := func(token string) *api.Client {
 			c, err := api.NewClient(token, api.WithBaseURL(srv.URL()), api.WithHTTPClient(srv.Client()))
 			if err != nil {
@@ -51,8 +51,8 @@ func TestWatchDeliversEditsNotDeletions(t *testing.T) {
 			return c
 		}
 		annaClient := newClient(anna.Token)
-		old := srv.AddMessage(room, anna.ID, "before the watch")
-		doomed := srv.AddMessage(room, anna.ID, "to be deleted")
+		old := srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "before the watch"}).MessageID
+		doomed := srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "to be deleted"}).MessageID
 		// The watch starts a second later: a message sent in the second the
 		// watch starts counts as new (send times have whole seconds).
 		time.Sleep(time.Second)
@@ -69,7 +69,7 @@ func TestWatchDeliversEditsNotDeletions(t *testing.T) {
 			time.Sleep(20 * time.Second)
 			edit(old, "before the watch, edited")
 			time.Sleep(20 * time.Second)
-			later = srv.AddMessage(room, anna.ID, "during the watch")
+			later = srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "during the watch"}).MessageID
 			time.Sleep(20 * time.Second)
 			edit(later, "during the watch, edited")
 			time.Sleep(20 * time.Second)

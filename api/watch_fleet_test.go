@@ -72,7 +72,7 @@ func TestWatchFleet(t *testing.T) {
 			defer close(posting)
 			for i := range 120 {
 				time.Sleep(5 * time.Second)
-				srv.AddMessage(rooms[i%len(rooms)], anna.ID, fmt.Sprint("m", i))
+				srv.AddMessage(apitest.Message{RoomID: rooms[i%len(rooms)], AccountID: anna.AccountID, Body: fmt.Sprint("m", i)})
 			}
 		}()
 		fleet := &memFleet{ttl: 15 * time.Second, holder: map[int64]string{}, expires: map[int64]time.Time{}}

@@ -41,11 +41,11 @@ func TestWatchNeverSkipsTheStart(t *testing.T) {
 					defer close(posting)
 					time.Sleep(time.Second)
 					for _, r := range rooms {
-						posted = append(posted, srv.AddMessage(r, anna.ID, "1 s after the start"))
+						posted = append(posted, srv.AddMessage(apitest.Message{RoomID: r, AccountID: anna.AccountID, Body: "1 s after the start"}).MessageID)
 					}
 					time.Sleep(time.Until(start.Add(kill + 2*time.Second)))
 					for _, r := range rooms {
-						posted = append(posted, srv.AddMessage(r, anna.ID, "2 s after the restart"))
+						posted = append(posted, srv.AddMessage(apitest.Message{RoomID: r, AccountID: anna.AccountID, Body: "2 s after the restart"}).MessageID)
 					}
 				}()
 
@@ -124,13 +124,13 @@ func TestWatchRepairsAMarkAboveEveryMessage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := apitest.NewServer(t, apitest.WithoutListener())
 		anna := srv.AddAccount(apitest.Account{Name: "Anna"})
-		wrong := srv.AddRoom(apitest.Room{Name: "wrong mark", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
-		deleted := srv.AddRoom(apitest.Room{Name: "newest deleted", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
-		future := srv.AddRoom(apitest.Room{Name: "future start", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
-		srv.AddMessage(wrong, anna.ID, "old")
-		srv.AddMessage(deleted, anna.ID, "old")
+		wrong := srv.AddRoom(apitest.Room{Name: "wrong mark", AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
+		deleted := srv.AddRoom(apitest.Room{Name: "newest deleted", AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
+		future := srv.AddRoom(apitest.Room{Name: "future start", AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
+		srv.AddMessage(apitest.Message{RoomID: wrong, AccountID: anna.AccountID, Body: "old"})
+		srv.AddMessage(apitest.Message{RoomID: deleted, AccountID: anna.AccountID, Body: "old"})
 		time.Sleep(time.Minute)
-		gone := srv.AddMessage(deleted, anna.ID, "delivered, then deleted")
+		gone := srv.AddMessage(apitest.Message{RoomID: deleted, AccountID: anna.AccountID, Body: "delivered, then deleted"}).MessageID
 		annaClient, err := api.NewClient(anna.Token, api.WithBaseURL(srv.URL()), api.WithHTTPClient(srv.Client()))
 		if err != nil {
 			t.Fatal(err)
@@ -156,7 +156,7 @@ func TestWatchRepairsAMarkAboveEveryMessage(t *testing.T) {
 			defer close(posting)
 			time.Sleep(5 * time.Second)
 			for _, r := range []int64{wrong, deleted, future} {
-				want = append(want, srv.AddMessage(r, anna.ID, "after the restart"))
+				want = append(want, srv.AddMessage(apitest.Message{RoomID: r, AccountID: anna.AccountID, Body: "after the restart"}).MessageID)
 			}
 		}()
 		c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()), api.WithHTTPClient(srv.Client()))

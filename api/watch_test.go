@@ -62,7 +62,7 @@ func (l *watchLog) consume(t *testing.T, session int, seq func(func(api.WatchEve
 func watchedRooms(srv *apitest.Server, prefix string, n int) (anna apitest.Account, rooms []int64) {
 	anna = srv.AddAccount(apitest.Account{Name: "Anna"})
 	for i := range n {
-		rooms = append(rooms, srv.AddRoom(apitest.Room{Name: fmt.Sprintf("%s %d", prefix, i), Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}}))
+		rooms = append(rooms, srv.AddRoom(apitest.Room{Name: fmt.Sprintf("%s %d", prefix, i), AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID)
 	}
 	return anna, rooms
 }
@@ -88,9 +88,9 @@ func TestWatchSimulatedHour(t *testing.T) {
 	)
 	synctest.Test(t, func(t *testing.T) {
 		srv := apitest.NewServer(t, apitest.WithoutListener(), apitest.WithRequestLogSize(1<<20))
-		me := srv.Me().ID
+		me := srv.Me().AccountID
 		anna, rooms := watchedRooms(srv, "watched", 3)
-		postRoom := srv.AddRoom(apitest.Room{Name: "posts", Admins: []int64{me}})
+		postRoom := srv.AddRoom(apitest.Room{Name: "posts", AdminIDs: []int64{me}}).RoomID
 		start := time.Now()
 
 		// The arrivals: seeded random times and rooms, and the burst.
@@ -112,7 +112,7 @@ func TestWatchSimulatedHour(t *testing.T) {
 			defer close(injected)
 			for i, a := range arrivals {
 				time.Sleep(time.Until(start.Add(a.at)))
-				srv.AddMessage(a.room, anna.ID, fmt.Sprintf("m%d", i))
+				srv.AddMessage(apitest.Message{RoomID: a.room, AccountID: anna.AccountID, Body: fmt.Sprintf("m%d", i)})
 			}
 		}()
 
@@ -335,7 +335,7 @@ func TestWatchAdaptsWithinShare(t *testing.T) {
 		go func() {
 			for time.Now().Before(busyUntil) {
 				for _, r := range rooms {
-					srv.AddMessage(r, anna.ID, "busy")
+					srv.AddMessage(apitest.Message{RoomID: r, AccountID: anna.AccountID, Body: "busy"})
 				}
 				time.Sleep(2 * time.Second)
 			}

@@ -356,33 +356,36 @@ func TestCanaryMemoryFollowsBytesReceived(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 
+	// heapWithPending measures the heap once every response has arrived
+	// and while none has ended; the callers then close them.
 	heapWithPending := func(tr http.RoundTripper) uint64 {
 		hc := &http.Client{Transport: tr}
-		bodies := make(chan io.ReadCloser, responses)
-		var wg sync.WaitGroup
+		var arrived, closed sync.WaitGroup
+		measured := make(chan struct{})
 		for range responses {
-			wg.Go(func() {
+			arrived.Add(1)
+			closed.Go(func() {
 				req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/v2/me", nil)
 				req.Header.Set("X-Chatworktoken", testToken)
 				resp, err := hc.Do(req)
+				arrived.Done()
 				if err != nil {
 					t.Error(err)
 					return
 				}
+				defer resp.Body.Close()
 				if resp.ContentLength != conformance.DefaultMaxBodySize {
 					t.Errorf("Content-Length %d", resp.ContentLength)
 				}
-				bodies <- resp.Body
+				<-measured
 			})
 		}
-		wg.Wait()
-		close(bodies)
+		arrived.Wait()
 		var m runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&m)
-		for b := range bodies {
-			b.Close()
-		}
+		close(measured)
+		closed.Wait()
 		return m.HeapAlloc
 	}
 

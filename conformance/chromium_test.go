@@ -47,7 +47,7 @@ func TestCheckHARFromChromium(t *testing.T) {
 		t.Skip("chromium is not installed")
 	}
 	srv := apitest.NewServer(t)
-	room := srv.AddRoom(apitest.Room{Name: "browser", Admins: []int64{srv.Me().ID}})
+	room := srv.AddRoom(apitest.Room{Name: "browser", AdminIDs: []int64{srv.Me().AccountID}}).RoomID
 	page := fmt.Sprintf(`<!doctype html><title>calling</title><script>
 const h = {"X-ChatWorkToken": %q};
 (async () => {

@@ -68,8 +68,8 @@ func runFakeSuite(t *testing.T, cov *coverage) {
 	bob := srv.AddAccount(apitest.Account{Name: "Kenji Sato"})
 	carol := srv.AddAccount(apitest.Account{Name: "Aiko Tanaka"})
 	dave := srv.AddAccount(apitest.Account{Name: "Daisuke Ito"})
-	srv.AddContact(me.ID, alice.ID)
-	srv.AddContact(me.ID, bob.ID)
+	srv.AddContact(apitest.Contact{AccountID: me.AccountID, OtherAccountID: alice.AccountID})
+	srv.AddContact(apitest.Contact{AccountID: me.AccountID, OtherAccountID: bob.AccountID})
 	c := fakeClient(t, srv, srv.Token(), cov)
 
 	must := func(what string, err error) {
@@ -106,7 +106,7 @@ func runFakeSuite(t *testing.T, cov *coverage) {
 	// A group chat.
 	roomID, _, err := c.Rooms.Create(ctx, api.CreateRoomParams{
 		Name: "Project Apollo", Description: "Weekly sync", IconPreset: "meeting",
-		AdminIDs: []int64{me.ID}, MemberIDs: []int64{alice.ID}, ReadonlyIDs: []int64{bob.ID},
+		AdminIDs: []int64{me.AccountID}, MemberIDs: []int64{alice.AccountID}, ReadonlyIDs: []int64{bob.AccountID},
 		Link: true, LinkCode: "apollo-sync", LinkNeedAcceptance: api.Ptr(true),
 	})
 	must("Rooms.Create", err)
@@ -116,15 +116,15 @@ func runFakeSuite(t *testing.T, cov *coverage) {
 	must("Rooms.Update", err)
 	_, _, err = c.Members.List(ctx, roomID)
 	must("Members.List", err)
-	_, _, err = c.Members.Replace(ctx, roomID, api.ReplaceMembersParams{AdminIDs: []int64{me.ID}, MemberIDs: []int64{alice.ID, bob.ID}})
+	_, _, err = c.Members.Replace(ctx, roomID, api.ReplaceMembersParams{AdminIDs: []int64{me.AccountID}, MemberIDs: []int64{alice.AccountID, bob.AccountID}})
 	must("Members.Replace", err)
 
 	// Messages.
 	_, _, err = c.Messages.ListNew(ctx, roomID)
 	must("Messages.ListNew", err)
-	msgID, _, err := c.Messages.Post(ctx, roomID, "[To:"+strconv.FormatInt(alice.ID, 10)+"]Hanako Suzuki\nCould you review the draft?", nil)
+	msgID, _, err := c.Messages.Post(ctx, roomID, "[To:"+strconv.FormatInt(alice.AccountID, 10)+"]Hanako Suzuki\nCould you review the draft?", nil)
 	must("Messages.Post", err)
-	other := srv.AddMessage(roomID, alice.ID, "Sure, on it.")
+	other := srv.AddMessage(apitest.Message{RoomID: roomID, AccountID: alice.AccountID, Body: "Sure, on it."}).MessageID
 	msgs, _, err := c.Messages.ListLatest(ctx, roomID)
 	must("Messages.ListLatest", err)
 	if len(msgs) < 2 {
@@ -147,7 +147,7 @@ func runFakeSuite(t *testing.T, cov *coverage) {
 	_, _, err = c.Tasks.List(ctx, roomID, nil)
 	must("Tasks.List (none)", err)
 	taskIDs, _, err := c.Tasks.Create(ctx, roomID, api.CreateTaskParams{
-		Body: "Prepare the demo", AssigneeIDs: []int64{me.ID, alice.ID}, LimitTime: time.Unix(1764000000, 0), LimitType: "date",
+		Body: "Prepare the demo", AssigneeIDs: []int64{me.AccountID, alice.AccountID}, LimitTime: time.Unix(1764000000, 0), LimitType: "date",
 	})
 	must("Tasks.Create", err)
 	if len(taskIDs) != 2 {
@@ -155,11 +155,11 @@ func runFakeSuite(t *testing.T, cov *coverage) {
 	}
 	_, _, err = c.Tasks.Get(ctx, roomID, taskIDs[0])
 	must("Tasks.Get", err)
-	_, _, err = c.Me.Tasks(ctx, &api.ListMyTasksOptions{AssignedByAccountID: me.ID})
+	_, _, err = c.Me.Tasks(ctx, &api.ListMyTasksOptions{AssignedByAccountID: me.AccountID})
 	must("Me.Tasks", err)
 	_, err = c.Tasks.SetStatus(ctx, roomID, taskIDs[0], "done")
 	must("Tasks.SetStatus", err)
-	_, _, err = c.Tasks.List(ctx, roomID, &api.ListTasksOptions{AssigneeID: me.ID, Status: "done"})
+	_, _, err = c.Tasks.List(ctx, roomID, &api.ListTasksOptions{AssigneeID: me.AccountID, Status: "done"})
 	must("Tasks.List", err)
 
 	// Files.
@@ -169,7 +169,7 @@ func runFakeSuite(t *testing.T, cov *coverage) {
 		Name: "report.csv", Content: strings.NewReader("date,visits\n2026-11-20,1204\n"), Message: "Weekly numbers attached.",
 	})
 	must("Files.Upload", err)
-	_, _, err = c.Files.List(ctx, roomID, &api.ListFilesOptions{UploaderID: me.ID})
+	_, _, err = c.Files.List(ctx, roomID, &api.ListFilesOptions{UploaderID: me.AccountID})
 	must("Files.List", err)
 	_, _, err = c.Files.Get(ctx, roomID, fileID)
 	must("Files.Get", err)
@@ -195,8 +195,8 @@ func runFakeSuite(t *testing.T, cov *coverage) {
 	// Contact requests.
 	_, _, err = c.IncomingRequests.List(ctx)
 	must("IncomingRequests.List (none)", err)
-	r1 := srv.AddIncomingRequest(carol.ID, me.ID, "Hello from the conference")
-	r2 := srv.AddIncomingRequest(dave.ID, me.ID, "")
+	r1 := srv.AddIncomingRequest(apitest.IncomingRequest{AccountID: carol.AccountID, ToAccountID: me.AccountID, Message: "Hello from the conference"}).RequestID
+	r2 := srv.AddIncomingRequest(apitest.IncomingRequest{AccountID: dave.AccountID, ToAccountID: me.AccountID, Message: ""}).RequestID
 	_, _, err = c.IncomingRequests.List(ctx)
 	must("IncomingRequests.List", err)
 	_, _, err = c.IncomingRequests.Accept(ctx, r1)
@@ -209,10 +209,10 @@ func runFakeSuite(t *testing.T, cov *coverage) {
 	wantErr("Rooms.Get of an unknown room", err, api.ErrNotFound)
 	_, _, err = c.Messages.Get(ctx, roomID, "1000000000000000007")
 	wantErr("Messages.Get of an unknown message", err, api.ErrNotFound)
-	bobClient := fakeClient(t, srv, srv.AddToken(bob.ID), cov)
+	bobClient := fakeClient(t, srv, srv.AddToken(apitest.Token{AccountID: bob.AccountID}).Token, cov)
 	_, err = bobClient.Rooms.Update(ctx, roomID, api.UpdateRoomParams{Name: "Taken over"})
 	wantErr("Rooms.Update by a member", err, api.ErrForbidden)
-	revoked := srv.AddToken(me.ID)
+	revoked := srv.AddToken(apitest.Token{AccountID: me.AccountID}).Token
 	srv.RevokeToken(revoked)
 	_, _, err = fakeClient(t, srv, revoked, cov).Me.Get(ctx)
 	wantErr("Me.Get with a revoked token", err, api.ErrUnauthorized)
@@ -224,8 +224,8 @@ func runFakeSuite(t *testing.T, cov *coverage) {
 	must("Rooms.Leave", err)
 	_, err = c.Rooms.Delete(ctx, roomID)
 	must("Rooms.Delete", err)
-	_, lim, _ := srv.RateLimit(me.ID)
-	srv.SpendRateLimit(me.ID, lim)
+	_, lim, _ := srv.RateLimit(me.AccountID)
+	srv.SpendRateLimit(me.AccountID, lim)
 	_, _, err = c.Me.Get(ctx)
 	wantErr("Me.Get over the rate limit", err, api.ErrRateLimited)
 

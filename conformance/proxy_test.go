@@ -38,7 +38,7 @@ type proxyFixture struct {
 func newProxyFixture(t *testing.T, edit func(*conformance.ProxyConfig)) *proxyFixture {
 	t.Helper()
 	f := &proxyFixture{srv: apitest.NewServer(t)}
-	f.room = f.srv.AddRoom(apitest.Room{Name: "proxy", Admins: []int64{f.srv.Me().ID}})
+	f.room = f.srv.AddRoom(apitest.Room{Name: "proxy", AdminIDs: []int64{f.srv.Me().AccountID}}).RoomID
 	cfg := conformance.ProxyConfig{
 		Upstream: f.srv.URL(),
 		Report: func(e *conformance.Error) {
@@ -156,7 +156,7 @@ func TestProxyFailModeAnswers422WithoutForwarding(t *testing.T) {
 	t.Parallel()
 	f := newProxyFixture(t, func(c *conformance.ProxyConfig) { c.Fail = true })
 	before := len(f.srv.Requests())
-	form := "name=Team&members_admin_ids=" + strconv.FormatInt(f.srv.Me().ID, 10) + "&members_admin_ids=2"
+	form := "name=Team&members_admin_ids=" + strconv.FormatInt(f.srv.Me().AccountID, 10) + "&members_admin_ids=2"
 	resp, body := f.do(t, http.MethodPost, "/rooms", formCT, []byte(form)) //nolint:bodyclose // do and rawRequest close the body
 	if resp.StatusCode != http.StatusUnprocessableEntity || resp.Header.Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("status %d, Content-Type %q; want 422 application/problem+json", resp.StatusCode, resp.Header.Get("Content-Type"))
@@ -234,7 +234,8 @@ func TestProxyBinaryUploads(t *testing.T) {
 		if err := json.Unmarshal(rb, &got); err != nil {
 			t.Fatal(err)
 		}
-		stored, ok := f.srv.FileContent(got.FileID)
+		file, ok := f.srv.File(got.FileID)
+		stored := file.Content
 		if !ok || !bytes.Equal(stored, content) {
 			t.Errorf("upload of %d bytes: the fake stored %d bytes that differ from the file", size, len(stored))
 		}

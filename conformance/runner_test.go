@@ -18,13 +18,13 @@ import (
 func seedLikeChatworkFake(srv *apitest.Server) {
 	me := srv.Me()
 	alice := srv.AddAccount(apitest.Account{Name: "Alice", ChatworkID: "alice"})
-	srv.AddContact(me.ID, alice.ID)
-	room := srv.AddRoom(apitest.Room{Name: "Sandbox", Admins: []int64{me.ID}, Members: []int64{alice.ID}})
-	srv.AddMessage(room, alice.ID, "Welcome")
+	srv.AddContact(apitest.Contact{AccountID: me.AccountID, OtherAccountID: alice.AccountID})
+	room := srv.AddRoom(apitest.Room{Name: "Sandbox", AdminIDs: []int64{me.AccountID}, MemberIDs: []int64{alice.AccountID}}).RoomID
+	srv.AddMessage(apitest.Message{RoomID: room, AccountID: alice.AccountID, Body: "Welcome"})
 	bob := srv.AddAccount(apitest.Account{Name: "Bob", ChatworkID: "bob"})
 	carol := srv.AddAccount(apitest.Account{Name: "Carol", ChatworkID: "carol"})
-	srv.AddIncomingRequest(bob.ID, me.ID, "Hello")
-	srv.AddIncomingRequest(carol.ID, me.ID, "Hi")
+	srv.AddIncomingRequest(apitest.IncomingRequest{AccountID: bob.AccountID, ToAccountID: me.AccountID, Message: "Hello"})
+	srv.AddIncomingRequest(apitest.IncomingRequest{AccountID: carol.AccountID, ToAccountID: me.AccountID, Message: "Hi"})
 }
 
 // runReport formats a report for a failure message.
@@ -67,9 +67,9 @@ func TestRunAgainstTheFake(t *testing.T) {
 	if len(rep.Links) == 0 {
 		t.Error("no link in the spec")
 	}
-	for _, id := range srv.Rooms() {
-		if r, _ := srv.Room(id); strings.HasPrefix(r.Name, "conformance-") {
-			t.Errorf("room %d %q is left after the run: it must delete what it made", id, r.Name)
+	for _, r := range srv.Rooms() {
+		if strings.HasPrefix(r.Name, "conformance-") {
+			t.Errorf("room %d %q is left after the run: it must delete what it made", r.RoomID, r.Name)
 		}
 	}
 	t.Logf("%d checks\n%s", checks, runReport(rep))

@@ -39,12 +39,13 @@ const (
 type apiError struct {
 	status int
 	msg    string
+	reason string // for the request log, when msg does not say it all
 }
 
 func (e *apiError) Error() string { return e.msg }
 
 func badRequest(format string, args ...any) error {
-	return &apiError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
+	return &apiError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
 }
 
 func required(name string) error { return badRequest("Parameter '%s' is required", name) }
@@ -52,12 +53,12 @@ func required(name string) error { return badRequest("Parameter '%s' is required
 func invalid(name string) error { return badRequest("Invalid value for '%s'", name) }
 
 var (
-	errNotFound    = &apiError{http.StatusNotFound, msgNotFound}
-	errGroupOnly   = &apiError{http.StatusBadRequest, msgGroupOnly}
-	errNotAdmin    = &apiError{http.StatusForbidden, msgNotAdmin}
-	errReadonly    = &apiError{http.StatusForbidden, msgReadonly}
-	errNotOwnMsg   = &apiError{http.StatusForbidden, msgNotOwnMessage}
-	errTaskForbids = &apiError{http.StatusForbidden, msgTaskPermission}
+	errNotFound    = &apiError{status: http.StatusNotFound, msg: msgNotFound}
+	errGroupOnly   = &apiError{status: http.StatusBadRequest, msg: msgGroupOnly}
+	errNotAdmin    = &apiError{status: http.StatusForbidden, msg: msgNotAdmin}
+	errReadonly    = &apiError{status: http.StatusForbidden, msg: msgReadonly}
+	errNotOwnMsg   = &apiError{status: http.StatusForbidden, msg: msgNotOwnMessage}
+	errTaskForbids = &apiError{status: http.StatusForbidden, msg: msgTaskPermission}
 )
 
 // handlers implements the generated server interface over the fake's
@@ -113,13 +114,13 @@ func (h *handlers) do(w http.ResponseWriter, r *http.Request, op opFunc) {
 func answerError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {
-		ae = &apiError{http.StatusInternalServerError, "Internal error"}
+		ae = &apiError{status: http.StatusInternalServerError, msg: "Internal error"}
 	}
 	info := infoOf(r)
 	if info == nil {
 		info = &reqInfo{}
 	}
-	refuse(w, info, ae.status, "", ae.msg)
+	refuse(w, info, ae.status, ae.reason, ae.msg)
 }
 
 // paramError answers a path or query parameter that the generated router

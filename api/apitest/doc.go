@@ -15,10 +15,10 @@
 //
 //	func TestPost(t *testing.T) {
 //		srv := apitest.NewServer(t) // closed when the test ends
-//		room := srv.AddRoom(apitest.Room{Name: "dev", Admins: []int64{srv.Me().ID}})
+//		room := srv.AddRoom(apitest.Room{Name: "dev", AdminIDs: []int64{srv.Me().AccountID}})
 //
 //		// Point the code under test at srv.URL() with srv.Token(), then:
-//		msgs := srv.Messages(room)
+//		msgs := srv.Messages(room.RoomID)
 //		...
 //	}
 //
@@ -33,22 +33,29 @@
 // # Seeding and inspecting
 //
 // A new server has one account, the default "me" account, with its My
-// Chat, and nothing else. Seed more with [Server.AddAccount],
-// [Server.AddContact], [Server.AddRoom], [Server.AddMessage],
-// [Server.AddTask], [Server.AddIncomingRequest] and [Server.AddWebhook];
-// seeding helpers panic on invalid input. Look at the result with
-// [Server.Messages], [Server.Tasks], [Server.Files], [Server.Room],
-// [Server.Contacts] and [Server.Requests], which records every request
-// with its operation ID and status.
+// Chat, and nothing else; [WithSeed] starts it from a whole [Seed]
+// instead, which [Server.Reset] goes back to. The fixtures have one shape:
+// AddX(X) X adds one (IDs left zero are chosen, IDs given are kept) and
+// returns it filled in, Xs() []X lists them, UpdateX(X) X changes one:
+// [Server.AddAccount], [Server.AddToken], [Server.AddContact],
+// [Server.AddRoom], [Server.AddMessage], [Server.AddTask],
+// [Server.AddFile], [Server.AddIncomingRequest] and [Server.AddWebhook],
+// with [Server.Accounts], [Server.Rooms], [Server.Messages] and the other
+// lists. These Go methods are test helpers: they panic on invalid input.
+// [Server.Requests] records every request with its operation ID, status,
+// form fields, file parts and, for a refusal, its reason.
 //
 // # Request pipeline
 //
 // Each request to /v2 goes through, in order:
 //
 //  1. authentication: an API token in X-ChatWorkToken, or an OAuth access
-//     token registered by [Server.AddBearerToken] in Authorization: Bearer;
-//     otherwise 401 {"errors":["Invalid API token"]}. An API token sent as
-//     Bearer is refused, as Chatwork refuses it;
+//     token ([Token] with OAuth set) in Authorization: Bearer; otherwise
+//     401 {"errors":["Invalid API token"]}. A refused bearer token (unknown,
+//     revoked, expired, or an API token sent as Bearer) gets Chatwork's 401
+//     with an empty body and WWW-Authenticate: Bearer
+//     error="invalid_token", error_description="The access token expired"
+//     (or "… is invalid");
 //  2. routing: an unknown path or method gives
 //     400 {"errors":["Invalid Endpoint or HTTP method"]};
 //  3. validation against openapi.yaml: 400 with short messages such as
@@ -137,9 +144,12 @@
 // # What it depends on
 //
 // The fake owns the simulated Chatwork: its state, handlers, rate limits,
-// faults and webhooks. It is built on the generated server of package gen,
-// takes its list of operations and its routing from package conformance's
-// description of openapi.yaml, and validates with package conformance; it
+// faults and webhooks. It takes its list of operations and its routing from
+// package conformance's description of openapi.yaml: a request is matched
+// to its operation once, then dispatched on the operation ID to the
+// wrapper that package gen generates for it, which binds the parameters
+// and calls the fake's handler. It validates with package conformance,
+// answers and sends webhooks with gen's types, and it
 // never imports package api (nor the CLI), so the client it is meant to
 // test cannot shape it (enforced by internal/checks TestImportRules).
 package apitest

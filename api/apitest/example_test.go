@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chatwork-go/chatwork/api/apitest"
+	"github.com/chatwork-go/chatwork/api/webhook"
 )
 
 func ExampleNewServer() {
@@ -20,13 +21,15 @@ func ExampleNewServer() {
 	}
 	defer srv.Close()
 
+	me := srv.Me()
 	alice := srv.AddAccount(apitest.Account{Name: "Alice"})
-	srv.AddContact(srv.Me().ID, alice.ID)
-	room := srv.AddRoom(apitest.Room{Name: "dev", Admins: []int64{srv.Me().ID}, Members: []int64{alice.ID}})
+	srv.AddContact(apitest.Contact{AccountID: me.AccountID, OtherAccountID: alice.AccountID})
+	room := srv.AddRoom(apitest.Room{Name: "dev", AdminIDs: []int64{me.AccountID}, MemberIDs: []int64{alice.AccountID}})
+	srv.AddMessage(apitest.Message{RoomID: room.RoomID, AccountID: alice.AccountID, Body: "hi"})
 
 	// The code under test posts a message, over real HTTP.
 	form := url.Values{"body": {"hello"}}
-	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/rooms/%d/messages", srv.URL(), room), strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/rooms/%d/messages", srv.URL(), room.RoomID), strings.NewReader(form.Encode()))
 	req.Header.Set("X-ChatWorkToken", srv.Token())
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := http.DefaultClient.Do(req)
@@ -36,11 +39,13 @@ func ExampleNewServer() {
 	resp.Body.Close()
 
 	fmt.Println(resp.StatusCode, resp.Header.Get("X-Ratelimit-Remaining"))
-	for _, m := range srv.Messages(room) {
-		fmt.Println(m.Account.Name+":", m.Body)
+	for _, m := range srv.Messages(room.RoomID) {
+		a, _ := srv.Account(m.AccountID)
+		fmt.Println(a.Name+":", m.Body)
 	}
 	// Output:
 	// 200 299
+	// Alice: hi
 	// Me: hello
 }
 
@@ -80,34 +85,31 @@ func ExampleServer_InjectFault() {
 }
 
 func ExampleServer_AddWebhook() {
-	// A receiver; in a real test, your handler, usually behind
-	// httptest.NewServer. Here the fake calls it in memory.
-	recv := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		fmt.Println(r.Header.Get("User-Agent"), r.Header.Get("X-ChatWorkWebhookSignature"))
-		fmt.Println(string(b))
-	})
-	inMemory := roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		rec := httptest.NewRecorder()
-		recv.ServeHTTP(rec, r)
-		return rec.Result(), nil
-	})
-	srv, _ := apitest.Start(apitest.WithoutListener(),
-		apitest.WithSyncWebhooks(),
-		apitest.WithWebhookClient(&http.Client{Transport: inMemory}),
-		apitest.WithClock(func() time.Time { return time.Unix(1700000000, 0) }))
-	defer srv.Close()
+	// The receiver: in a real test, the handler under test.
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		err := webhook.Verify(body, r.Header.Get("X-ChatWorkWebhookSignature"), "A9ne+ygvdV0IZBaPFV2zC1e5Bk+IsI14BPwieRoBQNU=")
+		fmt.Println(r.Header.Get("User-Agent"), "signature ok:", err == nil)
+		fmt.Println(string(body))
+	}))
+	defer recv.Close()
 
+	srv, err := apitest.Start(apitest.WithSyncWebhooks(), apitest.WithClock(func() time.Time { return time.Unix(1700000000, 0) }))
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	me := srv.Me()
 	srv.AddWebhook(apitest.Webhook{
-		URL:    "https://bot.example/hook",
+		URL:    recv.URL + "/hook",
 		Token:  "A9ne+ygvdV0IZBaPFV2zC1e5Bk+IsI14BPwieRoBQNU=",
-		Events: []string{apitest.EventMessageCreated},
-		RoomID: srv.Me().RoomID,
+		Events: []string{webhook.TypeMessageCreated},
+		RoomID: me.RoomID,
 	})
-	srv.AddMessage(srv.Me().RoomID, srv.Me().ID, "note to self")
+	srv.AddMessage(apitest.Message{RoomID: me.RoomID, AccountID: me.AccountID, Body: "note to self"})
 	// Output:
-	// ChatWork-Webhook/1.0.0 AF3zAEp3+OWzX8Su7W1W0I7o7nykqCUHvE73hQYXT1M=
-	// {"webhook_setting_id":"1","webhook_event_type":"message_created","webhook_event_time":1700000000,"webhook_event":{"message_id":"1928374655918273645","room_id":200000001,"account_id":1000001,"body":"note to self","send_time":1700000000,"update_time":0}}
+	// ChatWork-Webhook/1.0.0 signature ok: true
+	// {"webhook_event":{"account_id":1000001,"body":"note to self","message_id":"1928374655918273645","room_id":200000001,"send_time":1700000000,"update_time":0},"webhook_event_time":1700000000,"webhook_event_type":"message_created","webhook_setting_id":"1"}
 }
 
 // A program that runs its own client against the fake can print why each

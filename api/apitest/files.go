@@ -33,6 +33,12 @@ func (h *handlers) UploadFile(w http.ResponseWriter, r *http.Request, roomID gen
 			return nil, badRequest("%s", c.body.problem)
 		}
 		u := c.body.upload
+		if u == nil && c.body.starOnly {
+			// RFC 7578 forbids filename* in form data; PHP reads such a
+			// part as a text field, and the upload arrives without a file.
+			return nil, &apiError{status: http.StatusBadRequest, msg: "Parameter 'file' is required",
+				reason: `the file part has only filename*= (RFC 2231), which PHP servers such as Chatwork's do not read as a file: send filename="…" in raw UTF-8, as browsers and curl do (RFC 7578)`}
+		}
 		if u == nil {
 			return nil, required("file")
 		}

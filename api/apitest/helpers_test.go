@@ -192,14 +192,14 @@ func newWorld(t testing.TB, opts ...apitest.Option) *world {
 	w := &world{s: s, me: s.Me()}
 	w.alice = s.AddAccount(apitest.Account{Name: "Alice", ChatworkID: "alice"})
 	w.bob = s.AddAccount(apitest.Account{Name: "Bob"})
-	s.AddContact(w.me.ID, w.alice.ID)
-	s.AddContact(w.me.ID, w.bob.ID)
+	s.AddContact(apitest.Contact{AccountID: w.me.AccountID, OtherAccountID: w.alice.AccountID})
+	s.AddContact(apitest.Contact{AccountID: w.me.AccountID, OtherAccountID: w.bob.AccountID})
 	w.room = s.AddRoom(apitest.Room{
-		Name:     "Project",
-		Admins:   []int64{w.me.ID},
-		Members:  []int64{w.alice.ID},
-		Readonly: []int64{w.bob.ID},
-	})
+		Name:        "Project",
+		AdminIDs:    []int64{w.me.AccountID},
+		MemberIDs:   []int64{w.alice.AccountID},
+		ReadonlyIDs: []int64{w.bob.AccountID},
+	}).RoomID
 	w.cme = memClient(t, s)
 	w.calice = w.cme.as(w.alice.Token)
 	w.cbob = w.cme.as(w.bob.Token)

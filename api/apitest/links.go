@@ -67,7 +67,7 @@ func (c *call) writeLink(roomID gen.RoomID, create bool) (any, error) {
 	return apiLink(rm.link), nil
 }
 
-var errNoLink = &apiError{http.StatusBadRequest, "The invitation link does not exist"}
+var errNoLink = &apiError{status: http.StatusBadRequest, msg: "The invitation link does not exist"}
 
 // linkForm applies the form fields code, need_acceptance and description
 // to l.

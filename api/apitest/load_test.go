@@ -22,14 +22,14 @@ func TestParallelLoad(t *testing.T) {
 	accounts := []apitest.Account{me}
 	for i := 1; i < workers; i++ {
 		a := s.AddAccount(apitest.Account{Name: fmt.Sprintf("worker%d", i)})
-		s.AddContact(me.ID, a.ID)
+		s.AddContact(apitest.Contact{AccountID: me.AccountID, OtherAccountID: a.AccountID})
 		accounts = append(accounts, a)
 	}
 	var all []int64
 	for _, a := range accounts {
-		all = append(all, a.ID)
+		all = append(all, a.AccountID)
 	}
-	room := s.AddRoom(apitest.Room{Name: "load", Admins: all})
+	room := s.AddRoom(apitest.Room{Name: "load", AdminIDs: all}).RoomID
 
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 	defer hc.CloseIdleConnections()
@@ -72,7 +72,7 @@ func TestParallelLoad(t *testing.T) {
 						t.Errorf("list: %d %s", r.status, r.body)
 					}
 				case 2:
-					r := c.send(http.MethodPost, roomPath(room, "/tasks"), url.Values{"body": {"t"}, "to_ids": {fmt.Sprint(accounts[(wi+1)%workers].ID)}})
+					r := c.send(http.MethodPost, roomPath(room, "/tasks"), url.Values{"body": {"t"}, "to_ids": {fmt.Sprint(accounts[(wi+1)%workers].AccountID)}})
 					mu.Lock()
 					switch r.status {
 					case 200:

@@ -24,7 +24,7 @@ func TestListMessagesCursor(t *testing.T) {
 	path := roomPath(w.room, "/messages")
 	var ids []string
 	for i := range 150 {
-		ids = append(ids, w.s.AddMessage(w.room, w.alice.ID, fmt.Sprintf("m%d", i)))
+		ids = append(ids, w.s.AddMessage(apitest.Message{RoomID: w.room, AccountID: w.alice.AccountID, Body: fmt.Sprintf("m%d", i)}).MessageID)
 	}
 	// force=0 drains the backlog 100 at a time, oldest first.
 	var got []gen.Message
@@ -33,7 +33,7 @@ func TestListMessagesCursor(t *testing.T) {
 		t.Fatalf("first call: %d messages, %v...", len(got), messageIDs(got)[:2])
 	}
 	// Another token of the same account shares the cursor.
-	other := w.cme.as(w.s.AddToken(w.me.ID))
+	other := w.cme.as(w.s.AddToken(apitest.Token{AccountID: w.me.AccountID}).Token)
 	other.get(path+"?force=0", &got)
 	if len(got) != 50 || got[0].MessageID != ids[100] {
 		t.Fatalf("second call: %d messages starting %s", len(got), got[0].MessageID)
@@ -45,7 +45,7 @@ func TestListMessagesCursor(t *testing.T) {
 	if len(got) != 100 || got[0].MessageID != ids[50] || got[99].MessageID != ids[149] {
 		t.Fatalf("force=1: %d messages from %s", len(got), got[0].MessageID)
 	}
-	newID := w.s.AddMessage(w.room, w.alice.ID, "new")
+	newID := w.s.AddMessage(apitest.Message{RoomID: w.room, AccountID: w.alice.AccountID, Body: "new"}).MessageID
 	w.cme.get(path+"?force=1", &got)
 	w.cme.get(path, &got)
 	if len(got) != 1 || got[0].MessageID != newID || got[0].Body != "new" || got[0].Account.Name != "Alice" {
@@ -63,7 +63,7 @@ func TestPostEditDeleteMessage(t *testing.T) {
 	id := w.calice.post(w.room, "hello")
 	var m gen.Message
 	w.cme.get(roomPath(w.room, "/messages/"+id), &m)
-	if m.Body != "hello" || m.Account.AccountID != w.alice.ID || m.SendTime.IsZero() || !m.UpdateTime.IsZero() {
+	if m.Body != "hello" || m.Account.AccountID != w.alice.AccountID || m.SendTime.IsZero() || !m.UpdateTime.IsZero() {
 		t.Fatalf("message = %+v", m)
 	}
 	// Only the author edits or deletes.
@@ -93,7 +93,7 @@ func TestPermissions(t *testing.T) {
 	w := newWorld(t)
 	// Readonly members cannot post messages or tasks, nor upload.
 	wantError(t, w.cbob.send(http.MethodPost, roomPath(w.room, "/messages"), url.Values{"body": {"hi"}}), http.StatusForbidden, "You don't have permission to post in this room")
-	wantError(t, w.cbob.send(http.MethodPost, roomPath(w.room, "/tasks"), url.Values{"body": {"t"}, "to_ids": {strconv.FormatInt(w.me.ID, 10)}}), http.StatusForbidden, "You don't have permission to post in this room")
+	wantError(t, w.cbob.send(http.MethodPost, roomPath(w.room, "/tasks"), url.Values{"body": {"t"}, "to_ids": {strconv.FormatInt(w.me.AccountID, 10)}}), http.StatusForbidden, "You don't have permission to post in this room")
 	ct, body := multipartBody(t, "a.txt", []byte("a"), "")
 	if r := w.cbob.sendRaw(http.MethodPost, roomPath(w.room, "/files"), ct, body); r.status != http.StatusForbidden {
 		t.Fatalf("readonly upload: %d", r.status)
@@ -123,7 +123,7 @@ func TestPermissions(t *testing.T) {
 		form         url.Values
 	}{
 		{http.MethodPut, roomPath(w.room, ""), url.Values{"name": {"x"}}},
-		{http.MethodPut, roomPath(w.room, "/members"), url.Values{"members_admin_ids": {strconv.FormatInt(w.alice.ID, 10)}}},
+		{http.MethodPut, roomPath(w.room, "/members"), url.Values{"members_admin_ids": {strconv.FormatInt(w.alice.AccountID, 10)}}},
 		{http.MethodDelete, roomPath(w.room, ""), url.Values{"action_type": {"delete"}}},
 		{http.MethodPost, roomPath(w.room, "/link"), url.Values{"description": {"x"}}},
 		{http.MethodPut, roomPath(w.room, "/link"), url.Values{"description": {"x"}}},
@@ -135,7 +135,7 @@ func TestPermissions(t *testing.T) {
 	if len(w.s.Messages(w.room)) != 0 || len(w.s.Tasks(w.room)) != 0 || len(w.s.Files(w.room)) != 0 {
 		t.Fatal("a refused request stored something")
 	}
-	if r, _ := w.s.Room(w.room); r.Name != "Project" || len(r.Members) != 1 || r.Link != nil {
+	if r, _ := w.s.Room(w.room); r.Name != "Project" || len(r.MemberIDs) != 1 || r.Link != nil {
 		t.Fatalf("room changed: %+v", r)
 	}
 }
@@ -143,10 +143,10 @@ func TestPermissions(t *testing.T) {
 func TestReadUnreadAndCounts(t *testing.T) {
 	w := newWorld(t)
 	m1 := w.calice.post(w.room, "plain")
-	w.calice.post(w.room, fmt.Sprintf("[To:%d] Me, look", w.me.ID))
+	w.calice.post(w.room, fmt.Sprintf("[To:%d] Me, look", w.me.AccountID))
 	m3 := w.calice.post(w.room, "[toall] everyone")
-	w.calice.post(w.room, fmt.Sprintf("[rp aid=%d to=%d-%s] Me\nreply", w.me.ID, w.room, m1))
-	w.calice.post(w.room, fmt.Sprintf("[To:%d] Bob", w.bob.ID))
+	w.calice.post(w.room, fmt.Sprintf("[rp aid=%d to=%d-%s] Me\nreply", w.me.AccountID, w.room, m1))
+	w.calice.post(w.room, fmt.Sprintf("[To:%d] Bob", w.bob.AccountID))
 
 	var room gen.RoomDetail
 	w.cme.get(roomPath(w.room, ""), &room)

@@ -26,6 +26,7 @@ type config struct {
 	me             Account
 	requestLogSize int
 	observer       func(RecordedRequest)
+	seed           *Seed
 }
 
 func defaultConfig() config {
@@ -150,9 +151,10 @@ func WithWebhookClient(hc *http.Client) Option {
 }
 
 // WithDefaultAccount sets the profile of the default account, the one whose
-// token [Server.Token] returns. Its ID and token are chosen by the server
-// when zero; its My Chat is always created. The default profile has the
-// name "Me" and the chatwork_id "me".
+// token [Server.Token] returns, when there is no [WithSeed] or the seed
+// has no accounts. Its ID and token are chosen by the server when zero;
+// its My Chat is always created. The default profile has the name "Me"
+// and the chatwork_id "me".
 func WithDefaultAccount(a Account) Option {
 	return func(c *config) error {
 		c.me = a
@@ -177,6 +179,19 @@ func WithRequestLogSize(n int) Option {
 func WithRequestObserver(f func(RecordedRequest)) Option {
 	return func(c *config) error {
 		c.observer = f
+		return nil
+	}
+}
+
+// WithSeed makes the server start from seed, and go back to it on
+// [Server.Reset], instead of the default account alone: the first account
+// of the seed is the default one (with no accounts in the seed, the
+// default account comes first). A seed that cannot be loaded (an unknown
+// account in a room, an ID given twice) makes [Start] fail; [ReadSeed]
+// reports such mistakes with their place in a seed file.
+func WithSeed(seed Seed) Option {
+	return func(c *config) error {
+		c.seed = &seed
 		return nil
 	}
 }

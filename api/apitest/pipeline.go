@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/chatwork-go/chatwork/conformance"
 	"github.com/chatwork-go/chatwork/gen"
@@ -21,6 +23,9 @@ import (
 const (
 	basePath     = "/v2"
 	downloadPath = "/_download/"
+	// controlPath is the prefix of the control API, which Chatwork's API
+	// never uses.
+	controlPath = "/_fake/"
 	// maxFileSize is Chatwork's upload limit, 5 MB.
 	maxFileSize = 5 * 1024 * 1024
 	// maxBody bounds what the server reads of any request body: an upload of
@@ -28,53 +33,53 @@ const (
 	maxBody = maxFileSize + 1024*1024
 )
 
-// An operation is one of the operations of openapi.yaml, as package
-// conformance describes it: the spec is the one list of operations, and
-// the fake has no table of its own.
-type operation struct {
-	id     string
-	method string
-	// roomPost marks the operations that share the per-room posting limit.
-	roomPost bool
-	// query lists the declared query parameters; the others are ignored.
-	query []string
-	// required lists the required body fields, in the order in which a
-	// missing one is reported; optional the other declared body fields.
-	// Fields the operation does not declare are ignored.
-	required, optional []string
-}
-
 // A router finds the operation of a request with the validator's matcher,
-// the one reading of the spec's paths.
+// the one reading of the spec's paths, and dispatches it on the operation
+// ID to the wrapper that package gen generates for it, which binds the
+// parameters and calls the handler.
 type router struct {
-	spec *conformance.Validator
-	ops  map[string]*operation // by operation ID
+	spec     *conformance.Validator
+	ops      map[string]*conformance.OperationInfo // by operation ID
+	handlers map[string]http.HandlerFunc           // by operation ID
 }
 
-func newRouter() (*router, error) {
+func newRouter(si gen.ServerInterface) (*router, error) {
 	v, err := conformance.New()
 	if err != nil {
 		return nil, err
 	}
-	rt := &router{spec: v, ops: map[string]*operation{}}
+	// gen registers each wrapper under the pattern "METHOD /v2/path"; the
+	// patterns are collected, never served.
+	wrappers := patterns{}
+	gen.HandlerWithOptions(si, gen.StdHTTPServerOptions{BaseURL: basePath, BaseRouter: wrappers, ErrorHandlerFunc: paramError})
+	rt := &router{spec: v, ops: map[string]*conformance.OperationInfo{}, handlers: map[string]http.HandlerFunc{}}
 	for _, info := range v.Operations() {
-		rt.ops[info.ID] = &operation{
-			id:       info.ID,
-			method:   info.Method,
-			roomPost: info.RoomPostLimit,
-			query:    info.Query,
-			required: info.Required,
-			optional: info.Optional,
+		h := wrappers[info.Method+" "+basePath+info.Path]
+		if h == nil {
+			return nil, fmt.Errorf("package gen has no handler for %s %s (%s): regenerate it", info.Method, info.Path, info.ID)
 		}
+		rt.ops[info.ID], rt.handlers[info.ID] = &info, h
+	}
+	if len(wrappers) != len(rt.ops) {
+		return nil, fmt.Errorf("package gen has %d handlers for the %d operations of openapi.yaml: regenerate it", len(wrappers), len(rt.ops))
 	}
 	return rt, nil
 }
 
-// route returns the operation of the request, or nil: the path must be
-// clean and start with /v2/.
-func (s *Server) route(r *http.Request) *operation {
+// patterns collects the handlers gen registers, by pattern.
+type patterns map[string]http.HandlerFunc
+
+func (p patterns) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	p[pattern] = h
+}
+
+func (p patterns) ServeHTTP(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }
+
+// route returns the operation of the request and its path parameters, or
+// nil: the path must be clean and start with /v2/.
+func (s *Server) route(r *http.Request) (*conformance.OperationInfo, map[string]string) {
 	if r.URL.Path != path.Clean(r.URL.Path) || !strings.HasPrefix(r.URL.Path, basePath+"/") {
-		return nil
+		return nil, nil
 	}
 	// Match segment by segment as net/http's ServeMux does: on the escaped
 	// path (an escaped slash stays inside its segment), and HEAD as GET
@@ -87,15 +92,33 @@ func (s *Server) route(r *http.Request) *operation {
 	}
 	id, err := s.router.spec.Operation(&g)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
-	return s.router.ops[id]
+	op := s.router.ops[id]
+	return op, pathParams(op.Path, strings.TrimPrefix(u.Path, basePath))
+}
+
+// pathParams reads the parameters of a path that matched the template
+// tmpl, such as /rooms/{room_id}/messages: segment by segment, unescaped.
+func pathParams(tmpl, p string) map[string]string {
+	out := map[string]string{}
+	ts, ps := strings.Split(tmpl, "/"), strings.Split(p, "/")
+	for i, seg := range ts {
+		if i < len(ps) && strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			v, err := url.PathUnescape(ps[i])
+			if err != nil {
+				v = ps[i]
+			}
+			out[seg[1:len(seg)-1]] = v
+		}
+	}
+	return out
 }
 
 // reqInfo travels in the request context from the pipeline to the
 // handlers.
 type reqInfo struct {
-	op      *operation
+	op      *conformance.OperationInfo
 	account int64
 	body    *body
 	// reason says why the request was refused, for the request log.
@@ -130,14 +153,19 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 	return w.ResponseWriter.Write(p)
 }
 
-// ServeHTTP implements http.Handler. It answers API requests under /v2 and
-// downloads under /_download/. Every API request goes through, in order:
+// ServeHTTP implements http.Handler. It answers API requests under /v2,
+// downloads under /_download/ and the control API under /_fake/. Every API
+// request goes through, in order:
 // authentication (401), routing (400 Invalid Endpoint or HTTP method),
 // validation against openapi.yaml (400), the global and per-room rate
 // limits (429), injected faults, and finally the operation.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, downloadPath) {
+	switch {
+	case strings.HasPrefix(r.URL.Path, downloadPath):
 		s.serveDownload(w, r)
+		return
+	case strings.HasPrefix(r.URL.Path, controlPath):
+		s.control.ServeHTTP(w, r)
 		return
 	}
 	sw := &statusWriter{ResponseWriter: w}
@@ -168,25 +196,34 @@ func refuse(w http.ResponseWriter, info *reqInfo, status int, reason string, msg
 func (s *Server) serveAPI(w *statusWriter, r *http.Request, info *reqInfo, rec *RecordedRequest) {
 	now := s.now()
 	// 1. Authentication.
-	acct, bearer, reason := s.authenticate(r)
-	if reason != "" {
-		s.limits.anonymous(now).setHeaders(w.Header())
-		if bearer {
-			w.Header().Set("Www-Authenticate", `Bearer error="invalid_token", error_description="The access token is invalid"`)
+	acct, bearer, reason := s.authenticate(r, now)
+	switch {
+	case reason != "" && bearer:
+		// An OAuth access token refused: Chatwork answers with no body,
+		// the reason in WWW-Authenticate only.
+		desc := "The access token is invalid"
+		if reason == reasonExpired {
+			desc = "The access token expired"
 		}
+		w.Header().Set("Www-Authenticate", `Bearer error="invalid_token", error_description="`+desc+`"`)
+		info.reason = reason
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	case reason != "":
+		s.limits.anonymous(now).setHeaders(w.Header())
 		refuse(w, info, http.StatusUnauthorized, reason, "Invalid API token")
 		return
 	}
 	info.account, rec.AccountID = acct, acct
 
 	// 2. Routing.
-	op := s.route(r)
+	op, params := s.route(r)
 	if op == nil {
 		s.limits.peek(acct, now).setHeaders(w.Header())
 		refuse(w, info, http.StatusBadRequest, "no operation has this method and path", "Invalid Endpoint or HTTP method")
 		return
 	}
-	info.op, rec.OperationID = op, op.id
+	info.op, rec.OperationID, rec.PathParams = op, op.ID, params
 
 	raw, err := readBody(r)
 	if err != nil {
@@ -196,12 +233,12 @@ func (s *Server) serveAPI(w *statusWriter, r *http.Request, info *reqInfo, rec *
 	}
 	// action_type of DELETE /rooms/{room_id} belongs in the body, but old
 	// clients send it in the query string, and Chatwork has accepted both.
-	if op.id == "deleteRoom" && len(raw) == 0 && r.URL.Query().Has("action_type") {
+	if op.ID == "deleteRoom" && len(raw) == 0 && r.URL.Query().Has("action_type") {
 		raw = []byte(url.Values{"action_type": {r.URL.Query().Get("action_type")}}.Encode())
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	info.body = parseBody(r.Header.Get("Content-Type"), raw)
-	rec.Form = info.body.recorded()
+	rec.Form, rec.Files = info.body.recorded(), info.body.files
 	rec.Ignored = info.body.ignored(op)
 	r.Body = io.NopCloser(bytes.NewReader(raw))
 	r.GetBody = nil
@@ -221,61 +258,58 @@ func (s *Server) serveAPI(w *statusWriter, r *http.Request, info *reqInfo, rec *
 	rt, ok := s.limits.take(acct, now)
 	rt.setHeaders(w.Header())
 	if !ok {
-		// The exact message of the global 429 is not documented
-		// (unverified); Chatwork documents only the status.
-		refuse(w, info, http.StatusTooManyRequests, "", "Rate limit exceeded.")
+		refuse(w, info, http.StatusTooManyRequests, "", msgRateLimited)
 		return
 	}
-	if op.roomPost && !s.limits.takeRoom(roomIDFromPath(r.URL.Path), now) {
-		refuse(w, info, http.StatusTooManyRequests, "", "Rate limit for message posting per room exceeded.")
-		return
+	if op.RoomPostLimit {
+		roomID, _ := strconv.ParseInt(params["room_id"], 10, 64)
+		if !s.limits.takeRoom(roomID, now) {
+			refuse(w, info, http.StatusTooManyRequests, "", msgRoomRateLimited)
+			return
+		}
 	}
 
 	// 5. Faults.
-	f, faulted := s.takeFault(op.id)
+	f, faulted := s.takeFault(op.ID)
 	if faulted && f.Delay > 0 {
 		if wait.Sleep(r.Context(), f.Delay) != nil {
 			info.dropped = true // the client has gone
 			return
 		}
 	}
-	if faulted && f.Status != 0 {
-		msg := f.Message
-		if msg == "" {
-			msg = http.StatusText(f.Status)
-		}
-		refuse(w, info, f.Status, "injected fault: "+msg, msg)
+	switch {
+	case faulted && f.DropBeforeProcessing:
+		info.dropped = true
+		drop(w.ResponseWriter)
+		return
+	case faulted && (f.Status != 0 || f.RateLimit != ""):
+		faultAnswer(w, info, f, rt)
 		return
 	}
 
-	// 6. The operation.
-	ctx := context.WithValue(r.Context(), ctxKey{}, info)
+	// 6. The operation, dispatched on its ID.
+	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, info))
+	for k, v := range params {
+		r.SetPathValue(k, v)
+	}
+	handler := s.router.handlers[op.ID]
 	if faulted && f.DropAfterProcessing {
-		discard := &discardWriter{h: http.Header{}}
-		s.api.ServeHTTP(discard, r.WithContext(ctx))
+		handler(&discardWriter{h: http.Header{}}, r)
 		info.dropped = true
 		drop(w.ResponseWriter)
 		return
 	}
-	s.api.ServeHTTP(w, r.WithContext(ctx))
+	handler(w, r)
 }
 
-// roomIDFromPath reads the room ID of /v2/rooms/{room_id}/...
-func roomIDFromPath(p string) int64 {
-	rest := strings.TrimPrefix(p, basePath+"/rooms/")
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		rest = rest[:i]
-	}
-	id, _ := strconv.ParseInt(rest, 10, 64)
-	return id
-}
+// reasonExpired is the reason of a refused OAuth token past its expiry.
+const reasonExpired = "the OAuth access token expired"
 
 // authenticate finds the account of the request's token: an API token in
-// X-ChatWorkToken, or an OAuth access token (registered with
-// AddBearerToken) in Authorization: Bearer. bearer reports that a bearer
-// token was presented. When the request is refused, reason says why; it
-// never contains the token.
-func (s *Server) authenticate(r *http.Request) (acct int64, bearer bool, reason string) {
+// X-ChatWorkToken, or an OAuth access token in Authorization: Bearer.
+// bearer reports that a bearer token was presented. When the request is
+// refused, reason says why; it never contains the token.
+func (s *Server) authenticate(r *http.Request, now time.Time) (acct int64, bearer bool, reason string) {
 	tok := r.Header.Get("X-ChatWorkToken")
 	if tok == "" {
 		if a := r.Header.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
@@ -287,17 +321,18 @@ func (s *Server) authenticate(r *http.Request) (acct int64, bearer bool, reason 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	acct, known := s.st.tokens[tok]
-	oauth := s.st.oauth[tok]
+	c := s.st.tokens[tok]
 	switch {
-	case !known:
+	case c == nil:
 		return 0, bearer, "unknown or revoked token"
-	case bearer && !oauth:
+	case bearer && !c.oauth:
 		return 0, bearer, "an API token sent as Authorization: Bearer; send it in the X-ChatWorkToken header (Bearer is for OAuth access tokens)"
-	case !bearer && oauth:
+	case !bearer && c.oauth:
 		return 0, bearer, "an OAuth access token sent as X-ChatWorkToken; send it as Authorization: Bearer"
+	case !c.expires.IsZero() && !now.Before(c.expires):
+		return 0, bearer, reasonExpired
 	}
-	return acct, bearer, ""
+	return c.account, bearer, ""
 }
 
 var errBodyTooLarge = errors.New("request body too large")

@@ -49,6 +49,14 @@ func newLimiter(c *config) *limiter {
 	}
 }
 
+// reset forgets every budget spent.
+func (l *limiter) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.accounts = map[int64]*budget{}
+	l.rooms = map[int64][]time.Time{}
+}
+
 // current returns the account's budget, starting a new window when the
 // previous one has ended. l.mu must be held.
 func (l *limiter) current(acct int64, now time.Time) *budget {

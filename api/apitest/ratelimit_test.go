@@ -33,7 +33,7 @@ func TestGlobalRateLimit(t *testing.T) {
 			time.Sleep(time.Second)
 		}
 		// Another token of the same account shares the budget.
-		other := w.cme.as(w.s.AddToken(w.me.ID))
+		other := w.cme.as(w.s.AddToken(apitest.Token{AccountID: w.me.AccountID}).Token)
 		r := other.send(http.MethodPost, roomPath(w.room, "/messages"), url.Values{"body": {"x"}})
 		wantError(t, r, http.StatusTooManyRequests, "Rate limit exceeded.")
 		if header(t, r, "X-Ratelimit-Remaining") != 0 || header(t, r, "X-Ratelimit-Reset") != start.Add(time.Minute).Unix() {
@@ -53,9 +53,9 @@ func TestGlobalRateLimit(t *testing.T) {
 			t.Fatalf("new window headers %v", r.header)
 		}
 		// Budget spent by "another program".
-		w.s.SpendRateLimit(w.me.ID, 4)
+		w.s.SpendRateLimit(w.me.AccountID, 4)
 		wantError(t, w.cme.send(http.MethodGet, "/me", nil), http.StatusTooManyRequests, "Rate limit exceeded.")
-		if limit, remaining, _ := w.s.RateLimit(w.me.ID); limit != 5 || remaining != 0 {
+		if limit, remaining, _ := w.s.RateLimit(w.me.AccountID); limit != 5 || remaining != 0 {
 			t.Fatalf("RateLimit() = %d, %d", limit, remaining)
 		}
 	})
@@ -64,19 +64,19 @@ func TestGlobalRateLimit(t *testing.T) {
 func TestRoomPostLimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := newWorld(t, apitest.WithRoomPostLimit(3, 10*time.Second))
-		other := w.s.AddRoom(apitest.Room{Name: "Other", Admins: []int64{w.me.ID}})
+		other := w.s.AddRoom(apitest.Room{Name: "Other", AdminIDs: []int64{w.me.AccountID}}).RoomID
 		w.cme.post(w.room, "1")
 		time.Sleep(4 * time.Second)
 		w.calice.post(w.room, "2") // the budget is the room's, not the account's
-		w.cme.must(200, http.MethodPost, roomPath(w.room, "/tasks"), url.Values{"body": {"t"}, "to_ids": {ids(w.alice.ID)}})
-		_, before, _ := w.s.RateLimit(w.me.ID)
+		w.cme.must(200, http.MethodPost, roomPath(w.room, "/tasks"), url.Values{"body": {"t"}, "to_ids": {ids(w.alice.AccountID)}})
+		_, before, _ := w.s.RateLimit(w.me.AccountID)
 		r := w.cme.send(http.MethodPost, roomPath(w.room, "/messages"), url.Values{"body": {"4"}})
 		wantError(t, r, http.StatusTooManyRequests, "Rate limit for message posting per room exceeded.")
 		// A per-room 429 spends global budget.
-		if _, after, _ := w.s.RateLimit(w.me.ID); after != before-1 || header(t, r, "X-Ratelimit-Remaining") != int64(after) {
+		if _, after, _ := w.s.RateLimit(w.me.AccountID); after != before-1 || header(t, r, "X-Ratelimit-Remaining") != int64(after) {
 			t.Fatalf("remaining %d -> %d, header %v", before, after, r.header)
 		}
-		wantError(t, w.cme.send(http.MethodPost, roomPath(w.room, "/tasks"), url.Values{"body": {"t"}, "to_ids": {ids(w.alice.ID)}}),
+		wantError(t, w.cme.send(http.MethodPost, roomPath(w.room, "/tasks"), url.Values{"body": {"t"}, "to_ids": {ids(w.alice.AccountID)}}),
 			http.StatusTooManyRequests, "Rate limit for message posting per room exceeded.")
 		if n := len(w.s.Messages(w.room)); n != 3 {
 			t.Fatalf("%d messages stored, want 3", n)
@@ -130,7 +130,7 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 		}
 	}
 	// Requests refused before the rate limit (400, 401) spend nothing.
-	if _, remaining, _ := w.s.RateLimit(w.me.ID); remaining != 0 {
+	if _, remaining, _ := w.s.RateLimit(w.me.AccountID); remaining != 0 {
 		t.Fatalf("remaining = %d", remaining)
 	}
 }

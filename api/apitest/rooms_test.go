@@ -26,9 +26,9 @@ func TestCreateAndUpdateRoom(t *testing.T) {
 		"name":                 {"New"},
 		"description":          {"about"},
 		"icon_preset":          {"meeting"},
-		"members_admin_ids":    {ids(w.me.ID)},
-		"members_member_ids":   {ids(w.alice.ID)},
-		"members_readonly_ids": {ids(w.bob.ID)},
+		"members_admin_ids":    {ids(w.me.AccountID)},
+		"members_member_ids":   {ids(w.alice.AccountID)},
+		"members_readonly_ids": {ids(w.bob.AccountID)},
 		"link":                 {"1"},
 		"link_code":            {"new-room_1"},
 	}).decode(t, &res)
@@ -44,25 +44,25 @@ func TestCreateAndUpdateRoom(t *testing.T) {
 		t.Fatalf("link = %+v", link)
 	}
 	// The same code again is taken.
-	r := w.cme.send(http.MethodPost, "/rooms", url.Values{"name": {"Other"}, "members_admin_ids": {ids(w.me.ID)}, "link": {"1"}, "link_code": {"new-room_1"}})
+	r := w.cme.send(http.MethodPost, "/rooms", url.Values{"name": {"Other"}, "members_admin_ids": {ids(w.me.AccountID)}, "link": {"1"}, "link_code": {"new-room_1"}})
 	if r.status != http.StatusBadRequest {
 		t.Fatalf("duplicate link code: %d", r.status)
 	}
 	// The creator is added as admin when not listed; strangers cannot be
 	// added.
-	w.cme.must(200, http.MethodPost, "/rooms", url.Values{"name": {"R2"}, "members_admin_ids": {ids(w.alice.ID)}}).decode(t, &res)
-	if rm, _ := w.s.Room(res.RoomID); len(rm.Admins) != 2 {
-		t.Fatalf("admins = %v", rm.Admins)
+	w.cme.must(200, http.MethodPost, "/rooms", url.Values{"name": {"R2"}, "members_admin_ids": {ids(w.alice.AccountID)}}).decode(t, &res)
+	if rm, _ := w.s.Room(res.RoomID); len(rm.AdminIDs) != 2 {
+		t.Fatalf("admins = %v", rm.AdminIDs)
 	}
 	stranger := w.s.AddAccount(apitest.Account{Name: "Stranger"})
-	r = w.cme.send(http.MethodPost, "/rooms", url.Values{"name": {"R3"}, "members_admin_ids": {ids(w.me.ID)}, "members_member_ids": {ids(stranger.ID)}})
+	r = w.cme.send(http.MethodPost, "/rooms", url.Values{"name": {"R3"}, "members_admin_ids": {ids(w.me.AccountID)}, "members_member_ids": {ids(stranger.AccountID)}})
 	if r.status != http.StatusBadRequest {
 		t.Fatalf("stranger added: %d %s", r.status, r.body)
 	}
 	// Same organization is fine.
 	colleague := w.s.AddAccount(apitest.Account{Name: "Colleague", OrganizationID: 7})
 	orgMe := w.s.AddAccount(apitest.Account{Name: "OrgMe", OrganizationID: 7})
-	w.cme.as(orgMe.Token).must(200, http.MethodPost, "/rooms", url.Values{"name": {"Org"}, "members_admin_ids": {ids(orgMe.ID, colleague.ID)}})
+	w.cme.as(orgMe.Token).must(200, http.MethodPost, "/rooms", url.Values{"name": {"Org"}, "members_admin_ids": {ids(orgMe.AccountID, colleague.AccountID)}})
 
 	// Update: fields left out keep their value.
 	w.cme.must(200, http.MethodPut, roomPath(w.room, ""), url.Values{"description": {"desc"}}).decode(t, &res)
@@ -79,18 +79,18 @@ func TestCreateAndUpdateRoom(t *testing.T) {
 
 func TestUpdateMembersReplaces(t *testing.T) {
 	w := newWorld(t)
-	w.s.AddTask(apitest.Task{RoomID: w.room, AccountID: w.alice.ID, AssignedByAccountID: w.me.ID, Body: "alice's"})
+	w.s.AddTask(apitest.Task{RoomID: w.room, AssigneeID: w.alice.AccountID, AssignedByAccountID: w.me.AccountID, Body: "alice's"})
 	var res gen.MembersResult
 	w.cme.must(200, http.MethodPut, roomPath(w.room, "/members"), url.Values{
-		"members_admin_ids":  {ids(w.me.ID)},
-		"members_member_ids": {ids(w.bob.ID)},
+		"members_admin_ids":  {ids(w.me.AccountID)},
+		"members_member_ids": {ids(w.bob.AccountID)},
 	}).decode(t, &res)
-	if fmt.Sprint(res.Admin, res.Member, res.Readonly) != fmt.Sprintf("[%d] [%d] []", w.me.ID, w.bob.ID) {
+	if fmt.Sprint(res.Admin, res.Member, res.Readonly) != fmt.Sprintf("[%d] [%d] []", w.me.AccountID, w.bob.AccountID) {
 		t.Fatalf("result = %+v", res)
 	}
 	var members []gen.Member
 	w.cme.get(roomPath(w.room, "/members"), &members)
-	if len(members) != 2 || members[1].AccountID != w.bob.ID || members[1].Role != gen.RoleMember || members[1].Name != "Bob" {
+	if len(members) != 2 || members[1].AccountID != w.bob.AccountID || members[1].Role != gen.RoleMember || members[1].Name != "Bob" {
 		t.Fatalf("members = %+v", members)
 	}
 	// Alice is out, with her task.
@@ -104,8 +104,8 @@ func TestUpdateMembersReplaces(t *testing.T) {
 
 func TestDeleteRoom(t *testing.T) {
 	w := newWorld(t)
-	w.s.AddTask(apitest.Task{RoomID: w.room, AccountID: w.alice.ID, AssignedByAccountID: w.me.ID, Body: "a"})
-	w.s.AddTask(apitest.Task{RoomID: w.room, AccountID: w.me.ID, AssignedByAccountID: w.alice.ID, Body: "b"})
+	w.s.AddTask(apitest.Task{RoomID: w.room, AssigneeID: w.alice.AccountID, AssignedByAccountID: w.me.AccountID, Body: "a"})
+	w.s.AddTask(apitest.Task{RoomID: w.room, AssigneeID: w.me.AccountID, AssignedByAccountID: w.alice.AccountID, Body: "b"})
 	ct, body := multipartBody(t, "a.txt", []byte("aaa"), "")
 	w.calice.sendRaw(http.MethodPost, roomPath(w.room, "/files"), ct, body)
 	ct, body = multipartBody(t, "b.txt", []byte("bbb"), "")
@@ -116,10 +116,10 @@ func TestDeleteRoom(t *testing.T) {
 	if len(r.body) != 0 {
 		t.Fatalf("204 with body %q", r.body)
 	}
-	if tasks, files := w.s.Tasks(w.room), w.s.Files(w.room); len(tasks) != 1 || len(files) != 1 || files[0].Filename != "b.txt" {
+	if tasks, files := w.s.Tasks(w.room), w.s.Files(w.room); len(tasks) != 1 || len(files) != 1 || files[0].Name != "b.txt" {
 		t.Fatalf("after leave: tasks %+v files %+v", tasks, files)
 	}
-	if rm, _ := w.s.Room(w.room); len(rm.Members) != 0 {
+	if rm, _ := w.s.Room(w.room); len(rm.MemberIDs) != 0 {
 		t.Fatalf("alice still a member: %+v", rm)
 	}
 	// Readonly bob cannot delete; leaving with action_type in the query
@@ -171,7 +171,7 @@ func TestInvitationLinkLifecycle(t *testing.T) {
 		t.Fatalf("changed = %+v", l)
 	}
 	// Codes are unique.
-	other := w.s.AddRoom(apitest.Room{Name: "Other", Admins: []int64{w.me.ID}})
+	other := w.s.AddRoom(apitest.Room{Name: "Other", AdminIDs: []int64{w.me.AccountID}}).RoomID
 	if r := w.cme.send(http.MethodPost, roomPath(other, "/link"), url.Values{"code": {"fixed_code"}}); r.status != http.StatusBadRequest {
 		t.Fatalf("duplicate code: %d", r.status)
 	}
@@ -192,7 +192,7 @@ func TestContactsAndRequests(t *testing.T) {
 	w := newWorld(t)
 	var contacts []gen.Contact
 	w.cme.get("/contacts", &contacts)
-	if len(contacts) != 2 || contacts[0].AccountID != w.alice.ID || contacts[0].RoomID == 0 || contacts[0].ChatworkID != "alice" {
+	if len(contacts) != 2 || contacts[0].AccountID != w.alice.AccountID || contacts[0].RoomID == 0 || contacts[0].ChatworkID != "alice" {
 		t.Fatalf("contacts = %+v", contacts)
 	}
 	// The contact's room is the direct chat, named after the other person.
@@ -204,12 +204,12 @@ func TestContactsAndRequests(t *testing.T) {
 
 	dave := w.s.AddAccount(apitest.Account{Name: "Dave", Department: "Ops"})
 	erin := w.s.AddAccount(apitest.Account{Name: "Erin"})
-	r1 := w.s.AddIncomingRequest(dave.ID, w.me.ID, "hi, it's Dave")
-	r2 := w.s.AddIncomingRequest(erin.ID, w.me.ID, "Erin here")
-	w.s.AddIncomingRequest(erin.ID, w.alice.ID, "to alice")
+	r1 := w.s.AddIncomingRequest(apitest.IncomingRequest{AccountID: dave.AccountID, ToAccountID: w.me.AccountID, Message: "hi, it's Dave"}).RequestID
+	r2 := w.s.AddIncomingRequest(apitest.IncomingRequest{AccountID: erin.AccountID, ToAccountID: w.me.AccountID, Message: "Erin here"}).RequestID
+	w.s.AddIncomingRequest(apitest.IncomingRequest{AccountID: erin.AccountID, ToAccountID: w.alice.AccountID, Message: "to alice"})
 	var reqs []gen.IncomingRequest
 	w.cme.get("/incoming_requests", &reqs)
-	if len(reqs) != 2 || reqs[0].RequestID != r1 || reqs[0].AccountID != dave.ID || reqs[0].Message != "hi, it's Dave" || reqs[0].Department != "Ops" {
+	if len(reqs) != 2 || reqs[0].RequestID != r1 || reqs[0].AccountID != dave.AccountID || reqs[0].Message != "hi, it's Dave" || reqs[0].Department != "Ops" {
 		t.Fatalf("requests = %+v", reqs)
 	}
 	// Someone else's request is not found.
@@ -217,7 +217,7 @@ func TestContactsAndRequests(t *testing.T) {
 
 	var c gen.Contact
 	w.cme.must(200, http.MethodPut, fmt.Sprintf("/incoming_requests/%d", r1), nil).decode(t, &c)
-	if c.AccountID != dave.ID || c.Name != "Dave" || c.RoomID == 0 {
+	if c.AccountID != dave.AccountID || c.Name != "Dave" || c.RoomID == 0 {
 		t.Fatalf("accepted contact = %+v", c)
 	}
 	w.cme.get(roomPath(c.RoomID, ""), &d)
@@ -234,7 +234,7 @@ func TestContactsAndRequests(t *testing.T) {
 	if len(contacts) != 3 {
 		t.Fatalf("contacts after accept: %+v", contacts)
 	}
-	if got := w.s.Contacts(dave.ID); len(got) != 1 || got[0].AccountID != w.me.ID {
-		t.Fatalf("Dave's contacts: %+v", got)
+	if got := w.s.Contacts(); len(got) != 3 || got[2] != (apitest.Contact{AccountID: w.me.AccountID, OtherAccountID: dave.AccountID, RoomID: d.RoomID}) {
+		t.Fatalf("contacts: %+v", got)
 	}
 }

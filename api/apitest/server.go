@@ -1,19 +1,15 @@
 package apitest
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/chatwork-go/chatwork/gen"
 )
 
 // A Server is an in-memory Chatwork API v2. Create one with [NewServer] in
@@ -22,19 +18,22 @@ type Server struct {
 	cfg           config
 	ts            *httptest.Server // nil with WithoutListener
 	root          string           // URL without /v2
-	api           http.Handler     // the generated router over handlers
 	router        *router
 	validator     requestValidator // nil with WithoutValidation
 	limits        *limiter
 	webhookClient *http.Client
+	control       http.Handler // the control API under /_fake/
+	initial       Seed         // the state Reset goes back to
 
 	mu    sync.Mutex // guards st
 	st    *state
 	meID  int64
 	token string
 
+	offset atomic.Int64 // what SetClock and AdvanceClock add to cfg.now, in nanoseconds
+
 	faultMu sync.Mutex
-	faults  []*Fault
+	faults  []*faultState
 
 	logMu    sync.Mutex
 	log      []RecordedRequest // a ring once full
@@ -49,9 +48,10 @@ type Server struct {
 
 // NewServer starts a fake Chatwork for the test tb, listening on a loopback
 // port (unless [WithoutListener] is given), and closes it when the test
-// ends. The server has one account, the default "me" account whose token
-// [Server.Token] returns, with its My Chat, and nothing else. NewServer
-// stops the test with tb.Fatal if the server cannot start.
+// ends. Without [WithSeed], the server has one account, the default "me"
+// account whose token [Server.Token] returns, with its My Chat, and
+// nothing else. NewServer stops the test with tb.Fatal if the server
+// cannot start.
 func NewServer(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	s, err := Start(opts...)
@@ -63,8 +63,9 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 }
 
 // Start starts a fake Chatwork outside a test, for example for a demo
-// program. The caller must call [Server.Close]. The server has one account,
-// the default "me" account whose token [Server.Token] returns, with its My
+// program or the command chatwork fake. The caller must call
+// [Server.Close]. Without [WithSeed], the server has one account, the
+// default "me" account whose token [Server.Token] returns, with its My
 // Chat, and nothing else.
 func Start(opts ...Option) (*Server, error) {
 	cfg := defaultConfig()
@@ -73,12 +74,12 @@ func Start(opts ...Option) (*Server, error) {
 			return nil, err
 		}
 	}
-	s := &Server{cfg: cfg, st: newState(), limits: newLimiter(&cfg)}
+	s := &Server{cfg: cfg, limits: newLimiter(&cfg)}
 	s.webhookClient = cfg.webhookClient
 	if s.webhookClient == nil {
 		s.webhookClient = &http.Client{Timeout: 10 * time.Second}
 	}
-	rt, err := newRouter()
+	rt, err := newRouter(&handlers{s: s})
 	if err != nil {
 		return nil, fmt.Errorf("apitest: loading openapi.yaml: %w", err)
 	}
@@ -86,32 +87,55 @@ func Start(opts ...Option) (*Server, error) {
 	if cfg.validate {
 		s.validator = rt.spec
 	}
-	s.api = gen.HandlerWithOptions(&handlers{s: s}, gen.StdHTTPServerOptions{
-		BaseURL:          basePath,
-		ErrorHandlerFunc: paramError,
-	})
-	me, err := s.st.addAccount(cfg.me, s.now().Unix())
-	if err != nil {
-		return nil, err
-	}
-	s.meID, s.token = me.ID, me.Token
+	s.control = s.controlAPI()
 
+	var ln net.Listener
 	s.root = "http://apitest.invalid"
 	if cfg.listen {
-		ts := httptest.NewUnstartedServer(s)
-		if cfg.listenAddr != "" {
-			l, err := net.Listen("tcp", cfg.listenAddr)
-			if err != nil {
-				return nil, fmt.Errorf("apitest: %w", err)
-			}
-			_ = ts.Listener.Close()
-			ts.Listener = l
+		addr := cfg.listenAddr
+		if addr == "" {
+			addr = "127.0.0.1:0"
 		}
+		if ln, err = net.Listen("tcp", addr); err != nil {
+			return nil, fmt.Errorf("apitest: %w", err)
+		}
+		s.root = "http://" + ln.Addr().String()
+	}
+	// The seed's link URLs name the server, so it is loaded once the
+	// address is known.
+	var seed Seed
+	if cfg.seed != nil {
+		seed = *cfg.seed
+	}
+	if len(seed.Accounts) == 0 {
+		seed.Accounts = []Account{cfg.me}
+	}
+	st, err := loadSeed(seed, s.root, s.now().Unix())
+	if err != nil {
+		if ln != nil {
+			_ = ln.Close()
+		}
+		return nil, fmt.Errorf("apitest: seed: %w", err)
+	}
+	s.setState(st)
+	s.initial = s.Seed()
+
+	if ln != nil {
+		ts := httptest.NewUnstartedServer(s)
+		_ = ts.Listener.Close()
+		ts.Listener = ln
 		ts.Start()
 		s.ts = ts
-		s.root = ts.URL
 	}
 	return s, nil
+}
+
+// setState installs st, whose first account is the default one.
+func (s *Server) setState(st *state) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st = st
+	s.meID, s.token = st.first, st.accounts[st.first].Token
 }
 
 // Close shuts the listener down, waiting for requests in flight, and waits
@@ -125,91 +149,153 @@ func (s *Server) Close() {
 	})
 }
 
-func (s *Server) now() time.Time { return s.cfg.now() }
-
 // URL returns the base URL of the API, ending in /v2, such as
 // http://127.0.0.1:40123/v2. With [WithoutListener] it is
 // http://apitest.invalid/v2, which only [Server.Client] can reach.
 func (s *Server) URL() string { return s.root + basePath }
 
 // Token returns the API token of the default account.
-func (s *Server) Token() string { return s.token }
+func (s *Server) Token() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.token
+}
 
-// Me returns the default account.
+// Me returns the default account: the first account of the seed, or the
+// one of [WithDefaultAccount].
 func (s *Server) Me() Account {
-	a, _ := s.Account(s.meID)
-	return a
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.accounts[s.meID].Account
 }
 
 // Handler returns the server as an http.Handler. It serves paths that
-// start with /v2 and the download URLs of files; mount it at the root.
+// start with /v2, the download URLs of files and the control API under
+// /_fake/; mount it at the root.
 func (s *Server) Handler() http.Handler { return s }
 
 // Client returns an HTTP client that reaches the server in memory, without
 // any network I/O, through [Server.Transport].
 func (s *Server) Client() *http.Client { return &http.Client{Transport: s.Transport()} }
 
-// AddAccount adds an account, with its own My Chat, and returns it with
-// its ID, token and RoomID filled in. It panics if the ID or token is
-// already taken.
-func (s *Server) AddAccount(a Account) Account {
+// must returns v, or panics with err: the Go methods of the fake are test
+// helpers, and a seeding mistake is a bug in the test.
+func must[T any](method string, v T, err error) T {
+	if err != nil {
+		panic(fmt.Sprintf("apitest: %s: %v", method, err))
+	}
+	return v
+}
+
+// locked runs f with the state locked, then sends the webhook events it
+// returned.
+func locked[T any](s *Server, f func(st *state, now int64) (T, []event, error)) (T, error) {
+	s.mu.Lock()
+	v, events, err := f(s.st, s.now().Unix())
+	s.mu.Unlock()
+	if err == nil {
+		s.dispatch(events)
+	}
+	return v, err
+}
+
+// read runs f with the state locked.
+func read[T any](s *Server, f func(st *state) T) T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out, err := s.st.addAccount(a, s.now().Unix())
-	if err != nil {
-		panic(err)
-	}
-	return out
+	return f(s.st)
+}
+
+// AddAccount adds an account, with its My Chat, and returns it with its
+// ID, token and RoomID filled in. It panics if an ID or the token is
+// already taken.
+func (s *Server) AddAccount(a Account) Account {
+	v, err := s.addAccount(a)
+	return must("AddAccount", v, err)
+}
+
+func (s *Server) addAccount(a Account) (Account, error) {
+	return locked(s, func(st *state, now int64) (Account, []event, error) {
+		a, err := st.addAccount(a, now)
+		return a, nil, err
+	})
+}
+
+// UpdateAccount replaces the profile of the account a.AccountID with a's;
+// its token and My Chat stay. It returns the account and panics if it does
+// not exist.
+func (s *Server) UpdateAccount(a Account) Account {
+	v, err := s.updateAccount(a)
+	return must("UpdateAccount", v, err)
+}
+
+func (s *Server) updateAccount(a Account) (Account, error) {
+	return locked(s, func(st *state, _ int64) (Account, []event, error) {
+		a, err := st.updateAccount(a)
+		return a, nil, err
+	})
 }
 
 // Account returns the account with the given ID.
 func (s *Server) Account(id int64) (Account, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.st.accounts[id]
-	if a == nil {
+	return read2(s, func(st *state) (Account, bool) {
+		if a := st.accounts[id]; a != nil {
+			return a.Account, true
+		}
 		return Account{}, false
-	}
-	return a.Account, true
+	})
 }
 
-// AddToken registers another API token for the account and returns it. The
-// tokens of one account share everything: the rate-limit budget, the read
-// cursor of GET messages, the read state. Use it to play a second program
-// that uses the same account. It panics if the account does not exist.
-func (s *Server) AddToken(accountID int64) string {
-	tok := randomString(16)
+// read2 is read for functions with a second result.
+func read2[T any](s *Server, f func(st *state) (T, bool)) (T, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st.accounts[accountID] == nil {
-		panic(fmt.Sprintf("apitest: AddToken: unknown account %d", accountID))
-	}
-	s.st.addToken(accountID, tok, false)
-	return tok
+	return f(s.st)
 }
 
-// AddBearerToken registers an OAuth access token of the account, accepted
-// in an Authorization: Bearer header only; API tokens are accepted in
-// X-ChatWorkToken only, as Chatwork does. It panics if the account does not
-// exist or the token is already in use.
-func (s *Server) AddBearerToken(accountID int64, token string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.st.accounts[accountID] == nil {
-		panic(fmt.Sprintf("apitest: AddBearerToken: unknown account %d", accountID))
-	}
-	if _, dup := s.st.tokens[token]; dup || token == "" {
-		panic("apitest: AddBearerToken: token is empty or already in use")
-	}
-	s.st.addToken(accountID, token, true)
+// Accounts returns every account, in ascending ID order.
+func (s *Server) Accounts() []Account {
+	return read(s, func(st *state) []Account {
+		out := make([]Account, 0, len(st.accounts))
+		for _, id := range sortedKeys(st.accounts) {
+			out = append(out, st.accounts[id].Account)
+		}
+		return out
+	})
 }
 
-// RevokeToken makes a token (API or bearer) invalid: requests with it get
-// 401.
-func (s *Server) RevokeToken(token string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.st.revokeToken(token)
+// AddToken registers another token of an account and returns it, with a
+// random Token when it had none: a second API token, to play another
+// program on the same account (the tokens of an account share everything:
+// the rate-limit budget, the read cursor of GET messages, the read state),
+// or an OAuth access token. It panics if the account does not exist or the
+// token is taken.
+func (s *Server) AddToken(t Token) Token {
+	v, err := s.addToken(t)
+	return must("AddToken", v, err)
+}
+
+func (s *Server) addToken(t Token) (Token, error) {
+	return locked(s, func(st *state, _ int64) (Token, []event, error) {
+		t, err := st.addToken(t)
+		return t, nil, err
+	})
+}
+
+// Tokens returns the tokens added by AddToken (or a seed) and not revoked,
+// by account then token; the accounts' own tokens are in [Account].
+func (s *Server) Tokens() []Token { return read(s, (*state).tokenList) }
+
+// RevokeToken makes a token of AddToken invalid: requests with it get 401
+// (an OAuth token gets Chatwork's 401 with an empty body). It panics if
+// the token is unknown or is an account's own token.
+func (s *Server) RevokeToken(token string) { must("RevokeToken", struct{}{}, s.revokeToken(token)) }
+
+func (s *Server) revokeToken(token string) error {
+	_, err := locked(s, func(st *state, _ int64) (struct{}, []event, error) {
+		return struct{}{}, nil, st.revokeToken(token)
+	})
+	return err
 }
 
 // SpendRateLimit spends n requests of the account's global budget, as
@@ -225,310 +311,369 @@ func (s *Server) RateLimit(accountID int64) (limit, remaining int, reset time.Ti
 	return r.limit, r.remaining, r.reset
 }
 
-// AddContact makes accounts a and b contacts of each other, with a direct
-// chat, and returns the direct chat's ID. Adding an existing contact
-// returns the existing chat. It panics if an account does not exist.
-func (s *Server) AddContact(a, b int64) int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id, err := s.st.addContact(a, b, s.now().Unix())
-	if err != nil {
-		panic(err)
-	}
-	return id
+// AddContact makes two accounts contacts of each other, with a direct
+// chat, and returns the contact with its RoomID filled in. Adding an
+// existing contact returns it. It panics if an account does not exist.
+func (s *Server) AddContact(c Contact) Contact {
+	v, err := s.addContact(c)
+	return must("AddContact", v, err)
 }
 
-// AddRoom creates a group chat and returns its ID. r.Admins must name at
-// least one account, and every listed account must exist; contact
-// relations are not checked. A non-nil r.Link creates an invitation link.
-// It panics on invalid input.
-func (s *Server) AddRoom(r Room) int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if r.Type != "" && r.Type != RoomTypeGroup {
-		panic("apitest: AddRoom creates group chats only; use AddContact for direct chats")
-	}
-	if len(r.Admins) == 0 {
-		panic("apitest: AddRoom: a group chat needs at least one admin")
-	}
-	roles, err := s.st.roleMap(r.Admins, r.Members, r.Readonly)
-	if err != nil {
-		panic(err)
-	}
-	rm, err := s.st.createRoom(r, roles, s.root, s.now().Unix())
-	if err != nil {
-		panic(err)
-	}
-	return rm.id
+func (s *Server) addContact(c Contact) (Contact, error) {
+	return locked(s, func(st *state, now int64) (Contact, []event, error) {
+		c, err := st.addContact(c, now)
+		return c, nil, err
+	})
 }
 
-// Room returns a snapshot of the room: its type, name, members by role and
-// invitation link.
+// Contacts returns every pair of contacts once, the lower account ID
+// first, in ascending order.
+func (s *Server) Contacts() []Contact { return read(s, (*state).contactList) }
+
+// AddRoom creates a group chat and returns it with its ID (and its link's
+// code and URL) filled in. r.AdminIDs must name at least one account, and
+// every listed account must exist; contact relations are not checked. A
+// non-nil r.Link creates an invitation link. It panics on invalid input.
+func (s *Server) AddRoom(r Room) Room {
+	v, err := s.addRoom(r)
+	return must("AddRoom", v, err)
+}
+
+func (s *Server) addRoom(r Room) (Room, error) {
+	return locked(s, func(st *state, now int64) (Room, []event, error) {
+		rm, err := st.addRoom(r, s.root, now)
+		if err != nil {
+			return r, nil, err
+		}
+		return rm.fixture(), nil, nil
+	})
+}
+
+// UpdateRoom replaces the name, description, icon, members and link of the
+// group chat r.RoomID with r's, as PUT rooms, PUT members and the link
+// operations would; members left out leave the room with their tasks and
+// files. It returns the room and panics on invalid input.
+func (s *Server) UpdateRoom(r Room) Room {
+	v, err := s.updateRoom(r)
+	return must("UpdateRoom", v, err)
+}
+
+func (s *Server) updateRoom(r Room) (Room, error) {
+	return locked(s, func(st *state, now int64) (Room, []event, error) {
+		rm, err := st.changeRoom(r, s.root, now)
+		if err != nil {
+			return r, nil, err
+		}
+		return rm.fixture(), nil, nil
+	})
+}
+
+// Room returns the room with the given ID.
 func (s *Server) Room(roomID int64) (Room, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.st.rooms[roomID]
-	if r == nil {
+	return read2(s, func(st *state) (Room, bool) {
+		if r := st.rooms[roomID]; r != nil {
+			return r.fixture(), true
+		}
 		return Room{}, false
-	}
-	return r.snapshot(), true
+	})
 }
 
-// Rooms returns the IDs of all rooms, in ascending order.
-func (s *Server) Rooms() []int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return sortedKeys(s.st.rooms)
+// Rooms returns every room, My Chats and direct chats included, in
+// ascending ID order.
+func (s *Server) Rooms() []Room {
+	return read(s, func(st *state) []Room {
+		out := make([]Room, 0, len(st.rooms))
+		for _, id := range sortedKeys(st.rooms) {
+			out = append(out, st.rooms[id].fixture())
+		}
+		return out
+	})
 }
 
-// AddMessage posts a message to the room as account from, exactly as
-// POST /rooms/{room_id}/messages would (webhooks included, the author's read
-// position moved), but without permission or rate-limit checks. It returns
-// the message ID. It panics if the room or the account does not exist.
-func (s *Server) AddMessage(roomID, from int64, body string) string {
-	s.mu.Lock()
-	r := s.st.rooms[roomID]
-	if r == nil || s.st.accounts[from] == nil {
-		s.mu.Unlock()
-		panic(fmt.Sprintf("apitest: AddMessage: unknown room %d or account %d", roomID, from))
-	}
-	m, events := s.st.postMessage(r, from, body, false, s.now().Unix())
-	s.mu.Unlock()
-	s.dispatch(events)
-	return strconv.FormatInt(m.id, 10)
+// AddMessage posts a message as POST /rooms/{room_id}/messages would
+// (webhooks included, the author's read position moved), but without
+// permission or rate-limit checks, and returns it with its ID and times
+// filled in. A given MessageID or SendTime is kept. It panics if the room
+// does not exist or the author is not a member of it.
+func (s *Server) AddMessage(m Message) Message {
+	v, err := s.addMessage(m)
+	return must("AddMessage", v, err)
 }
 
-// Messages returns the room's messages, oldest first. It does not move any
-// read cursor.
-func (s *Server) Messages(roomID int64) []gen.Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.st.rooms[roomID]
-	if r == nil {
-		return nil
-	}
-	out := make([]gen.Message, len(r.messages))
-	for i, m := range r.messages {
-		out[i] = m.api(s.st)
-	}
-	return out
+func (s *Server) addMessage(m Message) (Message, error) {
+	return locked(s, func(st *state, now int64) (Message, []event, error) {
+		msg, events, err := st.addMessage(m, now)
+		if err != nil {
+			return m, nil, err
+		}
+		return msg.fixture(), events, nil
+	})
+}
+
+// UpdateMessage replaces the body of the message m.MessageID, as
+// PUT /rooms/{room_id}/messages/{message_id} would (message_updated
+// webhooks included), and returns it; its update time is m.UpdateTime, or
+// the fake's clock. It panics if the message does not exist.
+func (s *Server) UpdateMessage(m Message) Message {
+	v, err := s.updateMessage(m)
+	return must("UpdateMessage", v, err)
+}
+
+func (s *Server) updateMessage(m Message) (Message, error) {
+	return locked(s, func(st *state, now int64) (Message, []event, error) {
+		msg, events, err := st.changeMessage(m, now)
+		if err != nil {
+			return m, nil, err
+		}
+		return msg.fixture(), events, nil
+	})
+}
+
+// Messages returns the messages of a room, oldest first, or of every room
+// when roomID is 0, by room then age. It moves no read cursor.
+func (s *Server) Messages(roomID int64) []Message {
+	return read(s, func(st *state) []Message {
+		var out []Message
+		for _, id := range sortedKeys(st.rooms) {
+			if roomID == 0 || id == roomID {
+				for _, m := range st.rooms[id].messages {
+					out = append(out, m.fixture())
+				}
+			}
+		}
+		return out
+	})
 }
 
 // AddTask creates a task as POST /rooms/{room_id}/tasks would for one
-// assignee, with its task message, and returns it with its ID and message
-// ID filled in. It panics if the room or an account does not exist.
+// assignee, with its task message unless t.MessageID names one, and
+// returns it with its ID and message ID filled in. It panics if the room
+// does not exist or an account is not a member of it.
 func (s *Server) AddTask(t Task) Task {
-	s.mu.Lock()
-	r := s.st.rooms[t.RoomID]
-	if r == nil || s.st.accounts[t.AccountID] == nil || s.st.accounts[t.AssignedByAccountID] == nil {
-		s.mu.Unlock()
-		panic(fmt.Sprintf("apitest: AddTask: unknown room %d or account", t.RoomID))
+	v, err := s.addTask(t)
+	return must("AddTask", v, err)
+}
+
+func (s *Server) addTask(t Task) (Task, error) {
+	return locked(s, func(st *state, now int64) (Task, []event, error) {
+		tk, events, err := st.addTask(t, now)
+		if err != nil {
+			return t, nil, err
+		}
+		return tk.fixture(), events, nil
+	})
+}
+
+// UpdateTask replaces the body, deadline, limit type and status of the
+// task t.TaskID with t's, and returns it; its room, accounts and message
+// stay. It panics if the task does not exist.
+func (s *Server) UpdateTask(t Task) Task {
+	v, err := s.updateTask(t)
+	return must("UpdateTask", v, err)
+}
+
+func (s *Server) updateTask(t Task) (Task, error) {
+	return locked(s, func(st *state, _ int64) (Task, []event, error) {
+		tk, err := st.changeTask(t)
+		if err != nil {
+			return t, nil, err
+		}
+		return tk.fixture(), nil, nil
+	})
+}
+
+// Tasks returns the tasks of a room, open and done, or of every room when
+// roomID is 0, in ascending ID order.
+func (s *Server) Tasks(roomID int64) []Task {
+	return read(s, func(st *state) []Task {
+		var out []Task
+		for _, id := range sortedKeys(st.tasks) {
+			if t := st.tasks[id]; roomID == 0 || t.roomID == roomID {
+				out = append(out, t.fixture())
+			}
+		}
+		return out
+	})
+}
+
+// AddFile stores a file as POST /rooms/{room_id}/files would, with its
+// upload message unless f.MessageID names one, and returns it with its ID,
+// size and message ID filled in. A file given by its Size only gets
+// content made by the fake. It panics if the room does not exist, the
+// uploader is not a member of it, or the file is over 5 MB.
+func (s *Server) AddFile(f File) File {
+	v, err := s.addFile(f)
+	return must("AddFile", v, err)
+}
+
+func (s *Server) addFile(f File) (File, error) {
+	return locked(s, func(st *state, now int64) (File, []event, error) {
+		fl, events, err := st.addFileFixture(f, now)
+		if err != nil {
+			return f, nil, err
+		}
+		return fl.fixture(), events, nil
+	})
+}
+
+// UpdateFile changes the name and content type of the file f.FileID, and
+// its content when f has one (or a Size), and returns it. It panics if
+// the file does not exist.
+func (s *Server) UpdateFile(f File) File {
+	v, err := s.updateFile(f)
+	return must("UpdateFile", v, err)
+}
+
+func (s *Server) updateFile(f File) (File, error) {
+	return locked(s, func(st *state, _ int64) (File, []event, error) {
+		fl, err := st.changeFile(f)
+		if err != nil {
+			return f, nil, err
+		}
+		return fl.fixture(), nil, nil
+	})
+}
+
+// File returns the file with the given ID, content included.
+func (s *Server) File(fileID int64) (File, bool) {
+	return read2(s, func(st *state) (File, bool) {
+		if f := st.files[fileID]; f != nil {
+			return f.fixture(), true
+		}
+		return File{}, false
+	})
+}
+
+// Files returns the files of a room, content included, or of every room
+// when roomID is 0, in ascending ID order.
+func (s *Server) Files(roomID int64) []File {
+	return read(s, func(st *state) []File {
+		var out []File
+		for _, id := range sortedKeys(st.files) {
+			if f := st.files[id]; roomID == 0 || f.roomID == roomID {
+				out = append(out, f.fixture())
+			}
+		}
+		return out
+	})
+}
+
+// AddIncomingRequest records a contact request from q.AccountID to
+// q.ToAccountID and returns it with its ID filled in. It panics if an
+// account does not exist.
+func (s *Server) AddIncomingRequest(q IncomingRequest) IncomingRequest {
+	v, err := s.addIncomingRequest(q)
+	return must("AddIncomingRequest", v, err)
+}
+
+func (s *Server) addIncomingRequest(q IncomingRequest) (IncomingRequest, error) {
+	return locked(s, func(st *state, _ int64) (IncomingRequest, []event, error) {
+		q, err := st.addRequest(q)
+		return q, nil, err
+	})
+}
+
+// IncomingRequests returns the contact requests not yet answered, in
+// ascending ID order.
+func (s *Server) IncomingRequests() []IncomingRequest {
+	return read(s, func(st *state) []IncomingRequest {
+		out := make([]IncomingRequest, 0, len(st.requests))
+		for _, id := range sortedKeys(st.requests) {
+			out = append(out, st.requests[id].fixture())
+		}
+		return out
+	})
+}
+
+// AddWebhook registers a webhook setting and returns it with its ID and
+// token filled in. It panics if the token is not Base64, the URL is not an
+// absolute http(s) URL or an event type is unknown.
+func (s *Server) AddWebhook(h Webhook) Webhook {
+	v, err := s.addWebhook(h)
+	return must("AddWebhook", v, err)
+}
+
+func (s *Server) addWebhook(h Webhook) (Webhook, error) {
+	return locked(s, func(st *state, _ int64) (Webhook, []event, error) {
+		h, err := st.addWebhook(h)
+		return h, nil, err
+	})
+}
+
+// Webhooks returns the webhook settings, in the order they were added.
+func (s *Server) Webhooks() []Webhook {
+	return read(s, func(st *state) []Webhook {
+		out := make([]Webhook, len(st.webhooks))
+		for i, h := range st.webhooks {
+			out[i] = *h
+			out[i].Events = append([]string(nil), h.Events...)
+		}
+		return out
+	})
+}
+
+// DeliverWebhook sends one event to one webhook now, signed, and returns
+// the delivery once the receiver has answered (it is recorded in
+// [Server.WebhookDeliveries] too). It panics if the webhook does not exist
+// or the event cannot be made.
+func (s *Server) DeliverWebhook(e WebhookEvent) WebhookDelivery {
+	v, err := s.deliverWebhook(e)
+	return must("DeliverWebhook", v, err)
+}
+
+func (s *Server) deliverWebhook(e WebhookEvent) (WebhookDelivery, error) {
+	ev, err := locked(s, func(st *state, now int64) (event, []event, error) {
+		ev, err := st.webhookEvent(e, now)
+		return ev, nil, err
+	})
+	if err != nil {
+		return WebhookDelivery{}, err
 	}
-	if t.Status == "" {
-		t.Status = gen.TaskStatusOpen
-	}
-	now := s.now().Unix()
-	ids, events := s.st.createTasks(r, t.AssignedByAccountID, []int64{t.AccountID}, t.Body, t.LimitTime, t.LimitType, now)
-	tk := s.st.tasks[ids[0]]
-	s.st.setTaskStatus(tk, t.Status)
-	t.ID = tk.id
-	t.LimitType = tk.limitType
-	t.MessageID = strconv.FormatInt(tk.messageID, 10)
-	s.mu.Unlock()
-	s.dispatch(events)
-	return t
+	return s.deliver(ev), nil
 }
 
-// Tasks returns every task of the room, open and done, in ascending ID
-// order.
-func (s *Server) Tasks(roomID int64) []gen.RoomTask {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []gen.RoomTask
-	for _, t := range s.st.findTasks(taskFilter{room: &roomID}, 0) {
-		out = append(out, s.st.apiTask(t))
-	}
-	return out
+// WebhookDeliveries returns the deliveries made so far, in the order they
+// finished. Call [Server.FlushWebhooks] first to wait for the ones still
+// in flight.
+func (s *Server) WebhookDeliveries() []WebhookDelivery {
+	s.hookMu.Lock()
+	defer s.hookMu.Unlock()
+	return append([]WebhookDelivery(nil), s.deliveries...)
 }
 
-// Files returns the files of the room, in ascending ID order.
-func (s *Server) Files(roomID int64) []gen.File {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.roomFiles(roomID, nil, 0)
-}
-
-// FileContent returns the bytes of an uploaded file.
-func (s *Server) FileContent(fileID int64) ([]byte, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.st.files[fileID]
-	if f == nil {
-		return nil, false
-	}
-	return slices.Clone(f.data), true
-}
-
-// AddIncomingRequest records a contact request from account from to
-// account to and returns its request ID. It panics if an account does not
-// exist.
-func (s *Server) AddIncomingRequest(from, to int64, message string) int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.st.accounts[from] == nil || s.st.accounts[to] == nil || from == to {
-		panic(fmt.Sprintf("apitest: AddIncomingRequest: invalid accounts %d -> %d", from, to))
-	}
-	return s.st.addRequest(from, to, message)
-}
-
-// Contacts returns the contacts of the account, in ascending ID order.
-func (s *Server) Contacts(accountID int64) []gen.Contact {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.contacts(accountID)
-}
-
-// A RecordedRequest is one request the server answered, as returned by
-// [Server.Requests].
-type RecordedRequest struct {
-	Time   time.Time
-	Method string
-	// Path is the URL path, such as /v2/rooms/200000001/messages.
-	Path string
-	// Query is the parsed query string.
-	Query map[string][]string
-	// Form holds the fields of a form body. For an upload it holds the text
-	// parts, and the file part's file name under "file".
-	Form map[string][]string
-	// Ignored lists, sorted, the fields of Form that the operation does not
-	// declare, such as the file_name part that some clients add to
-	// uploads. Chatwork ignores them, and so does the fake; a test can
-	// look here for a misspelled optional field.
-	Ignored []string
-	// OperationID is the spec's operationId, such as "postMessage"; empty
-	// for an unknown endpoint or a download.
-	OperationID string
-	// AccountID is the authenticated account; 0 when authentication failed.
-	AccountID int64
-	// Status is the HTTP status of the answer; 0 when the connection was
-	// dropped by a fault before an answer was written.
-	Status int
-	// Dropped reports that a fault dropped the connection.
-	Dropped bool
-	// Reason says why a request was refused (Status 400 or more): the
-	// validator's violations, such as
-	// "body.members_admin_ids: value "1&2": repeated key; send one
-	// comma-joined value such as 1,2,3", or the error messages of the
-	// answer. It never contains a token. Empty for accepted requests.
-	Reason string
-}
-
-// Requests returns the requests answered so far, oldest first (at most the
-// 10000 most recent, see [WithRequestLogSize]).
-func (s *Server) Requests() []RecordedRequest {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	out := make([]RecordedRequest, 0, len(s.log))
-	out = append(out, s.log[s.logStart:]...)
-	return append(out, s.log[:s.logStart]...)
-}
+// FlushWebhooks waits until every webhook delivery started so far has
+// finished.
+func (s *Server) FlushWebhooks() { s.hookWG.Wait() }
 
 // PostCount returns how many messages and tasks were accepted for the room
-// through the API (status 200 from postMessage or createRoomTasks, the
-// operations under the per-room limit), as recorded by [Server.Requests].
+// through the API (status 200 from the operations under the per-room
+// limit, postMessage and createRoomTasks), as recorded by
+// [Server.Requests].
 func (s *Server) PostCount(roomID int64) int {
-	prefix := basePath + "/rooms/" + strconv.FormatInt(roomID, 10) + "/"
 	n := 0
 	for _, r := range s.Requests() {
-		if op := s.router.ops[r.OperationID]; op != nil && op.roomPost &&
-			r.Status == http.StatusOK && strings.HasPrefix(r.Path, prefix) {
+		if op, ok := s.router.ops[r.OperationID]; ok && op.RoomPostLimit &&
+			r.Status == http.StatusOK && r.PathParams["room_id"] == strconv.FormatInt(roomID, 10) {
 			n++
 		}
 	}
 	return n
 }
 
-func (s *Server) record(r RecordedRequest) {
-	if s.cfg.observer != nil {
-		s.cfg.observer(r)
+// Reset puts the server back as it started: the state of its seed (the
+// same IDs and tokens), full rate-limit budgets, no faults, no recorded
+// requests or webhook deliveries, and its own clock.
+func (s *Server) Reset() {
+	s.offset.Store(0)
+	st, err := loadSeed(s.initial, s.root, s.now().Unix())
+	if err != nil {
+		panic("apitest: Reset: " + err.Error()) // the seed loaded before
 	}
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	n := s.cfg.requestLogSize
-	switch {
-	case n == 0:
-	case n > 0 && len(s.log) == n:
-		s.log[s.logStart] = r
-		s.logStart = (s.logStart + 1) % n
-	default:
-		s.log = append(s.log, r)
-	}
-}
-
-// ErrConnectionDropped is the error that [Server.Transport] returns for a
-// request that a fault with DropAfterProcessing dropped: the server
-// processed the request, but no answer arrives.
-var ErrConnectionDropped = errors.New("apitest: connection dropped after the request was processed")
-
-// A Fault changes how the server answers matching requests. See
-// [Server.InjectFault].
-type Fault struct {
-	// OperationID selects the operation, such as "postMessage"; empty
-	// matches every operation.
-	OperationID string
-	// Times is how many requests the fault applies to; 0 means forever.
-	Times int
-	// Status, when not 0, answers with this status and a Chatwork error
-	// body without processing the request, for example 503.
-	Status int
-	// Message is the error message of a Status answer; by default the
-	// status text, such as "Service Unavailable".
-	Message string
-	// Delay holds the request this long before it is processed (or
-	// answered with Status). The wait ends early, without processing, when
-	// the request's context is done. Inside a synctest bubble the delay
-	// uses the bubble's fake clock.
-	Delay time.Duration
-	// DropAfterProcessing processes and stores the request normally, then
-	// drops the connection without an answer: over TCP the connection is
-	// closed, and the in-memory transport returns ErrConnectionDropped.
-	DropAfterProcessing bool
-}
-
-// InjectFault adds a fault. Faults apply after authentication, validation
-// and the rate limit, so a faulted request has spent its budget. When
-// several faults match a request, the one injected first applies.
-func (s *Server) InjectFault(f Fault) {
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	fc := f
-	s.faults = append(s.faults, &fc)
-}
-
-// ClearFaults removes every fault.
-func (s *Server) ClearFaults() {
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	s.faults = nil
-}
-
-// takeFault returns the fault that applies to the operation, counting it
-// down.
-func (s *Server) takeFault(opID string) (Fault, bool) {
-	s.faultMu.Lock()
-	defer s.faultMu.Unlock()
-	for i, f := range s.faults {
-		if f.OperationID != "" && f.OperationID != opID {
-			continue
-		}
-		out := *f
-		if f.Times > 0 {
-			f.Times--
-			if f.Times == 0 {
-				s.faults = slices.Delete(s.faults, i, i+1)
-			}
-		}
-		return out, true
-	}
-	return Fault{}, false
+	s.setState(st)
+	s.limits.reset()
+	s.ClearFaults()
+	s.ClearRequests()
+	s.hookMu.Lock()
+	s.deliveries = nil
+	s.hookMu.Unlock()
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chatwork-go/chatwork/api/apitest"
 	"github.com/chatwork-go/chatwork/gen"
@@ -20,7 +21,7 @@ func TestDefaultAccount(t *testing.T) {
 	c := &client{t: t, hc: http.DefaultClient, base: s.URL(), token: s.Token()}
 	var me gen.Me
 	c.get("/me", &me)
-	if me.AccountID != s.Me().ID || me.Name != "Me" || me.RoomID == 0 || me.Title != "" {
+	if me.AccountID != s.Me().AccountID || me.Name != "Me" || me.RoomID == 0 || me.Title != "" {
 		t.Fatalf("me = %+v", me)
 	}
 	var rooms []gen.Room
@@ -53,25 +54,44 @@ func TestAuthentication(t *testing.T) {
 	wantError(t, c.as("").send(http.MethodGet, "/me?token="+s.Token(), nil), http.StatusUnauthorized, "Invalid API token")
 
 	// OAuth bearer tokens.
-	s.AddBearerToken(s.Me().ID, "oauth-access-token")
+	s.AddToken(apitest.Token{AccountID: s.Me().AccountID, Token: "oauth-access-token", OAuth: true})
 	req, _ := http.NewRequest(http.MethodGet, s.URL()+"/me", nil)
 	req.Header.Set("Authorization", "Bearer oauth-access-token")
 	if r := c.do(req); r.status != http.StatusOK {
 		t.Fatalf("bearer: status %d %s", r.status, r.body)
 	}
-	req, _ = http.NewRequest(http.MethodGet, s.URL()+"/me", nil)
-	req.Header.Set("Authorization", "Bearer expired")
-	r := c.do(req)
-	wantError(t, r, http.StatusUnauthorized, "Invalid API token")
-	if !strings.Contains(r.header.Get("WWW-Authenticate"), "invalid_token") {
-		t.Errorf("WWW-Authenticate = %q", r.header.Get("WWW-Authenticate"))
+	// Refused OAuth tokens get Chatwork's empty 401, the reason in
+	// WWW-Authenticate only: unknown, revoked or expired.
+	s.AddToken(apitest.Token{AccountID: s.Me().AccountID, Token: "revoked", OAuth: true})
+	s.RevokeToken("revoked")
+	s.AddToken(apitest.Token{AccountID: s.Me().AccountID, Token: "short-lived", OAuth: true, Expires: s.Now().Add(15 * time.Minute)})
+	bearer := func(tok string) *response {
+		req, _ := http.NewRequest(http.MethodGet, s.URL()+"/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		return c.do(req)
+	}
+	if r := bearer("short-lived"); r.status != http.StatusOK {
+		t.Fatalf("a token before its expiry: status %d %s", r.status, r.body)
+	}
+	s.AdvanceClock(15 * time.Minute)
+	for tok, desc := range map[string]string{"unknown": "The access token is invalid", "revoked": "The access token is invalid", "short-lived": "The access token expired"} {
+		r := bearer(tok)
+		if r.status != http.StatusUnauthorized || len(r.body) != 0 || r.header.Get("Content-Type") != "" {
+			t.Errorf("%s: status %d, Content-Type %q, body %q", tok, r.status, r.header.Get("Content-Type"), r.body)
+		}
+		if got, want := r.header.Get("WWW-Authenticate"), `Bearer error="invalid_token", error_description="`+desc+`"`; got != want {
+			t.Errorf("%s: WWW-Authenticate = %q, want %q", tok, got, want)
+		}
+		if rec := s.Requests(); !strings.Contains(rec[len(rec)-1].Reason, "token") {
+			t.Errorf("%s: recorded reason %q", tok, rec[len(rec)-1].Reason)
+		}
 	}
 
 	// A second token of the same account, then revoked.
-	tok2 := s.AddToken(s.Me().ID)
+	tok2 := s.AddToken(apitest.Token{AccountID: s.Me().AccountID}).Token
 	var me gen.Me
 	c.as(tok2).get("/me", &me)
-	if me.AccountID != s.Me().ID {
+	if me.AccountID != s.Me().AccountID {
 		t.Fatalf("second token belongs to %d", me.AccountID)
 	}
 	s.RevokeToken(tok2)
@@ -155,11 +175,11 @@ func TestRequestsAreRecorded(t *testing.T) {
 	if len(got) != 2 {
 		t.Fatalf("%d requests recorded", len(got))
 	}
-	if got[0].OperationID != "postMessage" || got[0].Status != 200 || got[0].AccountID != w.me.ID ||
+	if got[0].OperationID != "postMessage" || got[0].Status != 200 || got[0].AccountID != w.me.AccountID ||
 		got[0].Form["body"][0] != "hello" || got[0].Method != http.MethodPost {
 		t.Errorf("first = %+v", got[0])
 	}
-	if got[1].Status != http.StatusForbidden || got[1].AccountID != w.bob.ID {
+	if got[1].Status != http.StatusForbidden || got[1].AccountID != w.bob.AccountID {
 		t.Errorf("second = %+v", got[1])
 	}
 	if n := w.s.PostCount(w.room); n != 1 {

@@ -13,45 +13,53 @@ import (
 	"github.com/chatwork-go/chatwork/gen"
 )
 
-// state is everything the fake stores. It is guarded by Server.mu.
+// state is everything the fake stores. It is guarded by Server.mu. Its
+// methods check their input and return errors; none of them sends
+// webhooks, they return the events to send once the lock is released.
 type state struct {
-	accounts   map[int64]*account
-	tokens     map[string]int64 // API tokens and bearer tokens -> account
-	oauth      map[string]bool  // the bearer tokens among tokens
-	rooms      map[int64]*room
-	tasks      map[int64]*task
-	files      map[int64]*file
-	requests   map[int64]*contactRequest
-	downloads  map[string]download
-	linkCodes  map[string]int64 // invitation link code -> room
-	webhooks   []*Webhook
-	nextAcct   int64
-	nextRoom   int64
-	nextTask   int64
-	nextFile   int64
-	nextReq    int64
-	nextMsg    int64
-	nextHookID int64
+	accounts  map[int64]*account
+	tokens    map[string]*credential // every token, API or OAuth
+	rooms     map[int64]*room
+	msgRoom   map[int64]int64 // message ID -> room ID
+	tasks     map[int64]*task
+	files     map[int64]*file
+	requests  map[int64]*contactRequest
+	downloads map[string]download
+	linkCodes map[string]int64 // invitation link code -> room
+	webhooks  []*Webhook
+	next      counters
+	first     int64 // the default account
+}
+
+// counters are the next IDs to hand out: an ID given by a fixture moves
+// its counter past it, so that chosen IDs never collide with given ones.
+type counters struct {
+	account, room, task, file, request, message, webhook int64
+}
+
+// A credential is what a token stands for.
+type credential struct {
+	account int64
+	oauth   bool
+	expires time.Time // zero for never
+	primary bool      // the account's own Account.Token
 }
 
 func newState() *state {
 	return &state{
-		accounts:   map[int64]*account{},
-		tokens:     map[string]int64{},
-		oauth:      map[string]bool{},
-		rooms:      map[int64]*room{},
-		tasks:      map[int64]*task{},
-		files:      map[int64]*file{},
-		requests:   map[int64]*contactRequest{},
-		downloads:  map[string]download{},
-		linkCodes:  map[string]int64{},
-		nextAcct:   firstAccountID,
-		nextRoom:   firstRoomID,
-		nextTask:   firstTaskID,
-		nextFile:   firstFileID,
-		nextReq:    firstRequestID,
-		nextMsg:    firstMessageID,
-		nextHookID: 1,
+		accounts:  map[int64]*account{},
+		tokens:    map[string]*credential{},
+		rooms:     map[int64]*room{},
+		msgRoom:   map[int64]int64{},
+		tasks:     map[int64]*task{},
+		files:     map[int64]*file{},
+		requests:  map[int64]*contactRequest{},
+		downloads: map[string]download{},
+		linkCodes: map[string]int64{},
+		next: counters{
+			account: firstAccountID, room: firstRoomID, task: firstTaskID, file: firstFileID,
+			request: firstRequestID, message: firstMessageID, webhook: 1,
+		},
 	}
 }
 
@@ -68,42 +76,116 @@ func randomBase64(n int) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-// addAccount stores a, filling in its ID, token and My Chat.
-func (st *state) addAccount(a Account, now int64) (Account, error) {
-	if a.ID == 0 {
-		for st.accounts[st.nextAcct] != nil {
-			st.nextAcct++
-		}
-		a.ID = st.nextAcct
-		st.nextAcct++
-	} else if a.ID < 0 {
-		return a, fmt.Errorf("apitest: invalid account ID %d", a.ID)
-	} else if st.accounts[a.ID] != nil {
-		return a, fmt.Errorf("apitest: account %d already exists", a.ID)
+// newID returns id when it is given (not zero) and not taken, moving the
+// counter past it, or the next free ID when it is zero.
+func newID(kind string, id int64, next *int64, taken func(int64) bool) (int64, error) {
+	switch {
+	case id < 0:
+		return 0, fmt.Errorf("invalid %s ID %d", kind, id)
+	case id > 0 && taken(id):
+		return 0, fmt.Errorf("%s %d already exists", kind, id)
+	case id > 0:
+		*next = max(*next, id+1)
+		return id, nil
 	}
+	for taken(*next) {
+		*next++
+	}
+	*next++
+	return *next - 1, nil
+}
+
+func unixOr(t time.Time, now int64) int64 {
+	if t.IsZero() {
+		return now
+	}
+	return t.Unix()
+}
+
+// timeOf is the fixtures' form of a Unix time of the state: zero for 0.
+func timeOf(unix int64) time.Time {
+	if unix == 0 {
+		return time.Time{}
+	}
+	return time.Unix(unix, 0).UTC()
+}
+
+// account returns an existing account.
+func (st *state) account(id int64) (*account, error) {
+	a := st.accounts[id]
+	if a == nil {
+		return nil, fmt.Errorf("unknown account %d", id)
+	}
+	return a, nil
+}
+
+// member returns a room that account id is a member of.
+func (st *state) memberRoom(roomID, id int64) (*room, error) {
+	r := st.rooms[roomID]
+	if r == nil {
+		return nil, fmt.Errorf("unknown room %d", roomID)
+	}
+	if _, ok := r.roles[id]; !ok {
+		return nil, fmt.Errorf("account %d is not a member of room %d", id, roomID)
+	}
+	return r, nil
+}
+
+// addAccount stores a, with its token and its My Chat.
+func (st *state) addAccount(a Account, now int64) (Account, error) {
+	id, err := newID("account", a.AccountID, &st.next.account, func(id int64) bool { return st.accounts[id] != nil })
+	if err != nil {
+		return a, err
+	}
+	a.AccountID = id
 	if a.Token == "" {
 		a.Token = randomString(16)
 	}
 	if _, dup := st.tokens[a.Token]; dup {
-		return a, fmt.Errorf("apitest: token of account %d is already in use", a.ID)
+		return a, fmt.Errorf("the token of account %d is already in use", a.AccountID)
 	}
-	st.tokens[a.Token] = a.ID
-	my := st.newRoom(RoomTypeMy, a.Name, "", "", now)
-	my.roles[a.ID] = gen.RoleAdmin
+	if a.RoomID != 0 && st.rooms[a.RoomID] != nil {
+		return a, fmt.Errorf("room %d already exists", a.RoomID)
+	}
+	my, err := st.newRoom(a.RoomID, RoomTypeMy, a.Name, "", "", now)
+	if err != nil {
+		return a, err
+	}
+	my.roles[a.AccountID] = gen.RoleAdmin
 	a.RoomID = my.id
-	st.accounts[a.ID] = &account{Account: a, contacts: map[int64]int64{}}
+	st.tokens[a.Token] = &credential{account: a.AccountID, primary: true}
+	st.accounts[a.AccountID] = &account{Account: a, contacts: map[int64]int64{}}
 	return a, nil
 }
 
-func (st *state) newRoom(typ gen.RoomType, name, description string, icon gen.IconPreset, now int64) *room {
-	for st.rooms[st.nextRoom] != nil {
-		st.nextRoom++
+// updateAccount replaces the profile of an account; its ID, token and My
+// Chat stay.
+func (st *state) updateAccount(a Account) (Account, error) {
+	old, err := st.account(a.AccountID)
+	if err != nil {
+		return a, err
+	}
+	if a.Token != "" && a.Token != old.Token {
+		return a, fmt.Errorf("the token of account %d cannot change: add a Token instead", a.AccountID)
+	}
+	if a.RoomID != 0 && a.RoomID != old.RoomID {
+		return a, fmt.Errorf("the My Chat of account %d cannot change", a.AccountID)
+	}
+	a.Token, a.RoomID = old.Token, old.RoomID
+	old.Account = a
+	return a, nil
+}
+
+func (st *state) newRoom(id int64, typ gen.RoomType, name, description string, icon gen.IconPreset, now int64) (*room, error) {
+	id, err := newID("room", id, &st.next.room, func(id int64) bool { return st.rooms[id] != nil })
+	if err != nil {
+		return nil, err
 	}
 	if icon == "" {
 		icon = gen.IconPresetGroup
 	}
 	r := &room{
-		id:          st.nextRoom,
+		id:          id,
 		typ:         typ,
 		name:        name,
 		description: description,
@@ -114,44 +196,250 @@ func (st *state) newRoom(typ gen.RoomType, name, description string, icon gen.Ic
 		sticky:      map[int64]bool{},
 		lastUpdate:  now,
 	}
-	st.nextRoom++
 	st.rooms[r.id] = r
-	return r
+	return r, nil
 }
 
-// addContact makes a and b contacts, with a direct chat, and returns the
-// chat's ID. It is idempotent.
-func (st *state) addContact(a, b int64, now int64) (int64, error) {
-	aa, ab := st.accounts[a], st.accounts[b]
-	if aa == nil || ab == nil {
-		return 0, fmt.Errorf("apitest: unknown account in AddContact(%d, %d)", a, b)
+// addToken registers a token of an account.
+func (st *state) addToken(t Token) (Token, error) {
+	if _, err := st.account(t.AccountID); err != nil {
+		return t, err
+	}
+	if t.Token == "" {
+		t.Token = randomString(16)
+	}
+	if strings.TrimSpace(t.Token) != t.Token || strings.ContainsAny(t.Token, "\r\n") {
+		return t, fmt.Errorf("a token cannot start or end with spaces nor hold a line break")
+	}
+	if _, dup := st.tokens[t.Token]; dup {
+		return t, fmt.Errorf("the token is already in use")
+	}
+	if !t.OAuth && !t.Expires.IsZero() {
+		return t, fmt.Errorf("only OAuth tokens expire")
+	}
+	st.tokens[t.Token] = &credential{account: t.AccountID, oauth: t.OAuth, expires: t.Expires}
+	return t, nil
+}
+
+// revokeToken forgets a token. An account's own token cannot be revoked
+// (the account would have none); add another and revoke that.
+func (st *state) revokeToken(tok string) error {
+	c := st.tokens[tok]
+	switch {
+	case c == nil:
+		return fmt.Errorf("unknown token")
+	case c.primary:
+		return fmt.Errorf("the token of account %d is its Account.Token, which cannot be revoked", c.account)
+	}
+	delete(st.tokens, tok)
+	return nil
+}
+
+// addContact makes two accounts contacts, with a direct chat. Adding an
+// existing contact returns it.
+func (st *state) addContact(c Contact, now int64) (Contact, error) {
+	a, err := st.account(c.AccountID)
+	if err != nil {
+		return c, err
+	}
+	b, err := st.account(c.OtherAccountID)
+	if err != nil {
+		return c, err
 	}
 	if a == b {
-		return 0, fmt.Errorf("apitest: account %d cannot be its own contact", a)
+		return c, fmt.Errorf("account %d cannot be its own contact", c.AccountID)
 	}
-	if id, ok := aa.contacts[b]; ok {
-		return id, nil
+	if id, ok := a.contacts[b.AccountID]; ok {
+		if c.RoomID != 0 && c.RoomID != id {
+			return c, fmt.Errorf("accounts %d and %d are contacts already, with direct chat %d", c.AccountID, c.OtherAccountID, id)
+		}
+		c.RoomID = id
+		return c, nil
 	}
-	r := st.newRoom(RoomTypeDirect, "", "", "", now)
-	r.roles[a] = gen.RoleAdmin
-	r.roles[b] = gen.RoleAdmin
-	aa.contacts[b] = r.id
-	ab.contacts[a] = r.id
-	return r.id, nil
+	r, err := st.newRoom(c.RoomID, RoomTypeDirect, "", "", "", now)
+	if err != nil {
+		return c, err
+	}
+	r.roles[a.AccountID] = gen.RoleAdmin
+	r.roles[b.AccountID] = gen.RoleAdmin
+	a.contacts[b.AccountID] = r.id
+	b.contacts[a.AccountID] = r.id
+	c.RoomID = r.id
+	return c, nil
 }
 
-// postMessage stores a message and returns it with the webhook events it
-// causes. With selfUnread false the author's read position moves to the
+// roleMap checks the accounts and builds a role map; an account listed
+// twice is an error.
+func (st *state) roleMap(admins, members, readonly []int64) (map[int64]gen.Role, error) {
+	roles := map[int64]gen.Role{}
+	for _, x := range []struct {
+		ids  []int64
+		role gen.Role
+	}{{admins, gen.RoleAdmin}, {members, gen.RoleMember}, {readonly, gen.RoleReadonly}} {
+		for _, id := range x.ids {
+			if _, err := st.account(id); err != nil {
+				return nil, err
+			}
+			if _, dup := roles[id]; dup {
+				return nil, fmt.Errorf("account %d is listed twice", id)
+			}
+			roles[id] = x.role
+		}
+	}
+	return roles, nil
+}
+
+// groupRoles checks a group chat fixture and returns its role map.
+func (st *state) groupRoles(r Room) (map[int64]gen.Role, error) {
+	switch {
+	case r.Type != "" && r.Type != RoomTypeGroup:
+		return nil, fmt.Errorf("room type %q: only group chats are added or changed, My Chats come with accounts and direct chats with contacts", r.Type)
+	case len(r.AdminIDs) == 0:
+		return nil, fmt.Errorf("a group chat needs at least one admin")
+	case r.IconPreset != "" && !r.IconPreset.Valid():
+		return nil, fmt.Errorf("unknown icon_preset %q", r.IconPreset)
+	}
+	return st.roleMap(r.AdminIDs, r.MemberIDs, r.ReadonlyIDs)
+}
+
+// addRoom creates a group chat from a fixture.
+func (st *state) addRoom(r Room, root string, now int64) (*room, error) {
+	roles, err := st.groupRoles(r)
+	if err != nil {
+		return nil, err
+	}
+	if r.RoomID != 0 && st.rooms[r.RoomID] != nil {
+		return nil, fmt.Errorf("room %d already exists", r.RoomID)
+	}
+	return st.createRoom(r, roles, root, now)
+}
+
+// createRoom creates a group chat with the given members and, when r.Link
+// is not nil, an invitation link.
+func (st *state) createRoom(r Room, roles map[int64]gen.Role, root string, now int64) (*room, error) {
+	if r.Link != nil && r.Link.Code != "" {
+		if _, taken := st.linkCodes[r.Link.Code]; taken {
+			return nil, fmt.Errorf("the link code %q is already in use", r.Link.Code)
+		}
+	}
+	rm, err := st.newRoom(r.RoomID, RoomTypeGroup, r.Name, r.Description, r.IconPreset, now)
+	if err != nil {
+		return nil, err
+	}
+	rm.roles = roles
+	if r.Link != nil {
+		l := *r.Link
+		if err := st.setLink(rm, &l, root); err != nil {
+			delete(st.rooms, rm.id)
+			return nil, err
+		}
+	}
+	return rm, nil
+}
+
+// changeRoom replaces the name, description, icon, members and link of a
+// group chat with those of r.
+func (st *state) changeRoom(r Room, root string, now int64) (*room, error) {
+	rm := st.rooms[r.RoomID]
+	switch {
+	case rm == nil:
+		return nil, fmt.Errorf("unknown room %d", r.RoomID)
+	case rm.typ != RoomTypeGroup:
+		return nil, fmt.Errorf("room %d is not a group chat: only group chats can be changed", r.RoomID)
+	}
+	roles, err := st.groupRoles(r)
+	if err != nil {
+		return nil, err
+	}
+	if r.Link != nil {
+		l := *r.Link
+		if err := st.setLink(rm, &l, root); err != nil {
+			return nil, err
+		}
+	} else {
+		st.deleteLink(rm)
+	}
+	icon := string(r.IconPreset)
+	if icon == "" {
+		icon = string(gen.IconPresetGroup)
+	}
+	st.updateRoom(rm, &r.Name, &r.Description, &icon, now)
+	st.setMembers(rm, roles, now)
+	return rm, nil
+}
+
+// postMessage stores a new message and returns it with the webhook events
+// it causes. With selfUnread false the author's read position moves to the
 // new message, as when a person posts in the Chatwork UI.
 func (st *state) postMessage(r *room, from int64, body string, selfUnread bool, now int64) (*message, []event) {
-	m := &message{id: st.nextMsg, roomID: r.id, accountID: from, body: body, sendTime: now}
-	st.nextMsg++
-	r.messages = append(r.messages, m)
+	m := &message{id: st.next.message, roomID: r.id, accountID: from, body: body, sendTime: now}
+	st.next.message++
+	st.storeMessage(r, m)
 	r.lastUpdate = now
 	if !selfUnread {
 		r.readPos[from] = m.id
 	}
-	return m, st.messageEvents(m, EventMessageCreated, now)
+	return m, st.messageEvents(m, evMessageCreated, now)
+}
+
+// storeMessage puts m in r, in ID order.
+func (st *state) storeMessage(r *room, m *message) {
+	i, _ := r.findMessage(m.id)
+	r.messages = slices.Insert(r.messages, i, m)
+	st.msgRoom[m.id] = r.id
+}
+
+// addMessage stores a message fixture as POST messages would store it,
+// webhook events included; a given ID and times are kept.
+func (st *state) addMessage(m Message, now int64) (*message, []event, error) {
+	r, err := st.memberRoom(m.RoomID, m.AccountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.MessageID == "" {
+		msg, events := st.postMessage(r, m.AccountID, m.Body, false, unixOr(m.SendTime, now))
+		msg.updateTime = unixOr(m.UpdateTime, 0)
+		return msg, events, nil
+	}
+	id, ok := messageID(m.MessageID)
+	if !ok || m.MessageID != strconv.FormatInt(id, 10) {
+		return nil, nil, fmt.Errorf("invalid message ID %q: a string of digits, not starting with 0", m.MessageID)
+	}
+	if _, dup := st.msgRoom[id]; dup {
+		return nil, nil, fmt.Errorf("message %s already exists", m.MessageID)
+	}
+	st.next.message = max(st.next.message, id+1)
+	msg := &message{id: id, roomID: r.id, accountID: m.AccountID, body: m.Body,
+		sendTime: unixOr(m.SendTime, now), updateTime: unixOr(m.UpdateTime, 0)}
+	st.storeMessage(r, msg)
+	r.lastUpdate = max(r.lastUpdate, msg.sendTime, msg.updateTime)
+	r.readPos[m.AccountID] = max(r.readPos[m.AccountID], id)
+	return msg, st.messageEvents(msg, evMessageCreated, now), nil
+}
+
+// findMessage returns a message of any room.
+func (st *state) findMessage(idString string) (*room, *message, error) {
+	id, ok := messageID(idString)
+	if r := st.rooms[st.msgRoom[id]]; ok && r != nil {
+		if _, m := r.findMessage(id); m != nil {
+			return r, m, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("unknown message %q", idString)
+}
+
+// changeMessage replaces the body of a message, as PUT messages/{id} does;
+// the update time is the fixture's, or now.
+func (st *state) changeMessage(m Message, now int64) (*message, []event, error) {
+	r, msg, err := st.findMessage(m.MessageID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if (m.RoomID != 0 && m.RoomID != r.id) || (m.AccountID != 0 && m.AccountID != msg.accountID) {
+		return nil, nil, fmt.Errorf("message %s is in room %d, by account %d: its room and author cannot change", m.MessageID, r.id, msg.accountID)
+	}
+	events := st.editMessage(r, msg, m.Body, unixOr(m.UpdateTime, now))
+	return msg, events, nil
 }
 
 // removeMember takes id out of r, with the tasks assigned to it and the
@@ -184,77 +472,34 @@ func (st *state) deleteRoom(r *room) {
 			delete(st.files, fid)
 		}
 	}
+	for _, m := range r.messages {
+		delete(st.msgRoom, m.id)
+	}
 	if r.link != nil {
 		delete(st.linkCodes, r.link.Code)
 	}
 	delete(st.rooms, r.id)
 }
 
-// addToken registers a token of the account: an API token, or an OAuth
-// access token with oauth.
-func (st *state) addToken(acct int64, tok string, oauth bool) {
-	st.tokens[tok] = acct
-	if oauth {
-		st.oauth[tok] = true
+// addWebhook stores a webhook setting.
+func (st *state) addWebhook(h Webhook) (Webhook, error) {
+	if err := h.check(); err != nil {
+		return h, err
 	}
-}
-
-// revokeToken forgets a token.
-func (st *state) revokeToken(tok string) {
-	delete(st.tokens, tok)
-	delete(st.oauth, tok)
-}
-
-// addWebhook stores a webhook setting, choosing its ID when it has none,
-// and returns it.
-func (st *state) addWebhook(h Webhook) Webhook {
-	if h.ID == 0 {
-		h.ID = st.nextHookID
-		st.nextHookID++
+	id, err := newID("webhook", h.WebhookID, &st.next.webhook, func(id int64) bool {
+		return slices.ContainsFunc(st.webhooks, func(w *Webhook) bool { return w.WebhookID == id })
+	})
+	if err != nil {
+		return h, err
 	}
+	h.WebhookID = id
+	if h.Token == "" {
+		h.Token = randomBase64(32)
+	}
+	h.Events = slices.Clone(h.Events)
 	hc := h
 	st.webhooks = append(st.webhooks, &hc)
-	return h
-}
-
-// createRoom creates a group chat with the given members and, when r.Link
-// is not nil, an invitation link.
-func (st *state) createRoom(r Room, roles map[int64]gen.Role, root string, now int64) (*room, error) {
-	if r.Link != nil && r.Link.Code != "" {
-		if _, taken := st.linkCodes[r.Link.Code]; taken {
-			return nil, fmt.Errorf("the link code %q is already in use", r.Link.Code)
-		}
-	}
-	rm := st.newRoom(RoomTypeGroup, r.Name, r.Description, r.IconPreset, now)
-	rm.roles = roles
-	if r.Link != nil {
-		l := *r.Link
-		if err := st.setLink(rm, &l, root); err != nil {
-			return nil, err
-		}
-	}
-	return rm, nil
-}
-
-// roleMap checks the accounts and builds a role map; an account listed
-// twice is an error.
-func (st *state) roleMap(admins, members, readonly []int64) (map[int64]gen.Role, error) {
-	roles := map[int64]gen.Role{}
-	for _, x := range []struct {
-		ids  []int64
-		role gen.Role
-	}{{admins, gen.RoleAdmin}, {members, gen.RoleMember}, {readonly, gen.RoleReadonly}} {
-		for _, id := range x.ids {
-			if st.accounts[id] == nil {
-				return nil, fmt.Errorf("apitest: unknown account %d", id)
-			}
-			if _, dup := roles[id]; dup {
-				return nil, fmt.Errorf("apitest: account %d is listed twice", id)
-			}
-			roles[id] = x.role
-		}
-	}
-	return roles, nil
+	return h, nil
 }
 
 // updateRoom changes the fields that are not nil.
@@ -300,6 +545,8 @@ func (st *state) setLink(r *room, l *Link, root string) error {
 				break
 			}
 		}
+	} else if !reLinkCode.MatchString(l.Code) {
+		return fmt.Errorf("invalid link code %q: 1 to 50 of A-Z, a-z, 0-9, _ and -", l.Code)
 	} else if owner, taken := st.linkCodes[l.Code]; taken && owner != r.id {
 		return fmt.Errorf("the link code %q is already in use", l.Code)
 	}
@@ -340,8 +587,8 @@ func (st *state) setReadPos(r *room, acct, id int64) { r.readPos[acct] = id }
 func (st *state) editMessage(r *room, m *message, body string, now int64) []event {
 	m.body = body
 	m.updateTime = now
-	r.lastUpdate = now
-	return st.messageEvents(m, EventMessageUpdated, now)
+	r.lastUpdate = max(r.lastUpdate, now)
+	return st.messageEvents(m, evMessageUpdated, now)
 }
 
 // deleteMessage removes m from r.
@@ -349,56 +596,238 @@ func (st *state) deleteMessage(r *room, m *message, now int64) {
 	if i, found := r.findMessage(m.id); found != nil {
 		r.messages = slices.Delete(r.messages, i, i+1)
 	}
+	delete(st.msgRoom, m.id)
 	r.lastUpdate = now
+}
+
+// taskMessage is the body of the message that tasks point at.
+func taskMessage(to []int64, body string, limit int64) string {
+	aids := make([]string, len(to))
+	for i, id := range to {
+		aids[i] = strconv.FormatInt(id, 10)
+	}
+	return fmt.Sprintf("[task aid=%s st=open lt=%d]%s[/task]", strings.Join(aids, ","), limit, body)
+}
+
+func defaultLimitType(lt gen.TaskLimitType, limit int64) gen.TaskLimitType {
+	switch {
+	case lt != "":
+		return lt
+	case limit > 0:
+		return gen.TaskLimitTypeTime
+	}
+	return gen.TaskLimitTypeNone
 }
 
 // createTasks creates one task per assignee, all pointing at one task
 // message [task aid=IDS st=open lt=LIMIT]BODY[/task] posted by from.
 func (st *state) createTasks(rm *room, from int64, to []int64, body string, limit int64, lt gen.TaskLimitType, now int64) ([]int64, []event) {
-	if lt == "" {
-		lt = gen.TaskLimitTypeNone
-		if limit > 0 {
-			lt = gen.TaskLimitTypeTime
-		}
-	}
-	aids := make([]string, len(to))
-	for i, id := range to {
-		aids[i] = strconv.FormatInt(id, 10)
-	}
-	text := fmt.Sprintf("[task aid=%s st=open lt=%d]%s[/task]", strings.Join(aids, ","), limit, body)
-	m, events := st.postMessage(rm, from, text, false, now)
+	lt = defaultLimitType(lt, limit)
+	m, events := st.postMessage(rm, from, taskMessage(to, body, limit), false, now)
 	ids := make([]int64, 0, len(to))
 	for _, a := range to {
 		t := &task{
-			id: st.nextTask, roomID: rm.id, assignee: a, assignedBy: from, messageID: m.id,
+			roomID: rm.id, assignee: a, assignedBy: from, messageID: m.id,
 			body: body, limitTime: limit, limitType: lt, status: gen.TaskStatusOpen,
 		}
-		st.nextTask++
+		t.id, _ = newID("task", 0, &st.next.task, func(id int64) bool { return st.tasks[id] != nil })
 		st.tasks[t.id] = t
 		ids = append(ids, t.id)
 	}
 	return ids, events
 }
 
+// addTask stores a task fixture: with a new task message, or pointing at
+// the message it names.
+func (st *state) addTask(t Task, now int64) (*task, []event, error) {
+	r, err := st.memberRoom(t.RoomID, t.AssignedByAccountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := st.memberRoom(t.RoomID, t.AssigneeID); err != nil {
+		return nil, nil, err
+	}
+	if err := checkTaskEnums(t); err != nil {
+		return nil, nil, err
+	}
+	if t.TaskID != 0 && st.tasks[t.TaskID] != nil {
+		return nil, nil, fmt.Errorf("task %d already exists", t.TaskID)
+	}
+	limit := t.Limit.Unix()
+	if t.Limit.IsZero() {
+		limit = 0
+	}
+	var msgID int64
+	var events []event
+	if t.MessageID == "" {
+		var m *message
+		m, events = st.postMessage(r, t.AssignedByAccountID, taskMessage([]int64{t.AssigneeID}, t.Body, limit), false, now)
+		msgID = m.id
+	} else {
+		mr, m, err := st.findMessage(t.MessageID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if mr != r {
+			return nil, nil, fmt.Errorf("message %s is not in room %d", t.MessageID, t.RoomID)
+		}
+		msgID = m.id
+	}
+	tk := &task{
+		roomID: r.id, assignee: t.AssigneeID, assignedBy: t.AssignedByAccountID, messageID: msgID,
+		body: t.Body, limitTime: limit, limitType: defaultLimitType(t.LimitType, limit), status: t.Status,
+	}
+	if tk.status == "" {
+		tk.status = gen.TaskStatusOpen
+	}
+	tk.id, err = newID("task", t.TaskID, &st.next.task, func(id int64) bool { return st.tasks[id] != nil })
+	if err != nil {
+		return nil, nil, err
+	}
+	st.tasks[tk.id] = tk
+	return tk, events, nil
+}
+
+func checkTaskEnums(t Task) error {
+	if t.LimitType != "" && !t.LimitType.Valid() {
+		return fmt.Errorf("unknown limit_type %q", t.LimitType)
+	}
+	if t.Status != "" && !t.Status.Valid() {
+		return fmt.Errorf("unknown status %q", t.Status)
+	}
+	return nil
+}
+
+// changeTask replaces the body, deadline, limit type and status of a task.
+func (st *state) changeTask(t Task) (*task, error) {
+	tk := st.tasks[t.TaskID]
+	switch {
+	case tk == nil:
+		return nil, fmt.Errorf("unknown task %d", t.TaskID)
+	case (t.RoomID != 0 && t.RoomID != tk.roomID) || (t.AssigneeID != 0 && t.AssigneeID != tk.assignee) ||
+		(t.AssignedByAccountID != 0 && t.AssignedByAccountID != tk.assignedBy) ||
+		(t.MessageID != "" && t.MessageID != strconv.FormatInt(tk.messageID, 10)):
+		return nil, fmt.Errorf("task %d: its room, accounts and message cannot change", t.TaskID)
+	}
+	if err := checkTaskEnums(t); err != nil {
+		return nil, err
+	}
+	limit := t.Limit.Unix()
+	if t.Limit.IsZero() {
+		limit = 0
+	}
+	tk.body, tk.limitTime, tk.limitType = t.Body, limit, defaultLimitType(t.LimitType, limit)
+	tk.status = t.Status
+	if tk.status == "" {
+		tk.status = gen.TaskStatusOpen
+	}
+	return tk, nil
+}
+
 // setTaskStatus opens or closes t.
 func (st *state) setTaskStatus(t *task, status gen.TaskStatus) { t.status = status }
 
-// addFile stores an upload of the account to r, posting its message, and
-// returns the file's ID with the webhook events the message causes. A file
-// without a name is called "file".
+// uploadName is the name of a file sent without one.
+const uploadName = "file"
+
+// storeFile stores an upload of the account to r, posting its message
+// unless msgID names one, and returns the file with the webhook events the
+// message causes.
+func (st *state) storeFile(r *room, f *file, msgID int64, text string, now int64) (*file, []event) {
+	if f.name == "" {
+		f.name = uploadName
+	}
+	f.roomID = r.id
+	var events []event
+	if msgID == 0 {
+		var m *message
+		m, events = st.postMessage(r, f.accountID, uploadBody(f.id, f.name, len(f.data), text), false, now)
+		msgID = m.id
+	}
+	f.messageID = msgID
+	st.files[f.id] = f
+	return f, events
+}
+
+// addFile stores an upload through the API.
 func (st *state) addFile(r *room, acct int64, u *upload, message string, now int64) (int64, []event) {
-	name := u.name
-	if name == "" {
-		name = "file"
+	id, _ := newID("file", 0, &st.next.file, func(id int64) bool { return st.files[id] != nil })
+	f, events := st.storeFile(r, &file{id: id, accountID: acct, name: u.name, contentType: u.contentType, data: u.data, uploadTime: now}, 0, message, now)
+	return f.id, events
+}
+
+// addFileFixture stores a file fixture.
+func (st *state) addFileFixture(f File, now int64) (*file, []event, error) {
+	r, err := st.memberRoom(f.RoomID, f.AccountID)
+	if err != nil {
+		return nil, nil, err
 	}
-	id := st.nextFile
-	st.nextFile++
-	m, events := st.postMessage(r, acct, uploadBody(id, name, len(u.data), message), false, now)
-	st.files[id] = &file{
-		id: id, roomID: r.id, accountID: acct, messageID: m.id, name: name,
-		contentType: u.contentType, data: u.data, uploadTime: now,
+	data := f.Content
+	switch {
+	case len(data) == 0 && f.Size > 0:
+		if f.Size > maxFileSize {
+			return nil, nil, fmt.Errorf("size %d is over the upload limit of %d bytes", f.Size, maxFileSize)
+		}
+		data = filler(f.Size)
+	case len(data) > maxFileSize:
+		return nil, nil, fmt.Errorf("the content is over the upload limit of %d bytes", maxFileSize)
+	case f.Size != 0 && f.Size != len(data):
+		return nil, nil, fmt.Errorf("size %d differs from the content's %d bytes", f.Size, len(data))
 	}
-	return id, events
+	var msgID int64
+	if f.MessageID != "" {
+		mr, m, err := st.findMessage(f.MessageID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if mr != r {
+			return nil, nil, fmt.Errorf("message %s is not in room %d", f.MessageID, f.RoomID)
+		}
+		msgID = m.id
+	}
+	if f.FileID != 0 && st.files[f.FileID] != nil {
+		return nil, nil, fmt.Errorf("file %d already exists", f.FileID)
+	}
+	id, err := newID("file", f.FileID, &st.next.file, func(id int64) bool { return st.files[id] != nil })
+	if err != nil {
+		return nil, nil, err
+	}
+	fl, events := st.storeFile(r, &file{id: id, accountID: f.AccountID, name: f.Name, contentType: f.ContentType,
+		data: slices.Clone(data), uploadTime: unixOr(f.UploadTime, now)}, msgID, "", now)
+	return fl, events, nil
+}
+
+// filler is the content of a file fixture given by its size only: lines
+// of text, so that it reads as what it is.
+func filler(n int) []byte {
+	const line = "apitest generated content\n"
+	return []byte(strings.Repeat(line, n/len(line)+1)[:n])
+}
+
+// changeFile renames a file or changes its content type.
+func (st *state) changeFile(f File) (*file, error) {
+	fl := st.files[f.FileID]
+	switch {
+	case fl == nil:
+		return nil, fmt.Errorf("unknown file %d", f.FileID)
+	case (f.RoomID != 0 && f.RoomID != fl.roomID) || (f.AccountID != 0 && f.AccountID != fl.accountID) ||
+		(f.MessageID != "" && f.MessageID != strconv.FormatInt(fl.messageID, 10)):
+		return nil, fmt.Errorf("file %d: its room, uploader and message cannot change", f.FileID)
+	case f.Name == "":
+		return nil, fmt.Errorf("file %d: a file needs a name", f.FileID)
+	}
+	if f.Content != nil || f.Size != 0 {
+		data := f.Content
+		if len(data) == 0 {
+			data = filler(f.Size)
+		}
+		if len(data) > maxFileSize {
+			return nil, fmt.Errorf("the content is over the upload limit of %d bytes", maxFileSize)
+		}
+		fl.data = slices.Clone(data)
+	}
+	fl.name, fl.contentType = f.Name, f.ContentType
+	return fl, nil
 }
 
 // newDownload makes a download token for f that expires at expires, and
@@ -428,23 +857,35 @@ func (st *state) download(tok string, now time.Time) *file {
 	return st.files[d.fileID]
 }
 
-// addRequest records a contact request and returns its ID.
-func (st *state) addRequest(from, to int64, message string) int64 {
-	id := st.nextReq
-	st.nextReq++
-	st.requests[id] = &contactRequest{id: id, from: from, to: to, message: message}
-	return id
+// addRequest records a contact request.
+func (st *state) addRequest(q IncomingRequest) (IncomingRequest, error) {
+	if _, err := st.account(q.AccountID); err != nil {
+		return q, err
+	}
+	if _, err := st.account(q.ToAccountID); err != nil {
+		return q, err
+	}
+	if q.AccountID == q.ToAccountID {
+		return q, fmt.Errorf("account %d cannot ask itself", q.AccountID)
+	}
+	id, err := newID("request", q.RequestID, &st.next.request, func(id int64) bool { return st.requests[id] != nil })
+	if err != nil {
+		return q, err
+	}
+	q.RequestID = id
+	st.requests[id] = &contactRequest{id: id, from: q.AccountID, to: q.ToAccountID, message: q.Message}
+	return q, nil
 }
 
 // acceptRequest makes the two accounts of q contacts and forgets q. It
 // returns the ID of their direct chat.
 func (st *state) acceptRequest(q *contactRequest, now int64) (int64, error) {
-	roomID, err := st.addContact(q.to, q.from, now)
+	c, err := st.addContact(Contact{AccountID: q.to, OtherAccountID: q.from}, now)
 	if err != nil {
 		return 0, err
 	}
 	st.removeRequest(q)
-	return roomID, nil
+	return c.RoomID, nil
 }
 
 // removeRequest forgets q.

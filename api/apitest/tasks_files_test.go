@@ -20,14 +20,14 @@ func TestTasks(t *testing.T) {
 	path := roomPath(w.room, "/tasks")
 	// One task per assignee; every assignee must be a member.
 	carol := w.s.AddAccount(apitest.Account{Name: "Carol"})
-	r := w.cme.send(http.MethodPost, path, url.Values{"body": {"x"}, "to_ids": {ids(w.alice.ID, carol.ID)}})
+	r := w.cme.send(http.MethodPost, path, url.Values{"body": {"x"}, "to_ids": {ids(w.alice.AccountID, carol.AccountID)}})
 	if r.status != http.StatusBadRequest || len(w.s.Tasks(w.room)) != 0 {
 		t.Fatalf("non-member assignee: %d %s", r.status, r.body)
 	}
 	var res gen.TaskIDsResult
 	w.calice.must(200, http.MethodPost, path, url.Values{
 		"body":   {"review"},
-		"to_ids": {ids(w.me.ID, w.bob.ID)},
+		"to_ids": {ids(w.me.AccountID, w.bob.AccountID)},
 		"limit":  {"1900000000"},
 	}).decode(t, &res)
 	if len(res.TaskIDs) != 2 {
@@ -35,7 +35,7 @@ func TestTasks(t *testing.T) {
 	}
 	var task gen.RoomTask
 	w.cme.get(roomPath(w.room, fmt.Sprintf("/tasks/%d", res.TaskIDs[0])), &task)
-	if task.Account.AccountID != w.me.ID || task.AssignedByAccount.AccountID != w.alice.ID || task.Body != "review" ||
+	if task.Account.AccountID != w.me.AccountID || task.AssignedByAccount.AccountID != w.alice.AccountID || task.Body != "review" ||
 		task.LimitTime.Seconds() != 1900000000 || task.LimitType != gen.TaskLimitTypeTime || task.Status != gen.TaskStatusOpen {
 		t.Fatalf("task = %+v", task)
 	}
@@ -47,8 +47,8 @@ func TestTasks(t *testing.T) {
 	}
 
 	var tasks []gen.RoomTask
-	w.cme.get(path+fmt.Sprintf("?account_id=%d", w.bob.ID), &tasks)
-	if len(tasks) != 1 || tasks[0].Account.AccountID != w.bob.ID {
+	w.cme.get(path+fmt.Sprintf("?account_id=%d", w.bob.AccountID), &tasks)
+	if len(tasks) != 1 || tasks[0].Account.AccountID != w.bob.AccountID {
 		t.Fatalf("bob's tasks = %+v", tasks)
 	}
 	var mine []gen.MyTask
@@ -103,7 +103,7 @@ func TestUploadAndDownload(t *testing.T) {
 
 		var f gen.File
 		w.cme.get(roomPath(w.room, fmt.Sprintf("/files/%d", res.FileID)), &f)
-		if f.Filename != "notes.txt" || f.Filesize != 2500 || f.Account.AccountID != w.alice.ID || f.DownloadURL != nil || f.UploadTime.Seconds() != time.Now().Unix() {
+		if f.Filename != "notes.txt" || f.Filesize != 2500 || f.Account.AccountID != w.alice.AccountID || f.DownloadURL != nil || f.UploadTime.Seconds() != time.Now().Unix() {
 			t.Fatalf("file = %+v", f)
 		}
 		// The upload posted a message.
@@ -115,11 +115,11 @@ func TestUploadAndDownload(t *testing.T) {
 		}
 
 		var files []gen.File
-		w.cme.get(roomPath(w.room, "/files")+fmt.Sprintf("?account_id=%d", w.alice.ID), &files)
+		w.cme.get(roomPath(w.room, "/files")+fmt.Sprintf("?account_id=%d", w.alice.AccountID), &files)
 		if len(files) != 1 || files[0].FileID != res.FileID {
 			t.Fatalf("files = %+v", files)
 		}
-		w.cme.must(http.StatusNoContent, http.MethodGet, roomPath(w.room, "/files")+fmt.Sprintf("?account_id=%d", w.me.ID), nil)
+		w.cme.must(http.StatusNoContent, http.MethodGet, roomPath(w.room, "/files")+fmt.Sprintf("?account_id=%d", w.me.AccountID), nil)
 
 		// A download URL, served by the fake, valid for 30 seconds.
 		w.cme.get(roomPath(w.room, fmt.Sprintf("/files/%d?create_download_url=1", res.FileID)), &f)
@@ -170,7 +170,7 @@ func TestUploadLimits(t *testing.T) {
 	if n := len(w.s.Files(w.room)); n != 1 {
 		t.Fatalf("%d files stored", n)
 	}
-	if b, ok := w.s.FileContent(w.s.Files(w.room)[0].FileID); !ok || len(b) != 5*1024*1024 {
-		t.Fatalf("FileContent: %d bytes", len(b))
+	if f := w.s.Files(w.room)[0]; len(f.Content) != 5*1024*1024 || f.Size != len(f.Content) {
+		t.Fatalf("Files: %d bytes, size %d", len(f.Content), f.Size)
 	}
 }

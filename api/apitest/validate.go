@@ -26,7 +26,7 @@ type requestValidator interface {
 // query is simply missing from the body. The validator ignores undeclared
 // form fields and multipart parts too, as Chatwork does; they are noted in
 // RecordedRequest.Ignored.
-func (s *Server) validate(r *http.Request, op *operation, b *body) (msgs []string, reason string) {
+func (s *Server) validate(r *http.Request, op *conformance.OperationInfo, b *body) (msgs []string, reason string) {
 	vr := r.Clone(r.Context())
 	vr.URL.RawQuery = declaredQuery(r.URL.Query(), op).Encode()
 	err := s.validator.ValidateRequest(vr)
@@ -37,12 +37,12 @@ func (s *Server) validate(r *http.Request, op *operation, b *body) (msgs []strin
 }
 
 // declaredQuery keeps the query parameters that op declares.
-func declaredQuery(q url.Values, op *operation) url.Values {
+func declaredQuery(q url.Values, op *conformance.OperationInfo) url.Values {
 	out := url.Values{}
 	if op == nil {
 		return out
 	}
-	for _, name := range op.query {
+	for _, name := range op.Query {
 		if v, ok := q[name]; ok {
 			out[name] = v
 		}
@@ -62,7 +62,7 @@ func declaredQuery(q url.Values, op *operation) url.Values {
 // reason joins the validator's violations, for the request log
 // ("body.to_ids: value "1&2": repeated key; send one comma-joined value
 // such as 1,2,3").
-func messages(op *operation, b *body, err error) (msgs []string, reason string) {
+func messages(op *conformance.OperationInfo, b *body, err error) (msgs []string, reason string) {
 	if errors.Is(err, conformance.ErrUnknownOperation) {
 		return []string{"Invalid Endpoint or HTTP method"}, "no operation has this method and path"
 	}
@@ -123,11 +123,11 @@ func messages(op *operation, b *body, err error) (msgs []string, reason string) 
 }
 
 // firstMissing returns the first required field of op that b lacks, or "".
-func firstMissing(op *operation, b *body) string {
+func firstMissing(op *conformance.OperationInfo, b *body) string {
 	if op == nil {
 		return ""
 	}
-	for _, name := range op.required {
+	for _, name := range op.Required {
 		if b == nil || !b.has(name) {
 			return name
 		}

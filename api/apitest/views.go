@@ -48,7 +48,7 @@ func (st *state) summary(id int64) gen.AccountSummary {
 
 func (st *state) me(a *account) gen.Me {
 	return gen.Me{
-		AccountID:        a.ID,
+		AccountID:        a.AccountID,
 		RoomID:           a.RoomID,
 		Name:             a.Name,
 		ChatworkID:       a.ChatworkID,
@@ -72,7 +72,7 @@ func (st *state) me(a *account) gen.Me {
 
 func (st *state) contact(a *account, roomID int64) gen.Contact {
 	return gen.Contact{
-		AccountID:        a.ID,
+		AccountID:        a.AccountID,
 		RoomID:           roomID,
 		Name:             a.Name,
 		ChatworkID:       a.ChatworkID,
@@ -225,13 +225,65 @@ func byRole(roles map[int64]gen.Role) (admin, member, readonly []int64) {
 	return admin, member, readonly
 }
 
-func (r *room) snapshot() Room {
-	out := Room{ID: r.id, Type: r.typ, Name: r.name, Description: r.description, IconPreset: r.icon}
-	out.Admins, out.Members, out.Readonly = byRole(r.roles)
+// The fixtures' view of the state: what the Xs methods of Server report
+// and what a seed holds.
+
+func (r *room) fixture() Room {
+	out := Room{RoomID: r.id, Type: r.typ, Name: r.name, Description: r.description, IconPreset: r.icon}
+	out.AdminIDs, out.MemberIDs, out.ReadonlyIDs = byRole(r.roles)
 	if r.link != nil {
 		l := *r.link
 		out.Link = &l
 	}
+	return out
+}
+
+func (m *message) fixture() Message {
+	return Message{MessageID: strconv.FormatInt(m.id, 10), RoomID: m.roomID, AccountID: m.accountID, Body: m.body,
+		SendTime: timeOf(m.sendTime), UpdateTime: timeOf(m.updateTime)}
+}
+
+func (t *task) fixture() Task {
+	return Task{TaskID: t.id, RoomID: t.roomID, AssigneeID: t.assignee, AssignedByAccountID: t.assignedBy, Body: t.body,
+		Limit: timeOf(t.limitTime), LimitType: t.limitType, Status: t.status, MessageID: strconv.FormatInt(t.messageID, 10)}
+}
+
+func (f *file) fixture() File {
+	return File{FileID: f.id, RoomID: f.roomID, AccountID: f.accountID, Name: f.name, ContentType: f.contentType,
+		Content: slices.Clone(f.data), Size: len(f.data), MessageID: strconv.FormatInt(f.messageID, 10), UploadTime: timeOf(f.uploadTime)}
+}
+
+func (q *contactRequest) fixture() IncomingRequest {
+	return IncomingRequest{RequestID: q.id, AccountID: q.from, ToAccountID: q.to, Message: q.message}
+}
+
+// contactList lists every pair of contacts once, the lower account ID
+// first, in ascending order.
+func (st *state) contactList() []Contact {
+	var out []Contact
+	for _, id := range sortedKeys(st.accounts) {
+		a := st.accounts[id]
+		for _, other := range sortedKeys(a.contacts) {
+			if id < other {
+				out = append(out, Contact{AccountID: id, OtherAccountID: other, RoomID: a.contacts[other]})
+			}
+		}
+	}
+	return out
+}
+
+// tokenList lists the tokens other than the accounts' own, by account
+// then token.
+func (st *state) tokenList() []Token {
+	var out []Token
+	for tok, c := range st.tokens {
+		if !c.primary {
+			out = append(out, Token{Token: tok, AccountID: c.account, OAuth: c.oauth, Expires: c.expires})
+		}
+	}
+	slices.SortFunc(out, func(a, b Token) int {
+		return cmp.Or(cmp.Compare(a.AccountID, b.AccountID), strings.Compare(a.Token, b.Token))
+	})
 	return out
 }
 

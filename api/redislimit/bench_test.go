@@ -61,7 +61,7 @@ func BenchmarkReplicas(b *testing.B) {
 					apitest.WithRoomPostLimit(replicaBudgets.RoomLimit, replicaBudgets.RoomWindow), apitest.WithoutValidation())
 				ids := make([]int64, rooms)
 				for i := range ids {
-					ids[i] = s.AddRoom(apitest.Room{Name: fmt.Sprint(i), Admins: []int64{s.Me().ID}})
+					ids[i] = s.AddRoom(apitest.Room{Name: fmt.Sprint(i), AdminIDs: []int64{s.Me().AccountID}}).RoomID
 				}
 				if rdb != nil {
 					rdb.FlushAll(b.Context())

@@ -31,7 +31,7 @@ func fakeOverHTTP(t *testing.T, b api.Budgets, rooms int) (*apitest.Server, []in
 	s := apitest.NewServer(t, apitest.WithRateLimit(b.Limit, b.Window), apitest.WithRoomPostLimit(b.RoomLimit, b.RoomWindow))
 	ids := make([]int64, rooms)
 	for i := range ids {
-		ids[i] = s.AddRoom(apitest.Room{Name: fmt.Sprintf("room %d", i), Admins: []int64{s.Me().ID}})
+		ids[i] = s.AddRoom(apitest.Room{Name: fmt.Sprintf("room %d", i), AdminIDs: []int64{s.Me().AccountID}}).RoomID
 	}
 	return s, ids
 }

@@ -20,7 +20,7 @@ func TestEndToEndWithTheFake(t *testing.T) {
 	srv := apitest.NewServer(t, apitest.WithSyncWebhooks())
 	bot := srv.Me()
 	anna := srv.AddAccount(apitest.Account{Name: "Anna"})
-	room := srv.AddRoom(apitest.Room{Name: "ops", Admins: []int64{bot.ID}, Members: []int64{anna.ID}})
+	room := srv.AddRoom(apitest.Room{Name: "ops", AdminIDs: []int64{bot.AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
 
 	var mu sync.Mutex
 	var got []*webhook.Event
@@ -48,16 +48,16 @@ func TestEndToEndWithTheFake(t *testing.T) {
 	hs := httptest.NewServer(h)
 	defer hs.Close()
 	srv.AddWebhook(apitest.Webhook{URL: hs.URL, Token: roomToken, RoomID: room,
-		Events: []string{apitest.EventMessageCreated, apitest.EventMessageUpdated}})
-	srv.AddWebhook(apitest.Webhook{URL: hs.URL, Token: mentionToken, AccountID: bot.ID,
-		Events: []string{apitest.EventMentionToMe}})
+		Events: []string{webhook.TypeMessageCreated, webhook.TypeMessageUpdated}})
+	srv.AddWebhook(apitest.Webhook{URL: hs.URL, Token: mentionToken, AccountID: bot.AccountID,
+		Events: []string{webhook.TypeMentionToMe}})
 
 	ctx := t.Context()
 	annaClient, err := api.NewClient(anna.Token, api.WithBaseURL(srv.URL()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := notation.NewBuilder().To(bot.ID, bot.Name).Text("Can you check the deploy?").String()
+	body := notation.NewBuilder().To(bot.AccountID, bot.Name).Text("Can you check the deploy?").String()
 	id, _, err := annaClient.Messages.Post(ctx, room, body, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -74,15 +74,15 @@ func TestEndToEndWithTheFake(t *testing.T) {
 		types[e.Type]++
 		switch e.Type {
 		case webhook.TypeMessageCreated, webhook.TypeMessageUpdated:
-			if e.Message.MessageID != id || e.Message.RoomID != room || e.Message.AccountID != anna.ID {
+			if e.Message.MessageID != id || e.Message.RoomID != room || e.Message.AccountID != anna.AccountID {
 				t.Errorf("%s: %+v", e.Type, e.Message)
 			}
 		case webhook.TypeMentionToMe:
 			m := e.Mention
-			if m.MessageID != id || m.FromAccountID != anna.ID || m.ToAccountID != bot.ID || m.Body != body {
+			if m.MessageID != id || m.FromAccountID != anna.AccountID || m.ToAccountID != bot.AccountID || m.Body != body {
 				t.Errorf("mention: %+v", m)
 			}
-			if !notation.Parse(m.Body).MentionsAccount(bot.ID) {
+			if !notation.Parse(m.Body).MentionsAccount(bot.AccountID) {
 				t.Error("the mention's body does not mention the bot")
 			}
 		}
@@ -102,13 +102,13 @@ func TestEndToEndWithTheFake(t *testing.T) {
 		t.Errorf("%d deliveries, want 3", len(deliveries))
 	}
 	for _, d := range deliveries {
-		if d.StatusCode != 200 || d.Err != nil {
-			t.Errorf("%s delivery: status %d, %v", d.EventType, d.StatusCode, d.Err)
+		if d.StatusCode != 200 || d.Error != "" {
+			t.Errorf("%s delivery: status %d, %s", d.EventType, d.StatusCode, d.Error)
 		}
-		if err := v.ValidateWebhook(d.Body); err != nil {
+		if err := v.ValidateWebhook([]byte(d.Body)); err != nil {
 			t.Errorf("%s payload does not conform to openapi.yaml: %v", d.EventType, err)
 		}
-		if err := webhook.Verify(d.Body, d.Signature, roomToken, mentionToken); err != nil {
+		if err := webhook.Verify([]byte(d.Body), d.Signature, roomToken, mentionToken); err != nil {
 			t.Errorf("%s signature: %v", d.EventType, err)
 		}
 	}

@@ -81,7 +81,7 @@ func (g *replayGuard) add(body []byte) (fresh bool, forget func()) {
 		}
 		g.ring = append(g.ring, e)
 	} else {
-		slot := &g.ring[(g.seq-1)%uint64(g.size)]
+		slot := &g.ring[(g.seq-1)%uint64(len(g.ring))] // len(g.ring) == g.size
 		if old, ok := g.seen[slot.digest]; ok && old == slot.seq {
 			delete(g.seen, slot.digest)
 		}

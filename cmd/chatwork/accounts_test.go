@@ -16,26 +16,26 @@ func TestToByName(t *testing.T) {
 	w := newWorld(t)
 	tanaka := w.s.AddAccount(apitest.Account{Name: "Anna Tanaka", ChatworkID: "anna.t"})
 	suzuki := w.s.AddAccount(apitest.Account{Name: "Anna Suzuki", ChatworkID: "anna.s"})
-	room := w.s.AddRoom(apitest.Room{Name: "Annas", Admins: []int64{w.me.ID}, Members: []int64{tanaka.ID, suzuki.ID, w.bob.ID}})
+	room := w.s.AddRoom(apitest.Room{Name: "Annas", AdminIDs: []int64{w.me.AccountID}, MemberIDs: []int64{tanaka.AccountID, suzuki.AccountID, w.bob.AccountID}}).RoomID
 	last := func() string {
 		msgs := w.s.Messages(room)
 		return msgs[len(msgs)-1].Body
 	}
 
-	for typed, want := range map[string]int64{"@bob": w.bob.ID, "@Bob Suzuki": w.bob.ID, "@tanaka": tanaka.ID, "@anna.s": suzuki.ID} {
+	for typed, want := range map[string]int64{"@bob": w.bob.AccountID, "@Bob Suzuki": w.bob.AccountID, "@tanaka": tanaka.AccountID, "@anna.s": suzuki.AccountID} {
 		w.run(t, "send", s64(room), "hi", "--to", typed).must(t, exitOK)
 		if got := last(); !strings.HasPrefix(got, "[To:"+s64(want)+"]") {
 			t.Errorf("--to %s: posted %q, want [To:%d]", typed, got, want)
 		}
 	}
-	w.run(t, "tasks", "create", s64(room), "--body", "both", "--to", "@tanaka,"+s64(suzuki.ID)).must(t, exitOK)
+	w.run(t, "tasks", "create", s64(room), "--body", "both", "--to", "@tanaka,"+s64(suzuki.AccountID)).must(t, exitOK)
 	if n := len(w.s.Tasks(room)); n != 2 {
 		t.Errorf("%d tasks for @tanaka and an ID, want 2", n)
 	}
 
 	before := len(w.s.Messages(room))
 	r := w.run(t, "send", s64(room), "hi", "--to", "@anna").must(t, exitUsage)
-	if !strings.Contains(r.errout, `--to @anna: ambiguous: 2 people match (Anna Tanaka (account `+s64(tanaka.ID)+", @anna.t), Anna Suzuki (account "+s64(suzuki.ID)+", @anna.s))") {
+	if !strings.Contains(r.errout, `--to @anna: ambiguous: 2 people match (Anna Tanaka (account `+s64(tanaka.AccountID)+", @anna.t), Anna Suzuki (account "+s64(suzuki.AccountID)+", @anna.s))") {
 		t.Errorf("ambiguous: %q", r.errout)
 	}
 	r = w.run(t, "send", s64(room), "hi", "--to", "@zoe").must(t, exitUsage)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +19,7 @@ import (
 // $CHATWORK_API_TOKEN. The token itself never appears in an error.
 func (a *app) token() (string, error) {
 	if a.tokenFile != "" {
-		toks, err := readTokenFile(a.tokenFile, "token file", a.stderr)
+		toks, err := readTokenFile(a.ctx, a.tokenFile, "token file", a.stderr)
 		if err != nil {
 			return "", err
 		}
@@ -41,20 +42,28 @@ const utf8BOM = "\uFEFF"
 // byte-order mark, CR of CRLF line ends and spaces around tokens are
 // dropped, and so are blank lines and lines starting with #. As ssh does
 // for keys, it warns on w when the file is readable by group or others.
-// what names the file in messages; no message holds a token.
-func readTokenFile(path, what string, w io.Writer) ([]string, error) {
-	f, err := os.Open(path)
+// what names the file in messages; no message holds a token. The file may
+// be a FIFO (a password manager's, a shell's <(...)): the read stops when
+// ctx ends.
+func readTokenFile(ctx context.Context, path, what string, w io.Writer) ([]string, error) {
+	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the %s: %w", what, err)
 	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
 		fmt.Fprintf(w, "chatwork: warning: the %s %s is accessible by group or others (mode %04o); run: chmod 600 %s\n",
 			what, path, fi.Mode().Perm(), path)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
-	if err != nil {
+	const limit = 1 << 20
+	b, err := readFile(ctx, path, "the "+what, limit)
+	var ie *interruptedError
+	switch {
+	case errors.As(err, &ie):
+		return nil, err
+	case err != nil:
 		return nil, fmt.Errorf("reading the %s: %w", what, err)
+	case len(b) > limit:
+		return nil, usagef("the %s %s is larger than 1 MiB: it holds no token", what, path)
 	}
 	var toks []string
 	for _, line := range strings.Split(strings.TrimPrefix(string(b), utf8BOM), "\n") {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +15,7 @@ const envAsMain = "CHATWORK_TEST_RUN_AS_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(envAsMain) == "1" {
-		os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+		main() // exits; Ctrl-C and SIGTERM handled as in the built command
 	}
 	os.Exit(m.Run())
 }

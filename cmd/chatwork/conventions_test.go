@@ -106,7 +106,7 @@ func TestConventions(t *testing.T) {
 		{name: "__complete after help", args: []string{"__complete", "help", "rooms", "cr"}, code: 0, out: `^create\n$`},
 		{name: "__complete flag values", args: []string{"__complete", "rooms", "list", "-o", ""}, code: 0, out: `^json\ntable\n$`},
 	}
-	vars := strings.NewReplacer("$ROOM", s64(w.room), "$BOB", s64(w.bob.ID))
+	vars := strings.NewReplacer("$ROOM", s64(w.room), "$BOB", s64(w.bob.AccountID))
 	password := regexp.MustCompile(`hunter2`)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -153,7 +153,7 @@ func TestConventions(t *testing.T) {
 func TestDateDeadline(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	w.run(t, "tasks", "create", s64(w.room), "--body", "by the end of January", "--to-ids", s64(w.bob.ID), "--limit", "2030-01-31").must(t, exitOK)
+	w.run(t, "tasks", "create", s64(w.room), "--body", "by the end of January", "--to-ids", s64(w.bob.AccountID), "--limit", "2030-01-31").must(t, exitOK)
 	var form map[string][]string
 	for _, r := range w.s.Requests() {
 		if r.OperationID == "createRoomTasks" {

@@ -65,7 +65,7 @@ func runDemo(ctx context.Context, w io.Writer) error {
 	defer srv.Close()
 	// The contact: another account, with a token of her own.
 	alice := srv.AddAccount(apitest.Account{Name: "Alice Tanaka", ChatworkID: "alice", OrganizationName: "Example Inc.", Department: "QA"})
-	srv.AddContact(srv.Me().ID, alice.ID)
+	srv.AddContact(apitest.Contact{AccountID: srv.Me().AccountID, OtherAccountID: alice.AccountID})
 
 	opts := []api.Option{api.WithBaseURL(srv.URL()), api.WithUserAgent("chatwork-cli-demo/" + api.Version)}
 	me, err := api.NewClient(srv.Token(), opts...)

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/chatwork-go/chatwork/api/apitest"
+	"github.com/chatwork-go/chatwork/api/webhook"
 )
 
 func fakeCommand() *command {
@@ -46,33 +47,33 @@ and the reason (the validator's reason for a 400), so that a program under test 
 				defer s.Close()
 				me := s.Me()
 				alice := s.AddAccount(apitest.Account{Name: "Alice Tanaka", ChatworkID: "alice", OrganizationName: "Example Inc."})
-				direct := s.AddContact(me.ID, alice.ID)
-				room := s.AddRoom(apitest.Room{Name: "Sandbox", Description: "A chat to try things in", Admins: []int64{me.ID}, Members: []int64{alice.ID}})
-				s.AddMessage(room, alice.ID, "Welcome to the fake Chatwork! Try: chatwork messages list "+id(room)+" --output table")
+				direct := s.AddContact(apitest.Contact{AccountID: me.AccountID, OtherAccountID: alice.AccountID}).RoomID
+				room := s.AddRoom(apitest.Room{Name: "Sandbox", Description: "A chat to try things in", AdminIDs: []int64{me.AccountID}, MemberIDs: []int64{alice.AccountID}}).RoomID
+				s.AddMessage(apitest.Message{RoomID: room, AccountID: alice.AccountID, Body: "Welcome to the fake Chatwork! Try: chatwork messages list " + id(room) + " --output table"})
 				// Two pending requests, so that accepting and declining can both be tried.
 				bob := s.AddAccount(apitest.Account{Name: "Bob Suzuki", ChatworkID: "bob", OrganizationName: "Example Inc."})
 				carol := s.AddAccount(apitest.Account{Name: "Carol Sato", ChatworkID: "carol"})
-				s.AddIncomingRequest(bob.ID, me.ID, "Hello, I am Bob from sales.")
-				s.AddIncomingRequest(carol.ID, me.ID, "We met at the conference.")
+				s.AddIncomingRequest(apitest.IncomingRequest{AccountID: bob.AccountID, ToAccountID: me.AccountID, Message: "Hello, I am Bob from sales."})
+				s.AddIncomingRequest(apitest.IncomingRequest{AccountID: carol.AccountID, ToAccountID: me.AccountID, Message: "We met at the conference."})
 
 				w := a.stdout
 				fmt.Fprintf(w, "Fake Chatwork API listening on %s\n\n", s.URL())
-				fmt.Fprintf(w, "  you      %s (account_id %d), My Chat %d\n", me.Name, me.ID, me.RoomID)
-				fmt.Fprintf(w, "  contact  %s (account_id %d), direct chat %d, her token: %s\n", alice.Name, alice.ID, direct, alice.Token)
+				fmt.Fprintf(w, "  you      %s (account_id %d), My Chat %d\n", me.Name, me.AccountID, me.RoomID)
+				fmt.Fprintf(w, "  contact  %s (account_id %d), direct chat %d, her token: %s\n", alice.Name, alice.AccountID, direct, alice.Token)
 				fmt.Fprintf(w, "  room     Sandbox (room_id %d), with both of you\n", room)
 				fmt.Fprintf(w, "  requests %s and %s ask to be your contacts (chatwork requests list)\n", bob.Name, carol.Name)
 				if *hook != "" {
-					h, err := addWebhook(s, *hook, room, me.ID)
+					h, err := addWebhook(s, *hook, room, me.AccountID)
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(w, "  webhook  setting %d posts to %s, token: %s\n", h.ID, h.URL, h.Token)
+					fmt.Fprintf(w, "  webhook  setting %d posts to %s, token: %s\n", h.WebhookID, h.URL, h.Token)
 				}
 				fmt.Fprintf(w, "\nPoint the command, or your program, at it:\n\n")
 				fmt.Fprintf(w, "  export CHATWORK_BASE_URL=%s\n", s.URL())
 				fmt.Fprintf(w, "  export CHATWORK_API_TOKEN=%s\n\n", s.Token())
 				fmt.Fprintf(w, "  chatwork rooms list --output table\n")
-				fmt.Fprintf(w, "  chatwork send %d 'Hello from the command line' --to %d\n\n", room, alice.ID)
+				fmt.Fprintf(w, "  chatwork send %d 'Hello from the command line' --to %d\n\n", room, alice.AccountID)
 				fmt.Fprintln(w, "Serving until Ctrl+C.")
 				<-ctx.Done()
 				fmt.Fprintln(a.stderr, "chatwork: fake stopped")
@@ -111,7 +112,7 @@ func addWebhook(s *apitest.Server, url string, room, account int64) (h apitest.W
 	}()
 	return s.AddWebhook(apitest.Webhook{
 		URL:       url,
-		Events:    []string{apitest.EventMessageCreated, apitest.EventMessageUpdated, apitest.EventMentionToMe},
+		Events:    []string{webhook.TypeMessageCreated, webhook.TypeMessageUpdated, webhook.TypeMentionToMe},
 		RoomID:    room,
 		AccountID: account,
 	}), nil

@@ -368,7 +368,7 @@ func TestRateLimitExitCode(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
 	env := fakeEnv(s)
-	s.SpendRateLimit(s.Me().ID, 300)
+	s.SpendRateLimit(s.Me().AccountID, 300)
 	r := cli{env: env}.run(t, "rooms", "list").must(t, exitRateLimited)
 	if !strings.Contains(r.errout, "rate limited") || !strings.Contains(r.errout, "account's rate limit") {
 		t.Errorf("stderr %q", r.errout)
@@ -430,7 +430,7 @@ func TestGlobalFlagsAnywhere(t *testing.T) {
 	if before.out != after.out {
 		t.Errorf("flags before and after the command differ:\n%s\n---\n%s", before.out, after.out)
 	}
-	if !strings.Contains(before.out, "account_id") || !strings.Contains(before.out, s64(s.Me().ID)) {
+	if !strings.Contains(before.out, "account_id") || !strings.Contains(before.out, s64(s.Me().AccountID)) {
 		t.Errorf("table output of me:\n%s", before.out)
 	}
 	// Flags among the positional arguments.
@@ -467,7 +467,7 @@ func TestTokenNeverPrinted(t *testing.T) {
 		{"--verbose", "rooms", "get", room},                        // 500
 		{"--verbose", "rooms", "get", "999999"},                    // 500 too
 		{"messages", "post", room, "--body", ""},                   // invalid input
-		{"send", room, "hello", "--to", s64(s.Me().ID)},            // success
+		{"send", room, "hello", "--to", s64(s.Me().AccountID)},     // success
 		{"send", room, "x", "--reply", "123"},                      // 404
 		{"--token-file", tokenFile, "--verbose", "status"},         // token file
 		{"--token-file", badFile, "status"},                        // bad token file

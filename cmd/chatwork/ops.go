@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -632,13 +633,13 @@ chatwork files download 123 789 -O report.pdf`,
 }
 
 // uploadFile uploads the file at path to the room.
+// The file may be a FIFO: reading it stops when ctx ends.
 func uploadFile(ctx context.Context, c *api.Client, room int64, path, message string) (int64, error) {
-	f, err := os.Open(path)
+	b, err := readFile(ctx, path, "the file", api.MaxUploadSize) // Upload refuses more
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
-	id, _, err := c.Files.Upload(ctx, room, api.UploadFileParams{Name: filepath.Base(path), Content: f, Message: message})
+	id, _, err := c.Files.Upload(ctx, room, api.UploadFileParams{Name: filepath.Base(path), Content: bytes.NewReader(b), Message: message})
 	return id, err
 }
 

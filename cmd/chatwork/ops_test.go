@@ -21,19 +21,19 @@ func TestNoCommandMovesTheCursorUnasked(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	room := s64(w.room)
-	msg := w.s.AddMessage(w.room, w.bob.ID, "hello")
-	task := w.s.AddTask(apitest.Task{RoomID: w.room, AccountID: w.me.ID, AssignedByAccountID: w.bob.ID, Body: "t"})
+	msg := w.s.AddMessage(apitest.Message{RoomID: w.room, AccountID: w.bob.AccountID, Body: "hello"}).MessageID
+	task := w.s.AddTask(apitest.Task{RoomID: w.room, AssigneeID: w.me.AccountID, AssignedByAccountID: w.bob.AccountID, Body: "t"})
 	path := writeFile(t, "f.txt", "f")
 	carol := w.s.AddAccount(apitest.Account{Name: "Carol"})
-	req := w.s.AddIncomingRequest(carol.ID, w.me.ID, "hi")
+	req := w.s.AddIncomingRequest(apitest.IncomingRequest{AccountID: carol.AccountID, ToAccountID: w.me.AccountID, Message: "hi"}).RequestID
 	samples := map[string][]string{
 		"me": nil, "status": nil, "contacts": nil,
-		"tasks mine": nil, "tasks list": {room}, "tasks get": {room, s64(task.ID)},
-		"tasks create": {room, "--body", "x", "--to", "@bob"}, "tasks done": {room, s64(task.ID)},
-		"tasks reopen": {room, s64(task.ID)}, "tasks status": {room, s64(task.ID), "--body", "done"},
-		"rooms list": nil, "rooms create": {"--name", "x", "--members-admin-ids", s64(w.me.ID)},
+		"tasks mine": nil, "tasks list": {room}, "tasks get": {room, s64(task.TaskID)},
+		"tasks create": {room, "--body", "x", "--to", "@bob"}, "tasks done": {room, s64(task.TaskID)},
+		"tasks reopen": {room, s64(task.TaskID)}, "tasks status": {room, s64(task.TaskID), "--body", "done"},
+		"rooms list": nil, "rooms create": {"--name", "x", "--members-admin-ids", s64(w.me.AccountID)},
 		"rooms get": {room}, "rooms update": {room, "--name", "y"}, "rooms delete": {room, "--action-type", "leave"},
-		"members list": {room}, "members replace": {room, "--members-admin-ids", s64(w.me.ID)},
+		"members list": {room}, "members replace": {room, "--members-admin-ids", s64(w.me.AccountID)},
 		"messages list": {room}, "messages post": {room, "--body", "x"}, "messages get": {room, msg},
 		"messages update": {room, msg, "--body", "y"}, "messages delete": {room, msg},
 		"messages read": {room}, "messages unread": {room, "--message-id", msg},
@@ -82,7 +82,7 @@ func TestNoCommandMovesTheCursorUnasked(t *testing.T) {
 func TestWatchNeverMovesTheCursor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := apitest.NewServer(t, apitest.WithoutListener())
-		srv.AddMessage(srv.Me().RoomID, srv.Me().ID, "hi")
+		srv.AddMessage(apitest.Message{RoomID: srv.Me().RoomID, AccountID: srv.Me().AccountID, Body: "hi"})
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		defer cancel()
 		cli{env: fakeEnv(srv), ctx: ctx, apiOpts: []api.Option{api.WithHTTPClient(srv.Client())}}.
@@ -141,13 +141,13 @@ func TestConfirmations(t *testing.T) {
 		t.Fatal("the room was deleted on a wrong answer")
 	}
 
-	r = term("Team", "members", "replace", room, "--members-admin-ids", s64(w.me.ID)).must(t, exitOK)
-	if !strings.Contains(r.errout, "1 would lose access:\n    Bob Suzuki (account "+s64(w.bob.ID)+")") ||
+	r = term("Team", "members", "replace", room, "--members-admin-ids", s64(w.me.AccountID)).must(t, exitOK)
+	if !strings.Contains(r.errout, "1 would lose access:\n    Bob Suzuki (account "+s64(w.bob.AccountID)+")") ||
 		!strings.Contains(r.errout, "✓ Replaced the members of room "+room) {
 		t.Errorf("members replace: stderr %q", r.errout)
 	}
 
-	msg := w.s.AddMessage(w.room, w.me.ID, "to be deleted")
+	msg := w.s.AddMessage(apitest.Message{RoomID: w.room, AccountID: w.me.AccountID, Body: "to be deleted"}).MessageID
 	r = term(msg, "messages", "delete", room, msg).must(t, exitOK)
 	if !strings.Contains(r.errout, `"to be deleted"`) || !strings.Contains(r.errout, "✓ Deleted message "+msg) {
 		t.Errorf("messages delete: stderr %q", r.errout)
@@ -159,7 +159,7 @@ func TestConfirmations(t *testing.T) {
 	}
 
 	carol := w.s.AddAccount(apitest.Account{Name: "Carol Sato"})
-	req := w.s.AddIncomingRequest(carol.ID, w.me.ID, "hi")
+	req := w.s.AddIncomingRequest(apitest.IncomingRequest{AccountID: carol.AccountID, ToAccountID: w.me.AccountID, Message: "hi"}).RequestID
 	r = term("Carol Sato", "requests", "reject", s64(req)).must(t, exitOK)
 	if !strings.Contains(r.errout, "✓ Declined contact request "+s64(req)+` "Carol Sato"`) {
 		t.Errorf("requests reject: stderr %q", r.errout)

@@ -24,8 +24,8 @@ type printingCommand struct {
 // against w, in which each has something to show.
 func printingCommands(t *testing.T, w *world) []printingCommand {
 	t.Helper()
-	room, msg := s64(w.room), w.s.AddMessage(w.room, w.bob.ID, "Hello [b]there[/b]")
-	task := w.s.AddTask(apitest.Task{RoomID: w.room, AccountID: w.me.ID, AssignedByAccountID: w.bob.ID, Body: "Check the build"})
+	room, msg := s64(w.room), w.s.AddMessage(apitest.Message{RoomID: w.room, AccountID: w.bob.AccountID, Body: "Hello [b]there[/b]"}).MessageID
+	task := w.s.AddTask(apitest.Task{RoomID: w.room, AssigneeID: w.me.AccountID, AssignedByAccountID: w.bob.AccountID, Body: "Check the build"})
 	path := writeFile(t, "notes.txt", "notes\n")
 	var up struct {
 		FileID int64 `json:"file_id"`
@@ -33,18 +33,18 @@ func printingCommands(t *testing.T, w *world) []printingCommand {
 	w.run(t, "files", "upload", room, path, "-o", "json").must(t, exitOK).decode(t, &up)
 	w.run(t, "links", "create", room, "--code", "team-x").must(t, exitOK)
 	carol := w.s.AddAccount(apitest.Account{Name: "Carol Sato", ChatworkID: "carol"})
-	w.s.AddIncomingRequest(carol.ID, w.me.ID, "Hi")
+	w.s.AddIncomingRequest(apitest.IncomingRequest{AccountID: carol.AccountID, ToAccountID: w.me.AccountID, Message: "Hi"})
 	return []printingCommand{
 		{args: []string{"me"}, field: "name", want: w.me.Name},
 		{args: []string{"status"}, field: "mytask_num", want: "1"},
 		{args: []string{"contacts"}, list: true, field: "name", want: "Bob Suzuki"},
 		{args: []string{"rooms", "get", room}, field: "name", want: "Team"},
-		{args: []string{"members", "list", room}, list: true, field: "account_id", want: s64(w.me.ID)},
+		{args: []string{"members", "list", room}, list: true, field: "account_id", want: s64(w.me.AccountID)},
 		{args: []string{"messages", "list", room}, list: true, field: "message_id", want: msg},
 		{args: []string{"messages", "get", room, msg}, field: "message_id", want: msg},
-		{args: []string{"tasks", "mine"}, list: true, field: "task_id", want: s64(task.ID)},
+		{args: []string{"tasks", "mine"}, list: true, field: "task_id", want: s64(task.TaskID)},
 		{args: []string{"tasks", "list", room}, list: true, field: "body", want: "Check the build"},
-		{args: []string{"tasks", "get", room, s64(task.ID)}, field: "task_id", want: s64(task.ID)},
+		{args: []string{"tasks", "get", room, s64(task.TaskID)}, field: "task_id", want: s64(task.TaskID)},
 		{args: []string{"files", "list", room}, list: true, field: "filename", want: "notes.txt"},
 		{args: []string{"files", "get", room, s64(up.FileID)}, field: "file_id", want: s64(up.FileID)},
 		{args: []string{"links", "get", room}, field: "public", want: "true"},
@@ -156,7 +156,7 @@ func TestTableAtATerminal(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	long := strings.Repeat("word ", 60)
-	w.s.AddMessage(w.room, w.bob.ID, long)
+	w.s.AddMessage(apitest.Message{RoomID: w.room, AccountID: w.bob.AccountID, Body: long})
 	args := []string{"messages", "list", s64(w.room)}
 
 	r := cli{env: w.env, tty: true, width: 60}.run(t, args...).must(t, exitOK)
@@ -218,7 +218,7 @@ func TestJSONFields(t *testing.T) {
 		t.Errorf("--json room_id,name: %v", rooms)
 	}
 	// Big IDs keep every digit in --jq and YAML.
-	msg := w.s.AddMessage(w.room, w.bob.ID, "x")
+	msg := w.s.AddMessage(apitest.Message{RoomID: w.room, AccountID: w.bob.AccountID, Body: "x"}).MessageID
 	if r := w.run(t, "messages", "list", s64(w.room), "--jq", ".[-1].message_id").must(t, exitOK); r.out != msg+"\n" {
 		t.Errorf("--jq message_id: %q, want %s", r.out, msg)
 	}

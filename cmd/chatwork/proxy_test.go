@@ -18,7 +18,7 @@ import (
 func TestProxyCommand(t *testing.T) {
 	t.Parallel()
 	srv := apitest.NewServer(t)
-	room := srv.AddRoom(apitest.Room{Name: "proxy", Admins: []int64{srv.Me().ID}})
+	room := srv.AddRoom(apitest.Room{Name: "proxy", AdminIDs: []int64{srv.Me().AccountID}}).RoomID
 	harFile := filepath.Join(t.TempDir(), "session.har")
 	b := cli{}.start(t, "proxy", "--upstream", srv.URL(), "--addr", "127.0.0.1:0", "--record", harFile)
 	addr := regexp.MustCompile(`proxy on (http://\S+/v2) `)
@@ -109,8 +109,8 @@ func TestConformanceRunAgainstTheFake(t *testing.T) {
 	srv := apitest.NewServer(t)
 	me := srv.Me()
 	alice := srv.AddAccount(apitest.Account{Name: "Alice", ChatworkID: "alice"})
-	srv.AddContact(me.ID, alice.ID)
-	srv.AddIncomingRequest(srv.AddAccount(apitest.Account{Name: "Bob"}).ID, me.ID, "Hello")
+	srv.AddContact(apitest.Contact{AccountID: me.AccountID, OtherAccountID: alice.AccountID})
+	srv.AddIncomingRequest(apitest.IncomingRequest{AccountID: srv.AddAccount(apitest.Account{Name: "Bob"}).AccountID, ToAccountID: me.AccountID, Message: "Hello"})
 	r := cli{env: fakeEnv(srv)}.run(t, "conformance", "run", "--seed", "7")
 	if r.code != exitOK && r.code != exitError {
 		t.Fatalf("exit %d: %s", r.code, r.errout)

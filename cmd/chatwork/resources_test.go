@@ -27,8 +27,8 @@ func newWorld(t *testing.T, opts ...apitest.Option) *world {
 	s := apitest.NewServer(t, opts...)
 	w := &world{s: s, env: fakeEnv(s), me: s.Me()}
 	w.bob = s.AddAccount(apitest.Account{Name: "Bob Suzuki", ChatworkID: "bob"})
-	s.AddContact(w.me.ID, w.bob.ID)
-	w.room = s.AddRoom(apitest.Room{Name: "Team", Admins: []int64{w.me.ID}, Members: []int64{w.bob.ID}})
+	s.AddContact(apitest.Contact{AccountID: w.me.AccountID, OtherAccountID: w.bob.AccountID})
+	w.room = s.AddRoom(apitest.Room{Name: "Team", AdminIDs: []int64{w.me.AccountID}, MemberIDs: []int64{w.bob.AccountID}}).RoomID
 	return w
 }
 
@@ -49,14 +49,14 @@ func TestMeStatusContacts(t *testing.T) {
 
 	var me api.Me
 	w.run(t, "-o", "json", "me").must(t, exitOK).decode(t, &me)
-	if me.AccountID != w.me.ID || me.RoomID != w.me.RoomID || me.Name != w.me.Name {
+	if me.AccountID != w.me.AccountID || me.RoomID != w.me.RoomID || me.Name != w.me.Name {
 		t.Errorf("me = %+v, want the fake's %+v", me, w.me)
 	}
-	if r := w.run(t, "me", "--output", "table").must(t, exitOK); !strings.Contains(r.out, "chatwork_id") || !strings.Contains(r.out, s64(w.me.ID)) {
+	if r := w.run(t, "me", "--output", "table").must(t, exitOK); !strings.Contains(r.out, "chatwork_id") || !strings.Contains(r.out, s64(w.me.AccountID)) {
 		t.Errorf("me as a table:\n%s", r.out)
 	}
 
-	w.s.AddMessage(w.room, w.bob.ID, "[To:"+s64(w.me.ID)+"] ping")
+	w.s.AddMessage(apitest.Message{RoomID: w.room, AccountID: w.bob.AccountID, Body: "[To:" + s64(w.me.AccountID) + "] ping"})
 	var st api.MyStatus
 	w.run(t, "-o", "json", "status").must(t, exitOK).decode(t, &st)
 	if st.UnreadNum != 1 || st.MentionNum != 1 {
@@ -68,7 +68,7 @@ func TestMeStatusContacts(t *testing.T) {
 
 	var cs []api.Contact
 	w.run(t, "-o", "json", "contacts").must(t, exitOK).decode(t, &cs)
-	if len(cs) != 1 || cs[0].AccountID != w.bob.ID || cs[0].ChatworkID != "bob" {
+	if len(cs) != 1 || cs[0].AccountID != w.bob.AccountID || cs[0].ChatworkID != "bob" {
 		t.Errorf("contacts = %+v", cs)
 	}
 	tbl := w.run(t, "contacts", "--output", "table").must(t, exitOK)
@@ -85,14 +85,14 @@ func TestRooms(t *testing.T) {
 	var created struct {
 		RoomID int64 `json:"room_id"`
 	}
-	w.run(t, "-o", "json", "rooms", "create", "--name", "Ops", "--members_admin_ids", s64(w.me.ID), "--members_member_ids", s64(w.bob.ID),
+	w.run(t, "-o", "json", "rooms", "create", "--name", "Ops", "--members_admin_ids", s64(w.me.AccountID), "--members_member_ids", s64(w.bob.AccountID),
 		"--description", "Ops talk", "--icon_preset", "meeting", "--link", "1", "--link_code", "ops-room", "--link_need_acceptance", "0",
 	).must(t, exitOK).decode(t, &created)
 	room, ok := w.s.Room(created.RoomID)
 	if !ok {
 		t.Fatalf("room %d was not created", created.RoomID)
 	}
-	if room.Name != "Ops" || room.IconPreset != "meeting" || !slices.Equal(room.Admins, []int64{w.me.ID}) || !slices.Equal(room.Members, []int64{w.bob.ID}) {
+	if room.Name != "Ops" || room.IconPreset != "meeting" || !slices.Equal(room.AdminIDs, []int64{w.me.AccountID}) || !slices.Equal(room.MemberIDs, []int64{w.bob.AccountID}) {
 		t.Errorf("room = %+v", room)
 	}
 	if room.Link == nil || room.Link.Code != "ops-room" || room.Link.NeedAcceptance {
@@ -125,7 +125,7 @@ func TestRooms(t *testing.T) {
 	if r := w.asBob(t, "rooms", "delete", id, "--action_type", "leave", "--yes").must(t, exitOK); r.errout != "✓ Left room "+id+"\n" {
 		t.Errorf("leave said %q", r.errout)
 	}
-	if room, _ := w.s.Room(created.RoomID); slices.Contains(room.Members, w.bob.ID) {
+	if room, _ := w.s.Room(created.RoomID); slices.Contains(room.MemberIDs, w.bob.AccountID) {
 		t.Errorf("Bob is still a member after leaving: %+v", room)
 	}
 	w.run(t, "rooms", "delete", id, "--action_type", "remove", "--yes").must(t, exitUsage)
@@ -153,15 +153,15 @@ func TestMembers(t *testing.T) {
 	}
 
 	var res api.MembersResult
-	w.run(t, "-o", "json", "members", "replace", room, "--members_admin_ids", s64(w.me.ID), "--members_readonly_ids", s64(w.bob.ID), "--yes").must(t, exitOK).decode(t, &res)
-	if !slices.Equal(res.Admin, []int64{w.me.ID}) || len(res.Member) != 0 || !slices.Equal(res.Readonly, []int64{w.bob.ID}) {
+	w.run(t, "-o", "json", "members", "replace", room, "--members_admin_ids", s64(w.me.AccountID), "--members_readonly_ids", s64(w.bob.AccountID), "--yes").must(t, exitOK).decode(t, &res)
+	if !slices.Equal(res.Admin, []int64{w.me.AccountID}) || len(res.Member) != 0 || !slices.Equal(res.Readonly, []int64{w.bob.AccountID}) {
 		t.Errorf("replace = %+v", res)
 	}
-	if r, _ := w.s.Room(w.room); !slices.Equal(r.Readonly, []int64{w.bob.ID}) || len(r.Members) != 0 {
+	if r, _ := w.s.Room(w.room); !slices.Equal(r.ReadonlyIDs, []int64{w.bob.AccountID}) || len(r.MemberIDs) != 0 {
 		t.Errorf("room after replace: %+v", r)
 	}
-	tbl = w.run(t, "members", "replace", room, "--members_admin_ids", s64(w.me.ID), "--output", "table", "--yes").must(t, exitOK)
-	if !strings.Contains(tbl.out, "admin     "+s64(w.me.ID)) || !strings.Contains(tbl.out, "readonly  -") {
+	tbl = w.run(t, "members", "replace", room, "--members_admin_ids", s64(w.me.AccountID), "--output", "table", "--yes").must(t, exitOK)
+	if !strings.Contains(tbl.out, "admin     "+s64(w.me.AccountID)) || !strings.Contains(tbl.out, "readonly  -") {
 		t.Errorf("replace as a table:\n%s", tbl.out)
 	}
 }
@@ -170,7 +170,7 @@ func TestMessages(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	room := s64(w.room)
-	bobMsg := w.s.AddMessage(w.room, w.bob.ID, "hello from Bob")
+	bobMsg := w.s.AddMessage(apitest.Message{RoomID: w.room, AccountID: w.bob.AccountID, Body: "hello from Bob"}).MessageID
 
 	r := w.run(t, "messages", "post", room, "--body", "first", "-o", "json").must(t, exitOK)
 	// Message IDs stay strings of digits in the JSON.
@@ -184,7 +184,7 @@ func TestMessages(t *testing.T) {
 
 	var m api.Message
 	w.run(t, "-o", "json", "messages", "get", room, posted.MessageID).must(t, exitOK).decode(t, &m)
-	if m.Body != "first" || m.Account.AccountID != w.me.ID {
+	if m.Body != "first" || m.Account.AccountID != w.me.AccountID {
 		t.Errorf("get = %+v", m)
 	}
 
@@ -250,30 +250,30 @@ func TestTasks(t *testing.T) {
 	var created struct {
 		TaskIDs []int64 `json:"task_ids"`
 	}
-	w.run(t, "-o", "json", "tasks", "create", room, "--body", "Review the PR", "--to", s64(w.bob.ID)+","+s64(w.me.ID),
+	w.run(t, "-o", "json", "tasks", "create", room, "--body", "Review the PR", "--to", s64(w.bob.AccountID)+","+s64(w.me.AccountID),
 		"--due", "2030-01-31T18:00:00+09:00").must(t, exitOK).decode(t, &created)
 	if len(created.TaskIDs) != 2 {
 		t.Fatalf("created %v, want two tasks", created.TaskIDs)
 	}
 	tasks := w.s.Tasks(w.room)
 	want := time.Date(2030, 1, 31, 9, 0, 0, 0, time.UTC).Unix()
-	if len(tasks) != 2 || tasks[0].LimitTime.Seconds() != want || tasks[0].LimitType != api.TaskLimitTypeTime || tasks[0].Body != "Review the PR" {
+	if len(tasks) != 2 || tasks[0].Limit.Unix() != want || tasks[0].LimitType != api.TaskLimitTypeTime || tasks[0].Body != "Review the PR" {
 		t.Errorf("tasks = %+v", tasks)
 	}
-	w.run(t, "tasks", "create", room, "--body", "Date only", "--to", s64(w.bob.ID), "--due", "1900000000", "--due-type", "date").must(t, exitOK)
-	if tasks := w.s.Tasks(w.room); len(tasks) != 3 || tasks[2].LimitType != api.TaskLimitTypeDate || tasks[2].LimitTime.Seconds() != 1900000000 {
+	w.run(t, "tasks", "create", room, "--body", "Date only", "--to", s64(w.bob.AccountID), "--due", "1900000000", "--due-type", "date").must(t, exitOK)
+	if tasks := w.s.Tasks(w.room); len(tasks) != 3 || tasks[2].LimitType != api.TaskLimitTypeDate || tasks[2].Limit.Unix() != 1900000000 {
 		t.Errorf("date task = %+v", tasks[len(tasks)-1])
 	}
-	w.run(t, "tasks", "create", room, "--body", "x", "--to", s64(w.bob.ID), "--due-type", "date").must(t, exitUsage)
+	w.run(t, "tasks", "create", room, "--body", "x", "--to", s64(w.bob.AccountID), "--due-type", "date").must(t, exitUsage)
 
 	var list []api.RoomTask
-	w.run(t, "-o", "json", "tasks", "list", room, "--to", s64(w.bob.ID)).must(t, exitOK).decode(t, &list)
+	w.run(t, "-o", "json", "tasks", "list", room, "--to", s64(w.bob.AccountID)).must(t, exitOK).decode(t, &list)
 	if len(list) != 2 {
 		t.Errorf("Bob's tasks = %+v", list)
 	}
 	var bobTask int64
 	for _, tk := range list {
-		if tk.Body == "Review the PR" && tk.Account.AccountID == w.bob.ID {
+		if tk.Body == "Review the PR" && tk.Account.AccountID == w.bob.AccountID {
 			bobTask = tk.TaskID
 		}
 	}
@@ -287,7 +287,7 @@ func TestTasks(t *testing.T) {
 
 	var task api.RoomTask
 	w.run(t, "-o", "json", "tasks", "get", room, s64(bobTask)).must(t, exitOK).decode(t, &task)
-	if task.TaskID != bobTask || task.Status != api.TaskStatusOpen || task.AssignedByAccount.AccountID != w.me.ID {
+	if task.TaskID != bobTask || task.Status != api.TaskStatusOpen || task.AssignedByAccount.AccountID != w.me.AccountID {
 		t.Errorf("get = %+v", task)
 	}
 
@@ -327,8 +327,8 @@ func TestFiles(t *testing.T) {
 		FileID int64 `json:"file_id"`
 	}
 	w.run(t, "-o", "json", "files", "upload", room, path, "--message", "the report").must(t, exitOK).decode(t, &up)
-	if got, ok := w.s.FileContent(up.FileID); !ok || string(got) != content {
-		t.Fatalf("stored %q, want %q", got, content)
+	if got, ok := w.s.File(up.FileID); !ok || string(got.Content) != content {
+		t.Fatalf("stored %q, want %q", got.Content, content)
 	}
 	if msgs := w.s.Messages(w.room); len(msgs) != 1 || !strings.Contains(msgs[0].Body, "the report") {
 		t.Errorf("upload message: %+v", msgs)
@@ -336,7 +336,7 @@ func TestFiles(t *testing.T) {
 	fid := s64(up.FileID)
 
 	var files []api.File
-	w.run(t, "-o", "json", "files", "list", room, "--by", s64(w.me.ID)).must(t, exitOK).decode(t, &files)
+	w.run(t, "-o", "json", "files", "list", room, "--by", s64(w.me.AccountID)).must(t, exitOK).decode(t, &files)
 	if len(files) != 1 || files[0].Filename != "report.txt" || files[0].Filesize != int64(len(content)) {
 		t.Errorf("files = %+v", files)
 	}
@@ -411,8 +411,8 @@ func TestRequests(t *testing.T) {
 	w := newWorld(t)
 	carol := w.s.AddAccount(apitest.Account{Name: "Carol", ChatworkID: "carol"})
 	dave := w.s.AddAccount(apitest.Account{Name: "Dave", ChatworkID: "dave"})
-	rc := w.s.AddIncomingRequest(carol.ID, w.me.ID, "Hi, it's Carol")
-	rd := w.s.AddIncomingRequest(dave.ID, w.me.ID, "Dave here")
+	rc := w.s.AddIncomingRequest(apitest.IncomingRequest{AccountID: carol.AccountID, ToAccountID: w.me.AccountID, Message: "Hi, it's Carol"}).RequestID
+	rd := w.s.AddIncomingRequest(apitest.IncomingRequest{AccountID: dave.AccountID, ToAccountID: w.me.AccountID, Message: "Dave here"}).RequestID
 
 	var reqs []api.IncomingRequest
 	w.run(t, "-o", "json", "requests", "list").must(t, exitOK).decode(t, &reqs)
@@ -425,7 +425,7 @@ func TestRequests(t *testing.T) {
 
 	var c api.Contact
 	w.run(t, "-o", "json", "requests", "accept", s64(rc)).must(t, exitOK).decode(t, &c)
-	if c.AccountID != carol.ID || c.RoomID == 0 {
+	if c.AccountID != carol.AccountID || c.RoomID == 0 {
 		t.Errorf("accept = %+v", c)
 	}
 	if r := w.run(t, "requests", "reject", s64(rd), "--yes").must(t, exitOK); r.out != "" {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/chatwork-go/chatwork/api"
@@ -66,9 +65,9 @@ The new message's ID is printed as the API answers it, {"message_id": "..."} ({"
 					text = args[1]
 				}
 				if text == "-" {
-					b, err := io.ReadAll(io.LimitReader(a.stdin, 4*api.MaxMessageLength+1))
+					b, err := readStdin(ctx, a.stdin, "the text from stdin", 4*api.MaxMessageLength)
 					if err != nil {
-						return fmt.Errorf("reading stdin: %w", err)
+						return err
 					}
 					text = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
 					if text == "" && *file == "" {

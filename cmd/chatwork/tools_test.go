@@ -27,27 +27,27 @@ func TestSend(t *testing.T) {
 	var posted struct {
 		MessageID string `json:"message_id"`
 	}
-	w.run(t, "-o", "json", "send", room, "hello", "--to", s64(w.bob.ID)).must(t, exitOK).decode(t, &posted)
+	w.run(t, "-o", "json", "send", room, "hello", "--to", s64(w.bob.AccountID)).must(t, exitOK).decode(t, &posted)
 	msgs := w.s.Messages(w.room)
 	if posted.MessageID != msgs[len(msgs)-1].MessageID {
 		t.Errorf("send printed %q, want the message ID %s", posted.MessageID, msgs[len(msgs)-1].MessageID)
 	}
-	if got, want := last(), "[To:"+s64(w.bob.ID)+"]\nhello"; got != want {
+	if got, want := last(), "[To:"+s64(w.bob.AccountID)+"]\nhello"; got != want {
 		t.Errorf("body %q, want %q", got, want)
 	}
 
 	// From stdin, with an info box and two mentions.
-	cli{env: w.env, stdin: "Build #42 failed\nsee the log\n"}.run(t, "send", room, "-", "--to", s64(w.bob.ID), "--to", s64(w.me.ID), "--info-title", "CI").must(t, exitOK)
-	want := "[To:" + s64(w.bob.ID) + "]\n[To:" + s64(w.me.ID) + "]\n[info][title]CI[/title]Build #42 failed\nsee the log[/info]"
+	cli{env: w.env, stdin: "Build #42 failed\nsee the log\n"}.run(t, "send", room, "-", "--to", s64(w.bob.AccountID), "--to", s64(w.me.AccountID), "--info-title", "CI").must(t, exitOK)
+	want := "[To:" + s64(w.bob.AccountID) + "]\n[To:" + s64(w.me.AccountID) + "]\n[info][title]CI[/title]Build #42 failed\nsee the log[/info]"
 	if got := last(); got != want {
 		t.Errorf("body %q, want %q", got, want)
 	}
 	cli{env: w.env}.run(t, "send", room, "-").must(t, exitUsage)
 
 	// A reply looks up the replied message's sender.
-	bobMsg := w.s.AddMessage(w.room, w.bob.ID, "can you deploy?")
+	bobMsg := w.s.AddMessage(apitest.Message{RoomID: w.room, AccountID: w.bob.AccountID, Body: "can you deploy?"}).MessageID
 	w.run(t, "send", room, "done", "--reply", bobMsg).must(t, exitOK)
-	want = "[rp aid=" + s64(w.bob.ID) + " to=" + room + "-" + bobMsg + "] Bob Suzuki\ndone"
+	want = "[rp aid=" + s64(w.bob.AccountID) + " to=" + room + "-" + bobMsg + "] Bob Suzuki\ndone"
 	if got := last(); got != want {
 		t.Errorf("reply body %q, want %q", got, want)
 	}
@@ -64,15 +64,15 @@ func TestSend(t *testing.T) {
 	var uploaded struct {
 		FileID int64 `json:"file_id"`
 	}
-	w.run(t, "-o", "json", "send", room, "the log", "--file", path, "--to", s64(w.bob.ID)).must(t, exitOK).decode(t, &uploaded)
+	w.run(t, "-o", "json", "send", room, "the log", "--file", path, "--to", s64(w.bob.AccountID)).must(t, exitOK).decode(t, &uploaded)
 	files := w.s.Files(w.room)
 	if len(files) != 1 || uploaded.FileID != files[0].FileID {
 		t.Fatalf("send --file printed %+v; files %+v", uploaded, files)
 	}
-	if b, _ := w.s.FileContent(files[0].FileID); string(b) != "step 1 ok\nstep 2 FAILED\n" {
+	if b := files[0].Content; string(b) != "step 1 ok\nstep 2 FAILED\n" {
 		t.Errorf("uploaded %q", b)
 	}
-	if got := last(); !strings.Contains(got, "[To:"+s64(w.bob.ID)+"]") || !strings.Contains(got, "the log") {
+	if got := last(); !strings.Contains(got, "[To:"+s64(w.bob.AccountID)+"]") || !strings.Contains(got, "the log") {
 		t.Errorf("upload message %q lacks the mention or the text", got)
 	}
 	// A file alone needs no text.
@@ -184,8 +184,8 @@ func TestWebhookListen(t *testing.T) {
 
 	s := apitest.NewServer(t, apitest.WithSyncWebhooks())
 	me := s.Me()
-	s.AddWebhook(apitest.Webhook{URL: url, Token: webhookToken, Events: []string{apitest.EventMessageCreated}, RoomID: me.RoomID})
-	msgID := s.AddMessage(me.RoomID, me.ID, "deployed")
+	s.AddWebhook(apitest.Webhook{URL: url, Token: webhookToken, Events: []string{webhook.TypeMessageCreated}, RoomID: me.RoomID})
+	msgID := s.AddMessage(apitest.Message{RoomID: me.RoomID, AccountID: me.AccountID, Body: "deployed"}).MessageID
 	s.FlushWebhooks()
 	if d := s.WebhookDeliveries(); len(d) != 1 || d[0].StatusCode != http.StatusOK {
 		t.Fatalf("deliveries: %+v", d)

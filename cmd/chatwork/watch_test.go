@@ -53,12 +53,12 @@ func TestMessagesWatch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := apitest.NewServer(t, apitest.WithoutListener())
 		anna := srv.AddAccount(apitest.Account{Name: "Anna"})
-		room := srv.AddRoom(apitest.Room{Name: "Team", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
-		srv.AddMessage(room, anna.ID, "before")
+		room := srv.AddRoom(apitest.Room{Name: "Team", AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
+		srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "before"})
 		state := filepath.Join(t.TempDir(), "state.json")
 		go func() {
 			time.Sleep(10 * time.Second)
-			srv.AddMessage(room, anna.ID, "during")
+			srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "during"})
 		}()
 		code, lines, errout := runWatch(t, srv, time.Minute, s64(room), "--state", state, "--backfill")
 		if code != exitOK {
@@ -75,7 +75,7 @@ func TestMessagesWatch(t *testing.T) {
 		}
 
 		for i := range 120 { // while the watch is down: a gap
-			srv.AddMessage(room, anna.ID, fmt.Sprintf("down %d", i))
+			srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: fmt.Sprintf("down %d", i)})
 		}
 		annaClient, err := api.NewClient(anna.Token, api.WithBaseURL(srv.URL()), api.WithHTTPClient(srv.Client()))
 		if err != nil {
@@ -131,7 +131,7 @@ func TestMessagesWatchUsage(t *testing.T) {
 // poll.
 func TestMessagesWatchRefusesUnusableState(t *testing.T) {
 	srv := apitest.NewServer(t)
-	room := srv.AddRoom(apitest.Room{Name: "Team", Admins: []int64{srv.Me().ID}})
+	room := srv.AddRoom(apitest.Room{Name: "Team", AdminIDs: []int64{srv.Me().AccountID}}).RoomID
 	dir := t.TempDir()
 	held := filepath.Join(dir, "held.json")
 	store, err := api.OpenFileStore(held)
@@ -161,9 +161,9 @@ func TestMessagesWatchExec(t *testing.T) {
 	t.Parallel()
 	srv := apitest.NewServer(t)
 	anna := srv.AddAccount(apitest.Account{Name: "Anna"})
-	room := srv.AddRoom(apitest.Room{Name: "Team", Admins: []int64{srv.Me().ID}, Members: []int64{anna.ID}})
-	first := srv.AddMessage(room, anna.ID, "first")
-	second := srv.AddMessage(room, anna.ID, "second")
+	room := srv.AddRoom(apitest.Room{Name: "Team", AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
+	first := srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "first"}).MessageID
+	second := srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "second"}).MessageID
 	dir := t.TempDir()
 	state, handled := filepath.Join(dir, "st.json"), filepath.Join(dir, "handled")
 	// The handler takes the first message and fails on the second.

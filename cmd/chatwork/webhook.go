@@ -153,14 +153,14 @@ The first token of the file (or of $` + envWebhookToken + `) is used. The signat
 as the header carries it.`,
 			setup: func(fs *flag.FlagSet) runFunc {
 				tokenFile := fs.String("webhook-token-file", "", "read the webhook token from `PATH` (default: $"+envWebhookToken+")")
-				return func(_ context.Context, a *app, _ []string) error {
+				return func(ctx context.Context, a *app, _ []string) error {
 					tokens, err := a.webhookTokens(*tokenFile)
 					if err != nil {
 						return err
 					}
-					body, err := io.ReadAll(io.LimitReader(a.stdin, webhook.DefaultMaxBodySize+1))
+					body, err := readStdin(ctx, a.stdin, "the body from stdin", webhook.DefaultMaxBodySize)
 					if err != nil {
-						return fmt.Errorf("reading stdin: %w", err)
+						return err
 					}
 					sig, err := webhook.Sign(body, tokens[0])
 					if err != nil {
@@ -178,7 +178,7 @@ as the header carries it.`,
 // $CHATWORK_WEBHOOK_TOKEN.
 func (a *app) webhookTokens(path string) ([]string, error) {
 	if path != "" {
-		return readTokenFile(path, "webhook token file", a.stderr)
+		return readTokenFile(a.ctx, path, "webhook token file", a.stderr)
 	}
 	var tokens []string
 	for _, t := range strings.Split(a.env(envWebhookToken), ",") {

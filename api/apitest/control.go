@@ -1,0 +1,5 @@
+package apitest
+
+import "net/http"
+
+func (s *Server) controlAPI() http.Handler { return http.NotFoundHandler() }
