@@ -310,12 +310,14 @@ func one[T any](ctx context.Context, c *Client, send request) (*T, *Response, er
 }
 
 // list runs a request that answers a list; a 204 gives an empty slice.
-// A null or non-array body is an error, but the items are returned as the
-// server sent them: one odd item must not make a whole room unreadable
-// (Messages.Watch reports and skips items without a valid message ID).
+// A null or non-array body is an error, and so is a 200 with fewer items
+// than the spec's minItems (the rooms always hold My Chat), but the items
+// are returned as the server sent them: one odd item must not make a whole
+// room unreadable (Messages.Watch reports and skips items without a valid
+// message ID).
 func list[T any](ctx context.Context, c *Client, send request) ([]T, *Response, error) {
 	out := []T{}
-	r, err := c.call(ctx, send, &out, expectList, nil)
+	r, err := c.call(ctx, send, &out, expectList, func() string { return missing(&out) })
 	if err != nil {
 		return nil, r, err
 	}

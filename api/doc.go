@@ -64,8 +64,13 @@
 // returns for a message and the loop goes on, not before: a crash while
 // handling a message delivers it again after the restart, and nothing that
 // arrived while the program was down is lost (at least once across
-// restarts, exactly once within a process). [FileStore] writes its file
-// atomically (temporary file, fsync, rename).
+// restarts, exactly once within a process). A room without a mark starts
+// when the watch starts, and that start is saved before the first poll, so
+// that no message sent after it is skipped, even across a crash in the
+// first seconds. [FileStore] writes its file atomically (temporary file,
+// fsync, rename) and locks it against a second watcher. With
+// [WatchOptions].Fleet, the Watchers of several processes share the rooms
+// and one share of the budget (package api/intake does it over Redis).
 //
 // The API returns only the latest 100 messages. When a poll's 100 are all
 // newer than the mark, more than 100 may have arrived since the previous
@@ -224,7 +229,7 @@
 // they return (aliases of the generated models), every value of their
 // enumerations, the input structs of the calls, the limits checked before
 // sending, the errors to match, and the interfaces a program may implement
-// (Limiter, Store). Nothing is exported for the CLI, the fake or the tests
+// (Limiter, Store, WatchFleet). Nothing is exported for the CLI, the fake or the tests
 // alone: they use the calls any program uses and keep their own helpers.
 // A value callers read is a constant or the result of a function; the only
 // exported variables are sentinel errors, so that no program can change a

@@ -199,17 +199,18 @@ Exit code 0 when every check passed, 1 otherwise. -o json prints the whole repor
 			readOnly := fs.Bool("read-only", false, "send reads only")
 			seed := fs.Int64("seed", 1, "seed of the generated values")
 			return func(ctx context.Context, a *app, _ []string) error {
-				base, err := a.checkedBaseURL()
+				cr, err := a.credentials()
+				if err != nil {
+					return err
+				}
+				base, err := a.checkedBaseURL(cr.baseURL, cr.urlSource)
 				if err != nil {
 					return err
 				}
 				if base == "" {
 					base = api.DefaultBaseURL
 				}
-				token, err := a.token()
-				if err != nil {
-					return err
-				}
+				token := cr.token
 				if *sandbox < 0 {
 					return usagef("--sandbox-room must be a room ID")
 				}

@@ -104,7 +104,7 @@ func TestConventions(t *testing.T) {
 		{name: "__complete subcommands", args: []string{"__complete", "rooms", ""}, code: 0, out: `^create\ndelete\nget\nlist\nupdate\n$`},
 		{name: "__complete flags", args: []string{"__complete", "tasks", "create", "1", "--to"}, code: 0, out: `^--to\n--token-file\n$`},
 		{name: "__complete after help", args: []string{"__complete", "help", "rooms", "cr"}, code: 0, out: `^create\n$`},
-		{name: "__complete flag values", args: []string{"__complete", "rooms", "list", "-o", ""}, code: 0, out: `^json\ntable\n$`},
+		{name: "__complete flag values", args: []string{"__complete", "rooms", "list", "-o", ""}, code: 0, out: `^json\ntable\ntsv\nyaml\n$`},
 	}
 	vars := strings.NewReplacer("$ROOM", s64(w.room), "$BOB", s64(w.bob.AccountID))
 	password := regexp.MustCompile(`hunter2`)
