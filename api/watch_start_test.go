@@ -17,8 +17,9 @@ import (
 	"github.com/chatwork-go/chatwork/api/apitest"
 )
 
-// TestWatchNeverSkipsTheStart is the experiment of the issue that found
-// the watcher losing 5 of 6 messages: three new rooms watched with a
+// TestWatchNeverSkipsTheStart: a watcher killed and restarted near its
+// first polls loses nothing (the case where it once lost 5 of 6 messages):
+// three new rooms watched with a
 // state file; one message posted to each 1 s after the start; the
 // watcher killed (its range stopped, nothing saved after) at a moment
 // that varies from before the first poll to after the third, and
