@@ -77,10 +77,10 @@ func numeric(id string) uint64 {
 
 // TestWatchSimulatedHour: every message is delivered, in order, or falls
 // in a reported gap, repeated only across restarts, and the polls stay
-// within the watcher's share of the budget: 3 rooms, 500 messages from another
-// account at seeded random times over a simulated hour, with
-// a burst of 150 into one room at once; the watcher, restarted twice with
-// a file store, shares its client with a program posting elsewhere at 120
+// within the watcher's share of the budget: 3 rooms, 500 messages from
+// another account at seeded random times over a simulated hour, with a
+// burst of 150 into one room at once; the watcher, restarted twice with a
+// file store, shares its client with a program posting elsewhere at 120
 // posts per 5 minutes.
 func TestWatchSimulatedHour(t *testing.T) {
 	const (
