@@ -282,11 +282,7 @@ func TestRoomBurstOverSlowConnections(t *testing.T) {
 		srv := &http.Server{Handler: s.Handler()}
 		go func() { _ = srv.Serve(pn) }()
 		tr := &http.Transport{DialContext: pn.dial}
-		c, err := api.NewClient(s.Token(), api.WithBaseURL(s.URL()),
-			api.WithHTTPClient(&http.Client{Transport: tr}))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := newTestClient(t, s.Token(), tr, api.WithBaseURL(s.URL())) // plain http over the pipes
 		rooms := groupRooms(s, 10)
 		const posts = 300
 		start := time.Now()

@@ -154,11 +154,8 @@ func TestSecondClientSharesTheBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s, c := fakeClient(t, nil)
 		rooms := groupRooms(s, 2)
-		other, err := api.NewClient(s.AddToken(apitest.Token{AccountID: s.Me().AccountID}).Token, api.WithBaseURL(s.URL()), api.WithHTTPClient(s.Client()),
+		other := newTestClient(t, s.AddToken(apitest.Token{AccountID: s.Me().AccountID}).Token, s.Transport(),
 			api.WithRateLimit(0, 0), api.WithMaxRateLimitWait(0))
-		if err != nil {
-			t.Fatal(err)
-		}
 		done := make(chan struct{})
 		go func() {
 			defer close(done)

@@ -52,10 +52,7 @@ func TestWatchNeverSkipsTheStart(t *testing.T) {
 
 				delivered := map[string]int{}
 				session := func(until time.Time, check func()) {
-					c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()), api.WithHTTPClient(srv.Client()))
-					if err != nil {
-						t.Fatal(err)
-					}
+					c := newTestClient(t, srv.Token(), srv.Transport())
 					store, err := api.OpenFileStore(state)
 					if err != nil {
 						t.Fatal(err)
@@ -132,10 +129,7 @@ func TestWatchRepairsAMarkAboveEveryMessage(t *testing.T) {
 		srv.AddMessage(apitest.Message{RoomID: deleted, AccountID: anna.AccountID, Body: "old"})
 		time.Sleep(time.Minute)
 		gone := srv.AddMessage(apitest.Message{RoomID: deleted, AccountID: anna.AccountID, Body: "delivered, then deleted"}).MessageID
-		annaClient, err := api.NewClient(anna.Token, api.WithBaseURL(srv.URL()), api.WithHTTPClient(srv.Client()))
-		if err != nil {
-			t.Fatal(err)
-		}
+		annaClient := newTestClient(t, anna.Token, srv.Transport())
 		if _, err := annaClient.Messages.Delete(t.Context(), deleted, gone); err != nil {
 			t.Fatal(err)
 		}
@@ -160,10 +154,7 @@ func TestWatchRepairsAMarkAboveEveryMessage(t *testing.T) {
 				want = append(want, srv.AddMessage(apitest.Message{RoomID: r, AccountID: anna.AccountID, Body: "after the restart"}).MessageID)
 			}
 		}()
-		c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()), api.WithHTTPClient(srv.Client()))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := newTestClient(t, srv.Token(), srv.Transport())
 		w, err := c.Messages.Watch([]int64{wrong, deleted, future}, &api.WatchOptions{Store: store})
 		if err != nil {
 			t.Fatal(err)
@@ -208,10 +199,7 @@ func TestWatchRepairsAMarkAboveEveryMessage(t *testing.T) {
 // bad intervals are refused before anything is sent.
 func TestWatchRefusesBadOptions(t *testing.T) {
 	srv := apitest.NewServer(t)
-	c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newTestClient(t, srv.Token(), srv.Transport())
 	for name, opt := range map[string]api.WatchOptions{
 		"NaN share":      {Share: math.NaN()},
 		"infinite share": {Share: math.Inf(1)},

@@ -131,10 +131,7 @@ func TestWatchSimulatedHour(t *testing.T) {
 		}
 		for i, s := range sessions {
 			time.Sleep(s.downtime)
-			c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()), api.WithHTTPClient(srv.Client()))
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := newTestClient(t, srv.Token(), srv.Transport())
 			store, err := api.OpenFileStore(statePath)
 			if err != nil {
 				t.Fatal(err)
@@ -345,10 +342,7 @@ func TestWatchAdaptsWithinShare(t *testing.T) {
 		store := &api.MemoryStore{}
 		var log watchLog
 		for i, until := range []time.Duration{12*time.Minute + 5*time.Second, 40 * time.Minute} {
-			c, err := api.NewClient(srv.Token(), api.WithBaseURL(srv.URL()), api.WithHTTPClient(srv.Client()))
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := newTestClient(t, srv.Token(), srv.Transport())
 			w, err := c.Messages.Watch(rooms, &api.WatchOptions{Store: store, Share: share, Backfill: true})
 			if err != nil {
 				t.Fatal(err)
