@@ -53,6 +53,9 @@ func TestWatchDeliversEditsNotDeletions(t *testing.T) {
 		annaClient := newClient(anna.Token)
 		old := srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "before the watch"}).MessageID
 		doomed := srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "to be deleted"}).MessageID
+		// The watch starts a second later: a message sent in the second the
+		// watch starts counts as new (send times have whole seconds).
+		time.Sleep(time.Second)
 		statePath := filepath.Join(t.TempDir(), "marks.json")
 		start := time.Now()
 
@@ -82,6 +85,7 @@ func TestWatchDeliversEditsNotDeletions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer store.Close()
 			w, err := newClient(srv.Token()).Messages.Watch([]int64{room}, &api.WatchOptions{Store: store, Updates: true, MaxInterval: 5 * time.Second})
 			if err != nil {
 				t.Fatal(err)

@@ -57,6 +57,16 @@ func (l *watchLog) consume(t *testing.T, session int, seq func(func(api.WatchEve
 	}
 }
 
+// watchedRooms adds Anna and n rooms of yours where she posts, named
+// after prefix.
+func watchedRooms(srv *apitest.Server, prefix string, n int) (anna apitest.Account, rooms []int64) {
+	anna = srv.AddAccount(apitest.Account{Name: "Anna"})
+	for i := range n {
+		rooms = append(rooms, srv.AddRoom(apitest.Room{Name: fmt.Sprintf("%s %d", prefix, i), AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID)
+	}
+	return anna, rooms
+}
+
 func numeric(id string) uint64 {
 	n, err := strconv.ParseUint(id, 10, 64)
 	if err != nil {
@@ -79,11 +89,7 @@ func TestWatchSimulatedHour(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := apitest.NewServer(t, apitest.WithoutListener(), apitest.WithRequestLogSize(1<<20))
 		me := srv.Me().AccountID
-		anna := srv.AddAccount(apitest.Account{Name: "Anna"})
-		var rooms []int64
-		for i := range 3 {
-			rooms = append(rooms, srv.AddRoom(apitest.Room{Name: fmt.Sprintf("watched %d", i), AdminIDs: []int64{me}, MemberIDs: []int64{anna.AccountID}}).RoomID)
-		}
+		anna, rooms := watchedRooms(srv, "watched", 3)
 		postRoom := srv.AddRoom(apitest.Room{Name: "posts", AdminIDs: []int64{me}}).RoomID
 		start := time.Now()
 
@@ -156,6 +162,9 @@ func TestWatchSimulatedHour(t *testing.T) {
 			t.Logf("session %d: %d polls, %d messages, %d gaps; budget %d per %v; largest share used in a window %.3f (configured %.2f)",
 				i, st.Polls, st.Messages, st.Gaps, st.Limit, st.Window, st.MaxShare, st.Share)
 			log.stats = append(log.stats, st)
+			if err := store.Close(); err != nil { // the process ends
+				t.Fatal(err)
+			}
 		}
 		<-injected
 		if dups := checkWatchLog(t, srv, rooms, &log, randomMessages+burstSize); dups == 0 {
@@ -320,11 +329,7 @@ func TestWatchAdaptsWithinShare(t *testing.T) {
 	const share = 0.1 // 30 polls per 5 minutes: one every 10 seconds
 	synctest.Test(t, func(t *testing.T) {
 		srv := apitest.NewServer(t, apitest.WithoutListener(), apitest.WithRequestLogSize(1<<20))
-		anna := srv.AddAccount(apitest.Account{Name: "Anna"})
-		var rooms []int64
-		for i := range 3 {
-			rooms = append(rooms, srv.AddRoom(apitest.Room{Name: fmt.Sprintf("busy %d", i), AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID)
-		}
+		anna, rooms := watchedRooms(srv, "busy", 3)
 		start := time.Now()
 		busyUntil := start.Add(20 * time.Minute)
 		go func() {
