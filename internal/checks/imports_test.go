@@ -30,9 +30,9 @@ var importRules = map[string]struct {
 		"generated code uses the wire types only"},
 	"conformance/har": {nil,
 		"HAR files are plain data: the standard library only"},
-	"conformance": {[]string{"internal/embeddedspec", "conformance/har"},
+	"conformance": {[]string{"internal/embeddedspec", "internal/schemarand", "conformance/har"},
 		"the validator checks clients from the outside: it knows the spec, not the client"},
-	"api/apitest": {[]string{"conformance", "conformance/har", "gen", "api/wire", "internal/budgets", "internal/embeddedspec", "internal/wait"},
+	"api/apitest": {[]string{"conformance", "conformance/har", "gen", "api/wire", "internal/budgets", "internal/embeddedspec", "internal/schemarand", "internal/wait"},
 		"the fake is the other side of the client's tests: it must not share the client's logic (package api)"},
 }
 
