@@ -30,6 +30,7 @@ type config struct {
 	observer       func(RecordedRequest)
 	seed           *Seed
 	adminToken     string
+	httpServer     func(*http.Server)
 }
 
 func defaultConfig() config {
@@ -208,6 +209,19 @@ func WithAdminToken(token string) Option {
 			return errors.New("apitest: WithAdminToken: the token is empty or holds spaces")
 		}
 		c.adminToken = token
+		return nil
+	}
+}
+
+// WithHTTPServer calls configure with the http.Server that serves the
+// listener, before it starts, to set its timeouts and limits: the command
+// chatwork fake gives it those of its webhook listener, so that slow or
+// idle connections are closed. A fault's Delay longer than a WriteTimeout
+// then ends with the connection closed. It has no effect with
+// [WithoutListener].
+func WithHTTPServer(configure func(*http.Server)) Option {
+	return func(c *config) error {
+		c.httpServer = configure
 		return nil
 	}
 }

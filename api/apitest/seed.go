@@ -130,7 +130,11 @@ func (s *Server) Seed() Seed {
 		for _, id := range sortedKeys(st.rooms) {
 			r := st.rooms[id]
 			if r.typ == RoomTypeGroup {
-				out.Rooms = append(out.Rooms, r.fixture())
+				rf := r.fixture()
+				if rf.Link != nil {
+					rf.Link.URL = "" // the fake's own, not an input
+				}
+				out.Rooms = append(out.Rooms, rf)
 			}
 			for _, m := range r.messages {
 				out.Messages = append(out.Messages, m.fixture())

@@ -127,6 +127,9 @@ func Start(opts ...Option) (*Server, error) {
 
 	if ln != nil {
 		ts := httptest.NewUnstartedServer(s)
+		if cfg.httpServer != nil {
+			cfg.httpServer(ts.Config)
+		}
 		_ = ts.Listener.Close()
 		ts.Listener = ln
 		ts.Start()
