@@ -17,6 +17,7 @@ import _ "embed"
 
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config gen/oapi-codegen.yaml openapi.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config internal/embeddedspec/oapi-codegen.yaml openapi.yaml
+//go:generate go run ./internal/resultrules -spec openapi.yaml -gen gen/chatwork.gen.go -out api/result_rules.gen.go
 //go:generate go run ./internal/specjson -in openapi.yaml -out openapi.json
 //go:generate go run ./internal/budgetgen -in openapi.yaml -out internal/budgets/budgets.gen.go
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -174,7 +175,8 @@ func TestSpecDocumentsTheTraps(t *testing.T) {
 		"comma-joined lists":     {c.Schemas["IDList"].Value.Description, "comma-joined"},
 		"0/1 flags":              {c.Schemas["Flag"].Value.Description, "never `true` or `false`"},
 		"string message IDs":     {c.Schemas["MessageID"].Value.Description, "keep it a string"},
-		"the upload's file name": {doc.Paths.Find("/rooms/{room_id}/files").Post.Description, `filename="report.pdf"`},
+		"the upload's file name": {doc.Paths.Find("/rooms/{room_id}/files").Post.Description, `filename="報告書 2026.pdf"`},
+		"no filename*":           {doc.Paths.Find("/rooms/{room_id}/files").Post.Description, "Never `filename*="},
 		"the overview":           {doc.Info.Description, "X-ChatWorkToken: <token>"},
 	} {
 		if !strings.Contains(strings.Join(strings.Fields(pair[0]), " "), pair[1]) {
@@ -183,8 +185,9 @@ func TestSpecDocumentsTheTraps(t *testing.T) {
 	}
 }
 
-// idListPattern is the pattern of every ID list: decimal IDs joined by commas.
-const idListPattern = "^[0-9]+(,[0-9]+)*$"
+// idListPattern is the pattern of every ID list: positive decimal IDs
+// without leading zeros, joined by commas.
+const idListPattern = "^[1-9][0-9]*(,[1-9][0-9]*)*$"
 
 func TestSpecWriteParametersAreFormBodies(t *testing.T) {
 	doc := loadSpec(t)
@@ -239,17 +242,63 @@ func TestSpecWriteParametersAreFormBodies(t *testing.T) {
 	}
 }
 
-// TestSpecIDTypes walks every schema: message_id is a string of digits,
-// every other *_id an int64 (webhook_setting_id excepted, a string on the
-// wire).
+// idSchemas are the ID schemas, by the name of the fields that hold one.
+// Every ID of a request or a response references its schema (directly, or
+// as the one member of an allOf that adds a description), so that the rule
+// the client relies on (IDs are positive; message IDs are digits without a
+// leading zero) is said once and read by every generator.
+var idSchemas = map[string]string{
+	"account_id": "AccountID", "from_account_id": "AccountID", "to_account_id": "AccountID",
+	"assigned_by_account_id": "AccountID",
+	"room_id":                "RoomID", "task_id": "TaskID", "file_id": "FileID", "request_id": "RequestID",
+	"message_id": "MessageID",
+}
+
+// refOf returns the component an ID field references: its $ref, or that of
+// the single member of its allOf.
+func refOf(ref *openapi3.SchemaRef) string {
+	if ref.Ref != "" {
+		return strings.TrimPrefix(ref.Ref, "#/components/schemas/")
+	}
+	if s := ref.Value; len(s.AllOf) == 1 && s.AllOf[0].Ref != "" {
+		return strings.TrimPrefix(s.AllOf[0].Ref, "#/components/schemas/")
+	}
+	return ""
+}
+
+// TestSpecIDTypes walks every schema: every ID references its ID schema
+// (message_id a string of digits without a leading zero, every other ID a
+// positive int64), the items of the ID lists of results too; other *_id
+// fields are int64 (webhook_setting_id excepted, a string on the wire).
 func TestSpecIDTypes(t *testing.T) {
 	doc := loadSpec(t)
+	for name, want := range map[string]string{"AccountID": "", "RoomID": "", "TaskID": "", "FileID": "", "RequestID": "", "MessageID": "^[1-9][0-9]*$"} {
+		s := doc.Components.Schemas[name].Value
+		if want == "" && (!s.Type.Is("integer") || s.Format != "int64" || s.Min == nil || *s.Min != 1) {
+			t.Errorf("schema %s must be an int64 with minimum 1", name)
+		}
+		if want != "" && (!s.Type.Is("string") || s.Pattern != want) {
+			t.Errorf("schema %s must be a string with pattern %s", name, want)
+		}
+	}
+	for _, r := range []struct{ schema, field, id string }{
+		{"MembersResult", "admin", "AccountID"}, {"MembersResult", "member", "AccountID"},
+		{"MembersResult", "readonly", "AccountID"}, {"TaskIDsResult", "task_ids", "TaskID"},
+	} {
+		if got := refOf(doc.Components.Schemas[r.schema].Value.Properties[r.field].Value.Items); got != r.id {
+			t.Errorf("%s.%s: items reference %q, want %s", r.schema, r.field, got, r.id)
+		}
+	}
 	seen := map[*openapi3.Schema]bool{}
 	var walk func(where string, ref *openapi3.SchemaRef)
-	check := func(where, name string, s *openapi3.Schema) {
+	check := func(where, name string, ref *openapi3.SchemaRef) {
+		s := ref.Value
+		if id := idSchemas[name]; id != "" && refOf(ref) != id {
+			t.Errorf("%s.%s: references %q, want the ID schema %s", where, name, refOf(ref), id)
+		}
 		switch {
 		case name == "message_id":
-			if !s.Type.Is("string") || s.Pattern != "^[0-9]+$" {
+			if !s.Type.Is("string") && refOf(ref) != "MessageID" {
 				t.Errorf("%s.%s: message_id must be a string of digits", where, name)
 			}
 		case name == "webhook_setting_id" || name == "chatwork_id":
@@ -261,7 +310,7 @@ func TestSpecIDTypes(t *testing.T) {
 			// the wire.UnixTime hint.
 			t.Errorf("%s.%s: a time must use the UnixTime schema", where, name)
 		case strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_time") || name == "limit":
-			if !s.Type.Is("integer") || s.Format != "int64" {
+			if refOf(ref) == "" && (!s.Type.Is("integer") || s.Format != "int64") {
 				t.Errorf("%s.%s: must be integer int64", where, name)
 			}
 		}
@@ -273,7 +322,7 @@ func TestSpecIDTypes(t *testing.T) {
 		s := ref.Value
 		seen[s] = true
 		for name, p := range s.Properties {
-			check(where, name, p.Value)
+			check(where, name, p)
 			walk(where+"."+name, p)
 		}
 		walk(where+"[]", s.Items)
@@ -297,7 +346,7 @@ func TestSpecIDTypes(t *testing.T) {
 			params = append(params, op.Parameters...)
 		}
 		for _, p := range params {
-			check(path, p.Value.Name, p.Value.Schema.Value)
+			check(path, p.Value.Name, p.Value.Schema)
 		}
 	}
 }
@@ -429,10 +478,26 @@ func TestSpecIDListPattern(t *testing.T) {
 				t.Errorf("%s refuses %q: %v", name, ok, err)
 			}
 		}
-		for _, bad := range []string{"", "1,", ",1", "1, 2", "1;2", "[1,2]", "a"} {
+		for _, bad := range []string{"", "1,", ",1", "1, 2", "1;2", "[1,2]", "a", "0", "1,0", "01", "-1"} {
 			if err := s.VisitJSON(bad); err == nil {
 				t.Errorf("%s accepts %q", name, bad)
 			}
+		}
+	}
+}
+
+// TestSpecMessageIDPattern checks the message ID schema against real IDs
+// (19 digits today, 11 in January 2017) and what no message has.
+func TestSpecMessageIDPattern(t *testing.T) {
+	s := loadSpec(t).Components.Schemas["MessageID"].Value
+	for _, ok := range []string{"1928374655918273645", "17381455111", "1", "18446744073709551615"} {
+		if err := s.VisitJSON(ok); err != nil {
+			t.Errorf("MessageID refuses %q: %v", ok, err)
+		}
+	}
+	for _, bad := range []any{"", "0", "04339447", "-1", "12a", " 1", "184467440737095516150", 1928374655918273645.0} {
+		if err := s.VisitJSON(bad); err == nil {
+			t.Errorf("MessageID accepts %#v", bad)
 		}
 	}
 }
@@ -553,8 +618,10 @@ func TestSpecReviewCorrections(t *testing.T) {
 	if s := form("POST /rooms/{room_id}/files", "message"); s.MaxLength != nil || s.MinLength != 0 {
 		t.Error("uploadFile message has length bounds no source gives")
 	}
-	if s := doc.Components.Schemas["MessageID"].Value; s.MaxLength != nil {
-		t.Error("MessageID has a maxLength no source gives")
+	// A message ID is a 64-bit integer (since 2017): at most 20 digits, the
+	// one bound its type gives.
+	if s := doc.Components.Schemas["MessageID"].Value; s.MaxLength == nil || *s.MaxLength != 20 || !strings.Contains(s.Description, "64-bit") {
+		t.Error("MessageID: maxLength must be 20, from the 64-bit integer the description names")
 	}
 	// 9. need_acceptance's default and the PUT prose agree.
 	if d := op("PUT /rooms/{room_id}/link").Description; !strings.Contains(d, "`need_acceptance` left out means `1`") {
@@ -642,4 +709,201 @@ func TestSpecReviewCorrections(t *testing.T) {
 	if d := strings.Join(strings.Fields(op("DELETE /rooms/{room_id}").Description), " "); !strings.Contains(d, "accepts the query form") {
 		t.Error("deleteRoom does not say that action_type in the query is accepted")
 	}
+}
+
+// TestSpecLinks checks every OpenAPI link, which other teams' tools follow
+// from one answer to the next call: its operationId names an operation; its
+// parameters and body fields are the target's, and fill every path
+// parameter of the target; each runtime expression resolves, in the source
+// operation's request or in the answer the link is on, to the very schema
+// the target's parameter has (a room_id feeds a room_id). The links that
+// chain the API's main sequences must be there.
+func TestSpecLinks(t *testing.T) {
+	doc := loadSpec(t)
+	type opInfo struct {
+		op     *openapi3.Operation
+		params map[string]*openapi3.Parameter
+	}
+	ops := map[string]opInfo{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			params := map[string]*openapi3.Parameter{}
+			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
+				params[p.Value.Name] = p.Value
+			}
+			ops[op.OperationID] = opInfo{op, params}
+		}
+	}
+	formSchema := func(op *openapi3.Operation) *openapi3.Schema {
+		if op.RequestBody == nil {
+			return nil
+		}
+		for _, mt := range op.RequestBody.Value.Content {
+			return mt.Schema.Value
+		}
+		return nil
+	}
+	got := map[string]bool{}
+	for id, src := range ops {
+		for status, r := range src.op.Responses.Map() {
+			for name, lr := range r.Value.Links {
+				where := fmt.Sprintf("%s %s link %s", id, status, name)
+				l := lr.Value
+				dst, ok := ops[l.OperationID]
+				if !ok {
+					t.Errorf("%s: operationId %q names no operation", where, l.OperationID)
+					continue
+				}
+				got[id+" → "+l.OperationID] = true
+				resolve := func(expr any) (*openapi3.SchemaRef, error) {
+					return resolveLinkExpression(expr, src.params, formSchema(src.op), r.Value)
+				}
+				filled := map[string]bool{}
+				for pname, expr := range l.Parameters {
+					if in, n, ok := strings.Cut(pname, "."); ok && slices.Contains([]string{"path", "query", "header", "cookie"}, in) {
+						pname = n // path.room_id names room_id
+					}
+					p := dst.params[pname]
+					if p == nil {
+						t.Errorf("%s: %s has no parameter %q", where, l.OperationID, pname)
+						continue
+					}
+					filled[pname] = true
+					s, err := resolve(expr)
+					if err != nil {
+						t.Errorf("%s: parameter %s: %v", where, pname, err)
+					} else if idSchema(s) != idSchema(p.Schema) {
+						t.Errorf("%s: parameter %s gets %v, a schema other than the parameter's", where, pname, expr)
+					}
+				}
+				for pname, p := range dst.params {
+					if p.In == openapi3.ParameterInPath && !filled[pname] {
+						t.Errorf("%s: path parameter %s of %s is not filled", where, pname, l.OperationID)
+					}
+				}
+				if l.RequestBody != nil {
+					fields, ok := l.RequestBody.(map[string]any)
+					form := formSchema(dst.op)
+					if !ok || form == nil {
+						t.Errorf("%s: requestBody %v: want an object of the target's form fields", where, l.RequestBody)
+						continue
+					}
+					for field, expr := range fields {
+						prop := form.Properties[field]
+						if prop == nil {
+							t.Errorf("%s: %s has no form field %q", where, l.OperationID, field)
+							continue
+						}
+						s, err := resolve(expr)
+						if err != nil {
+							t.Errorf("%s: body field %s: %v", where, field, err)
+						} else if idSchema(s) != idSchema(prop) {
+							t.Errorf("%s: body field %s gets %v, a schema other than the field's", where, field, expr)
+						}
+					}
+				}
+			}
+		}
+	}
+	// The chains of issue 20: a new chat feeds every operation on a chat; a
+	// posted message, created tasks, an uploaded file and listed contact
+	// requests feed the calls on them; getMe gives the room of My Chat.
+	var want []string
+	for id, o := range ops {
+		if p := o.params["room_id"]; p != nil && p.In == openapi3.ParameterInPath && len(o.params) == 1+len(o.op.Parameters) {
+			want = append(want, "createRoom → "+id)
+		}
+	}
+	if len(want) != 17 {
+		t.Errorf("%d operations take only a room_id in their path, want 17: %v", len(want), want)
+	}
+	want = append(want, "postMessage → getMessage", "postMessage → updateMessage", "postMessage → deleteMessage",
+		"postMessage → markMessagesRead", "postMessage → markMessagesUnread",
+		"createRoomTasks → getRoomTask", "createRoomTasks → updateTaskStatus", "uploadFile → getFile",
+		"listIncomingRequests → acceptIncomingRequest", "listIncomingRequests → rejectIncomingRequest", "getMe → getRoom")
+	for _, w := range want {
+		if !got[w] {
+			t.Errorf("no link %s", w)
+		}
+	}
+}
+
+// resolveLinkExpression returns the schema a link's runtime expression
+// reads: a parameter of the source request ($request.path.room_id), a field
+// of its form body ($request.body#/message_id), or a part of the answer the
+// link is declared on ($response.body#/task_ids/0, $response.header.X).
+func resolveLinkExpression(expr any, params map[string]*openapi3.Parameter, form *openapi3.Schema, r *openapi3.Response) (*openapi3.SchemaRef, error) {
+	s, ok := expr.(string)
+	if !ok || !strings.HasPrefix(s, "$") {
+		return nil, fmt.Errorf("%v is a constant, not a runtime expression", expr)
+	}
+	source, rest, _ := strings.Cut(s, ".")
+	kind, name, _ := strings.Cut(rest, ".")
+	if k, ptr, ok := strings.Cut(rest, "#"); ok && k == "body" {
+		kind, name = "body", ptr
+	}
+	switch source + "." + kind {
+	case "$request.path", "$request.query", "$request.header":
+		p := params[name]
+		if p == nil || p.In != kind {
+			return nil, fmt.Errorf("%s: the source operation has no %s parameter %q", s, kind, name)
+		}
+		return p.Schema, nil
+	case "$request.body":
+		if form == nil {
+			return nil, fmt.Errorf("%s: the source operation has no request body", s)
+		}
+		return walkPointer(openapi3.NewSchemaRef("", form), name)
+	case "$response.header":
+		for h, hr := range r.Headers {
+			if strings.EqualFold(h, name) {
+				return hr.Value.Schema, nil
+			}
+		}
+		return nil, fmt.Errorf("%s: the answer declares no header %q", s, name)
+	case "$response.body":
+		mt := r.Content.Get("application/json")
+		if mt == nil {
+			return nil, fmt.Errorf("%s: the answer has no JSON body", s)
+		}
+		return walkPointer(mt.Schema, name)
+	}
+	return nil, fmt.Errorf("%s: not a runtime expression of OpenAPI 3.0", s)
+}
+
+// walkPointer follows a JSON pointer (/task_ids/0) through a schema.
+func walkPointer(ref *openapi3.SchemaRef, ptr string) (*openapi3.SchemaRef, error) {
+	if !strings.HasPrefix(ptr, "/") {
+		return nil, fmt.Errorf("JSON pointer %q does not start with /", ptr)
+	}
+	for tok := range strings.SplitSeq(ptr[1:], "/") {
+		s := ref.Value
+		if s.Type.Is("array") {
+			if _, err := strconv.Atoi(tok); err != nil {
+				return nil, fmt.Errorf("JSON pointer %q: %q is not an index of an array", ptr, tok)
+			}
+			ref = s.Items
+			continue
+		}
+		next := s.Properties[tok]
+		for _, x := range s.AllOf {
+			if p := x.Value.Properties[tok]; next == nil && p != nil {
+				next = p
+			}
+		}
+		if next == nil {
+			return nil, fmt.Errorf("JSON pointer %q: no property %q", ptr, tok)
+		}
+		ref = next
+	}
+	return ref, nil
+}
+
+// idSchema returns the schema a field is: the referenced schema of an
+// allOf of one member (which only adds a description), else its own.
+func idSchema(ref *openapi3.SchemaRef) *openapi3.Schema {
+	if s := ref.Value; len(s.AllOf) == 1 && len(s.Properties) == 0 {
+		return s.AllOf[0].Value
+	}
+	return ref.Value
 }

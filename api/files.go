@@ -144,6 +144,9 @@ type UploadFileParams struct {
 // Upload uploads a file to the chat, posting it as a message, and returns
 // the file's ID. Content is read into memory first, so a file over 5 MB is
 // refused before anything is sent and the request can be retried safely.
+// The file name travels as a browser sends it, in UTF-8 (報告書 2026.pdf
+// arrives as it is), except that `"`, CR and LF are sent, and shown in the
+// chat, as %22, %0D and %0A.
 //
 // POST /rooms/{room_id}/files
 func (s *FilesService) Upload(ctx context.Context, roomID int64, p UploadFileParams) (int64, *Response, error) {
@@ -153,8 +156,8 @@ func (s *FilesService) Upload(ctx context.Context, roomID int64, p UploadFilePar
 	if strings.TrimSpace(p.Name) == "" {
 		return 0, nil, invalid("file", "needs a file name")
 	}
-	if strings.ContainsAny(p.Name, "\r\n\x00") {
-		return 0, nil, invalid("file", "the file name contains a control character")
+	if strings.ContainsRune(p.Name, 0) {
+		return 0, nil, invalid("file", "the file name contains a NUL byte")
 	}
 	if !utf8.ValidString(p.Name) {
 		return 0, nil, invalid("file", "the file name is not valid UTF-8")
@@ -185,7 +188,7 @@ func (s *FilesService) Upload(ctx context.Context, roomID int64, p UploadFilePar
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	h := make(textproto.MIMEHeader)
-	h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": "file", "filename": filepath.Base(p.Name)}))
+	h.Set("Content-Disposition", fileDisposition(filepath.Base(p.Name)))
 	h.Set("Content-Type", ct)
 	part, err := mw.CreatePart(h)
 	if err == nil {
@@ -209,6 +212,21 @@ func (s *FilesService) Upload(ctx context.Context, roomID int64, p UploadFilePar
 		return 0, r, err
 	}
 	return out.FileID, r, nil
+}
+
+// fileNameEscaper percent-encodes what cannot stand in a quoted file name,
+// as the WHATWG HTML standard's multipart/form-data encoding does.
+var fileNameEscaper = strings.NewReplacer(`"`, "%22", "\r", "%0D", "\n", "%0A")
+
+// fileDisposition returns the Content-Disposition of the upload's file part
+// as browsers write it: form-data; name="file"; filename="報告書 2026.pdf",
+// the name in raw UTF-8 between quotes, with only `"`, CR and LF
+// percent-encoded. Never filename*=utf-8”, which mime.FormatMediaType
+// writes for a non-ASCII name: RFC 7578 section 4.2 forbids it in
+// multipart/form-data, and PHP-style parsers, such as Chatwork's, read no
+// file from a part that carries only that.
+func fileDisposition(name string) string {
+	return `form-data; name="file"; filename="` + fileNameEscaper.Replace(name) + `"`
 }
 
 // contentType guesses a file's type from its name, else from its content.

@@ -99,7 +99,7 @@ func TestRedirectWithinTheAPIHostIsFollowed(t *testing.T) {
 		http.Redirect(w, r, "/v2/my/status", http.StatusFound)
 	})
 	ts.handle("GET /v2/my/status", func(w http.ResponseWriter, r *http.Request) {
-		reply(w, 200, `{"account_id":7,"name":"x"}`)
+		reply(w, 200, `{"account_id":7,"room_id":8,"name":"x"}`)
 	})
 	me, _, err := c.Me.Get(t.Context())
 	if err != nil || me.AccountID != 7 {

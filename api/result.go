@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-
-	"github.com/chatwork-go/chatwork/gen"
 )
 
 // expect says what a successful answer of an operation must carry.
@@ -29,69 +27,9 @@ const (
 // maxUnexpectedBody is how much of a body an *UnexpectedResponseError keeps.
 const maxUnexpectedBody = 512
 
-// missing returns what a decoded result lacks that its operation always
-// returns, or "" when it is complete. Counts may be 0 and strings empty;
-// IDs may not.
-func missing(v any) string {
-	switch v := v.(type) {
-	case *Me:
-		return positive("account_id", v.AccountID)
-	case *Contact:
-		return positive("account_id", v.AccountID)
-	case *Member:
-		return positive("account_id", v.AccountID)
-	case *IncomingRequest:
-		return positive("request_id", v.RequestID)
-	case *Room:
-		return positive("room_id", v.RoomID)
-	case *RoomDetail:
-		return positive("room_id", v.RoomID)
-	case *gen.RoomIDResult:
-		return positive("room_id", v.RoomID)
-	case *MembersResult:
-		if len(v.Admin) == 0 {
-			return "admin is empty: a chat has at least one administrator"
-		}
-	case *Message:
-		return digits(v.MessageID)
-	case *gen.MessageIDResult:
-		return digits(v.MessageID)
-	case *MyTask:
-		return positive("task_id", v.TaskID)
-	case *RoomTask:
-		return positive("task_id", v.TaskID)
-	case *gen.TaskIDResult:
-		return positive("task_id", v.TaskID)
-	case *gen.TaskIDsResult:
-		if len(v.TaskIDs) == 0 {
-			return "task_ids is missing or empty"
-		}
-		for _, id := range v.TaskIDs {
-			if id <= 0 {
-				return fmt.Sprintf("task_ids holds %d, not an ID", id)
-			}
-		}
-	case *File:
-		return positive("file_id", v.FileID)
-	case *gen.FileIDResult:
-		return positive("file_id", v.FileID)
-	}
-	return ""
-}
-
-func positive(field string, id int64) string {
-	if id <= 0 {
-		return field + " is missing or not a positive ID"
-	}
-	return ""
-}
-
-func digits(id string) string {
-	if checkMessageRef(id) != nil {
-		return fmt.Sprintf("message_id %q is missing or not a message ID", truncate(strings.ToValidUTF8(id, "?")))
-	}
-	return ""
-}
+// missing(v), which says what a decoded result breaks of the schema that
+// openapi.yaml gives it, is written by go generate into
+// result_rules.gen.go (see internal/resultrules).
 
 // emptyJSON reports whether a trimmed body is null or an object without
 // members: no result at all.

@@ -272,15 +272,17 @@ func (s *LinksService) Delete(ctx context.Context, roomID int64) (*Response, err
 }
 
 // link runs a request that answers an invitation link. A created or
-// changed link must be public and have its URL.
+// changed link is public and has its URL (the spec's PublicInvitationLink).
 func (s *LinksService) link(ctx context.Context, want expect, made bool, send request) (*InvitationLink, *Response, error) {
-	var out gen.InvitationLink
-	r, err := clientOf(s).call(ctx, send, &out, want, func() string {
-		if made && (!out.Public || out.URL == nil || *out.URL == "") {
-			return "the link is not public or has no url"
+	if made {
+		p, r, err := one[gen.PublicInvitationLink](ctx, clientOf(s), send)
+		if err != nil {
+			return nil, r, err
 		}
-		return ""
-	})
+		return linkFrom(gen.InvitationLink{Public: bool(p.Public), URL: &p.URL, NeedAcceptance: p.NeedAcceptance, Description: p.Description}), r, nil
+	}
+	var out gen.InvitationLink
+	r, err := clientOf(s).call(ctx, send, &out, want, nil)
 	if err != nil {
 		return nil, r, err
 	}

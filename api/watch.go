@@ -61,9 +61,35 @@ type WatchOptions struct {
 	Updates bool
 
 	// Backfill delivers, for a room without a mark, the messages it already
-	// holds (the latest 100). Without it such a room starts after its
-	// newest message and only later messages are delivered.
+	// holds (the latest 100). Without it such a room starts when the watch
+	// starts: its messages sent from that second on are delivered, and
+	// that start is saved in the Store before the first poll, so that a
+	// restarted watcher keeps it.
 	Backfill bool
+
+	// Fleet, when set, makes this Watcher one of several, in several
+	// processes, that watch the same rooms as one: each room is polled by
+	// one of them at a time and their polls together keep to one Share of
+	// the account's budget. Their Store must be shared too. Package
+	// api/intake provides one over Redis.
+	Fleet WatchFleet
+}
+
+// WatchFleet coordinates the Watchers of several processes that watch the
+// same rooms with one Store (see WatchOptions.Fleet). Implementations must
+// be safe for concurrent use.
+type WatchFleet interface {
+	// Claim reports whether this Watcher may poll the room now: it holds
+	// the room, or has just taken it over. A Watcher asks before each poll
+	// of the room and, when it takes a room over, loads the room's mark
+	// from the Store again, since another Watcher may have moved it. A
+	// room it may not poll is asked about again after the floor interval.
+	Claim(ctx context.Context, roomID int64) (bool, error)
+
+	// Turn waits until the fleet may poll again, keeping the polls of all
+	// its Watchers at least spacing apart (the spacing of a Watcher's
+	// Share), and returns ctx's error if ctx ends first.
+	Turn(ctx context.Context, spacing time.Duration) error
 }
 
 // WatchEvent is one message delivered by a Watcher.
@@ -134,6 +160,7 @@ type Watcher struct {
 
 	running atomic.Bool
 	loaded  bool
+	start   time.Time // when the first range started, to the second
 
 	mu    sync.Mutex
 	stats WatchStats
@@ -146,6 +173,7 @@ type roomWatch struct {
 	mark     Mark
 	hasMark  bool
 	polled   bool                 // a poll's batch was delivered whole by this process
+	claimed  bool                 // with a Fleet: claimed at the last poll
 	edits    map[string]time.Time // update times of the messages of the last poll
 	interval time.Duration
 	due      time.Time
@@ -176,7 +204,7 @@ func (s *MessagesService) Watch(rooms []int64, opt *WatchOptions) (*Watcher, err
 		w.rooms = append(w.rooms, &roomWatch{id: id, edits: map[string]time.Time{}})
 	}
 	switch o := &w.opt; {
-	case o.Share < 0 || o.Share > 1:
+	case !(o.Share >= 0 && o.Share <= 1): // NaN too
 		return nil, invalid("WatchOptions.Share", "%v is not a fraction in (0, 1]", o.Share)
 	case o.MinInterval < 0:
 		return nil, invalid("WatchOptions.MinInterval", "is negative")
@@ -212,11 +240,22 @@ func (s *MessagesService) Watch(rooms []int64, opt *WatchOptions) (*Watcher, err
 // while it was down, up to the 100 the API returns per room; beyond that
 // it reports a gap.
 //
+// A room without a mark in the Store starts when the first range starts,
+// to the second: every message sent from then on is delivered, including
+// those that arrive before the room's first poll. That start is saved in
+// the Store before the first poll, so a watcher killed before it polled
+// the room keeps it after a restart. (With WatchOptions.Backfill such a
+// room starts with the messages it holds instead.) A stored mark that the
+// server's messages contradict is repaired, with a *WatchError: a mark
+// above every message the server returns while some were sent after it
+// (it belongs to another room), or a time in the future.
+//
 // Errors are yielded with the room's ID and the watch goes on: a *GapError
 // when more than 100 messages may have arrived between two polls (check
 // errors.Is(err, ErrGap)), a *WatchError when a poll or a save failed.
-// Invalid marks in the Store end the sequence with an error. When ctx is
-// done the sequence ends without an error.
+// Invalid marks in the Store, or a start that cannot be saved, end the
+// sequence with an error. When ctx is done the sequence ends without an
+// error.
 //
 // Polls go through the client, with its pacing, 429 handling and retries.
 // They are spaced evenly so that they use at most the configured share of
@@ -251,6 +290,23 @@ func (w *Watcher) Events(ctx context.Context) iter.Seq2[WatchEvent, error] {
 			}
 			if wait.Sleep(ctx, time.Until(at)) != nil {
 				return
+			}
+			if w.opt.Fleet != nil {
+				if err := w.claim(ctx, r, spacing); err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					r.claimed = false
+					r.due = time.Now().Add(floor)
+					if errors.Is(err, errNotClaimed) {
+						continue
+					}
+					w.count(func(s *WatchStats) { s.Errors++ })
+					if !yield(WatchEvent{RoomID: r.id}, &WatchError{RoomID: r.id, Err: err}) {
+						return
+					}
+					continue
+				}
 			}
 			w.notePoll(time.Now())
 			msgs, _, err := w.s.ListLatest(ctx, r.id)
@@ -289,24 +345,73 @@ func (w *Watcher) Stats() WatchStats {
 	return s
 }
 
-// load reads the rooms' marks from the store, once per Watcher.
+// load reads the rooms' marks from the store, once per Watcher, and saves
+// the start of the rooms that have none (unless Backfill), so that the
+// messages sent from now on are delivered even if this process stops
+// before the room's first poll.
 func (w *Watcher) load() error {
 	if w.loaded {
 		return nil
 	}
+	w.start = time.Now().Truncate(time.Second)
 	for _, r := range w.rooms {
-		m, ok, err := w.opt.Store.Load(r.id)
-		if err != nil {
-			return &WatchError{RoomID: r.id, Err: fmt.Errorf("loading the mark: %w", err)}
+		if err := w.loadRoom(r); err != nil {
+			return err
 		}
-		if ok {
-			if err := checkMessageID(m.MessageID); err != nil {
-				return &WatchError{RoomID: r.id, Err: fmt.Errorf("stored mark: %w", err)}
-			}
-			r.mark, r.hasMark = m, true
+		if r.hasMark || w.opt.Backfill {
+			continue
+		}
+		r.mark, r.hasMark = Mark{MessageID: "0", Start: w.start}, true
+		if err := w.opt.Store.Save(r.id, r.mark); err != nil {
+			return &WatchError{RoomID: r.id, Err: fmt.Errorf("saving the start of the watch: %w", err)}
 		}
 	}
 	w.loaded = true
+	return nil
+}
+
+// loadRoom reads the room's mark from the store; it forgets what this
+// process saw of the room.
+func (w *Watcher) loadRoom(r *roomWatch) error {
+	m, ok, err := w.opt.Store.Load(r.id)
+	if err != nil {
+		return &WatchError{RoomID: r.id, Err: fmt.Errorf("loading the mark: %w", err)}
+	}
+	if ok {
+		if err := checkMessageID(m.MessageID); err != nil {
+			return &WatchError{RoomID: r.id, Err: fmt.Errorf("stored mark: %w", err)}
+		}
+	}
+	r.mark, r.hasMark = m, ok
+	r.polled = false
+	clear(r.edits)
+	return nil
+}
+
+// errNotClaimed is claim's error for a room another Watcher of the fleet
+// polls.
+var errNotClaimed = errors.New("the room is polled by another watcher of the fleet")
+
+// claim asks the fleet whether this Watcher polls the room now, loads its
+// mark again if it has just taken the room over, and waits for the fleet's
+// turn.
+func (w *Watcher) claim(ctx context.Context, r *roomWatch, spacing time.Duration) error {
+	ok, err := w.opt.Fleet.Claim(ctx, r.id)
+	switch {
+	case err != nil:
+		return fmt.Errorf("claiming the room: %w", err)
+	case !ok:
+		return errNotClaimed
+	}
+	if !r.claimed {
+		if err := w.loadRoom(r); err != nil {
+			return err
+		}
+		r.claimed = true
+	}
+	if err := w.opt.Fleet.Turn(ctx, spacing); err != nil {
+		return fmt.Errorf("waiting for the fleet's turn: %w", err)
+	}
 	return nil
 }
 
@@ -405,24 +510,18 @@ func (w *Watcher) deliver(r *roomWatch, msgs []Message, yield func(WatchEvent, e
 	msgs = slices.DeleteFunc(msgs, func(m Message) bool { return checkMessageID(m.MessageID) != nil })
 	slices.SortStableFunc(msgs, func(a, b Message) int { return compareMessageIDs(a.MessageID, b.MessageID) })
 
-	fresh := !r.hasMark
+	fresh := !r.hasMark // with Backfill: every message is new
 	if fresh {
 		r.mark, r.hasMark = Mark{MessageID: "0"}, true
-		if !w.opt.Backfill {
-			// Start after the newest message: nothing to deliver.
-			for _, m := range msgs {
-				r.mark.MessageID = m.MessageID
-				r.mark.Seen = latest(r.mark.Seen, sentAt(m), updatedAt(m))
-			}
-			r.remember(msgs)
-			return 0, w.save(r, yield)
-		}
+	}
+	if !w.checkMark(r, msgs, yield) {
+		return 0, false
 	}
 
 	var edits, news []Message
 	for _, m := range msgs {
 		switch {
-		case compareMessageIDs(m.MessageID, r.mark.MessageID) > 0:
+		case r.isNew(m):
 			news = append(news, m)
 		case w.opt.Updates && r.edited(m):
 			edits = append(edits, m)
@@ -453,7 +552,7 @@ func (w *Watcher) deliver(r *roomWatch, msgs []Message, yield func(WatchEvent, e
 		}
 		w.count(func(s *WatchStats) { s.Messages++ })
 		r.edits[m.MessageID] = updatedAt(m)
-		r.mark.MessageID = m.MessageID
+		r.mark.MessageID, r.mark.Start = m.MessageID, time.Time{}
 		r.mark.Seen = latest(r.mark.Seen, sentAt(m), updatedAt(m))
 		if !w.save(r, yield) {
 			return 0, false
@@ -472,6 +571,58 @@ func (w *Watcher) save(r *roomWatch, yield func(WatchEvent, error) bool) bool {
 		return yield(WatchEvent{RoomID: r.id}, &WatchError{RoomID: r.id, Err: fmt.Errorf("saving the mark: %w", err)})
 	}
 	return true
+}
+
+// markSkew is how far in the future a stored time may be, against clock
+// differences, before it is taken for a mistake.
+const markSkew = time.Hour
+
+// checkMark checks the room's mark against the poll's messages, sorted by
+// ID, and repairs it when they contradict it, with a *WatchError saying
+// so. A mark above every message the server returns is right when the
+// newest messages were deleted; it is wrong (it silences the room) when
+// messages were sent after the time it records, or when that time is in
+// the future: it belongs to another room or account, or was edited. Those
+// messages are then delivered. A start in the future is reset to the start
+// of this watch. It
+// returns false when the loop body stopped the range.
+func (w *Watcher) checkMark(r *roomWatch, msgs []Message, yield func(WatchEvent, error) bool) bool {
+	now := time.Now()
+	var problem error
+	switch m := &r.mark; {
+	case m.MessageID == "0" && m.Start.After(now.Add(markSkew)):
+		problem = fmt.Errorf("the stored start of the watch, %s, is in the future: starting at %s, when this watch started",
+			m.Start.Format(time.RFC3339), w.start.Format(time.RFC3339))
+		m.Start = w.start
+	case m.MessageID != "0" && len(msgs) > 0 && compareMessageIDs(m.MessageID, msgs[len(msgs)-1].MessageID) > 0:
+		seen := m.Seen
+		if seen.After(now.Add(markSkew)) {
+			seen = time.Time{}
+		}
+		first := slices.IndexFunc(msgs, func(x Message) bool { return sentAt(x).After(seen) })
+		if first < 0 {
+			return true // the newest messages were deleted: the mark stands
+		}
+		problem = fmt.Errorf("the stored mark %s is above every message the server returns (the newest is %s), yet %d of them were sent after the mark: it does not belong to this room; delivering them",
+			m.MessageID, msgs[len(msgs)-1].MessageID, len(msgs)-first)
+		m.MessageID, m.Start = "0", time.Time{}
+		if first > 0 {
+			m.MessageID = msgs[first-1].MessageID
+		}
+	default:
+		return true
+	}
+	w.count(func(s *WatchStats) { s.Errors++ })
+	return yield(WatchEvent{RoomID: r.id}, &WatchError{RoomID: r.id, Err: problem})
+}
+
+// isNew reports whether m comes after the room's mark: a higher ID, or,
+// before the first delivery, sent at or after the start of the watch.
+func (r *roomWatch) isNew(m Message) bool {
+	if r.mark.MessageID == "0" && !r.mark.Start.IsZero() {
+		return !sentAt(m).Before(r.mark.Start)
+	}
+	return compareMessageIDs(m.MessageID, r.mark.MessageID) > 0
 }
 
 // remember keeps the update times of the poll's messages, which are all

@@ -19,7 +19,9 @@ import (
 // the operation does not declare is a violation; the spec's default
 // response is accepted for 5xx only), every declared header (the
 // x-ratelimit-* headers are required but on 401 and 413), the Content-Type
-// and the body.
+// and the body. An empty body is accepted only where the spec declares a
+// media type whose schema admits the empty string (the 401 of a rejected
+// OAuth access token).
 //
 // It reads resp.Body and puts back a reader over the same bytes, so the
 // caller can still read it. req is only used to find the operation; its
@@ -79,13 +81,11 @@ func (v *Validator) validateResponse(op *operation, req *http.Request, status in
 		return joinErrors(errs)
 	}
 	if len(body) == 0 {
-		// A rejected OAuth access token may come with no body at all: its
-		// details are then only in WWW-Authenticate (see the spec's
-		// Unauthorized response).
-		if status == http.StatusUnauthorized && hdr.Get("WWW-Authenticate") != "" {
-			return joinErrors(errs)
+		// An empty body is valid where the spec declares one (the 401 of a
+		// rejected OAuth access token), whatever the Content-Type.
+		if !r.emptyOK {
+			errs = append(errs, c.errorf("body", "", "the body is empty; the spec declares one", nil))
 		}
-		errs = append(errs, c.errorf("body", "", "the body is empty; the spec declares one", nil))
 		return joinErrors(errs)
 	}
 

@@ -70,6 +70,9 @@ type response struct {
 	bodyRoute  *routers.Route
 	hasContent bool
 	content    openapi3.Content
+	// emptyOK: an empty body is valid, because a declared media type's
+	// schema admits the empty string ("*/*" with maxLength 0 on the 401).
+	emptyOK bool
 }
 
 // A header is a declared response header.
@@ -237,6 +240,11 @@ func newOperation(doc *openapi3.T, t *pathTemplate, item *openapi3.PathItem, met
 
 func newResponse(op *operation, key string, r *openapi3.Response) *response {
 	out := &response{hasContent: len(r.Content) > 0, content: r.Content}
+	for _, mt := range r.Content {
+		if mt != nil && mt.Schema != nil && mt.Schema.Value != nil && mt.Schema.Value.VisitJSON("") == nil {
+			out.emptyOK = true
+		}
+	}
 	names := make([]string, 0, len(r.Headers))
 	for name := range r.Headers {
 		if !strings.EqualFold(name, "Content-Type") {

@@ -467,21 +467,34 @@ func TestValidateWebhook(t *testing.T) {
 	}
 }
 
-// An expired OAuth token's 401 may have no body; WWW-Authenticate says why.
-func TestEmptyUnauthorizedWithChallenge(t *testing.T) {
+// A rejected OAuth access token's 401 may have no body (its details are in
+// WWW-Authenticate): the spec declares that empty body, so the validator
+// accepts it, with or without a Content-Type and with no x-ratelimit-*
+// headers, as a real one came. Other statuses, and a 401 whose body is
+// neither empty nor an error body, are still refused.
+func TestEmptyUnauthorized(t *testing.T) {
 	v := validator(t)
 	req := httptest.NewRequest(http.MethodGet, "https://api.chatwork.com/v2/me", nil)
 	req.Header.Set("Authorization", "Bearer expired")
-	resp := &http.Response{StatusCode: 401, Header: http.Header{}, Body: http.NoBody}
+	challenge := `Bearer error="invalid_token", error_description="The access token expired"`
+	for _, ct := range []string{"", "application/json", "text/html; charset=UTF-8"} {
+		resp := &http.Response{StatusCode: 401, Header: http.Header{}, Body: http.NoBody}
+		resp.Header.Set("WWW-Authenticate", challenge)
+		if ct != "" {
+			resp.Header.Set("Content-Type", ct)
+		}
+		if err := v.ValidateResponse(req, resp); err != nil {
+			t.Errorf("an empty 401 (Content-Type %q): %v", ct, err)
+		}
+	}
+	resp := &http.Response{StatusCode: 401, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("<html>expired</html>"))}
+	resp.Header.Set("Content-Type", "text/html")
+	if err := v.ValidateResponse(req, resp); err == nil {
+		t.Error("a 401 with an HTML body passed")
+	}
+	resp = &http.Response{StatusCode: 403, Header: http.Header{}, Body: http.NoBody}
 	resp.Header.Set("X-Ratelimit-Limit", "300")
 	resp.Header.Set("X-Ratelimit-Remaining", "299")
 	resp.Header.Set("X-Ratelimit-Reset", "1700000000")
-	if err := v.ValidateResponse(req, resp); err == nil {
-		t.Error("an empty 401 without WWW-Authenticate passed")
-	}
-	resp.Header.Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The access token expired"`)
-	resp.Body = http.NoBody
-	if err := v.ValidateResponse(req, resp); err != nil {
-		t.Errorf("an empty 401 with WWW-Authenticate: %v", err)
-	}
+	_ = violationOn(t, v.ValidateResponse(req, resp), "getMe", "body")
 }

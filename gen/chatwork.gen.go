@@ -107,6 +107,21 @@ func (e OAuthTokenTokenType) Valid() bool {
 	}
 }
 
+// Defines values for PublicInvitationLinkPublic.
+const (
+	PublicInvitationLinkPublicTrue PublicInvitationLinkPublic = true
+)
+
+// Valid indicates whether the value is a known member of the PublicInvitationLinkPublic enum.
+func (e PublicInvitationLinkPublic) Valid() bool {
+	switch e {
+	case PublicInvitationLinkPublicTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	RoleAdmin    Role = "admin"
@@ -256,9 +271,10 @@ type AccountID = int64
 
 // AccountSummary An account as it appears inside messages, tasks and files.
 type AccountSummary struct {
-	AccountID      int64  `json:"account_id"`
-	AvatarImageURL string `json:"avatar_image_url"`
-	Name           string `json:"name"`
+	// AccountID An account's ID.
+	AccountID      AccountID `json:"account_id"`
+	AvatarImageURL string    `json:"avatar_image_url"`
+	Name           string    `json:"name"`
 }
 
 // AdminIDList Administrators' account IDs, at least one, as one form value of
@@ -272,16 +288,17 @@ type AssigneeIDList = wire.IDs
 
 // Contact A contact of the account.
 type Contact struct {
-	AccountID        int64  `json:"account_id"`
-	AvatarImageURL   string `json:"avatar_image_url"`
-	ChatworkID       string `json:"chatwork_id"`
-	Department       string `json:"department"`
-	Name             string `json:"name"`
-	OrganizationID   int64  `json:"organization_id"`
-	OrganizationName string `json:"organization_name"`
+	// AccountID An account's ID.
+	AccountID        AccountID `json:"account_id"`
+	AvatarImageURL   string    `json:"avatar_image_url"`
+	ChatworkID       string    `json:"chatwork_id"`
+	Department       string    `json:"department"`
+	Name             string    `json:"name"`
+	OrganizationID   int64     `json:"organization_id"`
+	OrganizationName string    `json:"organization_name"`
 
 	// RoomID The direct chat with the contact.
-	RoomID int64 `json:"room_id"`
+	RoomID RoomID `json:"room_id"`
 }
 
 // ErrorBody The body of every error.
@@ -296,7 +313,8 @@ type FileID = int64
 
 // FileIDResult The ID of an uploaded file.
 type FileIDResult struct {
-	FileID int64 `json:"file_id"`
+	// FileID A file's ID.
+	FileID FileID `json:"file_id"`
 }
 
 // Flag A flag, `0` (off) or `1` (on), as Chatwork reads flags: send the digit,
@@ -318,15 +336,18 @@ type IconPreset string
 
 // IncomingRequest A contact request sent to the account.
 type IncomingRequest struct {
-	AccountID        int64  `json:"account_id"`
-	AvatarImageURL   string `json:"avatar_image_url"`
-	ChatworkID       string `json:"chatwork_id"`
-	Department       string `json:"department"`
-	Message          string `json:"message"`
-	Name             string `json:"name"`
-	OrganizationID   int64  `json:"organization_id"`
-	OrganizationName string `json:"organization_name"`
-	RequestID        int64  `json:"request_id"`
+	// AccountID The account that sent the request.
+	AccountID        AccountID `json:"account_id"`
+	AvatarImageURL   string    `json:"avatar_image_url"`
+	ChatworkID       string    `json:"chatwork_id"`
+	Department       string    `json:"department"`
+	Message          string    `json:"message"`
+	Name             string    `json:"name"`
+	OrganizationID   int64     `json:"organization_id"`
+	OrganizationName string    `json:"organization_name"`
+
+	// RequestID A contact request's ID.
+	RequestID RequestID `json:"request_id"`
 }
 
 // InvitationLink A chat's invitation link. Without a link the object is
@@ -380,7 +401,7 @@ type Me struct {
 	OrganizationName string `json:"organization_name"`
 
 	// RoomID The account's own "My Chat".
-	RoomID          int64  `json:"room_id"`
+	RoomID          RoomID `json:"room_id"`
 	Skype           string `json:"skype"`
 	TelExtension    string `json:"tel_extension"`
 	TelMobile       string `json:"tel_mobile"`
@@ -392,13 +413,14 @@ type Me struct {
 
 // Member A member of a chat.
 type Member struct {
-	AccountID        int64  `json:"account_id"`
-	AvatarImageURL   string `json:"avatar_image_url"`
-	ChatworkID       string `json:"chatwork_id"`
-	Department       string `json:"department"`
-	Name             string `json:"name"`
-	OrganizationID   int64  `json:"organization_id"`
-	OrganizationName string `json:"organization_name"`
+	// AccountID An account's ID.
+	AccountID        AccountID `json:"account_id"`
+	AvatarImageURL   string    `json:"avatar_image_url"`
+	ChatworkID       string    `json:"chatwork_id"`
+	Department       string    `json:"department"`
+	Name             string    `json:"name"`
+	OrganizationID   int64     `json:"organization_id"`
+	OrganizationName string    `json:"organization_name"`
 
 	// Role A member's role. Readonly members cannot post.
 	Role Role `json:"role"`
@@ -406,9 +428,14 @@ type Member struct {
 
 // MembersResult A chat's membership by role.
 type MembersResult struct {
-	Admin    []int64 `json:"admin"`
-	Member   []int64 `json:"member"`
-	Readonly []int64 `json:"readonly"`
+	// Admin The administrators' account IDs; a chat always has at least one.
+	Admin []AccountID `json:"admin"`
+
+	// Member The members' account IDs.
+	Member []AccountID `json:"member"`
+
+	// Readonly The readonly members' account IDs.
+	Readonly []AccountID `json:"readonly"`
 }
 
 // Message A message. `update_time` is 0 when it was never edited.
@@ -420,10 +447,11 @@ type Message struct {
 	Body string `json:"body"`
 
 	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike. Real values have 19
-	// digits and do not survive a float64 (a JavaScript `number`, a JSON
-	// number read as a double): keep it a string, never parse it. No source
-	// gives a maximum length.
+	// paths, form fields, responses and webhooks alike, with no leading
+	// zero. Real values have 19 digits (11 in early 2017) and do not survive
+	// a float64 (a JavaScript `number`, a JSON number read as a double):
+	// keep it a string, never parse it. At most 20 digits, as many as the
+	// largest 64-bit integer has.
 	//
 	//
 	// Example: 1928374655918273645
@@ -442,10 +470,11 @@ type Message struct {
 type MessageBody = string
 
 // MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-// paths, form fields, responses and webhooks alike. Real values have 19
-// digits and do not survive a float64 (a JavaScript `number`, a JSON
-// number read as a double): keep it a string, never parse it. No source
-// gives a maximum length.
+// paths, form fields, responses and webhooks alike, with no leading
+// zero. Real values have 19 digits (11 in early 2017) and do not survive
+// a float64 (a JavaScript `number`, a JSON number read as a double):
+// keep it a string, never parse it. At most 20 digits, as many as the
+// largest 64-bit integer has.
 //
 // Example: 1928374655918273645
 type MessageID = string
@@ -453,10 +482,11 @@ type MessageID = string
 // MessageIDResult The ID of a posted, edited or deleted message.
 type MessageIDResult struct {
 	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike. Real values have 19
-	// digits and do not survive a float64 (a JavaScript `number`, a JSON
-	// number read as a double): keep it a string, never parse it. No source
-	// gives a maximum length.
+	// paths, form fields, responses and webhooks alike, with no leading
+	// zero. Real values have 19 digits (11 in early 2017) and do not survive
+	// a float64 (a JavaScript `number`, a JSON number read as a double):
+	// keep it a string, never parse it. At most 20 digits, as many as the
+	// largest 64-bit integer has.
 	//
 	//
 	// Example: 1928374655918273645
@@ -508,10 +538,11 @@ type MyTask struct {
 	LimitType TaskLimitType `json:"limit_type"`
 
 	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike. Real values have 19
-	// digits and do not survive a float64 (a JavaScript `number`, a JSON
-	// number read as a double): keep it a string, never parse it. No source
-	// gives a maximum length.
+	// paths, form fields, responses and webhooks alike, with no leading
+	// zero. Real values have 19 digits (11 in early 2017) and do not survive
+	// a float64 (a JavaScript `number`, a JSON number read as a double):
+	// keep it a string, never parse it. At most 20 digits, as many as the
+	// largest 64-bit integer has.
 	//
 	//
 	// Example: 1928374655918273645
@@ -522,7 +553,9 @@ type MyTask struct {
 
 	// Status A task's status.
 	Status TaskStatus `json:"status"`
-	TaskID int64      `json:"task_id"`
+
+	// TaskID A task's ID.
+	TaskID TaskID `json:"task_id"`
 }
 
 // OAuthError An error of the token endpoint (RFC 6749 section 5.2), with status
@@ -572,6 +605,24 @@ type OAuthToken struct {
 // OAuthTokenTokenType defines model for OAuthToken.TokenType.
 type OAuthTokenTokenType string
 
+// PublicInvitationLink A chat's invitation link as creating or changing it answers: public,
+// with its URL.
+type PublicInvitationLink struct {
+	Description *string `json:"description,omitempty"`
+
+	// NeedAcceptance Whether an administrator must approve joiners.
+	NeedAcceptance *bool `json:"need_acceptance,omitempty"`
+
+	// Public Always `true` here.
+	Public PublicInvitationLinkPublic `json:"public"`
+
+	// URL The link's URL, which anyone can open to join (or ask to join) the chat.
+	URL string `json:"url"`
+}
+
+// PublicInvitationLinkPublic Always `true` here.
+type PublicInvitationLinkPublic bool
+
 // ReadResult A chat's unread counts after a change of read state.
 type ReadResult struct {
 	MentionNum int `json:"mention_num"`
@@ -598,8 +649,10 @@ type Room struct {
 	Name           string   `json:"name"`
 
 	// Role A member's role. Readonly members cannot post.
-	Role   Role  `json:"role"`
-	RoomID int64 `json:"room_id"`
+	Role Role `json:"role"`
+
+	// RoomID A chat's ID.
+	RoomID RoomID `json:"room_id"`
 
 	// Sticky Pinned by the account.
 	Sticky  bool `json:"sticky"`
@@ -625,8 +678,10 @@ type RoomDetail struct {
 	Name           string   `json:"name"`
 
 	// Role A member's role. Readonly members cannot post.
-	Role   Role  `json:"role"`
-	RoomID int64 `json:"room_id"`
+	Role Role `json:"role"`
+
+	// RoomID A chat's ID.
+	RoomID RoomID `json:"room_id"`
 
 	// Sticky Pinned by the account.
 	Sticky  bool `json:"sticky"`
@@ -644,17 +699,20 @@ type File struct {
 
 	// DownloadURL Present only with `create_download_url=1`; valid for 30 seconds.
 	DownloadURL *string `json:"download_url,omitempty"`
-	FileID      int64   `json:"file_id"`
-	Filename    string  `json:"filename"`
+
+	// FileID A file's ID.
+	FileID   FileID `json:"file_id"`
+	Filename string `json:"filename"`
 
 	// Filesize Size in bytes.
 	Filesize int64 `json:"filesize"`
 
 	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike. Real values have 19
-	// digits and do not survive a float64 (a JavaScript `number`, a JSON
-	// number read as a double): keep it a string, never parse it. No source
-	// gives a maximum length.
+	// paths, form fields, responses and webhooks alike, with no leading
+	// zero. Real values have 19 digits (11 in early 2017) and do not survive
+	// a float64 (a JavaScript `number`, a JSON number read as a double):
+	// keep it a string, never parse it. At most 20 digits, as many as the
+	// largest 64-bit integer has.
 	//
 	//
 	// Example: 1928374655918273645
@@ -670,7 +728,8 @@ type RoomID = int64
 
 // RoomIDResult The ID of a created or changed chat.
 type RoomIDResult struct {
-	RoomID int64 `json:"room_id"`
+	// RoomID A chat's ID.
+	RoomID RoomID `json:"room_id"`
 }
 
 // RoomName A group chat's name, 1 to 255 characters (RAML).
@@ -680,7 +739,9 @@ type RoomName = string
 type RoomSummary struct {
 	IconPath string `json:"icon_path"`
 	Name     string `json:"name"`
-	RoomID   int64  `json:"room_id"`
+
+	// RoomID A chat's ID.
+	RoomID RoomID `json:"room_id"`
 }
 
 // RoomTask A task in a chat. `limit_time` is 0 when there is no deadline.
@@ -710,10 +771,11 @@ type RoomTask struct {
 	LimitType TaskLimitType `json:"limit_type"`
 
 	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike. Real values have 19
-	// digits and do not survive a float64 (a JavaScript `number`, a JSON
-	// number read as a double): keep it a string, never parse it. No source
-	// gives a maximum length.
+	// paths, form fields, responses and webhooks alike, with no leading
+	// zero. Real values have 19 digits (11 in early 2017) and do not survive
+	// a float64 (a JavaScript `number`, a JSON number read as a double):
+	// keep it a string, never parse it. At most 20 digits, as many as the
+	// largest 64-bit integer has.
 	//
 	//
 	// Example: 1928374655918273645
@@ -721,7 +783,9 @@ type RoomTask struct {
 
 	// Status A task's status.
 	Status TaskStatus `json:"status"`
-	TaskID int64      `json:"task_id"`
+
+	// TaskID A task's ID.
+	TaskID TaskID `json:"task_id"`
 }
 
 // RoomType `my` (the account's own chat), `direct` (one contact) or `group`.
@@ -732,12 +796,14 @@ type TaskID = int64
 
 // TaskIDResult The ID of a changed task.
 type TaskIDResult struct {
-	TaskID int64 `json:"task_id"`
+	// TaskID A task's ID.
+	TaskID TaskID `json:"task_id"`
 }
 
 // TaskIDsResult The IDs of created tasks, one per assignee.
 type TaskIDsResult struct {
-	TaskIDs []int64 `json:"task_ids"`
+	// TaskIDs One ID per assignee, at least one.
+	TaskIDs []TaskID `json:"task_ids"`
 }
 
 // TaskLimitType How the deadline is read: `none` (no deadline; `limit_time` is `0`),
@@ -787,24 +853,31 @@ type WebhookEnvelope struct {
 //
 // Example: {"body":"[To:1484814]What do you like to eat?","from_account_id":123456,"message_id":"789012345","room_id":567890123,"send_time":1498028125,"to_account_id":1484814,"update_time":0}
 type WebhookMentionEvent struct {
-	Body          string `json:"body"`
-	FromAccountID int64  `json:"from_account_id"`
+	Body string `json:"body"`
+
+	// FromAccountID The sender.
+	FromAccountID AccountID `json:"from_account_id"`
 
 	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike. Real values have 19
-	// digits and do not survive a float64 (a JavaScript `number`, a JSON
-	// number read as a double): keep it a string, never parse it. No source
-	// gives a maximum length.
+	// paths, form fields, responses and webhooks alike, with no leading
+	// zero. Real values have 19 digits (11 in early 2017) and do not survive
+	// a float64 (a JavaScript `number`, a JSON number read as a double):
+	// keep it a string, never parse it. At most 20 digits, as many as the
+	// largest 64-bit integer has.
 	//
 	//
 	// Example: 1928374655918273645
 	MessageID MessageID `json:"message_id"`
-	RoomID    int64     `json:"room_id"`
+
+	// RoomID A chat's ID.
+	RoomID RoomID `json:"room_id"`
 
 	// SendTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
 	// field says so (a message never edited, a task without a deadline).
-	SendTime    UnixTime `json:"send_time"`
-	ToAccountID int64    `json:"to_account_id"`
+	SendTime UnixTime `json:"send_time"`
+
+	// ToAccountID The mentioned or replied-to account (the webhook's owner).
+	ToAccountID AccountID `json:"to_account_id"`
 
 	// UpdateTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
 	// field says so (a message never edited, a task without a deadline).
@@ -856,19 +929,22 @@ type WebhookMessageCreatedWebhookEventType string
 // Example: {"account_id":1484814,"body":"Please prepare your presentation slides up to 3 pages","message_id":"789012345","room_id":567890123,"send_time":1498028120,"update_time":0}
 type WebhookMessageEvent struct {
 	// AccountID The sender.
-	AccountID int64  `json:"account_id"`
-	Body      string `json:"body"`
+	AccountID AccountID `json:"account_id"`
+	Body      string    `json:"body"`
 
 	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike. Real values have 19
-	// digits and do not survive a float64 (a JavaScript `number`, a JSON
-	// number read as a double): keep it a string, never parse it. No source
-	// gives a maximum length.
+	// paths, form fields, responses and webhooks alike, with no leading
+	// zero. Real values have 19 digits (11 in early 2017) and do not survive
+	// a float64 (a JavaScript `number`, a JSON number read as a double):
+	// keep it a string, never parse it. At most 20 digits, as many as the
+	// largest 64-bit integer has.
 	//
 	//
 	// Example: 1928374655918273645
 	MessageID MessageID `json:"message_id"`
-	RoomID    int64     `json:"room_id"`
+
+	// RoomID A chat's ID.
+	RoomID RoomID `json:"room_id"`
 
 	// SendTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
 	// field says so (a message never edited, a task without a deadline).
@@ -902,10 +978,11 @@ type WebhookMessageUpdatedWebhookEventType string
 type FileIDPath = FileID
 
 // MessageIDPath A message's ID: a 64-bit integer sent **as a string of digits**, in
-// paths, form fields, responses and webhooks alike. Real values have 19
-// digits and do not survive a float64 (a JavaScript `number`, a JSON
-// number read as a double): keep it a string, never parse it. No source
-// gives a maximum length.
+// paths, form fields, responses and webhooks alike, with no leading
+// zero. Real values have 19 digits (11 in early 2017) and do not survive
+// a float64 (a JavaScript `number`, a JSON number read as a double):
+// keep it a string, never parse it. At most 20 digits, as many as the
+// largest 64-bit integer has.
 //
 // Example: 1928374655918273645
 type MessageIDPath = MessageID
@@ -1033,8 +1110,10 @@ type ListFilesParams struct {
 // UploadFileMultipartBody defines parameters for UploadFile.
 type UploadFileMultipartBody struct {
 	// File The file, at most 5 MB (5,242,880 bytes), sent with a file
-	// name (`filename=` in its Content-Disposition) and a
-	// Content-Type.
+	// name and a Content-Type:
+	// `Content-Disposition: form-data; name="file"; filename="報告書 2026.pdf"`,
+	// the name in raw UTF-8 with `"`, CR and LF as `%22`, `%0D`,
+	// `%0A`; never `filename*` (see the operation).
 	File openapi_types.File `json:"file"`
 
 	// Message Text posted with the file; may contain notation. No source
@@ -1086,10 +1165,11 @@ type PostMessageFormdataBody struct {
 // MarkMessagesReadFormdataBody defines parameters for MarkMessagesRead.
 type MarkMessagesReadFormdataBody struct {
 	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike. Real values have 19
-	// digits and do not survive a float64 (a JavaScript `number`, a JSON
-	// number read as a double): keep it a string, never parse it. No source
-	// gives a maximum length.
+	// paths, form fields, responses and webhooks alike, with no leading
+	// zero. Real values have 19 digits (11 in early 2017) and do not survive
+	// a float64 (a JavaScript `number`, a JSON number read as a double):
+	// keep it a string, never parse it. At most 20 digits, as many as the
+	// largest 64-bit integer has.
 	//
 	//
 	// Example: 1928374655918273645
@@ -1099,10 +1179,11 @@ type MarkMessagesReadFormdataBody struct {
 // MarkMessagesUnreadFormdataBody defines parameters for MarkMessagesUnread.
 type MarkMessagesUnreadFormdataBody struct {
 	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike. Real values have 19
-	// digits and do not survive a float64 (a JavaScript `number`, a JSON
-	// number read as a double): keep it a string, never parse it. No source
-	// gives a maximum length.
+	// paths, form fields, responses and webhooks alike, with no leading
+	// zero. Real values have 19 digits (11 in early 2017) and do not survive
+	// a float64 (a JavaScript `number`, a JSON number read as a double):
+	// keep it a string, never parse it. At most 20 digits, as many as the
+	// largest 64-bit integer has.
 	//
 	//
 	// Example: 1928374655918273645
@@ -1436,12 +1517,19 @@ type ClientInterface interface {
 	// it to the chat as a message, with the optional `message` text.
 	//
 	// **How to send it.** The `file` part must carry a file name and its own
-	// `Content-Type`:
-	// `Content-Disposition: form-data; name="file"; filename="report.pdf"`
+	// `Content-Type`, as a browser sends them:
+	// `Content-Disposition: form-data; name="file"; filename="報告書 2026.pdf"`
 	// followed by `Content-Type: application/pdf` (or
-	// `application/octet-stream`). The file name is what the chat shows.
-	// Other parts are ignored (chatwork-api-client adds a `file_name` part
-	// to every upload, and its uploads work).
+	// `application/octet-stream`). The file name is what the chat shows. It
+	// goes between the quotes in raw UTF-8, with only `"`, CR and LF
+	// percent-encoded (`%22`, `%0D`, `%0A`), as the WHATWG HTML standard
+	// says and browsers do; the chat shows those three as sent. **Never
+	// `filename*=utf-8''...`** (what some MIME libraries write for a
+	// non-ASCII name): RFC 7578 section 4.2 forbids it in
+	// `multipart/form-data`, and a part with only `filename*` is read as no
+	// file at all (`400 Parameter 'file' is required`). Other parts are
+	// ignored (chatwork-api-client adds a `file_name` part to every upload,
+	// and its uploads work).
 	//
 	// **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
 	// documented limit. One client observed files up to 10 MB accepted and
@@ -2055,12 +2143,19 @@ func (c *RawClient) ListFiles(ctx context.Context, roomID RoomIDPath, params *Li
 // it to the chat as a message, with the optional `message` text.
 //
 // **How to send it.** The `file` part must carry a file name and its own
-// `Content-Type`:
-// `Content-Disposition: form-data; name="file"; filename="report.pdf"`
+// `Content-Type`, as a browser sends them:
+// `Content-Disposition: form-data; name="file"; filename="報告書 2026.pdf"`
 // followed by `Content-Type: application/pdf` (or
-// `application/octet-stream`). The file name is what the chat shows.
-// Other parts are ignored (chatwork-api-client adds a `file_name` part
-// to every upload, and its uploads work).
+// `application/octet-stream`). The file name is what the chat shows. It
+// goes between the quotes in raw UTF-8, with only `"`, CR and LF
+// percent-encoded (`%22`, `%0D`, `%0A`), as the WHATWG HTML standard
+// says and browsers do; the chat shows those three as sent. **Never
+// `filename*=utf-8”...`** (what some MIME libraries write for a
+// non-ASCII name): RFC 7578 section 4.2 forbids it in
+// `multipart/form-data`, and a part with only `filename*` is read as no
+// file at all (`400 Parameter 'file' is required`). Other parts are
+// ignored (chatwork-api-client adds a `file_name` part to every upload,
+// and its uploads work).
 //
 // **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
 // documented limit. One client observed files up to 10 MB accepted and
@@ -4267,12 +4362,19 @@ type ClientWithResponsesInterface interface {
 	// it to the chat as a message, with the optional `message` text.
 	//
 	// **How to send it.** The `file` part must carry a file name and its own
-	// `Content-Type`:
-	// `Content-Disposition: form-data; name="file"; filename="report.pdf"`
+	// `Content-Type`, as a browser sends them:
+	// `Content-Disposition: form-data; name="file"; filename="報告書 2026.pdf"`
 	// followed by `Content-Type: application/pdf` (or
-	// `application/octet-stream`). The file name is what the chat shows.
-	// Other parts are ignored (chatwork-api-client adds a `file_name` part
-	// to every upload, and its uploads work).
+	// `application/octet-stream`). The file name is what the chat shows. It
+	// goes between the quotes in raw UTF-8, with only `"`, CR and LF
+	// percent-encoded (`%22`, `%0D`, `%0A`), as the WHATWG HTML standard
+	// says and browsers do; the chat shows those three as sent. **Never
+	// `filename*=utf-8''...`** (what some MIME libraries write for a
+	// non-ASCII name): RFC 7578 section 4.2 forbids it in
+	// `multipart/form-data`, and a part with only `filename*` is read as no
+	// file at all (`400 Parameter 'file' is required`). Other parts are
+	// ignored (chatwork-api-client adds a `file_name` part to every upload,
+	// and its uploads work).
 	//
 	// **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
 	// documented limit. One client observed files up to 10 MB accepted and
@@ -7167,7 +7269,7 @@ type CreateInvitationLinkResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *InvitationLink
+	JSON200 *PublicInvitationLink
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -7197,7 +7299,7 @@ type CreateInvitationLinkResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CreateInvitationLinkResponse) GetJSON200() *InvitationLink {
+func (r CreateInvitationLinkResponse) GetJSON200() *PublicInvitationLink {
 	return r.JSON200
 }
 
@@ -7314,7 +7416,7 @@ type UpdateInvitationLinkResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *InvitationLink
+	JSON200 *PublicInvitationLink
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -7344,7 +7446,7 @@ type UpdateInvitationLinkResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r UpdateInvitationLinkResponse) GetJSON200() *InvitationLink {
+func (r UpdateInvitationLinkResponse) GetJSON200() *PublicInvitationLink {
 	return r.JSON200
 }
 
@@ -9621,12 +9723,19 @@ func (c *ClientWithResponses) ListFilesWithResponse(ctx context.Context, roomID 
 // it to the chat as a message, with the optional `message` text.
 //
 // **How to send it.** The `file` part must carry a file name and its own
-// `Content-Type`:
-// `Content-Disposition: form-data; name="file"; filename="report.pdf"`
+// `Content-Type`, as a browser sends them:
+// `Content-Disposition: form-data; name="file"; filename="報告書 2026.pdf"`
 // followed by `Content-Type: application/pdf` (or
-// `application/octet-stream`). The file name is what the chat shows.
-// Other parts are ignored (chatwork-api-client adds a `file_name` part
-// to every upload, and its uploads work).
+// `application/octet-stream`). The file name is what the chat shows. It
+// goes between the quotes in raw UTF-8, with only `"`, CR and LF
+// percent-encoded (`%22`, `%0D`, `%0A`), as the WHATWG HTML standard
+// says and browsers do; the chat shows those three as sent. **Never
+// `filename*=utf-8”...`** (what some MIME libraries write for a
+// non-ASCII name): RFC 7578 section 4.2 forbids it in
+// `multipart/form-data`, and a part with only `filename*` is read as no
+// file at all (`400 Parameter 'file' is required`). Other parts are
+// ignored (chatwork-api-client adds a `file_name` part to every upload,
+// and its uploads work).
 //
 // **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
 // documented limit. One client observed files up to 10 MB accepted and
@@ -10170,6 +10279,9 @@ func ParseListContactsResponse(rsp *http.Response) (*ListContactsResponse, error
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -10443,6 +10555,9 @@ func ParseListIncomingRequestsResponse(rsp *http.Response) (*ListIncomingRequest
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -10709,6 +10824,9 @@ func ParseRejectIncomingRequestResponse(rsp *http.Response) (*RejectIncomingRequ
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -10954,6 +11072,9 @@ func ParseAcceptIncomingRequestResponse(rsp *http.Response) (*AcceptIncomingRequ
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 
@@ -11201,6 +11322,9 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -11446,6 +11570,9 @@ func ParseGetMyStatusResponse(rsp *http.Response) (*GetMyStatusResponse, error) 
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 
@@ -11695,6 +11822,9 @@ func ParseListMyTasksResponse(rsp *http.Response) (*ListMyTasksResponse, error) 
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 
@@ -11966,6 +12096,9 @@ func ParseListRoomsResponse(rsp *http.Response) (*ListRoomsResponse, error) {
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -12212,6 +12345,9 @@ func ParseCreateRoomResponse(rsp *http.Response) (*CreateRoomResponse, error) {
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -12453,6 +12589,9 @@ func ParseDeleteRoomResponse(rsp *http.Response) (*DeleteRoomResponse, error) {
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 
@@ -12700,6 +12839,9 @@ func ParseGetRoomResponse(rsp *http.Response) (*GetRoomResponse, error) {
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -12945,6 +13087,9 @@ func ParseUpdateRoomResponse(rsp *http.Response) (*UpdateRoomResponse, error) {
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 
@@ -13194,6 +13339,9 @@ func ParseListFilesResponse(rsp *http.Response) (*ListFilesResponse, error) {
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 
@@ -13468,6 +13616,9 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -13738,6 +13889,9 @@ func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -13983,6 +14137,9 @@ func ParseDeleteInvitationLinkResponse(rsp *http.Response) (*DeleteInvitationLin
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 
@@ -14230,6 +14387,9 @@ func ParseGetInvitationLinkResponse(rsp *http.Response) (*GetInvitationLinkRespo
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -14428,7 +14588,7 @@ func ParseCreateInvitationLinkResponse(rsp *http.Response) (*CreateInvitationLin
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest InvitationLink
+		var dest PublicInvitationLink
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14475,6 +14635,9 @@ func ParseCreateInvitationLinkResponse(rsp *http.Response) (*CreateInvitationLin
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 
@@ -14674,7 +14837,7 @@ func ParseUpdateInvitationLinkResponse(rsp *http.Response) (*UpdateInvitationLin
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest InvitationLink
+		var dest PublicInvitationLink
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14721,6 +14884,9 @@ func ParseUpdateInvitationLinkResponse(rsp *http.Response) (*UpdateInvitationLin
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 
@@ -14968,6 +15134,9 @@ func ParseListRoomMembersResponse(rsp *http.Response) (*ListRoomMembersResponse,
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -15213,6 +15382,9 @@ func ParseUpdateRoomMembersResponse(rsp *http.Response) (*UpdateRoomMembersRespo
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 
@@ -15462,6 +15634,9 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 
@@ -15761,6 +15936,9 @@ func ParsePostMessageResponse(rsp *http.Response) (*PostMessageResponse, error) 
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -16006,6 +16184,9 @@ func ParseMarkMessagesReadResponse(rsp *http.Response) (*MarkMessagesReadRespons
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 
@@ -16253,6 +16434,9 @@ func ParseMarkMessagesUnreadResponse(rsp *http.Response) (*MarkMessagesUnreadRes
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -16499,6 +16683,9 @@ func ParseDeleteMessageResponse(rsp *http.Response) (*DeleteMessageResponse, err
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -16744,6 +16931,9 @@ func ParseGetMessageResponse(rsp *http.Response) (*GetMessageResponse, error) {
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 
@@ -17019,6 +17209,9 @@ func ParseUpdateMessageResponse(rsp *http.Response) (*UpdateMessageResponse, err
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -17267,6 +17460,9 @@ func ParseListRoomTasksResponse(rsp *http.Response) (*ListRoomTasksResponse, err
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 
@@ -17538,6 +17734,9 @@ func ParseCreateRoomTasksResponse(rsp *http.Response) (*CreateRoomTasksResponse,
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -17784,6 +17983,9 @@ func ParseGetRoomTaskResponse(rsp *http.Response) (*GetRoomTaskResponse, error) 
 		}
 		response.JSONDefault = &dest
 
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
+
 	}
 
 	switch {
@@ -18029,6 +18231,9 @@ func ParseUpdateTaskStatusResponse(rsp *http.Response) (*UpdateTaskStatusRespons
 			return nil, err
 		}
 		response.JSONDefault = &dest
+
+	case rsp.StatusCode == 401:
+		// Content-type (*/*) unsupported
 
 	}
 

@@ -49,6 +49,7 @@ type app struct {
 	maxWait      time.Duration
 	verbose      bool
 	redisURL     string          // see redis.go
+	profile      string          // see config.go
 	set          map[string]bool // global flags given explicitly, by canonical name
 
 	// The terminal: whether stdin and stdout are one, and stdout's width
@@ -77,6 +78,7 @@ func (a *app) globalFlags(fs *flag.FlagSet) {
 	fs.StringVar(&a.out.template, "template", a.out.template, "print the JSON through a Go `TEMPLATE` (helpers: join, pluck, tablerow, timefmt, timeago, truncate, color, plain)")
 	fs.Var(durationFlag{&a.maxWait}, "max-wait", "how long a call may wait for a 429 to clear, such as 30s or 0 (default: $"+envMaxWait+", else 6m)")
 	fs.BoolVar(&a.verbose, "verbose", a.verbose, "log each request on stderr (never the token); waits and retries are always logged")
+	fs.StringVar(&a.profile, "profile", a.profile, "use the `NAME`d profile of the configuration (default: $"+envProfile+", else default)")
 	fs.StringVar(&a.redisURL, "redis-url", a.redisURL, "share the rate budget with other processes on the token through the Redis at `URL` (default: $"+envRedisURL+")")
 }
 

@@ -15,25 +15,6 @@ import (
 	"github.com/chatwork-go/chatwork/internal/urlsafe"
 )
 
-// token returns the API token: the one token of --token-file, else
-// $CHATWORK_API_TOKEN. The token itself never appears in an error.
-func (a *app) token() (string, error) {
-	if a.tokenFile != "" {
-		toks, err := readTokenFile(a.ctx, a.tokenFile, "token file", a.stderr)
-		if err != nil {
-			return "", err
-		}
-		if len(toks) > 1 {
-			return "", usagef("the token file %s holds more than one line", a.tokenFile)
-		}
-		return toks[0], nil
-	}
-	if tok := strings.TrimSpace(a.env(envToken)); tok != "" {
-		return tok, nil
-	}
-	return "", usagef("no API token: set %s or pass --token-file PATH", envToken)
-}
-
 // utf8BOM is the byte-order mark some Windows editors put at the start of
 // a UTF-8 file.
 const utf8BOM = "\uFEFF"
@@ -79,15 +60,11 @@ func readTokenFile(ctx context.Context, path, what string, w io.Writer) ([]strin
 	return toks, nil
 }
 
-// checkedBaseURL returns the checked base URL from --base-url or the
-// environment, "" for the default. Plain http is refused for hosts that
-// are not loopback unless --insecure-http is given, the rule of package
-// api. Errors show the URL with anything that may be a credential masked.
-func (a *app) checkedBaseURL() (string, error) {
-	raw, source := a.baseURL, "--base-url"
-	if raw == "" {
-		raw, source = strings.TrimSpace(a.env(envBaseURL)), envBaseURL
-	}
+// checkedBaseURL checks the base URL raw, which source gave ("" for the
+// default). Plain http is refused for hosts that are not loopback unless
+// --insecure-http is given, the rule of package api. Errors show the URL
+// with anything that may be a credential masked.
+func (a *app) checkedBaseURL(raw, source string) (string, error) {
 	if raw == "" {
 		return "", nil
 	}
@@ -107,13 +84,20 @@ func (a *app) checkedBaseURL() (string, error) {
 	return raw, nil
 }
 
-// newClient builds the API client from the global flags and environment.
+// newClient builds the API client from the global flags, the environment
+// and the configuration.
 func (a *app) newClient() (*api.Client, error) {
-	base, err := a.checkedBaseURL()
+	cr, err := a.credentials()
 	if err != nil {
 		return nil, err
 	}
-	tok, err := a.token()
+	return a.clientFor(cr.token, cr.baseURL, cr.urlSource)
+}
+
+// clientFor builds the API client for a token and a base URL (given by
+// source), with the global flags' options.
+func (a *app) clientFor(tok, rawBase, source string) (*api.Client, error) {
+	base, err := a.checkedBaseURL(rawBase, source)
 	if err != nil {
 		return nil, err
 	}

@@ -115,6 +115,8 @@ func registry() []*group {
 		linksGroup(),
 		requestsGroup(),
 		// Tools.
+		authGroup(),
+		tool("api", apiCommand()),
 		tool("send", sendCommand()),
 		webhookGroup(),
 		tool("fake", fakeCommand()),

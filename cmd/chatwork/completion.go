@@ -45,18 +45,26 @@ var completionScripts = map[string]string{
 	"bash": `# bash completion for chatwork; load it with: source <(chatwork completion bash)
 _chatwork() {
     local cur="${COMP_WORDS[COMP_CWORD]}" IFS=$'\n'
-    COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)" -- "$cur"))
+    COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null | cut -f1)" -- "$cur"))
 }
 complete -o default -F _chatwork chatwork
 `,
 	"zsh": `#compdef chatwork
 # zsh completion for chatwork; load it with: source <(chatwork completion zsh)
 _chatwork() {
-    local -a cands
-    cands=("${(@f)$("${words[1]}" __complete "${(@)words[2,CURRENT]}" 2>/dev/null)}")
-    cands=(${cands:#})
-    if (( ${#cands} )); then
-        compadd -a cands
+    local -a lines vals disp
+    local line
+    lines=("${(@f)$("${words[1]}" __complete "${(@)words[2,CURRENT]}" 2>/dev/null)}")
+    for line in ${lines:#}; do
+        vals+=("${line%%$'\t'*}")
+        if [[ $line == *$'\t'* ]]; then
+            disp+=("${line%%$'\t'*}  -- ${line#*$'\t'}")
+        else
+            disp+=("$line")
+        fi
+    done
+    if (( ${#vals} )); then
+        compadd -l -d disp -a vals
     else
         _files
     fi
@@ -86,22 +94,59 @@ func (a *app) complete(words []string) int {
 		words = []string{""}
 	}
 	cur, done := words[len(words)-1], words[:len(words)-1]
-	for _, c := range completions(done, cur) {
+	// The settings typed on the line being completed choose the account.
+	for i := 0; i+1 < len(done); i++ {
+		switch done[i] {
+		case "--profile":
+			a.profile = done[i+1]
+		case "--base-url":
+			a.baseURL = done[i+1]
+		case "--token-file":
+			a.tokenFile = done[i+1]
+		}
+	}
+	for _, c := range completions(done, cur, a.dynamic) {
 		fmt.Fprintln(a.stdout, c)
 	}
 	return exitOK
 }
 
+// A candidate is a word to offer, with a description that zsh and fish
+// show beside it (bash shows the words only). The completion command
+// prints it as WORD, or WORD, a tab and the description.
+type candidate struct{ word, desc string }
+
+func (c candidate) String() string {
+	if c.desc == "" {
+		return c.word
+	}
+	return c.word + "\t" + oneLine(c.desc)
+}
+
+// Kinds of values that only the account knows, completed from the cache
+// of idcache.go.
+const (
+	dynRooms    = "rooms"
+	dynAccounts = "accounts"
+	dynProfiles = "profiles"
+)
+
+// accountFlags are the flags whose values are account IDs.
+var accountFlags = map[string]bool{
+	"to": true, "by": true, "members-admin-ids": true, "members-member-ids": true, "members-readonly-ids": true,
+}
+
 // completions returns the candidates for cur after the complete words
-// done: commands, subcommands, flags or flag values; nil leaves it to the
-// shell's file names.
-func completions(done []string, cur string) []string {
+// done: commands, subcommands, flags, flag values, and room and account
+// IDs from dynamic (nil: none); nil leaves it to the shell's file names.
+func completions(done []string, cur string, dynamic func(kind string) []candidate) []string {
 	// Find the command among the words, skipping flags and their values.
 	var (
 		g    *group
 		cmd  *command
 		fs   = flag.NewFlagSet("", flag.ContinueOnError)
 		prev *flag.Flag // a flag whose value is being typed
+		pos  int        // positional arguments of cmd typed so far
 	)
 	new(app).globalFlags(fs)
 	addAliases(fs)
@@ -129,46 +174,64 @@ func completions(done []string, cur string) []string {
 			if cmd = g.find(w); cmd != nil {
 				fs, _ = commandFlags(cmd)
 			}
+		default:
+			pos++
 		}
 		if g == nil {
 			return nil // an unknown command: nothing to offer
 		}
 	}
-	var cands []string
+	var cands []candidate
+	words := func(ws ...string) {
+		for _, w := range ws {
+			cands = append(cands, candidate{word: w})
+		}
+	}
+	dyn := func(kind string) {
+		if dynamic != nil {
+			cands = append(cands, dynamic(kind)...)
+		}
+	}
 	switch {
 	case prev != nil:
-		switch canonicalName(prev) {
-		case "output":
-			cands = []string{"json", "table"}
-		case "limit-type":
-			cands = values(limitTypes)
-		case "status":
-			cands = values(taskStatuses)
-		case "action-type":
-			cands = values(actionTypes)
-		case "icon-preset":
-			cands = values(iconPresets)
+		switch name := canonicalName(prev); {
+		case name == "output":
+			words(outputFormats...)
+		case name == "due-type":
+			words(values(limitTypes)...)
+		case name == "status":
+			words(values(taskStatuses)...)
+		case name == "action-type":
+			words(actionTypes...)
+		case name == "icon-preset":
+			words(values(iconPresets)...)
+		case name == "profile":
+			dyn(dynProfiles)
+		case accountFlags[name]:
+			dyn(dynAccounts)
 		}
 	case strings.HasPrefix(cur, "-"):
 		fs.VisitAll(func(f *flag.Flag) {
 			if !isAlias(f) {
-				cands = append(cands, "--"+f.Name)
+				words("--" + f.Name)
 			}
 		})
 		if g == nil {
-			cands = append(cands, "--version", "--help")
+			words("--version", "--help")
 		}
 	case g == nil:
-		cands = topLevelNames()
+		words(topLevelNames()...)
 	case cmd == nil:
-		cands = g.names()
+		words(g.names()...)
 	case cmd.group == "completion":
-		cands = []string{"bash", "zsh", "fish"}
+		words("bash", "zsh", "fish")
+	case pos < len(cmd.args) && cmd.args[pos] == "ROOM_ID":
+		dyn(dynRooms)
 	}
 	var out []string
 	for _, c := range cands {
-		if strings.HasPrefix(c, cur) {
-			out = append(out, c)
+		if strings.HasPrefix(c.word, cur) {
+			out = append(out, c.String())
 		}
 	}
 	sort.Strings(out)
@@ -181,7 +244,8 @@ func takesValue(f *flag.Flag) bool {
 	if a, ok := v.(aliasValue); ok {
 		v = a.Value
 	}
-	if _, ok := v.(*flag01); ok {
+	switch v.(type) {
+	case *flag01, *jsonFlag:
 		return false
 	}
 	b, ok := v.(interface{ IsBoolFlag() bool })

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // envAsMain makes the test binary run the command instead of the tests, so
@@ -68,7 +70,7 @@ var completionCases = []struct {
 	{[]string{"messages", "p"}, []string{"post"}},
 	{[]string{"tasks", "create", "1", "--to"}, []string{"--to", "--token-file"}},
 	{[]string{"-o", "table", "rooms", "l"}, []string{"list"}},
-	{[]string{"rooms", "list", "--output", ""}, []string{"json", "table"}},
+	{[]string{"rooms", "list", "--output", ""}, []string{"json", "table", "tsv", "yaml"}},
 	{[]string{"completion", ""}, []string{"bash", "fish", "zsh"}},
 }
 
@@ -120,7 +122,7 @@ func TestCompletionZsh(t *testing.T) {
 	// stand-ins print what the script hands them.
 	setup := `chatwork completion zsh > "$HOME/_chatwork" && zsh -n "$HOME/_chatwork" || exit 1
 compdef() { registered="$*" }
-compadd() { print -rl -- ${(P)2} }
+compadd() { print -rl -- ${(P)${@[-1]}} }
 _files() { print -r -- FILES }
 source "$HOME/_chatwork"
 [[ $registered == "_chatwork chatwork" ]] || print "not registered: $registered"`
@@ -189,4 +191,97 @@ func subset(want, got []string) bool {
 		}
 	}
 	return true
+}
+
+// TestCompletionOfIDs completes room IDs (with the rooms' names) and
+// account IDs (with people's names) from the account, through the cache:
+// two completions within cacheTTL cost one fetch, an older cache is
+// fetched again, and nothing in the cache is the token.
+func TestCompletionOfIDs(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	cacheDir := t.TempDir()
+	env := with(w.env, "XDG_CACHE_HOME", cacheDir)
+	fetches := func() int {
+		n := 0
+		for _, r := range w.s.Requests() {
+			if r.OperationID == "listRooms" {
+				n++
+			}
+		}
+		return n
+	}
+
+	r := cli{env: env}.run(t, "__complete", "rooms", "get", "").must(t, exitOK)
+	if !strings.Contains(r.out, s64(w.room)+"\tTeam\n") || !strings.Contains(r.out, s64(w.me.RoomID)+"\t") {
+		t.Errorf("room IDs:\n%s", r.out)
+	}
+	r = cli{env: env}.run(t, "__complete", "tasks", "create", s64(w.room), "--to", "").must(t, exitOK)
+	if r.out != s64(w.bob.AccountID)+"\tBob Suzuki\n" {
+		t.Errorf("account IDs: %q", r.out)
+	}
+	// The second argument of messages get is a message ID: no room IDs.
+	if r := (cli{env: env}).run(t, "__complete", "messages", "get", s64(w.room), ""); r.out != "" {
+		t.Errorf("MESSAGE_ID completed with %q", r.out)
+	}
+	if n := fetches(); n != 1 {
+		t.Errorf("%d fetches for three completions within the TTL, want 1", n)
+	}
+
+	files, _ := filepath.Glob(filepath.Join(cacheDir, "chatwork", "ids-*.json"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %v", files)
+	}
+	b, _ := os.ReadFile(files[0])
+	if strings.Contains(string(b), w.s.Token()) {
+		t.Error("the cache holds the token")
+	}
+	var c idCache
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	c.Fetched -= int64((cacheTTL + time.Minute) / time.Second)
+	b, _ = json.Marshal(c)
+	if err := os.WriteFile(files[0], b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cli{env: env}.run(t, "__complete", "rooms", "get", "2").must(t, exitOK)
+	if n := fetches(); n != 2 {
+		t.Errorf("%d fetches after the cache expired, want 2", n)
+	}
+
+	// Without a token, nothing: no error in the shell.
+	if r := (cli{env: map[string]string{"XDG_CACHE_HOME": cacheDir}}).run(t, "__complete", "rooms", "get", ""); r.out != "" || r.errout != "" || r.code != exitOK {
+		t.Errorf("no token: %d %q %q", r.code, r.out, r.errout)
+	}
+}
+
+// TestCompletionDescriptions completes a room ID in zsh and fish, which
+// show the room's name beside it, and in bash, which offers the ID alone.
+func TestCompletionDescriptions(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	exports := "export " + envToken + "=" + w.s.Token() + " " + envBaseURL + "=" + w.s.URL() + "\n"
+	id := s64(w.room)
+	line := []string{"chatwork", "rooms", "get", id[:len(id)-1]}
+
+	zsh := shell(t, "zsh", exports+`chatwork completion zsh > "$HOME/_chatwork" || exit 1
+compdef() { : }
+compadd() { print -rl -- ${(P)${@[-1]}}; [[ $3 == disp ]] && print -rl -- "${disp[@]}" }
+_files() { print -r -- FILES }
+source "$HOME/_chatwork"
+words=(`+shellQuote(line)+`); CURRENT=4; _chatwork`)
+	if !strings.Contains(zsh, id+"\n") || !strings.Contains(zsh, id+"  -- Team\n") {
+		t.Errorf("zsh: want %s and its description:\n%s", id, zsh)
+	}
+	fish := shell(t, "fish", exports+"chatwork completion fish | source\ncomplete -C"+shellQuote([]string{strings.Join(line, " ")}))
+	if !strings.Contains(fish, id+"\tTeam") {
+		t.Errorf("fish: want %s<TAB>Team:\n%s", id, fish)
+	}
+	bash := shell(t, "bash", exports+`source <(chatwork completion bash) || exit 1
+COMP_WORDS=(`+shellQuote(line)+`); COMP_CWORD=3; COMPREPLY=()
+_chatwork; printf '%s\n' "${COMPREPLY[@]}"`)
+	if !strings.Contains(bash, id+"\n") || strings.Contains(bash, "Team") {
+		t.Errorf("bash: want %s alone:\n%s", id, bash)
+	}
 }

@@ -42,6 +42,8 @@ func conformanceCheckCommand() *command {
 		name: "check", args: []string{"FILE.har"}, nargs: -1, noAPI: true,
 		usage:   "FILE.har... [--host HOST]... [-o json]",
 		summary: "validate every Chatwork exchange of HAR files against the spec",
+		examples: `chatwork conformance check browser-session.har
+chatwork conformance check *.har --host api.chatwork.com -o json`,
 		details: `Reads HAR files (saved by a browser's developer tools, mitmproxy, Charles, Postman, or
 'chatwork proxy' when recording) and checks every request under /v2 and its answer against the API's
 OpenAPI description, with the rules of 'chatwork proxy'. Entries for other hosts or paths are
@@ -176,6 +178,8 @@ func conformanceRunCommand() *command {
 		name: "run", nargs: 0, noAPI: true,
 		usage:   "[--base-url URL] [--sandbox-room ROOM_ID] [--read-only] [--seed N] [-o json]",
 		summary: "check any server (the fake, a mock, Chatwork itself) against the spec",
+		examples: `chatwork conformance run --base-url http://127.0.0.1:9000/v2
+chatwork conformance run --sandbox-room 123 --seed 7`,
 		details: `Sends, for each operation of the spec, requests built from its examples and from values
 generated from its schemas, in stateful sequences that follow the spec's links (create a room,
 post in it, read, edit and delete the message, ..., delete the room), and negative requests the
@@ -199,17 +203,18 @@ Exit code 0 when every check passed, 1 otherwise. -o json prints the whole repor
 			readOnly := fs.Bool("read-only", false, "send reads only")
 			seed := fs.Int64("seed", 1, "seed of the generated values")
 			return func(ctx context.Context, a *app, _ []string) error {
-				base, err := a.checkedBaseURL()
+				cr, err := a.credentials()
+				if err != nil {
+					return err
+				}
+				base, err := a.checkedBaseURL(cr.baseURL, cr.urlSource)
 				if err != nil {
 					return err
 				}
 				if base == "" {
 					base = api.DefaultBaseURL
 				}
-				token, err := a.token()
-				if err != nil {
-					return err
-				}
+				token := cr.token
 				if *sandbox < 0 {
 					return usagef("--sandbox-room must be a room ID")
 				}

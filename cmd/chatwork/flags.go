@@ -25,6 +25,9 @@ var shortNames = map[string]string{
 	"jq":          "q",
 	"template":    "t",
 	"yes":         "y",
+	"raw-field":   "f",
+	"field":       "F",
+	"include":     "i",
 }
 
 // aliasValue is the Value of an alias flag: the canonical flag's Value, with

@@ -41,6 +41,7 @@ func TestNoCommandMovesTheCursorUnasked(t *testing.T) {
 		"links get": {room}, "links create": {room}, "links update": {room}, "links delete": {room},
 		"requests list": nil, "requests accept": {s64(req)}, "requests reject": {"1"},
 		"send": {room, "hi", "--reply", msg},
+		"api":  {"GET", "/rooms/" + room + "/messages", "-f", "force=1"},
 	}
 	for _, g := range commandTree() {
 		for _, c := range g.cmds {

@@ -89,7 +89,7 @@ func (a *app) report(err error) int {
 			fmt.Fprintln(w, "chatwork:   (hidden by the free plan's message limitation)")
 		}
 		if ae.StatusCode == 401 {
-			fmt.Fprintf(w, "chatwork: check the token in $%s or --token-file\n", envToken)
+			fmt.Fprintf(w, "chatwork: check the token (chatwork auth status says where it comes from)\n")
 		}
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(w, "chatwork: interrupted")
@@ -162,14 +162,8 @@ func networkFailure(err error) (host, cause string, ok bool) {
 
 // apiHost is the host of the base URL the command talks to.
 func (a *app) apiHost() string {
-	raw, err := a.checkedBaseURL()
-	if err != nil || raw == "" {
-		raw = api.DefaultBaseURL
-	}
-	if u, err := url.Parse(raw); err == nil {
-		return u.Host
-	}
-	return raw
+	cr, _ := a.credentials()
+	return hostOf(cr.baseURL)
 }
 
 // errText is the error's message without the "chatwork: " the api package

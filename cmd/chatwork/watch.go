@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/chatwork-go/chatwork/api"
@@ -24,17 +30,31 @@ type watchLine struct {
 func watchCommand() *command {
 	return &command{
 		name: "watch", args: []string{"ROOM_ID"}, nargs: -1,
-		usage:    "ROOM_ID... [--state FILE] [--updates] [--backfill] [--share FRACTION] [--min-interval D] [--max-interval D]",
+		usage:    "ROOM_ID... [--state FILE] [--exec CMD] [--updates] [--backfill] [--share FRACTION] [--min-interval D] [--max-interval D]",
 		summary:  "print every new message of chats as JSON lines, until interrupted",
 		endpoint: "GET /rooms/{room_id}/messages",
 		details: `Polls the latest 100 messages of each chat (force=1: your read cursor never moves, so other
 programs reading the same account are unaffected) and prints one JSON line per new message,
 {"kind":"message","room_id":...,"message":{...}}, oldest first in each chat.
 
+A chat without a saved position starts when the watch starts: every message sent from that
+second on is printed (with --backfill, the latest 100 come first instead).
+
 With --state the position in each chat is kept in FILE, written atomically after each line is
 printed: a restarted watch prints what arrived while it was down, and at most the line being
-printed when it stopped a second time. Without --state a new watch starts after the newest
-message (or, with --backfill, with the latest 100).
+printed when it stopped a second time. The start of each chat is saved before the first poll,
+so a watch killed before it polled a chat still prints that chat's messages after a restart.
+FILE is locked: a second watch on the same FILE stops at once with an error. A FILE that is a
+symbolic link stays one (the file it points to is rewritten); a FILE whose directory is missing
+or not writable is refused before anything is polled, and a FILE that cannot be written later
+stops the watch (exit 1).
+
+A line printed into a pipe counts as handled: if the reader dies with lines still in the pipe,
+they are lost. With --exec CMD, each line is handed instead to CMD (run by /bin/sh -c, the line
+on its standard input, with CHATWORK_WATCH_KIND, CHATWORK_ROOM_ID and CHATWORK_MESSAGE_ID set),
+and the position advances only when CMD exits 0: a message is handled at least once, whatever
+dies when. When CMD fails, the watch stops (exit 1) before that message, which a restart
+delivers again.
 
 The API returns only the latest 100 messages: when more than 100 arrive in a chat between two
 polls, a line {"kind":"gap","room_id":...,"after":ID,"before":ID} says which messages may be
@@ -53,6 +73,7 @@ to stderr.`,
 chatwork messages watch 123 | jq -r .message.body`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			state := fs.String("state", "", "keep each chat's position in `FILE`, to resume after a restart")
+			execCmd := fs.String("exec", "", "hand each line to `CMD` (sh -c) on its stdin; advance only when CMD exits 0")
 			updates := fs.Bool("updates", false, "print edited messages again, with kind \"update\"")
 			backfill := fs.Bool("backfill", false, "start a chat without a saved position with its latest 100 messages")
 			share := fs.Float64("share", api.DefaultWatchShare, "the `fraction` of the account's rate limit that polls may use")
@@ -71,22 +92,28 @@ chatwork messages watch 123 | jq -r .message.body`,
 					}
 					rooms[i] = id
 				}
-				if *share <= 0 || *share > 1 {
+				if !(*share > 0 && *share <= 1) { // NaN too
 					return usagef("--share must be a fraction in (0, 1], not %v", *share)
 				}
+				if *maxInterval < *minInterval {
+					return usagef("--max-interval %v is below --min-interval %v", *maxInterval, *minInterval)
+				}
 				opt := &api.WatchOptions{Share: *share, MinInterval: *minInterval, MaxInterval: *maxInterval, Updates: *updates, Backfill: *backfill}
+				out := &watchOutput{a: a, exec: *execCmd}
 				if *state != "" {
 					store, err := api.OpenFileStore(*state)
 					if err != nil {
 						return err
 					}
-					opt.Store = store
+					defer store.Close()
+					out.store = &savedStore{Store: store}
+					opt.Store = out.store
 				}
 				w, err := a.c.Messages.Watch(rooms, opt)
 				if err != nil {
 					return err
 				}
-				err = printWatch(ctx, a, w)
+				err = out.run(ctx, w)
 				st := w.Stats()
 				fmt.Fprintf(a.stderr, "chatwork: watch: %d polls, %d messages, %d updates, %d gaps, %d errors; at most %.1f%% of the rate limit (%d per %v) in any window, share %.0f%%\n",
 					st.Polls, st.Messages, st.Updates, st.Gaps, st.Errors, 100*st.MaxShare, st.Limit, st.Window, 100*st.Share)
@@ -96,13 +123,36 @@ chatwork messages watch 123 | jq -r .message.body`,
 	}
 }
 
-// printWatch prints the watcher's events as JSON lines until ctx is done.
-// A line that cannot be written stops the watch before its mark is saved.
-// Errors of single polls go to stderr and the watch goes on; an error that
-// ends the watch (a bad state file) is returned.
-func printWatch(ctx context.Context, a *app, w *api.Watcher) error {
-	enc := json.NewEncoder(a.stdout)
-	enc.SetEscapeHTML(false)
+// watchOutput is where the events of "messages watch" go: stdout, or the
+// command of --exec.
+type watchOutput struct {
+	a     *app
+	exec  string      // --exec
+	store *savedStore // --state; nil without it
+}
+
+// savedStore is the state file, remembering whether a save failed.
+type savedStore struct {
+	api.Store
+	failed atomic.Bool
+}
+
+// Save saves the mark and notes a failure.
+func (s *savedStore) Save(roomID int64, m api.Mark) error {
+	err := s.Store.Save(roomID, m)
+	if err != nil {
+		s.failed.Store(true)
+	}
+	return err
+}
+
+// run hands the watcher's events on as JSON lines until ctx is done. A
+// line that cannot be written, or that --exec's command fails on, stops
+// the watch before its mark is saved; so does a state file that cannot be
+// written. Errors of single polls go to stderr and the watch goes on; an
+// error that ends the watch is returned.
+func (o *watchOutput) run(ctx context.Context, w *api.Watcher) error {
+	a := o.a
 	var last error
 	for ev, err := range w.Events(ctx) {
 		var gap *api.GapError
@@ -125,6 +175,9 @@ func printWatch(ctx context.Context, a *app, w *api.Watcher) error {
 			return sentence(err, "watch stopped: room %d %s", room, what)
 		case err != nil:
 			fmt.Fprintf(a.stderr, "chatwork: %s (%s)\n", errText(err), time.Now().Format(time.RFC3339))
+			if o.store != nil && o.store.failed.Load() {
+				return fmt.Errorf("stopping: the state file cannot be written; the last message handled may come again after a restart")
+			}
 			last = err
 			continue
 		case ev.Update:
@@ -132,12 +185,57 @@ func printWatch(ctx context.Context, a *app, w *api.Watcher) error {
 		default:
 			line.Message = &ev.Message
 		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
 		if err := enc.Encode(line); err != nil {
-			return fmt.Errorf("writing the output: %w", err)
+			return err
+		}
+		b := buf.Bytes()
+		if o.exec == "" {
+			if _, err := a.stdout.Write(b); err != nil {
+				return fmt.Errorf("writing the output: %w", err)
+			}
+			continue
+		}
+		if err := o.runExec(ctx, line, b); err != nil {
+			if ctx.Err() != nil {
+				return nil // interrupted while the command ran: its message comes again
+			}
+			return err
 		}
 	}
 	if ctx.Err() != nil {
 		return nil // interrupted: the normal end of a watch
 	}
 	return last
+}
+
+// runExec runs --exec's command with the line on its standard input.
+func (o *watchOutput) runExec(ctx context.Context, line watchLine, b []byte) error {
+	cmd := shellCommand(ctx, o.exec)
+	cmd.Stdin = bytes.NewReader(b)
+	cmd.Stdout, cmd.Stderr = o.a.stdout, o.a.stderr
+	id := ""
+	if line.Message != nil {
+		id = line.Message.MessageID
+	}
+	cmd.Env = append(os.Environ(), "CHATWORK_WATCH_KIND="+line.Kind, "CHATWORK_ROOM_ID="+strconv.FormatInt(line.RoomID, 10), "CHATWORK_MESSAGE_ID="+id)
+	if err := cmd.Run(); err != nil {
+		what := "the " + line.Kind + " line"
+		if id != "" {
+			what = fmt.Sprintf("message %s", id)
+		}
+		return fmt.Errorf("--exec: %w, for %s of room %d: stopping before it; a restart delivers it again", err, what, line.RoomID)
+	}
+	return nil
+}
+
+// shellCommand returns the command that runs the shell command line s:
+// sh -c, or cmd /C on Windows.
+func shellCommand(ctx context.Context, s string) *exec.Cmd {
+	if runtime.GOOS == "windows" {
+		return exec.CommandContext(ctx, "cmd", "/C", s)
+	}
+	return exec.CommandContext(ctx, "/bin/sh", "-c", s)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,6 +109,10 @@ func TestMessagesWatchUsage(t *testing.T) {
 		{"messages", "watch"},
 		{"messages", "watch", "abc"},
 		{"messages", "watch", "1", "--share", "2"},
+		{"messages", "watch", "1", "--share", "NaN"},
+		{"messages", "watch", "1", "--share", "0"},
+		{"messages", "watch", "1", "--min-interval", "-1s"},
+		{"messages", "watch", "1", "--min-interval", "1m", "--max-interval", "10s"},
 		{"messages", "watch", "1", "1"},
 	} {
 		r := cli{env: fakeEnv(srv)}.run(t, args...)
@@ -117,5 +122,85 @@ func TestMessagesWatchUsage(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("%d requests sent", n)
+	}
+}
+
+// TestMessagesWatchRefusesUnusableState: a state file that cannot be
+// written (its directory is missing) or that another watch holds stops the
+// command at once, with exit 1 and a message naming the file, before any
+// poll.
+func TestMessagesWatchRefusesUnusableState(t *testing.T) {
+	srv := apitest.NewServer(t)
+	room := srv.AddRoom(apitest.Room{Name: "Team", AdminIDs: []int64{srv.Me().AccountID}}).RoomID
+	dir := t.TempDir()
+	held := filepath.Join(dir, "held.json")
+	store, err := api.OpenFileStore(held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	for path, want := range map[string]string{
+		filepath.Join(dir, "missing", "st.json"): "cannot be written",
+		held:                                     "in use by another watcher",
+	} {
+		r := cli{env: fakeEnv(srv)}.run(t, "messages", "watch", s64(room), "--state", path)
+		if r.code != exitError || !strings.Contains(r.errout, want) || !strings.Contains(r.errout, path) {
+			t.Errorf("--state %s: exit %d, stderr %q; want %d and %q", path, r.code, r.errout, exitError, want)
+		}
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+// TestMessagesWatchExec: with --exec, each line goes to the command's
+// stdin and the position advances only when it exits 0. A failing command
+// stops the watch (exit 1) before its message, which the next run hands
+// over again.
+func TestMessagesWatchExec(t *testing.T) {
+	t.Parallel()
+	srv := apitest.NewServer(t)
+	anna := srv.AddAccount(apitest.Account{Name: "Anna"})
+	room := srv.AddRoom(apitest.Room{Name: "Team", AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
+	first := srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "first"}).MessageID
+	second := srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "second"}).MessageID
+	dir := t.TempDir()
+	state, handled := filepath.Join(dir, "st.json"), filepath.Join(dir, "handled")
+	// The handler takes the first message and fails on the second.
+	handler := `read -r line; echo "$CHATWORK_WATCH_KIND $CHATWORK_ROOM_ID $CHATWORK_MESSAGE_ID" >> '` + handled + `'; test "$CHATWORK_MESSAGE_ID" != "` + second + `"`
+	watch := func(handler string, until func() bool) (int, string) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		var out, errout syncBuffer
+		// A budget per second: polls every few milliseconds.
+		a := cli{env: fakeEnv(srv), ctx: ctx, apiOpts: []api.Option{api.WithRateLimit(300, time.Second)}}.app(t, &out, &errout)
+		go func() {
+			for !until() && ctx.Err() == nil {
+				time.Sleep(10 * time.Millisecond)
+			}
+			cancel()
+		}()
+		code := a.main([]string{"messages", "watch", s64(room), "--state", state, "--backfill", "--exec", handler})
+		return code, errout.String()
+	}
+	lines := func() []string {
+		b, _ := os.ReadFile(handled)
+		return strings.Fields(strings.ReplaceAll(string(b), "\n", " | "))
+	}
+	code, errout := watch(handler, func() bool { return false })
+	if code != exitError || !strings.Contains(errout, "--exec") || !strings.Contains(errout, second) {
+		t.Fatalf("a failing --exec: exit %d, stderr %q", code, errout)
+	}
+	want := "message " + s64(room) + " " + first + " | message " + s64(room) + " " + second + " |"
+	if got := strings.Join(lines(), " "); got != want {
+		t.Errorf("handled %q, want %q", got, want)
+	}
+	// The next run hands over the second message again, and only it.
+	code, errout = watch(`cat > /dev/null; echo "$CHATWORK_MESSAGE_ID" >> '`+handled+`'`, func() bool { return len(lines()) >= 10 })
+	if code != exitOK {
+		t.Fatalf("second run: exit %d: %s", code, errout)
+	}
+	if got := lines(); len(got) != 10 || got[8] != second {
+		t.Errorf("after the restart, handled %q; want the second message once more", got)
 	}
 }

@@ -106,7 +106,7 @@ func TestChatworkFake(t *testing.T) {
 		res, err := c.ListContacts(ctx)
 		for _, ct := range want[*cw.ListContactsOKHeaders](t, res, err).Response {
 			if ct.Name == "Alice Tanaka" {
-				alice = ct.AccountID
+				alice = int64(ct.AccountID)
 			}
 		}
 		need(t, alice, "Alice among the contacts")
@@ -131,7 +131,7 @@ func TestChatworkFake(t *testing.T) {
 		if contact.AccountID != fromBob.AccountID || contact.RoomID <= 0 {
 			t.Fatalf("accepted contact %+v, want account %d with a direct chat", contact, fromBob.AccountID)
 		}
-		bob = contact.AccountID
+		bob = int64(contact.AccountID)
 		rres, err := c.RejectIncomingRequest(ctx, cw.RejectIncomingRequestParams{RequestID: cw.RequestID(fromCarol.RequestID)})
 		want[*cw.NoContent](t, rres, err)
 		lres, err := c.ListIncomingRequests(ctx)
@@ -147,7 +147,7 @@ func TestChatworkFake(t *testing.T) {
 			MembersAdminIds:  cw.AdminIDList(idList(me, alice)),
 			MembersMemberIds: cw.NewOptIDList(cw.IDList(idList(bob))),
 		})
-		room = want[*cw.RoomIDResultHeaders](t, res, err).Response.RoomID
+		room = int64(want[*cw.RoomIDResultHeaders](t, res, err).Response.RoomID)
 		roles = map[int64]cw.Role{me: cw.RoleAdmin, alice: cw.RoleAdmin, bob: cw.RoleMember}
 	})
 	if room == 0 && me != 0 && bob != 0 {
@@ -162,7 +162,7 @@ func TestChatworkFake(t *testing.T) {
 		})
 		rec.paused.Store(false)
 		if r, ok := res.(*cw.RoomIDResultHeaders); ok {
-			room = r.Response.RoomID
+			room = int64(r.Response.RoomID)
 			roles = map[int64]cw.Role{me: cw.RoleAdmin, bob: cw.RoleMember}
 		}
 	}
@@ -172,7 +172,7 @@ func TestChatworkFake(t *testing.T) {
 		need(t, room, "room")
 		res, err := c.ListRooms(ctx)
 		if !slices.ContainsFunc(want[*cw.ListRoomsOKHeaders](t, res, err).Response, func(r cw.Room) bool {
-			return r.RoomID == room && r.Type == cw.RoomTypeGroup
+			return int64(r.RoomID) == room && r.Type == cw.RoomTypeGroup
 		}) {
 			t.Error("the new room is not listed")
 		}
@@ -183,7 +183,7 @@ func TestChatworkFake(t *testing.T) {
 		ures, err := c.UpdateRoom(ctx, cw.NewOptUpdateRoomReq(cw.UpdateRoomReq{
 			Name: cw.NewOptRoomName("Interop (Go)"), Description: cw.NewOptString("Renamed"),
 		}), cw.UpdateRoomParams{RoomID: roomID})
-		if got := want[*cw.RoomIDResultHeaders](t, ures, err).Response.RoomID; got != room {
+		if got := want[*cw.RoomIDResultHeaders](t, ures, err).Response.RoomID; got != roomID {
 			t.Errorf("updateRoom answered room %d", got)
 		}
 		gres, err = c.GetRoom(ctx, cw.GetRoomParams{RoomID: roomID})
@@ -197,7 +197,7 @@ func TestChatworkFake(t *testing.T) {
 		res, err := c.ListRoomMembers(ctx, cw.ListRoomMembersParams{RoomID: roomID})
 		got := map[int64]cw.Role{}
 		for _, m := range want[*cw.ListRoomMembersOKHeaders](t, res, err).Response {
-			got[m.AccountID] = m.Role
+			got[int64(m.AccountID)] = m.Role
 		}
 		if fmt.Sprint(got) != fmt.Sprint(roles) {
 			t.Errorf("members %v, want %v", got, roles)
@@ -212,9 +212,9 @@ func TestChatworkFake(t *testing.T) {
 		}, cw.UpdateRoomMembersParams{RoomID: roomID})
 		got := want[*cw.MembersResultHeaders](t, res, err).Response
 		slices.Sort(got.Admin)
-		admins := []int64{me, alice}
+		admins := []cw.AccountID{cw.AccountID(me), cw.AccountID(alice)}
 		slices.Sort(admins)
-		if !slices.Equal(got.Admin, admins) || len(got.Member) != 0 || !slices.Equal(got.Readonly, []int64{bob}) {
+		if !slices.Equal(got.Admin, admins) || len(got.Member) != 0 || !slices.Equal(got.Readonly, []cw.AccountID{cw.AccountID(bob)}) {
 			t.Errorf("members %+v, want admins %v, readonly [%d]", got, admins, bob)
 		}
 	})
@@ -245,7 +245,7 @@ func TestChatworkFake(t *testing.T) {
 			t.Errorf("listed %v, want [%s %s]", listed, note, later)
 		}
 		gres, err := c.GetMessage(ctx, cw.GetMessageParams{RoomID: roomID, MessageID: note})
-		if m := want[*cw.MessageHeaders](t, gres, err).Response; m.MessageID != note || m.Account.AccountID != me || !strings.Contains(m.Body, "The agenda is up.") {
+		if m := want[*cw.MessageHeaders](t, gres, err).Response; m.MessageID != note || int64(m.Account.AccountID) != me || !strings.Contains(m.Body, "The agenda is up.") {
 			t.Errorf("message %+v", m)
 		}
 		ures, err := c.UpdateMessage(ctx, &cw.UpdateMessageReq{Body: "The agenda is up (edited)."},
@@ -312,9 +312,9 @@ func TestChatworkFake(t *testing.T) {
 		var got []int64
 		var mine int64
 		for _, task := range want[*cw.ListRoomTasksOKHeaders](t, res, err).Response {
-			got = append(got, task.Account.AccountID)
-			if task.Account.AccountID == me {
-				mine = task.TaskID
+			got = append(got, int64(task.Account.AccountID))
+			if int64(task.Account.AccountID) == me {
+				mine = int64(task.TaskID)
 			}
 		}
 		slices.Sort(got)
@@ -330,14 +330,14 @@ func TestChatworkFake(t *testing.T) {
 		}
 		ures, err := c.UpdateTaskStatus(ctx, &cw.UpdateTaskStatusReq{Body: cw.TaskStatusDone},
 			cw.UpdateTaskStatusParams{RoomID: roomID, TaskID: cw.TaskID(mine)})
-		if id := want[*cw.TaskIDResultHeaders](t, ures, err).Response.TaskID; id != mine {
+		if id := want[*cw.TaskIDResultHeaders](t, ures, err).Response.TaskID; int64(id) != mine {
 			t.Errorf("updateTaskStatus answered %d", id)
 		}
 		mres, err := c.ListMyTasks(ctx, cw.ListMyTasksParams{
 			Status: cw.NewOptTaskStatusFilter(cw.TaskStatusFilterDone), AssignedByAccountID: cw.NewOptAccountID(cw.AccountID(me)),
 		})
 		if !slices.ContainsFunc(want[*cw.ListMyTasksOKHeaders](t, mres, err).Response, func(x cw.MyTask) bool {
-			return x.TaskID == mine && x.Room.RoomID == room && x.Status == cw.TaskStatusDone
+			return int64(x.TaskID) == mine && int64(x.Room.RoomID) == room && x.Status == cw.TaskStatusDone
 		}) {
 			t.Error("the done task is not among my tasks")
 		}
@@ -386,14 +386,14 @@ func TestChatworkFake(t *testing.T) {
 			Code: cw.NewOptLinkCode("interop-go"), NeedAcceptance: cw.NewOptFlagDefaultOn(1),
 			Description: cw.NewOptString("Join the interop chat"),
 		}), cw.CreateInvitationLinkParams{RoomID: roomID})
-		l := want[*cw.InvitationLinkHeaders](t, cres, err).Response
-		if u, _ := l.URL.Get(); !l.Public || !strings.HasSuffix(u, "/interop-go") || !l.NeedAcceptance.Or(false) {
+		l := want[*cw.PublicInvitationLinkHeaders](t, cres, err).Response
+		if !bool(l.Public) || !strings.HasSuffix(l.URL, "/interop-go") || !l.NeedAcceptance.Or(false) {
 			t.Errorf("created link %+v", l)
 		}
 		ures, err := c.UpdateInvitationLink(ctx, cw.NewOptInvitationLinkForm(cw.InvitationLinkForm{
 			NeedAcceptance: cw.NewOptFlagDefaultOn(0),
 		}), cw.UpdateInvitationLinkParams{RoomID: roomID})
-		if l := want[*cw.InvitationLinkHeaders](t, ures, err).Response; l.NeedAcceptance.Or(true) {
+		if l := want[*cw.PublicInvitationLinkHeaders](t, ures, err).Response; l.NeedAcceptance.Or(true) {
 			t.Errorf("updated link %+v", l)
 		}
 		dres, err := c.DeleteInvitationLink(ctx, cw.DeleteInvitationLinkParams{RoomID: roomID})

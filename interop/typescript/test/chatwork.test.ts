@@ -277,6 +277,39 @@ test('chatwork fake, through the @hey-api/openapi-ts client', async (t) => {
     assert.equal(await download.text(), content);
   });
 
+  await t.test('uploadFile with file names in Japanese, with an emoji, spaces and quotes', async () => {
+    need(room, 'room');
+    // The name as the chat shows it: node's FormData writes the name as
+    // browsers do (raw UTF-8 in filename="...", `"` as %22, never
+    // filename*), and the fake stores what a browser-facing server reads.
+    const names: Record<string, string> = {
+      '報告書 2026.pdf': '報告書 2026.pdf',
+      '🎉 party.png': '🎉 party.png',
+      'say "hi" now.txt': 'say %22hi%22 now.txt',
+    };
+    const sent: string[] = [];
+    const record = async (request: Request) => {
+      if (request.method === 'POST' && request.url.endsWith('/files')) sent.push(await request.clone().text());
+      return request;
+    };
+    client.interceptors.request.use(record);
+    try {
+      for (const [name, shown] of Object.entries(names)) {
+        const upload = new File(['content of ' + name], name, { type: 'application/octet-stream' });
+        const uploaded = await ok(cw.uploadFile({ path: { room_id: room }, body: { file: upload } }));
+        const body = sent.pop() ?? '';
+        assert.ok(
+          body.includes(`Content-Disposition: form-data; name="file"; filename="${shown}"\r\n`) && !body.includes('filename*'),
+          `the upload of ${name} went out as:\n${body}`,
+        );
+        const info = await ok(cw.getFile({ path: { room_id: room, file_id: uploaded.file_id } }));
+        assert.equal(info.filename, shown);
+      }
+    } finally {
+      client.interceptors.request.eject(record);
+    }
+  });
+
   await t.test('getInvitationLink, createInvitationLink, updateInvitationLink, deleteInvitationLink', async () => {
     need(room, 'room');
     assert.equal((await ok(cw.getInvitationLink({ path: { room_id: room } }))).public, false);
