@@ -2,12 +2,23 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"maps"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/internal/embeddedspec"
+	"github.com/chatwork-go/chatwork/internal/schemarand"
 )
 
 // TestResultRulesFromTheSpec: what the client refuses in a 2xx answer is
@@ -84,4 +95,302 @@ func TestResultRulesFromTheSpec(t *testing.T) {
 	if _, _, err := c.Messages.Post(t.Context(), 1, "x", nil); !errors.Is(err, api.ErrUnexpectedResponse) {
 		t.Errorf("a numeric message_id: %v", err)
 	}
+}
+
+// propertySeed is the base of the property test's seeds; each operation's
+// seed is this plus a hash of its operation ID, printed with its counts.
+const propertySeed = 20261206
+
+// answersPerOperation is how many generated answers each operation gets.
+const answersPerOperation = 200
+
+// propertyCalls are the client's calls, one per operation of openapi.yaml
+// (deleteRoom twice: to leave and to delete).
+func propertyCalls(c *api.Client) map[string][]func(context.Context) error {
+	one := func(f func(context.Context) error) []func(context.Context) error {
+		return []func(context.Context) error{f}
+	}
+	upload := func() api.UploadFileParams {
+		return api.UploadFileParams{Name: "報告書.pdf", Content: strings.NewReader("%PDF")}
+	}
+	return map[string][]func(context.Context) error{
+		"getMe":        one(func(ctx context.Context) error { _, _, err := c.Me.Get(ctx); return err }),
+		"getMyStatus":  one(func(ctx context.Context) error { _, _, err := c.Me.Status(ctx); return err }),
+		"listMyTasks":  one(func(ctx context.Context) error { _, _, err := c.Me.Tasks(ctx, nil); return err }),
+		"listContacts": one(func(ctx context.Context) error { _, _, err := c.Contacts.List(ctx); return err }),
+		"listRooms":    one(func(ctx context.Context) error { _, _, err := c.Rooms.List(ctx); return err }),
+		"createRoom": one(func(ctx context.Context) error {
+			_, _, err := c.Rooms.Create(ctx, api.CreateRoomParams{Name: "r", AdminIDs: []int64{1}})
+			return err
+		}),
+		"getRoom": one(func(ctx context.Context) error { _, _, err := c.Rooms.Get(ctx, 1); return err }),
+		"updateRoom": one(func(ctx context.Context) error {
+			_, err := c.Rooms.Update(ctx, 1, api.UpdateRoomParams{Name: "n"})
+			return err
+		}),
+		"deleteRoom": {
+			func(ctx context.Context) error { _, err := c.Rooms.Leave(ctx, 1); return err },
+			func(ctx context.Context) error { _, err := c.Rooms.Delete(ctx, 1); return err },
+		},
+		"listRoomMembers": one(func(ctx context.Context) error { _, _, err := c.Members.List(ctx, 1); return err }),
+		"updateRoomMembers": one(func(ctx context.Context) error {
+			_, _, err := c.Members.Replace(ctx, 1, api.ReplaceMembersParams{AdminIDs: []int64{1}})
+			return err
+		}),
+		"listMessages": {
+			func(ctx context.Context) error { _, _, err := c.Messages.ListLatest(ctx, 1); return err },
+			func(ctx context.Context) error { _, _, err := c.Messages.ListNew(ctx, 1); return err },
+		},
+		"postMessage":        one(func(ctx context.Context) error { _, _, err := c.Messages.Post(ctx, 1, "x", nil); return err }),
+		"markMessagesRead":   one(func(ctx context.Context) error { _, _, err := c.Messages.MarkRead(ctx, 1, "5"); return err }),
+		"markMessagesUnread": one(func(ctx context.Context) error { _, _, err := c.Messages.MarkUnread(ctx, 1, "5"); return err }),
+		"getMessage":         one(func(ctx context.Context) error { _, _, err := c.Messages.Get(ctx, 1, "5"); return err }),
+		"updateMessage":      one(func(ctx context.Context) error { _, err := c.Messages.Update(ctx, 1, "5", "x"); return err }),
+		"deleteMessage":      one(func(ctx context.Context) error { _, err := c.Messages.Delete(ctx, 1, "5"); return err }),
+		"listRoomTasks":      one(func(ctx context.Context) error { _, _, err := c.Tasks.List(ctx, 1, nil); return err }),
+		"createRoomTasks": one(func(ctx context.Context) error {
+			_, _, err := c.Tasks.Create(ctx, 1, api.CreateTaskParams{Body: "x", AssigneeIDs: []int64{1}})
+			return err
+		}),
+		"getRoomTask": one(func(ctx context.Context) error { _, _, err := c.Tasks.Get(ctx, 1, 2); return err }),
+		"updateTaskStatus": one(func(ctx context.Context) error {
+			_, err := c.Tasks.SetStatus(ctx, 1, 2, api.TaskStatusDone)
+			return err
+		}),
+		"listFiles":            one(func(ctx context.Context) error { _, _, err := c.Files.List(ctx, 1, nil); return err }),
+		"uploadFile":           one(func(ctx context.Context) error { _, _, err := c.Files.Upload(ctx, 1, upload()); return err }),
+		"getFile":              one(func(ctx context.Context) error { _, _, err := c.Files.Get(ctx, 1, 2); return err }),
+		"getInvitationLink":    one(func(ctx context.Context) error { _, _, err := c.Links.Get(ctx, 1); return err }),
+		"createInvitationLink": one(func(ctx context.Context) error { _, _, err := c.Links.Create(ctx, 1, api.LinkParams{}); return err }),
+		"updateInvitationLink": one(func(ctx context.Context) error { _, _, err := c.Links.Update(ctx, 1, api.LinkParams{}); return err }),
+		"deleteInvitationLink": one(func(ctx context.Context) error { _, err := c.Links.Delete(ctx, 1); return err }),
+		"listIncomingRequests": one(func(ctx context.Context) error { _, _, err := c.IncomingRequests.List(ctx); return err }),
+		"acceptIncomingRequest": one(func(ctx context.Context) error {
+			_, _, err := c.IncomingRequests.Accept(ctx, 1)
+			return err
+		}),
+		"rejectIncomingRequest": one(func(ctx context.Context) error { _, err := c.IncomingRequests.Reject(ctx, 1); return err }),
+	}
+}
+
+// An answer is what the property test's server sends next.
+type answer struct {
+	status int
+	body   []byte // nil for none
+}
+
+// TestGeneratedAnswers is the property test of the client against the
+// spec: for every operation, answersPerOperation answers drawn at random
+// from its 2xx response schemas (internal/schemarand: bounds and their
+// neighbours, 64-bit IDs, 19- and 20-digit message IDs, Japanese, emoji,
+// properties the spec does not declare yet) are each accepted by the
+// client's call; and, conversely, each answer made invalid in one place
+// the schema forbids (an ID of 0, a count below 0, an empty list that
+// always has an item, a message ID with a leading zero or as a JSON
+// number, a created link that is not public) is refused, with the field
+// named. The one exception is by design: the items of a list are returned
+// as sent, so that one odd item cannot hide the others; a list is refused
+// only for its own length and for items that do not decode. The seeds
+// and the counts per operation are printed (go test -v).
+func TestGeneratedAnswers(t *testing.T) {
+	doc, err := embeddedspec.GetSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var next answer
+	c := newTestClient(t, testToken, handlerTransport{func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		rateHeaders(w, 299)
+		if next.body == nil {
+			w.WriteHeader(next.status)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(next.status)
+		_, _ = w.Write(next.body)
+	}}, api.WithRateLimit(0, 0), api.WithRoomPostLimit(0, 0), api.WithMaxRateLimitWait(0))
+	calls := propertyCalls(c)
+
+	type counts struct{ answers, noContent, refused, keptAsSent int }
+	report := map[string]*counts{}
+	var ids []string
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			id := op.OperationID
+			ids = append(ids, id)
+			fns := calls[id]
+			if fns == nil {
+				t.Errorf("%s %s (%s): no call in propertyCalls", method, path, id)
+				continue
+			}
+			seed := propertySeed + uint64(crc32.ChecksumIEEE([]byte(id)))
+			g := schemarand.New(seed, &schemarand.Options{Extra: true})
+			n := &counts{}
+			report[id] = n
+			for status, r := range op.Responses.Map() {
+				if len(status) != 3 || status[0] != '2' {
+					continue
+				}
+				code, _ := strconv.Atoi(status)
+				mt := r.Value.Content.Get("application/json")
+				if mt == nil { // 204: no body
+					for i := range answersPerOperation {
+						next = answer{status: code}
+						for _, call := range fns {
+							if err := call(t.Context()); err != nil {
+								t.Errorf("%s (seed %d): 204 answer %d refused: %v", id, seed, i, err)
+							}
+						}
+						n.noContent++
+					}
+					continue
+				}
+				schema := mt.Schema.Value
+				list := schema.Type.Is(openapi3.TypeArray)
+				for i := range answersPerOperation {
+					v, err := g.Value(schema)
+					if err != nil {
+						t.Fatalf("%s (seed %d): drawing answer %d: %v", id, seed, i, err)
+					}
+					body, _ := json.Marshal(v)
+					next = answer{status: code, body: body}
+					for _, call := range fns {
+						if err := call(t.Context()); err != nil {
+							t.Errorf("%s (seed %d): answer %d refused: %v\n%s", id, seed, i, err, body)
+						}
+					}
+					n.answers++
+					if id == "getFile" {
+						// The URL is asked for: it must be there.
+						_, _, err := c.Files.GetWithDownloadURL(t.Context(), 1, 2)
+						if _, has := v.(map[string]any)["download_url"]; has != (err == nil) {
+							t.Errorf("getFile (seed %d): answer %d with download_url %v: GetWithDownloadURL: %v", seed, i, has, err)
+						}
+					}
+					if i >= 20 {
+						continue
+					}
+					for _, m := range mutations(schema, v, "") {
+						if err := schema.VisitJSON(m.value); err == nil {
+							t.Fatalf("%s: the mutation %s is not refused by the schema", id, m.what)
+						}
+						body, _ := json.Marshal(m.value)
+						next = answer{status: code, body: body}
+						for _, call := range fns {
+							err := call(t.Context())
+							var ue *api.UnexpectedResponseError
+							switch {
+							case list && m.inItem && !m.typeChange:
+								if err != nil {
+									t.Errorf("%s (seed %d): %s in an item of the list: %v; the items are returned as sent", id, seed, m.what, err)
+								}
+								n.keptAsSent++
+							case !errors.As(err, &ue):
+								t.Errorf("%s (seed %d): %s was accepted (%v):\n%s", id, seed, m.what, err, body)
+							case !m.typeChange && !strings.Contains(ue.Reason, m.field):
+								t.Errorf("%s (seed %d): %s refused with %q, which does not name %s", id, seed, m.what, ue.Reason, m.field)
+							default:
+								n.refused++
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if len(calls) != len(ids) {
+		t.Errorf("propertyCalls has %d operations, the spec %d", len(calls), len(ids))
+	}
+	slices.Sort(ids)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-24s %10s %8s %6s %8s %13s\n", "operation", "seed", "answers", "204s", "refused", "kept as sent")
+	for _, id := range ids {
+		n := report[id]
+		if n == nil {
+			continue
+		}
+		if max(n.answers, n.noContent) < answersPerOperation {
+			t.Errorf("%s: %d answers and %d 204s", id, n.answers, n.noContent)
+		}
+		fmt.Fprintf(&b, "%-24s %10d %8d %6d %8d %13d\n", id, propertySeed+uint64(crc32.ChecksumIEEE([]byte(id))), n.answers, n.noContent, n.refused, n.keptAsSent)
+	}
+	t.Logf("generated answers per operation:\n%s", b.String())
+}
+
+// A mutation is a generated answer made invalid in one place.
+type mutation struct {
+	what       string // "task_ids empty"
+	field      string // the field the client's refusal names
+	value      any    // the whole answer
+	inItem     bool   // the place is inside an item of a top-level list
+	typeChange bool   // the place holds a value of another JSON type
+}
+
+// mutations returns the answer v of schema s broken in each place the
+// client relies on: each integer with a minimum set below it, each array
+// with minItems emptied, each string with a pattern made to miss it or
+// sent as a number, each one-value boolean flipped.
+func mutations(s *openapi3.Schema, v any, field string) []mutation {
+	var out []mutation
+	set := func(what, f string, value any, typeChange bool) {
+		out = append(out, mutation{what: what, field: f, value: value, typeChange: typeChange})
+	}
+	s = schemarand.Flatten(s)
+	switch x := v.(type) {
+	case int64:
+		if s.Min != nil {
+			set(fmt.Sprintf("%s = %d", field, int64(*s.Min)-1), field, int64(*s.Min)-1, false)
+		}
+	case string:
+		if s.MinLength > 0 {
+			set(field+" empty", field, "", false)
+		}
+		if s.Pattern != "" {
+			set(field+" with a leading zero", field, "0"+x, false)
+			if n, err := strconv.ParseInt(x, 10, 64); err == nil {
+				set(field+" as a JSON number", field, n, true)
+			}
+		}
+	case bool:
+		if len(s.Enum) == 1 {
+			set(fmt.Sprintf("%s = %t", field, !x), field, !x, false)
+		}
+	case []any:
+		name := field
+		if name == "" {
+			name = "the list"
+		}
+		if s.MinItems > 0 {
+			set(name+" empty", name, []any{}, false)
+		}
+		for i, item := range x {
+			for _, m := range mutations(s.Items.Value, item, fmt.Sprintf("%s[%d]", field, i)) {
+				cp := slices.Clone(x)
+				cp[i] = m.value
+				m.value = cp
+				m.inItem = m.inItem || field == ""
+				out = append(out, m)
+			}
+		}
+	case map[string]any:
+		for _, name := range slices.Sorted(maps.Keys(x)) {
+			p := s.Properties[name]
+			if p == nil {
+				continue // an undeclared property: nothing to break
+			}
+			f := name
+			if field != "" && !strings.HasSuffix(field, "]") {
+				f = field + "." + name
+			} else if field != "" {
+				f = name // an item of a list: its field alone
+			}
+			for _, m := range mutations(p.Value, x[name], f) {
+				cp := maps.Clone(x)
+				cp[name] = m.value
+				m.value = cp
+				out = append(out, m)
+			}
+		}
+	}
+	return out
 }

@@ -26,7 +26,7 @@ func authGroup() *group {
 			endpoint: "",
 			details: `At a terminal the token is asked for (it is not shown as you paste it); otherwise it is read
 from stdin, as --with-token says. It is checked with GET /me, then saved, with --base-url if
-given, in the profile (--profile, else $` + envProfile + `, else default) of
+given (or $` + envBaseURL + `), in the profile (--profile, else $` + envProfile + `, else default) of
 $XDG_CONFIG_HOME/chatwork/config.yml (~/.config/chatwork/config.yml), mode 0600. The token is
 never printed. There is no OS keyring: it would need a new dependency.
 
@@ -46,6 +46,9 @@ pass show chatwork | chatwork auth login --with-token`,
 						return err
 					}
 					base, source := a.baseURL, "--base-url"
+					if base == "" {
+						base, source = strings.TrimSpace(a.env(envBaseURL)), envBaseURL
+					}
 					c, err := a.clientFor(tok, base, source)
 					if err != nil {
 						return err

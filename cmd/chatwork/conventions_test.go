@@ -53,13 +53,13 @@ func TestConventions(t *testing.T) {
 		{name: "nothing close", args: []string{"zzzzzz"}, code: 2, err: `unknown command "zzzzzz"\nRun 'chatwork help'`, sentNothin: true},
 
 		// One flag style, the API's spelling as hidden aliases.
-		{name: "kebab flag", args: []string{"tasks", "create", "$ROOM", "--body", "kebab", "--due-type", "none", "--to", "$BOB"}, code: 0, out: `^task_ids\t\d+\n$`},
-		{name: "snake alias", args: []string{"tasks", "create", "$ROOM", "--body", "snake", "--due_type", "none", "--to", "$BOB"}, code: 0, out: `^task_ids\t\d+\n$`, err: `^$`},
-		{name: "old name, deprecated", args: []string{"tasks", "create", "$ROOM", "--body", "old", "--to_ids", "$BOB"}, code: 0, out: `^task_ids\t\d+\n$`, err: `--to_ids is deprecated and goes away in the next release: use --to`},
+		{name: "kebab flag", args: []string{"tasks", "create", "$ROOM", "--body", "kebab", "--due-type", "none", "--to", "$BOB"}, code: 0, out: `^\d+\n$`},
+		{name: "snake alias", args: []string{"tasks", "create", "$ROOM", "--body", "snake", "--due_type", "none", "--to", "$BOB"}, code: 0, out: `^\d+\n$`, err: `^$`},
+		{name: "old name, deprecated", args: []string{"tasks", "create", "$ROOM", "--body", "old", "--to_ids", "$BOB"}, code: 0, out: `^\d+\n$`, err: `--to_ids is deprecated and goes away in the next release: use --to`},
 		{name: "old command, deprecated", args: []string{"tasks", "status", "$ROOM", "1", "--body", "done"}, code: 3, err: `'chatwork tasks status' is deprecated and goes away in the next release: use 'chatwork tasks done'`},
-		{name: "switch alone", args: []string{"messages", "post", "$ROOM", "--body", "a", "--self-unread"}, code: 0, out: `^message_id\t\d+\n$`},
-		{name: "switch with the API's value", args: []string{"messages", "post", "$ROOM", "--self_unread", "0", "--body", "b"}, code: 0, out: `^message_id\t\d+\n$`},
-		{name: "switch =value", args: []string{"messages", "post", "$ROOM", "--self-unread=1", "--body", "c"}, code: 0, out: `^message_id\t\d+\n$`},
+		{name: "switch alone", args: []string{"messages", "post", "$ROOM", "--body", "a", "--self-unread"}, code: 0, out: `^\d+\n$`},
+		{name: "switch with the API's value", args: []string{"messages", "post", "$ROOM", "--self_unread", "0", "--body", "b"}, code: 0, out: `^\d+\n$`},
+		{name: "switch =value", args: []string{"messages", "post", "$ROOM", "--self-unread=1", "--body", "c"}, code: 0, out: `^\d+\n$`},
 		{name: "bad switch value", args: []string{"messages", "post", "$ROOM", "--self-unread=2", "--body", "d"}, code: 2, err: `invalid value "2" for --self-unread: want 0 or 1\n`, sentNothin: true},
 		{name: "bad switch value after a space", args: []string{"messages", "post", "$ROOM", "--body", "e", "--self-unread", "yes"}, code: 2, err: `invalid value "yes" for --self-unread: want 0 or 1\n`, sentNothin: true},
 		{name: "digit after a switch", args: []string{"messages", "list", "$ROOM", "--force", "2"}, code: 2, err: `invalid value "2" for --force: want 0 or 1\n`, sentNothin: true},
@@ -80,13 +80,14 @@ func TestConventions(t *testing.T) {
 		{name: "negative duration", args: []string{"status", "--max-wait", "-1s"}, code: 2, err: `not a duration`, sentNothin: true},
 
 		// Task deadlines as dates.
-		{name: "date deadline", args: []string{"tasks", "create", "$ROOM", "--body", "d", "--to", "$BOB", "--due", "2030-01-31"}, code: 0, out: `^task_ids\t`},
+		{name: "date deadline", args: []string{"tasks", "create", "$ROOM", "--body", "d", "--to", "$BOB", "--due", "2030-01-31"}, code: 0, out: `^\d+\n$`},
 		{name: "date with due-type time", args: []string{"tasks", "create", "$ROOM", "--body", "d", "--to", "$BOB", "--due", "2030-01-31", "--due-type", "time"}, code: 2, err: `is a date: give a time too`, sentNothin: true},
 		{name: "bad date", args: []string{"tasks", "create", "$ROOM", "--body", "d", "--to", "$BOB", "--due", "2030-02-30"}, code: 2, err: `is not a date \(2030-01-31\)`, sentNothin: true},
 
 		// One rule for output: the result on stdout, the rest on stderr.
 		{name: "204 prints nothing", args: []string{"requests", "reject", "999", "--yes"}, code: 3, out: "", err: `API error: 404`},
 		{name: "errors go to stderr", args: []string{"rooms", "get", "999999"}, code: 3, out: "", err: `^chatwork: API error`},
+		{name: "send in a pipe prints the ID alone", args: []string{"send", "$ROOM", "for a script"}, code: 0, out: `^\d{19}\n$`},
 		{name: "send prints the API's answer", args: []string{"send", "$ROOM", "hello", "-o", "json"}, code: 0, out: `^\{\n  "message_id": "\d+"\n\}\n$`},
 
 		// Insecure http.
@@ -195,6 +196,18 @@ func TestHelpSpellsFlagsInKebabCase(t *testing.T) {
 				if f := fs.Lookup(m[1]); f == nil && m[1] != "help" {
 					t.Errorf("%s: help names --%s, which the command does not define", c.path(), m[1])
 				}
+			}
+		}
+	}
+}
+
+// TestEveryCommandHasExamples: -h on every command shows how to use it.
+func TestEveryCommandHasExamples(t *testing.T) {
+	t.Parallel()
+	for _, g := range commandTree() {
+		for _, c := range g.visible() {
+			if !strings.Contains(c.examples, "chatwork "+c.path()) {
+				t.Errorf("%s: no example of 'chatwork %s' in its help", c.path(), c.path())
 			}
 		}
 	}

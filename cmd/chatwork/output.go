@@ -370,6 +370,12 @@ func writeText(w io.Writer, v any, st textStyle) error {
 			l.rows = append(l.rows, []string{k, val})
 		})
 		st.header = false // FIELD VALUE says nothing
+		if st.tsv && len(l.rows) == 1 {
+			// One value, such as the ID of what was created: alone, so that
+			// id=$(chatwork send 123 hi) holds the ID.
+			_, err := fmt.Fprintln(w, oneLine(l.rows[0][1]))
+			return err
+		}
 	}
 	if st.tsv {
 		var b strings.Builder
