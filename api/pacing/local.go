@@ -50,6 +50,7 @@ type memLimiter struct {
 	inflight int
 	blocked  time.Time     // after an account 429 without a believable reset
 	waiters  int           // goroutines sleeping in Wait
+	tickets  uint64        // the last place given in a room's queue
 	changed  chan struct{} // closed when an answer arrives and someone waits
 }
 
@@ -77,19 +78,26 @@ func newMemLimiter(b Budgets, margin time.Duration) *memLimiter {
 func (l *memLimiter) Wait(ctx context.Context, room int64, maxWait time.Duration) error {
 	maxWait = Allowance(ctx, maxWait)
 	var start time.Time
+	var ticket uint64 // the post's place in its room's queue
 	for {
 		l.mu.Lock()
 		now := time.Now()
 		if start.IsZero() {
 			start = now
+			if rs := l.roomLocked(room, l.roomLimit > 0); rs != nil && l.roomLimit > 0 {
+				l.tickets++
+				ticket = l.tickets
+				rs.queue = append(rs.queue, ticket)
+			}
 		}
-		d, perRoom, try := l.waitLocked(now, room)
+		d, perRoom, try := l.waitLocked(now, room, ticket)
 		if d <= 0 {
-			l.takeLocked(now, room, try)
+			l.takeLocked(now, room, try, ticket)
 			l.mu.Unlock()
 			return nil
 		}
 		if now.Sub(start)+d > maxWait {
+			l.leaveLocked(room, ticket)
 			l.mu.Unlock()
 			return &WaitError{Reset: now.Add(d), PerRoom: perRoom, Allowed: max(maxWait-now.Sub(start), 0)}
 		}
@@ -102,6 +110,9 @@ func (l *memLimiter) Wait(ctx context.Context, room int64, maxWait time.Duration
 		err := sleepOrSignal(ctx, d, changed)
 		l.mu.Lock()
 		l.waiters--
+		if err != nil {
+			l.leaveLocked(room, ticket)
+		}
 		l.mu.Unlock()
 		if err != nil {
 			return err
@@ -126,7 +137,7 @@ func sleepOrSignal(ctx context.Context, d time.Duration, changed <-chan struct{}
 // waitLocked returns how long a request to room must wait (at least, when
 // it waits for an answer), whether the room's budget is what holds it, and
 // whether it would go as a try of whether the server's window has ended.
-func (l *memLimiter) waitLocked(now time.Time, room int64) (wait time.Duration, perRoom, try bool) {
+func (l *memLimiter) waitLocked(now time.Time, room int64, ticket uint64) (wait time.Duration, perRoom, try bool) {
 	wait = l.blocked.Sub(now)
 	s := &l.srv
 	if s.known && (l.global != nil || s.spent) {
@@ -142,7 +153,7 @@ func (l *memLimiter) waitLocked(now time.Time, room int64) (wait time.Duration, 
 		wait = max(wait, logWait)
 	}
 	if rs := l.roomLocked(room, l.roomLimit > 0); rs != nil {
-		if d := rs.wait(now, l.roomLimit, l.roomWindow+min(l.margin, l.roomWindow/100)); d > wait {
+		if d := rs.wait(now, l.roomLimit, rs.place(ticket), l.roomWindow+min(l.margin, l.roomWindow/100)); d > wait {
 			wait, perRoom = d, true
 		}
 	}
@@ -196,10 +207,11 @@ func (l *memLimiter) serverWait(now time.Time) (wait time.Duration, try bool) {
 	return max(l.margin, time.Millisecond), false // a try is out: its answer wakes the waiter
 }
 
-func (l *memLimiter) takeLocked(now time.Time, room int64, try bool) {
+func (l *memLimiter) takeLocked(now time.Time, room int64, try bool, ticket uint64) {
 	if try {
 		l.srv.trying = now
 	}
+	l.leaveLocked(room, ticket)
 	if l.global != nil {
 		l.global.add(now)
 		if l.srv.known && l.srv.ended {
@@ -210,6 +222,26 @@ func (l *memLimiter) takeLocked(now time.Time, room int64, try bool) {
 		rs.pending++
 	}
 	l.inflight++
+}
+
+// leaveLocked takes a post out of its room's queue, and wakes the waiters
+// so that the next in line finds its turn.
+func (l *memLimiter) leaveLocked(room int64, ticket uint64) {
+	if ticket == 0 {
+		return
+	}
+	if rs := l.roomLocked(room, false); rs != nil {
+		rs.leave(ticket)
+	}
+	l.wakeLocked()
+}
+
+// wakeLocked wakes every waiter to look again.
+func (l *memLimiter) wakeLocked() {
+	if l.waiters > 0 && l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
 }
 
 // roomLocked returns the room's log, creating it when create; nil for room
@@ -284,10 +316,7 @@ func (l *memLimiter) Observe(room int64, o Observation) {
 		// An account 429 without a believable reset: hold back briefly.
 		l.blocked = now.Add(l.roomWindow)
 	}
-	if l.waiters > 0 && l.changed != nil {
-		close(l.changed)
-		l.changed = nil
-	}
+	l.wakeLocked()
 }
 
 // roomLog is one room's posting budget: the answer times of its recent
@@ -298,19 +327,21 @@ type roomLog struct {
 	head    int // times[:head] have left the window
 	pending int
 	blocked time.Time // after a per-room 429
+	queue   []uint64  // the posts waiting, by arrival: served in that order
 }
 
-// wait returns how long a post must wait; span is the window plus margin.
+// wait returns how long a post must wait, with ahead posts queued before
+// it; span is the window plus margin.
 // When posts waiting for answers fill the budget the wait is at least a
 // whole span from now, and an answer wakes the waiter to look again.
-func (r *roomLog) wait(now time.Time, limit int, span time.Duration) time.Duration {
+func (r *roomLog) wait(now time.Time, limit, ahead int, span time.Duration) time.Duration {
 	r.prune(now, span)
 	wait := r.blocked.Sub(now)
 	if limit <= 0 {
 		return wait
 	}
 	live := r.times[r.head:]
-	n := len(live) + r.pending
+	n := len(live) + r.pending + ahead
 	if n < limit {
 		return wait
 	}
@@ -351,7 +382,24 @@ func (r *roomLog) answered(now time.Time, limit int) {
 
 func (r *roomLog) idle(now time.Time, span time.Duration) bool {
 	r.prune(now, span)
-	return len(r.times) == r.head && r.pending == 0 && !r.blocked.After(now)
+	return len(r.times) == r.head && r.pending == 0 && len(r.queue) == 0 && !r.blocked.After(now)
+}
+
+// place returns how many posts are queued before ticket.
+func (r *roomLog) place(ticket uint64) int {
+	for i, t := range r.queue {
+		if t == ticket {
+			return i
+		}
+	}
+	return 0
+}
+
+// leave takes ticket out of the queue.
+func (r *roomLog) leave(ticket uint64) {
+	if i := r.place(ticket); i < len(r.queue) && r.queue[i] == ticket {
+		r.queue = append(r.queue[:i], r.queue[i+1:]...)
+	}
 }
 
 // sendLog is a sliding-window log of send times. Requests sent within a

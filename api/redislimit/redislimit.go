@@ -27,10 +27,16 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,13 +48,18 @@ import (
 	"github.com/chatwork-go/chatwork/internal/wait"
 )
 
-const apiWindow = budgets.AccountWindow // the API's account window, for a limit the server reports
+const (
+	apiWindow  = budgets.AccountWindow   // the API's account window, for a limit the server reports
+	resetSlack = time.Minute             // how far beyond the API's window a reset may be believed
+	keyPrefix  = "chatwork:{ratelimit}:" // one hash tag: a cluster keeps every key on one node
+	owedMax    = 256                     // cancels and answers kept for Redis while it is away
+)
 
-// Limiter is an pacing.Limiter whose state lives in Redis. It is safe for
+// Limiter is a pacing.Limiter whose state lives in Redis. It is safe for
 // concurrent use; create one per process and account.
 type Limiter struct {
 	rdb         redis.Scripter
-	prefix      string // "chatwork:{<hash>}:"
+	acct        string // the account's key prefix: keyPrefix + "acct:<hash>:"
 	budgets     pacing.Budgets
 	margin      time.Duration
 	callTimeout time.Duration
@@ -59,17 +70,36 @@ type Limiter struct {
 
 	replica string // random, tells this process's requests apart
 	seq     atomic.Uint64
+	dialed  atomic.Pointer[dialFailure] // the client's latest failed dial
 
 	mu      sync.Mutex
 	pending map[int64][]ticket // per room (0: not a post), oldest first
 	down    bool
 	retryAt time.Time
+	ahead   []time.Duration // Redis's clock minus ours, at most, from recent calls
+	owed    []owed          // what Redis must be told once it answers again
 }
 
 // A ticket is a request Wait let through, until its answer is observed.
 type ticket struct {
 	uid   string // its member in Redis; empty when counted locally
 	local bool
+}
+
+// owed is a call whose outcome Redis may not know: a wait script that may
+// have counted a request that was never sent (cancel), or an answer that
+// did not reach Redis (observe).
+type owed struct {
+	room   int64
+	uid    string
+	cancel bool
+	obs    pacing.Observation
+}
+
+// dialFailure is a failed dial of the Redis client, seen by its dial hook.
+type dialFailure struct {
+	at  time.Time
+	err error
 }
 
 // Option configures a Limiter.
@@ -80,7 +110,7 @@ type Option func(*Limiter)
 func WithBudgets(b pacing.Budgets) Option { return func(l *Limiter) { l.budgets = b } }
 
 // WithCallTimeout sets the deadline of each Redis call (default 250 ms).
-// A call that misses it counts as Redis being unreachable.
+// A call that misses it counts as Redis being unavailable.
 func WithCallTimeout(d time.Duration) Option {
 	return func(l *Limiter) {
 		if d > 0 {
@@ -90,7 +120,9 @@ func WithCallTimeout(d time.Duration) Option {
 }
 
 // WithLogger sets where the Limiter says that it paces locally because
-// Redis is unreachable, and that Redis is back (default: discarded).
+// Redis is unavailable (and why: unreachable, too slow, an untrusted
+// certificate, refused credentials, an error), that Redis is back, and
+// that it repaired a bad value it found in Redis (default: discarded).
 func WithLogger(log *slog.Logger) Option {
 	return func(l *Limiter) {
 		if log != nil {
@@ -113,19 +145,24 @@ func WithRetryAfter(d time.Duration) Option {
 // accountKey in rdb (a *redis.Client, *redis.ClusterClient or any
 // redis.Scripter). accountKey is typically the API token: only its
 // SHA-256 goes into key names. Replicas that share a budget must use the
-// same accountKey and budgets.
+// same accountKey and budgets. A room's budget is keyed by the room alone:
+// every token posting to it through the same Redis shares it, as Chatwork
+// counts it.
 //
 // Give rdb ContextTimeoutEnabled (redis.Options), so that the deadline of
 // each call bounds its network reads and writes too; without it, rdb's
-// ReadTimeout and WriteTimeout (3 s by default) do. go-redis also logs each
-// failed dial on its own; redis.SetLogger quiets it.
+// ReadTimeout and WriteTimeout (3 s by default) do. When rdb takes hooks
+// (AddHook, as *redis.Client does), New adds one that notes failed dials,
+// so that an untrusted certificate is reported as such rather than as the
+// timeout it ends in. go-redis also logs each failed dial on its own;
+// redis.SetLogger quiets it.
 func New(rdb redis.Scripter, accountKey string, opts ...Option) *Limiter {
 	sum := sha256.Sum256([]byte("chatwork-go/redislimit\x00" + accountKey))
 	var id [8]byte
 	_, _ = rand.Read(id[:])
 	l := &Limiter{
 		rdb:         rdb,
-		prefix:      "chatwork:{" + hex.EncodeToString(sum[:12]) + "}:",
+		acct:        keyPrefix + "acct:" + hex.EncodeToString(sum[:12]) + ":",
 		budgets:     pacing.Chatwork(),
 		margin:      100 * time.Millisecond,
 		callTimeout: 250 * time.Millisecond,
@@ -142,14 +179,18 @@ func New(rdb redis.Scripter, accountKey string, opts ...Option) *Limiter {
 	}
 	l.poll = max(min(l.budgets.RoomWindow/20, 50*time.Millisecond), time.Millisecond)
 	l.local = pacing.NewLocal(l.budgets)
+	if h, ok := rdb.(interface{ AddHook(redis.Hook) }); ok {
+		h.AddHook(dialHook{&l.dialed})
+	}
 	return l
 }
 
-// keys returns the seven keys of the scripts for room (0: not a post).
+// keys returns the nine keys of the scripts for room (0: not a post, whose
+// room keys are never written).
 func (l *Limiter) keys(room int64) []string {
-	r := l.prefix + "room:" + strconv.FormatInt(room, 10) + ":"
-	return []string{l.prefix + "acct:log", l.prefix + "acct:srv", l.prefix + "acct:flight", l.prefix + "acct:block",
-		r + "log", r + "flight", r + "block"}
+	r := keyPrefix + "room:" + strconv.FormatInt(room, 10) + ":"
+	return []string{l.acct + "log", l.acct + "srv", l.acct + "flight", l.acct + "block",
+		r + "log", r + "flight", r + "block", r + "queue", r + "alive"}
 }
 
 // us is d in microseconds, the unit of the scripts.
@@ -160,14 +201,23 @@ func (l *Limiter) keyTTL() time.Duration {
 }
 
 // flightTTL is how long a request may stay unanswered before Redis takes
-// it as answered (a replica that died mid-request).
+// it as answered: the bound on what a replica that died mid-request
+// leaves behind.
 func (l *Limiter) flightTTL() time.Duration { return time.Minute }
 
+// grace is how late a waiter may ask again before it leaves its room's
+// queue.
+func (l *Limiter) grace() time.Duration { return 2*l.callTimeout + time.Second }
+
+func (l *Limiter) newUID() string { return l.replica + ":" + strconv.FormatUint(l.seq.Add(1), 36) }
+
 // Wait blocks until a request may be sent, and counts it in Redis; see
-// pacing.Limiter. When Redis is unreachable it paces locally.
+// pacing.Limiter. When Redis is unavailable it paces locally.
 func (l *Limiter) Wait(ctx context.Context, room int64, maxWait time.Duration) error {
 	maxWait = pacing.Allowance(ctx, maxWait)
 	start := time.Now()
+	uid := l.newUID() // one place in the room's queue for the whole wait
+	retried := false
 	for {
 		if l.useLocal() {
 			err := l.local.Wait(ctx, room, max(maxWait-time.Since(start), 0))
@@ -176,35 +226,61 @@ func (l *Limiter) Wait(ctx context.Context, room int64, maxWait time.Duration) e
 			}
 			return err
 		}
-		uid := l.replica + ":" + strconv.FormatUint(l.seq.Add(1), 36)
-		res, err := l.runWait(ctx, room, uid)
+		if err := l.settle(); err != nil {
+			l.markDown(err)
+			continue
+		}
+		a, err := l.runWait(ctx, room, uid, max(maxWait-time.Since(start), 0))
 		if err != nil {
+			// The script may have run and counted a request that will not
+			// be sent: cancel it, now if Redis answers.
+			l.owe(owed{room: room, uid: uid, cancel: true})
+			uid = l.newUID()
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if !retried && l.settle() == nil {
+				retried = true // a broken connection, Redis still there: once more
+				continue
 			}
 			l.markDown(err)
 			continue
 		}
 		l.markUp()
-		if res[0] <= 0 {
+		if a.wait <= 0 {
 			l.push(room, ticket{uid: uid})
 			return nil
 		}
-		due := time.Duration(res[0]) * time.Microsecond
+		due := time.Duration(a.wait) * time.Microsecond
 		if time.Since(start)+due > maxWait {
-			return &pacing.WaitError{Reset: time.Now().Add(due), PerRoom: res[1] == 1, Allowed: max(maxWait-time.Since(start), 0)}
+			if room != 0 {
+				l.owe(owed{room: room, uid: uid, cancel: true}) // leave the room's queue, if the script did not
+			}
+			return &pacing.WaitError{Reset: time.Now().Add(due), PerRoom: a.perRoom, Allowed: max(maxWait-time.Since(start), 0)}
 		}
 		sleep := due
-		if res[2] == 1 {
+		if a.poll {
 			sleep = min(due, l.poll)
 		}
 		if err := wait.Sleep(ctx, sleep); err != nil {
+			l.owe(owed{room: room, uid: uid, cancel: true}) // leave the room's queue
 			return err
 		}
 	}
 }
 
-func (l *Limiter) runWait(ctx context.Context, room int64, uid string) ([]int64, error) {
+// waitAnswer is the wait script's answer.
+type waitAnswer struct {
+	wait    int64 // µs; 0: go
+	perRoom bool
+	poll    bool
+}
+
+// errTooLate is the wait script's answer when it ran after the replica had
+// given up on it: Redis is too slow.
+var errTooLate = errors.New("redislimit: the wait script ran after its deadline")
+
+func (l *Limiter) runWait(ctx context.Context, room int64, uid string, allowed time.Duration) (waitAnswer, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.callTimeout)
 	defer cancel()
 	b := l.budgets
@@ -212,12 +288,78 @@ func (l *Limiter) runWait(ctx context.Context, room int64, uid string) ([]int64,
 	if room != 0 {
 		isRoom = 1
 	}
-	res, err := waitScript.Run(ctx, l.rdb, l.keys(room), uid, b.Limit, us(b.Window), us(l.margin), us(apiWindow),
-		b.RoomLimit, us(b.RoomWindow), us(l.flightTTL()), l.keyTTL().Milliseconds(), isRoom).Int64Slice()
-	if err == nil && len(res) != 3 {
-		err = errors.New("redislimit: unexpected answer of the wait script")
+	sent := time.Now()
+	var deadline int64 // in Redis's clock: a script run later does nothing
+	if ahead, ok := l.redisAhead(); ok {
+		dl, _ := ctx.Deadline()
+		deadline = dl.Add(ahead).UnixMicro()
 	}
-	return res, err
+	res, err := waitScript.Run(ctx, l.rdb, l.keys(room), uid, b.Limit, us(b.Window), us(l.margin), us(apiWindow),
+		b.RoomLimit, us(b.RoomWindow), us(l.flightTTL()), l.keyTTL().Milliseconds(), isRoom, deadline, us(allowed),
+		us(l.poll), us(l.grace()), us(resetSlack), us(b.RoomWindow)).Slice()
+	if err != nil {
+		return waitAnswer{}, err
+	}
+	head, err := l.answer(res, 5, sent)
+	if err != nil {
+		return waitAnswer{}, err
+	}
+	if head[0] < 0 {
+		return waitAnswer{}, errTooLate
+	}
+	return waitAnswer{wait: head[0], perRoom: head[1] == 1, poll: head[2] == 1}, nil
+}
+
+// answer reads a script's answer: n numbers (the fourth, or the first when
+// n is 1, Redis's clock), then the repairs it made, which it logs.
+func (l *Limiter) answer(res []any, n int, sent time.Time) ([]int64, error) {
+	if len(res) < n {
+		return nil, fmt.Errorf("redislimit: a script answered %d values, want at least %d", len(res), n)
+	}
+	head := make([]int64, n)
+	for i := range head {
+		v, ok := res[i].(int64)
+		if !ok {
+			return nil, fmt.Errorf("redislimit: a script answered %T where a number belongs", res[i])
+		}
+		head[i] = v
+	}
+	clock := head[0]
+	if n > 1 {
+		clock = head[3]
+	}
+	l.noteClock(time.UnixMicro(clock).Sub(sent))
+	if len(res) > n {
+		fixed := make([]string, 0, len(res)-n)
+		for _, r := range res[n:] {
+			fixed = append(fixed, fmt.Sprint(r))
+		}
+		l.log.Warn("chatwork: redis held values that cannot be right; repaired them and went on", "repaired", strings.Join(fixed, "; "))
+	}
+	return head, nil
+}
+
+// noteClock takes in one call's bound on Redis's clock minus ours: the
+// script ran after the call was sent. The least of the recent bounds
+// holds, so that a slowly drifting clock is followed.
+func (l *Limiter) noteClock(ahead time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.ahead) == 32 {
+		l.ahead = l.ahead[1:]
+	}
+	l.ahead = append(l.ahead, ahead)
+}
+
+// redisAhead returns how far Redis's clock is ahead of ours at most, if
+// known.
+func (l *Limiter) redisAhead() (time.Duration, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.ahead) == 0 {
+		return 0, false
+	}
+	return slices.Min(l.ahead), true
 }
 
 // Observe takes in what an answer said, in Redis (and in the local
@@ -228,6 +370,13 @@ func (l *Limiter) Observe(room int64, o pacing.Observation) {
 	if !ok || t.local {
 		return
 	}
+	if err := l.runObserve(room, t.uid, o); err != nil {
+		l.owe(owed{room: room, uid: t.uid, obs: o}) // told again once Redis answers
+		l.markDown(err)
+	}
+}
+
+func (l *Limiter) runObserve(room int64, uid string, o pacing.Observation) error {
 	ctx, cancel := context.WithTimeout(context.Background(), l.callTimeout)
 	defer cancel()
 	hasRL := 0
@@ -242,12 +391,65 @@ func (l *Limiter) Observe(room int64, o pacing.Observation) {
 		isRoom = 1
 	}
 	b := l.budgets
-	err := observeScript.Run(ctx, l.rdb, l.keys(room), t.uid, o.StatusCode, hasRL, o.Limit, o.Remaining, o.Reset.UnixMicro(),
-		roomLimited, us(b.RoomWindow), isRoom, b.RoomLimit, l.keyTTL().Milliseconds(), us(b.RoomWindow),
-		us(b.Window), us(min(l.margin, b.Window/100)), us(min(b.Window, time.Second))).Err()
-	if err != nil {
-		l.markDown(err)
+	sent := time.Now()
+	res, err := observeScript.Run(ctx, l.rdb, l.keys(room), uid, o.StatusCode, hasRL, o.Limit, o.Remaining, o.Reset.UnixMicro(),
+		roomLimited, isRoom, b.RoomLimit, us(b.RoomWindow), l.keyTTL().Milliseconds(), us(b.RoomWindow),
+		b.Limit, us(b.Window), us(l.margin), us(apiWindow), us(l.flightTTL()), us(resetSlack)).Slice()
+	if err == nil {
+		_, err = l.answer(res, 1, sent)
 	}
+	return err
+}
+
+// owe keeps what Redis must be told once it answers again; the oldest go
+// when too many wait (the expiries in Redis bound what they leave).
+func (l *Limiter) owe(o owed) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.owed) == owedMax {
+		l.owed = l.owed[1:]
+	}
+	l.owed = append(l.owed, o)
+}
+
+// settle tells Redis what it is owed: the cancels of requests that were
+// never sent, and the answers that did not reach it. It stops at the first
+// failure, keeping the rest.
+func (l *Limiter) settle() error {
+	for {
+		l.mu.Lock()
+		if len(l.owed) == 0 {
+			l.mu.Unlock()
+			return nil
+		}
+		o := l.owed[0]
+		l.mu.Unlock()
+		var err error
+		if o.cancel {
+			err = l.runCancel(o.room, o.uid)
+		} else {
+			err = l.runObserve(o.room, o.uid, o.obs)
+		}
+		if err != nil {
+			return err
+		}
+		l.mu.Lock()
+		if len(l.owed) > 0 && l.owed[0] == o {
+			l.owed = l.owed[1:]
+		}
+		l.mu.Unlock()
+	}
+}
+
+func (l *Limiter) runCancel(room int64, uid string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), l.callTimeout)
+	defer cancel()
+	k := l.keys(room)
+	keys := []string{k[0], k[2]} // the account's log and flight
+	if room != 0 {
+		keys = append(keys, k[5], k[7], k[8]) // the room's flight, queue and alive
+	}
+	return cancelScript.Run(ctx, l.rdb, keys, uid).Err()
 }
 
 func (l *Limiter) push(room int64, t ticket) {
@@ -285,7 +487,8 @@ func (l *Limiter) markDown(err error) {
 	l.down, l.retryAt = true, time.Now().Add(l.retryAfter)
 	l.mu.Unlock()
 	if first {
-		l.log.Warn("chatwork: redis unreachable; pacing this process alone until it is back", "error", err.Error())
+		what, err := l.diagnose(err)
+		l.log.Warn("chatwork: redis "+what+"; pacing this process alone until it is back", "error", err.Error())
 	}
 }
 
@@ -297,4 +500,67 @@ func (l *Limiter) markUp() {
 	if was {
 		l.log.Info("chatwork: redis reachable again; pacing shared")
 	}
+}
+
+// diagnose says what went wrong with Redis, and the error that says it
+// best: a call that ran out of time while the client's dials failed
+// failed because of the dial's error (an untrusted certificate, say).
+func (l *Limiter) diagnose(err error) (string, error) {
+	if timedOut(err) {
+		if d := l.dialed.Load(); d != nil && time.Since(d.at) < l.retryAfter+l.callTimeout {
+			err = d.err
+		}
+	}
+	var certErr *tls.CertificateVerificationError
+	var authority x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var record tls.RecordHeaderError
+	var redisErr redis.Error
+	switch {
+	case errors.As(err, &certErr) || errors.As(err, &authority) || errors.As(err, &host) || errors.As(err, &invalid):
+		return "presented a certificate that is not trusted", err
+	case errors.As(err, &record):
+		return "does not speak TLS as the URL says", err
+	case errors.As(err, &redisErr) && isAuthError(redisErr.Error()):
+		return "refused the credentials", err
+	case errors.Is(err, errTooLate) || timedOut(err):
+		return "did not answer in time", err
+	case errors.As(err, &redisErr):
+		return "answered with an error", err
+	}
+	return "unreachable", err
+}
+
+func isAuthError(msg string) bool {
+	for _, p := range []string{"NOAUTH", "WRONGPASS", "NOPERM", "ERR invalid password", "ERR AUTH"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// dialHook notes the client's failed dials.
+type dialHook struct{ last *atomic.Pointer[dialFailure] }
+
+func (h dialHook) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := next(ctx, network, addr)
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+			h.last.Store(&dialFailure{at: time.Now(), err: err})
+		}
+		return c, err
+	}
+}
+
+func (h dialHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+func (h dialHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
 }

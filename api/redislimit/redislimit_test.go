@@ -242,7 +242,7 @@ func TestRedisRestarted(t *testing.T) {
 		t.Fatalf("%d posts failed after the restart, first: %v", len(errs), errs[0])
 	}
 	storedOnce(t, s, rooms, 10, "after")
-	keys := rdb.Keys(t.Context(), "*acct:srv").Val()
+	keys := rdb.Keys(t.Context(), "*:acct:*:srv").Val()
 	if len(keys) != 1 {
 		t.Fatalf("server state keys after the restart: %v", keys)
 	}
@@ -275,39 +275,59 @@ func TestSlowRedis(t *testing.T) {
 		}
 		lim.Observe(0, pacing.Observation{StatusCode: 200})
 	}
-	if n := strings.Count(logs.String(), "redis unreachable"); n != 1 {
+	if n := strings.Count(logs.String(), "redis did not answer in time; pacing this process alone"); n != 1 {
 		t.Errorf("%d outage lines, want 1:\n%s", n, logs.String())
 	}
 }
 
-// TestTwoTokensOneRedis: two accounts on one Redis have independent
-// budgets, and a budget that would need a wait beyond the maximum returns
-// a *RateLimitError at once.
+// TestTwoTokensOneRedis: two accounts on one Redis have their own account
+// budgets but share each room's, as Chatwork counts them (two bots in one
+// team chat); a budget that would need a wait beyond the maximum returns
+// a *pacing.WaitError at once.
 func TestTwoTokensOneRedis(t *testing.T) {
 	r := startRedis(t)
 	rdb := r.client(t)
-	b := pacing.Budgets{Limit: 100, Window: time.Hour, RoomLimit: 3, RoomWindow: time.Hour}
+	b := pacing.Budgets{Limit: 5, Window: time.Hour, RoomLimit: 3, RoomWindow: time.Hour}
 	a := redislimit.New(rdb, "token-A", redislimit.WithBudgets(b))
 	other := redislimit.New(rdb, "token-B", redislimit.WithBudgets(b))
 	ctx := t.Context()
+	send := func(lim *redislimit.Limiter, room int64) error {
+		err := lim.Wait(ctx, room, 0)
+		if err == nil {
+			lim.Observe(room, pacing.Observation{StatusCode: 200, Sent: time.Now()})
+		}
+		return err
+	}
 	for i := range 3 {
-		if err := a.Wait(ctx, 42, 0); err != nil {
+		if err := send(a, 42); err != nil {
 			t.Fatalf("A's post %d: %v", i, err)
 		}
-		a.Observe(42, pacing.Observation{StatusCode: 200})
 	}
 	var we *pacing.WaitError
 	if err := a.Wait(ctx, 42, time.Minute); !errors.As(err, &we) || !we.PerRoom || we.Reset.Before(time.Now().Add(50*time.Minute)) {
 		t.Fatalf("A's fourth post: %v, want a per-room *pacing.WaitError with the reset an hour ahead", err)
 	}
-	for i := range 3 {
-		if err := other.Wait(ctx, 42, 0); err != nil {
-			t.Fatalf("B's post %d: %v; B's budget is its own", i, err)
-		}
-		other.Observe(42, pacing.Observation{StatusCode: 200})
+	if err := send(other, 42); !errors.As(err, &we) || !we.PerRoom {
+		t.Fatalf("B's post to the same room: %v, want a per-room *pacing.WaitError: the room's budget is the room's", err)
 	}
-	// A second replica of A sees A's spent room.
-	if err := redislimit.New(rdb, "token-A", redislimit.WithBudgets(b)).Wait(ctx, 42, 0); !errors.As(err, &we) {
+	if err := send(other, 43); err != nil {
+		t.Fatalf("B's post to another room: %v", err)
+	}
+	for i := range 2 {
+		if err := send(a, 0); err != nil {
+			t.Fatalf("A's request %d: %v", i, err)
+		}
+	}
+	if err := send(a, 0); !errors.As(err, &we) || we.PerRoom {
+		t.Fatalf("A's sixth request: %v, want an account *pacing.WaitError", err)
+	}
+	for i := range 4 {
+		if err := send(other, 0); err != nil {
+			t.Fatalf("B's request %d: %v; B's account budget is its own", i, err)
+		}
+	}
+	// A second replica of A sees A's spent account.
+	if err := redislimit.New(rdb, "token-A", redislimit.WithBudgets(b)).Wait(ctx, 0, 0); !errors.As(err, &we) {
 		t.Fatalf("another replica of A: %v, want *pacing.WaitError", err)
 	}
 	for _, k := range rdb.Keys(ctx, "*").Val() {
