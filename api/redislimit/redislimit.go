@@ -78,6 +78,7 @@ type Limiter struct {
 	retryAt time.Time
 	ahead   []time.Duration // Redis's clock minus ours, at most, from recent calls
 	owed    []owed          // what Redis must be told once it answers again
+	settler *time.Timer     // tells Redis what it is owed in the background; nil when nothing is owed
 }
 
 // A ticket is a request Wait let through, until its answer is observed.
@@ -90,6 +91,7 @@ type ticket struct {
 // have counted a request that was never sent (cancel), or an answer that
 // did not reach Redis (observe).
 type owed struct {
+	at     time.Time // when it became owed: past flightTTL Redis has forgotten it anyway
 	room   int64
 	uid    string
 	cancel bool
@@ -401,15 +403,37 @@ func (l *Limiter) runObserve(room int64, uid string, o pacing.Observation) error
 	return err
 }
 
-// owe keeps what Redis must be told once it answers again; the oldest go
-// when too many wait (the expiries in Redis bound what they leave).
+// owe keeps what Redis must be told once it answers again, and has it
+// told in the background, so that an idle replica leaves nothing behind
+// either. The oldest go when too many wait; what they leave in Redis
+// expires after flightTTL.
 func (l *Limiter) owe(o owed) {
+	o.at = time.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.owed) == owedMax {
 		l.owed = l.owed[1:]
 	}
 	l.owed = append(l.owed, o)
+	if l.settler == nil {
+		l.settler = time.AfterFunc(l.retryAfter, l.settleLater)
+	}
+}
+
+// settleLater tells Redis what it is owed, and tries again later while it
+// cannot; what Redis has forgotten anyway is dropped.
+func (l *Limiter) settleLater() {
+	l.mu.Lock()
+	l.owed = slices.DeleteFunc(l.owed, func(o owed) bool { return time.Since(o.at) > l.flightTTL() })
+	l.mu.Unlock()
+	_ = l.settle() // what it could not tell stays owed
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.owed) > 0 { // what failed, or what came meanwhile
+		l.settler.Reset(l.retryAfter)
+		return
+	}
+	l.settler = nil
 }
 
 // settle tells Redis what it is owed: the cancels of requests that were
@@ -538,7 +562,8 @@ func isAuthError(msg string) bool {
 			return true
 		}
 	}
-	return false
+	// Redis cuts off what an unauthenticated client may send.
+	return strings.Contains(msg, "unauthenticated")
 }
 
 func timedOut(err error) bool {

@@ -291,6 +291,15 @@ if isRoom and roomLimit > 0 then
     redis.call('ZREM', KEYS[8], gone)
     redis.call('ZREM', KEYS[9], gone)
   end
+  -- A waiter in the queue always has its promise in alive, but this one.
+  local ghosts = 0
+  for _, w in ipairs(redis.call('ZRANGE', KEYS[8], 0, -1)) do
+    if w ~= uid and not redis.call('ZSCORE', KEYS[9], w) then
+      redis.call('ZREM', KEYS[8], w)
+      ghosts = ghosts + 1
+    end
+  end
+  if ghosts > 0 then repaired[#repaired + 1] = KEYS[8] .. ': ' .. ghosts .. ' waiters no replica keeps' end
   if not redis.call('ZSCORE', KEYS[8], uid) then redis.call('ZADD', KEYS[8], s(now), uid) end
   queued = true
   local ahead = redis.call('ZRANK', KEYS[8], uid)

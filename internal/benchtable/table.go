@@ -107,14 +107,22 @@ var figures = func() []figure {
 			fs = append(fs, figure{id: "g", what: what, unit: u, api: bench{"api/redislimit", "BenchmarkLimiterCall/limiter=" + mode}})
 		}
 	}
-	// Skews of the server's clock, as TestPacingUnderClockSkew runs them.
-	for _, f := range []string{"-0.9", "-0.4", "-0.1", "-0.01", "+0", "+0.01", "+0.1", "+0.4", "+0.9"} {
-		b := bench{"api", "BenchmarkSkew/skew=" + f}
-		fs = append(fs,
-			figure{id: "h", what: "server clock " + f + " window: allowance", unit: "%allowance", api: b, kind: atLeast, target: 90},
-			figure{id: "h", what: "server clock " + f + " window: 429s after the first window", unit: "late-429s", api: b, kind: atMost, target: 20},
-			figure{id: "h", what: "server clock " + f + " window: 429s in all", unit: "429s", api: b},
-		)
+	// Skews of the server's clock, as TestPacingUnderClockSkew runs them
+	// (pacingtest.Skews), for the in-memory and the shared limiter.
+	for _, lim := range []struct {
+		name, bench string
+		limit       float64
+	}{{"in-memory", "api BenchmarkSkew", 20}, {"Redis", "api/redislimit BenchmarkSkewShared", 10}} {
+		pkg, name, _ := strings.Cut(lim.bench, " ")
+		for _, f := range []string{"-0.9", "-0.4", "-0.1", "-0.01", "+0", "+0.01", "+0.1", "+0.4", "+0.9"} {
+			b := bench{pkg, name + "/skew=" + f}
+			what := "server clock " + f + " window, " + lim.name + ": "
+			fs = append(fs,
+				figure{id: "h", what: what + "allowance", unit: "%allowance", api: b, kind: atLeast, target: 90},
+				figure{id: "h", what: what + "429s after the first window", unit: "late-429s", api: b, kind: atMost, target: lim.limit},
+				figure{id: "h", what: what + "429s in all", unit: "429s", api: b},
+			)
+		}
 	}
 	return fs
 }()
@@ -261,7 +269,7 @@ var notes = []string{
 	"e: BenchmarkServerParallel in ./api/apitest: GET /me through the in-memory transport with validation on, b.RunParallel with GOMAXPROCS goroutines.",
 	"g: BenchmarkReplicas in ./api/redislimit: 4 clients, each with its own *http.Transport and its own limiter, send 1,000 posts to 5 rooms of one account (16 goroutines) to the fake served over loopback HTTP, its budgets scaled 1/125 in time (300 per 2.4 s, 10 per 80 ms per room). shared: one redislimit.Limiter per client on one redis-server; local: pacing.NewLocal per client. allowance: the best possible time under the budgets over the time taken; wasted: the difference, in seconds. Runs once per round.",
 	"g: BenchmarkLimiterCall: one Wait and one Observe (a post, with 200's headers) on budgets that never wait; Redis: two round trips to a redis-server on loopback; in-memory: package api's default limiter.",
-	"h: BenchmarkSkew in ./api: the synctest runs of TestPacingUnderClockSkew, one per offset of the fake's clock from the client's (a fraction of the window, negative: the server behind): 4 goroutines call Me.Get for 12 windows of a budget of 20 per 5 s (the fake's and the client's). allowance: requests accepted during the run over 20 per window; 429s after the first window: at most one window's worth (20).",
+	"h: BenchmarkSkew in ./api: the synctest runs of TestPacingUnderClockSkew, one per offset of the fake's clock from the client's (a fraction of the window; negative: the server behind): 4 goroutines call Me.Get for 12 windows of a budget of 20 per 5 s (the fake's and the client's). BenchmarkSkewShared in ./api/redislimit: the same with 2 replicas on one redis-server, the fake over loopback HTTP, in real time, 6 windows of 10 per second. allowance: requests accepted during the run over a window's worth per window; 429s after the first window: at most one window's worth.",
 	"f: api = what api's Client.call does with a body (io.ReadAll, json.Unmarshal into []api.Message); baseline = json.Decoder into []Message.",
 	"Figures are medians; ±N% is the largest deviation of a round from the median. Rounds run api and baseline back to back, so load from other processes affects both.",
 }

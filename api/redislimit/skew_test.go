@@ -1,0 +1,84 @@
+package redislimit_test
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/api/apitest"
+	"github.com/chatwork-go/chatwork/api/pacing"
+	"github.com/chatwork-go/chatwork/api/redislimit"
+	"github.com/chatwork-go/chatwork/internal/pacingtest"
+)
+
+// TestPacingUnderClockSkew is the in-memory limiter's test of the same
+// name with the shared limiter: two replicas on one real Redis and the
+// fake over HTTP, so in real time, with a budget of 10 per second for 6
+// windows. The skews run side by side (6 s in all), each on its own
+// account.
+func TestPacingUnderClockSkew(t *testing.T) {
+	rdb := startRedis(t).client(t)
+	results := make([]pacingtest.SkewResult, len(pacingtest.Skews))
+	runs := make([]pacingtest.SkewRun, len(pacingtest.Skews))
+	var wg sync.WaitGroup
+	for i, f := range pacingtest.Skews {
+		wg.Go(func() { results[i], runs[i] = redisSkewRun(t, rdb, f) })
+	}
+	wg.Wait()
+	for i, f := range pacingtest.Skews {
+		t.Run(fmt.Sprint(f), func(t *testing.T) {
+			res := results[i]
+			t.Logf("skew %+.2f windows: %d accepted, %.1f%% of the allowance, %d 429s (%d after the first window), longest silence %v",
+				f, res.Accepted, 100*res.Allowance, res.All429, res.Late429, res.Silence)
+			if os.Getenv("SKEW_REPORT") == "1" {
+				fmt.Println(pacingtest.Report("redis", f, res))
+			}
+			runs[i].Check(t, res)
+		})
+	}
+}
+
+// redisSkewRun runs the skew f (a fraction of the window) through two
+// replicas, each with its own connections and its own Limiter.
+func redisSkewRun(t *testing.T, rdb *redis.Client, f float64) (pacingtest.SkewResult, pacingtest.SkewRun) {
+	const limit, window = 10, time.Second
+	budgets := pacing.Budgets{Limit: limit, Window: window, RoomLimit: 10, RoomWindow: window}
+	account := fmt.Sprintf("token-skew-%g", f)
+	run := pacingtest.SkewRun{Limit: limit, Window: window, Windows: 6, Skew: time.Duration(f * float64(window)), Replicas: 2,
+		Fake: func(opts ...apitest.Option) *apitest.Server { return apitest.NewServer(t, opts...) },
+		Client: func(s *apitest.Server, opts ...api.Option) *api.Client {
+			tr := &http.Transport{}
+			t.Cleanup(tr.CloseIdleConnections)
+			c, err := api.NewClient(s.Token(), append([]api.Option{api.WithBaseURL(s.URL()), api.WithHTTPClient(&http.Client{Transport: tr}),
+				api.WithLimiter(redislimit.New(rdb, account, redislimit.WithBudgets(budgets)))}, opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		},
+	}
+	return run.Run(t), run
+}
+
+// BenchmarkSkewShared reports the figures of TestPacingUnderClockSkew with
+// the shared limiter, one sub-benchmark per skew (a child process runs the
+// test once per round; it takes about 6 s).
+func BenchmarkSkewShared(b *testing.B) {
+	var reports map[string][3]float64
+	for b.Loop() {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestPacingUnderClockSkew$", "-test.v", "-test.count=1")
+		cmd.Env = append(os.Environ(), "SKEW_REPORT=1")
+		out, _ := cmd.CombinedOutput() // a failed skew still reports its figures
+		if reports = pacingtest.ReadReports(out, "redis"); len(reports) == 0 {
+			b.Fatalf("no report in:\n%s", out)
+		}
+	}
+	pacingtest.Bench(b, reports)
+}

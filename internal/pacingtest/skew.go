@@ -1,0 +1,168 @@
+// Package pacingtest runs the scenarios the limiters of package pacing
+// and redislimit are measured with, for their tests and benchmarks: calls
+// against the fake (api/apitest) whose clock is off from the client's.
+// Only tests import it.
+package pacingtest
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/api/apitest"
+)
+
+// Skews are the offsets of the server's clock from the client's, as
+// fractions of the account's window (negative: the server behind), that
+// pacing must live with.
+var Skews = []float64{-0.9, -0.4, -0.1, -0.01, 0, 0.01, 0.1, 0.4, 0.9}
+
+// SkewRun describes a run: Limit requests per Window for the account (the
+// fake's and the client's), for Windows windows, the fake's clock off by
+// Skew. Fake starts the fake with the options given (its budget and the
+// run's observer); Client makes a client of it, once per replica
+// (Replicas, 1 when 0), each a process of its own.
+type SkewRun struct {
+	Limit    int
+	Window   time.Duration
+	Windows  int
+	Skew     time.Duration
+	Replicas int
+	Fake     func(opts ...apitest.Option) *apitest.Server
+	Client   func(s *apitest.Server, opts ...api.Option) *api.Client
+}
+
+// SkewResult is what a run measured.
+type SkewResult struct {
+	Accepted  int           // requests the server accepted during the run
+	Allowance float64       // Accepted over the most the server would accept in the run
+	All429    int           // 429s
+	Late429   int           // 429s after the first window
+	Silence   time.Duration // the longest time without an answer
+}
+
+// Run has 4 goroutines, spread over the replicas, call Me.Get until the
+// run ends. A call refused by pacing waits until the reset it was told, as
+// a program would.
+func (r SkewRun) Run(t testing.TB) SkewResult {
+	t.Helper()
+	var mu sync.Mutex
+	var res SkewResult
+	start := time.Now()
+	end := start.Add(time.Duration(r.Windows) * r.Window)
+	last := start
+	observer := func(rec apitest.RecordedRequest) {
+		mu.Lock()
+		defer mu.Unlock()
+		now := time.Now()
+		res.Silence = max(res.Silence, now.Sub(last))
+		last = now
+		switch {
+		case rec.Status == http.StatusOK && now.Before(end):
+			res.Accepted++
+		case rec.Status == http.StatusTooManyRequests:
+			res.All429++
+			if now.Sub(start) > r.Window {
+				res.Late429++
+			}
+		}
+	}
+	s := r.Fake(apitest.WithRateLimit(r.Limit, r.Window), apitest.WithRequestObserver(observer))
+	s.AdvanceClock(r.Skew)
+	clients := make([]*api.Client, max(r.Replicas, 1))
+	for i := range clients {
+		clients[i] = r.Client(s, api.WithRateLimit(r.Limit, r.Window), api.WithMaxRateLimitWait(2*r.Window))
+	}
+	var wg sync.WaitGroup
+	for i := range 4 {
+		c := clients[i%len(clients)]
+		wg.Go(func() {
+			for time.Now().Before(end) {
+				_, _, err := c.Me.Get(t.Context())
+				var rle *api.RateLimitError
+				switch {
+				case errors.As(err, &rle):
+					time.Sleep(max(min(time.Until(rle.Reset), time.Until(end)), time.Millisecond))
+				case err != nil:
+					t.Errorf("call: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	res.Silence = max(res.Silence, end.Sub(last))
+	// A window of the fake's lasts Window from the first request after the
+	// previous one ended: at best one window's worth in each window of the
+	// run.
+	res.Allowance = float64(res.Accepted) / float64(r.Limit*r.Windows)
+	return res
+}
+
+// Check fails t unless the run used at least 90% of the allowance, met at
+// most a window's worth of 429s after the first window, and never went
+// silent for longer than a window (and a tenth) while the server would
+// accept.
+func (r SkewRun) Check(t testing.TB, res SkewResult) {
+	t.Helper()
+	if res.Allowance < 0.9 {
+		t.Errorf("used %.1f%% of the allowance, want at least 90%%", 100*res.Allowance)
+	}
+	if res.Late429 > r.Limit {
+		t.Errorf("%d 429s after the first window, want at most %d", res.Late429, r.Limit)
+	}
+	if res.Silence > r.Window+r.Window/10 {
+		t.Errorf("no answer for %v, longer than a window", res.Silence)
+	}
+}
+
+// Report is the line a run prints for BenchmarkSkew to read.
+func Report(limiter string, skew float64, res SkewResult) string {
+	return fmt.Sprintf("skew-report limiter=%s skew=%g allowance=%.4f all429=%d late429=%d", limiter, skew, res.Allowance, res.All429, res.Late429)
+}
+
+var reportLine = regexp.MustCompile(`skew-report limiter=(\S+) skew=(\S+) allowance=([0-9.]+) all429=([0-9]+) late429=([0-9]+)`)
+
+// ReadReports reads the report lines of the limiter in out: by skew (as
+// fmt.Sprint prints it), the allowance used, the 429s and the 429s after
+// the first window.
+func ReadReports(out []byte, limiter string) map[string][3]float64 {
+	reports := map[string][3]float64{}
+	for _, m := range reportLine.FindAllSubmatch(out, -1) {
+		if string(m[1]) != limiter {
+			continue
+		}
+		var r [3]float64
+		for i := range r {
+			r[i], _ = strconv.ParseFloat(string(m[i+3]), 64)
+		}
+		reports[string(m[2])] = r
+	}
+	return reports
+}
+
+// Bench reports the figures of reports as sub-benchmarks skew=±f, one per
+// skew, with the metrics %allowance, 429s and late-429s.
+func Bench(b *testing.B, reports map[string][3]float64) {
+	for _, f := range Skews {
+		r, ok := reports[fmt.Sprint(f)]
+		if !ok {
+			b.Fatalf("no report for skew %v", f)
+		}
+		b.Run(fmt.Sprintf("skew=%+g", f), func(b *testing.B) {
+			for b.Loop() {
+			}
+			b.ReportMetric(100*r[0], "%allowance")
+			b.ReportMetric(r[1], "429s")
+			b.ReportMetric(r[2], "late-429s")
+		})
+	}
+}
