@@ -177,15 +177,18 @@ func (l *memLimiter) serverWait(now time.Time) (wait time.Duration, try bool) {
 		if !s.ended {
 			// A new window of the server's opens: what was sent before
 			// counts only if still in flight.
-			s.ended, s.sentSince, s.oldInflight = true, 0, l.inflight
+			s.ended, s.oldInflight = true, l.inflight
 			l.global.clear()
 		}
-		if s.limit-s.sentSince-s.oldInflight > 0 {
+		// What went since, within a window (the log), and what may land
+		// in the new window, leave the rest of it.
+		l.global.prune(now)
+		if s.limit-l.global.total-s.oldInflight > 0 {
 			return 0, false
 		}
 		// The whole next window went out before any answer told of it:
-		// wait for one (the least wait is a margin; an answer wakes the
-		// waiter sooner).
+		// wait for one, or for the log to free a place (an answer wakes
+		// the waiter).
 		return max(l.margin, time.Millisecond), false
 	}
 	if (l.global != nil && s.remaining-l.inflight > 0) || (l.global == nil && !s.spent) {
@@ -214,9 +217,6 @@ func (l *memLimiter) takeLocked(now time.Time, room int64, try bool, ticket uint
 	l.leaveLocked(room, ticket)
 	if l.global != nil {
 		l.global.add(now)
-		if l.srv.known && l.srv.ended {
-			l.srv.sentSince++
-		}
 	}
 	if rs := l.roomLocked(room, l.roomLimit > 0); rs != nil && l.roomLimit > 0 {
 		rs.pending++

@@ -92,7 +92,6 @@ type serverWindow struct {
 	long             bool      // an answer showed it lasting longer than first + length
 	spent            bool      // a 429 said the budget is spent
 	ended            bool      // the window has certainly ended; no newer one known
-	sentSince        int       // requests sent since it ended
 	oldInflight      int       // requests in flight when it ended: they may land in the next one
 	failures         int       // tries after its guessed end that found it still on
 	nextTry          time.Time // no try before this

@@ -69,6 +69,7 @@ func (s *redisServer) start() {
 	args := append(port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", s.dir, "--enable-debug-command", "yes")
 	s.cmd = exec.Command(s.path, args...)
 	s.cmd.Stdout, s.cmd.Stderr = io.Discard, io.Discard
+	dieWithParent(s.cmd)
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}

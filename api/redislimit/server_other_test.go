@@ -1,0 +1,9 @@
+//go:build !linux
+
+package redislimit_test
+
+import "os/exec"
+
+// dieWithParent does nothing where the kernel cannot tie a child's life to
+// its parent's: the test's cleanup stops redis-server.
+func dieWithParent(*exec.Cmd) {}
