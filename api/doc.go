@@ -134,7 +134,8 @@
 // gets no 429 in normal operation. Set the budgets with [WithRateLimit] and
 // [WithRoomPostLimit] (0 turns one off); [Client.RateLimit] and
 // Response.RateLimit report the latest state. Only [MessagesService.Post]
-// and [TasksService.Create] know the room whose budget a post spends.
+// and [TasksService.Create] know the room whose budget a post spends, and
+// a room's posts go in the order they came.
 //
 // One Limiter decides every wait of a call: before each attempt, and after
 // a 429 (another program spent the budget), whose retry goes when the
@@ -156,9 +157,14 @@
 // 5-minute window plus a minute (an hour ahead, the year 2100), or anything
 // that is not a number is ignored; a limit above 2²⁰ is clamped. Memory
 // never depends on what a header says. The server's x-ratelimit-limit
-// replaces the configured limit for a window of the API's 5 minutes. A
-// room's window is counted from when each post's answer arrived, since the
-// server counts a post when it arrives, which can be well after it left.
+// replaces the configured limit for a window of the API's 5 minutes. The
+// reset is a time on the server's clock, which may be off from ours, so it
+// is never taken for one of ours: a window ends, for the client, a window
+// after the first answer that told of it, or sooner when the answers show
+// how far the server's clock is off (package pacing says how); a clock off
+// by any amount costs neither an outage nor a stream of 429s. A room's
+// window is counted from when each post's answer arrived, since the server
+// counts a post when it arrives, which can be well after it left.
 //
 // # Retries
 //

@@ -55,9 +55,11 @@ type memLimiter struct {
 }
 
 // NewLocal returns the in-memory limiter every api.Client uses unless
-// api.WithLimiter says otherwise: it paces one process to b and follows
-// the server's headers. A Limiter for several processes (package
-// redislimit) can fall back to it.
+// api.WithLimiter says otherwise: it paces one process to b, follows the
+// server's headers without ever taking the server's reset for a time of
+// its own clock (the two clocks may be off by anything), and serves each
+// room's posts in the order they came. A Limiter for several processes
+// (package redislimit) can fall back to it.
 func NewLocal(b Budgets) Limiter { return newMemLimiter(b, 100*time.Millisecond) }
 
 func newMemLimiter(b Budgets, margin time.Duration) *memLimiter {

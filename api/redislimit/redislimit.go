@@ -3,19 +3,33 @@
 //
 // Chatwork's budgets belong to the account and the room, not to a process:
 // 300 requests per 5 minutes per account, 10 message posts or task
-// creations per 10 seconds per room. Replicas that each pace themselves
-// to the whole budget overshoot together. A Limiter keeps the account's
-// window and each room's posting window in Redis, updated atomically by Lua
-// scripts, with the semantics of package pacing's in-memory limiter: a burst goes
-// out at once, the whole allowance is used, the server's x-ratelimit-*
-// headers correct the shared state, and a 429 seen by one replica holds
-// back all of them. Plug it into a client with api.WithLimiter.
+// creations per 10 seconds per room, whatever the account. Replicas that
+// each pace themselves to the whole budget overshoot together. A Limiter
+// keeps the account's window and each room's posting window in Redis,
+// updated atomically by Lua scripts, with the rules of package pacing's
+// in-memory limiter (Redis's clock standing for ours): a burst goes out at
+// once, the whole allowance is used, the server's x-ratelimit-* headers
+// correct the shared state, a skewed server clock costs nothing, a 429
+// seen by one replica holds back all of them, and a room's posts go in the
+// order they came. Plug it into a client with api.WithLimiter.
 //
-// Keys are namespaced by a hash of the account key (the token, or any name
-// of the account), never the key itself, and expire on their own. Every
-// Redis call has a deadline; when Redis cannot be reached the Limiter paces
-// locally (pacing.NewLocal) and logs it once per outage,
-// and no call waits beyond its maximum wait.
+// The account's keys are named after a hash of the account key (the token,
+// or any name of the account), never the key itself; a room's keys after
+// the room alone, so that every token posting to it through one Redis
+// shares its budget. All expire on their own. What is read from Redis is
+// checked before it is believed: a key of the wrong type or a value out of
+// its bounds is repaired, with one log line, and the calls go on.
+//
+// Every Redis call has a deadline; when Redis is unavailable the Limiter
+// paces locally (pacing.NewLocal), logs it once per outage with what is
+// wrong (unreachable, too slow, an untrusted certificate, refused
+// credentials, an error), and no call waits beyond its allowance. A wait
+// that Redis runs after the replica gave up on it (a stalled Redis) counts
+// nothing; one that may have counted a request that was never sent is
+// cancelled as soon as Redis answers, and an answer that did not reach
+// Redis is told to it then, so a stall leaves nothing behind. A replica
+// that dies with requests in flight leaves them counted for at most a
+// minute.
 //
 // It builds on package pacing (the Limiter interface it implements, and
 // the in-memory limiter it falls back to) and needs nothing else of this
