@@ -18,6 +18,8 @@ var importRules = map[string]struct {
 		"the client stands alone: never the fake (apitest), the validator (conformance, kin-openapi) or the CLI"},
 	"api/redislimit": {[]string{"api", "gen", "api/wire", "internal/budgets", "internal/wait", "internal/urlsafe"},
 		"a Limiter for the client, over Redis: it builds on package api and nothing else of the module"},
+	"api/intake": {[]string{"api", "api/webhook", "api/notation", "gen", "api/wire", "internal/budgets", "internal/wait", "internal/urlsafe"},
+		"the durable intake over Redis: it builds on the client (Watch), webhook and notation, and nothing imports it but programs that want Redis"},
 	"api/webhook": {[]string{"gen", "api/wire"},
 		"receiving webhooks needs no API client"},
 	"api/notation": {nil,
