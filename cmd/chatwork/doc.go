@@ -105,8 +105,8 @@
 // The webhook commands read the webhook tokens (one per webhook setting)
 // from --webhook-token-file PATH or CHATWORK_WEBHOOK_TOKEN, never from the
 // API token's flag. webhook listen closes slow and idle connections within
-// seconds and, on request, refuses events older than --max-age and ignores
-// replays (--replay-guard N).
+// seconds and, on request, refuses events older than --max-age (or dated
+// more than a minute ahead) and ignores replays (--replay-guard N).
 //
 // # Exit codes
 //
