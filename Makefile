@@ -30,7 +30,7 @@ SHELL       := bash
 
 GO    ?= go
 # What go generate writes (check-generate compares it with the git index).
-GENERATED := gen internal/embeddedspec internal/budgets openapi.json api/result_rules.gen.go
+GENERATED := gen internal/embeddedspec internal/budgets openapi.json api/result_rules.gen.go api/apitest/seed.schema.json
 BIN   := $(CURDIR)/.bin
 GOLANGCI_LINT := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 REDOC_JS      := $(BIN)/redoc-$(REDOC_VERSION)/redoc.standalone.js
@@ -94,8 +94,9 @@ lint: fmt-check vet lint-go lint-spec lint-yaml typescript ## gofmt, go vet, gol
 lint-go: $(GOLANGCI_LINT) ## golangci-lint run ./... (config: .golangci.yml).
 	$(GOLANGCI_LINT) run ./...
 
-lint-spec: ## Lint openapi.yaml with Redocly (config: redocly.yaml).
+lint-spec: ## Lint openapi.yaml and the fake's control API (api/apitest/control.yaml) with Redocly (configs: redocly.yaml, api/apitest/redocly.yaml).
 	$(REDOCLY) lint openapi.yaml
+	$(REDOCLY) lint --config api/apitest/redocly.yaml api/apitest/control.yaml
 
 # Other teams read openapi.yaml with YAML 1.1 loaders built on libyaml
 # (PyYAML's CSafeLoader; Debian's python3-yaml): it must load there and mean

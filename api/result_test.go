@@ -104,9 +104,10 @@ const propertySeed = 20261206
 // answersPerOperation is how many generated answers each operation gets.
 const answersPerOperation = 200
 
-// propertyCalls are the client's calls, one per operation of openapi.yaml
-// (deleteRoom twice: to leave and to delete).
-func propertyCalls(c *api.Client) map[string][]func(context.Context) error {
+// operationCalls are the client's calls, one per operation of openapi.yaml
+// (deleteRoom and listMessages twice: Leave and Delete, ListLatest and
+// ListNew), by operation ID.
+func operationCalls(c *api.Client) map[string][]func(context.Context) error {
 	one := func(f func(context.Context) error) []func(context.Context) error {
 		return []func(context.Context) error{f}
 	}
@@ -209,7 +210,7 @@ func TestGeneratedAnswers(t *testing.T) {
 		w.WriteHeader(next.status)
 		_, _ = w.Write(next.body)
 	}}, api.WithRateLimit(0, 0), api.WithRoomPostLimit(0, 0), api.WithMaxRateLimitWait(0))
-	calls := propertyCalls(c)
+	calls := operationCalls(c)
 
 	type counts struct{ answers, noContent, refused, keptAsSent int }
 	report := map[string]*counts{}
@@ -220,7 +221,7 @@ func TestGeneratedAnswers(t *testing.T) {
 			ids = append(ids, id)
 			fns := calls[id]
 			if fns == nil {
-				t.Errorf("%s %s (%s): no call in propertyCalls", method, path, id)
+				t.Errorf("%s %s (%s): no call in operationCalls", method, path, id)
 				continue
 			}
 			seed := propertySeed + uint64(crc32.ChecksumIEEE([]byte(id)))
@@ -299,7 +300,7 @@ func TestGeneratedAnswers(t *testing.T) {
 		}
 	}
 	if len(calls) != len(ids) {
-		t.Errorf("propertyCalls has %d operations, the spec %d", len(calls), len(ids))
+		t.Errorf("operationCalls has %d operations, the spec %d", len(calls), len(ids))
 	}
 	slices.Sort(ids)
 	var b strings.Builder
@@ -393,4 +394,134 @@ func mutations(s *openapi3.Schema, v any, field string) []mutation {
 		}
 	}
 	return out
+}
+
+// nonAnswers are, for each operation that always returns a result, a 200
+// body the API could send that carries no usable result for it.
+var nonAnswers = map[string]string{
+	"getMe":                  `{"name":"no id"}`,
+	"getMyStatus":            `[]`,
+	"acceptIncomingRequest":  `{"account_id":0}`,
+	"postMessage":            `{"message_id":"12ab"}`,
+	"markMessagesRead":       `"ok"`,
+	"markMessagesUnread":     `1`,
+	"getMessage":             `{"message_id":"","body":"x"}`,
+	"updateMessage":          `{"message_id":"0"}`,
+	"createRoom":             `{"room_id":0}`,
+	"getRoom":                `{"name":"x"}`,
+	"updateRoom":             `{"room_id":-1}`,
+	"updateRoomMembers":      `{"admin":[],"member":[],"readonly":[]}`,
+	"getInvitationLink":      `{"public":"yes"}`,
+	"createInvitationLink":   `{"public":false}`,
+	"updateInvitationLink":   `{"public":true}`,
+	"createRoomTasks":        `{"task_ids":[]}`,
+	"getRoomTask":            `{"body":"x"}`,
+	"updateTaskStatus":       `{"task_id":null}`,
+	"getFile":                `{"filename":"a"}`,
+	"getFileWithDownloadURL": `{"file_id":2}`,
+	"uploadFile":             `{"file_id":"7"}`,
+}
+
+// resultCalls are the calls of the operations in nonAnswers, by operation
+// ID, with Files.GetWithDownloadURL as getFileWithDownloadURL.
+func resultCalls(c *api.Client) map[string]func(context.Context) error {
+	all := operationCalls(c)
+	calls := map[string]func(context.Context) error{
+		"getFileWithDownloadURL": func(ctx context.Context) error { _, _, err := c.Files.GetWithDownloadURL(ctx, 1, 2); return err },
+	}
+	for id := range nonAnswers {
+		if fns := all[id]; len(fns) == 1 {
+			calls[id] = fns[0]
+		}
+	}
+	return calls
+}
+
+// TestNonAnswerIsNotSuccess: every operation that always returns a result
+// (an ID, an object) fails with ErrUnexpectedResponse when a 2xx carries
+// none: 204, an empty 200, null, {}, or a body without the result's ID.
+func TestNonAnswerIsNotSuccess(t *testing.T) {
+	kinds := []struct {
+		name   string
+		status int
+		body   string // "" for none; "-" for each operation's own bad body
+	}{
+		{"204", http.StatusNoContent, ""},
+		{"empty 200", http.StatusOK, ""},
+		{"null", http.StatusOK, "null"},
+		{"{}", http.StatusOK, " { } "},
+		{"201 {}", http.StatusCreated, "{}"},
+		{"no result", http.StatusOK, "-"},
+	}
+	for _, k := range kinds {
+		var bad string
+		c := newTestClient(t, testToken, handlerTransport{func(w http.ResponseWriter, r *http.Request) {
+			body := k.body
+			if body == "-" {
+				body = bad
+			}
+			rateHeaders(w, 10)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(k.status)
+			_, _ = io.WriteString(w, body)
+		}})
+		calls := resultCalls(c)
+		if len(calls) != len(nonAnswers) {
+			t.Fatalf("%d calls for the %d operations of nonAnswers: an operation ID there has no single call in operationCalls", len(calls), len(nonAnswers))
+		}
+		for name, call := range calls {
+			bad = nonAnswers[name]
+			err := call(t.Context())
+			var ue *api.UnexpectedResponseError
+			if !errors.Is(err, api.ErrUnexpectedResponse) || !errors.As(err, &ue) {
+				t.Errorf("%s answered %s: err = %v, want ErrUnexpectedResponse", name, k.name, err)
+				continue
+			}
+			if ue.StatusCode != k.status || ue.Method == "" || !strings.HasPrefix(ue.Path, "/v2/") || ue.Reason == "" {
+				t.Errorf("%s answered %s: %+v", name, k.name, ue)
+			}
+		}
+	}
+}
+
+// TestEmptyAndNullLists: a list endpoint's 204 is an empty list, but null
+// or an object is not a list. Odd items are returned as sent: the caller
+// (or Messages.Watch) decides, and one cannot hide the others.
+func TestEmptyAndNullLists(t *testing.T) {
+	c, ts := setup(t)
+	ts.handle("GET /v2/rooms", func(w http.ResponseWriter, r *http.Request) { reply(w, 200, "null") })
+	ts.handle("GET /v2/contacts", func(w http.ResponseWriter, r *http.Request) { reply(w, 200, `{}`) })
+	ts.handle("GET /v2/rooms/{room}/messages", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, `[{"message_id":"5"},{"message_id":"not digits"}]`)
+	})
+	ts.handle("GET /v2/rooms/{room}/files", func(w http.ResponseWriter, r *http.Request) { reply(w, http.StatusNoContent, nil) })
+	if _, _, err := c.Rooms.List(t.Context()); !errors.Is(err, api.ErrUnexpectedResponse) {
+		t.Errorf("null list: %v", err)
+	}
+	if _, _, err := c.Contacts.List(t.Context()); !errors.Is(err, api.ErrUnexpectedResponse) {
+		t.Errorf("{} for a list: %v", err)
+	}
+	if msgs, _, err := c.Messages.ListLatest(t.Context(), 1); err != nil || len(msgs) != 2 {
+		t.Errorf("a list with an odd item: %v, %v", msgs, err)
+	}
+	if files, _, err := c.Files.List(t.Context(), 1, nil); err != nil || files == nil || len(files) != 0 {
+		t.Errorf("204 list: %v, %v", files, err)
+	}
+}
+
+// TestUnexpectedBodyIsBoundedAndTokenFree: the body kept in the error is
+// short and never holds the token, even when the server echoes it.
+func TestUnexpectedBodyIsBoundedAndTokenFree(t *testing.T) {
+	c, ts := setup(t)
+	ts.handle("GET /v2/me", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, `{"echo":"`+r.Header.Get("X-Chatworktoken")+`","pad":"`+strings.Repeat("\xff", 4000)+`"}`)
+	})
+	_, _, err := c.Me.Get(t.Context())
+	var ue *api.UnexpectedResponseError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(ue.Body) > 600 || !strings.Contains(ue.Body, `"echo"`) || strings.Contains(ue.Body, testToken) || strings.Contains(err.Error(), testToken) {
+		t.Errorf("body kept: %q", ue.Body)
+	}
 }

@@ -226,6 +226,9 @@ func TestEveryOperationHasACommand(t *testing.T) {
 	}
 }
 
+// TestHelp: help at every level (chatwork help, COMMAND help, -h) prints
+// the same text on stdout with exit 0, names the commands, flags and exit
+// codes, and renders for every command without a token.
 func TestHelp(t *testing.T) {
 	t.Parallel()
 	r := cli{}.run(t, "help").must(t, exitOK)
@@ -278,6 +281,7 @@ func TestHelp(t *testing.T) {
 	}
 }
 
+// TestVersion: chatwork version prints the version.
 func TestVersion(t *testing.T) {
 	t.Parallel()
 	if r := (cli{}).run(t, "version").must(t, exitOK); !strings.HasPrefix(r.out, "chatwork ") {
@@ -285,6 +289,8 @@ func TestVersion(t *testing.T) {
 	}
 }
 
+// TestUsageErrors: each mistake of the command line exits 2 with a message
+// that names it, prints nothing on stdout and sends no request.
 func TestUsageErrors(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
@@ -337,6 +343,8 @@ func TestUsageErrors(t *testing.T) {
 	cli{env: env}.run(t, "--base-url", "not a url", "me").must(t, exitUsage)
 }
 
+// TestAPIErrorExitCode: an error status exits 3, with the status, the
+// request and the API's own messages on stderr.
 func TestAPIErrorExitCode(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
@@ -364,6 +372,8 @@ func TestAPIErrorExitCode(t *testing.T) {
 	}
 }
 
+// TestRateLimitExitCode: a 429 that does not clear within --max-wait exits
+// 4 and says which limit, the account's or the room's posting limit.
 func TestRateLimitExitCode(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
@@ -388,6 +398,9 @@ func TestRateLimitExitCode(t *testing.T) {
 	}
 }
 
+// TestOtherErrorExitCode: failures that are not API answers (a dropped
+// connection, a missing file, nothing listening) exit 1, a network failure
+// in one line that names the host and the cause.
 func TestOtherErrorExitCode(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)
@@ -418,6 +431,8 @@ func TestOtherErrorExitCode(t *testing.T) {
 	}
 }
 
+// TestGlobalFlagsAnywhere: global flags work before the command, after it
+// and among its arguments, and win over the environment.
 func TestGlobalFlagsAnywhere(t *testing.T) {
 	t.Parallel()
 	s := apitest.NewServer(t)

@@ -43,6 +43,8 @@ func (w *world) asBob(t *testing.T, args ...string) result {
 	return cli{env: with(w.env, envToken, w.bob.Token)}.run(t, args...)
 }
 
+// TestMeStatusContacts: me, status and contacts print what the fake holds,
+// as JSON and as a table.
 func TestMeStatusContacts(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -78,6 +80,8 @@ func TestMeStatusContacts(t *testing.T) {
 	}
 }
 
+// TestRooms: rooms create, get, update, list, and delete (leave and delete)
+// change and show the fake's rooms; a delete says what it did.
 func TestRooms(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -137,6 +141,7 @@ func TestRooms(t *testing.T) {
 	}
 }
 
+// TestMembers: members list and replace show and change the membership.
 func TestMembers(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -166,6 +171,8 @@ func TestMembers(t *testing.T) {
 	}
 }
 
+// TestMessages: messages post, get, list (the latest by default, --new
+// moving the cursor), update, read, unread and delete.
 func TestMessages(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -242,6 +249,8 @@ func TestMessages(t *testing.T) {
 	w.run(t, "messages", "get", room, posted.MessageID).must(t, exitAPI)
 }
 
+// TestTasks: tasks create (--to, --due), list with filters, get, done and
+// mine.
 func TestTasks(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -316,6 +325,8 @@ func TestTasks(t *testing.T) {
 	}
 }
 
+// TestFiles: files upload, list, get (with a download URL on request) and
+// download, to stdout or to a file that a failure leaves absent.
 func TestFiles(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -373,6 +384,8 @@ func TestFiles(t *testing.T) {
 	}
 }
 
+// TestLinks: links get, create, update and delete of a room's invitation
+// link, {"public": false} when there is none.
 func TestLinks(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -406,6 +419,8 @@ func TestLinks(t *testing.T) {
 	}
 }
 
+// TestRequests: requests list, accept (printing the new contact) and
+// reject (printing nothing).
 func TestRequests(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)

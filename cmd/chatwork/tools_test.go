@@ -14,6 +14,9 @@ import (
 	"github.com/chatwork-go/chatwork/api/webhook"
 )
 
+// TestSend: send builds the markup (mentions, a reply to a looked-up
+// sender, an info box), reads the text from stdin, uploads with --file and
+// refuses bad arguments.
 func TestSend(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -83,6 +86,8 @@ func TestSend(t *testing.T) {
 	w.run(t, "send", room, "two", "words").must(t, exitUsage)
 }
 
+// TestDemo runs the demo and finds each of its steps and results in the
+// output, nothing on stderr.
 func TestDemo(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
@@ -127,6 +132,9 @@ func TestDemo(t *testing.T) {
 
 const webhookToken = "c2VjcmV0LXdlYmhvb2stdG9rZW4tZm9yLXRlc3Rz" // base64
 
+// TestWebhookHandler: the handler of webhook listen prints a verified
+// event as one JSON line and refuses (and logs, without the token) a
+// delivery signed with another token.
 func TestWebhookHandler(t *testing.T) {
 	t.Parallel()
 	var out, logs syncBuffer
@@ -226,6 +234,8 @@ func TestWebhookListen(t *testing.T) {
 	cli{}.run(t, "webhook", "listen").must(t, exitUsage)
 }
 
+// TestWebhookSign: the printed signature verifies with the token, which is
+// never printed.
 func TestWebhookSign(t *testing.T) {
 	t.Parallel()
 	body := `{"webhook_event_type":"message_created"}`
