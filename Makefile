@@ -30,7 +30,7 @@ SHELL       := bash
 
 GO    ?= go
 # What go generate writes (check-generate compares it with the git index).
-GENERATED := gen internal/embeddedspec internal/budgets openapi.json api/result_rules.gen.go
+GENERATED := gen internal/embeddedspec internal/budgets openapi.json api/result_rules.gen.go api/apitest/seed.schema.json
 BIN   := $(CURDIR)/.bin
 GOLANGCI_LINT := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 REDOC_JS      := $(BIN)/redoc-$(REDOC_VERSION)/redoc.standalone.js
@@ -44,7 +44,7 @@ REDOCLY := $(NPX) @redocly/cli@$(REDOCLY_CLI_VERSION)
 TSPKGS  := -p openapi-typescript@$(OPENAPI_TYPESCRIPT_VERSION) -p typescript@$(TYPESCRIPT_VERSION)
 
 .PHONY: help generate check-generate tidy-check fmt-check vet lint lint-go lint-spec lint-yaml \
-	typescript test go-test interop fuzz fuzz-short docs docs-check bench demo tools clean
+	typescript test go-test spec-breaking interop fuzz fuzz-short docs docs-check bench demo tools clean
 
 help: ## Show the developer commands.
 	@echo 'Usage: make <target>'
@@ -53,9 +53,11 @@ help: ## Show the developer commands.
 		awk 'BEGIN {FS = ":.*## "} {printf "  %-15s %s\n", $$1, $$2}'
 	@echo
 	@echo 'Pinned tools: golangci-lint $(GOLANGCI_LINT_VERSION), @redocly/cli $(REDOCLY_CLI_VERSION),'
-	@echo '  openapi-typescript $(OPENAPI_TYPESCRIPT_VERSION), typescript $(TYPESCRIPT_VERSION), redoc $(REDOC_VERSION).'
+	@echo '  openapi-typescript $(OPENAPI_TYPESCRIPT_VERSION), typescript $(TYPESCRIPT_VERSION), redoc $(REDOC_VERSION);'
+	@echo '  oasdiff by spec/breaking/go.mod.'
 	@echo 'After editing openapi.yaml: make generate, git add the result, then make test'
 	@echo '  (check-generate compares gen/, internal/embeddedspec, internal/budgets, openapi.json and api/result_rules.gen.go with the git index).'
+	@echo '  (a breaking change needs the next major info.version and a section in spec/CHANGELOG.md).'
 	@echo 'Variables: FUZZTIME (make fuzz, default $(FUZZTIME)), TEST_FUZZTIME (make test, default $(TEST_FUZZTIME)),'
 	@echo '  GOTEST_TIMEOUT (go test -timeout, default $(GOTEST_TIMEOUT)).'
 
@@ -92,8 +94,9 @@ lint: fmt-check vet lint-go lint-spec lint-yaml typescript ## gofmt, go vet, gol
 lint-go: $(GOLANGCI_LINT) ## golangci-lint run ./... (config: .golangci.yml).
 	$(GOLANGCI_LINT) run ./...
 
-lint-spec: ## Lint openapi.yaml with Redocly (config: redocly.yaml).
+lint-spec: ## Lint openapi.yaml and the fake's control API (api/apitest/control.yaml) with Redocly (configs: redocly.yaml, api/apitest/redocly.yaml).
 	$(REDOCLY) lint openapi.yaml
+	$(REDOCLY) lint --config api/apitest/redocly.yaml api/apitest/control.yaml
 
 # Other teams read openapi.yaml with YAML 1.1 loaders built on libyaml
 # (PyYAML's CSafeLoader; Debian's python3-yaml): it must load there and mean
@@ -112,11 +115,22 @@ typescript: ## Generate TS types from openapi.yaml and type-check typescript/usa
 # generated code prove little. docs runs before go-test, whose
 # TestDocsRenderOffline (internal/checks) opens docs/index.html in headless
 # Chromium.
-test: check-generate tidy-check lint docs go-test interop fuzz-short ## Everything CI checks: generate/tidy checks, lint, docs, go test -race (with the browser check of the docs), interop clients, short fuzzing.
+test: check-generate tidy-check lint docs go-test spec-breaking interop fuzz-short ## Everything CI checks: generate/tidy checks, lint, docs, go test -race (with the browser check of the docs), the spec's breaking-change check, interop clients, short fuzzing.
 	@echo 'make test: all checks passed'
 
 go-test: ## go test -race ./... (each package times out after GOTEST_TIMEOUT, default 5m).
 	$(GO) test -race -timeout=$(GOTEST_TIMEOUT) ./...
+
+# The spec's versions (spec/CHANGELOG.md): openapi.yaml against its last
+# release tag (openapi/vX.Y.Z; before the first, the spec's first commit).
+# oasdiff is pinned by the nested module spec/breaking, so that the root
+# go.mod never sees it; its tests feed the check deliberately broken copies
+# of the spec and prove that it fails on them.
+spec-breaking: ## Fail on a breaking change to openapi.yaml without a major version bump (oasdiff), or a version missing from spec/CHANGELOG.md.
+	$(GO) -C spec/breaking mod tidy -diff
+	$(GO) -C spec/breaking vet ./...
+	$(GO) -C spec/breaking test -count=1 -timeout=$(GOTEST_TIMEOUT) ./...
+	$(GO) -C spec/breaking run .
 
 # Other teams' generators: a @hey-api/openapi-ts client (tsc --strict, node
 # --test) and an ogen client (go test in the nested module interop/ogen, so

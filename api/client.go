@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/gen"
 )
 
@@ -39,7 +40,7 @@ type Client struct {
 	hc  *http.Client // the client every request goes through
 	dl  *http.Client // for download URLs: the same transport minus auth
 	cfg config
-	lim Limiter
+	lim pacing.Limiter
 
 	secret func() string // the credential last sent, to cut out of bodies kept in errors
 
@@ -146,7 +147,7 @@ func newClient(auth func(http.Header) error, secret func() string, opts []Option
 	c := &Client{cfg: cfg, secret: secret}
 	c.lim = cfg.limiter
 	if c.lim == nil {
-		c.lim = newMemLimiter(Budgets{Limit: cfg.globalLimit, Window: cfg.globalWindow, RoomLimit: cfg.roomLimit, RoomWindow: cfg.roomWindow}, cfg.margin)
+		c.lim = pacing.NewLocal(pacing.Budgets{Limit: cfg.globalLimit, Window: cfg.globalWindow, RoomLimit: cfg.roomLimit, RoomWindow: cfg.roomWindow})
 	}
 
 	next := http.DefaultTransport
@@ -343,8 +344,11 @@ func (c *Client) apiError(resp *http.Response, r *Response) error {
 	if resp.StatusCode == http.StatusTooManyRequests {
 		perRoom := isRoomLimit(e.Errors)
 		reset := r.RateLimit.Reset
-		if perRoom || reset.IsZero() {
-			reset = time.Now().Add(c.cfg.roomWindow)
+		switch we := waitErrorOf(resp); {
+		case we != nil:
+			reset = we.Reset // the Limiter's word: see pacing.Limiter
+		case perRoom || reset.IsZero():
+			reset = time.Now().Add(c.cfg.roomWindow) // a request that could not be retried
 		}
 		return &RateLimitError{APIError: e, Reset: reset, PerRoom: perRoom}
 	}

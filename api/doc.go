@@ -126,23 +126,30 @@
 // # Rate limits
 //
 // Chatwork allows 300 requests per 5 minutes per account and, shared by
-// message posts and task creation, 10 per 10 seconds per room. The client
-// paces itself to both (sliding windows, so a burst goes out at once and the
-// whole allowance is used) and follows the x-ratelimit-* headers of every
-// response, so a busy program gets no 429 in normal operation. Set the
-// budgets with [WithRateLimit] and [WithRoomPostLimit] (0 turns one off).
-// Every wait honours the context. [Client.RateLimit] and Response.RateLimit
-// report the latest state. [WithLimiter] replaces the in-memory limiter with
-// another [Limiter], such as package redislimit's, which shares the budgets
-// of one token among several processes through Redis.
+// message posts and task creation, 10 per 10 seconds per room, whatever
+// the account; openapi.yaml states both (x-chatwork-rate-limits) and this
+// package reads them from there. The client paces itself to both (sliding
+// windows, so a burst goes out at once and the whole allowance is used) and
+// follows the x-ratelimit-* headers of every response, so a busy program
+// gets no 429 in normal operation. Set the budgets with [WithRateLimit] and
+// [WithRoomPostLimit] (0 turns one off); [Client.RateLimit] and
+// Response.RateLimit report the latest state. Only [MessagesService.Post]
+// and [TasksService.Create] know the room whose budget a post spends.
 //
-// If a 429 comes anyway (another program spent the budget), the call waits
-// until x-ratelimit-reset (10 seconds for the per-room limit), plus a little
-// jitter, and tries again. No call waits longer in total, pacing and 429s
-// together, than [WithMaxRateLimitWait] (6 minutes by default): a wait that
-// would end later is not begun, and the call returns a *[RateLimitError] at
-// once with the time the budget frees up; errors.Is(err, ErrRateLimited)
-// matches it.
+// One Limiter decides every wait of a call: before each attempt, and after
+// a 429 (another program spent the budget), whose retry goes when the
+// Limiter lets it: once the account's window has ended, or the room's
+// window has passed. The in-memory limiter is the default; [WithLimiter]
+// plugs in another, whose budgets then decide pacing and 429 waits alike
+// (package pacing is what a Limiter needs; package redislimit shares the
+// budgets of one token among several processes through Redis).
+//
+// No call waits longer in total than its allowance: the smaller of
+// [WithMaxRateLimitWait] (6 minutes by default) and the time left before
+// its context's deadline. A wait that would end later is not begun: the
+// call returns a *[RateLimitError] at once, with the time the budget frees
+// up (errors.Is(err, ErrRateLimited) matches it). Cancelling the context
+// ends a wait at once.
 //
 // Headers are checked before they are believed: a limit below 1, a
 // remaining count outside 0..limit, a reset further ahead than the API's
@@ -229,8 +236,9 @@
 // they return (aliases of the generated models), every value of their
 // enumerations, the input structs of the calls, the limits checked before
 // sending, the errors to match, and the interfaces a program may implement
-// (Limiter, Store, WatchFleet). Nothing is exported for the CLI, the fake or the tests
-// alone: they use the calls any program uses and keep their own helpers.
+// (Store, WatchFleet). What only a Limiter's author needs lives in package
+// pacing. Nothing is exported for the CLI, the fake or the tests alone:
+// they use the calls any program uses and keep their own helpers.
 // A value callers read is a constant or the result of a function; the only
 // exported variables are sentinel errors, so that no program can change a
 // value for another. Each concept has one name (see Vocabulary), and an
@@ -241,9 +249,10 @@
 //
 // This package owns the client: its services, errors, rate limiting,
 // retries and message watching. It depends on package gen (the generated
-// types and requests), package wire, the budgets generated from the spec
-// (internal/budgets) and two internal helpers (sleeping, and the base URL
-// rules it shares with the CLI) only; it never imports apitest,
+// types and requests), package wire, package pacing (the Limiter
+// interface and the in-memory limiter), the budgets generated from the
+// spec (internal/budgets) and two internal helpers (sleeping, and the base
+// URL rules it shares with the CLI) only; it never imports apitest,
 // conformance, the CLI or kin-openapi, so a program that uses the client
 // links none of them (enforced by internal/checks TestImportRules).
 package api

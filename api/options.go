@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/internal/budgets"
 )
 
@@ -23,12 +24,11 @@ type config struct {
 	logger       *slog.Logger
 
 	// pacing
-	globalLimit  int           // requests per globalWindow; 0 turns pacing off
-	globalWindow time.Duration //
-	roomLimit    int           // posts and task creations per room per roomWindow; 0 turns it off
-	roomWindow   time.Duration //
-	margin       time.Duration // extra spacing against clock skew
-	limiter      Limiter       // nil: an in-memory limiter to the budgets above
+	globalLimit  int            // requests per globalWindow; 0 turns pacing off
+	globalWindow time.Duration  //
+	roomLimit    int            // posts and task creations per room per roomWindow; 0 turns it off
+	roomWindow   time.Duration  //
+	limiter      pacing.Limiter // nil: pacing.NewLocal to the budgets above
 
 	// retries
 	maxRateLimitWait time.Duration // total wait allowed for 429s of one call
@@ -46,7 +46,6 @@ func defaultConfig() config {
 		globalWindow:     budgets.AccountWindow,
 		roomLimit:        budgets.RoomLimit,
 		roomWindow:       budgets.RoomWindow,
-		margin:           100 * time.Millisecond,
 		maxRateLimitWait: apiWindow + resetSlack, // a whole window of the account, with room to spare
 		maxRetries:       3,
 		backoffBase:      500 * time.Millisecond,
@@ -156,11 +155,12 @@ func WithRoomPostLimit(limit int, window time.Duration) Option {
 }
 
 // WithLimiter paces the client with l instead of the in-memory limiter
-// built from WithRateLimit and WithRoomPostLimit (which then do not apply).
-// Use it to share one budget among several processes on one token, with
-// package redislimit. The client checks the x-ratelimit-* headers and tells
-// a room's 429 from the account's before l sees them (see Observation).
-func WithLimiter(l Limiter) Option {
+// built from WithRateLimit and WithRoomPostLimit (which then do not apply:
+// l's budgets do, for pacing and after a 429 alike). Use it to share one
+// budget among several processes on one token, with package redislimit.
+// The client checks the x-ratelimit-* headers and tells a room's 429 from
+// the account's before l sees them (see pacing.Observation).
+func WithLimiter(l pacing.Limiter) Option {
 	return func(c *config) error {
 		if l == nil {
 			return &InputError{Field: "WithLimiter", Reason: "is nil"}
@@ -170,11 +170,11 @@ func WithLimiter(l Limiter) Option {
 	}
 }
 
-// WithMaxRateLimitWait sets how long one call may wait in total, for its
-// pacing and for 429 answers to clear, before it returns a *RateLimitError
-// (6 minutes by default: a whole window of the account's budget, with room
-// to spare). A wait that would end later is not begun: the call returns at
-// once with the time the budget frees up. 0 means a call never waits.
+// WithMaxRateLimitWait sets the longest one call may wait in total for its
+// Limiter, before its attempts and after 429s (6 minutes by default: a
+// whole window of the account's budget, with room to spare; 0: never
+// wait). The context's deadline may make it shorter: see the package
+// documentation, Rate limits.
 func WithMaxRateLimitWait(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/internal/wait"
 )
 
@@ -71,11 +72,12 @@ func postRoom(req *http.Request) int64 {
 // retryTransport paces and retries. Before each attempt it waits for the
 // Limiter, and it tells the Limiter what each answer said. It retries what
 // is safe to retry: a 429 (the server refused the request, whatever the
-// method) after the limit resets, and for GET, PUT and DELETE also 502, 503,
-// 504 and network errors, with backoff. A POST is retried after a network
-// error only when the connection was never made, so the server cannot have
-// acted on it. Pacing and 429 waits of one call together stay within the
-// maximum rate-limit wait.
+// method) when the Limiter lets the retry go, and for GET, PUT and DELETE
+// also 502, 503, 504 and network errors, with backoff. A POST is retried
+// after a network error only when the connection was never made, so the
+// server cannot have acted on it. The Limiter's waits of one call, before
+// attempts and after 429s, stay within the call's allowance (see
+// pacing.Allowance).
 type retryTransport struct {
 	next http.RoundTripper
 	c    *Client
@@ -86,31 +88,44 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	cfg := &t.c.cfg
 	log := t.c.logger()
 	room := postRoom(req)
-	var waited time.Duration
-	retries := 0
+	var (
+		waited   time.Duration  // in the Limiter, for the whole call
+		retries  int            // after network errors and 5xx
+		refusals int            // 429s met
+		refused  *http.Response // the latest 429, kept until its retry may go
+	)
 	for attempt := 0; ; attempt++ {
 		r := req
 		if attempt > 0 {
 			var err error
 			if r, err = replay(req); err != nil {
+				drainOpt(refused)
 				return nil, err
 			}
 		}
 		start := time.Now()
-		if err := t.c.lim.Wait(ctx, room, max(cfg.maxRateLimitWait-waited, 0)); err != nil {
+		err := t.pace(ctx, room, cfg.maxRateLimitWait-waited, refusals)
+		waited += time.Since(start)
+		if err != nil {
 			closeBody(r)
-			var rle *RateLimitError
-			if errors.As(err, &rle) {
-				rle.Method, rle.Path = req.Method, req.URL.Path
+			var we *pacing.WaitError
+			if !errors.As(err, &we) {
+				drainOpt(refused)
+				return nil, err
 			}
-			return nil, err
+			if refused != nil {
+				// The 429 is the answer; its RateLimitError tells when the
+				// Limiter says the budget frees up.
+				return withWaitError(refused, req, we), nil
+			}
+			return nil, pacingError(req, we)
 		}
-		now := time.Now()
-		waited += now.Sub(start)
-		start = now
+		drainOpt(refused)
+		refused = nil
+		sent := time.Now()
 		resp, err := t.next.RoundTrip(r)
 		if err != nil {
-			t.c.lim.Observe(room, Observation{})
+			t.c.lim.Observe(room, pacing.Observation{Sent: sent})
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -125,25 +140,21 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
-		obs := observe(resp)
+		obs := observe(resp, sent)
 		t.c.lim.Observe(room, obs)
 		if log.Enabled(ctx, slog.LevelDebug) {
 			log.DebugContext(ctx, "chatwork: request", "method", req.Method, "path", req.URL.Path, "status", resp.StatusCode,
-				"duration", time.Since(start), "ratelimit_remaining", resp.Header.Get("X-Ratelimit-Remaining"))
+				"duration", time.Since(sent), "ratelimit_remaining", resp.Header.Get("X-Ratelimit-Remaining"))
 		}
 
 		switch s := resp.StatusCode; {
 		case s == http.StatusTooManyRequests:
-			d := t.rateLimitWait(resp, obs)
-			if !replayable(req) || waited+d > cfg.maxRateLimitWait {
+			if !replayable(req) {
 				return resp, nil
 			}
-			drain(resp)
-			log.InfoContext(ctx, "chatwork: rate limited; waiting", "method", req.Method, "path", req.URL.Path, "wait", d)
-			if err := wait.Sleep(ctx, d); err != nil {
-				return nil, err
-			}
-			waited += d
+			refusals++
+			refused = resp
+			log.InfoContext(ctx, "chatwork: rate limited; waiting for the limiter", "method", req.Method, "path", req.URL.Path, "per_room", obs.RoomLimited)
 		case (s == http.StatusBadGateway || s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout) &&
 			req.Method != http.MethodPost && retries < cfg.maxRetries && replayable(req):
 			drain(resp)
@@ -159,13 +170,37 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
+// pace waits for the Limiter, within what the call may still wait (left,
+// and ctx's deadline). After refusals 429s the wait is at least the
+// retries' backoff, should the Limiter let the retry go sooner: the
+// Limiter decides the wait after a 429, and this floor only keeps a
+// Limiter that ignores 429s from hammering the server.
+func (t *retryTransport) pace(ctx context.Context, room int64, left time.Duration, refusals int) error {
+	start := time.Now()
+	if err := t.c.lim.Wait(ctx, room, pacing.Allowance(ctx, left)); err != nil || refusals == 0 {
+		return err
+	}
+	floor := backoff(&t.c.cfg, refusals-1)
+	d := floor - time.Since(start)
+	if d <= 0 {
+		return nil
+	}
+	if allowed := pacing.Allowance(ctx, left-time.Since(start)); d > allowed {
+		// Wait counted a request that will not be sent now.
+		t.c.lim.Observe(room, pacing.Observation{Sent: time.Now()})
+		return &pacing.WaitError{Reset: time.Now().Add(d), Allowed: allowed}
+	}
+	return wait.Sleep(ctx, d)
+}
+
 // observe is what resp says about the budgets, for the Limiter: the
 // checked x-ratelimit-* headers and, for a 429, whose limit it was. That is
 // told by the body (the per-room limit has its own message), which is read
 // and put back for the caller.
-func observe(resp *http.Response) Observation {
-	o := Observation{StatusCode: resp.StatusCode}
-	o.RateLimit = parseRateLimit(resp.Header)
+func observe(resp *http.Response, sent time.Time) pacing.Observation {
+	o := pacing.Observation{StatusCode: resp.StatusCode, Sent: sent}
+	rl := parseRateLimit(resp.Header)
+	o.Limit, o.Remaining, o.Reset = rl.Limit, rl.Remaining, rl.Reset
 	if resp.StatusCode != http.StatusTooManyRequests {
 		return o
 	}
@@ -177,29 +212,35 @@ func observe(resp *http.Response) Observation {
 	return o
 }
 
-// rateLimitWait is how long to wait after a 429: until x-ratelimit-reset
-// for the account's limit, a whole window for the per-room limit, plus up to
-// a tenth (at most a second) of jitter.
-func (t *retryTransport) rateLimitWait(resp *http.Response, o Observation) time.Duration {
-	var d time.Duration
-	if o.RoomLimited {
-		d = t.c.cfg.roomWindow
-	} else if !o.RateLimit.IsZero() {
-		d = time.Until(o.RateLimit.Reset)
-		if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-			// The reset is the server's clock; measure from the server's now.
-			// Date has a resolution of a second, so keep the later of the two.
-			d = max(d, o.RateLimit.Reset.Sub(date))
-		}
+// waitErrorKey is the context key, on a 429's Request, of what the Limiter
+// said about the retry that was not sent.
+type waitErrorKey struct{}
+
+// withWaitError returns the 429 resp to req, carrying the Limiter's *WaitError
+// for apiError, which reports its reset.
+func withWaitError(resp *http.Response, req *http.Request, we *pacing.WaitError) *http.Response {
+	resp.Request = req.WithContext(context.WithValue(req.Context(), waitErrorKey{}, we))
+	return resp
+}
+
+// waitErrorOf returns the *WaitError withWaitError put on resp, or nil.
+func waitErrorOf(resp *http.Response) *pacing.WaitError {
+	if resp.Request == nil {
+		return nil
 	}
-	if d <= 0 || d > apiWindow+resetSlack {
-		d = t.c.cfg.roomWindow // no usable reset: a short, bounded wait
+	we, _ := resp.Request.Context().Value(waitErrorKey{}).(*pacing.WaitError)
+	return we
+}
+
+// pacingError is the error of a call that was not sent because its
+// Limiter's wait would end too late. It matches ErrRateLimited; StatusCode
+// is 429 although no server answered.
+func pacingError(req *http.Request, we *pacing.WaitError) *RateLimitError {
+	return &RateLimitError{
+		APIError: APIError{StatusCode: http.StatusTooManyRequests, Method: req.Method, Path: req.URL.Path, Errors: []string{we.Error()}},
+		Reset:    we.Reset,
+		PerRoom:  we.PerRoom,
 	}
-	jitter := min(d/10, time.Second)
-	if jitter > 0 {
-		d += rand.N(jitter)
-	}
-	return d
 }
 
 // safeAfterError reports whether a request that failed with err may be
@@ -241,6 +282,13 @@ func backoff(cfg *config, n int) time.Duration {
 		d -= rand.N(q)
 	}
 	return d
+}
+
+// drainOpt drains resp unless it is nil.
+func drainOpt(resp *http.Response) {
+	if resp != nil {
+		drain(resp)
+	}
 }
 
 func drain(resp *http.Response) {

@@ -10,17 +10,18 @@ import (
 
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/apitest"
+	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/api/redislimit"
 )
 
 // replicaBudgets are Chatwork's budgets scaled in time by 1/125 (300 per
 // 2.4 s for the account, 10 per 80 ms per room), so that 1,000 posts take
 // seconds.
-var replicaBudgets = api.Budgets{Limit: 300, Window: 2400 * time.Millisecond, RoomLimit: 10, RoomWindow: 80 * time.Millisecond}
+var replicaBudgets = pacing.Budgets{Limit: 300, Window: 2400 * time.Millisecond, RoomLimit: 10, RoomWindow: 80 * time.Millisecond}
 
 // idealFinish is when the last of n posts, round-robin over rooms, could go
 // at best under b: the greedy schedule, optimal for limits of this kind.
-func idealFinish(b api.Budgets, n, rooms int) time.Duration {
+func idealFinish(b pacing.Budgets, n, rooms int) time.Duration {
 	var t, windowStart time.Duration
 	used := 0
 	sent := make([][]time.Duration, rooms)
@@ -40,7 +41,8 @@ func idealFinish(b api.Budgets, n, rooms int) time.Duration {
 	return t
 }
 
-// BenchmarkReplicas is issue 14's measurement: 4 replicas (each its own
+// BenchmarkReplicas measures what sharing the budget through Redis is
+// worth: 4 replicas (each its own
 // HTTP connections and limiter) send 1,000 posts to 5 rooms of one account
 // against the fake over real HTTP, with the fake's budgets scaled in time.
 // limiter=shared: one Redis-backed budget; limiter=local: each replica
@@ -68,7 +70,7 @@ func BenchmarkReplicas(b *testing.B) {
 				}
 				var clients []*api.Client
 				for range replicas {
-					lim := api.NewLocalLimiter(replicaBudgets)
+					lim := pacing.NewLocal(replicaBudgets)
 					if rdb != nil {
 						lim = redislimit.New(rdb, s.Token(), redislimit.WithBudgets(replicaBudgets))
 					}
@@ -102,11 +104,11 @@ func BenchmarkReplicas(b *testing.B) {
 // make it wait. limiter=redis makes two round trips to Redis on loopback;
 // limiter=local is package api's in-memory limiter.
 func BenchmarkLimiterCall(b *testing.B) {
-	budgets := api.Budgets{Limit: 1 << 30, Window: time.Second, RoomLimit: 1 << 30, RoomWindow: 10 * time.Millisecond}
-	obs := api.Observation{StatusCode: 200, RateLimit: api.RateLimit{Limit: 1 << 30, Remaining: 1 << 29, Reset: time.Now().Add(time.Minute).Truncate(time.Second)}}
+	budgets := pacing.Budgets{Limit: 1 << 30, Window: time.Second, RoomLimit: 1 << 30, RoomWindow: 10 * time.Millisecond}
+	obs := pacing.Observation{StatusCode: 200, Limit: 1 << 30, Remaining: 1 << 29, Reset: time.Now().Add(time.Minute).Truncate(time.Second)}
 	for _, mode := range []string{"redis", "local"} {
 		b.Run("limiter="+mode, func(b *testing.B) {
-			lim := api.NewLocalLimiter(budgets)
+			lim := pacing.NewLocal(budgets)
 			if mode == "redis" {
 				lim = redislimit.New(startRedis(b).client(b), "bench-token", redislimit.WithBudgets(budgets))
 			}

@@ -6,7 +6,7 @@
 // creations per 10 seconds per room. Replicas that each pace themselves
 // to the whole budget overshoot together. A Limiter keeps the account's
 // window and each room's posting window in Redis, updated atomically by Lua
-// scripts, with the semantics of package api's own limiter: a burst goes
+// scripts, with the semantics of package pacing's in-memory limiter: a burst goes
 // out at once, the whole allowance is used, the server's x-ratelimit-*
 // headers correct the shared state, and a 429 seen by one replica holds
 // back all of them. Plug it into a client with api.WithLimiter.
@@ -14,13 +14,13 @@
 // Keys are namespaced by a hash of the account key (the token, or any name
 // of the account), never the key itself, and expire on their own. Every
 // Redis call has a deadline; when Redis cannot be reached the Limiter paces
-// locally (package api's in-memory limiter) and logs it once per outage,
+// locally (pacing.NewLocal) and logs it once per outage,
 // and no call waits beyond its maximum wait.
 //
-// It builds on package api (the Limiter interface it implements) and needs
-// nothing else of this module but the budgets generated from the spec
-// (internal/budgets) and its internal sleep helper (enforced by
-// internal/checks TestImportRules).
+// It builds on package pacing (the Limiter interface it implements, and
+// the in-memory limiter it falls back to) and needs nothing else of this
+// module but the budgets generated from the spec (internal/budgets) and
+// its internal sleep helper (enforced by internal/checks TestImportRules).
 package redislimit
 
 import (
@@ -37,25 +37,25 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/internal/budgets"
 	"github.com/chatwork-go/chatwork/internal/wait"
 )
 
 const apiWindow = budgets.AccountWindow // the API's account window, for a limit the server reports
 
-// Limiter is an api.Limiter whose state lives in Redis. It is safe for
+// Limiter is an pacing.Limiter whose state lives in Redis. It is safe for
 // concurrent use; create one per process and account.
 type Limiter struct {
 	rdb         redis.Scripter
 	prefix      string // "chatwork:{<hash>}:"
-	budgets     api.Budgets
+	budgets     pacing.Budgets
 	margin      time.Duration
 	callTimeout time.Duration
 	retryAfter  time.Duration // how long to pace locally before trying Redis again
 	poll        time.Duration // how often to look again while a budget waits for answers
 	log         *slog.Logger
-	local       api.Limiter
+	local       pacing.Limiter
 
 	replica string // random, tells this process's requests apart
 	seq     atomic.Uint64
@@ -75,9 +75,9 @@ type ticket struct {
 // Option configures a Limiter.
 type Option func(*Limiter)
 
-// WithBudgets sets the budgets to pace to (default api.ChatworkBudgets).
+// WithBudgets sets the budgets to pace to (default pacing.Chatwork()).
 // Every replica must use the same.
-func WithBudgets(b api.Budgets) Option { return func(l *Limiter) { l.budgets = b } }
+func WithBudgets(b pacing.Budgets) Option { return func(l *Limiter) { l.budgets = b } }
 
 // WithCallTimeout sets the deadline of each Redis call (default 250 ms).
 // A call that misses it counts as Redis being unreachable.
@@ -126,7 +126,7 @@ func New(rdb redis.Scripter, accountKey string, opts ...Option) *Limiter {
 	l := &Limiter{
 		rdb:         rdb,
 		prefix:      "chatwork:{" + hex.EncodeToString(sum[:12]) + "}:",
-		budgets:     api.ChatworkBudgets,
+		budgets:     pacing.Chatwork(),
 		margin:      100 * time.Millisecond,
 		callTimeout: 250 * time.Millisecond,
 		retryAfter:  time.Second,
@@ -138,10 +138,10 @@ func New(rdb redis.Scripter, accountKey string, opts ...Option) *Limiter {
 		o(l)
 	}
 	if l.budgets.RoomWindow <= 0 {
-		l.budgets.RoomWindow = api.ChatworkBudgets.RoomWindow
+		l.budgets.RoomWindow = pacing.Chatwork().RoomWindow
 	}
 	l.poll = max(min(l.budgets.RoomWindow/20, 50*time.Millisecond), time.Millisecond)
-	l.local = api.NewLocalLimiter(l.budgets)
+	l.local = pacing.NewLocal(l.budgets)
 	return l
 }
 
@@ -164,8 +164,9 @@ func (l *Limiter) keyTTL() time.Duration {
 func (l *Limiter) flightTTL() time.Duration { return time.Minute }
 
 // Wait blocks until a request may be sent, and counts it in Redis; see
-// api.Limiter. When Redis is unreachable it paces locally.
+// pacing.Limiter. When Redis is unreachable it paces locally.
 func (l *Limiter) Wait(ctx context.Context, room int64, maxWait time.Duration) error {
+	maxWait = pacing.Allowance(ctx, maxWait)
 	start := time.Now()
 	for {
 		if l.useLocal() {
@@ -191,7 +192,7 @@ func (l *Limiter) Wait(ctx context.Context, room int64, maxWait time.Duration) e
 		}
 		due := time.Duration(res[0]) * time.Microsecond
 		if time.Since(start)+due > maxWait {
-			return api.PacingError(time.Now().Add(due), res[1] == 1, maxWait)
+			return &pacing.WaitError{Reset: time.Now().Add(due), PerRoom: res[1] == 1, Allowed: max(maxWait-time.Since(start), 0)}
 		}
 		sleep := due
 		if res[2] == 1 {
@@ -220,8 +221,8 @@ func (l *Limiter) runWait(ctx context.Context, room int64, uid string) ([]int64,
 }
 
 // Observe takes in what an answer said, in Redis (and in the local
-// limiter, so that it is warm when Redis fails); see api.Limiter.
-func (l *Limiter) Observe(room int64, o api.Observation) {
+// limiter, so that it is warm when Redis fails); see pacing.Limiter.
+func (l *Limiter) Observe(room int64, o pacing.Observation) {
 	l.local.Observe(room, o)
 	t, ok := l.pop(room)
 	if !ok || t.local {
@@ -229,8 +230,8 @@ func (l *Limiter) Observe(room int64, o api.Observation) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), l.callTimeout)
 	defer cancel()
-	rl, hasRL := o.RateLimit, 0
-	if !rl.IsZero() {
+	hasRL := 0
+	if o.HasRateLimit() {
 		hasRL = 1
 	}
 	roomLimited, isRoom := 0, 0
@@ -241,7 +242,7 @@ func (l *Limiter) Observe(room int64, o api.Observation) {
 		isRoom = 1
 	}
 	b := l.budgets
-	err := observeScript.Run(ctx, l.rdb, l.keys(room), t.uid, o.StatusCode, hasRL, rl.Limit, rl.Remaining, rl.Reset.UnixMicro(),
+	err := observeScript.Run(ctx, l.rdb, l.keys(room), t.uid, o.StatusCode, hasRL, o.Limit, o.Remaining, o.Reset.UnixMicro(),
 		roomLimited, us(b.RoomWindow), isRoom, b.RoomLimit, l.keyTTL().Milliseconds(), us(b.RoomWindow),
 		us(b.Window), us(min(l.margin, b.Window/100)), us(min(b.Window, time.Second))).Err()
 	if err != nil {

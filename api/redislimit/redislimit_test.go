@@ -17,16 +17,17 @@ import (
 
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/apitest"
+	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/api/redislimit"
 )
 
 // Budgets scaled in time so that the tests run in seconds: the fake
 // enforces them and every limiter paces to them.
-var scaled = api.Budgets{Limit: 100, Window: 2 * time.Second, RoomLimit: 5, RoomWindow: 250 * time.Millisecond}
+var scaled = pacing.Budgets{Limit: 100, Window: 2 * time.Second, RoomLimit: 5, RoomWindow: 250 * time.Millisecond}
 
 // fakeOverHTTP starts the fake on a loopback port with the scaled budgets
 // and n group rooms of its default account.
-func fakeOverHTTP(t *testing.T, b api.Budgets, rooms int) (*apitest.Server, []int64) {
+func fakeOverHTTP(t *testing.T, b pacing.Budgets, rooms int) (*apitest.Server, []int64) {
 	t.Helper()
 	s := apitest.NewServer(t, apitest.WithRateLimit(b.Limit, b.Window), apitest.WithRoomPostLimit(b.RoomLimit, b.RoomWindow))
 	ids := make([]int64, rooms)
@@ -37,7 +38,7 @@ func fakeOverHTTP(t *testing.T, b api.Budgets, rooms int) (*apitest.Server, []in
 }
 
 // replica is one process: its own HTTP connections and its own limiter.
-func replica(t *testing.T, s *apitest.Server, token string, lim api.Limiter) *api.Client {
+func replica(t *testing.T, s *apitest.Server, token string, lim pacing.Limiter) *api.Client {
 	t.Helper()
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
@@ -141,7 +142,7 @@ func TestLocalReplicasOvershoot(t *testing.T) {
 	s, rooms := fakeOverHTTP(t, scaled, 5)
 	var clients []*api.Client
 	for range 4 {
-		clients = append(clients, replica(t, s, s.Token(), api.NewLocalLimiter(scaled)))
+		clients = append(clients, replica(t, s, s.Token(), pacing.NewLocal(scaled)))
 	}
 	if errs := postFrom(t.Context(), clients, rooms, 100, "m"); len(errs) > 0 {
 		t.Fatalf("%d posts failed, first: %v", len(errs), errs[0])
@@ -265,14 +266,14 @@ func TestSlowRedis(t *testing.T) {
 	if err := lim.Wait(ctx, 1, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	lim.Observe(1, api.Observation{StatusCode: 200})
+	lim.Observe(1, pacing.Observation{StatusCode: 200})
 	bh.stall()
 	// Without a deadline on every Redis call these would never return.
 	for i := range 20 {
 		if err := lim.Wait(ctx, 0, time.Minute); err != nil {
 			t.Fatalf("wait %d: %v", i, err)
 		}
-		lim.Observe(0, api.Observation{StatusCode: 200})
+		lim.Observe(0, pacing.Observation{StatusCode: 200})
 	}
 	if n := strings.Count(logs.String(), "redis unreachable"); n != 1 {
 		t.Errorf("%d outage lines, want 1:\n%s", n, logs.String())
@@ -285,7 +286,7 @@ func TestSlowRedis(t *testing.T) {
 func TestTwoTokensOneRedis(t *testing.T) {
 	r := startRedis(t)
 	rdb := r.client(t)
-	b := api.Budgets{Limit: 100, Window: time.Hour, RoomLimit: 3, RoomWindow: time.Hour}
+	b := pacing.Budgets{Limit: 100, Window: time.Hour, RoomLimit: 3, RoomWindow: time.Hour}
 	a := redislimit.New(rdb, "token-A", redislimit.WithBudgets(b))
 	other := redislimit.New(rdb, "token-B", redislimit.WithBudgets(b))
 	ctx := t.Context()
@@ -293,21 +294,21 @@ func TestTwoTokensOneRedis(t *testing.T) {
 		if err := a.Wait(ctx, 42, 0); err != nil {
 			t.Fatalf("A's post %d: %v", i, err)
 		}
-		a.Observe(42, api.Observation{StatusCode: 200})
+		a.Observe(42, pacing.Observation{StatusCode: 200})
 	}
-	var rle *api.RateLimitError
-	if err := a.Wait(ctx, 42, time.Minute); !errors.As(err, &rle) || !rle.PerRoom || rle.Reset.Before(time.Now().Add(50*time.Minute)) {
-		t.Fatalf("A's fourth post: %v, want a per-room *RateLimitError with the reset an hour ahead", err)
+	var we *pacing.WaitError
+	if err := a.Wait(ctx, 42, time.Minute); !errors.As(err, &we) || !we.PerRoom || we.Reset.Before(time.Now().Add(50*time.Minute)) {
+		t.Fatalf("A's fourth post: %v, want a per-room *pacing.WaitError with the reset an hour ahead", err)
 	}
 	for i := range 3 {
 		if err := other.Wait(ctx, 42, 0); err != nil {
 			t.Fatalf("B's post %d: %v; B's budget is its own", i, err)
 		}
-		other.Observe(42, api.Observation{StatusCode: 200})
+		other.Observe(42, pacing.Observation{StatusCode: 200})
 	}
 	// A second replica of A sees A's spent room.
-	if err := redislimit.New(rdb, "token-A", redislimit.WithBudgets(b)).Wait(ctx, 42, 0); !errors.As(err, &rle) {
-		t.Fatalf("another replica of A: %v, want *RateLimitError", err)
+	if err := redislimit.New(rdb, "token-A", redislimit.WithBudgets(b)).Wait(ctx, 42, 0); !errors.As(err, &we) {
+		t.Fatalf("another replica of A: %v, want *pacing.WaitError", err)
 	}
 	for _, k := range rdb.Keys(ctx, "*").Val() {
 		if strings.Contains(k, "token-") {
@@ -328,13 +329,13 @@ func TestA429HoldsBackEveryReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	reset := time.Now().Add(2 * time.Minute).Truncate(time.Second)
-	one.Observe(0, api.Observation{StatusCode: 429, RateLimit: api.RateLimit{Limit: 300, Remaining: 0, Reset: reset}})
-	var rle *api.RateLimitError
-	if err := two.Wait(ctx, 0, time.Minute); !errors.As(err, &rle) || rle.PerRoom {
-		t.Fatalf("the other replica: %v, want an account *RateLimitError", err)
+	one.Observe(0, pacing.Observation{StatusCode: 429, Limit: 300, Remaining: 0, Reset: reset})
+	var we *pacing.WaitError
+	if err := two.Wait(ctx, 0, time.Minute); !errors.As(err, &we) || we.PerRoom {
+		t.Fatalf("the other replica: %v, want an account *pacing.WaitError", err)
 	}
-	if d := rle.Reset.Sub(reset); d < -time.Second || d > time.Second {
-		t.Errorf("reset %v, want about %v", rle.Reset, reset)
+	if d := we.Reset.Sub(reset); d < -time.Second || d > time.Second {
+		t.Errorf("reset %v, want about %v", we.Reset, reset)
 	}
 }
 
@@ -344,13 +345,42 @@ func TestA429HoldsBackEveryReplica(t *testing.T) {
 // same name).
 func TestServerWindowLongerThanConfigured(t *testing.T) {
 	r := startRedis(t)
-	b := api.Budgets{Limit: 5, Window: 200 * time.Millisecond, RoomLimit: 10, RoomWindow: time.Second}
+	b := pacing.Budgets{Limit: 5, Window: 200 * time.Millisecond, RoomLimit: 10, RoomWindow: time.Second}
 	lim := redislimit.New(r.client(t), "token-long-window", redislimit.WithBudgets(b))
-	obs := api.Observation{StatusCode: 200, RateLimit: api.RateLimit{Limit: 5, Remaining: 4, Reset: time.Now().Add(4 * time.Minute).Truncate(time.Second)}}
+	obs := pacing.Observation{StatusCode: 200, Limit: 5, Remaining: 4, Reset: time.Now().Add(4 * time.Minute).Truncate(time.Second)}
 	for i := range 30 {
 		if err := lim.Wait(t.Context(), 0, 5*time.Second); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
 		lim.Observe(0, obs)
+	}
+}
+
+// TestDeadlineShorterThanTheWait: a wait that cannot end before the
+// context's deadline is refused at once with a *pacing.WaitError, whatever
+// the maximum wait given.
+func TestDeadlineShorterThanTheWait(t *testing.T) {
+	r := startRedis(t)
+	b := pacing.Budgets{Limit: 100, Window: time.Hour, RoomLimit: 2, RoomWindow: time.Minute}
+	lim := redislimit.New(r.client(t), "token-deadline", redislimit.WithBudgets(b))
+	for range 2 {
+		if err := lim.Wait(t.Context(), 7, 0); err != nil {
+			t.Fatal(err)
+		}
+		lim.Observe(7, pacing.Observation{StatusCode: 200, Sent: time.Now()})
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := lim.Wait(ctx, 7, time.Hour)
+	var we *pacing.WaitError
+	if !errors.As(err, &we) || !we.PerRoom || ctx.Err() != nil {
+		t.Fatalf("err = %v (context: %v), want a per-room *pacing.WaitError before the deadline", err, ctx.Err())
+	}
+	if we.Allowed > 2*time.Second || we.Reset.Sub(start) < 50*time.Second {
+		t.Errorf("%+v: want an allowance within the deadline and the reset a window ahead", we)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("refused after %v, want at once", d)
 	}
 }

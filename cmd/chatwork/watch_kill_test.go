@@ -13,8 +13,8 @@ import (
 	"github.com/chatwork-go/chatwork/api"
 )
 
-// TestMessagesWatchKill9 is the experiment of the issue with real
-// processes: `chatwork messages watch A B C --state st.json` against
+// TestMessagesWatchKill9 checks at-least-once delivery across crashes with
+// real processes: `chatwork messages watch A B C --state st.json` against
 // `chatwork fake`, one message posted to each room 1 s after the start,
 // the watcher killed with SIGKILL at a random moment and restarted at
 // once, one more message posted to each room 2 s after the restart, the

@@ -103,6 +103,8 @@ func TestMessagesWatch(t *testing.T) {
 	})
 }
 
+// TestMessagesWatchUsage: bad arguments of messages watch exit 2 before
+// any request.
 func TestMessagesWatchUsage(t *testing.T) {
 	srv := apitest.NewServer(t)
 	for _, args := range [][]string{

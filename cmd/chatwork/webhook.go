@@ -40,14 +40,19 @@ var defaultServerLimits = serverLimits{
 
 // newWebhookServer returns the server of webhook listen, with its limits.
 func newWebhookServer(h http.Handler, l serverLimits) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: l.readHeader,
-		ReadTimeout:       l.read,
-		WriteTimeout:      l.write,
-		IdleTimeout:       l.idle,
-		MaxHeaderBytes:    l.maxHeader,
-	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: l.readHeader}
+	l.apply(srv)
+	return srv
+}
+
+// apply sets the limits on srv: the server of webhook listen, and that of
+// chatwork fake.
+func (l serverLimits) apply(srv *http.Server) {
+	srv.ReadHeaderTimeout = l.readHeader
+	srv.ReadTimeout = l.read
+	srv.WriteTimeout = l.write
+	srv.IdleTimeout = l.idle
+	srv.MaxHeaderBytes = l.maxHeader
 }
 
 // webhookOptions are the flags of webhook listen that configure the
