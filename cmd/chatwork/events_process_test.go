@@ -231,7 +231,11 @@ echo "$CHATWORK_EVENT_KEY $CHATWORK_EVENT_ID $CHATWORK_EVENT_ATTEMPT $CHATWORK_E
 		{4 * time.Second, "replica 1 killed", func() { replicas[1].kill() }},
 		{10 * time.Second, "replica 1 restarted", func() { replicas[1] = replica(rr.targets[1]) }},
 		{13 * time.Second, "Redis made slow (DEBUG SLEEP 2)", func() {
-			go func() { _ = redis.NewClient(&redis.Options{Addr: rs.Addr()}).Do(context.Background(), "DEBUG", "SLEEP", "2").Err() }()
+			go func() {
+				c := redis.NewClient(&redis.Options{Addr: rs.Addr()})
+				defer c.Close()
+				_ = c.Do(context.Background(), "DEBUG", "SLEEP", "2").Err()
+			}()
 		}},
 		{18 * time.Second, "Redis stopped", rs.Stop},
 		{20 * time.Second, "Redis restarted", rs.Restart},
