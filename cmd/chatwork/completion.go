@@ -188,8 +188,14 @@ func completions(done []string, cur string, dynamic func(kind string) []candidat
 		}
 	}
 	dyn := func(kind string) {
-		if dynamic != nil {
-			cands = append(cands, dynamic(kind)...)
+		if dynamic == nil {
+			return
+		}
+		// IDs, or @names once an @ is typed.
+		for _, c := range dynamic(kind) {
+			if strings.HasPrefix(c.word, "@") == strings.HasPrefix(cur, "@") {
+				cands = append(cands, c)
+			}
 		}
 	}
 	switch {

@@ -229,6 +229,10 @@ func TestCompletionOfIDs(t *testing.T) {
 	if r.out != s64(w.bob.AccountID)+"\tBob Suzuki\n" {
 		t.Errorf("account IDs: %q", r.out)
 	}
+	r = cli{env: env}.run(t, "__complete", "send", s64(w.room), "hi", "--to", "@b").must(t, exitOK)
+	if r.out != "@bob\tBob Suzuki\n" {
+		t.Errorf("@names: %q", r.out)
+	}
 	// The second argument of messages get is a message ID: no room IDs.
 	if r := (cli{env: env}).run(t, "__complete", "messages", "get", s64(w.room), ""); r.out != "" {
 		t.Errorf("MESSAGE_ID completed with %q", r.out)

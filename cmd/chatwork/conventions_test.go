@@ -72,6 +72,9 @@ func TestConventions(t *testing.T) {
 		{name: "bad -o", args: []string{"me", "-o", "xml"}, code: 2, err: `--output must be one of table, tsv, json, yaml, not "xml"`, sentNothin: true},
 		{name: "global flag between group and command", args: []string{"rooms", "-o", "table", "list"}, code: 0, out: `^ROOM_ID +TYPE`},
 		{name: "unknown flag between group and command", args: []string{"rooms", "--outptu", "table", "list"}, code: 2, err: `unknown flag --outptu\n\nDid you mean this\?\n\t--output`},
+		{name: "--json before the command", args: []string{"--json", "me"}, code: 0, out: `^\{\n  "account_id"`},
+		{name: "--json between group and command", args: []string{"rooms", "--json", "get", "$ROOM"}, code: 0, out: `"name": "Team"`},
+		{name: "--json FIELDS after the command", args: []string{"rooms", "get", "$ROOM", "--json", "name"}, code: 0, out: `^\{\n  "name": "Team"\n\}\n$`},
 		{name: "global flag after positional", args: []string{"rooms", "get", "$ROOM", "--verbose"}, code: 0, out: `(?m)^room_id\t`, err: `level=DEBUG`},
 
 		// Durations.

@@ -159,6 +159,18 @@ func flag01Var(fs *flag.FlagSet, name, usage string) *flag01 {
 // "--force 1" becomes "--force=1". Values of other flags are left alone,
 // and nothing after "--".
 func expandSwitches(fs *flag.FlagSet, args []string) []string {
+	return expand(fs, args, false)
+}
+
+// expandLeading is expandSwitches for the flags before the command, as in
+// "chatwork --json rooms list": it stops at the first argument that is not
+// a flag (the command), and --json there takes no fields, since what
+// follows it is the command.
+func expandLeading(fs *flag.FlagSet, args []string) []string {
+	return expand(fs, args, true)
+}
+
+func expand(fs *flag.FlagSet, args []string, leading bool) []string {
 	out := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
@@ -167,6 +179,9 @@ func expandSwitches(fs *flag.FlagSet, args []string) []string {
 			return append(out, args[i+1:]...)
 		}
 		name, hasValue := flagName(arg)
+		if name == "" && leading {
+			return append(out, args[i+1:]...)
+		}
 		if name == "" || hasValue {
 			continue
 		}
@@ -180,7 +195,7 @@ func expandSwitches(fs *flag.FlagSet, args []string) []string {
 		}
 		switch v.(type) {
 		case *jsonFlag:
-			if i+1 < len(args) && fieldList.MatchString(args[i+1]) {
+			if !leading && i+1 < len(args) && fieldList.MatchString(args[i+1]) {
 				out[len(out)-1] = arg + "=" + args[i+1]
 				i++
 				continue
