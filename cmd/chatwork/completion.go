@@ -44,8 +44,14 @@ chatwork itself; elsewhere it completes file names.
 var completionScripts = map[string]string{
 	"bash": `# bash completion for chatwork; load it with: source <(chatwork completion bash)
 _chatwork() {
-    local cur="${COMP_WORDS[COMP_CWORD]}" IFS=$'\n'
-    COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null | cut -f1)" -- "$cur"))
+    local cur="${COMP_WORDS[COMP_CWORD]}" IFS=$'\n' strip=""
+    local -a words=("${COMP_WORDS[@]:1:COMP_CWORD}")
+    # bash breaks words at @: --to @an arrives as "--to" "@" "an".
+    if (( COMP_CWORD >= 2 )) && [[ ${COMP_WORDS[COMP_CWORD-1]} == "@" ]]; then
+        words=("${COMP_WORDS[@]:1:COMP_CWORD-2}" "@$cur")
+        strip="@"
+    fi
+    COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete "${words[@]}" 2>/dev/null | cut -f1 | sed "s/^$strip//")" -- "$cur"))
 }
 complete -o default -F _chatwork chatwork
 `,

@@ -297,4 +297,11 @@ _chatwork; printf '%s\n' "${COMPREPLY[@]}"`)
 	if !strings.Contains(bash, id+"\n") || strings.Contains(bash, "Team") {
 		t.Errorf("bash: want %s alone:\n%s", id, bash)
 	}
+	// bash breaks --to @bo into "--to" "@" "bo", and completes "bo".
+	at := shell(t, "bash", exports+`source <(chatwork completion bash) || exit 1
+COMP_WORDS=(chatwork send `+id+` hi --to @ bo); COMP_CWORD=6; COMPREPLY=()
+_chatwork; printf '%s\n' "${COMPREPLY[@]}"`)
+	if at != "bob\n" {
+		t.Errorf("bash, --to @bo: %q, want bob", at)
+	}
 }
