@@ -52,7 +52,8 @@ const retryConsumer = "intake:retry"
 // needed: each entry goes to one consumer of the group, and every group
 // gets every entry.
 //
-// Delivery is at least once. An entry is acknowledged only after handler
+// Delivery is at-least-once, with Delivery.Key to make the handler's side
+// exactly-once. An entry is acknowledged only after handler
 // returns nil. An entry whose handler returned an error is tried again,
 // by any consumer of the group, after a backoff (WithBackoff), and moved
 // to the dead-letter stream with the error after the last attempt

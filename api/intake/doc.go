@@ -59,8 +59,9 @@
 //
 // # Consumers
 //
-// [Stream.Consume] runs a handler over a consumer group. Delivery is at
-// least once: an entry is acknowledged only after the handler returns nil;
+// [Stream.Consume] runs a handler over a consumer group. Delivery is
+// at-least-once, with a key to make the handler's side exactly-once: an
+// entry is acknowledged only after the handler returns nil;
 // a failed entry is retried with backoff and moved to the dead-letter
 // stream with its error after the last attempt; a consumer that dies
 // leaves its entry pending, and another takes it over after an idle time.

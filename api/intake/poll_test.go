@@ -15,6 +15,7 @@ import (
 	"github.com/chatwork-go/chatwork/api/apitest"
 	"github.com/chatwork-go/chatwork/api/intake"
 	"github.com/chatwork-go/chatwork/internal/redistest"
+	"github.com/chatwork-go/chatwork/internal/timeline"
 )
 
 // TestPollFleet: three replicas poll five rooms as one fleet while 100
@@ -106,16 +107,7 @@ func TestPollFleet(t *testing.T) {
 			polls = append(polls, r.Time)
 		}
 	}
-	most := 0
-	for i, p := range polls {
-		n := 0
-		for _, q := range polls[:i+1] {
-			if q.After(p.Add(-window)) {
-				n++
-			}
-		}
-		most = max(most, n)
-	}
+	most := timeline.MostInWindow(polls, window)
 	t.Logf("%d polls; at most %d in any %v, for one share of %d", len(polls), most, window, int(share*300))
 	if most > int(share*300) {
 		t.Errorf("the fleet polled %d times in %v, over one share of %d", most, window, int(share*300))

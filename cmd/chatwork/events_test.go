@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -22,7 +23,9 @@ import (
 
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/intake"
+	"github.com/chatwork-go/chatwork/api/webhook"
 	"github.com/chatwork-go/chatwork/internal/redistest"
+	"github.com/chatwork-go/chatwork/internal/timeline"
 )
 
 // roundRobin is the load balancer in front of the intake replicas: each
@@ -418,7 +421,7 @@ echo "$CHATWORK_EVENT_KEY $CHATWORK_EVENT_ID $CHATWORK_EVENT_ATTEMPT $CHATWORK_E
 	// often.
 	polls.mu.Lock()
 	nPolls, n429 := len(polls.polls), polls.n429
-	most, most10 := mostIn(polls.polls, 5*time.Minute), mostIn(polls.polls, 10*time.Second)
+	most, most10 := timeline.MostInWindow(polls.polls, 5*time.Minute), timeline.MostInWindow(polls.polls, 10*time.Second)
 	polls.mu.Unlock()
 	budget := int(share * 300)
 	if most > budget || most10 > 10 || n429 > 0 {
@@ -438,17 +441,102 @@ echo "$CHATWORK_EVENT_KEY $CHATWORK_EVENT_ID $CHATWORK_EVENT_ATTEMPT $CHATWORK_E
 	}
 }
 
-// mostIn returns the most times in any window of length d.
-func mostIn(times []time.Time, d time.Duration) int {
-	most := 0
-	for i, p := range times {
-		n := 0
-		for _, q := range times[:i+1] {
-			if q.After(p.Add(-d)) {
-				n++
-			}
+// TestEventsCommands: tail, consume, pending, dead, replay and stats on a
+// real Redis, in process; and the usage errors that need no Redis.
+func TestEventsCommands(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"events", "tail"},
+		{"events", "pending", "--redis-url", "redis://127.0.0.1:1"},
+		{"events", "consume", "--group", "bot", "--redis-url", "redis://127.0.0.1:1"},
+		{"events", "consume", "--group", "bot", "--exec", "true", "--max-attempts", "0", "--redis-url", "redis://127.0.0.1:1"},
+		{"events", "replay", "--redis-url", "redis://127.0.0.1:1"},
+		{"events", "poll", "--redis-url", "redis://127.0.0.1:1"},
+		{"events", "poll", "1", "--share", "NaN", "--redis-url", "redis://127.0.0.1:1"},
+		{"events", "tail", "--redis-url", "http://127.0.0.1:1"},
+		{"webhook", "listen", "--poll", "1"},
+	} {
+		env := map[string]string{envToken: "t", envWebhookToken: "iY/hmitgwCBlc5DnjAZ8pyRG1HF0zFflfmKmtCDg1wk="}
+		if r := (cli{env: env}).run(t, args...); r.code != exitUsage {
+			t.Errorf("%v: exit %d, want %d; stderr %s", args, r.code, exitUsage, r.errout)
 		}
-		most = max(most, n)
 	}
-	return most
+
+	rs := redistest.Start(t)
+	env := map[string]string{envRedisURL: rs.URL()}
+	s := intake.New(rs.Client(t))
+	var keys []string
+	for i := range 3 {
+		e, err := webhook.Parse(fmt.Appendf(nil, `{"webhook_setting_id":"1","webhook_event_type":"message_created","webhook_event_time":1700000000,"webhook_event":{"message_id":"%d","room_id":5,"account_id":7,"body":"m%d","send_time":1700000000,"update_time":0}}`, i+1, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Add(t.Context(), intake.SourceWebhook, e); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, intake.Key(e))
+	}
+
+	r := cli{env: env}.run(t, "events", "tail", "-n", "2").must(t, exitOK)
+	var lines []streamLine
+	for l := range strings.SplitSeq(strings.TrimSpace(r.out), "\n") {
+		var sl streamLine
+		if err := json.Unmarshal([]byte(l), &sl); err != nil {
+			t.Fatalf("tail printed %q: %v", l, err)
+		}
+		lines = append(lines, sl)
+	}
+	if len(lines) != 2 || lines[0].Key != keys[1] || lines[1].Key != keys[2] || lines[1].Source != "webhook" || !strings.Contains(string(lines[1].Event), `"body":"m2"`) {
+		t.Errorf("tail -n 2 printed %+v", lines)
+	}
+
+	// A consumer whose command fails on the second message: two attempts,
+	// then a dead letter with the command's last line of stderr.
+	handled := filepath.Join(t.TempDir(), "handled")
+	b := cli{env: env}.start(t, "events", "consume", "--group", "bot", "--max-attempts", "2", "--backoff", "50ms",
+		"--exec", `read -r line; echo "$CHATWORK_EVENT_KEY $CHATWORK_EVENT_ATTEMPT" >> '`+handled+`'; case "$CHATWORK_EVENT_KEY" in *:2) echo "cannot do m1" >&2; exit 3;; esac`)
+	waitFor(t, "the dead letter", func() bool {
+		d, _ := s.DeadLetters(t.Context(), "bot", 0)
+		return len(d) == 1
+	})
+	b.stop(t, "events consume")
+	got, _ := os.ReadFile(handled)
+	if want := keys[0] + " 1\n" + keys[1] + " 1\n" + keys[1] + " 2\n" + keys[2] + " 1\n"; !sameLines(string(got), want) {
+		t.Errorf("the command handled:\n%swant:\n%s", got, want)
+	}
+	if !strings.Contains(b.errout.String(), "2 handled, 2 failed, 1 retried, 0 redelivered, 1 dead") {
+		t.Errorf("consume's summary: %s", b.errout.String())
+	}
+
+	var dead []deadLine
+	cli{env: env}.run(t, "events", "dead", "-o", "json").must(t, exitOK).decode(t, &dead)
+	if len(dead) != 1 || dead[0].Key != keys[1] || dead[0].Error != "exit status 3: cannot do m1" || dead[0].Attempts != 2 || dead[0].Group != "bot" {
+		t.Errorf("events dead: %+v", dead)
+	}
+	var pending []pendingLine
+	cli{env: env}.run(t, "events", "pending", "--group", "bot", "-o", "json").must(t, exitOK).decode(t, &pending)
+	if len(pending) != 0 {
+		t.Errorf("events pending: %+v", pending)
+	}
+	var replayed struct{ Replayed int }
+	cli{env: env}.run(t, "events", "replay", "--group", "bot", dead[0].ID, "-o", "json").must(t, exitOK).decode(t, &replayed)
+	if replayed.Replayed != 1 {
+		t.Errorf("events replay: %+v", replayed)
+	}
+	var counts map[string]int64
+	cli{env: env}.run(t, "events", "stats", "-o", "json").must(t, exitOK).decode(t, &counts)
+	if counts["delivered"] != 3 || counts["handled:bot"] != 2 || counts["dead"] != 1 || counts["replayed"] != 1 {
+		t.Errorf("events stats: %v", counts)
+	}
+	if r := (cli{env: env}).run(t, "events", "pending", "--group", "bot", "-o", "table").must(t, exitOK); !strings.HasPrefix(r.out, "ID ") {
+		t.Errorf("pending as a table: %q", r.out)
+	}
+}
+
+// sameLines reports whether a and b hold the same lines, in any order.
+func sameLines(a, b string) bool {
+	x, y := strings.Split(strings.TrimSpace(a), "\n"), strings.Split(strings.TrimSpace(b), "\n")
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
 }
