@@ -428,7 +428,7 @@ echo "$CHATWORK_EVENT_KEY $CHATWORK_EVENT_ID $CHATWORK_EVENT_ATTEMPT $CHATWORK_E
 		t.Errorf("%d polls in 5 minutes (budget %d), %d in 20 s (at most 19), %d answered 429", most, budget, most20, n429)
 	}
 	t.Logf("posted %d messages (%d events); webhook deliveries answered 200: %d, failed: %d", len(posted), len(want), rr.ok.Load(), rr.bad.Load())
-	t.Logf("stream: %d entries from webhooks, %d from polls (%d recovered where a webhook was lost, %d of rooms without a message webhook)",
+	t.Logf("stream: %d entries from webhooks, %d from polls (%d recovered where a webhook was due but not stored first, %d of rooms without a message webhook)",
 		bySource[intake.SourceWebhook], bySource[intake.SourcePoll], recovered, bySource[intake.SourcePoll]-recovered)
 	t.Logf("duplicates suppressed: %d; handled twice from two entries: %d; redelivered after a crash or a failure: %d; dead letters: %d",
 		counts["deduplicated"], extra, redelivered, len(dead))
