@@ -217,7 +217,7 @@ func TestSpecWriteParametersAreFormBodies(t *testing.T) {
 			t.Errorf("%s: form encoding objects are ignored by most generators; describe the wire value in the schema", key)
 		}
 		for name, prop := range mt.Schema.Value.Properties {
-			s := prop.Value
+			s := idSchema(prop) // a described field is an allOf of its schema
 			switch {
 			case strings.HasSuffix(name, "_ids"):
 				// One comma-joined value, which every generator sends
@@ -305,7 +305,7 @@ func TestSpecIDTypes(t *testing.T) {
 			if !s.Type.Is("string") {
 				t.Errorf("%s.%s: must be a string", where, name)
 			}
-		case strings.HasSuffix(name, "_time") && s.Extensions["x-go-type"] != "wire.UnixTime":
+		case strings.HasSuffix(name, "_time") && idSchema(ref).Extensions["x-go-type"] != "wire.UnixTime":
 			// Times are time.Time in Go: the UnixTime schema carries
 			// the wire.UnixTime hint.
 			t.Errorf("%s.%s: a time must use the UnixTime schema", where, name)
@@ -608,7 +608,7 @@ func TestSpecReviewCorrections(t *testing.T) {
 	// 8. Bounds without a source are gone.
 	form := func(key, name string) *openapi3.Schema {
 		for _, mt := range op(key).RequestBody.Value.Content {
-			return mt.Schema.Value.Properties[name].Value
+			return idSchema(mt.Schema.Value.Properties[name]) // a described $ref is an allOf of one
 		}
 		return nil
 	}
@@ -906,4 +906,126 @@ func idSchema(ref *openapi3.SchemaRef) *openapi3.Schema {
 		return s.AllOf[0].Value
 	}
 	return ref.Value
+}
+
+// TestSpecEverythingDescribed: a team that never reads our code learns each
+// field from the reference. Every property of every schema says what it is
+// in its own words (a $ref alone is wrapped in an allOf that adds them),
+// every parameter and every header has a description, and every request
+// body has an example, which TestSpecValidates checks against its schema.
+// The count of response properties (answers, webhook payloads and the
+// OAuth token endpoint's) is printed.
+func TestSpecEverythingDescribed(t *testing.T) {
+	doc := loadSpec(t)
+	type prop struct{ schema, name string }
+	described := map[prop]bool{}
+	var response []prop
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(where string, ref *openapi3.SchemaRef, inResponse bool)
+	walk = func(where string, ref *openapi3.SchemaRef, inResponse bool) {
+		if ref == nil || ref.Value == nil {
+			return
+		}
+		if name, ok := strings.CutPrefix(ref.Ref, "#/components/schemas/"); ok {
+			where = name
+		}
+		s := ref.Value
+		if seen[s] {
+			return
+		}
+		seen[s] = true
+		for name, p := range s.Properties {
+			k := prop{where, name}
+			described[k] = p.Ref == "" && strings.TrimSpace(p.Value.Description) != ""
+			if inResponse {
+				response = append(response, k)
+			}
+			walk(where+"."+name, p, inResponse)
+		}
+		walk(where+"[]", s.Items, inResponse)
+		for _, x := range s.AllOf {
+			walk(where, x, inResponse)
+		}
+	}
+	eachOperation(doc, func(key string, op *openapi3.Operation) {
+		for status, r := range op.Responses.Map() {
+			for _, mt := range r.Value.Content {
+				walk(key+" "+status, mt.Schema, true)
+			}
+		}
+	})
+	for _, name := range []string{"WebhookEnvelope", "WebhookMessageCreated", "WebhookMessageUpdated", "WebhookMentionToMe", "OAuthToken", "OAuthError"} {
+		walk(name, doc.Components.Schemas[name], true)
+	}
+	bodies := 0
+	eachOperation(doc, func(key string, op *openapi3.Operation) {
+		if op.RequestBody == nil {
+			return
+		}
+		bodies++
+		for ct, mt := range op.RequestBody.Value.Content {
+			if mt.Example == nil && len(mt.Examples) == 0 {
+				t.Errorf("%s: the %s request body has no example", key, ct)
+			}
+			walk(key+" body", mt.Schema, false)
+		}
+	})
+	for name, s := range doc.Components.Schemas {
+		walk(name, s, false)
+	}
+	var missing []string
+	for k, ok := range described {
+		if !ok {
+			missing = append(missing, k.schema+"."+k.name)
+		}
+	}
+	slices.Sort(missing)
+	for _, m := range missing {
+		t.Errorf("property %s has no description of its own", m)
+	}
+	n := 0
+	for _, k := range response {
+		if described[k] {
+			n++
+		}
+	}
+	t.Logf("%d/%d response properties described; %d properties in all; %d request bodies", n, len(response), len(described), bodies)
+	if len(response) < 150 || bodies != 13 {
+		t.Errorf("%d response properties and %d request bodies: the walk lost its way", len(response), bodies)
+	}
+
+	// Parameters, path-level ones and webhook ones included.
+	check := func(where, desc string) {
+		if strings.TrimSpace(desc) == "" {
+			t.Errorf("%s has no description", where)
+		}
+	}
+	for path, item := range doc.Paths.Map() {
+		params := slices.Clone(item.Parameters)
+		for _, op := range item.Operations() {
+			params = append(params, op.Parameters...)
+		}
+		for _, p := range params {
+			check(path+" parameter "+p.Value.Name, p.Value.Description)
+		}
+	}
+	hooks := doc.Extensions["x-webhooks"].(map[string]any)
+	for name, h := range hooks {
+		for _, p := range h.(map[string]any)["post"].(map[string]any)["parameters"].([]any) {
+			pm := p.(map[string]any)
+			desc, _ := pm["description"].(string)
+			check("webhook "+name+" parameter "+fmt.Sprint(pm["name"]), desc)
+		}
+	}
+	// Headers, in components and on each response.
+	for name, h := range doc.Components.Headers {
+		check("header "+name, h.Value.Description)
+	}
+	eachOperation(doc, func(key string, op *openapi3.Operation) {
+		for status, r := range op.Responses.Map() {
+			for name, h := range r.Value.Headers {
+				check(key+" "+status+" header "+name, h.Value.Description)
+			}
+		}
+	})
 }

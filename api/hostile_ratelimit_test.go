@@ -28,8 +28,8 @@ func unixIn(d time.Duration) string { return strconv.FormatInt(time.Now().Add(d)
 
 const meJSON = `{"account_id":1,"room_id":2,"name":"a","chatwork_id":"","organization_id":0,"organization_name":"","department":"","title":"","url":"","introduction":"","mail":"","tel_organization":"","tel_extension":"","tel_mobile":"","skype":"","facebook":"","twitter":"","avatar_image_url":"","login_mail":""}`
 
-// TestRateLimitHeadersCostBoundedMemory is issue 11 item 1: whatever the
-// x-ratelimit-* headers say, the client's memory stays bounded and the
+// TestRateLimitHeadersCostBoundedMemory: whatever the x-ratelimit-*
+// headers say (huge, negative or not numbers), the client's memory stays bounded and the
 // calls go on without waiting.
 func TestRateLimitHeadersCostBoundedMemory(t *testing.T) {
 	for _, limit := range []string{"2147483647", "9223372036854775807", "100000000", "10000000", "-5", "0", "abc", "1e9", "99999999999999999999999"} {
@@ -57,8 +57,8 @@ func TestRateLimitHeadersCostBoundedMemory(t *testing.T) {
 	}
 }
 
-// TestClientLivesWithTheFakeWithoutLimits is item 1's other half: the fake
-// without rate limits sends headers a default client can live with.
+// TestClientLivesWithTheFakeWithoutLimits: the fake without rate limits
+// sends headers a default client can live with (bounded memory, no wait).
 func TestClientLivesWithTheFakeWithoutLimits(t *testing.T) {
 	s, c := fakeClient(t, []apitest.Option{apitest.WithoutRateLimits()})
 	var before, after runtime.MemStats
@@ -78,7 +78,7 @@ func TestClientLivesWithTheFakeWithoutLimits(t *testing.T) {
 	}
 }
 
-// TestNoCallWaitsPastTheMaximum is issue 11 item 4: a budget spent until
+// TestNoCallWaitsPastTheMaximum: a budget spent until
 // far ahead, a reset in the year 2100 or a low limit never hold a call
 // beyond the maximum wait; a wait that would be longer returns a
 // *RateLimitError at once.
@@ -195,8 +195,7 @@ func TestNoCallWaitsPastTheMaximum(t *testing.T) {
 	})
 }
 
-// TestAdoptedLimitUsesTheAPIWindow is the second half of issue 11 item 6:
-// when the client adopts the server's x-ratelimit-limit, that limit is per
+// TestAdoptedLimitUsesTheAPIWindow: when the client adopts the server's x-ratelimit-limit, that limit is per
 // the API's 5 minutes, not per the window the caller configured.
 func TestAdoptedLimitUsesTheAPIWindow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -272,7 +271,7 @@ func (p *pipeNet) dial(ctx context.Context, _, _ string) (net.Conn, error) {
 	}
 }
 
-// TestRoomBurstOverSlowConnections is issue 11 item 6: 64 goroutines post
+// TestRoomBurstOverSlowConnections: 64 goroutines post
 // to 10 rooms over connections that each take 200 ms to set up; the server
 // counts a post when it arrives. No per-room 429, and at least 97% of the
 // allowance used.
@@ -283,11 +282,7 @@ func TestRoomBurstOverSlowConnections(t *testing.T) {
 		srv := &http.Server{Handler: s.Handler()}
 		go func() { _ = srv.Serve(pn) }()
 		tr := &http.Transport{DialContext: pn.dial}
-		c, err := api.NewClient(s.Token(), api.WithBaseURL(s.URL()),
-			api.WithHTTPClient(&http.Client{Transport: tr}))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := newTestClient(t, s.Token(), tr, api.WithBaseURL(s.URL())) // plain http over the pipes
 		rooms := groupRooms(s, 10)
 		const posts = 300
 		start := time.Now()

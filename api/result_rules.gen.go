@@ -88,6 +88,11 @@ func checkFile(v *gen.File) string {
 	if r := checkAccountSummary(&v.Account); r != "" {
 		return "account" + "." + r
 	}
+	if v.DownloadURL != nil {
+		if n := utf8.RuneCountInString(string(*v.DownloadURL)); n < 1 {
+			return tooShort("download_url", string(*v.DownloadURL), 1)
+		}
+	}
 	if int64(v.FileID) < 1 {
 		return tooSmall("file_id", int64(v.FileID), 1)
 	}

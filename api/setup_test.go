@@ -24,8 +24,8 @@ const testBaseURL = "https://api.chatwork.invalid/v2"
 // newTestClient is how api's tests make a client: a client of token that
 // sends every request (download URLs included) through rt, after the
 // whole client (pacing, retries, authentication). With an in-memory rt
-// (handlerTransport, or apitest's Server.Transport) no socket is opened,
-// so the test may run inside a synctest bubble. opts come after the base
+// (handlerTransport, or apitest's Server.Transport, which answers any host)
+// no socket is opened, so the test may run inside a synctest bubble. opts come after the base
 // URL, testBaseURL, and the transport.
 func newTestClient(t *testing.T, token string, rt http.RoundTripper, opts ...api.Option) *api.Client {
 	t.Helper()
@@ -64,7 +64,7 @@ func (t handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 func fakeClient(t *testing.T, srvOpts []apitest.Option, opts ...api.Option) (*apitest.Server, *api.Client) {
 	t.Helper()
 	s := apitest.NewServer(t, append([]apitest.Option{apitest.WithoutListener()}, srvOpts...)...)
-	return s, newTestClient(t, s.Token(), s.Transport(), append([]api.Option{api.WithBaseURL(s.URL())}, opts...)...)
+	return s, newTestClient(t, s.Token(), s.Transport(), opts...)
 }
 
 // recorded is one request as the test server saw it.

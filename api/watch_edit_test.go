@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -43,13 +42,7 @@ func TestWatchDeliversEditsNotDeletions(t *testing.T) {
 		srv := apitest.NewServer(t, apitest.WithoutListener())
 		anna := srv.AddAccount(apitest.Account{Name: "Anna"})
 		room := srv.AddRoom(apitest.Room{Name: "edits", AdminIDs: []int64{srv.Me().AccountID}, MemberIDs: []int64{anna.AccountID}}).RoomID
-		newClient := func(token string) *api.Client {
-			c, err := api.NewClient(token, api.WithBaseURL(srv.URL()), api.WithHTTPClient(srv.Client()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return c
-		}
+		newClient := func(token string) *api.Client { return newTestClient(t, token, srv.Transport()) }
 		annaClient := newClient(anna.Token)
 		old := srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "before the watch"}).MessageID
 		doomed := srv.AddMessage(apitest.Message{RoomID: room, AccountID: anna.AccountID, Body: "to be deleted"}).MessageID
@@ -142,7 +135,8 @@ func TestWatchAgainstHandWrittenServer(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	var queries []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// A budget of 6,000 per minute spaces the polls 20 ms apart.
+	c := newTestClient(t, testToken, handlerTransport{func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		n := len(queries)
 		queries = append(queries, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
@@ -159,14 +153,7 @@ func TestWatchAgainstHandWrittenServer(t *testing.T) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, answers[n])
-	}))
-	defer srv.Close()
-
-	// A budget of 6,000 per minute spaces the polls 20 ms apart.
-	c, err := api.NewClient(testToken, api.WithBaseURL(srv.URL+"/v2"), api.WithRateLimit(6000, time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
+	}}, api.WithRateLimit(6000, time.Minute))
 	store := &api.MemoryStore{}
 	if err := store.Save(42, api.Mark{MessageID: "999"}); err != nil {
 		t.Fatal(err)

@@ -117,7 +117,8 @@
 // and the description of the operations ([Validator.Operations]) that the
 // fake server and the tests of the other packages take their operation
 // list from. It checks clients from the outside, so it imports no client:
-// of this module only the embedded spec (internal/embeddedspec), never
-// package api, gen or apitest (enforced by internal/checks
-// TestImportRules).
+// of this module only the embedded spec (internal/embeddedspec), the
+// schema-driven value generator (internal/schemarand, for [Validator.Run])
+// and conformance/har, never package api, gen or apitest (enforced by
+// internal/checks TestImportRules).
 package conformance

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/chatwork-go/chatwork/internal/schemarand"
 )
 
 // RunConfig configures Validator.Run.
@@ -665,6 +667,11 @@ func (r *runner) build(op *operation, params map[string]string) *runRequest {
 		if !required && !hasEx && !linked && !(strings.HasSuffix(name, "_id") && r.known[name] != "") {
 			continue
 		}
+		if !required && !linked && strings.HasSuffix(name, "_ids") {
+			// The run knows one person, the account itself, who may be
+			// listed once: an example's other lists are left out.
+			continue
+		}
 		if ps != nil && ps.Format == "binary" {
 			q.file = r.gen.bytes(64 + r.gen.rng.IntN(512))
 			continue
@@ -1001,7 +1008,11 @@ func firstFlag(op *operation) (name, in string) {
 }
 
 func isFlag(s *openapi3.Schema) bool {
-	return s != nil && s.Type.Is(openapi3.TypeInteger) && len(s.Enum) == 2
+	if s == nil {
+		return false
+	}
+	s = schemarand.Flatten(s) // a described field is an allOf of its schema
+	return s.Type.Is(openapi3.TypeInteger) && len(s.Enum) == 2
 }
 
 // curl renders req as a curl command, with the token as an environment

@@ -45,6 +45,30 @@
 // [Server.Requests] records every request with its operation ID, status,
 // form fields, file parts and, for a refusal, its reason.
 //
+// # Seed files
+//
+// A [Seed] is also a file, JSON or YAML, whose shape seed.schema.json
+// describes (a JSON Schema generated from control.yaml, shipped beside
+// this package): [ReadSeed] reads one and reports each mistake with its
+// path and line ("seed.yaml:14: rooms[0].admin_ids[1]: unknown account
+// 9"), and [Server.Seed] gives the state to write back. The command
+// chatwork fake takes one with --seed and writes one with --print-seed.
+//
+// # The control API, for tests in any language
+//
+// Everything the Go methods above do is also an HTTP API under /_fake/ on
+// the same server, described by its own OpenAPI document, control.yaml,
+// shipped beside this package: seed (GET /_fake/seed, POST /_fake/reset),
+// add and change accounts, tokens, contacts, rooms, messages, tasks, files
+// and contact requests (POST /_fake/rooms, PUT /_fake/rooms/{room_id},
+// ...), read and clear the recorded requests (GET /_fake/requests?
+// operation_id=postMessage), inject and clear faults, set or advance the
+// clock, and register webhooks and deliver events (POST
+// /_fake/webhooks/deliveries). Each operation runs the same code as the Go
+// method of the same name; a test of this package compares the two on
+// every operation. Requests need the admin token ([Server.AdminToken],
+// [WithAdminToken]) in Authorization: Bearer, or get 403.
+//
 // # Request pipeline
 //
 // Each request to /v2 goes through, in order:
@@ -71,7 +95,10 @@
 //     action_type of DELETE /rooms/{room_id} is read from the form body or,
 //     when the body is empty, from the query string;
 //  4. rate limits (see below);
-//  5. injected faults ([Server.InjectFault]);
+//  5. injected faults ([Server.InjectFault]): a delay, a status with a
+//     Chatwork error body or a body of its own, a 429 of either budget, or a
+//     connection dropped before or after the request was processed, for
+//     the next N matching requests or a fraction of them;
 //  6. the operation itself.
 //
 // Requests refused in steps 1 to 3 do not spend rate-limit budget. Every

@@ -1,7 +1,9 @@
 package apitest
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/chatwork-go/chatwork/internal/budgets"
@@ -27,6 +29,8 @@ type config struct {
 	requestLogSize int
 	observer       func(RecordedRequest)
 	seed           *Seed
+	adminToken     string
+	httpServer     func(*http.Server)
 }
 
 func defaultConfig() config {
@@ -192,6 +196,32 @@ func WithRequestObserver(f func(RecordedRequest)) Option {
 func WithSeed(seed Seed) Option {
 	return func(c *config) error {
 		c.seed = &seed
+		return nil
+	}
+}
+
+// WithAdminToken sets the token that the control API under /_fake/ asks
+// for, in Authorization: Bearer; by default a random one, which
+// [Server.AdminToken] returns. It may not be empty nor hold spaces.
+func WithAdminToken(token string) Option {
+	return func(c *config) error {
+		if token == "" || strings.ContainsAny(token, " \t\r\n") {
+			return errors.New("apitest: WithAdminToken: the token is empty or holds spaces")
+		}
+		c.adminToken = token
+		return nil
+	}
+}
+
+// WithHTTPServer calls configure with the http.Server that serves the
+// listener, before it starts, to set its timeouts and limits: the command
+// chatwork fake gives it those of its webhook listener, so that slow or
+// idle connections are closed. A fault's Delay longer than a WriteTimeout
+// then ends with the connection closed. It has no effect with
+// [WithoutListener].
+func WithHTTPServer(configure func(*http.Server)) Option {
+	return func(c *config) error {
+		c.httpServer = configure
 		return nil
 	}
 }

@@ -1,7 +1,7 @@
 package apitest
 
 import (
-	"fmt"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,19 +66,7 @@ func (e *SeedError) Error() string {
 
 // seedError describes a mistake at the path of JSON keys and indexes.
 func seedError(reason string, pointer ...any) *SeedError {
-	var sb strings.Builder
-	for _, p := range pointer {
-		switch p := p.(type) {
-		case int:
-			sb.WriteString("[" + strconv.Itoa(p) + "]")
-		default:
-			if sb.Len() > 0 {
-				sb.WriteByte('.')
-			}
-			fmt.Fprint(&sb, p)
-		}
-	}
-	return &SeedError{Path: sb.String(), Reason: reason, pointer: pointer}
+	return &SeedError{Path: pathString(pointer), Reason: reason, pointer: pointer}
 }
 
 // loadSeed builds the state that seed describes. It sends no webhooks.
@@ -112,6 +100,10 @@ func loadSeed(seed Seed, root string, now int64) (*state, error) {
 	for _, l := range lists {
 		for i := range l.n {
 			if err := l.add(i); err != nil {
+				var fe *fieldError
+				if errors.As(err, &fe) {
+					return nil, seedError(fe.err.Error(), append([]any{l.name, i}, fe.field...)...)
+				}
 				return nil, seedError(err.Error(), l.name, i)
 			}
 		}
@@ -138,7 +130,11 @@ func (s *Server) Seed() Seed {
 		for _, id := range sortedKeys(st.rooms) {
 			r := st.rooms[id]
 			if r.typ == RoomTypeGroup {
-				out.Rooms = append(out.Rooms, r.fixture())
+				rf := r.fixture()
+				if rf.Link != nil {
+					rf.Link.URL = "" // the fake's own, not an input
+				}
+				out.Rooms = append(out.Rooms, rf)
 			}
 			for _, m := range r.messages {
 				out.Messages = append(out.Messages, m.fixture())

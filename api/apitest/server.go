@@ -87,7 +87,12 @@ func Start(opts ...Option) (*Server, error) {
 	if cfg.validate {
 		s.validator = rt.spec
 	}
-	s.control = s.controlAPI()
+	if s.control, err = s.controlAPI(); err != nil {
+		return nil, err
+	}
+	if s.cfg.adminToken == "" {
+		s.cfg.adminToken = randomString(16)
+	}
 
 	var ln net.Listener
 	s.root = "http://apitest.invalid"
@@ -122,6 +127,9 @@ func Start(opts ...Option) (*Server, error) {
 
 	if ln != nil {
 		ts := httptest.NewUnstartedServer(s)
+		if cfg.httpServer != nil {
+			cfg.httpServer(ts.Config)
+		}
 		_ = ts.Listener.Close()
 		ts.Listener = ln
 		ts.Start()
@@ -168,6 +176,9 @@ func (s *Server) Me() Account {
 	defer s.mu.Unlock()
 	return s.st.accounts[s.meID].Account
 }
+
+// AdminToken returns the token of the control API (see [WithAdminToken]).
+func (s *Server) AdminToken() string { return s.cfg.adminToken }
 
 // Handler returns the server as an http.Handler. It serves paths that
 // start with /v2, the download URLs of files and the control API under

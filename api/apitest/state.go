@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -110,23 +111,48 @@ func timeOf(unix int64) time.Time {
 	return time.Unix(unix, 0).UTC()
 }
 
-// account returns an existing account.
-func (st *state) account(id int64) (*account, error) {
+// A fieldError is a mistake in one field of a fixture: the seed loader
+// adds the field to the item's path, and the other callers read it in the
+// message, such as "admin_ids[1]: unknown account 9".
+type fieldError struct {
+	field []any
+	err   error
+}
+
+func (e *fieldError) Error() string { return pathString(e.field) + ": " + e.err.Error() }
+
+func (e *fieldError) Unwrap() error { return e.err }
+
+// inField places err, when not nil, in a field of the fixture.
+func inField(err error, field ...any) error {
+	if err == nil {
+		return nil
+	}
+	var fe *fieldError
+	if errors.As(err, &fe) {
+		return &fieldError{append(field, fe.field...), fe.err}
+	}
+	return &fieldError{field, err}
+}
+
+// account returns an existing account; field names the fixture's field.
+func (st *state) account(id int64, field string) (*account, error) {
 	a := st.accounts[id]
 	if a == nil {
-		return nil, fmt.Errorf("unknown account %d", id)
+		return nil, inField(fmt.Errorf("unknown account %d", id), field)
 	}
 	return a, nil
 }
 
-// member returns a room that account id is a member of.
-func (st *state) memberRoom(roomID, id int64) (*room, error) {
+// memberRoom returns a room that account id is a member of; field names
+// the fixture's field for the account.
+func (st *state) memberRoom(roomID, id int64, field string) (*room, error) {
 	r := st.rooms[roomID]
 	if r == nil {
-		return nil, fmt.Errorf("unknown room %d", roomID)
+		return nil, inField(fmt.Errorf("unknown room %d", roomID), "room_id")
 	}
 	if _, ok := r.roles[id]; !ok {
-		return nil, fmt.Errorf("account %d is not a member of room %d", id, roomID)
+		return nil, inField(fmt.Errorf("account %d is not a member of room %d", id, roomID), field)
 	}
 	return r, nil
 }
@@ -135,17 +161,17 @@ func (st *state) memberRoom(roomID, id int64) (*room, error) {
 func (st *state) addAccount(a Account, now int64) (Account, error) {
 	id, err := newID("account", a.AccountID, &st.next.account, func(id int64) bool { return st.accounts[id] != nil })
 	if err != nil {
-		return a, err
+		return a, inField(err, "account_id")
 	}
 	a.AccountID = id
 	if a.Token == "" {
 		a.Token = randomString(16)
 	}
 	if _, dup := st.tokens[a.Token]; dup {
-		return a, fmt.Errorf("the token of account %d is already in use", a.AccountID)
+		return a, inField(fmt.Errorf("the token of account %d is already in use", a.AccountID), "token")
 	}
 	if a.RoomID != 0 && st.rooms[a.RoomID] != nil {
-		return a, fmt.Errorf("room %d already exists", a.RoomID)
+		return a, inField(fmt.Errorf("room %d already exists", a.RoomID), "room_id")
 	}
 	my, err := st.newRoom(a.RoomID, RoomTypeMy, a.Name, "", "", now)
 	if err != nil {
@@ -161,7 +187,7 @@ func (st *state) addAccount(a Account, now int64) (Account, error) {
 // updateAccount replaces the profile of an account; its ID, token and My
 // Chat stay.
 func (st *state) updateAccount(a Account) (Account, error) {
-	old, err := st.account(a.AccountID)
+	old, err := st.account(a.AccountID, "account_id")
 	if err != nil {
 		return a, err
 	}
@@ -202,7 +228,7 @@ func (st *state) newRoom(id int64, typ gen.RoomType, name, description string, i
 
 // addToken registers a token of an account.
 func (st *state) addToken(t Token) (Token, error) {
-	if _, err := st.account(t.AccountID); err != nil {
+	if _, err := st.account(t.AccountID, "account_id"); err != nil {
 		return t, err
 	}
 	if t.Token == "" {
@@ -212,7 +238,7 @@ func (st *state) addToken(t Token) (Token, error) {
 		return t, fmt.Errorf("a token cannot start or end with spaces nor hold a line break")
 	}
 	if _, dup := st.tokens[t.Token]; dup {
-		return t, fmt.Errorf("the token is already in use")
+		return t, inField(fmt.Errorf("the token is already in use"), "token")
 	}
 	if !t.OAuth && !t.Expires.IsZero() {
 		return t, fmt.Errorf("only OAuth tokens expire")
@@ -238,11 +264,11 @@ func (st *state) revokeToken(tok string) error {
 // addContact makes two accounts contacts, with a direct chat. Adding an
 // existing contact returns it.
 func (st *state) addContact(c Contact, now int64) (Contact, error) {
-	a, err := st.account(c.AccountID)
+	a, err := st.account(c.AccountID, "account_id")
 	if err != nil {
 		return c, err
 	}
-	b, err := st.account(c.OtherAccountID)
+	b, err := st.account(c.OtherAccountID, "other_account_id")
 	if err != nil {
 		return c, err
 	}
@@ -273,15 +299,16 @@ func (st *state) addContact(c Contact, now int64) (Contact, error) {
 func (st *state) roleMap(admins, members, readonly []int64) (map[int64]gen.Role, error) {
 	roles := map[int64]gen.Role{}
 	for _, x := range []struct {
-		ids  []int64
-		role gen.Role
-	}{{admins, gen.RoleAdmin}, {members, gen.RoleMember}, {readonly, gen.RoleReadonly}} {
-		for _, id := range x.ids {
-			if _, err := st.account(id); err != nil {
-				return nil, err
+		field string
+		ids   []int64
+		role  gen.Role
+	}{{"admin_ids", admins, gen.RoleAdmin}, {"member_ids", members, gen.RoleMember}, {"readonly_ids", readonly, gen.RoleReadonly}} {
+		for i, id := range x.ids {
+			if st.accounts[id] == nil {
+				return nil, inField(fmt.Errorf("unknown account %d", id), x.field, i)
 			}
 			if _, dup := roles[id]; dup {
-				return nil, fmt.Errorf("account %d is listed twice", id)
+				return nil, inField(fmt.Errorf("account %d is listed twice", id), x.field, i)
 			}
 			roles[id] = x.role
 		}
@@ -309,7 +336,7 @@ func (st *state) addRoom(r Room, root string, now int64) (*room, error) {
 		return nil, err
 	}
 	if r.RoomID != 0 && st.rooms[r.RoomID] != nil {
-		return nil, fmt.Errorf("room %d already exists", r.RoomID)
+		return nil, inField(fmt.Errorf("room %d already exists", r.RoomID), "room_id")
 	}
 	return st.createRoom(r, roles, root, now)
 }
@@ -392,7 +419,7 @@ func (st *state) storeMessage(r *room, m *message) {
 // addMessage stores a message fixture as POST messages would store it,
 // webhook events included; a given ID and times are kept.
 func (st *state) addMessage(m Message, now int64) (*message, []event, error) {
-	r, err := st.memberRoom(m.RoomID, m.AccountID)
+	r, err := st.memberRoom(m.RoomID, m.AccountID, "account_id")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -403,10 +430,10 @@ func (st *state) addMessage(m Message, now int64) (*message, []event, error) {
 	}
 	id, ok := messageID(m.MessageID)
 	if !ok || m.MessageID != strconv.FormatInt(id, 10) {
-		return nil, nil, fmt.Errorf("invalid message ID %q: a string of digits, not starting with 0", m.MessageID)
+		return nil, nil, inField(fmt.Errorf("invalid message ID %q: a string of digits, not starting with 0", m.MessageID), "message_id")
 	}
 	if _, dup := st.msgRoom[id]; dup {
-		return nil, nil, fmt.Errorf("message %s already exists", m.MessageID)
+		return nil, nil, inField(fmt.Errorf("message %s already exists", m.MessageID), "message_id")
 	}
 	st.next.message = max(st.next.message, id+1)
 	msg := &message{id: id, roomID: r.id, accountID: m.AccountID, body: m.Body,
@@ -640,18 +667,18 @@ func (st *state) createTasks(rm *room, from int64, to []int64, body string, limi
 // addTask stores a task fixture: with a new task message, or pointing at
 // the message it names.
 func (st *state) addTask(t Task, now int64) (*task, []event, error) {
-	r, err := st.memberRoom(t.RoomID, t.AssignedByAccountID)
+	r, err := st.memberRoom(t.RoomID, t.AssignedByAccountID, "assigned_by_account_id")
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := st.memberRoom(t.RoomID, t.AssigneeID); err != nil {
+	if _, err := st.memberRoom(t.RoomID, t.AssigneeID, "assignee_id"); err != nil {
 		return nil, nil, err
 	}
 	if err := checkTaskEnums(t); err != nil {
 		return nil, nil, err
 	}
 	if t.TaskID != 0 && st.tasks[t.TaskID] != nil {
-		return nil, nil, fmt.Errorf("task %d already exists", t.TaskID)
+		return nil, nil, inField(fmt.Errorf("task %d already exists", t.TaskID), "task_id")
 	}
 	limit := t.Limit.Unix()
 	if t.Limit.IsZero() {
@@ -665,11 +692,11 @@ func (st *state) addTask(t Task, now int64) (*task, []event, error) {
 		msgID = m.id
 	} else {
 		mr, m, err := st.findMessage(t.MessageID)
-		if err != nil {
-			return nil, nil, err
+		if err == nil && mr != r {
+			err = fmt.Errorf("message %s is not in room %d", t.MessageID, t.RoomID)
 		}
-		if mr != r {
-			return nil, nil, fmt.Errorf("message %s is not in room %d", t.MessageID, t.RoomID)
+		if err != nil {
+			return nil, nil, inField(err, "message_id")
 		}
 		msgID = m.id
 	}
@@ -758,7 +785,7 @@ func (st *state) addFile(r *room, acct int64, u *upload, message string, now int
 
 // addFileFixture stores a file fixture.
 func (st *state) addFileFixture(f File, now int64) (*file, []event, error) {
-	r, err := st.memberRoom(f.RoomID, f.AccountID)
+	r, err := st.memberRoom(f.RoomID, f.AccountID, "account_id")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -777,16 +804,16 @@ func (st *state) addFileFixture(f File, now int64) (*file, []event, error) {
 	var msgID int64
 	if f.MessageID != "" {
 		mr, m, err := st.findMessage(f.MessageID)
-		if err != nil {
-			return nil, nil, err
+		if err == nil && mr != r {
+			err = fmt.Errorf("message %s is not in room %d", f.MessageID, f.RoomID)
 		}
-		if mr != r {
-			return nil, nil, fmt.Errorf("message %s is not in room %d", f.MessageID, f.RoomID)
+		if err != nil {
+			return nil, nil, inField(err, "message_id")
 		}
 		msgID = m.id
 	}
 	if f.FileID != 0 && st.files[f.FileID] != nil {
-		return nil, nil, fmt.Errorf("file %d already exists", f.FileID)
+		return nil, nil, inField(fmt.Errorf("file %d already exists", f.FileID), "file_id")
 	}
 	id, err := newID("file", f.FileID, &st.next.file, func(id int64) bool { return st.files[id] != nil })
 	if err != nil {
@@ -859,10 +886,10 @@ func (st *state) download(tok string, now time.Time) *file {
 
 // addRequest records a contact request.
 func (st *state) addRequest(q IncomingRequest) (IncomingRequest, error) {
-	if _, err := st.account(q.AccountID); err != nil {
+	if _, err := st.account(q.AccountID, "account_id"); err != nil {
 		return q, err
 	}
-	if _, err := st.account(q.ToAccountID); err != nil {
+	if _, err := st.account(q.ToAccountID, "to_account_id"); err != nil {
 		return q, err
 	}
 	if q.AccountID == q.ToAccountID {
@@ -870,7 +897,7 @@ func (st *state) addRequest(q IncomingRequest) (IncomingRequest, error) {
 	}
 	id, err := newID("request", q.RequestID, &st.next.request, func(id int64) bool { return st.requests[id] != nil })
 	if err != nil {
-		return q, err
+		return q, inField(err, "request_id")
 	}
 	q.RequestID = id
 	st.requests[id] = &contactRequest{id: id, from: q.AccountID, to: q.ToAccountID, message: q.Message}

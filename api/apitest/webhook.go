@@ -54,15 +54,15 @@ type Webhook struct {
 func (h Webhook) check() error {
 	if h.Token != "" {
 		if _, err := base64.StdEncoding.DecodeString(h.Token); err != nil {
-			return fmt.Errorf("the webhook token is not Base64: %w", err)
+			return inField(fmt.Errorf("the webhook token is not Base64: %w", err), "token")
 		}
 	}
 	if u, err := url.Parse(h.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("invalid webhook URL %q: an absolute http or https URL", h.URL)
+		return inField(fmt.Errorf("invalid webhook URL %q: an absolute http or https URL", h.URL), "url")
 	}
-	for _, e := range h.Events {
+	for i, e := range h.Events {
 		if e != evMessageCreated && e != evMessageUpdated && e != evMentionToMe {
-			return fmt.Errorf("unknown event type %q: %s, %s or %s", e, evMessageCreated, evMessageUpdated, evMentionToMe)
+			return inField(fmt.Errorf("unknown event type %q: %s, %s or %s", e, evMessageCreated, evMessageUpdated, evMentionToMe), "events", i)
 		}
 	}
 	return nil

@@ -15,22 +15,26 @@ import (
 // may go when fewer than limit requests were sent in the last window. That
 // holds whatever the alignment of the server's window, lets a burst through
 // at once and uses the whole allowance. Once the x-ratelimit-* headers are
-// known, the server's window rules too: while it lasts a request goes when
-// x-ratelimit-remaining, less the requests still in flight, is positive;
-// when it ends a new one of x-ratelimit-limit requests opens and the log
-// starts afresh. That is what keeps a second program on the same account
-// from causing 429s, and a server whose limit is low from stalling calls
-// for a whole window. The server's limit replaces the configured one for a
-// window of the API's 5 minutes, whatever window was configured.
+// known, the server's window rules too (window.go): while it lasts a
+// request goes when x-ratelimit-remaining, less the requests still in
+// flight, is positive; when it has ended a new one of x-ratelimit-limit
+// requests opens and the log starts afresh. That is what keeps a second
+// program on the same account from causing 429s, and a server whose limit
+// is low from stalling calls for a whole window. The server's limit
+// replaces the configured one for a window of the API's 5 minutes,
+// whatever window was configured. The reset is the server's clock and is
+// never taken for ours, so a skewed clock costs neither an outage nor a
+// stream of 429s.
 //
 // Each room's posting budget is a sliding log too, of the times the
 // answers arrived: the server counts a post when it arrives, which can be
 // well after it left (a slow new connection), and never after its answer.
 // A post still waiting for its answer counts as sent just now.
 //
-// After a 429 the limiter holds back everything (account limit) or the
-// room's posts (room limit) until the limit resets. Memory is bounded by
-// the configured budgets, never by what a header says.
+// After a 429 the limiter holds back everything (account limit: until the
+// server's window has ended, as above) or the room's posts (room limit:
+// for the room's window). Memory is bounded by the configured budgets,
+// never by what a header says.
 type memLimiter struct {
 	margin     time.Duration // added to windows against clock skew; at most 1% of the window
 	cfgLimit   int           // the configured account budget
@@ -44,22 +48,9 @@ type memLimiter struct {
 	rooms    map[int64]*roomLog
 	sweepAt  int // sweep idle rooms when the map reaches this size
 	inflight int
-	blocked  time.Time     // after an account 429
+	blocked  time.Time     // after an account 429 without a believable reset
 	waiters  int           // goroutines sleeping in Wait
 	changed  chan struct{} // closed when an answer arrives and someone waits
-}
-
-// serverWindow is the server's view of the account's window, from the
-// latest headers.
-type serverWindow struct {
-	known            bool
-	limit, remaining int
-	reset            time.Time
-	firstAnswer      time.Time // of the answers that told of this window, when the first arrived
-	shortcut         bool      // the window may end at firstAnswer plus the configured window
-	ended            bool      // the window has ended; no newer one known
-	sentSince        int       // requests sent since the window ended
-	oldInflight      int       // requests in flight when it ended: they may land in the next one
 }
 
 // NewLocal returns the in-memory limiter every api.Client uses unless
@@ -75,7 +66,10 @@ func newMemLimiter(b Budgets, margin time.Duration) *memLimiter {
 	}
 	if b.Limit > 0 && b.Window > 0 {
 		l.global = newSendLog(b.Limit, b.Window, margin)
+	} else {
+		l.cfgLimit, l.cfgWindow = 0, 0
 	}
+	l.srv = serverWindow{cfgLimit: l.cfgLimit, cfgWindow: l.cfgWindow, margin: margin}
 	return l
 }
 
@@ -89,9 +83,9 @@ func (l *memLimiter) Wait(ctx context.Context, room int64, maxWait time.Duration
 		if start.IsZero() {
 			start = now
 		}
-		d, perRoom := l.waitLocked(now, room)
+		d, perRoom, try := l.waitLocked(now, room)
 		if d <= 0 {
-			l.takeLocked(now, room)
+			l.takeLocked(now, room, try)
 			l.mu.Unlock()
 			return nil
 		}
@@ -130,20 +124,20 @@ func sleepOrSignal(ctx context.Context, d time.Duration, changed <-chan struct{}
 }
 
 // waitLocked returns how long a request to room must wait (at least, when
-// it waits for an answer), and whether the room's budget is what holds it.
-func (l *memLimiter) waitLocked(now time.Time, room int64) (wait time.Duration, perRoom bool) {
+// it waits for an answer), whether the room's budget is what holds it, and
+// whether it would go as a try of whether the server's window has ended.
+func (l *memLimiter) waitLocked(now time.Time, room int64) (wait time.Duration, perRoom, try bool) {
 	wait = l.blocked.Sub(now)
-	if l.global != nil {
+	s := &l.srv
+	if s.known && (l.global != nil || s.spent) {
+		d, t := l.serverWait(now)
+		wait, try = max(wait, d), t
+	}
+	if l.global != nil && !try {
 		logWait := l.global.nextFree(now).Sub(now)
-		if l.srv.known {
+		if at := s.mayEnd(); s.known && !s.ended && !at.IsZero() {
 			// The log starts afresh when the server's window ends.
-			if !l.srv.ended {
-				logWait = min(logWait, l.serverEnd().Sub(now))
-			}
-			wait = max(wait, l.serverWait(now))
-			if l.srv.ended {
-				logWait = l.global.nextFree(now).Sub(now)
-			}
+			logWait = min(logWait, at.Sub(now))
 		}
 		wait = max(wait, logWait)
 	}
@@ -152,56 +146,60 @@ func (l *memLimiter) waitLocked(now time.Time, room int64) (wait time.Duration, 
 			wait, perRoom = d, true
 		}
 	}
-	return wait, perRoom
+	return wait, perRoom, try && wait <= 0
 }
 
-// serverEnd is when the server's window ends, plus the margin. The reset
-// is in whole seconds, rounded up; when the server's limit is the
-// configured one, so is its window, and the window cannot end later than
-// the configured window after the first answer that told of it (the window
-// had begun by then). The earlier of the two is the end.
-func (l *memLimiter) serverEnd() time.Time {
+// serverWait follows the server's window (see window.go): while it lasts a
+// request goes when the server's budget, less the requests in flight, has
+// some left (when the account is paced; else when no 429 said it is
+// spent); once it has certainly ended, a new window of the server's limit
+// opens. In between, from the guessed end on, one request at a time goes
+// as a try.
+func (l *memLimiter) serverWait(now time.Time) (wait time.Duration, try bool) {
 	s := &l.srv
-	end := s.reset
-	if s.shortcut && s.limit == l.cfgLimit {
-		if e := s.firstAnswer.Add(l.cfgWindow); e.Before(end) {
-			end = e
+	end, certain := s.certainEnd()
+	if certain && !now.Before(end) {
+		if l.global == nil {
+			s.spent = false
+			return 0, false
+		}
+		if !s.ended {
+			// A new window of the server's opens: what was sent before
+			// counts only if still in flight.
+			s.ended, s.sentSince, s.oldInflight = true, 0, l.inflight
+			l.global.clear()
+		}
+		if s.limit-s.sentSince-s.oldInflight > 0 {
+			return 0, false
+		}
+		// The whole next window went out before any answer told of it:
+		// wait for one (the least wait is a margin; an answer wakes the
+		// waiter sooner).
+		return max(l.margin, time.Millisecond), false
+	}
+	if (l.global != nil && s.remaining-l.inflight > 0) || (l.global == nil && !s.spent) {
+		return 0, false
+	}
+	if s.trying.IsZero() {
+		if at := s.tryAt(); !at.IsZero() {
+			if !now.Before(at) {
+				return 0, true
+			}
+			if !certain || at.Before(end) {
+				return at.Sub(now), false
+			}
 		}
 	}
-	return end.Add(l.global.margin) // at most 1% of the window
+	if certain {
+		return end.Sub(now), false
+	}
+	return max(l.margin, time.Millisecond), false // a try is out: its answer wakes the waiter
 }
 
-// lateAnswer is how long after the end of the server's window, as
-// serverEnd reckons it, an answer still telling of that window can only
-// come from a request sent after the end: a request in flight at the end is
-// answered sooner.
-func (l *memLimiter) lateAnswer() time.Duration { return min(l.cfgWindow, time.Second) }
-
-// serverWait follows the server's window: see memLimiter.
-func (l *memLimiter) serverWait(now time.Time) time.Duration {
-	s := &l.srv
-	end := l.serverEnd()
-	if now.Before(end) {
-		if s.remaining-l.inflight > 0 {
-			return 0
-		}
-		return end.Sub(now)
+func (l *memLimiter) takeLocked(now time.Time, room int64, try bool) {
+	if try {
+		l.srv.trying = now
 	}
-	if !s.ended {
-		// A new window of the server's opens: what was sent before counts
-		// only if still in flight.
-		s.ended, s.sentSince, s.oldInflight = true, 0, l.inflight
-		l.global.clear()
-	}
-	if s.limit-s.sentSince-s.oldInflight > 0 {
-		return 0
-	}
-	// The whole next window went out before any answer told of it: wait for
-	// one (the least wait is a margin; an answer wakes the waiter sooner).
-	return max(l.margin, time.Millisecond)
-}
-
-func (l *memLimiter) takeLocked(now time.Time, room int64) {
 	if l.global != nil {
 		l.global.add(now)
 		if l.srv.known && l.srv.ended {
@@ -250,28 +248,19 @@ func (l *memLimiter) Observe(room int64, o Observation) {
 	defer l.mu.Unlock()
 	now := time.Now()
 	s := &l.srv
-	// Every request in flight when the window ended has been answered:
-	// this one was sent after the end.
-	sentAfterEnd := s.ended && s.oldInflight == 0
 	l.inflight = max(l.inflight-1, 0)
 	s.oldInflight = min(s.oldInflight, l.inflight)
-	if o.HasRateLimit() && l.global != nil {
+	newer := s.observe(now, o)
+	if l.global != nil && o.HasRateLimit() {
 		if o.Limit != l.global.limit {
 			// The server's limit is per the API's window, whatever the
 			// window configured for pacing without headers.
 			l.global.setLimit(o.Limit, budgets.AccountWindow)
 		}
-		switch {
-		case !s.known || o.Reset.After(s.reset):
-			*s = serverWindow{known: true, limit: o.Limit, remaining: o.Remaining, reset: o.Reset, firstAnswer: now, shortcut: true}
-		case o.Reset.Equal(s.reset):
-			s.limit, s.remaining = o.Limit, min(s.remaining, o.Remaining)
-			if s.ended && s.shortcut && (sentAfterEnd || now.After(l.serverEnd().Add(l.lateAnswer()))) {
-				// The server still counts in a window that should have
-				// ended: its window is not the configured one. Believe
-				// the reset alone.
-				s.shortcut, s.ended, s.remaining = false, false, o.Remaining
-			}
+		if newer {
+			// The server counts in a new window: its remaining count
+			// rules, not what was sent in the one before.
+			l.global.clear()
 		}
 	}
 	roomLimited := o.StatusCode == 429 && o.RoomLimited
@@ -286,8 +275,8 @@ func (l *memLimiter) Observe(room int64, o Observation) {
 			rs.blocked = now.Add(l.roomWindow)
 		}
 	case o.HasRateLimit():
-		if o.Remaining == 0 && o.Reset.After(now) {
-			l.blocked = o.Reset
+		if o.Remaining == 0 && o.Reset.Equal(s.reset) {
+			s.spent = true // held until the window ends: see serverWait
 		}
 		// Else the headers contradict the 429: the call's retries meet
 		// the client's backoff, and nothing else is held back.

@@ -41,7 +41,8 @@ func idealFinish(b pacing.Budgets, n, rooms int) time.Duration {
 	return t
 }
 
-// BenchmarkReplicas is issue 14's measurement: 4 replicas (each its own
+// BenchmarkReplicas measures what sharing the budget through Redis is
+// worth: 4 replicas (each its own
 // HTTP connections and limiter) send 1,000 posts to 5 rooms of one account
 // against the fake over real HTTP, with the fake's budgets scaled in time.
 // limiter=shared: one Redis-backed budget; limiter=local: each replica

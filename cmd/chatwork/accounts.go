@@ -81,6 +81,21 @@ func (a *app) resolveAccounts(ctx context.Context, room int64, flagName string, 
 	return ids, nil
 }
 
+// resolveAccount is resolveAccounts for a flag that names one account at
+// most, such as a filter's --by: 0 when the flag was not given.
+func (a *app) resolveAccount(ctx context.Context, room int64, flagName string, f *accountsFlag) (int64, error) {
+	ids, err := a.resolveAccounts(ctx, room, flagName, f)
+	switch {
+	case err != nil:
+		return 0, err
+	case len(ids) > 1:
+		return 0, usagef("%s takes one account, not %d", flagName, len(ids))
+	case len(ids) == 1:
+		return ids[0], nil
+	}
+	return 0, nil
+}
+
 // person is an account that a name can designate.
 type person struct {
 	id         int64

@@ -33,6 +33,18 @@ func TestToByName(t *testing.T) {
 		t.Errorf("%d tasks for @tanaka and an ID, want 2", n)
 	}
 
+	// Filters take a name too.
+	var tasks []struct {
+		Account struct {
+			AccountID int64 `json:"account_id"`
+		} `json:"account"`
+	}
+	w.run(t, "tasks", "list", s64(room), "--to", "@tanaka", "-o", "json").must(t, exitOK).decode(t, &tasks)
+	if len(tasks) != 1 || tasks[0].Account.AccountID != tanaka.AccountID {
+		t.Errorf("tasks list --to @tanaka: %+v", tasks)
+	}
+	w.run(t, "tasks", "list", s64(room), "--by", "@bob,@tanaka").must(t, exitUsage)
+
 	before := len(w.s.Messages(room))
 	r := w.run(t, "send", s64(room), "hi", "--to", "@anna").must(t, exitUsage)
 	if !strings.Contains(r.errout, `--to @anna: ambiguous: 2 people match (Anna Tanaka (account `+s64(tanaka.AccountID)+", @anna.t), Anna Suzuki (account "+s64(suzuki.AccountID)+", @anna.s))") {

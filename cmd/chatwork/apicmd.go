@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -129,7 +128,7 @@ func (a *app) rawRequest(ctx context.Context, method, path string, fields []stri
 		if method == http.MethodGet {
 			return nil, usagef("-F KEY=@FILE uploads a file: use POST")
 		}
-		body, contentType, err = multipartBody(form, files)
+		body, contentType, err = multipartBody(ctx, form, files)
 		if err != nil {
 			return nil, err
 		}
@@ -157,7 +156,7 @@ func (a *app) rawRequest(ctx context.Context, method, path string, fields []stri
 
 // multipartBody writes the fields and files as multipart/form-data, each
 // file with its name and a content type taken from its extension.
-func multipartBody(form url.Values, files [][2]string) ([]byte, string, error) {
+func multipartBody(ctx context.Context, form url.Values, files [][2]string) ([]byte, string, error) {
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
 	keys := make([]string, 0, len(form))
@@ -173,7 +172,7 @@ func multipartBody(form url.Values, files [][2]string) ([]byte, string, error) {
 		}
 	}
 	for _, f := range files {
-		content, err := os.ReadFile(f[1])
+		content, err := readFile(ctx, f[1], "the file", 0) // a FIFO, maybe
 		if err != nil {
 			return nil, "", err
 		}

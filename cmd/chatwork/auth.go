@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -27,7 +26,7 @@ func authGroup() *group {
 			endpoint: "",
 			details: `At a terminal the token is asked for (it is not shown as you paste it); otherwise it is read
 from stdin, as --with-token says. It is checked with GET /me, then saved, with --base-url if
-given, in the profile (--profile, else $` + envProfile + `, else default) of
+given (or $` + envBaseURL + `), in the profile (--profile, else $` + envProfile + `, else default) of
 $XDG_CONFIG_HOME/chatwork/config.yml (~/.config/chatwork/config.yml), mode 0600. The token is
 never printed. There is no OS keyring: it would need a new dependency.
 
@@ -47,6 +46,9 @@ pass show chatwork | chatwork auth login --with-token`,
 						return err
 					}
 					base, source := a.baseURL, "--base-url"
+					if base == "" {
+						base, source = strings.TrimSpace(a.env(envBaseURL)), envBaseURL
+					}
 					c, err := a.clientFor(tok, base, source)
 					if err != nil {
 						return err
@@ -150,10 +152,22 @@ chatwork auth logout --profile work`,
 // after a prompt; otherwise the first line of stdin.
 func (a *app) readToken() (string, error) {
 	var line string
+	var ie *interruptedError
 	if f, ok := a.stdin.(*os.File); ok && a.stdinTTY && term.IsTerminal(int(f.Fd())) {
+		fd := int(f.Fd())
 		fmt.Fprint(a.stderr, "? Paste your API token (Chatwork: Personal settings > Service integration > API token): ")
-		b, err := term.ReadPassword(int(f.Fd()))
+		// Ctrl-C leaves ReadPassword blocked with echo off: the terminal
+		// is put back as it was before the command exits.
+		state, err := term.GetState(fd)
+		if err != nil {
+			return "", fmt.Errorf("reading the token: %w", err)
+		}
+		b, err := readInterruptibly(a.ctx, "the token at the prompt", "", func() ([]byte, error) { return term.ReadPassword(fd) })
 		fmt.Fprintln(a.stderr)
+		if errors.As(err, &ie) {
+			_ = term.Restore(fd, state)
+			return "", err
+		}
 		if err != nil {
 			return "", fmt.Errorf("reading the token: %w", err)
 		}
@@ -162,7 +176,10 @@ func (a *app) readToken() (string, error) {
 		if a.stdinTTY {
 			fmt.Fprint(a.stderr, "? Paste your API token: ")
 		}
-		s, err := bufio.NewReader(io.LimitReader(a.stdin, 4096)).ReadString('\n')
+		s, err := readLine(a.ctx, a.stdin, "the token from stdin", "", 4096)
+		if errors.As(err, &ie) {
+			return "", err
+		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			return "", fmt.Errorf("reading the token: %w", err)
 		}

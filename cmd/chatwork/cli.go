@@ -69,15 +69,15 @@ type app struct {
 // was parsed before the command. To add a global flag, add a field to app
 // and a line here: help, completion and the before-or-after parsing follow.
 func (a *app) globalFlags(fs *flag.FlagSet) {
-	fs.StringVar(&a.tokenFile, "token-file", a.tokenFile, "read the API token from `PATH` (default: $"+envToken+")")
-	fs.StringVar(&a.baseURL, "base-url", a.baseURL, "the API's base `URL` (default: $"+envBaseURL+", else "+api.DefaultBaseURL+")")
+	fs.StringVar(&a.tokenFile, "token-file", a.tokenFile, "read the API token from `PATH` (default: $"+envToken+", else the profile's; see chatwork auth login -h)")
+	fs.StringVar(&a.baseURL, "base-url", a.baseURL, "the API's base `URL` (default: $"+envBaseURL+", else the profile's, else "+api.DefaultBaseURL+")")
 	fs.BoolVar(&a.insecureHTTP, "insecure-http", a.insecureHTTP, "allow a plain http:// base URL for a host that is not loopback: the token then travels unencrypted")
 	fs.StringVar(&a.out.format, "output", a.out.format, "output `FORMAT`: table, tsv, json or yaml (default: table on a terminal, else tsv)")
 	fs.Var(&a.out.json, "json", "print JSON; with `FIELDS` (comma-separated), only those fields")
 	fs.StringVar(&a.out.jq, "jq", a.out.jq, "print the results of the jq `EXPRESSION` on the JSON, strings bare")
 	fs.StringVar(&a.out.template, "template", a.out.template, "print the JSON through a Go `TEMPLATE` (helpers: join, pluck, tablerow, timefmt, timeago, truncate, color, plain)")
 	fs.Var(durationFlag{&a.maxWait}, "max-wait", "how long a call may wait for a 429 to clear, such as 30s or 0 (default: $"+envMaxWait+", else 6m)")
-	fs.BoolVar(&a.verbose, "verbose", a.verbose, "log each request on stderr (never the token); waits and retries are always logged")
+	fs.BoolVar(&a.verbose, "verbose", a.verbose, "log each request, wait and retry on stderr (never the token)")
 	fs.StringVar(&a.profile, "profile", a.profile, "use the `NAME`d profile of the configuration (default: $"+envProfile+", else default)")
 	fs.StringVar(&a.redisURL, "redis-url", a.redisURL, "share the rate budget with other processes on the token through the Redis at `URL` (default: $"+envRedisURL+")")
 }
@@ -118,7 +118,7 @@ func (a *app) main(args []string) int {
 	a.globalFlags(fs)
 	version := fs.Bool("version", false, "print the version and exit")
 	addAliases(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(expandLeading(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printMainHelp(stdout)
 			return exitOK
@@ -162,7 +162,7 @@ func (a *app) main(args []string) int {
 			gfs.SetOutput(io.Discard)
 			a.globalFlags(gfs)
 			addAliases(gfs)
-			if err := gfs.Parse(rest[1:]); err != nil {
+			if err := gfs.Parse(expandLeading(gfs, rest[1:])); err != nil {
 				if errors.Is(err, flag.ErrHelp) {
 					printGroupHelp(stdout, g)
 					return exitOK

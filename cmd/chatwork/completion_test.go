@@ -15,6 +15,8 @@ import (
 // that shells can call it as "chatwork".
 const envAsMain = "CHATWORK_TEST_RUN_AS_MAIN"
 
+// TestMain runs the command instead of the tests when the shell tests call
+// this binary as chatwork (see chatworkOnPath).
 func TestMain(m *testing.M) {
 	if os.Getenv(envAsMain) == "1" {
 		main() // exits; Ctrl-C and SIGTERM handled as in the built command
@@ -102,6 +104,8 @@ func perCase(t *testing.T, name, setup string, caseScript func(words []string) s
 	return out
 }
 
+// TestCompletionBash sources the bash script and runs its function on
+// each line of completionCases, as bash does on Tab.
 func TestCompletionBash(t *testing.T) {
 	t.Parallel()
 	got := perCase(t, "bash", `source <(chatwork completion bash) || exit 1
@@ -116,6 +120,9 @@ _chatwork; printf '%s\n' "${COMPREPLY[@]}"`
 	}
 }
 
+// TestCompletionZsh loads the zsh script (checked with zsh -n) and runs its
+// function on each line of completionCases; with nothing to offer it falls
+// back to file names.
 func TestCompletionZsh(t *testing.T) {
 	t.Parallel()
 	// compadd and compdef exist only inside zsh's completion system:
@@ -141,6 +148,8 @@ source "$HOME/_chatwork"
 	}
 }
 
+// TestCompletionFish loads the fish script and asks fish's own completion
+// engine (complete -C) for each line of completionCases.
 func TestCompletionFish(t *testing.T) {
 	t.Parallel()
 	// complete -C runs fish's own completion engine on a command line.
@@ -220,6 +229,10 @@ func TestCompletionOfIDs(t *testing.T) {
 	if r.out != s64(w.bob.AccountID)+"\tBob Suzuki\n" {
 		t.Errorf("account IDs: %q", r.out)
 	}
+	r = cli{env: env}.run(t, "__complete", "send", s64(w.room), "hi", "--to", "@b").must(t, exitOK)
+	if r.out != "@bob\tBob Suzuki\n" {
+		t.Errorf("@names: %q", r.out)
+	}
 	// The second argument of messages get is a message ID: no room IDs.
 	if r := (cli{env: env}).run(t, "__complete", "messages", "get", s64(w.room), ""); r.out != "" {
 		t.Errorf("MESSAGE_ID completed with %q", r.out)
@@ -283,5 +296,12 @@ COMP_WORDS=(`+shellQuote(line)+`); COMP_CWORD=3; COMPREPLY=()
 _chatwork; printf '%s\n' "${COMPREPLY[@]}"`)
 	if !strings.Contains(bash, id+"\n") || strings.Contains(bash, "Team") {
 		t.Errorf("bash: want %s alone:\n%s", id, bash)
+	}
+	// bash breaks --to @bo into "--to" "@" "bo", and completes "bo".
+	at := shell(t, "bash", exports+`source <(chatwork completion bash) || exit 1
+COMP_WORDS=(chatwork send `+id+` hi --to @ bo); COMP_CWORD=6; COMPREPLY=()
+_chatwork; printf '%s\n' "${COMPREPLY[@]}"`)
+	if at != "bob\n" {
+		t.Errorf("bash, --to @bo: %q, want bob", at)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,7 +30,12 @@ func (a *app) confirm(warning, want string) error {
 		return a.refuseWithoutYes()
 	}
 	fmt.Fprintf(a.stderr, "! %s\n? Type %s to confirm: ", warning, want)
-	line, err := bufio.NewReader(a.stdin).ReadString('\n')
+	line, err := readLine(a.ctx, a.stdin, "your answer", "nothing was changed", 4096)
+	var ie *interruptedError
+	if errors.As(err, &ie) {
+		fmt.Fprintln(a.stderr)
+		return err
+	}
 	if err != nil && line == "" {
 		fmt.Fprintln(a.stderr)
 		return errNotConfirmed

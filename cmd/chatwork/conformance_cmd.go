@@ -42,6 +42,8 @@ func conformanceCheckCommand() *command {
 		name: "check", args: []string{"FILE.har"}, nargs: -1, noAPI: true,
 		usage:   "FILE.har... [--host HOST]... [-o json]",
 		summary: "validate every Chatwork exchange of HAR files against the spec",
+		examples: `chatwork conformance check browser-session.har
+chatwork conformance check *.har --host api.chatwork.com -o json`,
 		details: `Reads HAR files (saved by a browser's developer tools, mitmproxy, Charles, Postman, or
 'chatwork proxy' when recording) and checks every request under /v2 and its answer against the API's
 OpenAPI description, with the rules of 'chatwork proxy'. Entries for other hosts or paths are
@@ -176,6 +178,8 @@ func conformanceRunCommand() *command {
 		name: "run", nargs: 0, noAPI: true,
 		usage:   "[--base-url URL] [--sandbox-room ROOM_ID] [--read-only] [--seed N] [-o json]",
 		summary: "check any server (the fake, a mock, Chatwork itself) against the spec",
+		examples: `chatwork conformance run --base-url http://127.0.0.1:9000/v2
+chatwork conformance run --sandbox-room 123 --seed 7`,
 		details: `Sends, for each operation of the spec, requests built from its examples and from values
 generated from its schemas, in stateful sequences that follow the spec's links (create a room,
 post in it, read, edit and delete the message, ..., delete the room), and negative requests the

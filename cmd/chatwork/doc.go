@@ -85,12 +85,19 @@
 //
 // # Configuration
 //
-// The API token comes from --token-file PATH or the CHATWORK_API_TOKEN
-// environment variable; it is never printed. A token file may start with a
-// UTF-8 byte-order mark and end its lines with CRLF; as ssh does, the
-// command warns when group or others may read it. The base URL comes from
-// --base-url or CHATWORK_BASE_URL; a plain http:// URL is refused for
-// hosts other than loopback unless --insecure-http is given. The longest
+// "chatwork auth login" checks an API token with GET /me and keeps it, with
+// the base URL, in a profile of $XDG_CONFIG_HOME/chatwork/config.yml
+// (~/.config/chatwork/config.yml, mode 0600); "auth status" says which
+// account it is and where the token came from, "auth logout" removes it.
+// There is no OS keyring: it would need a new dependency. Each setting
+// comes from the first of: its flag (--token-file, --base-url, or
+// --profile NAME naming a profile that has it), its environment variable
+// (CHATWORK_API_TOKEN, CHATWORK_BASE_URL), the profile CHATWORK_PROFILE
+// names, else the profile "default". The token is never printed. A token
+// file may start with a UTF-8 byte-order mark and end its lines with CRLF;
+// as ssh does, the command warns when group or others may read it or the
+// configuration. A plain http:// base URL is refused for hosts other than
+// loopback unless --insecure-http is given. The longest
 // wait for a rate limit (429) to clear comes from --max-wait or
 // CHATWORK_MAX_WAIT (5 minutes by default; 0 fails at once). Global flags
 // are accepted before or after the command; --version prints the version.
@@ -98,8 +105,8 @@
 // The webhook commands read the webhook tokens (one per webhook setting)
 // from --webhook-token-file PATH or CHATWORK_WEBHOOK_TOKEN, never from the
 // API token's flag. webhook listen closes slow and idle connections within
-// seconds and, on request, refuses events older than --max-age and ignores
-// replays (--replay-guard N).
+// seconds and, on request, refuses events older than --max-age (or dated
+// more than a minute ahead) and ignores replays (--replay-guard N).
 //
 // # Exit codes
 //

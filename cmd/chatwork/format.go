@@ -95,27 +95,13 @@ func runJQ(w io.Writer, expr string, data any) error {
 // jqData turns the json.Numbers of data into what gojq computes with:
 // int for integers (gojq keeps big ones exact), float64 otherwise.
 func jqData(data any) any {
-	switch x := data.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, v := range x {
-			out[k] = jqData(v)
+	return mapNumbers(data, func(n json.Number) any {
+		if i, err := strconv.Atoi(n.String()); err == nil {
+			return i
 		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, v := range x {
-			out[i] = jqData(v)
-		}
-		return out
-	case json.Number:
-		if n, err := strconv.Atoi(x.String()); err == nil {
-			return n
-		}
-		f, _ := x.Float64()
+		f, _ := n.Float64()
 		return f
-	}
-	return data
+	})
 }
 
 // tmpl is a --template: Go's text/template over the result's JSON data,
@@ -255,21 +241,32 @@ func toTime(v any) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%v is not a time", v)
 }
 
-// ago says a duration in the past in words.
+// ago says in words how long ago a time d in the past was, or, for a
+// negative d, how far in the future it is.
 func ago(d time.Duration) string {
 	switch {
+	case d < 0 && -d >= time.Minute:
+		return "in " + span(-d)
 	case d < time.Minute:
 		return "less than a minute ago"
-	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute") + " ago"
-	case d < 24*time.Hour:
-		return plural(int(d/time.Hour), "hour") + " ago"
-	case d < 30*24*time.Hour:
-		return plural(int(d/(24*time.Hour)), "day") + " ago"
-	case d < 365*24*time.Hour:
-		return plural(int(d/(30*24*time.Hour)), "month") + " ago"
 	}
-	return plural(int(d/(365*24*time.Hour)), "year") + " ago"
+	return span(d) + " ago"
+}
+
+// span says a duration of a minute or more in its largest unit.
+func span(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d < day:
+		return plural(int(d/time.Hour), "hour")
+	case d < 30*day:
+		return plural(int(d/day), "day")
+	case d < 365*day:
+		return plural(int(d/(30*day)), "month")
+	}
+	return plural(int(d/(365*day)), "year")
 }
 
 func plural(n int, unit string) string {

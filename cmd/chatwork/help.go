@@ -68,11 +68,18 @@ for one thing everywhere: --to for assignees and mentions (IDs or @names), --due
 	printFlags(w, fs, func(*flag.Flag) bool { return true })
 	fmt.Fprint(w, `
 Environment:
-  CHATWORK_API_TOKEN       the API token, when --token-file is not given
-  CHATWORK_BASE_URL        the base URL, when --base-url is not given
+  CHATWORK_API_TOKEN       the API token, when --token-file and --profile are not given
+  CHATWORK_BASE_URL        the base URL, when --base-url and --profile are not given
+  CHATWORK_PROFILE         the profile of the configuration, when --profile is not given (else default)
   CHATWORK_MAX_WAIT        the maximum wait, when --max-wait is not given
   CHATWORK_WEBHOOK_TOKEN   the webhook tokens (comma-separated), when --webhook-token-file is not given
   CHATWORK_REDIS_URL       the Redis URL, when --redis-url is not given: share the rate budget across processes
+  NO_COLOR                 no colour in tables, whatever the terminal
+  XDG_CONFIG_HOME          where the configuration lives (chatwork/config.yml; default ~/.config)
+  XDG_CACHE_HOME           where completion keeps room and account IDs (chatwork/; default ~/.cache)
+
+Settings come from a flag, then the environment, then the profile that 'chatwork auth login' saved
+(see 'chatwork auth login -h' for the order).
 
 Durations are written as 30s, 5m or 1h30m. Task deadlines (--due) are a date such as 2030-01-31
 (the end of that day in Japan Standard Time, UTC+9, as Chatwork's documents write date
@@ -89,8 +96,8 @@ Exit codes:
 Shell completion: chatwork completion bash|zsh|fish (see 'chatwork completion -h').
 
 Examples:
-  export CHATWORK_API_TOKEN=...                       # from Chatwork: Service integration > API token
-  chatwork rooms list -o table
+  chatwork auth login                                 # paste the token from Chatwork: Service integration > API token
+  chatwork rooms list
   chatwork messages post 123 --body 'Deploy finished'
   echo 'Build failed' | chatwork send 123 - --to 456 --info-title CI
   chatwork tasks create 123 --body 'Review the PR' --to @anna --due 2030-01-31
@@ -217,6 +224,9 @@ func flagSynopsis(f *flag.Flag) (arg, usage string) {
 		name = "IDS"
 	case *accountsFlag:
 		name = "ACCOUNTS"
+		if strings.Contains(usage, "this account") {
+			name = "ACCOUNT" // a filter: one account
+		}
 	case *jsonFlag:
 		name = "[FIELDS]"
 	case durationFlag:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +11,8 @@ import (
 
 // Reads that can block for ever: a FIFO that nothing opens for writing or
 // writes to (--token-file, --webhook-token-file, a file to upload), stdin
-// left open (send ROOM -, webhook sign). A read blocked in the kernel does
+// left open (send ROOM -, webhook sign), a prompt nobody answers (auth
+// login, the confirmation of a destructive command). A read blocked in the kernel does
 // not see the context, so each runs in a goroutine of its own and the
 // command stops waiting for it when the context ends: main cancels it on
 // Ctrl-C and SIGTERM. The abandoned read stays blocked until the process
@@ -78,10 +80,20 @@ func readStdin(ctx context.Context, stdin io.Reader, what string, limit int64) (
 	return b, err
 }
 
-// readFile reads the file at path, to its end or to limit+1 bytes, unless
-// ctx ends first: opening a FIFO blocks until something opens it for
-// writing, and reading it until that writes or closes. what names the file
-// in messages, such as "the token file".
+// readLine reads a line of at most limit bytes from r, unless ctx ends
+// first; at the end of r it returns what came and io.EOF.
+func readLine(ctx context.Context, r io.Reader, what, hint string, limit int64) (string, error) {
+	b, err := readInterruptibly(ctx, what, hint, func() ([]byte, error) {
+		line, err := bufio.NewReader(io.LimitReader(r, limit)).ReadString('\n')
+		return []byte(line), err
+	})
+	return string(b), err
+}
+
+// readFile reads the file at path, to its end or to limit+1 bytes (limit 0:
+// to its end), unless ctx ends first: opening a FIFO blocks until something
+// opens it for writing, and reading it until that writes or closes. what
+// names the file in messages, such as "the token file".
 func readFile(ctx context.Context, path, what string, limit int64) ([]byte, error) {
 	hint := ""
 	if fi, err := os.Stat(path); err == nil && fi.Mode()&os.ModeNamedPipe != 0 {
@@ -93,6 +105,9 @@ func readFile(ctx context.Context, path, what string, limit int64) ([]byte, erro
 			return nil, err
 		}
 		defer f.Close()
+		if limit == 0 {
+			return io.ReadAll(f)
+		}
 		return io.ReadAll(io.LimitReader(f, limit+1))
 	})
 }

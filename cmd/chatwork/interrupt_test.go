@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -91,27 +92,31 @@ goroutines:
 // waitForBlocked reads every goroutine's stack.
 func TestReadsAreInterruptible(t *testing.T) {
 	env := map[string]string{envToken: "tok-" + strings.Repeat("0", 30), envBaseURL: "http://127.0.0.1:1",
-		envWebhookToken: webhookToken}
+		envWebhookToken: webhookToken, envXDGConfigHome: t.TempDir()}
+	w := newWorld(t) // for the commands that ask before they act
+	room := s64(w.room)
 	for _, tc := range []struct {
 		name   string
 		args   func(fifo string) []string
-		writer bool     // open the FIFO for writing, and write nothing
-		stdin  bool     // stdin is a pipe left open
-		frames []string // where the read blocks
-		want   string   // in the message
+		env    map[string]string // default: env
+		writer bool              // open the FIFO for writing, and write nothing
+		stdin  bool              // stdin is a pipe left open
+		tty    bool              // ... and taken for a terminal
+		frames []string          // where the read blocks
+		want   string            // in the message
 	}{
 		{
 			name:   "token file, no writer",
 			args:   func(f string) []string { return []string{"--token-file", f, "me"} },
 			frames: []string{"chatwork.readFile.func1(", "os.Open("},
-			want:   "interrupted while waiting to read the token file %s (a FIFO: it is read when something writes to it and closes it)",
+			want:   "chatwork: interrupted while waiting to read the token file %s (a FIFO: it is read when something writes to it and closes it)",
 		},
 		{
 			name:   "token file, a writer that writes nothing",
 			args:   func(f string) []string { return []string{"--token-file", f, "me"} },
 			writer: true,
 			frames: []string{"chatwork.readFile.func1(", "io.ReadAll("},
-			want:   "interrupted while waiting to read the token file %s (a FIFO",
+			want:   "chatwork: interrupted while waiting to read the token file %s (a FIFO",
 		},
 		{
 			name: "webhook token file",
@@ -119,27 +124,49 @@ func TestReadsAreInterruptible(t *testing.T) {
 				return []string{"webhook", "listen", "--addr", "127.0.0.1:0", "--webhook-token-file", f}
 			},
 			frames: []string{"chatwork.readFile.func1(", "os.Open("},
-			want:   "interrupted while waiting to read the webhook token file %s (a FIFO",
+			want:   "chatwork: interrupted while waiting to read the webhook token file %s (a FIFO",
 		},
 		{
 			name:   "file to upload",
 			args:   func(f string) []string { return []string{"send", "1", "--file", f} },
 			frames: []string{"chatwork.readFile.func1(", "os.Open("},
-			want:   "interrupted while waiting to read the file %s (a FIFO",
+			want:   "chatwork: interrupted while waiting to read the file %s (a FIFO",
 		},
 		{
 			name:   "send ROOM - on an open stdin",
 			args:   func(string) []string { return []string{"send", "1", "-"} },
 			stdin:  true,
 			frames: []string{"chatwork.readStdin.func1(", "os.(*File).Read("},
-			want:   "interrupted while waiting to read the text from stdin (it is read to its end: close it, or type Ctrl-D at a terminal)",
+			want:   "chatwork: interrupted while waiting to read the text from stdin (it is read to its end: close it, or type Ctrl-D at a terminal)",
+		},
+		{
+			name:   "chatwork api -F with a FIFO",
+			args:   func(f string) []string { return []string{"api", "POST", "/rooms/1/files", "-F", "file=@" + f} },
+			frames: []string{"chatwork.readFile.func1(", "os.Open("},
+			want:   "chatwork: interrupted while waiting to read the file %s (a FIFO",
+		},
+		{
+			name:   "auth login on an open stdin",
+			args:   func(string) []string { return []string{"auth", "login", "--with-token"} },
+			stdin:  true,
+			frames: []string{"chatwork.readLine.func1(", "os.(*File).Read("},
+			want:   "chatwork: interrupted while waiting to read the token from stdin",
+		},
+		{
+			name:   "a confirmation nobody types",
+			args:   func(string) []string { return []string{"rooms", "delete", room, "--action-type", "delete"} },
+			env:    w.env,
+			stdin:  true,
+			tty:    true,
+			frames: []string{"chatwork.readLine.func1(", "os.(*File).Read("},
+			want:   "? Type Team to confirm: \nchatwork: interrupted while waiting to read your answer (nothing was changed)",
 		},
 		{
 			name:   "webhook sign on an open stdin",
 			args:   func(string) []string { return []string{"webhook", "sign"} },
 			stdin:  true,
 			frames: []string{"chatwork.readStdin.func1(", "os.(*File).Read("},
-			want:   "interrupted while waiting to read the body from stdin",
+			want:   "chatwork: interrupted while waiting to read the body from stdin",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -147,7 +174,11 @@ func TestReadsAreInterruptible(t *testing.T) {
 			var out, errout bytes.Buffer
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
-			a := cli{env: env, ctx: ctx}.app(t, &out, &errout)
+			e := env
+			if tc.env != nil {
+				e = tc.env
+			}
+			a := cli{env: e, ctx: ctx, tty: tc.tty}.app(t, &out, &errout)
 			var stdinWriter *os.File
 			if tc.stdin {
 				r, w, err := os.Pipe()
@@ -175,7 +206,7 @@ func TestReadsAreInterruptible(t *testing.T) {
 				t.Fatalf("still running %v after it was interrupted; stderr: %q", stopBound, errout.String())
 			}
 			want := strings.Replace(tc.want, "%s", fifo, 1)
-			if got := errout.String(); !strings.Contains(got, "chatwork: "+want) {
+			if got := errout.String(); !strings.Contains(got, want) {
 				t.Errorf("stderr %q, want %q", got, want)
 			}
 
@@ -191,6 +222,9 @@ func TestReadsAreInterruptible(t *testing.T) {
 			}
 			waitForReadsEnded(t)
 		})
+	}
+	if _, ok := w.s.Room(w.room); !ok {
+		t.Error("the room was deleted although the confirmation was interrupted")
 	}
 }
 
@@ -286,4 +320,25 @@ func hasOpen(t *testing.T, pid int, path string) bool {
 		}
 	}
 	return false
+}
+
+// TestPromptInterruptedAtTerminal runs chatwork auth login in a real
+// terminal (tmux, see newTerminal): the token prompt reads without echo,
+// Ctrl-C stops it at once, and the terminal echoes again afterwards, so
+// that what is typed next shows.
+func TestPromptInterruptedAtTerminal(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	term := newTerminal(t, 200, 30, []string{"PATH=" + chatworkOnPath(t) + ":/usr/bin:/bin",
+		"HOME=" + home, "XDG_CONFIG_HOME=" + home, "TERM=xterm"})
+	term.typeLine("chatwork auth login")
+	term.waitFor(regexp.MustCompile(`\? Paste your API token`))
+	term.tmux("send-keys", "-t", "chatwork", "C-c")
+	// The message, then the shell's prompt: typed before the prompt, a
+	// line would be echoed above it.
+	term.waitFor(regexp.MustCompile(`chatwork: interrupted while waiting to read the token at the prompt: interrupt signal received\n\$`))
+	term.typeLine("echo exit=$? echoed")
+	if s := term.waitFor(regexp.MustCompile(`(?m)exit=1 echoed$`)); !strings.Contains(s, "$ echo exit=$? echoed") {
+		t.Errorf("the command typed after the interrupted prompt was not echoed: the terminal was left without echo\n%s", s)
+	}
 }

@@ -87,38 +87,50 @@ chatwork contacts --json account_id,name`,
 func tasksGroup() *group {
 	return &group{name: "tasks", summary: "your tasks and the tasks of a room", cmds: []*command{
 		{
-			name: "mine", usage: "[--by ACCOUNT_ID] [--status open|done]",
+			name: "mine", usage: "[--by ACCOUNT_ID|@NAME] [--status open|done]",
 			summary: "list the tasks assigned to you (at most 100)", endpoint: "GET /my/tasks",
 			renamed: map[string]string{"assigned-by-account-id": "by"},
 			examples: `chatwork tasks mine
 chatwork tasks mine --status done --by 456`,
 			setup: func(fs *flag.FlagSet) runFunc {
-				by := fs.Int64("by", 0, "only tasks assigned by this `ACCOUNT_ID`")
+				by := accountsVar(fs, "by", "only tasks assigned by this account: an ID or an @name (a contact)")
 				status := fs.String("status", "", "open (the API's default) or done")
 				return call(func(ctx context.Context, a *app, _ []int64) ([]api.MyTask, *api.Response, error) {
 					if err := oneOf("status", api.TaskStatus(*status), taskStatuses...); err != nil {
 						return nil, nil, err
 					}
-					return a.c.Me.Tasks(ctx, &api.ListMyTasksOptions{AssignedByAccountID: *by, Status: api.TaskStatus(*status)})
+					byID, err := a.resolveAccount(ctx, 0, "--by", by)
+					if err != nil {
+						return nil, nil, err
+					}
+					return a.c.Me.Tasks(ctx, &api.ListMyTasksOptions{AssignedByAccountID: byID, Status: api.TaskStatus(*status)})
 				})
 			},
 		},
 		{
 			name: "list", aliases: []string{"ls"}, args: []string{"ROOM_ID"}, nargs: 1,
-			usage:   "ROOM_ID [--to ACCOUNT_ID] [--by ACCOUNT_ID] [--status open|done]",
+			usage:   "ROOM_ID [--to ACCOUNT_ID|@NAME] [--by ACCOUNT_ID|@NAME] [--status open|done]",
 			summary: "list a room's tasks (at most 100)", endpoint: "GET /rooms/{room_id}/tasks",
 			renamed: map[string]string{"account-id": "to", "assigned-by-account-id": "by"},
 			examples: `chatwork tasks list 123
 chatwork tasks list 123 --to 456 --status done`,
 			setup: func(fs *flag.FlagSet) runFunc {
-				to := fs.Int64("to", 0, "only tasks assigned to this `ACCOUNT_ID`")
-				by := fs.Int64("by", 0, "only tasks assigned by this `ACCOUNT_ID`")
+				to := accountsVar(fs, "to", "only tasks assigned to this account: an ID or an @name (a contact or member)")
+				by := accountsVar(fs, "by", "only tasks assigned by this account: an ID or an @name (a contact or member)")
 				status := fs.String("status", "", "open (the API's default) or done")
 				return call(func(ctx context.Context, a *app, ids []int64) ([]api.RoomTask, *api.Response, error) {
 					if err := oneOf("status", api.TaskStatus(*status), taskStatuses...); err != nil {
 						return nil, nil, err
 					}
-					return a.c.Tasks.List(ctx, ids[0], &api.ListTasksOptions{AssigneeID: *to, AssignedByAccountID: *by, Status: api.TaskStatus(*status)})
+					toID, err := a.resolveAccount(ctx, ids[0], "--to", to)
+					if err != nil {
+						return nil, nil, err
+					}
+					byID, err := a.resolveAccount(ctx, ids[0], "--by", by)
+					if err != nil {
+						return nil, nil, err
+					}
+					return a.c.Tasks.List(ctx, ids[0], &api.ListTasksOptions{AssigneeID: toID, AssignedByAccountID: byID, Status: api.TaskStatus(*status)})
 				})
 			},
 		},
@@ -563,15 +575,19 @@ chatwork messages read 123 --message-id 1928374655918273645`,
 func filesGroup() *group {
 	return &group{name: "files", summary: "the files of a chat", cmds: []*command{
 		{
-			name: "list", aliases: []string{"ls"}, args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID [--by ACCOUNT_ID]",
+			name: "list", aliases: []string{"ls"}, args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID [--by ACCOUNT_ID|@NAME]",
 			summary: "list a chat's files (at most 100)", endpoint: "GET /rooms/{room_id}/files",
 			renamed: map[string]string{"account-id": "by"},
 			examples: `chatwork files list 123
 chatwork files ls 123 --by 456 --json file_id,filename`,
 			setup: func(fs *flag.FlagSet) runFunc {
-				by := fs.Int64("by", 0, "only files uploaded by this `ACCOUNT_ID`")
+				by := accountsVar(fs, "by", "only files uploaded by this account: an ID or an @name (a contact or member)")
 				return call(func(ctx context.Context, a *app, ids []int64) ([]api.File, *api.Response, error) {
-					return a.c.Files.List(ctx, ids[0], &api.ListFilesOptions{UploaderID: *by})
+					byID, err := a.resolveAccount(ctx, ids[0], "--by", by)
+					if err != nil {
+						return nil, nil, err
+					}
+					return a.c.Files.List(ctx, ids[0], &api.ListFilesOptions{UploaderID: byID})
 				})
 			},
 		},

@@ -192,27 +192,34 @@ func toData(v any) (any, error) {
 // yamlData replaces the json.Numbers of data with int64 or float64, which
 // YAML writes as numbers.
 func yamlData(data any) any {
+	return mapNumbers(data, func(n json.Number) any {
+		if i, err := n.Int64(); err == nil {
+			return i
+		}
+		if f, err := n.Float64(); err == nil {
+			return f
+		}
+		return n.String()
+	})
+}
+
+// mapNumbers returns data with each json.Number replaced by conv's value.
+func mapNumbers(data any, conv func(json.Number) any) any {
 	switch x := data.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, v := range x {
-			out[k] = yamlData(v)
+			out[k] = mapNumbers(v, conv)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, v := range x {
-			out[i] = yamlData(v)
+			out[i] = mapNumbers(v, conv)
 		}
 		return out
 	case json.Number:
-		if n, err := x.Int64(); err == nil {
-			return n
-		}
-		if f, err := x.Float64(); err == nil {
-			return f
-		}
-		return x.String()
+		return conv(x)
 	}
 	return data
 }
@@ -299,6 +306,9 @@ type listing struct {
 
 // listingOf returns the columns chosen for a list of a resource; false for
 // other results, which are printed as FIELD VALUE lines.
+// lister is a tool's result that makes its own listing.
+type lister interface{ listing() listing }
+
 func listingOf(v any) (listing, bool) {
 	var l listing
 	row := func(cells ...string) { l.rows = append(l.rows, cells) }
@@ -353,6 +363,8 @@ func listingOf(v any) (listing, bool) {
 		row("admin", ids(x.Admin))
 		row("member", ids(x.Member))
 		row("readonly", ids(x.Readonly))
+	case lister: // the results of tools, which say their own columns
+		return x.listing(), true
 	default:
 		return l, false
 	}
@@ -370,6 +382,12 @@ func writeText(w io.Writer, v any, st textStyle) error {
 			l.rows = append(l.rows, []string{k, val})
 		})
 		st.header = false // FIELD VALUE says nothing
+		if st.tsv && len(l.rows) == 1 {
+			// One value, such as the ID of what was created: alone, so that
+			// id=$(chatwork send 123 hi) holds the ID.
+			_, err := fmt.Fprintln(w, oneLine(l.rows[0][1]))
+			return err
+		}
 	}
 	if st.tsv {
 		var b strings.Builder

@@ -27,6 +27,8 @@ func proxyCommand() *command {
 		nargs: 0, noAPI: true,
 		usage:   "[--upstream URL] [--addr 127.0.0.1:8080] [--fail] [--record FILE.har] [--record-max-body BYTES]",
 		summary: "a reverse proxy that checks every exchange with the API against the spec",
+		examples: `chatwork proxy --addr 127.0.0.1:8080
+chatwork proxy --upstream http://127.0.0.1:9000/v2 --fail --record session.har`,
 		details: `Point any client (TypeScript, Python, PHP, Java, curl...) at http://ADDR/v2 instead of
 https://api.chatwork.com/v2: every request and answer is forwarded unchanged, byte for byte
 (uploads included), as it arrives, and checked against the API's OpenAPI description in both

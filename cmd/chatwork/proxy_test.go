@@ -90,6 +90,8 @@ func TestProxyCommand(t *testing.T) {
 	}
 }
 
+// TestConformanceCheckCleanAndBadFiles: conformance check exits 0 on a
+// clean HAR file and 1 on one with violations.
 func TestConformanceCheckCleanAndBadFiles(t *testing.T) {
 	t.Parallel()
 	clean := writeFile(t, "clean.har", `{"log":{"version":"1.2","creator":{"name":"x","version":"1"},"entries":[

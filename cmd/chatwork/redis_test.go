@@ -9,6 +9,9 @@ import (
 	"github.com/chatwork-go/chatwork/api"
 )
 
+// TestRedisOption: --redis-url (else $CHATWORK_REDIS_URL) builds the Redis
+// limiter option; a bad URL is a usage error that does not repeat the
+// password.
 func TestRedisOption(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	if opt, err := redisOption("", "tok", log); opt != nil || err != nil {

@@ -41,8 +41,8 @@ The markup is built with package notation:
 With --file the file is uploaded (POST /rooms/{room_id}/files) and the text, which may then be
 left out, becomes its message.
 
-The new message's ID is printed as the API answers it, {"message_id": "..."} ({"file_id": ...} with
---file); -o table prints it as a line. In a script: id=$(chatwork send 123 hi | jq -r .message_id)`,
+The new message's ID is printed (the file's with --file): alone in a pipe, so that a script can
+write id=$(chatwork send 123 hi); -o json prints the API's {"message_id": "..."}.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			to := accountsVar(fs, "to", "mention these accounts at the start: IDs or @names (contacts, members of the room); repeatable")
 			reply := fs.String("reply", "", "reply to the message with this `MESSAGE_ID`")

@@ -14,8 +14,8 @@ import (
 // TestExamplesStandAlone, and why. An exception that is no longer needed
 // fails the test, so that the list only shrinks.
 var exampleExceptions = map[string]string{
-	"api/redislimit/example_test.go: Example has no // Output":                 "it needs a Redis server and a real Chatwork token: compiled, never run",
-	"api/apitest/example_test.go: ExampleServer_AddWebhook uses roundTripFunc": "the in-memory receiver is a RoundTripper made from a func declared beside it; apitest's Examples are to be rewritten without it",
+	"api/redislimit/example_test.go: Example has no // Output": "it needs a Redis server and a real Chatwork token: compiled, never run",
+	"api/intake/example_test.go: Example has no // Output":     "a fleet's replica: it needs a Redis server, a real Chatwork token and webhooks; compiled, never run (TestEventsFleet runs it all with real processes)",
 }
 
 // TestExamplesStandAlone keeps every Example of the public packages

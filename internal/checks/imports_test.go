@@ -20,6 +20,8 @@ var importRules = map[string]struct {
 		"a Limiter for the client, over Redis: it builds on package pacing and nothing else of the module"},
 	"api/pacing": {[]string{"internal/budgets"},
 		"what a Limiter needs: the budgets and nothing of the client"},
+	"api/intake": {[]string{"api", "api/pacing", "api/webhook", "api/notation", "gen", "api/wire", "internal/budgets", "internal/wait", "internal/urlsafe"},
+		"the durable intake over Redis: it builds on the client (Watch), webhook and notation, and nothing imports it but programs that want Redis"},
 	"api/webhook": {[]string{"gen", "api/wire"},
 		"receiving webhooks needs no API client"},
 	"api/notation": {nil,
@@ -30,9 +32,9 @@ var importRules = map[string]struct {
 		"generated code uses the wire types only"},
 	"conformance/har": {nil,
 		"HAR files are plain data: the standard library only"},
-	"conformance": {[]string{"internal/embeddedspec", "conformance/har"},
+	"conformance": {[]string{"internal/embeddedspec", "internal/schemarand", "conformance/har"},
 		"the validator checks clients from the outside: it knows the spec, not the client"},
-	"api/apitest": {[]string{"conformance", "conformance/har", "gen", "api/wire", "internal/budgets", "internal/embeddedspec", "internal/wait"},
+	"api/apitest": {[]string{"conformance", "conformance/har", "gen", "api/wire", "internal/budgets", "internal/embeddedspec", "internal/schemarand", "internal/wait"},
 		"the fake is the other side of the client's tests: it must not share the client's logic (package api)"},
 }
 

@@ -37,6 +37,8 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/chatwork-go/chatwork/internal/schemarand"
 )
 
 func main() {
@@ -311,7 +313,7 @@ func (g *generator) object(typ string, s *openapi3.Schema) (bool, error) {
 		return code != "-", nil
 	}
 	g.funcs[typ] = "" // being written: a cycle would recurse forever
-	props := properties(s)
+	props := schemarand.Flatten(s).Properties
 	fields := g.structs[typ]
 	var body strings.Builder
 	for _, name := range slices.Sorted(maps.Keys(props)) {
@@ -349,35 +351,6 @@ func schemaName(s *openapi3.Schema, typ string) string {
 	return typ
 }
 
-// properties returns an object schema's properties, those of its allOf
-// members included.
-func properties(s *openapi3.Schema) map[string]*openapi3.SchemaRef {
-	out := map[string]*openapi3.SchemaRef{}
-	for _, x := range s.AllOf {
-		for k, v := range properties(x.Value) {
-			out[k] = v
-		}
-	}
-	for k, v := range s.Properties {
-		if prev, ok := out[k]; ok && prev.Value != nil && v.Value != nil {
-			// An allOf member that narrows a property (public: enum
-			// [true]) adds its bounds to those of the base.
-			merged := *prev.Value
-			narrow := v.Value
-			if len(narrow.Enum) > 0 {
-				merged.Enum = narrow.Enum
-			}
-			if narrow.MinLength > merged.MinLength {
-				merged.MinLength = narrow.MinLength
-			}
-			out[k] = openapi3.NewSchemaRef("", &merged)
-			continue
-		}
-		out[k] = v
-	}
-	return out
-}
-
 // unwrap returns the schema of a property: the one member of an allOf
 // that only adds a description, else the property's own.
 func unwrap(ref *openapi3.SchemaRef) *openapi3.SchemaRef {
@@ -391,7 +364,7 @@ func unwrap(ref *openapi3.SchemaRef) *openapi3.SchemaRef {
 // pointer when ptr), name a Go expression of its name in the reasons.
 func (g *generator) value(w *strings.Builder, expr string, ptr bool, name string, ref *openapi3.SchemaRef) error {
 	ref = unwrap(ref)
-	s := ref.Value
+	s := schemarand.Flatten(ref.Value)
 	deref := expr
 	if ptr {
 		deref = "*" + expr
