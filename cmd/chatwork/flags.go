@@ -11,11 +11,12 @@ import (
 	"github.com/chatwork-go/chatwork/api"
 )
 
-// Flag names follow one rule: kebab-case (--self-unread, --to-ids), as gh
-// and kubectl. Each name with a dash also answers to the API's spelling
-// (--self_unread, --to_ids), as a hidden alias; a few long names have a
-// short alias (-o for --output). Commands define only the kebab-case name:
-// addAliases derives the rest.
+// Flag names follow one rule: kebab-case (--self-unread, --due-type), as gh
+// and kubectl, one name for one thing in every command (--to, --due, --by).
+// Each name with a dash also answers to the API's spelling (--self_unread),
+// as a hidden alias; a few long names have a short alias (-o for --output);
+// renamed flags keep their old names for one release (command.renamed).
+// Commands define only the kebab-case name: addAliases derives the rest.
 
 // shortNames are the one-letter aliases of long flags, wherever the long
 // flag is defined.
@@ -101,9 +102,10 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	return found
 }
 
-// flag01 is a switch of the API's 0/1 kind, such as --force. Given alone it
-// means 1; it also takes a value, as the API spells it: --force 1,
-// --force=0, true or false. expandSwitches makes the value optional.
+// flag01 is a switch of the API's 0/1 kind, such as --self-unread. Given
+// alone it means 1; it also takes a value, as the API spells it:
+// --self-unread 1, --self-unread=0, true or false. expandSwitches makes the
+// value optional.
 type flag01 struct {
 	set bool
 	on  bool
