@@ -935,8 +935,27 @@ func (r *runner) negatives(ctx context.Context, op *operation, q *runRequest, vi
 			break
 		}
 	}
+	// An ID of 0 in each path parameter (room_id, message_id, task_id,
+	// ...) and each ID field of the body; a wrong type in the first path
+	// parameter, which stands for them all.
+	for _, name := range op.template.params {
+		if name != "" {
+			ms = append(ms, mutation{"ID 0 in " + name, func(c *runRequest) { c.path[name] = "0" }})
+		}
+	}
+	if body != nil {
+		for _, name := range slices.Sorted(maps.Keys(body.Properties)) {
+			if strings.HasSuffix(name, "_id") {
+				ms = append(ms, mutation{"ID 0 in body field " + name, func(c *runRequest) {
+					if _, ok := c.fields[name]; !ok {
+						c.order = append(c.order, name)
+					}
+					c.fields[name] = "0"
+				}})
+			}
+		}
+	}
 	if name := firstPathParam(op); name != "" {
-		ms = append(ms, mutation{"ID 0 in " + name, func(c *runRequest) { c.path[name] = "0" }})
 		ms = append(ms, mutation{"wrong type: " + name + " not a number", func(c *runRequest) { c.path[name] = "abc" }})
 	}
 	if name, in := firstFlag(op); name != "" {
