@@ -10,6 +10,7 @@ import (
 
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/apitest"
+	"github.com/chatwork-go/chatwork/internal/timeline"
 	"github.com/chatwork-go/chatwork/internal/wait"
 )
 
@@ -145,7 +146,7 @@ func TestWatchFleet(t *testing.T) {
 			t.Errorf("deliveries per replica %v: the rooms were not shared, or not taken over", perReplica)
 		}
 		polls := pollTimes(srv)
-		if most := mostInWindow(polls, 5*time.Minute); most > int(share*300) {
+		if most := timeline.MostInWindow(polls, 5*time.Minute); most > int(share*300) {
 			t.Errorf("the fleet polled %d times in 5 minutes, over its one share of %d", most, int(share*300))
 		} else {
 			t.Logf("%d polls; at most %d in any 5 minutes, for one share of %d", len(polls), most, int(share*300))

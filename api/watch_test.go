@@ -15,6 +15,7 @@ import (
 
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/apitest"
+	"github.com/chatwork-go/chatwork/internal/timeline"
 )
 
 // delivery is one message a watch session yielded.
@@ -279,7 +280,7 @@ func checkWatchBudget(t *testing.T, srv *apitest.Server, share float64, log *wat
 		}
 		polls = append(polls, r.Time)
 	}
-	most := mostInWindow(polls, 5*time.Minute)
+	most := timeline.MostInWindow(polls, 5*time.Minute)
 	allowed := int(share * 300)
 	t.Logf("%d polls in all; at most %d in any 5 minutes, %.3f of the budget (share %.2f)", len(polls), most, float64(most)/300, share)
 	if most > allowed {
@@ -301,21 +302,6 @@ func pollTimes(srv *apitest.Server) []time.Time {
 		}
 	}
 	return out
-}
-
-// mostInWindow returns the most times that fall in any window of length d.
-func mostInWindow(times []time.Time, d time.Duration) int {
-	most := 0
-	for i, p := range times {
-		n := 0
-		for _, q := range times[:i+1] {
-			if q.After(p.Add(-d)) {
-				n++
-			}
-		}
-		most = max(most, n)
-	}
-	return most
 }
 
 // TestWatchAdaptsWithinShare runs three busy rooms (a message every 2
@@ -364,7 +350,7 @@ func TestWatchAdaptsWithinShare(t *testing.T) {
 				quiet++
 			}
 		}
-		most := mostInWindow(polls, 5*time.Minute)
+		most := timeline.MostInWindow(polls, 5*time.Minute)
 		t.Logf("polls: at most %d in any 5 minutes (share allows %d); %d in 5 busy minutes, %d in the last 5 quiet minutes",
 			most, int(share*300), busy, quiet)
 		if most > int(share*300) {

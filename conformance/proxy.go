@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,7 +43,8 @@ type ProxyConfig struct {
 	Upstream string
 	// Fail answers a request that violates the spec with 422 and an RFC
 	// 9457 application/problem+json body listing the violations, instead
-	// of forwarding it.
+	// of forwarding it. The request is then held: its body is read (up to
+	// MaxBodySize) and validated before anything is sent upstream.
 	Fail bool
 	// Report, when set, is called with each violation and each note
 	// (wrapping ErrNotValidated), from the goroutine serving the exchange.
@@ -53,9 +55,9 @@ type ProxyConfig struct {
 	// RecordMaxBodySize is the size above which the HAR file elides a
 	// body (har.DefaultMaxBodySize when 0).
 	RecordMaxBodySize int64
-	// MaxBodySize is how many bytes of a body the proxy holds to validate
-	// it (DefaultMaxBodySize when 0). Larger bodies are streamed through
-	// unvalidated, and reported as notes.
+	// MaxBodySize is how many bytes of a body the proxy keeps a copy of
+	// to validate it once it has gone through (DefaultMaxBodySize when
+	// 0). Larger bodies are not validated, and are reported as notes.
 	MaxBodySize int64
 	// Transport sends the requests upstream (http.DefaultTransport when
 	// nil).
@@ -65,12 +67,19 @@ type ProxyConfig struct {
 // A Proxy is a reverse proxy in front of the Chatwork API, or of anything
 // that serves it (apitest, `chatwork fake`), that validates every exchange
 // in both directions without changing it: requests and responses are
-// forwarded byte for byte. Bodies are held up to MaxBodySize to be
-// validated, and streamed beyond it.
+// forwarded byte for byte, as they arrive. Each body is copied on its way
+// through (up to MaxBodySize) and validated when it is complete.
 //
-// Every response carries the ConformanceHeader. Credentials are forwarded to
-// the upstream origin only (the proxy follows no redirect and forwards
-// nowhere else) and never reported. It is safe for concurrent use.
+// Every response carries the ConformanceHeader. It is sent with the
+// response's head, once the request's body has gone upstream: it counts
+// the violations of the request and of the response's status and headers.
+// Those of the response's body, found once it has streamed through, go to
+// Report, the summary and the HAR file. In Fail mode the request is held
+// and validated before it is forwarded.
+//
+// Credentials are forwarded to the upstream origin only (the proxy follows
+// no redirect and forwards nowhere else) and never reported. It is safe for
+// concurrent use.
 type Proxy struct {
 	v        *Validator
 	cfg      ProxyConfig
@@ -119,6 +128,7 @@ func (v *Validator) NewProxy(cfg ProxyConfig) (*Proxy, error) {
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.upstreamError,
 		ErrorLog:       nil,
+		FlushInterval:  -1, // each piece of an answer goes to the client as it arrives
 	}
 	return p, nil
 }
@@ -139,71 +149,63 @@ func (p *Proxy) Summary() ProxySummary {
 type exchange struct {
 	started time.Time
 	in      *http.Request // the client's request, as received
+	body    *bodyTee      // the request body on its way upstream; nil when there is none
+
+	checked sync.Once
 	op      *operation
 	errs    []error // the request's violations and notes
-	body    []byte  // the request body, when held
-	bodyDg  *digestReader
-	done    sync.Once
+
+	recorded sync.Once
 }
 
 type exchangeKey struct{}
 
-// ServeHTTP validates and forwards one request.
+// ServeHTTP validates and forwards one request. Its body streams upstream
+// as it arrives, except in Fail mode, where it is held and validated first.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{started: time.Now(), in: r}
 	p.count(func(s *ProxySummary) { s.Exchanges++ })
-
-	// The body: held up to the cap, else streamed and hashed.
-	body, rest, err := readCapped(r.Body, p.cfg.MaxBodySize)
-	var note string
-	switch {
-	case err != nil:
-		http.Error(w, "chatwork proxy: reading the request body: "+err.Error(), http.StatusBadRequest)
-		return
-	case rest != nil:
-		x.bodyDg = newDigestReader(io.MultiReader(bytes.NewReader(body), rest))
-		r.Body = struct {
-			io.Reader
-			io.Closer
-		}{x.bodyDg, r.Body}
-		note = fmt.Sprintf("the body is larger than %d bytes", p.cfg.MaxBodySize)
-	default:
-		x.body = body
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		if body == nil {
-			r.Body = http.NoBody
+	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+		x.body = newBodyTee(r.Body, p.cfg.MaxBodySize, r.ContentLength, nil)
+		r.Body = x.body
+	}
+	if p.cfg.Fail {
+		if x.body != nil {
+			// Held up to the cap; the rest of a larger body streams after it.
+			held, err := io.ReadAll(io.LimitReader(x.body, p.cfg.MaxBodySize+1))
+			if err != nil {
+				http.Error(w, "chatwork proxy: reading the request body: "+err.Error(), http.StatusBadRequest)
+				return
+			}
+			r.Body = struct {
+				io.Reader
+				io.Closer
+			}{io.MultiReader(bytes.NewReader(held), x.body), x.body}
 		}
-	}
-	var reqErr error
-	if note == "" {
-		x.op, reqErr = p.v.validateRequest(r, x.body)
-	} else {
-		x.op, reqErr = p.v.validateRequestHead(r, note)
-	}
-	x.errs = flatten(reqErr)
-	p.report(x.errs)
-
-	if p.cfg.Fail && !onlyNotes(reqErr) {
-		p.refuse(w, x)
-		return
+		p.checkRequest(x)
+		if !onlyNotes(joinErrors(x.errs)) {
+			p.refuse(w, x)
+			return
+		}
 	}
 	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
 }
 
-// readCapped reads up to max bytes of rc. When there is more, rest gives
-// the remainder (body holds what was read).
-func readCapped(rc io.ReadCloser, maxBytes int64) (body []byte, rest io.Reader, err error) {
-	if rc == nil || rc == http.NoBody {
-		return nil, nil, nil
-	}
-	body, err = io.ReadAll(io.LimitReader(rc, maxBytes+1))
-	if err != nil {
-		return nil, nil, err
-	}
-	if int64(len(body)) > maxBytes {
-		return body, rc, nil
-	}
-	return body, nil, nil
+// checkRequest validates the request once its body has gone through (or
+// stopped): the whole of it when the body was complete and held, its path
+// and query with a note otherwise.
+func (p *Proxy) checkRequest(x *exchange) {
+	x.checked.Do(func() {
+		var err error
+		body, note := x.body.result()
+		if note == "" {
+			x.op, err = p.v.validateRequest(x.in, body)
+		} else {
+			x.op, err = p.v.validateRequestHead(x.in, note)
+		}
+		x.errs = flatten(err)
+		p.report(x.errs)
+	})
 }
 
 func (p *Proxy) count(f func(*ProxySummary)) {
@@ -241,39 +243,55 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.Out.Host = ""
 }
 
-// modifyResponse validates the upstream's response, sets the
-// ConformanceHeader and records the exchange.
+// modifyResponse validates the head of the upstream's response and sets
+// the ConformanceHeader; its body is validated and the exchange recorded
+// once the body has streamed through to the client.
 func (p *Proxy) modifyResponse(resp *http.Response) error {
 	x, _ := resp.Request.Context().Value(exchangeKey{}).(*exchange)
 	if x == nil {
 		return nil
 	}
-	body, rest, err := readCapped(resp.Body, p.cfg.MaxBodySize)
-	if err != nil {
-		return err // the ErrorHandler answers 502
-	}
-	var respErr error
-	var dg *digestReader
-	if rest != nil {
-		dg = newDigestReader(io.MultiReader(bytes.NewReader(body), rest))
-		orig := resp.Body
-		resp.Body = &recordOnClose{Reader: dg, rc: orig, done: func() { p.record(x, resp, nil, dg) }}
-		if x.op != nil {
-			respErr = p.v.validateResponseNote(x.op, x.in, resp.StatusCode, resp.Header, fmt.Sprintf("the body is larger than %d bytes", p.cfg.MaxBodySize))
-		}
-	} else {
-		resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(body))
-		if x.op != nil {
-			respErr = p.v.validateResponse(x.op, x.in, resp.StatusCode, resp.Header, body)
+	// The header counts the whole request: wait for its body to have gone
+	// upstream. The transport reads it to its end, or closes it when it
+	// stops early (an upstream that answers before reading it all).
+	if x.body != nil {
+		select {
+		case <-x.body.done:
+		case <-resp.Request.Context().Done():
 		}
 	}
-	errs := flatten(respErr)
+	p.checkRequest(x)
+	if resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength == 0 {
+		var errs []error
+		if x.op != nil {
+			errs = flatten(p.v.validateResponse(x.op, x.in, resp.StatusCode, resp.Header, nil))
+		}
+		p.report(errs)
+		resp.Header.Set(ConformanceHeader, headerSummary(append(slices.Clone(x.errs), errs...)))
+		p.record(x, resp, nil)
+		return nil
+	}
+	var (
+		c    ectx
+		r    *response
+		errs []error
+	)
+	if x.op != nil {
+		c, r, errs = p.v.validateResponseHead(x.op, x.in, resp.StatusCode, resp.Header)
+	}
 	p.report(errs)
-	resp.Header.Set(ConformanceHeader, headerSummary(append(append([]error(nil), x.errs...), errs...)))
-	if rest == nil {
-		p.record(x, resp, body, nil)
-	}
+	resp.Header.Set(ConformanceHeader, headerSummary(append(slices.Clone(x.errs), errs...)))
+	resp.Body = newBodyTee(resp.Body, p.cfg.MaxBodySize, resp.ContentLength, func(t *bodyTee) {
+		if r != nil { // a declared status of an operation
+			body, note := t.result()
+			if note == "" {
+				p.report(p.v.validateResponseBody(c, r, x.op, x.in, resp.StatusCode, resp.Header, body))
+			} else {
+				p.report([]error{c.errorf("body", "", "not validated: "+note, ErrNotValidated)})
+			}
+		}
+		p.record(x, resp, t)
+	})
 	return nil
 }
 
@@ -285,8 +303,9 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 		msg = "chatwork proxy: the client went away"
 	}
 	if x != nil {
+		p.checkRequest(x)
 		w.Header().Set(ConformanceHeader, headerSummary(x.errs))
-		p.record(x, nil, nil, nil)
+		p.record(x, nil, nil)
 	}
 	http.Error(w, msg, http.StatusBadGateway)
 }
@@ -325,29 +344,23 @@ func (p *Proxy) refuse(w http.ResponseWriter, x *exchange) {
 	w.WriteHeader(http.StatusUnprocessableEntity)
 	_, _ = w.Write(b)
 	resp := &http.Response{StatusCode: http.StatusUnprocessableEntity, Header: h.Clone(), Proto: "HTTP/1.1"}
-	p.record(x, resp, b, nil)
+	p.record(x, resp, &bodyTee{held: b, eof: true})
 }
 
-// record adds the exchange to the HAR file, once.
-func (p *Proxy) record(x *exchange, resp *http.Response, body []byte, dg *digestReader) {
+// record adds the exchange to the HAR file, once. respBody is the
+// response's body as it went through, nil for none.
+func (p *Proxy) record(x *exchange, resp *http.Response, respBody *bodyTee) {
 	if p.cfg.Record == nil {
 		return
 	}
-	x.done.Do(func() {
+	x.recorded.Do(func() {
 		req := x.in
 		if resp != nil && resp.Request != nil {
 			req = resp.Request // what went upstream, at the upstream's URL
 		}
-		ex := har.Exchange{Request: req, RequestBody: x.body, Response: resp, ResponseBody: body,
-			Started: x.started, Elapsed: time.Since(x.started)}
-		if x.bodyDg != nil {
-			d := x.bodyDg.digest()
-			ex.RequestBodyDigest = &d
-		}
-		if dg != nil {
-			d := dg.digest()
-			ex.ResponseBodyDigest = &d
-		}
+		ex := har.Exchange{Request: req, Response: resp, Started: x.started, Elapsed: time.Since(x.started)}
+		ex.RequestBody, ex.RequestBodyDigest = x.body.recorded()
+		ex.ResponseBody, ex.ResponseBodyDigest = respBody.recorded()
 		// A failing HAR file is reported once, as a note, and the
 		// exchange goes on.
 		if err := p.cfg.Record.Add(har.NewEntry(ex, p.cfg.RecordMaxBodySize)); err != nil {
@@ -405,43 +418,104 @@ func truncateTo(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// digestReader hashes and counts what is read through it.
-type digestReader struct {
-	r  io.Reader
-	mu sync.Mutex
-	h  hash.Hash
-	n  int64
+// A bodyTee passes a body on as it is read, keeps a copy of its first
+// max bytes to validate once it is complete, hashes a larger one for the
+// HAR file, and calls end once, when the body ends or is closed.
+type bodyTee struct {
+	rc   io.ReadCloser
+	max  int64
+	want int64 // the declared length; -1 when unknown
+	end  func(*bodyTee)
+	done chan struct{} // closed when the body has ended
+
+	mu   sync.Mutex
+	held []byte    // the body so far, while it fits in max
+	n    int64     // bytes read
+	h    hash.Hash // of the body, once it is larger than max
+	eof  bool      // read to its end
+
+	once sync.Once
 }
 
-func newDigestReader(r io.Reader) *digestReader { return &digestReader{r: r, h: sha256.New()} }
+func newBodyTee(rc io.ReadCloser, maxBytes, length int64, end func(*bodyTee)) *bodyTee {
+	return &bodyTee{rc: rc, max: maxBytes, want: length, end: end, done: make(chan struct{})}
+}
 
-func (d *digestReader) Read(p []byte) (int, error) {
-	n, err := d.r.Read(p)
-	d.mu.Lock()
-	d.h.Write(p[:n])
-	d.n += int64(n)
-	d.mu.Unlock()
+func (t *bodyTee) Read(b []byte) (int, error) {
+	n, err := t.rc.Read(b)
+	if n > 0 {
+		t.mu.Lock()
+		t.n += int64(n)
+		switch {
+		case t.h != nil:
+			t.h.Write(b[:n])
+		case t.n > t.max:
+			t.h = sha256.New()
+			t.h.Write(t.held)
+			t.h.Write(b[:n])
+			t.held = nil
+		default:
+			t.held = append(t.held, b[:n]...)
+		}
+		t.mu.Unlock()
+	}
+	// The end of a body of known length is known with its last bytes:
+	// it is validated, and recorded, before they are passed on.
+	if err != nil || t.n == t.want {
+		t.finish(err == io.EOF)
+	}
 	return n, err
 }
 
-func (d *digestReader) digest() har.Digest {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return har.Digest{Size: d.n, SHA256: hex.EncodeToString(d.h.Sum(nil))}
-}
-
-// recordOnClose calls done when the body is closed.
-type recordOnClose struct {
-	io.Reader
-	rc   io.Closer
-	once sync.Once
-	done func()
-}
-
-func (r *recordOnClose) Close() error {
-	err := r.rc.Close()
-	r.once.Do(r.done)
+// Close closes the body; a body closed before its end is complete only
+// when all its declared bytes went through.
+func (t *bodyTee) Close() error {
+	err := t.rc.Close()
+	t.finish(false)
 	return err
+}
+
+func (t *bodyTee) finish(eof bool) {
+	t.once.Do(func() {
+		t.mu.Lock()
+		t.eof = eof || t.n == t.want
+		t.mu.Unlock()
+		close(t.done)
+		if t.end != nil {
+			t.end(t)
+		}
+	})
+}
+
+// result returns the whole body, or why it cannot be validated. A nil
+// tee is an empty body.
+func (t *bodyTee) result() (body []byte, note string) {
+	if t == nil {
+		return nil, ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case t.h != nil:
+		return nil, fmt.Sprintf("the body is larger than %d bytes", t.max)
+	case !t.eof:
+		return nil, fmt.Sprintf("the body stopped after %d bytes, before its end", t.n)
+	}
+	return t.held, ""
+}
+
+// recorded returns what the HAR file records of the body: its bytes, or
+// its length and SHA-256 when it was larger than max.
+func (t *bodyTee) recorded() ([]byte, *har.Digest) {
+	if t == nil {
+		return nil, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.h == nil {
+		return t.held, nil
+	}
+	return nil, &har.Digest{Size: t.n, SHA256: hex.EncodeToString(t.h.Sum(nil))}
 }
 
 // MarshalJSON encodes a violation as one JSON object with the keys

@@ -28,6 +28,7 @@ import (
 type proxyFixture struct {
 	srv   *apitest.Server
 	proxy *conformance.Proxy
+	ts    *httptest.Server
 	url   string // the proxy's base URL, ending in /v2
 	room  int64
 
@@ -55,11 +56,15 @@ func newProxyFixture(t *testing.T, edit func(*conformance.ProxyConfig)) *proxyFi
 		t.Fatal(err)
 	}
 	f.proxy = p
-	ts := httptest.NewServer(p)
-	t.Cleanup(ts.Close)
-	f.url = ts.URL + "/v2"
+	f.ts = httptest.NewServer(p)
+	t.Cleanup(f.ts.Close)
+	f.url = f.ts.URL + "/v2"
 	return f
 }
+
+// stop closes the proxy's server once every exchange is over: the answers
+// have streamed through, their bodies are validated and recorded.
+func (f *proxyFixture) stop() { f.ts.Close() }
 
 // do sends a request through the proxy with the fake's token and returns
 // the response with its body read.
@@ -185,8 +190,9 @@ func TestProxyFailModeAnswers422WithoutForwarding(t *testing.T) {
 	}
 }
 
-// multipartUpload returns an upload body with a file of content.
-func multipartUpload(t *testing.T, content []byte) ([]byte, string) {
+// multipartUpload returns an upload body with a file of content, and a
+// message part for each of messages.
+func multipartUpload(t *testing.T, content []byte, messages ...string) ([]byte, string) {
 	t.Helper()
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
@@ -198,7 +204,9 @@ func multipartUpload(t *testing.T, content []byte) ([]byte, string) {
 		t.Fatal(err)
 	}
 	_, _ = w.Write(content)
-	_ = mw.WriteField("message", "binary")
+	for _, m := range messages {
+		_ = mw.WriteField("message", m)
+	}
 	mw.Close()
 	return b.Bytes(), mw.FormDataContentType()
 }
@@ -223,7 +231,7 @@ func TestProxyBinaryUploads(t *testing.T) {
 		content := make([]byte, size)
 		rand.Read(content)
 		content[0] = 0xff // never valid UTF-8
-		body, ct := multipartUpload(t, content)
+		body, ct := multipartUpload(t, content, "binary")
 		resp, rb := f.do(t, http.MethodPost, "/rooms/"+strconv.FormatInt(f.room, 10)+"/files", ct, body) //nolint:bodyclose // do and rawRequest close the body
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("upload of %d bytes: %d %s", size, resp.StatusCode, rb)
@@ -247,6 +255,7 @@ func TestProxyBinaryUploads(t *testing.T) {
 			t.Errorf("held upload: %s %q; want 0 violations", conformance.ConformanceHeader, h)
 		}
 	}
+	f.stop()
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -293,6 +302,7 @@ func TestProxyRecordRedactsCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	f.stop()
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/chatwork-go/chatwork/internal/schemarand"
 )
 
 // ValidateRequest validates a request against its operation: the method and
@@ -234,7 +236,7 @@ func isList(s *openapi3.Schema, name string) bool {
 	if s == nil || s.Properties[name] == nil || s.Properties[name].Value == nil {
 		return false
 	}
-	p := s.Properties[name].Value
+	p := schemarand.Flatten(s.Properties[name].Value) // a described field is an allOf of its schema
 	return p.Type.Is(openapi3.TypeArray) || strings.Contains(p.Pattern, ",")
 }
 

@@ -73,12 +73,19 @@ func (v *Validator) validateResponse(op *operation, req *http.Request, status in
 	if r == nil {
 		return joinErrors(errs)
 	}
+	return joinErrors(append(errs, v.validateResponseBody(c, r, op, req, status, hdr, body)...))
+}
+
+// validateResponseBody validates the body of a response whose head
+// validateResponseHead has checked (r is its declared response).
+func (v *Validator) validateResponseBody(c ectx, r *response, op *operation, req *http.Request, status int, hdr http.Header, body []byte) []error {
+	var errs []error
 	if !r.hasContent {
 		if len(bytes.TrimSpace(body)) > 0 {
 			errs = append(errs, c.errorf("body", renderValue("", string(body)),
 				fmt.Sprintf("a %d response of %s has no body in the spec", status, op.id), nil))
 		}
-		return joinErrors(errs)
+		return errs
 	}
 	if len(body) == 0 {
 		// An empty body is valid where the spec declares one (the 401 of a
@@ -86,7 +93,7 @@ func (v *Validator) validateResponse(op *operation, req *http.Request, status in
 		if !r.emptyOK {
 			errs = append(errs, c.errorf("body", "", "the body is empty; the spec declares one", nil))
 		}
-		return joinErrors(errs)
+		return errs
 	}
 
 	ct := hdr.Get("Content-Type")
@@ -94,19 +101,19 @@ func (v *Validator) validateResponse(op *operation, req *http.Request, status in
 	if mt == nil {
 		errs = append(errs, c.errorf("header.content-type", strconv.Quote(truncate(ct)),
 			"Content-Type is not declared for this response (declared: "+strings.Join(slices.Sorted(maps.Keys(r.content)), ", ")+")", nil))
-		return joinErrors(errs)
+		return errs
 	}
 	if mt.Schema != nil && mt.Schema.Value != nil && isJSON(ct) {
 		// The fast path for JSON: decode once, visit the schema.
 		value, err := decodeJSONValue(body)
 		if err != nil {
 			errs = append(errs, c.errorf("body", renderValue("", string(body)), "the body is not valid JSON: "+err.Error(), err))
-			return joinErrors(errs)
+			return errs
 		}
 		if err := mt.Schema.Value.VisitJSON(value, v.responseOpts...); err != nil {
 			errs = append(errs, c.convert(err, "body")...)
 		}
-		return joinErrors(errs)
+		return errs
 	}
 
 	in := &openapi3filter.ResponseValidationInput{
@@ -123,7 +130,7 @@ func (v *Validator) validateResponse(op *operation, req *http.Request, status in
 	if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
 		errs = append(errs, c.convert(err, "body")...)
 	}
-	return joinErrors(errs)
+	return errs
 }
 
 // validateResponseHead validates the status and the declared headers of a

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/chatwork-go/chatwork/internal/schemarand"
 )
 
 // RunConfig configures Validator.Run.
@@ -665,6 +667,11 @@ func (r *runner) build(op *operation, params map[string]string) *runRequest {
 		if !required && !hasEx && !linked && !(strings.HasSuffix(name, "_id") && r.known[name] != "") {
 			continue
 		}
+		if !required && !linked && strings.HasSuffix(name, "_ids") {
+			// The run knows one person, the account itself, who may be
+			// listed once: an example's other lists are left out.
+			continue
+		}
 		if ps != nil && ps.Format == "binary" {
 			q.file = r.gen.bytes(64 + r.gen.rng.IntN(512))
 			continue
@@ -928,8 +935,27 @@ func (r *runner) negatives(ctx context.Context, op *operation, q *runRequest, vi
 			break
 		}
 	}
+	// An ID of 0 in each path parameter (room_id, message_id, task_id,
+	// ...) and each ID field of the body; a wrong type in the first path
+	// parameter, which stands for them all.
+	for _, name := range op.template.params {
+		if name != "" {
+			ms = append(ms, mutation{"ID 0 in " + name, func(c *runRequest) { c.path[name] = "0" }})
+		}
+	}
+	if body != nil {
+		for _, name := range slices.Sorted(maps.Keys(body.Properties)) {
+			if strings.HasSuffix(name, "_id") {
+				ms = append(ms, mutation{"ID 0 in body field " + name, func(c *runRequest) {
+					if _, ok := c.fields[name]; !ok {
+						c.order = append(c.order, name)
+					}
+					c.fields[name] = "0"
+				}})
+			}
+		}
+	}
 	if name := firstPathParam(op); name != "" {
-		ms = append(ms, mutation{"ID 0 in " + name, func(c *runRequest) { c.path[name] = "0" }})
 		ms = append(ms, mutation{"wrong type: " + name + " not a number", func(c *runRequest) { c.path[name] = "abc" }})
 	}
 	if name, in := firstFlag(op); name != "" {
@@ -982,7 +1008,11 @@ func firstFlag(op *operation) (name, in string) {
 }
 
 func isFlag(s *openapi3.Schema) bool {
-	return s != nil && s.Type.Is(openapi3.TypeInteger) && len(s.Enum) == 2
+	if s == nil {
+		return false
+	}
+	s = schemarand.Flatten(s) // a described field is an allOf of its schema
+	return s.Type.Is(openapi3.TypeInteger) && len(s.Enum) == 2
 }
 
 // curl renders req as a curl command, with the token as an environment

@@ -271,10 +271,14 @@ type AccountID = int64
 
 // AccountSummary An account as it appears inside messages, tasks and files.
 type AccountSummary struct {
-	// AccountID An account's ID.
-	AccountID      AccountID `json:"account_id"`
-	AvatarImageURL string    `json:"avatar_image_url"`
-	Name           string    `json:"name"`
+	// AccountID The account's ID.
+	AccountID AccountID `json:"account_id"`
+
+	// AvatarImageURL The URL of the avatar image.
+	AvatarImageURL string `json:"avatar_image_url"`
+
+	// Name The display name.
+	Name string `json:"name"`
 }
 
 // AdminIDList Administrators' account IDs, at least one, as one form value of
@@ -288,14 +292,26 @@ type AssigneeIDList = wire.IDs
 
 // Contact A contact of the account.
 type Contact struct {
-	// AccountID An account's ID.
-	AccountID        AccountID `json:"account_id"`
-	AvatarImageURL   string    `json:"avatar_image_url"`
-	ChatworkID       string    `json:"chatwork_id"`
-	Department       string    `json:"department"`
-	Name             string    `json:"name"`
-	OrganizationID   int64     `json:"organization_id"`
-	OrganizationName string    `json:"organization_name"`
+	// AccountID The contact's account ID.
+	AccountID AccountID `json:"account_id"`
+
+	// AvatarImageURL The URL of the avatar image.
+	AvatarImageURL string `json:"avatar_image_url"`
+
+	// ChatworkID The Chatwork ID; empty if none was chosen.
+	ChatworkID string `json:"chatwork_id"`
+
+	// Department The department within the organization.
+	Department string `json:"department"`
+
+	// Name The display name.
+	Name string `json:"name"`
+
+	// OrganizationID The ID of the contact's organization.
+	OrganizationID int64 `json:"organization_id"`
+
+	// OrganizationName The organization's name.
+	OrganizationName string `json:"organization_name"`
 
 	// RoomID The direct chat with the contact.
 	RoomID RoomID `json:"room_id"`
@@ -305,6 +321,7 @@ type Contact struct {
 //
 // Example: {"errors":["Invalid API token"]}
 type ErrorBody struct {
+	// Errors What went wrong, in English, one message per problem, such as `Parameter 'body' is required`.
 	Errors []string `json:"errors"`
 }
 
@@ -313,7 +330,7 @@ type FileID = int64
 
 // FileIDResult The ID of an uploaded file.
 type FileIDResult struct {
-	// FileID A file's ID.
+	// FileID The new file's ID.
 	FileID FileID `json:"file_id"`
 }
 
@@ -337,92 +354,149 @@ type IconPreset string
 // IncomingRequest A contact request sent to the account.
 type IncomingRequest struct {
 	// AccountID The account that sent the request.
-	AccountID        AccountID `json:"account_id"`
-	AvatarImageURL   string    `json:"avatar_image_url"`
-	ChatworkID       string    `json:"chatwork_id"`
-	Department       string    `json:"department"`
-	Message          string    `json:"message"`
-	Name             string    `json:"name"`
-	OrganizationID   int64     `json:"organization_id"`
-	OrganizationName string    `json:"organization_name"`
+	AccountID AccountID `json:"account_id"`
 
-	// RequestID A contact request's ID.
+	// AvatarImageURL The URL of the sender's avatar image.
+	AvatarImageURL string `json:"avatar_image_url"`
+
+	// ChatworkID The sender's Chatwork ID; empty if none was chosen.
+	ChatworkID string `json:"chatwork_id"`
+
+	// Department The department within the organization.
+	Department string `json:"department"`
+
+	// Message The sender's note; empty if none.
+	Message string `json:"message"`
+
+	// Name The sender's display name.
+	Name string `json:"name"`
+
+	// OrganizationID The ID of the sender's organization.
+	OrganizationID int64 `json:"organization_id"`
+
+	// OrganizationName The organization's name.
+	OrganizationName string `json:"organization_name"`
+
+	// RequestID The request's ID, for accepting or declining it.
 	RequestID RequestID `json:"request_id"`
 }
 
 // InvitationLink A chat's invitation link. Without a link the object is
 // `{"public": false}` and the other fields are absent.
 type InvitationLink struct {
+	// Description The text shown on the link's page.
 	Description *string `json:"description,omitempty"`
 
 	// NeedAcceptance Whether an administrator must approve joiners.
 	NeedAcceptance *bool `json:"need_acceptance,omitempty"`
 
 	// Public Whether the chat has a link.
-	Public bool    `json:"public"`
-	URL    *string `json:"url,omitempty"`
+	Public bool `json:"public"`
+
+	// URL The link's URL, which anyone can open to join (or ask to join) the chat.
+	URL *string `json:"url,omitempty"`
 }
 
 // InvitationLinkForm The fields of an invitation link, as sent when creating or changing it.
 type InvitationLinkForm struct {
-	// Code The path of an invitation link, 1 to 50 of `A-Z a-z 0-9 _ -` (RAML,
-	// Chatwork's MCP server); random when left out.
+	// Code The end of the link's URL (`https://www.chatwork.com/g/<code>`); random when left out.
 	Code *LinkCode `json:"code,omitempty"`
 
-	// Description Text shown on the link's page.
+	// Description The text shown on the link's page.
 	Description *string `json:"description,omitempty"`
 
-	// NeedAcceptance A flag, `0` (off) or `1` (on), that is on when left out: send the
-	// digit, never `true` or `false`.
+	// NeedAcceptance `1` (the default): an administrator approves each joiner; `0`: anyone with the link joins.
 	NeedAcceptance *FlagDefaultOn `json:"need_acceptance,omitempty"`
 }
 
-// LinkCode The path of an invitation link, 1 to 50 of `A-Z a-z 0-9 _ -` (RAML,
-// Chatwork's MCP server); random when left out.
+// LinkCode The end of an invitation link's URL, 1 to 50 of `A-Z a-z 0-9 _ -`;
+// random when left out.
 type LinkCode = string
 
 // Me The account that owns the token. Unset profile fields are empty strings.
 type Me struct {
-	// AccountID An account's ID.
-	AccountID      AccountID `json:"account_id"`
-	AvatarImageURL string    `json:"avatar_image_url"`
-	ChatworkID     string    `json:"chatwork_id"`
-	Department     string    `json:"department"`
-	Facebook       string    `json:"facebook"`
-	Introduction   string    `json:"introduction"`
+	// AccountID The account's ID, the one `[To:...]` mentions use.
+	AccountID AccountID `json:"account_id"`
 
-	// LoginMail The login e-mail address. Chatwork's RAML requires it, but both
-	// examples of the API documentation (2021, 2025) leave it out, so it
-	// may be absent; treat absent as unknown.
-	LoginMail        string `json:"login_mail,omitempty"`
-	Mail             string `json:"mail"`
-	Name             string `json:"name"`
-	OrganizationID   int64  `json:"organization_id"`
+	// AvatarImageURL The URL of the avatar image.
+	AvatarImageURL string `json:"avatar_image_url"`
+
+	// ChatworkID The Chatwork ID others can search for; empty if none was chosen.
+	ChatworkID string `json:"chatwork_id"`
+
+	// Department The department within the organization.
+	Department string `json:"department"`
+
+	// Facebook The Facebook account.
+	Facebook string `json:"facebook"`
+
+	// Introduction The self-introduction text of the profile.
+	Introduction string `json:"introduction"`
+
+	// LoginMail The e-mail address the account signs in with. May be absent; treat absent as unknown.
+	LoginMail string `json:"login_mail,omitempty"`
+
+	// Mail The e-mail address shown on the profile.
+	Mail string `json:"mail"`
+
+	// Name The display name.
+	Name string `json:"name"`
+
+	// OrganizationID The ID of the account's organization.
+	OrganizationID int64 `json:"organization_id"`
+
+	// OrganizationName The organization's name.
 	OrganizationName string `json:"organization_name"`
 
-	// RoomID The account's own "My Chat".
-	RoomID          RoomID `json:"room_id"`
-	Skype           string `json:"skype"`
-	TelExtension    string `json:"tel_extension"`
-	TelMobile       string `json:"tel_mobile"`
+	// RoomID The account's own "My Chat", a chat only it can see.
+	RoomID RoomID `json:"room_id"`
+
+	// Skype The Skype name.
+	Skype string `json:"skype"`
+
+	// TelExtension The extension number.
+	TelExtension string `json:"tel_extension"`
+
+	// TelMobile The mobile telephone number.
+	TelMobile string `json:"tel_mobile"`
+
+	// TelOrganization The work telephone number.
 	TelOrganization string `json:"tel_organization"`
-	Title           string `json:"title"`
-	Twitter         string `json:"twitter"`
-	URL             string `json:"url"`
+
+	// Title The job title.
+	Title string `json:"title"`
+
+	// Twitter The Twitter (X) account.
+	Twitter string `json:"twitter"`
+
+	// URL A web address from the profile.
+	URL string `json:"url"`
 }
 
 // Member A member of a chat.
 type Member struct {
-	// AccountID An account's ID.
-	AccountID        AccountID `json:"account_id"`
-	AvatarImageURL   string    `json:"avatar_image_url"`
-	ChatworkID       string    `json:"chatwork_id"`
-	Department       string    `json:"department"`
-	Name             string    `json:"name"`
-	OrganizationID   int64     `json:"organization_id"`
-	OrganizationName string    `json:"organization_name"`
+	// AccountID The member's account ID.
+	AccountID AccountID `json:"account_id"`
 
-	// Role A member's role. Readonly members cannot post.
+	// AvatarImageURL The URL of the avatar image.
+	AvatarImageURL string `json:"avatar_image_url"`
+
+	// ChatworkID The Chatwork ID; empty if none was chosen.
+	ChatworkID string `json:"chatwork_id"`
+
+	// Department The department within the organization.
+	Department string `json:"department"`
+
+	// Name The display name.
+	Name string `json:"name"`
+
+	// OrganizationID The ID of the member's organization.
+	OrganizationID int64 `json:"organization_id"`
+
+	// OrganizationName The organization's name.
+	OrganizationName string `json:"organization_name"`
+
+	// Role The member's role in the chat.
 	Role Role `json:"role"`
 }
 
@@ -440,33 +514,23 @@ type MembersResult struct {
 
 // Message A message. `update_time` is 0 when it was never edited.
 type Message struct {
-	// Account An account as it appears inside messages, tasks and files.
+	// Account The sender.
 	Account AccountSummary `json:"account"`
 
-	// Body The raw text with its notation.
+	// Body The raw text, with its notation ([To:...], [info]...).
 	Body string `json:"body"`
 
-	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike, with no leading
-	// zero. Real values have 19 digits (11 in early 2017) and do not survive
-	// a float64 (a JavaScript `number`, a JSON number read as a double):
-	// keep it a string, never parse it. At most 20 digits, as many as the
-	// largest 64-bit integer has.
-	//
-	//
-	// Example: 1928374655918273645
+	// MessageID The message's ID, a string of digits.
 	MessageID MessageID `json:"message_id"`
 
-	// SendTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
+	// SendTime When it was posted.
 	SendTime UnixTime `json:"send_time"`
 
-	// UpdateTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
+	// UpdateTime When it was last edited; `0` if never.
 	UpdateTime UnixTime `json:"update_time"`
 }
 
-// MessageBody Message text in Chatwork notation, 1 to 65,535 characters (RAML).
+// MessageBody Message text in Chatwork notation, 1 to 65,535 characters.
 type MessageBody = string
 
 // MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
@@ -481,15 +545,7 @@ type MessageID = string
 
 // MessageIDResult The ID of a posted, edited or deleted message.
 type MessageIDResult struct {
-	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike, with no leading
-	// zero. Real values have 19 digits (11 in early 2017) and do not survive
-	// a float64 (a JavaScript `number`, a JSON number read as a double):
-	// keep it a string, never parse it. At most 20 digits, as many as the
-	// largest 64-bit integer has.
-	//
-	//
-	// Example: 1928374655918273645
+	// MessageID The message's ID, a string of digits.
 	MessageID MessageID `json:"message_id"`
 }
 
@@ -516,45 +572,28 @@ type MyStatus struct {
 
 // MyTask A task assigned to the account, with the chat it is in.
 type MyTask struct {
-	// AssignedByAccount An account as it appears inside messages, tasks and files.
+	// AssignedByAccount Who created the task.
 	AssignedByAccount AccountSummary `json:"assigned_by_account"`
-	Body              string         `json:"body"`
 
-	// LimitTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
+	// Body What is to be done, in notation.
+	Body string `json:"body"`
+
+	// LimitTime The deadline; `0` without one (see `limit_type`).
 	LimitTime UnixTime `json:"limit_time"`
 
-	// LimitType How the deadline is read: `none` (no deadline; `limit_time` is `0`),
-	// `date` (a day) or `time` (a day and a time). Chatwork's own tools send
-	// `time` when left out.
-	//
-	// **Which day a `date` deadline is.** The day is decided in Japan time
-	// (UTC+9, no daylight saving), whatever the reader's zone: Chatwork's
-	// documented date deadlines are 23:59:59 of the day in Japan time
-	// (`limit_time` 1384354799 is 2013-11-13 23:59:59 +09:00). Chatwork
-	// does not state this as a rule. To set a date deadline, send 23:59:59
-	// of the day in Japan time; to show one, convert `limit_time` to UTC+9
-	// and keep the date.
+	// LimitType How `limit_time` is read.
 	LimitType TaskLimitType `json:"limit_type"`
 
-	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike, with no leading
-	// zero. Real values have 19 digits (11 in early 2017) and do not survive
-	// a float64 (a JavaScript `number`, a JSON number read as a double):
-	// keep it a string, never parse it. At most 20 digits, as many as the
-	// largest 64-bit integer has.
-	//
-	//
-	// Example: 1928374655918273645
+	// MessageID The message that announced the task.
 	MessageID MessageID `json:"message_id"`
 
-	// Room A chat as it appears inside the account's tasks.
+	// Room The chat the task is in.
 	Room RoomSummary `json:"room"`
 
-	// Status A task's status.
+	// Status Open or done.
 	Status TaskStatus `json:"status"`
 
-	// TaskID A task's ID.
+	// TaskID The task's ID.
 	TaskID TaskID `json:"task_id"`
 }
 
@@ -598,16 +637,19 @@ type OAuthToken struct {
 	RefreshToken string `json:"refresh_token"`
 
 	// Scope The granted scopes, separated by spaces.
-	Scope     string              `json:"scope"`
+	Scope string `json:"scope"`
+
+	// TokenType Always `Bearer`.
 	TokenType OAuthTokenTokenType `json:"token_type"`
 }
 
-// OAuthTokenTokenType defines model for OAuthToken.TokenType.
+// OAuthTokenTokenType Always `Bearer`.
 type OAuthTokenTokenType string
 
 // PublicInvitationLink A chat's invitation link as creating or changing it answers: public,
 // with its URL.
 type PublicInvitationLink struct {
+	// Description The text shown on the link's page.
 	Description *string `json:"description,omitempty"`
 
 	// NeedAcceptance Whether an administrator must approve joiners.
@@ -625,8 +667,11 @@ type PublicInvitationLinkPublic bool
 
 // ReadResult A chat's unread counts after a change of read state.
 type ReadResult struct {
+	// MentionNum Unread messages of the chat that mention the account.
 	MentionNum int `json:"mention_num"`
-	UnreadNum  int `json:"unread_num"`
+
+	// UnreadNum Messages of the chat now unread.
+	UnreadNum int `json:"unread_num"`
 }
 
 // RequestID A contact request's ID.
@@ -637,89 +682,112 @@ type Role string
 
 // Room A chat in the list form, without its description.
 type Room struct {
-	FileNum  int    `json:"file_num"`
+	// FileNum Files uploaded to the chat.
+	FileNum int `json:"file_num"`
+
+	// IconPath The URL of the chat's icon (for "my" and "direct" chats, an avatar).
 	IconPath string `json:"icon_path"`
 
-	// LastUpdateTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
+	// LastUpdateTime When something last happened in the chat.
 	LastUpdateTime UnixTime `json:"last_update_time"`
-	MentionNum     int      `json:"mention_num"`
-	MessageNum     int      `json:"message_num"`
-	MytaskNum      int      `json:"mytask_num"`
-	Name           string   `json:"name"`
 
-	// Role A member's role. Readonly members cannot post.
+	// MentionNum Unread messages that mention the account.
+	MentionNum int `json:"mention_num"`
+
+	// MessageNum Messages in the chat.
+	MessageNum int `json:"message_num"`
+
+	// MytaskNum Open tasks assigned to the account in this chat.
+	MytaskNum int `json:"mytask_num"`
+
+	// Name The chat's name: for a direct chat, the other person's name.
+	Name string `json:"name"`
+
+	// Role The account's role in the chat.
 	Role Role `json:"role"`
 
-	// RoomID A chat's ID.
+	// RoomID The chat's ID.
 	RoomID RoomID `json:"room_id"`
 
-	// Sticky Pinned by the account.
-	Sticky  bool `json:"sticky"`
-	TaskNum int  `json:"task_num"`
+	// Sticky Pinned to the top of the account's list.
+	Sticky bool `json:"sticky"`
 
-	// Type `my` (the account's own chat), `direct` (one contact) or `group`.
-	Type      RoomType `json:"type"`
-	UnreadNum int      `json:"unread_num"`
+	// TaskNum Tasks in the chat.
+	TaskNum int `json:"task_num"`
+
+	// Type The kind of chat.
+	Type RoomType `json:"type"`
+
+	// UnreadNum Messages the account has not read.
+	UnreadNum int `json:"unread_num"`
 }
 
 // RoomDetail A chat with its description.
 type RoomDetail struct {
+	// Description The chat's summary text, in notation; empty if none.
 	Description string `json:"description"`
-	FileNum     int    `json:"file_num"`
-	IconPath    string `json:"icon_path"`
 
-	// LastUpdateTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
+	// FileNum Files uploaded to the chat.
+	FileNum int `json:"file_num"`
+
+	// IconPath The URL of the chat's icon (for "my" and "direct" chats, an avatar).
+	IconPath string `json:"icon_path"`
+
+	// LastUpdateTime When something last happened in the chat.
 	LastUpdateTime UnixTime `json:"last_update_time"`
-	MentionNum     int      `json:"mention_num"`
-	MessageNum     int      `json:"message_num"`
-	MytaskNum      int      `json:"mytask_num"`
-	Name           string   `json:"name"`
 
-	// Role A member's role. Readonly members cannot post.
+	// MentionNum Unread messages that mention the account.
+	MentionNum int `json:"mention_num"`
+
+	// MessageNum Messages in the chat.
+	MessageNum int `json:"message_num"`
+
+	// MytaskNum Open tasks assigned to the account in this chat.
+	MytaskNum int `json:"mytask_num"`
+
+	// Name The chat's name: for a direct chat, the other person's name.
+	Name string `json:"name"`
+
+	// Role The account's role in the chat.
 	Role Role `json:"role"`
 
-	// RoomID A chat's ID.
+	// RoomID The chat's ID.
 	RoomID RoomID `json:"room_id"`
 
-	// Sticky Pinned by the account.
-	Sticky  bool `json:"sticky"`
-	TaskNum int  `json:"task_num"`
+	// Sticky Pinned to the top of the account's list.
+	Sticky bool `json:"sticky"`
 
-	// Type `my` (the account's own chat), `direct` (one contact) or `group`.
-	Type      RoomType `json:"type"`
-	UnreadNum int      `json:"unread_num"`
+	// TaskNum Tasks in the chat.
+	TaskNum int `json:"task_num"`
+
+	// Type The kind of chat.
+	Type RoomType `json:"type"`
+
+	// UnreadNum Messages the account has not read.
+	UnreadNum int `json:"unread_num"`
 }
 
 // File A file uploaded to a chat.
 type File struct {
-	// Account An account as it appears inside messages, tasks and files.
+	// Account Who uploaded it.
 	Account AccountSummary `json:"account"`
 
-	// DownloadURL Present only with `create_download_url=1`; valid for 30 seconds.
+	// DownloadURL A signed URL to fetch the file from, without the token: present only with `create_download_url=1`, valid for 30 seconds.
 	DownloadURL *string `json:"download_url,omitempty"`
 
-	// FileID A file's ID.
-	FileID   FileID `json:"file_id"`
+	// FileID The file's ID.
+	FileID FileID `json:"file_id"`
+
+	// Filename The file's name, as the uploader's client sent it.
 	Filename string `json:"filename"`
 
 	// Filesize Size in bytes.
 	Filesize int64 `json:"filesize"`
 
-	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike, with no leading
-	// zero. Real values have 19 digits (11 in early 2017) and do not survive
-	// a float64 (a JavaScript `number`, a JSON number read as a double):
-	// keep it a string, never parse it. At most 20 digits, as many as the
-	// largest 64-bit integer has.
-	//
-	//
-	// Example: 1928374655918273645
+	// MessageID The message the upload posted.
 	MessageID MessageID `json:"message_id"`
 
-	// UploadTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
+	// UploadTime When it was uploaded.
 	UploadTime UnixTime `json:"upload_time"`
 }
 
@@ -728,63 +796,49 @@ type RoomID = int64
 
 // RoomIDResult The ID of a created or changed chat.
 type RoomIDResult struct {
-	// RoomID A chat's ID.
+	// RoomID The chat's ID.
 	RoomID RoomID `json:"room_id"`
 }
 
-// RoomName A group chat's name, 1 to 255 characters (RAML).
+// RoomName A group chat's name, 1 to 255 characters.
 type RoomName = string
 
 // RoomSummary A chat as it appears inside the account's tasks.
 type RoomSummary struct {
+	// IconPath The URL of the chat's icon.
 	IconPath string `json:"icon_path"`
-	Name     string `json:"name"`
 
-	// RoomID A chat's ID.
+	// Name The chat's name.
+	Name string `json:"name"`
+
+	// RoomID The chat's ID.
 	RoomID RoomID `json:"room_id"`
 }
 
 // RoomTask A task in a chat. `limit_time` is 0 when there is no deadline.
 type RoomTask struct {
-	// Account An account as it appears inside messages, tasks and files.
+	// Account The assignee.
 	Account AccountSummary `json:"account"`
 
-	// AssignedByAccount An account as it appears inside messages, tasks and files.
+	// AssignedByAccount Who created the task.
 	AssignedByAccount AccountSummary `json:"assigned_by_account"`
-	Body              string         `json:"body"`
 
-	// LimitTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
+	// Body What is to be done, in notation.
+	Body string `json:"body"`
+
+	// LimitTime The deadline; `0` without one (see `limit_type`).
 	LimitTime UnixTime `json:"limit_time"`
 
-	// LimitType How the deadline is read: `none` (no deadline; `limit_time` is `0`),
-	// `date` (a day) or `time` (a day and a time). Chatwork's own tools send
-	// `time` when left out.
-	//
-	// **Which day a `date` deadline is.** The day is decided in Japan time
-	// (UTC+9, no daylight saving), whatever the reader's zone: Chatwork's
-	// documented date deadlines are 23:59:59 of the day in Japan time
-	// (`limit_time` 1384354799 is 2013-11-13 23:59:59 +09:00). Chatwork
-	// does not state this as a rule. To set a date deadline, send 23:59:59
-	// of the day in Japan time; to show one, convert `limit_time` to UTC+9
-	// and keep the date.
+	// LimitType How `limit_time` is read.
 	LimitType TaskLimitType `json:"limit_type"`
 
-	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike, with no leading
-	// zero. Real values have 19 digits (11 in early 2017) and do not survive
-	// a float64 (a JavaScript `number`, a JSON number read as a double):
-	// keep it a string, never parse it. At most 20 digits, as many as the
-	// largest 64-bit integer has.
-	//
-	//
-	// Example: 1928374655918273645
+	// MessageID The message that announced the task.
 	MessageID MessageID `json:"message_id"`
 
-	// Status A task's status.
+	// Status Open or done.
 	Status TaskStatus `json:"status"`
 
-	// TaskID A task's ID.
+	// TaskID The task's ID.
 	TaskID TaskID `json:"task_id"`
 }
 
@@ -796,33 +850,31 @@ type TaskID = int64
 
 // TaskIDResult The ID of a changed task.
 type TaskIDResult struct {
-	// TaskID A task's ID.
+	// TaskID The task's ID.
 	TaskID TaskID `json:"task_id"`
 }
 
 // TaskIDsResult The IDs of created tasks, one per assignee.
 type TaskIDsResult struct {
-	// TaskIDs One ID per assignee, at least one.
+	// TaskIDs One ID per assignee, in the order of `to_ids`, at least one.
 	TaskIDs []TaskID `json:"task_ids"`
 }
 
 // TaskLimitType How the deadline is read: `none` (no deadline; `limit_time` is `0`),
-// `date` (a day) or `time` (a day and a time). Chatwork's own tools send
-// `time` when left out.
+// `date` (a day) or `time` (a day and a time); `time` when left out.
 //
 // **Which day a `date` deadline is.** The day is decided in Japan time
-// (UTC+9, no daylight saving), whatever the reader's zone: Chatwork's
-// documented date deadlines are 23:59:59 of the day in Japan time
-// (`limit_time` 1384354799 is 2013-11-13 23:59:59 +09:00). Chatwork
-// does not state this as a rule. To set a date deadline, send 23:59:59
-// of the day in Japan time; to show one, convert `limit_time` to UTC+9
-// and keep the date.
+// (UTC+9, no daylight saving), whatever the reader's zone: a date
+// deadline is 23:59:59 of its day in Japan time (`limit_time`
+// 1384354799 is 2013-11-13 23:59:59 +09:00). To set a date deadline,
+// send 23:59:59 of the day in Japan time; to show one, convert
+// `limit_time` to UTC+9 and keep the date.
 type TaskLimitType string
 
 // TaskStatus A task's status.
 type TaskStatus string
 
-// TaskStatusFilter The task status to list; `open` when left out (RAML).
+// TaskStatusFilter The task status to list; `open` when left out.
 type TaskStatusFilter = TaskStatus
 
 // UnixTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
@@ -837,14 +889,13 @@ type WebhookEnvelope struct {
 	// WebhookEvent The event; its shape depends on `webhook_event_type`.
 	WebhookEvent json.RawMessage `json:"webhook_event"`
 
-	// WebhookEventTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
+	// WebhookEventTime When the event happened.
 	WebhookEventTime UnixTime `json:"webhook_event_time"`
 
 	// WebhookEventType `message_created`, `message_updated`, `mention_to_me`, or a type added later.
 	WebhookEventType string `json:"webhook_event_type"`
 
-	// WebhookSettingID The webhook setting's ID (a string).
+	// WebhookSettingID The ID of the webhook setting that sent it, as a string (`"12345"`).
 	WebhookSettingID string `json:"webhook_setting_id"`
 }
 
@@ -853,34 +904,25 @@ type WebhookEnvelope struct {
 //
 // Example: {"body":"[To:1484814]What do you like to eat?","from_account_id":123456,"message_id":"789012345","room_id":567890123,"send_time":1498028125,"to_account_id":1484814,"update_time":0}
 type WebhookMentionEvent struct {
+	// Body The raw text, with its notation (the `[To:...]` or `[rp ...]` tag included).
 	Body string `json:"body"`
 
 	// FromAccountID The sender.
 	FromAccountID AccountID `json:"from_account_id"`
 
-	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike, with no leading
-	// zero. Real values have 19 digits (11 in early 2017) and do not survive
-	// a float64 (a JavaScript `number`, a JSON number read as a double):
-	// keep it a string, never parse it. At most 20 digits, as many as the
-	// largest 64-bit integer has.
-	//
-	//
-	// Example: 1928374655918273645
+	// MessageID The message's ID, a string of digits.
 	MessageID MessageID `json:"message_id"`
 
-	// RoomID A chat's ID.
+	// RoomID The chat it was posted in.
 	RoomID RoomID `json:"room_id"`
 
-	// SendTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
+	// SendTime When it was posted.
 	SendTime UnixTime `json:"send_time"`
 
 	// ToAccountID The mentioned or replied-to account (the webhook's owner).
 	ToAccountID AccountID `json:"to_account_id"`
 
-	// UpdateTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
+	// UpdateTime When it was edited; `0` for a new message.
 	UpdateTime UnixTime `json:"update_time"`
 }
 
@@ -888,40 +930,40 @@ type WebhookMentionEvent struct {
 //
 // Example: {"webhook_event":{"body":"[rp aid=2739132 to=93207172-1007287785163345920] sue445\ntest","from_account_id":2861671,"message_id":"1007287971738591232","room_id":93207172,"send_time":1516629766,"to_account_id":2739132,"update_time":0},"webhook_event_time":1516629767,"webhook_event_type":"mention_to_me","webhook_setting_id":"581"}
 type WebhookMentionToMe struct {
-	// WebhookEvent A message that mentions the account (`[To:]`) or replies to it
-	// (`[rp]`). The sender is `from_account_id`, not `account_id`.
-	//
-	//
-	// Example: {"body":"[To:1484814]What do you like to eat?","from_account_id":123456,"message_id":"789012345","room_id":567890123,"send_time":1498028125,"to_account_id":1484814,"update_time":0}
+	// WebhookEvent The message that mentions the account.
 	WebhookEvent WebhookMentionEvent `json:"webhook_event"`
 
-	// WebhookEventTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
-	WebhookEventTime UnixTime                           `json:"webhook_event_time"`
+	// WebhookEventTime When the message was posted or edited.
+	WebhookEventTime UnixTime `json:"webhook_event_time"`
+
+	// WebhookEventType The event type.
 	WebhookEventType WebhookMentionToMeWebhookEventType `json:"webhook_event_type"`
-	WebhookSettingID string                             `json:"webhook_setting_id"`
+
+	// WebhookSettingID The ID of the webhook setting that sent it, as a string.
+	WebhookSettingID string `json:"webhook_setting_id"`
 }
 
-// WebhookMentionToMeWebhookEventType defines model for WebhookMentionToMe.WebhookEventType.
+// WebhookMentionToMeWebhookEventType The event type.
 type WebhookMentionToMeWebhookEventType string
 
 // WebhookMessageCreated The webhook request for a posted message.
 //
 // Example: {"webhook_event":{"account_id":1484814,"body":"test","message_id":"984676321621704704","room_id":36818150,"send_time":1511238729,"update_time":0},"webhook_event_time":1511238729,"webhook_event_type":"message_created","webhook_setting_id":"246"}
 type WebhookMessageCreated struct {
-	// WebhookEvent A posted or edited message. `update_time` is 0 for a new message.
-	//
-	// Example: {"account_id":1484814,"body":"Please prepare your presentation slides up to 3 pages","message_id":"789012345","room_id":567890123,"send_time":1498028120,"update_time":0}
+	// WebhookEvent The message.
 	WebhookEvent WebhookMessageEvent `json:"webhook_event"`
 
-	// WebhookEventTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
-	WebhookEventTime UnixTime                              `json:"webhook_event_time"`
+	// WebhookEventTime When the message was posted.
+	WebhookEventTime UnixTime `json:"webhook_event_time"`
+
+	// WebhookEventType The event type.
 	WebhookEventType WebhookMessageCreatedWebhookEventType `json:"webhook_event_type"`
-	WebhookSettingID string                                `json:"webhook_setting_id"`
+
+	// WebhookSettingID The ID of the webhook setting that sent it, as a string.
+	WebhookSettingID string `json:"webhook_setting_id"`
 }
 
-// WebhookMessageCreatedWebhookEventType defines model for WebhookMessageCreated.WebhookEventType.
+// WebhookMessageCreatedWebhookEventType The event type.
 type WebhookMessageCreatedWebhookEventType string
 
 // WebhookMessageEvent A posted or edited message. `update_time` is 0 for a new message.
@@ -930,28 +972,20 @@ type WebhookMessageCreatedWebhookEventType string
 type WebhookMessageEvent struct {
 	// AccountID The sender.
 	AccountID AccountID `json:"account_id"`
-	Body      string    `json:"body"`
 
-	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike, with no leading
-	// zero. Real values have 19 digits (11 in early 2017) and do not survive
-	// a float64 (a JavaScript `number`, a JSON number read as a double):
-	// keep it a string, never parse it. At most 20 digits, as many as the
-	// largest 64-bit integer has.
-	//
-	//
-	// Example: 1928374655918273645
+	// Body The raw text, with its notation.
+	Body string `json:"body"`
+
+	// MessageID The message's ID, a string of digits.
 	MessageID MessageID `json:"message_id"`
 
-	// RoomID A chat's ID.
+	// RoomID The chat it was posted in.
 	RoomID RoomID `json:"room_id"`
 
-	// SendTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
+	// SendTime When it was posted.
 	SendTime UnixTime `json:"send_time"`
 
-	// UpdateTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
+	// UpdateTime When it was edited; `0` for a new message.
 	UpdateTime UnixTime `json:"update_time"`
 }
 
@@ -959,19 +993,20 @@ type WebhookMessageEvent struct {
 //
 // Example: {"webhook_event":{"account_id":1484814,"body":"test (edited)","message_id":"984676321621704704","room_id":36818150,"send_time":1511238729,"update_time":1511238999},"webhook_event_time":1511239000,"webhook_event_type":"message_updated","webhook_setting_id":"246"}
 type WebhookMessageUpdated struct {
-	// WebhookEvent A posted or edited message. `update_time` is 0 for a new message.
-	//
-	// Example: {"account_id":1484814,"body":"Please prepare your presentation slides up to 3 pages","message_id":"789012345","room_id":567890123,"send_time":1498028120,"update_time":0}
+	// WebhookEvent The message, with its new body.
 	WebhookEvent WebhookMessageEvent `json:"webhook_event"`
 
-	// WebhookEventTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
-	// field says so (a message never edited, a task without a deadline).
-	WebhookEventTime UnixTime                              `json:"webhook_event_time"`
+	// WebhookEventTime When the message was edited.
+	WebhookEventTime UnixTime `json:"webhook_event_time"`
+
+	// WebhookEventType The event type.
 	WebhookEventType WebhookMessageUpdatedWebhookEventType `json:"webhook_event_type"`
-	WebhookSettingID string                                `json:"webhook_setting_id"`
+
+	// WebhookSettingID The ID of the webhook setting that sent it, as a string.
+	WebhookSettingID string `json:"webhook_setting_id"`
 }
 
-// WebhookMessageUpdatedWebhookEventType defines model for WebhookMessageUpdated.WebhookEventType.
+// WebhookMessageUpdatedWebhookEventType The event type.
 type WebhookMessageUpdatedWebhookEventType string
 
 // FileIDPath A file's ID.
@@ -1045,38 +1080,28 @@ type CreateRoomFormdataBody struct {
 	// Description The chat's summary text; may contain notation.
 	Description *string `form:"description,omitempty" json:"description,omitempty"`
 
-	// IconPreset A chat icon.
+	// IconPreset The chat's icon; `group` when left out.
 	IconPreset *IconPreset `form:"icon_preset,omitempty" json:"icon_preset,omitempty"`
 
-	// Link A flag, `0` (off) or `1` (on), as Chatwork reads flags: send the digit,
-	// never `true` or `false`.
+	// Link `1` creates an invitation link too.
 	Link *Flag `form:"link,omitempty" json:"link,omitempty"`
 
-	// LinkCode The path of an invitation link, 1 to 50 of `A-Z a-z 0-9 _ -` (RAML,
-	// Chatwork's MCP server); random when left out.
+	// LinkCode With `link=1`: the end of the link's URL; random when left out.
 	LinkCode *LinkCode `form:"link_code,omitempty" json:"link_code,omitempty"`
 
-	// LinkNeedAcceptance A flag, `0` (off) or `1` (on), that is on when left out: send the
-	// digit, never `true` or `false`.
+	// LinkNeedAcceptance With `link=1`: `1` (the default), an administrator approves each joiner; `0`, anyone with the link joins.
 	LinkNeedAcceptance *FlagDefaultOn `form:"link_need_acceptance,omitempty" json:"link_need_acceptance,omitempty"`
 
-	// MembersAdminIDs Administrators' account IDs, at least one, as one form value of
-	// comma-joined digits (`123,542`), never repeated keys.
+	// MembersAdminIDs The administrators, at least one (usually the account itself): `123,542`.
 	MembersAdminIDs AdminIDList `form:"members_admin_ids" json:"members_admin_ids"`
 
-	// MembersMemberIDs Account IDs as **one form value of comma-joined decimal digits**, such
-	// as `123,542,1001` (URL-encoded `123%2C542%2C1001`). Never repeated keys
-	// (`ids=1&ids=2`), never `ids[0]=1`, never a JSON array: Chatwork reads
-	// one value. Leave the field out for no IDs.
+	// MembersMemberIDs Members who can post: `1001,1002`.
 	MembersMemberIDs IDList `form:"members_member_ids,omitempty" json:"members_member_ids,omitempty"`
 
-	// MembersReadonlyIDs Account IDs as **one form value of comma-joined decimal digits**, such
-	// as `123,542,1001` (URL-encoded `123%2C542%2C1001`). Never repeated keys
-	// (`ids=1&ids=2`), never `ids[0]=1`, never a JSON array: Chatwork reads
-	// one value. Leave the field out for no IDs.
+	// MembersReadonlyIDs Members who can only read.
 	MembersReadonlyIDs IDList `form:"members_readonly_ids,omitempty" json:"members_readonly_ids,omitempty"`
 
-	// Name A group chat's name, 1 to 255 characters (RAML).
+	// Name The chat's name, 1 to 255 characters.
 	Name RoomName `form:"name" json:"name"`
 }
 
@@ -1094,10 +1119,10 @@ type UpdateRoomFormdataBody struct {
 	// Description The chat's summary text; may contain notation.
 	Description *string `form:"description,omitempty" json:"description,omitempty"`
 
-	// IconPreset A chat icon.
+	// IconPreset The chat's new icon.
 	IconPreset *IconPreset `form:"icon_preset,omitempty" json:"icon_preset,omitempty"`
 
-	// Name A group chat's name, 1 to 255 characters (RAML).
+	// Name The chat's new name, 1 to 255 characters.
 	Name *RoomName `form:"name,omitempty" json:"name,omitempty"`
 }
 
@@ -1116,8 +1141,7 @@ type UploadFileMultipartBody struct {
 	// `%0A`; never `filename*` (see the operation).
 	File openapi_types.File `json:"file"`
 
-	// Message Text posted with the file; may contain notation. No source
-	// gives its length limit.
+	// Message Text posted with the file; may contain notation. Its length limit is not documented.
 	Message *string `json:"message,omitempty"`
 }
 
@@ -1129,20 +1153,13 @@ type GetFileParams struct {
 
 // UpdateRoomMembersFormdataBody defines parameters for UpdateRoomMembers.
 type UpdateRoomMembersFormdataBody struct {
-	// MembersAdminIDs Administrators' account IDs, at least one, as one form value of
-	// comma-joined digits (`123,542`), never repeated keys.
+	// MembersAdminIDs The administrators after the change, at least one.
 	MembersAdminIDs AdminIDList `form:"members_admin_ids" json:"members_admin_ids"`
 
-	// MembersMemberIDs Account IDs as **one form value of comma-joined decimal digits**, such
-	// as `123,542,1001` (URL-encoded `123%2C542%2C1001`). Never repeated keys
-	// (`ids=1&ids=2`), never `ids[0]=1`, never a JSON array: Chatwork reads
-	// one value. Leave the field out for no IDs.
+	// MembersMemberIDs The members who can post after the change.
 	MembersMemberIDs IDList `form:"members_member_ids,omitempty" json:"members_member_ids,omitempty"`
 
-	// MembersReadonlyIDs Account IDs as **one form value of comma-joined decimal digits**, such
-	// as `123,542,1001` (URL-encoded `123%2C542%2C1001`). Never repeated keys
-	// (`ids=1&ids=2`), never `ids[0]=1`, never a JSON array: Chatwork reads
-	// one value. Leave the field out for no IDs.
+	// MembersReadonlyIDs The members who can only read after the change.
 	MembersReadonlyIDs IDList `form:"members_readonly_ids,omitempty" json:"members_readonly_ids,omitempty"`
 }
 
@@ -1154,45 +1171,28 @@ type ListMessagesParams struct {
 
 // PostMessageFormdataBody defines parameters for PostMessage.
 type PostMessageFormdataBody struct {
-	// Body Message text in Chatwork notation, 1 to 65,535 characters (RAML).
+	// Body The message, in notation: `[To:542]Alice Tanaka` mentions someone.
 	Body MessageBody `form:"body" json:"body"`
 
-	// SelfUnread A flag, `0` (off) or `1` (on), as Chatwork reads flags: send the digit,
-	// never `true` or `false`.
+	// SelfUnread `1` leaves the message unread for the account itself.
 	SelfUnread *Flag `form:"self_unread,omitempty" json:"self_unread,omitempty"`
 }
 
 // MarkMessagesReadFormdataBody defines parameters for MarkMessagesRead.
 type MarkMessagesReadFormdataBody struct {
-	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike, with no leading
-	// zero. Real values have 19 digits (11 in early 2017) and do not survive
-	// a float64 (a JavaScript `number`, a JSON number read as a double):
-	// keep it a string, never parse it. At most 20 digits, as many as the
-	// largest 64-bit integer has.
-	//
-	//
-	// Example: 1928374655918273645
+	// MessageID The last message to mark read.
 	MessageID *MessageID `form:"message_id,omitempty" json:"message_id,omitempty"`
 }
 
 // MarkMessagesUnreadFormdataBody defines parameters for MarkMessagesUnread.
 type MarkMessagesUnreadFormdataBody struct {
-	// MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
-	// paths, form fields, responses and webhooks alike, with no leading
-	// zero. Real values have 19 digits (11 in early 2017) and do not survive
-	// a float64 (a JavaScript `number`, a JSON number read as a double):
-	// keep it a string, never parse it. At most 20 digits, as many as the
-	// largest 64-bit integer has.
-	//
-	//
-	// Example: 1928374655918273645
+	// MessageID The first message to mark unread.
 	MessageID MessageID `form:"message_id" json:"message_id"`
 }
 
 // UpdateMessageFormdataBody defines parameters for UpdateMessage.
 type UpdateMessageFormdataBody struct {
-	// Body Message text in Chatwork notation, 1 to 65,535 characters (RAML).
+	// Body The message's new text, in notation.
 	Body MessageBody `form:"body" json:"body"`
 }
 
@@ -1210,7 +1210,7 @@ type ListRoomTasksParams struct {
 
 // CreateRoomTasksFormdataBody defines parameters for CreateRoomTasks.
 type CreateRoomTasksFormdataBody struct {
-	// Body Message text in Chatwork notation, 1 to 65,535 characters (RAML).
+	// Body What is to be done, in notation.
 	Body MessageBody `form:"body" json:"body"`
 
 	// Limit The deadline, in Unix seconds. With `limit_type=date`
@@ -1218,28 +1218,16 @@ type CreateRoomTasksFormdataBody struct {
 	// `TaskLimitType`).
 	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// LimitType How the deadline is read: `none` (no deadline; `limit_time` is `0`),
-	// `date` (a day) or `time` (a day and a time). Chatwork's own tools send
-	// `time` when left out.
-	//
-	// **Which day a `date` deadline is.** The day is decided in Japan time
-	// (UTC+9, no daylight saving), whatever the reader's zone: Chatwork's
-	// documented date deadlines are 23:59:59 of the day in Japan time
-	// (`limit_time` 1384354799 is 2013-11-13 23:59:59 +09:00). Chatwork
-	// does not state this as a rule. To set a date deadline, send 23:59:59
-	// of the day in Japan time; to show one, convert `limit_time` to UTC+9
-	// and keep the date.
+	// LimitType How `limit` is read.
 	LimitType *TaskLimitType `form:"limit_type,omitempty" json:"limit_type,omitempty"`
 
-	// ToIDs Assignees' account IDs, at least one, as one form value of
-	// comma-joined digits (`123,542`), never repeated keys. One task is
-	// created per assignee.
+	// ToIDs The assignees, at least one: `123,542` creates two tasks.
 	ToIDs AssigneeIDList `form:"to_ids" json:"to_ids"`
 }
 
 // UpdateTaskStatusFormdataBody defines parameters for UpdateTaskStatus.
 type UpdateTaskStatusFormdataBody struct {
-	// Body A task's status.
+	// Body The new status: `done` or `open`.
 	Body TaskStatus `form:"body" json:"body"`
 }
 
@@ -1445,12 +1433,8 @@ type ClientInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter (the curl example of Chatwork's documentation uses `-d`).
-	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-	// string instead, and their users' calls work: the API accepts the
-	// query form on this DELETE too (reported by those clients' users, not
-	// by Chatwork). This description, and validators built on it, expect the
-	// body.
+	// parameter; the API accepts the query form on this DELETE too, but this
+	// description, and validators built on it, expect the body.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1464,12 +1448,8 @@ type ClientInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter (the curl example of Chatwork's documentation uses `-d`).
-	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-	// string instead, and their users' calls work: the API accepts the
-	// query form on this DELETE too (reported by those clients' users, not
-	// by Chatwork). This description, and validators built on it, expect the
-	// body.
+	// parameter; the API accepts the query form on this DELETE too, but this
+	// description, and validators built on it, expect the body.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1528,17 +1508,14 @@ type ClientInterface interface {
 	// non-ASCII name): RFC 7578 section 4.2 forbids it in
 	// `multipart/form-data`, and a part with only `filename*` is read as no
 	// file at all (`400 Parameter 'file' is required`). Other parts are
-	// ignored (chatwork-api-client adds a `file_name` part to every upload,
-	// and its uploads work).
+	// ignored.
 	//
 	// **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
-	// documented limit. One client observed files up to 10 MB accepted and
-	// `413` above; `413` is declared for that reason.
+	// documented limit. A larger file may be accepted, or refused with
+	// `413`.
 	//
-	// **Scopes.** Chatwork's RAML and a community description require
-	// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
-	// the scope table of the 2025 documentation has no `rooms.files:write`
-	// row. Neither can be verified, so both are listed as alternatives.
+	// **Scopes.** Either `rooms.files:write` or `rooms.messages:write`
+	// grants it: the sources disagree, so both are listed.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1557,8 +1534,7 @@ type ClientInterface interface {
 	// DeleteInvitationLink Delete the invitation link
 	//
 	// Answers `200` with `{"public": false}`, not `204`. A chat without a
-	// link gets `400` (documented by Chatwork's MCP server; the message text
-	// is not documented).
+	// link gets `400`.
 	//
 	// Corresponds with DELETE /rooms/{room_id}/link (the `DeleteInvitationLink` operationId).
 	DeleteInvitationLink(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1593,10 +1569,9 @@ type ClientInterface interface {
 	// UpdateInvitationLinkWithBody Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-	// MCP server sends `1`). Whether `code` and `description` left out keep
-	// their values is not documented (a left-out `code` may be replaced by a
-	// random one): send every field you care about.
+	// `400`. `need_acceptance` left out means `1`. Fields left out may not
+	// keep their values (a left-out `code` may be replaced by a random
+	// one): send every field you care about.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1606,10 +1581,9 @@ type ClientInterface interface {
 	// UpdateInvitationLinkWithFormdataBody Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-	// MCP server sends `1`). Whether `code` and `description` left out keep
-	// their values is not documented (a left-out `code` may be replaced by a
-	// random one): send every field you care about.
+	// `400`. `need_acceptance` left out means `1`. Fields left out may not
+	// keep their values (a left-out `code` may be replaced by a random
+	// one): send every field you care about.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1688,8 +1662,8 @@ type ClientInterface interface {
 	// MarkMessagesReadWithBody Mark messages as read
 	//
 	// Marks the messages up to and including `message_id` as read. Calling it
-	// when they are already read gives `400`. Without `message_id` the
-	// behaviour is not documented by Chatwork.
+	// when they are already read gives `400`. Send `message_id`: what the
+	// API does without it is not documented.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1699,8 +1673,8 @@ type ClientInterface interface {
 	// MarkMessagesReadWithFormdataBody Mark messages as read
 	//
 	// Marks the messages up to and including `message_id` as read. Calling it
-	// when they are already read gives `400`. Without `message_id` the
-	// behaviour is not documented by Chatwork.
+	// when they are already read gives `400`. Send `message_id`: what the
+	// API does without it is not documented.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1709,10 +1683,9 @@ type ClientInterface interface {
 
 	// MarkMessagesUnreadWithBody Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread. One 2025
-	// summary says that messages already unread give `400`, as `/read` does
-	// for messages already read; no official source confirms it, so expect
-	// either `200` or `400` in that case.
+	// Marks `message_id` and every message after it as unread. Messages
+	// already unread may give `400`, as `/read` does for messages already
+	// read: expect either `200` or `400` in that case.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1721,10 +1694,9 @@ type ClientInterface interface {
 
 	// MarkMessagesUnreadWithFormdataBody Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread. One 2025
-	// summary says that messages already unread give `400`, as `/read` does
-	// for messages already read; no official source confirms it, so expect
-	// either `200` or `400` in that case.
+	// Marks `message_id` and every message after it as unread. Messages
+	// already unread may give `400`, as `/read` does for messages already
+	// read: expect either `200` or `400` in that case.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1733,9 +1705,8 @@ type ClientInterface interface {
 
 	// DeleteMessage Delete a message
 	//
-	// Deletes one of the account's own messages. Chatwork answers `200` with
-	// the deleted message's ID (RAML, chatwork-ruby, and every client we
-	// know), never `204`.
+	// Deletes one of the account's own messages. Answers `200` with the
+	// deleted message's ID, never `204`.
 	//
 	// Corresponds with DELETE /rooms/{room_id}/messages/{message_id} (the `DeleteMessage` operationId).
 	DeleteMessage(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2011,12 +1982,8 @@ func (c *RawClient) CreateRoomWithFormdataBody(ctx context.Context, body CreateR
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter (the curl example of Chatwork's documentation uses `-d`).
-// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-// string instead, and their users' calls work: the API accepts the
-// query form on this DELETE too (reported by those clients' users, not
-// by Chatwork). This description, and validators built on it, expect the
-// body.
+// parameter; the API accepts the query form on this DELETE too, but this
+// description, and validators built on it, expect the body.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2040,12 +2007,8 @@ func (c *RawClient) DeleteRoomWithBody(ctx context.Context, roomID RoomIDPath, c
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter (the curl example of Chatwork's documentation uses `-d`).
-// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-// string instead, and their users' calls work: the API accepts the
-// query form on this DELETE too (reported by those clients' users, not
-// by Chatwork). This description, and validators built on it, expect the
-// body.
+// parameter; the API accepts the query form on this DELETE too, but this
+// description, and validators built on it, expect the body.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2154,17 +2117,14 @@ func (c *RawClient) ListFiles(ctx context.Context, roomID RoomIDPath, params *Li
 // non-ASCII name): RFC 7578 section 4.2 forbids it in
 // `multipart/form-data`, and a part with only `filename*` is read as no
 // file at all (`400 Parameter 'file' is required`). Other parts are
-// ignored (chatwork-api-client adds a `file_name` part to every upload,
-// and its uploads work).
+// ignored.
 //
 // **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
-// documented limit. One client observed files up to 10 MB accepted and
-// `413` above; `413` is declared for that reason.
+// documented limit. A larger file may be accepted, or refused with
+// `413`.
 //
-// **Scopes.** Chatwork's RAML and a community description require
-// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
-// the scope table of the 2025 documentation has no `rooms.files:write`
-// row. Neither can be verified, so both are listed as alternatives.
+// **Scopes.** Either `rooms.files:write` or `rooms.messages:write`
+// grants it: the sources disagree, so both are listed.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2203,8 +2163,7 @@ func (c *RawClient) GetFile(ctx context.Context, roomID RoomIDPath, fileID FileI
 // DeleteInvitationLink Delete the invitation link
 //
 // Answers `200` with `{"public": false}`, not `204`. A chat without a
-// link gets `400` (documented by Chatwork's MCP server; the message text
-// is not documented).
+// link gets `400`.
 //
 // Corresponds with DELETE /rooms/{room_id}/link (the `DeleteInvitationLink` operationId).
 func (c *RawClient) DeleteInvitationLink(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2279,10 +2238,9 @@ func (c *RawClient) CreateInvitationLinkWithFormdataBody(ctx context.Context, ro
 // UpdateInvitationLinkWithBody Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-// MCP server sends `1`). Whether `code` and `description` left out keep
-// their values is not documented (a left-out `code` may be replaced by a
-// random one): send every field you care about.
+// `400`. `need_acceptance` left out means `1`. Fields left out may not
+// keep their values (a left-out `code` may be replaced by a random
+// one): send every field you care about.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2302,10 +2260,9 @@ func (c *RawClient) UpdateInvitationLinkWithBody(ctx context.Context, roomID Roo
 // UpdateInvitationLinkWithFormdataBody Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-// MCP server sends `1`). Whether `code` and `description` left out keep
-// their values is not documented (a left-out `code` may be replaced by a
-// random one): send every field you care about.
+// `400`. `need_acceptance` left out means `1`. Fields left out may not
+// keep their values (a left-out `code` may be replaced by a random
+// one): send every field you care about.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2454,8 +2411,8 @@ func (c *RawClient) PostMessageWithFormdataBody(ctx context.Context, roomID Room
 // MarkMessagesReadWithBody Mark messages as read
 //
 // Marks the messages up to and including `message_id` as read. Calling it
-// when they are already read gives `400`. Without `message_id` the
-// behaviour is not documented by Chatwork.
+// when they are already read gives `400`. Send `message_id`: what the
+// API does without it is not documented.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2475,8 +2432,8 @@ func (c *RawClient) MarkMessagesReadWithBody(ctx context.Context, roomID RoomIDP
 // MarkMessagesReadWithFormdataBody Mark messages as read
 //
 // Marks the messages up to and including `message_id` as read. Calling it
-// when they are already read gives `400`. Without `message_id` the
-// behaviour is not documented by Chatwork.
+// when they are already read gives `400`. Send `message_id`: what the
+// API does without it is not documented.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2495,10 +2452,9 @@ func (c *RawClient) MarkMessagesReadWithFormdataBody(ctx context.Context, roomID
 
 // MarkMessagesUnreadWithBody Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread. One 2025
-// summary says that messages already unread give `400`, as `/read` does
-// for messages already read; no official source confirms it, so expect
-// either `200` or `400` in that case.
+// Marks `message_id` and every message after it as unread. Messages
+// already unread may give `400`, as `/read` does for messages already
+// read: expect either `200` or `400` in that case.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2517,10 +2473,9 @@ func (c *RawClient) MarkMessagesUnreadWithBody(ctx context.Context, roomID RoomI
 
 // MarkMessagesUnreadWithFormdataBody Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread. One 2025
-// summary says that messages already unread give `400`, as `/read` does
-// for messages already read; no official source confirms it, so expect
-// either `200` or `400` in that case.
+// Marks `message_id` and every message after it as unread. Messages
+// already unread may give `400`, as `/read` does for messages already
+// read: expect either `200` or `400` in that case.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2539,9 +2494,8 @@ func (c *RawClient) MarkMessagesUnreadWithFormdataBody(ctx context.Context, room
 
 // DeleteMessage Delete a message
 //
-// Deletes one of the account's own messages. Chatwork answers `200` with
-// the deleted message's ID (RAML, chatwork-ruby, and every client we
-// know), never `204`.
+// Deletes one of the account's own messages. Answers `200` with the
+// deleted message's ID, never `204`.
 //
 // Corresponds with DELETE /rooms/{room_id}/messages/{message_id} (the `DeleteMessage` operationId).
 func (c *RawClient) DeleteMessage(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4286,12 +4240,8 @@ type ClientWithResponsesInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter (the curl example of Chatwork's documentation uses `-d`).
-	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-	// string instead, and their users' calls work: the API accepts the
-	// query form on this DELETE too (reported by those clients' users, not
-	// by Chatwork). This description, and validators built on it, expect the
-	// body.
+	// parameter; the API accepts the query form on this DELETE too, but this
+	// description, and validators built on it, expect the body.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4305,12 +4255,8 @@ type ClientWithResponsesInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter (the curl example of Chatwork's documentation uses `-d`).
-	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-	// string instead, and their users' calls work: the API accepts the
-	// query form on this DELETE too (reported by those clients' users, not
-	// by Chatwork). This description, and validators built on it, expect the
-	// body.
+	// parameter; the API accepts the query form on this DELETE too, but this
+	// description, and validators built on it, expect the body.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4373,17 +4319,14 @@ type ClientWithResponsesInterface interface {
 	// non-ASCII name): RFC 7578 section 4.2 forbids it in
 	// `multipart/form-data`, and a part with only `filename*` is read as no
 	// file at all (`400 Parameter 'file' is required`). Other parts are
-	// ignored (chatwork-api-client adds a `file_name` part to every upload,
-	// and its uploads work).
+	// ignored.
 	//
 	// **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
-	// documented limit. One client observed files up to 10 MB accepted and
-	// `413` above; `413` is declared for that reason.
+	// documented limit. A larger file may be accepted, or refused with
+	// `413`.
 	//
-	// **Scopes.** Chatwork's RAML and a community description require
-	// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
-	// the scope table of the 2025 documentation has no `rooms.files:write`
-	// row. Neither can be verified, so both are listed as alternatives.
+	// **Scopes.** Either `rooms.files:write` or `rooms.messages:write`
+	// grants it: the sources disagree, so both are listed.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4404,8 +4347,7 @@ type ClientWithResponsesInterface interface {
 	// DeleteInvitationLinkWithResponse Delete the invitation link
 	//
 	// Answers `200` with `{"public": false}`, not `204`. A chat without a
-	// link gets `400` (documented by Chatwork's MCP server; the message text
-	// is not documented).
+	// link gets `400`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4444,10 +4386,9 @@ type ClientWithResponsesInterface interface {
 	// UpdateInvitationLinkWithBodyWithResponse Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-	// MCP server sends `1`). Whether `code` and `description` left out keep
-	// their values is not documented (a left-out `code` may be replaced by a
-	// random one): send every field you care about.
+	// `400`. `need_acceptance` left out means `1`. Fields left out may not
+	// keep their values (a left-out `code` may be replaced by a random
+	// one): send every field you care about.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4457,10 +4398,9 @@ type ClientWithResponsesInterface interface {
 	// UpdateInvitationLinkWithFormdataBodyWithResponse Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-	// MCP server sends `1`). Whether `code` and `description` left out keep
-	// their values is not documented (a left-out `code` may be replaced by a
-	// random one): send every field you care about.
+	// `400`. `need_acceptance` left out means `1`. Fields left out may not
+	// keep their values (a left-out `code` may be replaced by a random
+	// one): send every field you care about.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4543,8 +4483,8 @@ type ClientWithResponsesInterface interface {
 	// MarkMessagesReadWithBodyWithResponse Mark messages as read
 	//
 	// Marks the messages up to and including `message_id` as read. Calling it
-	// when they are already read gives `400`. Without `message_id` the
-	// behaviour is not documented by Chatwork.
+	// when they are already read gives `400`. Send `message_id`: what the
+	// API does without it is not documented.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4554,8 +4494,8 @@ type ClientWithResponsesInterface interface {
 	// MarkMessagesReadWithFormdataBodyWithResponse Mark messages as read
 	//
 	// Marks the messages up to and including `message_id` as read. Calling it
-	// when they are already read gives `400`. Without `message_id` the
-	// behaviour is not documented by Chatwork.
+	// when they are already read gives `400`. Send `message_id`: what the
+	// API does without it is not documented.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4564,10 +4504,9 @@ type ClientWithResponsesInterface interface {
 
 	// MarkMessagesUnreadWithBodyWithResponse Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread. One 2025
-	// summary says that messages already unread give `400`, as `/read` does
-	// for messages already read; no official source confirms it, so expect
-	// either `200` or `400` in that case.
+	// Marks `message_id` and every message after it as unread. Messages
+	// already unread may give `400`, as `/read` does for messages already
+	// read: expect either `200` or `400` in that case.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4576,10 +4515,9 @@ type ClientWithResponsesInterface interface {
 
 	// MarkMessagesUnreadWithFormdataBodyWithResponse Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread. One 2025
-	// summary says that messages already unread give `400`, as `/read` does
-	// for messages already read; no official source confirms it, so expect
-	// either `200` or `400` in that case.
+	// Marks `message_id` and every message after it as unread. Messages
+	// already unread may give `400`, as `/read` does for messages already
+	// read: expect either `200` or `400` in that case.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4588,9 +4526,8 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteMessageWithResponse Delete a message
 	//
-	// Deletes one of the account's own messages. Chatwork answers `200` with
-	// the deleted message's ID (RAML, chatwork-ruby, and every client we
-	// know), never `204`.
+	// Deletes one of the account's own messages. Answers `200` with the
+	// deleted message's ID, never `204`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9611,12 +9548,8 @@ func (c *ClientWithResponses) CreateRoomWithFormdataBodyWithResponse(ctx context
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter (the curl example of Chatwork's documentation uses `-d`).
-// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-// string instead, and their users' calls work: the API accepts the
-// query form on this DELETE too (reported by those clients' users, not
-// by Chatwork). This description, and validators built on it, expect the
-// body.
+// parameter; the API accepts the query form on this DELETE too, but this
+// description, and validators built on it, expect the body.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9636,12 +9569,8 @@ func (c *ClientWithResponses) DeleteRoomWithBodyWithResponse(ctx context.Context
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter (the curl example of Chatwork's documentation uses `-d`).
-// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-// string instead, and their users' calls work: the API accepts the
-// query form on this DELETE too (reported by those clients' users, not
-// by Chatwork). This description, and validators built on it, expect the
-// body.
+// parameter; the API accepts the query form on this DELETE too, but this
+// description, and validators built on it, expect the body.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9734,17 +9663,14 @@ func (c *ClientWithResponses) ListFilesWithResponse(ctx context.Context, roomID 
 // non-ASCII name): RFC 7578 section 4.2 forbids it in
 // `multipart/form-data`, and a part with only `filename*` is read as no
 // file at all (`400 Parameter 'file' is required`). Other parts are
-// ignored (chatwork-api-client adds a `file_name` part to every upload,
-// and its uploads work).
+// ignored.
 //
 // **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
-// documented limit. One client observed files up to 10 MB accepted and
-// `413` above; `413` is declared for that reason.
+// documented limit. A larger file may be accepted, or refused with
+// `413`.
 //
-// **Scopes.** Chatwork's RAML and a community description require
-// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
-// the scope table of the 2025 documentation has no `rooms.files:write`
-// row. Neither can be verified, so both are listed as alternatives.
+// **Scopes.** Either `rooms.files:write` or `rooms.messages:write`
+// grants it: the sources disagree, so both are listed.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9777,8 +9703,7 @@ func (c *ClientWithResponses) GetFileWithResponse(ctx context.Context, roomID Ro
 // DeleteInvitationLinkWithResponse Delete the invitation link
 //
 // Answers `200` with `{"public": false}`, not `204`. A chat without a
-// link gets `400` (documented by Chatwork's MCP server; the message text
-// is not documented).
+// link gets `400`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9841,10 +9766,9 @@ func (c *ClientWithResponses) CreateInvitationLinkWithFormdataBodyWithResponse(c
 // UpdateInvitationLinkWithBodyWithResponse Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-// MCP server sends `1`). Whether `code` and `description` left out keep
-// their values is not documented (a left-out `code` may be replaced by a
-// random one): send every field you care about.
+// `400`. `need_acceptance` left out means `1`. Fields left out may not
+// keep their values (a left-out `code` may be replaced by a random
+// one): send every field you care about.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9860,10 +9784,9 @@ func (c *ClientWithResponses) UpdateInvitationLinkWithBodyWithResponse(ctx conte
 // UpdateInvitationLinkWithFormdataBodyWithResponse Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-// MCP server sends `1`). Whether `code` and `description` left out keep
-// their values is not documented (a left-out `code` may be replaced by a
-// random one): send every field you care about.
+// `400`. `need_acceptance` left out means `1`. Fields left out may not
+// keep their values (a left-out `code` may be replaced by a random
+// one): send every field you care about.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9988,8 +9911,8 @@ func (c *ClientWithResponses) PostMessageWithFormdataBodyWithResponse(ctx contex
 // MarkMessagesReadWithBodyWithResponse Mark messages as read
 //
 // Marks the messages up to and including `message_id` as read. Calling it
-// when they are already read gives `400`. Without `message_id` the
-// behaviour is not documented by Chatwork.
+// when they are already read gives `400`. Send `message_id`: what the
+// API does without it is not documented.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10005,8 +9928,8 @@ func (c *ClientWithResponses) MarkMessagesReadWithBodyWithResponse(ctx context.C
 // MarkMessagesReadWithFormdataBodyWithResponse Mark messages as read
 //
 // Marks the messages up to and including `message_id` as read. Calling it
-// when they are already read gives `400`. Without `message_id` the
-// behaviour is not documented by Chatwork.
+// when they are already read gives `400`. Send `message_id`: what the
+// API does without it is not documented.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10021,10 +9944,9 @@ func (c *ClientWithResponses) MarkMessagesReadWithFormdataBodyWithResponse(ctx c
 
 // MarkMessagesUnreadWithBodyWithResponse Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread. One 2025
-// summary says that messages already unread give `400`, as `/read` does
-// for messages already read; no official source confirms it, so expect
-// either `200` or `400` in that case.
+// Marks `message_id` and every message after it as unread. Messages
+// already unread may give `400`, as `/read` does for messages already
+// read: expect either `200` or `400` in that case.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10039,10 +9961,9 @@ func (c *ClientWithResponses) MarkMessagesUnreadWithBodyWithResponse(ctx context
 
 // MarkMessagesUnreadWithFormdataBodyWithResponse Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread. One 2025
-// summary says that messages already unread give `400`, as `/read` does
-// for messages already read; no official source confirms it, so expect
-// either `200` or `400` in that case.
+// Marks `message_id` and every message after it as unread. Messages
+// already unread may give `400`, as `/read` does for messages already
+// read: expect either `200` or `400` in that case.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10057,9 +9978,8 @@ func (c *ClientWithResponses) MarkMessagesUnreadWithFormdataBodyWithResponse(ctx
 
 // DeleteMessageWithResponse Delete a message
 //
-// Deletes one of the account's own messages. Chatwork answers `200` with
-// the deleted message's ID (RAML, chatwork-ruby, and every client we
-// know), never `204`.
+// Deletes one of the account's own messages. Answers `200` with the
+// deleted message's ID, never `204`.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -137,3 +137,35 @@ func ExampleWithRequestObserver() {
 	// Output:
 	// POST /v2/rooms: 400: body.members_admin_ids: value "1&2": repeated key; send one comma-joined value such as 1,2,3
 }
+
+// A seed file, YAML or JSON, read with each mistake's place.
+func ExampleReadSeed() {
+	_, err := apitest.ReadSeed("seed.yaml", []byte(`accounts:
+  - {account_id: 1001, token: token-of-ren, name: Ren}
+rooms:
+  - room_id: 5100
+    name: Release
+    admin_ids: [1001, 1002]
+`))
+	fmt.Println(err)
+
+	seed, err := apitest.ReadSeed("seed.yaml", []byte(`accounts:
+  - {account_id: 1001, token: token-of-ren, name: Ren}
+rooms:
+  - {room_id: 5100, name: Release, admin_ids: [1001]}
+messages:
+  - {room_id: 5100, account_id: 1001, body: Deploy finished}
+`))
+	if err != nil {
+		panic(err)
+	}
+	srv, err := apitest.Start(apitest.WithoutListener(), apitest.WithSeed(seed))
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	fmt.Println(srv.Token(), srv.Messages(5100)[0].Body)
+	// Output:
+	// seed.yaml:6: rooms[0].admin_ids[1]: unknown account 1002
+	// token-of-ren Deploy finished
+}

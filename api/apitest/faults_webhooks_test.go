@@ -214,6 +214,30 @@ func TestClock(t *testing.T) {
 	if m := s.Messages(s.Me().RoomID); len(m) != 1 || m[0].MessageID != id || m[0].SendTime.Unix() != start.Add(time.Minute).Unix() {
 		t.Fatalf("messages %+v, want sent at %v", m, start.Add(time.Minute))
 	}
+
+	// A download URL dies 30 seconds later by the fake's clock (in a new
+	// rate-limit window).
+	s.AdvanceClock(time.Minute)
+	f := s.AddFile(apitest.File{RoomID: s.Me().RoomID, AccountID: s.Me().AccountID, Name: "a.txt", Content: []byte("a")})
+	var info struct {
+		DownloadURL string `json:"download_url"`
+	}
+	c.get(roomPath(s.Me().RoomID, fmt.Sprintf("/files/%d?create_download_url=1", f.FileID)), &info)
+	download := func() int {
+		resp, err := s.Client().Get(info.DownloadURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if status := download(); status != http.StatusOK {
+		t.Fatalf("download: %d", status)
+	}
+	s.AdvanceClock(30 * time.Second)
+	if status := download(); status != http.StatusNotFound {
+		t.Fatalf("download 30 s later by the fake's clock: %d", status)
+	}
 }
 
 func TestSeedRoundTripAndReset(t *testing.T) {

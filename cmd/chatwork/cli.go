@@ -118,7 +118,7 @@ func (a *app) main(args []string) int {
 	a.globalFlags(fs)
 	version := fs.Bool("version", false, "print the version and exit")
 	addAliases(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(expandLeading(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printMainHelp(stdout)
 			return exitOK
@@ -162,7 +162,7 @@ func (a *app) main(args []string) int {
 			gfs.SetOutput(io.Discard)
 			a.globalFlags(gfs)
 			addAliases(gfs)
-			if err := gfs.Parse(rest[1:]); err != nil {
+			if err := gfs.Parse(expandLeading(gfs, rest[1:])); err != nil {
 				if errors.Is(err, flag.ErrHelp) {
 					printGroupHelp(stdout, g)
 					return exitOK

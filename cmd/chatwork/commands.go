@@ -119,6 +119,7 @@ func registry() []*group {
 		tool("api", apiCommand()),
 		tool("send", sendCommand()),
 		webhookGroup(),
+		eventsGroup(),
 		tool("fake", fakeCommand()),
 		tool("demo", demoCommand()),
 		tool("proxy", proxyCommand()),

@@ -44,8 +44,14 @@ chatwork itself; elsewhere it completes file names.
 var completionScripts = map[string]string{
 	"bash": `# bash completion for chatwork; load it with: source <(chatwork completion bash)
 _chatwork() {
-    local cur="${COMP_WORDS[COMP_CWORD]}" IFS=$'\n'
-    COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null | cut -f1)" -- "$cur"))
+    local cur="${COMP_WORDS[COMP_CWORD]}" IFS=$'\n' strip=""
+    local -a words=("${COMP_WORDS[@]:1:COMP_CWORD}")
+    # bash breaks words at @: --to @an arrives as "--to" "@" "an".
+    if (( COMP_CWORD >= 2 )) && [[ ${COMP_WORDS[COMP_CWORD-1]} == "@" ]]; then
+        words=("${COMP_WORDS[@]:1:COMP_CWORD-2}" "@$cur")
+        strip="@"
+    fi
+    COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete "${words[@]}" 2>/dev/null | cut -f1 | sed "s/^$strip//")" -- "$cur"))
 }
 complete -o default -F _chatwork chatwork
 `,
@@ -188,8 +194,14 @@ func completions(done []string, cur string, dynamic func(kind string) []candidat
 		}
 	}
 	dyn := func(kind string) {
-		if dynamic != nil {
-			cands = append(cands, dynamic(kind)...)
+		if dynamic == nil {
+			return
+		}
+		// IDs, or @names once an @ is typed.
+		for _, c := range dynamic(kind) {
+			if strings.HasPrefix(c.word, "@") == strings.HasPrefix(cur, "@") {
+				cands = append(cands, c)
+			}
 		}
 	}
 	switch {

@@ -229,6 +229,10 @@ func TestCompletionOfIDs(t *testing.T) {
 	if r.out != s64(w.bob.AccountID)+"\tBob Suzuki\n" {
 		t.Errorf("account IDs: %q", r.out)
 	}
+	r = cli{env: env}.run(t, "__complete", "send", s64(w.room), "hi", "--to", "@b").must(t, exitOK)
+	if r.out != "@bob\tBob Suzuki\n" {
+		t.Errorf("@names: %q", r.out)
+	}
 	// The second argument of messages get is a message ID: no room IDs.
 	if r := (cli{env: env}).run(t, "__complete", "messages", "get", s64(w.room), ""); r.out != "" {
 		t.Errorf("MESSAGE_ID completed with %q", r.out)
@@ -292,5 +296,12 @@ COMP_WORDS=(`+shellQuote(line)+`); COMP_CWORD=3; COMPREPLY=()
 _chatwork; printf '%s\n' "${COMPREPLY[@]}"`)
 	if !strings.Contains(bash, id+"\n") || strings.Contains(bash, "Team") {
 		t.Errorf("bash: want %s alone:\n%s", id, bash)
+	}
+	// bash breaks --to @bo into "--to" "@" "bo", and completes "bo".
+	at := shell(t, "bash", exports+`source <(chatwork completion bash) || exit 1
+COMP_WORDS=(chatwork send `+id+` hi --to @ bo); COMP_CWORD=6; COMPREPLY=()
+_chatwork; printf '%s\n' "${COMPREPLY[@]}"`)
+	if at != "bob\n" {
+		t.Errorf("bash, --to @bo: %q, want bob", at)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestConventions is the table of habits users bring from gh and kubectl:
@@ -72,6 +71,9 @@ func TestConventions(t *testing.T) {
 		{name: "bad -o", args: []string{"me", "-o", "xml"}, code: 2, err: `--output must be one of table, tsv, json, yaml, not "xml"`, sentNothin: true},
 		{name: "global flag between group and command", args: []string{"rooms", "-o", "table", "list"}, code: 0, out: `^ROOM_ID +TYPE`},
 		{name: "unknown flag between group and command", args: []string{"rooms", "--outptu", "table", "list"}, code: 2, err: `unknown flag --outptu\n\nDid you mean this\?\n\t--output`},
+		{name: "--json before the command", args: []string{"--json", "me"}, code: 0, out: `^\{\n  "account_id"`},
+		{name: "--json between group and command", args: []string{"rooms", "--json", "get", "$ROOM"}, code: 0, out: `"name": "Team"`},
+		{name: "--json FIELDS after the command", args: []string{"rooms", "get", "$ROOM", "--json", "name"}, code: 0, out: `^\{\n  "name": "Team"\n\}\n$`},
 		{name: "global flag after positional", args: []string{"rooms", "get", "$ROOM", "--verbose"}, code: 0, out: `(?m)^room_id\t`, err: `level=DEBUG`},
 
 		// Durations.
@@ -145,110 +147,5 @@ func TestConventions(t *testing.T) {
 				t.Errorf("a password was echoed:\n%s%s", r.out, r.errout)
 			}
 		})
-	}
-}
-
-// TestDateDeadline checks what the API receives for --limit 2030-01-31:
-// the end of that day in Japan Standard Time, as a date deadline, on a
-// machine in any time zone.
-func TestDateDeadline(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	w.run(t, "tasks", "create", s64(w.room), "--body", "by the end of January", "--to-ids", s64(w.bob.AccountID), "--limit", "2030-01-31").must(t, exitOK)
-	var form map[string][]string
-	for _, r := range w.s.Requests() {
-		if r.OperationID == "createRoomTasks" {
-			form = r.Form
-		}
-	}
-	want := time.Date(2030, 1, 31, 23, 59, 59, 0, time.FixedZone("JST", 9*3600)).Unix()
-	if got := form["limit"]; len(got) != 1 || got[0] != s64(want) {
-		t.Errorf("limit = %v, want %d (2030-01-31T23:59:59+09:00)", got, want)
-	}
-	if got := form["limit_type"]; len(got) != 1 || got[0] != "date" {
-		t.Errorf("limit_type = %v, want date", got)
-	}
-	tasks := w.s.Tasks(w.room)
-	if len(tasks) != 1 {
-		t.Fatalf("%d tasks", len(tasks))
-	}
-	// The table shows the day, read in the same zone.
-	r := w.run(t, "tasks", "list", s64(w.room), "-o", "table").must(t, exitOK)
-	if !strings.Contains(r.out, "2030-01-31 ") {
-		t.Errorf("the table does not show the day:\n%s", r.out)
-	}
-}
-
-// TestHelpSpellsFlagsInKebabCase reads every command's help and usage line
-// for flags in the API's spelling (--to_ids), and checks that each flag
-// they name exists.
-func TestHelpSpellsFlagsInKebabCase(t *testing.T) {
-	t.Parallel()
-	flagRef := regexp.MustCompile(`--([a-z0-9_-]+)`)
-	for _, g := range commandTree() {
-		for _, c := range g.cmds {
-			fs, _ := commandFlags(c)
-			text := c.usage + "\n" + c.details + "\n" + c.summary
-			for _, m := range flagRef.FindAllStringSubmatch(text, -1) {
-				if strings.Contains(m[1], "_") {
-					t.Errorf("%s: help writes --%s; write --%s", c.path(), m[1], strings.ReplaceAll(m[1], "_", "-"))
-				}
-				if f := fs.Lookup(m[1]); f == nil && m[1] != "help" {
-					t.Errorf("%s: help names --%s, which the command does not define", c.path(), m[1])
-				}
-			}
-		}
-	}
-}
-
-// TestEveryCommandHasExamples: -h on every command shows how to use it.
-func TestEveryCommandHasExamples(t *testing.T) {
-	t.Parallel()
-	for _, g := range commandTree() {
-		for _, c := range g.visible() {
-			if !strings.Contains(c.examples, "chatwork "+c.path()) {
-				t.Errorf("%s: no example of 'chatwork %s' in its help", c.path(), c.path())
-			}
-		}
-	}
-}
-
-// TestRegistry checks the one registration table: every group and
-// command is named once (aliases included), knows its group, and a table
-// that names one twice is refused.
-func TestRegistry(t *testing.T) {
-	t.Parallel()
-	seen := map[string]bool{}
-	for _, g := range commandTree() {
-		for _, c := range g.cmds {
-			if c.group != g.name {
-				t.Errorf("%s: group %q, want %q", c.path(), c.group, g.name)
-			}
-			for _, n := range append([]string{c.name}, c.aliases...) {
-				if key := g.name + " " + n; seen[key] {
-					t.Errorf("%q is registered twice", key)
-				} else {
-					seen[key] = true
-				}
-				if g.find(n) != c {
-					t.Errorf("%s: find(%q) does not find it", c.path(), n)
-				}
-			}
-		}
-	}
-	if findGroup("messages").find("watch") == nil {
-		t.Error("messages watch, added with .with, is not in the tree")
-	}
-	twice := func(gs ...*group) (panicked bool) {
-		defer func() { panicked = recover() != nil }()
-		buildTree(gs)
-		return false
-	}
-	x := &command{name: "x", setup: noFlags(nil)}
-	if !twice(tool("a", x), tool("a", x)) {
-		t.Error("two groups named a: no panic")
-	}
-	if !twice((&group{name: "g"}).with(x, &command{name: "y", aliases: []string{"x"}, setup: noFlags(nil)})) {
-		t.Error("an alias equal to another command's name: no panic")
 	}
 }

@@ -261,3 +261,34 @@ func sendForm(t *testing.T, method, url, header, value, body string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestFake starts "chatwork fake", reads the base URL and token it prints,
+// and points the command at it.
+func TestFake(t *testing.T) {
+	t.Parallel()
+	var base string
+	runFake(t, []string{"fake", "--addr", "127.0.0.1:0"}, func(baseURL, token, banner string) {
+		base = baseURL
+		room := regexp.MustCompile(`room     Sandbox \(room_id (\d+)\)`).FindStringSubmatch(banner)
+		if room == nil {
+			t.Fatalf("the banner lacks the room:\n%s", banner)
+		}
+		if !strings.HasPrefix(base, "http://127.0.0.1:") {
+			t.Errorf("base URL %q is not loopback", base)
+		}
+		env := map[string]string{envBaseURL: base, envToken: token, envMaxWait: "0"}
+		r := cli{env: env}.run(t, "messages", "list", room[1], "--output", "table").must(t, exitOK)
+		if !strings.Contains(r.out, "Welcome to the fake Chatwork") {
+			t.Errorf("the seeded room:\n%s", r.out)
+		}
+		r = cli{env: env}.run(t, "requests", "list", "--output", "table").must(t, exitOK)
+		if !strings.Contains(r.out, "Bob Suzuki") || !strings.Contains(r.out, "Carol Sato") {
+			t.Errorf("the seeded contact requests:\n%s", r.out)
+		}
+	})
+	// The server is gone.
+	if resp, err := http.Get(base + "/me"); err == nil {
+		resp.Body.Close()
+		t.Error("the fake still answers after it stopped")
+	}
+}

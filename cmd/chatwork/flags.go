@@ -11,11 +11,12 @@ import (
 	"github.com/chatwork-go/chatwork/api"
 )
 
-// Flag names follow one rule: kebab-case (--self-unread, --to-ids), as gh
-// and kubectl. Each name with a dash also answers to the API's spelling
-// (--self_unread, --to_ids), as a hidden alias; a few long names have a
-// short alias (-o for --output). Commands define only the kebab-case name:
-// addAliases derives the rest.
+// Flag names follow one rule: kebab-case (--self-unread, --due-type), as gh
+// and kubectl, one name for one thing in every command (--to, --due, --by).
+// Each name with a dash also answers to the API's spelling (--self_unread),
+// as a hidden alias; a few long names have a short alias (-o for --output);
+// renamed flags keep their old names for one release (command.renamed).
+// Commands define only the kebab-case name: addAliases derives the rest.
 
 // shortNames are the one-letter aliases of long flags, wherever the long
 // flag is defined.
@@ -101,9 +102,10 @@ func isSet(fs *flag.FlagSet, name string) bool {
 	return found
 }
 
-// flag01 is a switch of the API's 0/1 kind, such as --force. Given alone it
-// means 1; it also takes a value, as the API spells it: --force 1,
-// --force=0, true or false. expandSwitches makes the value optional.
+// flag01 is a switch of the API's 0/1 kind, such as --self-unread. Given
+// alone it means 1; it also takes a value, as the API spells it:
+// --self-unread 1, --self-unread=0, true or false. expandSwitches makes the
+// value optional.
 type flag01 struct {
 	set bool
 	on  bool
@@ -159,6 +161,18 @@ func flag01Var(fs *flag.FlagSet, name, usage string) *flag01 {
 // "--force 1" becomes "--force=1". Values of other flags are left alone,
 // and nothing after "--".
 func expandSwitches(fs *flag.FlagSet, args []string) []string {
+	return expand(fs, args, false)
+}
+
+// expandLeading is expandSwitches for the flags before the command, as in
+// "chatwork --json rooms list": it stops at the first argument that is not
+// a flag (the command), and --json there takes no fields, since what
+// follows it is the command.
+func expandLeading(fs *flag.FlagSet, args []string) []string {
+	return expand(fs, args, true)
+}
+
+func expand(fs *flag.FlagSet, args []string, leading bool) []string {
 	out := make([]string, 0, len(args))
 	for i := 0; i < len(args); i++ {
 		arg := args[i]
@@ -167,6 +181,9 @@ func expandSwitches(fs *flag.FlagSet, args []string) []string {
 			return append(out, args[i+1:]...)
 		}
 		name, hasValue := flagName(arg)
+		if name == "" && leading {
+			return append(out, args[i+1:]...)
+		}
 		if name == "" || hasValue {
 			continue
 		}
@@ -180,7 +197,7 @@ func expandSwitches(fs *flag.FlagSet, args []string) []string {
 		}
 		switch v.(type) {
 		case *jsonFlag:
-			if i+1 < len(args) && fieldList.MatchString(args[i+1]) {
+			if !leading && i+1 < len(args) && fieldList.MatchString(args[i+1]) {
 				out[len(out)-1] = arg + "=" + args[i+1]
 				i++
 				continue

@@ -224,6 +224,9 @@ func flagSynopsis(f *flag.Flag) (arg, usage string) {
 		name = "IDS"
 	case *accountsFlag:
 		name = "ACCOUNTS"
+		if strings.Contains(usage, "this account") {
+			name = "ACCOUNT" // a filter: one account
+		}
 	case *jsonFlag:
 		name = "[FIELDS]"
 	case durationFlag:

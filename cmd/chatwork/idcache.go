@@ -12,7 +12,7 @@ import (
 )
 
 // Shell completion offers room IDs (with the rooms' names) and account
-// IDs (with people's names) from a small cache of GET /rooms and GET
+// IDs or, after an @, chatwork IDs (with people's names) from a small cache of GET /rooms and GET
 // /contacts, refreshed at most every cacheTTL, so that pressing Tab costs
 // at most two requests every few minutes. The cache is kept per account
 // (a hash of the token and base URL names it; the token is not in it)
@@ -33,8 +33,9 @@ type idCache struct {
 }
 
 type cachedID struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Handle string `json:"handle,omitempty"` // the chatwork_id, for --to @handle
 }
 
 // dynamic returns the candidates of a kind that only the account knows:
@@ -60,9 +61,12 @@ func (a *app) dynamic(kind string) []candidate {
 	if kind == dynRooms {
 		list = c.Rooms
 	}
-	out := make([]candidate, len(list))
-	for i, x := range list {
-		out[i] = candidate{word: strconv.FormatInt(x.ID, 10), desc: x.Name}
+	var out []candidate
+	for _, x := range list {
+		out = append(out, candidate{word: strconv.FormatInt(x.ID, 10), desc: x.Name})
+		if x.Handle != "" {
+			out = append(out, candidate{word: "@" + x.Handle, desc: x.Name})
+		}
 	}
 	return out
 }
@@ -116,7 +120,7 @@ func (a *app) fetchIDs(cr credentials) (*idCache, error) {
 		out.Rooms = append(out.Rooms, cachedID{ID: r.RoomID, Name: r.Name})
 	}
 	for _, p := range contacts {
-		out.Accounts = append(out.Accounts, cachedID{ID: p.AccountID, Name: p.Name})
+		out.Accounts = append(out.Accounts, cachedID{ID: p.AccountID, Name: p.Name, Handle: p.ChatworkID})
 	}
 	return out, nil
 }

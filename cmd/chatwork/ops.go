@@ -87,7 +87,7 @@ chatwork contacts --json account_id,name`,
 func tasksGroup() *group {
 	return &group{name: "tasks", summary: "your tasks and the tasks of a room", cmds: []*command{
 		{
-			name: "mine", usage: "[--by ACCOUNT_ID] [--status open|done]",
+			name: "mine", usage: "[--by ACCOUNT_ID|@NAME] [--status open|done]",
 			summary: "list the tasks assigned to you (at most 100)", endpoint: "GET /my/tasks",
 			renamed: map[string]string{"assigned-by-account-id": "by"},
 			examples: `chatwork tasks mine
@@ -109,7 +109,7 @@ chatwork tasks mine --status done --by 456`,
 		},
 		{
 			name: "list", aliases: []string{"ls"}, args: []string{"ROOM_ID"}, nargs: 1,
-			usage:   "ROOM_ID [--to ACCOUNT_ID] [--by ACCOUNT_ID] [--status open|done]",
+			usage:   "ROOM_ID [--to ACCOUNT_ID|@NAME] [--by ACCOUNT_ID|@NAME] [--status open|done]",
 			summary: "list a room's tasks (at most 100)", endpoint: "GET /rooms/{room_id}/tasks",
 			renamed: map[string]string{"account-id": "to", "assigned-by-account-id": "by"},
 			examples: `chatwork tasks list 123
@@ -575,7 +575,7 @@ chatwork messages read 123 --message-id 1928374655918273645`,
 func filesGroup() *group {
 	return &group{name: "files", summary: "the files of a chat", cmds: []*command{
 		{
-			name: "list", aliases: []string{"ls"}, args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID [--by ACCOUNT_ID]",
+			name: "list", aliases: []string{"ls"}, args: []string{"ROOM_ID"}, nargs: 1, usage: "ROOM_ID [--by ACCOUNT_ID|@NAME]",
 			summary: "list a chat's files (at most 100)", endpoint: "GET /rooms/{room_id}/files",
 			renamed: map[string]string{"account-id": "by"},
 			examples: `chatwork files list 123

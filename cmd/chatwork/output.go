@@ -306,6 +306,9 @@ type listing struct {
 
 // listingOf returns the columns chosen for a list of a resource; false for
 // other results, which are printed as FIELD VALUE lines.
+// lister is a tool's result that makes its own listing.
+type lister interface{ listing() listing }
+
 func listingOf(v any) (listing, bool) {
 	var l listing
 	row := func(cells ...string) { l.rows = append(l.rows, cells) }
@@ -360,6 +363,8 @@ func listingOf(v any) (listing, bool) {
 		row("admin", ids(x.Admin))
 		row("member", ids(x.Member))
 		row("readonly", ids(x.Readonly))
+	case lister: // the results of tools, which say their own columns
+		return x.listing(), true
 	default:
 		return l, false
 	}

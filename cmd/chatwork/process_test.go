@@ -33,6 +33,19 @@ type proc struct {
 // environment. The end of the test kills it if nothing did before.
 func startProc(t testing.TB, name string, env []string, args ...string) *proc {
 	t.Helper()
+	return startProcWith(t, name, env, nil, args...)
+}
+
+// startGroup is startProc for a process that leads a process group of its
+// own, so that killGroup kills it with its children, as a container's end
+// would.
+func startGroup(t testing.TB, name string, env []string, args ...string) *proc {
+	t.Helper()
+	return startProcWith(t, name, env, &syscall.SysProcAttr{Setpgid: true}, args...)
+}
+
+func startProcWith(t testing.TB, name string, env []string, attr *syscall.SysProcAttr, args ...string) *proc {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -41,6 +54,7 @@ func startProc(t testing.TB, name string, env []string, args ...string) *proc {
 	p.cmd = exec.Command(exe, args...)
 	p.cmd.Env = append(append(os.Environ(), envAsMain+"=1"), env...)
 	p.cmd.Stderr = &p.errout
+	p.cmd.SysProcAttr = attr
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -67,13 +81,50 @@ func startProc(t testing.TB, name string, env []string, args ...string) *proc {
 		p.err = p.cmd.Wait()
 		close(p.exited)
 	}()
-	t.Cleanup(p.kill)
+	if attr != nil && attr.Setpgid {
+		t.Cleanup(p.killGroup)
+	} else {
+		t.Cleanup(p.kill)
+	}
 	return p
 }
 
 // kill sends SIGKILL, as kill -9 does, and waits for the process to end
 // and its output to be read.
 func (p *proc) kill() { p.signal(syscall.SIGKILL) }
+
+// stop sends SIGTERM, as an operator's stop does, and waits for the
+// process to end.
+func (p *proc) stop() { p.signal(syscall.SIGTERM) }
+
+// killGroup kills the process and its children (see startGroup).
+func (p *proc) killGroup() {
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.exited
+}
+
+// pid returns the process's ID.
+func (p *proc) pid() int { return p.cmd.Process.Pid }
+
+// waitStderr waits until the process's stderr matches re and returns the
+// submatches; the timeout only bounds a hang.
+func (p *proc) waitStderr(re *regexp.Regexp, timeout time.Duration) []string {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if m := re.FindStringSubmatch(p.errout.String()); m != nil {
+			return m
+		}
+		select {
+		case <-p.exited:
+			p.t.Fatalf("%s ended before its stderr matched %s:\n%s", p.name, re, p.errout.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s: stderr did not match %s within %v:\n%s", p.name, re, timeout, p.errout.String())
+		}
+	}
+}
 
 func (p *proc) signal(sig syscall.Signal) {
 	_ = p.cmd.Process.Signal(sig) // fails if it has ended already

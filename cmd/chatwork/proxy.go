@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -30,16 +31,22 @@ func proxyCommand() *command {
 chatwork proxy --upstream http://127.0.0.1:9000/v2 --fail --record session.har`,
 		details: `Point any client (TypeScript, Python, PHP, Java, curl...) at http://ADDR/v2 instead of
 https://api.chatwork.com/v2: every request and answer is forwarded unchanged, byte for byte
-(uploads included), and checked against the API's OpenAPI description in both directions: form
-bodies, comma-joined ID lists, 0/1 flags, parameters in the query of a POST, string message IDs,
-declared statuses, the rate-limit headers.
+(uploads included), as it arrives, and checked against the API's OpenAPI description in both
+directions once it is complete: form bodies, comma-joined ID lists, 0/1 flags, parameters in the
+query of a POST, string message IDs, declared statuses, the rate-limit headers.
 
 Each violation is printed on stderr as one JSON line:
   {"operation":"postMessage","method":"POST","path":"/v2/rooms/1/messages","part":"request","field":"query.body","value":"\"hi\"","reason":"POST parameters belong in the form body: ..."}
 and every answer carries the header
   X-Chatwork-Conformance: 1 violations; postMessage request: query.body: ...
-so that a test can assert on it. With --fail a request that violates the spec is not forwarded:
-it is answered 422 with an RFC 9457 application/problem+json body listing the violations.
+so that a test can assert on it. The header goes out with the answer's head, once the request
+has gone upstream: it counts the request's violations and those of the answer's status and
+headers. The answer's body streams on to the client and is checked once it has gone through: its
+violations are printed and summed up at exit, but cannot be in its own header.
+
+With --fail a request that violates the spec is not forwarded: it is answered 422 with an RFC
+9457 application/problem+json body listing the violations. To be checked first, each request is
+then held: its body is read whole (up to ` + maxBodyMiB + `) before anything is sent upstream.
 
 --upstream is https://api.chatwork.com/v2 by default; 'chatwork fake' prints a URL to use
 instead. Tokens are forwarded to the upstream only, never elsewhere, and never printed.
@@ -47,11 +54,12 @@ instead. Tokens are forwarded to the upstream only, never elsewhere, and never p
 --record FILE.har writes every exchange to a HAR 1.2 file (open it in a browser's developer
 tools, or check it later with 'chatwork conformance check'): X-ChatWorkToken, Authorization,
 cookies and token-like query values are replaced by REDACTED; bodies larger than
---record-max-body are left out, with their length and SHA-256. The file is complete after every
-exchange.
+--record-max-body are left out, with their length and SHA-256. Each exchange is in the file once
+its answer has gone through.
 
-Bodies up to 16 MiB are held to be checked; larger ones are streamed through unchecked (a note
-says so). Serves until interrupted, then prints a summary: exchanges, violations per operation.`,
+The proxy keeps a copy of up to ` + maxBodyMiB + ` of each body to check it; larger bodies go through
+unchecked (a note says so). Serves until interrupted, then prints a summary: exchanges, violations
+per operation.`,
 		setup: func(fs *flag.FlagSet) runFunc {
 			upstream := fs.String("upstream", conformance.DefaultUpstream, "forward to the API at this base `URL`")
 			addr := fs.String("addr", "127.0.0.1:8080", "listen on this `host:port` (port 0: any free port)")
@@ -64,6 +72,9 @@ says so). Serves until interrupted, then prints a summary: exchanges, violations
 		},
 	}
 }
+
+// maxBodyMiB is how much of a body the proxy checks, for its help.
+var maxBodyMiB = strconv.Itoa(conformance.DefaultMaxBodySize>>20) + " MiB"
 
 type proxyOptions struct {
 	upstream, addr, record string

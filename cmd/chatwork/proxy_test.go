@@ -104,33 +104,87 @@ func TestConformanceCheckCleanAndBadFiles(t *testing.T) {
 	cli{}.run(t, "conformance", "check").must(t, exitUsage)
 }
 
-// TestConformanceRunAgainstTheFake runs chatwork conformance run against a
-// fake seeded as chatwork fake seeds it.
+// TestConformanceRunAgainstTheFake runs chatwork conformance run against
+// chatwork fake, as a user would: it must pass (exit 0), run all 32
+// operations, follow every link of the spec, and leave the rooms as it
+// found them.
 func TestConformanceRunAgainstTheFake(t *testing.T) {
 	t.Parallel()
-	srv := apitest.NewServer(t)
-	me := srv.Me()
-	alice := srv.AddAccount(apitest.Account{Name: "Alice", ChatworkID: "alice"})
-	srv.AddContact(apitest.Contact{AccountID: me.AccountID, OtherAccountID: alice.AccountID})
-	srv.AddIncomingRequest(apitest.IncomingRequest{AccountID: srv.AddAccount(apitest.Account{Name: "Bob"}).AccountID, ToAccountID: me.AccountID, Message: "Hello"})
-	r := cli{env: fakeEnv(srv)}.run(t, "conformance", "run", "--seed", "7")
-	if r.code != exitOK && r.code != exitError {
-		t.Fatalf("exit %d: %s", r.code, r.errout)
-	}
-	for _, want := range []string{"OPERATION", "createRoom", "getMe", "seed 7, every operation"} {
-		if !strings.Contains(r.out, want) {
-			t.Errorf("output lacks %q:\n%s", want, r.out)
+	runFake(t, []string{"fake", "--addr", "127.0.0.1:0", "--quiet"}, func(base, token, _ string) {
+		env := map[string]string{envToken: token, envBaseURL: base}
+		before := roomsOf(t, base, token)
+		r := cli{env: env}.run(t, "conformance", "run", "--seed", "7").must(t, exitOK)
+		for _, want := range []string{"OPERATION", "createRoom", "getMe", "0 failed; 0 operations skipped", "seed 7, every operation"} {
+			if !strings.Contains(r.out, want) {
+				t.Errorf("output lacks %q:\n%s", want, r.out)
+			}
 		}
+		if m := regexp.MustCompile(`(\d+) of (\d+) links followed`).FindStringSubmatch(r.out); m == nil || m[1] != m[2] {
+			t.Errorf("not every link was followed:\n%s", r.out)
+		}
+		if strings.Contains(r.out, token) {
+			t.Error("the report shows the token")
+		}
+		// The accepted contact request added a direct chat; nothing else
+		// is new, and the other rooms hold what they held.
+		after := roomsOf(t, base, token)
+		added := 0
+		for id, room := range after {
+			switch {
+			case before[id] == "" && strings.Contains(room, `"type":"direct"`):
+				added++
+			case room != before[id]:
+				t.Errorf("room %d: before %s, after %s", id, before[id], room)
+			}
+		}
+		if added != 1 || len(after) != len(before)+1 {
+			t.Errorf("%d rooms before, %d after, %d new direct chats; want the one of the accepted request", len(before), len(after), added)
+		}
+
+		var rep struct {
+			Seed       int64
+			Operations []struct{ ID, Skipped string }
+			Links      []struct{ Followed bool }
+		}
+		cli{env: env}.run(t, "conformance", "run", "--read-only", "-o", "json").must(t, exitOK).decode(t, &rep)
+		skipped := 0
+		for _, o := range rep.Operations {
+			if o.Skipped != "" {
+				skipped++
+			}
+		}
+		if len(rep.Operations) != 32 || skipped == 0 || skipped == 32 || len(rep.Links) == 0 || rep.Seed != 1 {
+			t.Errorf("-o json --read-only: %d operations, %d skipped, %d links, seed %d", len(rep.Operations), skipped, len(rep.Links), rep.Seed)
+		}
+	})
+}
+
+// roomsOf returns the rooms of the account as the API lists them (without
+// the unread counts, which reading changes), by room ID.
+func roomsOf(t *testing.T, base, token string) map[int64]string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+"/rooms", nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if strings.Contains(r.out, srv.Token()) {
-		t.Error("the report shows the token")
+	req.Header.Set("X-ChatWorkToken", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var rep struct {
-		Seed       int64
-		Operations []struct{ ID string }
+	defer resp.Body.Close()
+	var rooms []map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&rooms); err != nil {
+		t.Fatal(err)
 	}
-	cli{env: fakeEnv(srv)}.run(t, "conformance", "run", "--read-only", "-o", "json").decode(t, &rep)
-	if len(rep.Operations) != 32 {
-		t.Errorf("-o json: %d operations", len(rep.Operations))
+	out := map[int64]string{}
+	for _, r := range rooms {
+		delete(r, "unread_num")
+		delete(r, "mention_num")
+		delete(r, "last_update_time")
+		id, _ := r["room_id"].(float64)
+		b, _ := json.Marshal(r)
+		out[int64(id)] = string(b)
 	}
+	return out
 }

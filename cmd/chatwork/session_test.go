@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -109,11 +110,21 @@ func (term *terminal) run(line string, escapes bool) string {
 	return s[start:end]
 }
 
-// buildCLI builds the command into a new directory and returns it.
+// buildCLI builds the command into a new directory and returns it. It
+// builds with -race when the tests were, so that the build reuses the
+// packages the test binary was compiled from.
 func buildCLI(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(dir, "chatwork"), ".")
+	args := []string{"build", "-o", filepath.Join(dir, "chatwork")}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "-race" && s.Value == "true" {
+				args = append(args, "-race")
+			}
+		}
+	}
+	cmd := exec.CommandContext(t.Context(), "go", append(args, ".")...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -66,7 +66,7 @@ func webhookGroup() *group {
 	return &group{name: "webhook", summary: "receive Chatwork webhooks", tool: true, cmds: []*command{
 		{
 			name: "listen", nargs: 0, noAPI: true,
-			usage:   "--webhook-token-file PATH [--addr 127.0.0.1:8080] [--path /] [--max-age 5m] [--replay-guard 10000]",
+			usage:   "--webhook-token-file PATH [--addr 127.0.0.1:8080] [--path /] [--max-age 5m] [--replay-guard 10000] [--redis-url URL [--poll ROOM_ID,...]]",
 			summary: "serve a verified webhook endpoint; print each event as a JSON line",
 			examples: `chatwork webhook listen --webhook-token-file webhook-token.txt --addr 127.0.0.1:8080
 chatwork webhook listen --webhook-token-file webhook-token.txt --max-age 5m --replay-guard 10000`,
@@ -89,6 +89,13 @@ defences, off by default so that recorded and published deliveries still verify:
                         (at most ` + strconv.Itoa(webhook.MaxReplayGuardSize) + `)
 Use both: the age bounds how long a capture is useful, the guard covers that window.
 
+With --redis-url URL (or $` + envRedisURL + `) nothing is printed: each event goes into a Redis stream
+before the 200 (package api/intake), and an event the stream has already, from another replica
+or a poll, is dropped; run as many replicas as needed behind a load balancer, and read the stream
+with 'chatwork events consume'. A delivery that cannot be stored is answered 500. --poll
+ROOM_ID,... also polls those chats as one fleet with the other replicas (see 'chatwork events
+poll' for --share, --max-interval, --mentions and --lease), so that what webhooks missed is added.
+
 Slow or idle clients are cut off: 5s to send the headers (at most 16 KiB), 10s for the whole
 request, 10s to take the answer, 10s idle between requests. Serves until interrupted.`,
 			setup: func(fs *flag.FlagSet) runFunc {
@@ -98,6 +105,8 @@ request, 10s to take the answer, 10s idle between requests. Serves until interru
 				var opts webhookOptions
 				durationVar(fs, &opts.maxAge, "max-age", 0, "refuse events older than this, such as 5m, or dated in the future (0: no limit)")
 				fs.IntVar(&opts.replayGuard, "replay-guard", 0, "ignore a delivery identical to one of the last `N` accepted (0: off)")
+				var stream intakeListen // --redis-url: into a Redis stream (events.go)
+				stream.define(fs)
 				return func(ctx context.Context, a *app, _ []string) error {
 					if !strings.HasPrefix(*path, "/") {
 						return usagef("--path must start with /")
@@ -113,9 +122,16 @@ request, 10s to take the answer, 10s idle between requests. Serves until interru
 					if err != nil {
 						return err
 					}
-					h, err := newWebhookHandler(tokens, opts, a.stdout, a.stderr)
-					if err != nil {
-						return err
+					h, stopIntake, err := stream.handler(ctx, a, tokens, webhookHandlerOptions(opts, a.stderr))
+					switch {
+					case err != nil:
+						return tokenError(err)
+					case h != nil:
+						defer stopIntake()
+					default:
+						if h, err = newWebhookHandler(tokens, opts, a.stdout, a.stderr); err != nil {
+							return err
+						}
 					}
 					mux := http.NewServeMux()
 					mux.Handle(*path, h)
@@ -210,22 +226,33 @@ type eventLine struct {
 	Event     json.RawMessage `json:"webhook_event"`
 }
 
-// newWebhookHandler returns the verifying handler of webhook listen: each
-// accepted event becomes one JSON line on out, rejections are logged on
-// logw.
-func newWebhookHandler(tokens []string, o webhookOptions, out, logw io.Writer) (http.Handler, error) {
+// webhookHandlerOptions are the handler's options from the flags:
+// rejections logged on logw, --max-age, --replay-guard.
+func webhookHandlerOptions(o webhookOptions, logw io.Writer) []webhook.Option {
 	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	opts := []webhook.Option{webhook.WithLogger(logger), webhook.WithMaxEventAge(o.maxAge)}
 	if o.replayGuard > 0 {
 		opts = append(opts, webhook.WithReplayGuard(o.replayGuard))
 	}
-	h, err := webhook.NewHandler(tokens, opts...)
+	return opts
+}
+
+// tokenError makes a bad webhook token a usage error; the error never
+// holds the token itself.
+func tokenError(err error) error {
+	if errors.Is(err, webhook.ErrMalformedToken) || errors.Is(err, webhook.ErrNoToken) {
+		return usagef("webhook token file: %v", err)
+	}
+	return err
+}
+
+// newWebhookHandler returns the verifying handler of webhook listen: each
+// accepted event becomes one JSON line on out, rejections are logged on
+// logw.
+func newWebhookHandler(tokens []string, o webhookOptions, out, logw io.Writer) (http.Handler, error) {
+	h, err := webhook.NewHandler(tokens, webhookHandlerOptions(o, logw)...)
 	if err != nil {
-		if errors.Is(err, webhook.ErrMalformedToken) || errors.Is(err, webhook.ErrNoToken) {
-			// The error never holds the token itself.
-			return nil, usagef("webhook token file: %v", err)
-		}
-		return nil, err
+		return nil, tokenError(err)
 	}
 	var mu sync.Mutex
 	enc := json.NewEncoder(out)

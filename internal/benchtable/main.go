@@ -48,7 +48,7 @@ import (
 )
 
 // packages are the packages whose benchmarks the table needs.
-var packages = []string{"./internal/bench", "./conformance", "./api/apitest", "./api", "./api/redislimit"}
+var packages = []string{"./internal/bench", "./conformance", "./api/apitest", "./api", "./api/redislimit", "./api/intake"}
 
 func main() {
 	count := flag.Int("count", 6, "rounds: how many times each benchmark runs (benchstat needs 6 for a confidence interval)")

@@ -124,6 +124,12 @@ var figures = func() []figure {
 			)
 		}
 	}
+	in := bench{"api/intake", "BenchmarkIntake"}
+	fs = append(fs,
+		figure{id: "i", what: "intake: webhook into the stream at 1,000/s (loopback, Redis): p99", unit: "p99-ms", api: in, kind: atMost, target: 5},
+		figure{id: "i", what: "intake: webhook into the stream at 1,000/s (loopback, Redis): p50", unit: "p50-ms", api: in},
+		figure{id: "i", what: "intake: webhook into the stream at 1,000/s (loopback, Redis): answered 200", unit: "%ok", api: in, kind: atLeast, target: 100},
+	)
 	return fs
 }()
 
@@ -258,7 +264,7 @@ func render(t table, cfg map[string]string, raw string) string {
 }
 
 var notes = []string{
-	"measured: package api (a, b, f), conformance (c), api's pacing (d, h), api/apitest (e), api/redislimit (g); baseline: the hand-written client of internal/bench; ratio: measured/baseline.",
+	"measured: package api (a, b, f), conformance (c), api's pacing (d, h), api/apitest (e), api/redislimit (g), api/intake (i); baseline: the hand-written client of internal/bench; ratio: measured/baseline.",
 	"a: both clients call the same httptest.Server over loopback TCP, a handler answering canned Chatwork bodies with x-ratelimit-* headers, each through its own *http.Transport with the same settings (keep-alive, 100 idle connections per host); one call before the measurement opens the connection.",
 	"a: the api client is configured as a user would (api.NewClient with its defaults: pacing, retries, default User-Agent and logger) with a big budget, api.WithRateLimit and api.WithRoomPostLimit of 10,000 per 20 ms, the limit the server reports, so pacing never waits (the benchmark fails if calls come near it).",
 	"a: time/op comes from the Interleaved benchmarks, which alternate an api call and a baseline call (in alternating order) and time each, so both meet the same moments of machine load; api/baseline is the ratio of their total times. B/op and allocs/op come from separate runs of each client (sub-benchmarks client=api and client=baseline).",
@@ -270,6 +276,7 @@ var notes = []string{
 	"g: BenchmarkReplicas in ./api/redislimit: 4 clients, each with its own *http.Transport and its own limiter, send 1,000 posts to 5 rooms of one account (16 goroutines) to the fake served over loopback HTTP, its budgets scaled 1/125 in time (300 per 2.4 s, 10 per 80 ms per room). shared: one redislimit.Limiter per client on one redis-server; local: pacing.NewLocal per client. allowance: the best possible time under the budgets over the time taken; wasted: the difference, in seconds. Runs once per round.",
 	"g: BenchmarkLimiterCall: one Wait and one Observe (a post, with 200's headers) on budgets that never wait; Redis: two round trips to a redis-server on loopback; in-memory: package api's default limiter.",
 	"h: BenchmarkSkew in ./api: the synctest runs of TestPacingUnderClockSkew, one per offset of the fake's clock from the client's (a fraction of the window; negative: the server behind): 4 goroutines call Me.Get for 12 windows of a budget of 20 per 5 s (the fake's and the client's). BenchmarkSkewShared in ./api/redislimit: the same with 2 replicas on one redis-server, the fake over loopback HTTP, in real time, 6 windows of 10 per second. allowance: requests accepted during the run over a window's worth per window; 429s after the first window: at most one window's worth.",
+	"i: BenchmarkIntake in ./api/intake: 2,000 signed message_created deliveries sent open loop at 1,000 per second (each at its time, answered or not) over loopback HTTP to intake.Stream.Handler, which verifies, deduplicates and adds each to a redis-server on loopback before answering 200; the load generator shares the machine. Runs once per round.",
 	"f: api = what api's Client.call does with a body (io.ReadAll, json.Unmarshal into []api.Message); baseline = json.Decoder into []Message.",
 	"Figures are medians; ±N% is the largest deviation of a round from the median. Rounds run api and baseline back to back, so load from other processes affects both.",
 }
@@ -282,6 +289,10 @@ func unitName(u string) string {
 		return "% used"
 	case "wasted-s":
 		return "time"
+	case "p50-ms", "p99-ms":
+		return "latency"
+	case "%ok":
+		return "% answered"
 	}
 	return u
 }
@@ -315,8 +326,10 @@ func formatValue(unit string, v float64) string {
 			return fmt.Sprintf("%.0f B", v)
 		}
 		return fmt.Sprintf("%.1f KiB", v/1024)
-	case "%allowance":
+	case "%allowance", "%ok":
 		return fmt.Sprintf("%.1f %%", v)
+	case "p50-ms", "p99-ms":
+		return fmt.Sprintf("%.2f ms", v)
 	case "wasted-s":
 		return fmt.Sprintf("%.2f s", v)
 	case "×":

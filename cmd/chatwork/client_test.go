@@ -137,3 +137,48 @@ func TestInsecureHTTPNeedsOptIn(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenNeverPrinted runs successes and failures of every kind with a
+// recognisable token and looks for it in everything printed.
+func TestTokenNeverPrinted(t *testing.T) {
+	t.Parallel()
+	const canary = "CANARY7f3a9c2b5e1d4f60"
+	s := apitest.NewServer(t, apitest.WithDefaultAccount(apitest.Account{Name: "Canary", Token: canary}))
+	if s.Token() != canary {
+		t.Fatalf("the fake did not take the canary token")
+	}
+	env := fakeEnv(s)
+	room := s64(s.Me().RoomID)
+	tokenFile := writeFile(t, "token", canary+"\n")
+	badFile := writeFile(t, "bad", canary+"\nsecond line\n")
+	s.InjectFault(apitest.Fault{OperationID: "getRoom", Status: 500, Times: 100})
+
+	runs := [][]string{
+		{"me"},
+		{"--verbose", "rooms", "list", "--output", "table"},
+		{"--verbose", "rooms", "get", room},                        // 500
+		{"--verbose", "rooms", "get", "999999"},                    // 500 too
+		{"messages", "post", room, "--body", ""},                   // invalid input
+		{"send", room, "hello", "--to", s64(s.Me().AccountID)},     // success
+		{"send", room, "x", "--reply", "123"},                      // 404
+		{"--token-file", tokenFile, "--verbose", "status"},         // token file
+		{"--token-file", badFile, "status"},                        // bad token file
+		{"--base-url", "http://127.0.0.1:1/v2", "--verbose", "me"}, // network error
+	}
+	for _, args := range runs {
+		r := cli{env: env, apiOpts: []api.Option{noRetry}}.run(t, args...)
+		if strings.Contains(r.out, canary) || strings.Contains(r.errout, canary) {
+			t.Errorf("%v printed the token:\nstdout: %s\nstderr: %s", args, r.out, r.errout)
+		}
+	}
+	// A token the API refuses, and one the client refuses.
+	for _, tok := range []string{canary + "x", canary + "\x01"} {
+		r := cli{env: with(env, envToken, tok), apiOpts: []api.Option{noRetry}}.run(t, "--verbose", "me")
+		if r.code == exitOK {
+			t.Errorf("token %q accepted", tok)
+		}
+		if strings.Contains(r.out+r.errout, canary) {
+			t.Errorf("a refused token was printed: %s", r.errout)
+		}
+	}
+}
