@@ -169,9 +169,13 @@ type exchangeKey struct{}
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{started: time.Now(), in: r}
 	p.count(func(s *ProxySummary) { s.Exchanges++ })
+	// The copy that goes upstream reads the body through the tee; r keeps
+	// the server's own body, which the server inspects when it answers
+	// (a request that expected 100-continue and was not asked for its body).
+	out := r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
 	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
 		x.body = newBodyTee(r.Body, p.cfg.MaxBodySize, r.ContentLength, nil)
-		r.Body = x.body
+		out.Body = x.body
 	}
 	if p.cfg.Fail {
 		if x.body != nil {
@@ -181,7 +185,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				http.Error(w, "chatwork proxy: reading the request body: "+err.Error(), http.StatusBadRequest)
 				return
 			}
-			r.Body = struct {
+			out.Body = struct {
 				io.Reader
 				io.Closer
 			}{io.MultiReader(bytes.NewReader(held), x.body), x.body}
@@ -192,7 +196,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
+	p.rp.ServeHTTP(w, out)
 }
 
 // checkRequest validates the request once its body has gone through (or
@@ -245,6 +249,26 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	}
 	out.RawPath = ""
 	pr.Out.Host = ""
+	if x, _ := pr.In.Context().Value(exchangeKey{}).(*exchange); x != nil && x.body != nil && pr.Out.Body != nil {
+		pr.Out.Body = &sentBody{ReadCloser: pr.Out.Body, tee: x.body}
+	}
+}
+
+// sentBody is the request body as the transport sends it. The transport
+// closes it when it is done with it, having sent all of it or stopped
+// early (an upstream that answers before it reads the body, such as a 401
+// to a request that expects 100-continue): that tells the tee that the
+// body has gone as far as it will. (ReverseProxy keeps the close from the
+// client's body.)
+type sentBody struct {
+	io.ReadCloser
+	tee *bodyTee
+}
+
+func (b *sentBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.tee.finish(false)
+	return err
 }
 
 // modifyResponse validates the head of the upstream's response and sets
@@ -257,7 +281,7 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	}
 	// The header counts the whole request: wait for its body to have gone
 	// upstream. The transport reads it to its end, or closes it when it
-	// stops early (an upstream that answers before reading it all).
+	// stops early (see sentBody).
 	if x.body != nil {
 		select {
 		case <-x.body.done:
@@ -563,7 +587,7 @@ func (t *bodyTee) result() (body []byte, note string) {
 	case t.h != nil:
 		return nil, fmt.Sprintf("the body is larger than %d bytes", t.max)
 	case !t.eof:
-		return nil, fmt.Sprintf("the body stopped after %d bytes, before its end", t.n)
+		return nil, fmt.Sprintf("only %d bytes of it went through", t.n)
 	}
 	return t.held, ""
 }

@@ -2,6 +2,7 @@ package conformance_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"io"
@@ -235,5 +236,41 @@ func TestProxyStreamsResponseBodies(t *testing.T) {
 	}
 	if s := pt.proxy.Summary(); s.Violations["listRooms"] != 1 {
 		t.Errorf("summary %+v; want 1 violation of listRooms", s)
+	}
+}
+
+// TestProxyRequestExpectingContinue sends an upload that waits for "100
+// Continue" with a wrong token: the fake answers 401 without asking for
+// the body, and the proxy must pass the 401 on (not wait for a body that
+// the client holds back until it is asked), noting that the body was not
+// validated.
+func TestProxyRequestExpectingContinue(t *testing.T) {
+	t.Parallel()
+	f := newProxyFixture(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel) // before the proxy closes: a hung exchange ends with the test
+	body, ct := multipartUpload(t, []byte("content"), "hi")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.url+"/rooms/"+strconv.FormatInt(f.room, 10)+"/files", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("X-ChatWorkToken", "not-the-token")
+	req.Header.Set("Expect", "100-continue")
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: hang}} // the body waits to be asked for
+	t.Cleanup(client.CloseIdleConnections)
+	answered := make(chan struct{})
+	var resp *http.Response
+	go func() {
+		defer close(answered)
+		resp, err = client.Do(req) //nolint:bodyclose // closed below
+	}()
+	await(t, answered, "no answer: the proxy waits for a body that the upstream did not ask for")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if h := resp.Header.Get(conformance.ConformanceHeader); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(h, "body: not validated: only 0 bytes of it went through") {
+		t.Errorf("%d, %s: %q; want the fake's 401 and a note that the body was not validated", resp.StatusCode, conformance.ConformanceHeader, h)
 	}
 }
