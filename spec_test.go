@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -14,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/chatwork-go/chatwork"
+	"github.com/chatwork-go/chatwork/api/notation"
 )
 
 // operations is the complete list of Chatwork API v2 operations. The spec
@@ -586,9 +589,10 @@ func TestSpecReviewCorrections(t *testing.T) {
 	if d := op("DELETE /rooms/{room_id}/link").Responses.Value("400").Value.Description; d == nil || !strings.Contains(*d, "no invitation link") {
 		t.Error("deleteInvitationLink: the 400 does not say a chat without a link gets it")
 	}
-	// 5. markMessagesUnread's 400 is described as possible and unconfirmed.
-	if d := op("PUT /rooms/{room_id}/messages/unread").Description; !strings.Contains(d, "already unread") || !strings.Contains(d, "no official source") {
-		t.Error("markMessagesUnread does not describe the unverified 400 for messages already unread")
+	// 5. markMessagesUnread's 400 is described as possible, with its sources.
+	unread := op("PUT /rooms/{room_id}/messages/unread")
+	if !strings.Contains(unread.Description, "already unread") || !strings.Contains(unread.Description, "either `200` or `400`") || len(sourcesOf(unread.Extensions)) < 2 {
+		t.Error("markMessagesUnread does not describe the possible 400 for messages already unread, with its sources")
 	}
 	// 6, 7. The upload: 413 possible; both scopes, said to be unverifiable.
 	upload := op("POST /rooms/{room_id}/files")
@@ -602,8 +606,8 @@ func TestSpecReviewCorrections(t *testing.T) {
 	if !slices.Contains(scopes, "rooms.files:write") || !slices.Contains(scopes, "rooms.messages:write") {
 		t.Errorf("uploadFile scopes %v: want rooms.files:write and rooms.messages:write as alternatives", scopes)
 	}
-	if !strings.Contains(upload.Description, "Neither can be verified") {
-		t.Error("uploadFile does not say its scope is unverifiable")
+	if !strings.Contains(upload.Description, "the sources disagree") || !strings.Contains(fmt.Sprint(sourcesOf(upload.Extensions)), "rooms.messages:write") {
+		t.Error("uploadFile does not say its scope's sources disagree, and which says what")
 	}
 	// 8. Bounds without a source are gone.
 	form := func(key, name string) *openapi3.Schema {
@@ -1028,4 +1032,111 @@ func TestSpecEverythingDescribed(t *testing.T) {
 			}
 		}
 	})
+}
+
+// sourcesOf returns the x-chatwork-sources of an object's extensions:
+// each "source: note".
+func sourcesOf(ext map[string]any) []string {
+	list, _ := ext["x-chatwork-sources"].([]any)
+	var out []string
+	for _, x := range list {
+		m, _ := x.(map[string]any)
+		source, _ := m["source"].(string)
+		note, _ := m["note"].(string)
+		out = append(out, source+": "+note)
+	}
+	return out
+}
+
+// provenance are words that say where a fact comes from rather than what
+// it is: they belong in x-chatwork-sources, not in what the reader reads.
+var provenance = regexp.MustCompile(`(?i)\bRAML\b|MCP server|chatwork-ruby|chatwork-api-client|placeholder|can(not)? be verified|community description|summary says|documented by Chatwork|\bobserved\b|seen to send|older documents`)
+
+// TestSpecProvenanceOutOfProse walks the whole document: no description or
+// summary says where its facts come from (the sources are in
+// x-chatwork-sources, which the rendered reference folds away), and every
+// x-chatwork-sources entry names a source and what it says.
+func TestSpecProvenanceOutOfProse(t *testing.T) {
+	raw, err := os.ReadFile("openapi.json") // openapi.yaml as JSON (TestOpenAPIJSONIsFresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	sources := 0
+	var walk func(path string, v any)
+	walk = func(path string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, c := range x {
+				if s, ok := c.(string); ok && (k == "description" || k == "summary") && provenance.MatchString(s) {
+					t.Errorf("%s.%s says where a fact comes from (%q): move it to x-chatwork-sources", path, k, provenance.FindString(s))
+				}
+				if k == "x-chatwork-sources" {
+					list, _ := c.([]any)
+					for _, e := range list {
+						m, _ := e.(map[string]any)
+						if s, _ := m["source"].(string); s == "" {
+							t.Errorf("%s: a source without a name: %v", path, e)
+						}
+						if n, _ := m["note"].(string); n == "" {
+							t.Errorf("%s: a source that says nothing: %v", path, e)
+						}
+						sources++
+					}
+					continue
+				}
+				if k == "x-codeSamples" || k == "example" || k == "examples" {
+					continue
+				}
+				walk(path+"."+k, c)
+			}
+		case []any:
+			for i, c := range x {
+				walk(fmt.Sprintf("%s[%d]", path, i), c)
+			}
+		}
+	}
+	walk("", doc)
+	if sources < 20 {
+		t.Errorf("only %d sources in x-chatwork-sources", sources)
+	}
+}
+
+// TestSpecMessageNotation: the introduction's Message notation section
+// shows every tag package api/notation recognises (the list its Parse
+// documents), each in an example that the package reads as that tag: the
+// tag's syntax is gone from the plain text, or counted as a mention, a
+// [toall], a quote, a task or a file.
+func TestSpecMessageNotation(t *testing.T) {
+	doc := loadSpec(t)
+	var section string
+	for _, tag := range doc.Tags {
+		if tag.Name == "notation" {
+			section = tag.Description
+		}
+	}
+	if section == "" || doc.Tags.Get("notation").Extensions["x-traitTag"] != true {
+		t.Fatal("no Message notation section (a tag named notation with x-traitTag) in the introduction")
+	}
+	examples := regexp.MustCompile("`([^`]*\\[[^`]*)`").FindAllStringSubmatch(section, -1)
+	for _, tag := range []string{"To:", "rp ", "toall", "qt", "qtmeta ", "info", "title", "code", "hr", "picon:", "piconname:", "pname:", "dtext:", "task ", "download:", "preview "} {
+		found := false
+		for _, ex := range examples {
+			body := ex[1]
+			if strings.Contains(body, "{") || !strings.Contains(body, "["+tag) {
+				continue // a syntax line, such as [To:{account_id}], or another tag
+			}
+			m := notation.Parse(body)
+			if !strings.Contains(m.PlainText, "["+tag) || len(m.Mentions) > 0 || m.ToAll || len(m.Quotes) > 0 || len(m.Tasks) > 0 || len(m.Files) > 0 {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("the Message notation section has no example of [%s that package notation reads as that tag", tag)
+		}
+	}
 }

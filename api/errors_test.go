@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/api/apitest"
 )
 
 // TestAPIErrors: an answer outside 2xx is an *APIError with the method,
@@ -98,5 +101,34 @@ func TestErrorBodiesAreCapped(t *testing.T) {
 	var ae *api.APIError
 	if !errors.As(err, &ae) || ae.StatusCode != 400 || len(ae.Errors) != 0 || len(err.Error()) > 1000 {
 		t.Fatalf("err = %.200v", err)
+	}
+}
+
+// TestRejectedOAuthToken: a rejected OAuth access token gets, as from
+// Chatwork, a 401 with no body and no rate-limit headers, its reason only
+// in WWW-Authenticate (the fake answers so, and the spec allows it). The
+// client's error is ErrUnauthorized with WWW-Authenticate's error and
+// error_description, and says them; it does not call the empty body
+// unexpected.
+func TestRejectedOAuthToken(t *testing.T) {
+	s := apitest.NewServer(t, apitest.WithoutListener())
+	c, err := api.NewOAuthClient(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "revoked-or-never-issued", TokenType: "Bearer"}),
+		api.WithBaseURL(s.URL()), api.WithHTTPClient(&http.Client{Transport: s.Transport()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, r, err := c.Me.Get(t.Context())
+	var ae *api.APIError
+	if !errors.As(err, &ae) || !errors.Is(err, api.ErrUnauthorized) {
+		t.Fatalf("err = %v, want an *APIError matching ErrUnauthorized", err)
+	}
+	if r == nil || r.StatusCode != http.StatusUnauthorized || len(ae.Errors) != 0 {
+		t.Errorf("response %v, errors %q: want a 401 without an error body", r, ae.Errors)
+	}
+	if ae.Auth == nil || ae.Auth.Scheme != "Bearer" || ae.Auth.Code != "invalid_token" || ae.Auth.Description != "The access token is invalid" {
+		t.Errorf("WWW-Authenticate read as %+v", ae.Auth)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "invalid_token: The access token is invalid") || strings.Contains(msg, "revoked-or-never-issued") {
+		t.Errorf("the error says %q: want the challenge, and never the token", msg)
 	}
 }

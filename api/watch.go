@@ -584,8 +584,7 @@ const markSkew = time.Hour
 // messages were sent after the time it records, or when that time is in
 // the future: it belongs to another room or account, or was edited. Those
 // messages are then delivered. A start in the future is reset to the start
-// of this watch. It
-// returns false when the loop body stopped the range.
+// of this watch. It returns false when the loop body stopped the range.
 func (w *Watcher) checkMark(r *roomWatch, msgs []Message, yield func(WatchEvent, error) bool) bool {
 	now := time.Now()
 	var problem error

@@ -409,8 +409,8 @@ type InvitationLinkForm struct {
 	NeedAcceptance *FlagDefaultOn `json:"need_acceptance,omitempty"`
 }
 
-// LinkCode The path of an invitation link, 1 to 50 of `A-Z a-z 0-9 _ -` (RAML,
-// Chatwork's MCP server); random when left out.
+// LinkCode The end of an invitation link's URL, 1 to 50 of `A-Z a-z 0-9 _ -`;
+// random when left out.
 type LinkCode = string
 
 // Me The account that owns the token. Unset profile fields are empty strings.
@@ -530,7 +530,7 @@ type Message struct {
 	UpdateTime UnixTime `json:"update_time"`
 }
 
-// MessageBody Message text in Chatwork notation, 1 to 65,535 characters (RAML).
+// MessageBody Message text in Chatwork notation, 1 to 65,535 characters.
 type MessageBody = string
 
 // MessageID A message's ID: a 64-bit integer sent **as a string of digits**, in
@@ -800,7 +800,7 @@ type RoomIDResult struct {
 	RoomID RoomID `json:"room_id"`
 }
 
-// RoomName A group chat's name, 1 to 255 characters (RAML).
+// RoomName A group chat's name, 1 to 255 characters.
 type RoomName = string
 
 // RoomSummary A chat as it appears inside the account's tasks.
@@ -861,22 +861,20 @@ type TaskIDsResult struct {
 }
 
 // TaskLimitType How the deadline is read: `none` (no deadline; `limit_time` is `0`),
-// `date` (a day) or `time` (a day and a time). Chatwork's own tools send
-// `time` when left out.
+// `date` (a day) or `time` (a day and a time); `time` when left out.
 //
 // **Which day a `date` deadline is.** The day is decided in Japan time
-// (UTC+9, no daylight saving), whatever the reader's zone: Chatwork's
-// documented date deadlines are 23:59:59 of the day in Japan time
-// (`limit_time` 1384354799 is 2013-11-13 23:59:59 +09:00). Chatwork
-// does not state this as a rule. To set a date deadline, send 23:59:59
-// of the day in Japan time; to show one, convert `limit_time` to UTC+9
-// and keep the date.
+// (UTC+9, no daylight saving), whatever the reader's zone: a date
+// deadline is 23:59:59 of its day in Japan time (`limit_time`
+// 1384354799 is 2013-11-13 23:59:59 +09:00). To set a date deadline,
+// send 23:59:59 of the day in Japan time; to show one, convert
+// `limit_time` to UTC+9 and keep the date.
 type TaskLimitType string
 
 // TaskStatus A task's status.
 type TaskStatus string
 
-// TaskStatusFilter The task status to list; `open` when left out (RAML).
+// TaskStatusFilter The task status to list; `open` when left out.
 type TaskStatusFilter = TaskStatus
 
 // UnixTime A time in Unix seconds (an integer, UTC). `0` means "never" where a
@@ -1143,7 +1141,7 @@ type UploadFileMultipartBody struct {
 	// `%0A`; never `filename*` (see the operation).
 	File openapi_types.File `json:"file"`
 
-	// Message Text posted with the file; may contain notation.
+	// Message Text posted with the file; may contain notation. Its length limit is not documented.
 	Message *string `json:"message,omitempty"`
 }
 
@@ -1435,12 +1433,8 @@ type ClientInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter (the curl example of Chatwork's documentation uses `-d`).
-	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-	// string instead, and their users' calls work: the API accepts the
-	// query form on this DELETE too (reported by those clients' users, not
-	// by Chatwork). This description, and validators built on it, expect the
-	// body.
+	// parameter; the API accepts the query form on this DELETE too, but this
+	// description, and validators built on it, expect the body.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1454,12 +1448,8 @@ type ClientInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter (the curl example of Chatwork's documentation uses `-d`).
-	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-	// string instead, and their users' calls work: the API accepts the
-	// query form on this DELETE too (reported by those clients' users, not
-	// by Chatwork). This description, and validators built on it, expect the
-	// body.
+	// parameter; the API accepts the query form on this DELETE too, but this
+	// description, and validators built on it, expect the body.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1518,17 +1508,14 @@ type ClientInterface interface {
 	// non-ASCII name): RFC 7578 section 4.2 forbids it in
 	// `multipart/form-data`, and a part with only `filename*` is read as no
 	// file at all (`400 Parameter 'file' is required`). Other parts are
-	// ignored (chatwork-api-client adds a `file_name` part to every upload,
-	// and its uploads work).
+	// ignored.
 	//
 	// **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
-	// documented limit. One client observed files up to 10 MB accepted and
-	// `413` above; `413` is declared for that reason.
+	// documented limit. A larger file may be accepted, or refused with
+	// `413`.
 	//
-	// **Scopes.** Chatwork's RAML and a community description require
-	// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
-	// the scope table of the 2025 documentation has no `rooms.files:write`
-	// row. Neither can be verified, so both are listed as alternatives.
+	// **Scopes.** Either `rooms.files:write` or `rooms.messages:write`
+	// grants it: the sources disagree, so both are listed.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1547,8 +1534,7 @@ type ClientInterface interface {
 	// DeleteInvitationLink Delete the invitation link
 	//
 	// Answers `200` with `{"public": false}`, not `204`. A chat without a
-	// link gets `400` (documented by Chatwork's MCP server; the message text
-	// is not documented).
+	// link gets `400`.
 	//
 	// Corresponds with DELETE /rooms/{room_id}/link (the `DeleteInvitationLink` operationId).
 	DeleteInvitationLink(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1583,10 +1569,9 @@ type ClientInterface interface {
 	// UpdateInvitationLinkWithBody Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-	// MCP server sends `1`). Whether `code` and `description` left out keep
-	// their values is not documented (a left-out `code` may be replaced by a
-	// random one): send every field you care about.
+	// `400`. `need_acceptance` left out means `1`. Fields left out may not
+	// keep their values (a left-out `code` may be replaced by a random
+	// one): send every field you care about.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1596,10 +1581,9 @@ type ClientInterface interface {
 	// UpdateInvitationLinkWithFormdataBody Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-	// MCP server sends `1`). Whether `code` and `description` left out keep
-	// their values is not documented (a left-out `code` may be replaced by a
-	// random one): send every field you care about.
+	// `400`. `need_acceptance` left out means `1`. Fields left out may not
+	// keep their values (a left-out `code` may be replaced by a random
+	// one): send every field you care about.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1678,8 +1662,8 @@ type ClientInterface interface {
 	// MarkMessagesReadWithBody Mark messages as read
 	//
 	// Marks the messages up to and including `message_id` as read. Calling it
-	// when they are already read gives `400`. Without `message_id` the
-	// behaviour is not documented by Chatwork.
+	// when they are already read gives `400`. Send `message_id`: what the
+	// API does without it is not documented.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1689,8 +1673,8 @@ type ClientInterface interface {
 	// MarkMessagesReadWithFormdataBody Mark messages as read
 	//
 	// Marks the messages up to and including `message_id` as read. Calling it
-	// when they are already read gives `400`. Without `message_id` the
-	// behaviour is not documented by Chatwork.
+	// when they are already read gives `400`. Send `message_id`: what the
+	// API does without it is not documented.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1699,10 +1683,9 @@ type ClientInterface interface {
 
 	// MarkMessagesUnreadWithBody Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread. One 2025
-	// summary says that messages already unread give `400`, as `/read` does
-	// for messages already read; no official source confirms it, so expect
-	// either `200` or `400` in that case.
+	// Marks `message_id` and every message after it as unread. Messages
+	// already unread may give `400`, as `/read` does for messages already
+	// read: expect either `200` or `400` in that case.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1711,10 +1694,9 @@ type ClientInterface interface {
 
 	// MarkMessagesUnreadWithFormdataBody Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread. One 2025
-	// summary says that messages already unread give `400`, as `/read` does
-	// for messages already read; no official source confirms it, so expect
-	// either `200` or `400` in that case.
+	// Marks `message_id` and every message after it as unread. Messages
+	// already unread may give `400`, as `/read` does for messages already
+	// read: expect either `200` or `400` in that case.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -1723,9 +1705,8 @@ type ClientInterface interface {
 
 	// DeleteMessage Delete a message
 	//
-	// Deletes one of the account's own messages. Chatwork answers `200` with
-	// the deleted message's ID (RAML, chatwork-ruby, and every client we
-	// know), never `204`.
+	// Deletes one of the account's own messages. Answers `200` with the
+	// deleted message's ID, never `204`.
 	//
 	// Corresponds with DELETE /rooms/{room_id}/messages/{message_id} (the `DeleteMessage` operationId).
 	DeleteMessage(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2001,12 +1982,8 @@ func (c *RawClient) CreateRoomWithFormdataBody(ctx context.Context, body CreateR
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter (the curl example of Chatwork's documentation uses `-d`).
-// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-// string instead, and their users' calls work: the API accepts the
-// query form on this DELETE too (reported by those clients' users, not
-// by Chatwork). This description, and validators built on it, expect the
-// body.
+// parameter; the API accepts the query form on this DELETE too, but this
+// description, and validators built on it, expect the body.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2030,12 +2007,8 @@ func (c *RawClient) DeleteRoomWithBody(ctx context.Context, roomID RoomIDPath, c
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter (the curl example of Chatwork's documentation uses `-d`).
-// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-// string instead, and their users' calls work: the API accepts the
-// query form on this DELETE too (reported by those clients' users, not
-// by Chatwork). This description, and validators built on it, expect the
-// body.
+// parameter; the API accepts the query form on this DELETE too, but this
+// description, and validators built on it, expect the body.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2144,17 +2117,14 @@ func (c *RawClient) ListFiles(ctx context.Context, roomID RoomIDPath, params *Li
 // non-ASCII name): RFC 7578 section 4.2 forbids it in
 // `multipart/form-data`, and a part with only `filename*` is read as no
 // file at all (`400 Parameter 'file' is required`). Other parts are
-// ignored (chatwork-api-client adds a `file_name` part to every upload,
-// and its uploads work).
+// ignored.
 //
 // **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
-// documented limit. One client observed files up to 10 MB accepted and
-// `413` above; `413` is declared for that reason.
+// documented limit. A larger file may be accepted, or refused with
+// `413`.
 //
-// **Scopes.** Chatwork's RAML and a community description require
-// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
-// the scope table of the 2025 documentation has no `rooms.files:write`
-// row. Neither can be verified, so both are listed as alternatives.
+// **Scopes.** Either `rooms.files:write` or `rooms.messages:write`
+// grants it: the sources disagree, so both are listed.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2193,8 +2163,7 @@ func (c *RawClient) GetFile(ctx context.Context, roomID RoomIDPath, fileID FileI
 // DeleteInvitationLink Delete the invitation link
 //
 // Answers `200` with `{"public": false}`, not `204`. A chat without a
-// link gets `400` (documented by Chatwork's MCP server; the message text
-// is not documented).
+// link gets `400`.
 //
 // Corresponds with DELETE /rooms/{room_id}/link (the `DeleteInvitationLink` operationId).
 func (c *RawClient) DeleteInvitationLink(ctx context.Context, roomID RoomIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2269,10 +2238,9 @@ func (c *RawClient) CreateInvitationLinkWithFormdataBody(ctx context.Context, ro
 // UpdateInvitationLinkWithBody Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-// MCP server sends `1`). Whether `code` and `description` left out keep
-// their values is not documented (a left-out `code` may be replaced by a
-// random one): send every field you care about.
+// `400`. `need_acceptance` left out means `1`. Fields left out may not
+// keep their values (a left-out `code` may be replaced by a random
+// one): send every field you care about.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2292,10 +2260,9 @@ func (c *RawClient) UpdateInvitationLinkWithBody(ctx context.Context, roomID Roo
 // UpdateInvitationLinkWithFormdataBody Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-// MCP server sends `1`). Whether `code` and `description` left out keep
-// their values is not documented (a left-out `code` may be replaced by a
-// random one): send every field you care about.
+// `400`. `need_acceptance` left out means `1`. Fields left out may not
+// keep their values (a left-out `code` may be replaced by a random
+// one): send every field you care about.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2444,8 +2411,8 @@ func (c *RawClient) PostMessageWithFormdataBody(ctx context.Context, roomID Room
 // MarkMessagesReadWithBody Mark messages as read
 //
 // Marks the messages up to and including `message_id` as read. Calling it
-// when they are already read gives `400`. Without `message_id` the
-// behaviour is not documented by Chatwork.
+// when they are already read gives `400`. Send `message_id`: what the
+// API does without it is not documented.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2465,8 +2432,8 @@ func (c *RawClient) MarkMessagesReadWithBody(ctx context.Context, roomID RoomIDP
 // MarkMessagesReadWithFormdataBody Mark messages as read
 //
 // Marks the messages up to and including `message_id` as read. Calling it
-// when they are already read gives `400`. Without `message_id` the
-// behaviour is not documented by Chatwork.
+// when they are already read gives `400`. Send `message_id`: what the
+// API does without it is not documented.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2485,10 +2452,9 @@ func (c *RawClient) MarkMessagesReadWithFormdataBody(ctx context.Context, roomID
 
 // MarkMessagesUnreadWithBody Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread. One 2025
-// summary says that messages already unread give `400`, as `/read` does
-// for messages already read; no official source confirms it, so expect
-// either `200` or `400` in that case.
+// Marks `message_id` and every message after it as unread. Messages
+// already unread may give `400`, as `/read` does for messages already
+// read: expect either `200` or `400` in that case.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2507,10 +2473,9 @@ func (c *RawClient) MarkMessagesUnreadWithBody(ctx context.Context, roomID RoomI
 
 // MarkMessagesUnreadWithFormdataBody Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread. One 2025
-// summary says that messages already unread give `400`, as `/read` does
-// for messages already read; no official source confirms it, so expect
-// either `200` or `400` in that case.
+// Marks `message_id` and every message after it as unread. Messages
+// already unread may give `400`, as `/read` does for messages already
+// read: expect either `200` or `400` in that case.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -2529,9 +2494,8 @@ func (c *RawClient) MarkMessagesUnreadWithFormdataBody(ctx context.Context, room
 
 // DeleteMessage Delete a message
 //
-// Deletes one of the account's own messages. Chatwork answers `200` with
-// the deleted message's ID (RAML, chatwork-ruby, and every client we
-// know), never `204`.
+// Deletes one of the account's own messages. Answers `200` with the
+// deleted message's ID, never `204`.
 //
 // Corresponds with DELETE /rooms/{room_id}/messages/{message_id} (the `DeleteMessage` operationId).
 func (c *RawClient) DeleteMessage(ctx context.Context, roomID RoomIDPath, messageID MessageIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4276,12 +4240,8 @@ type ClientWithResponsesInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter (the curl example of Chatwork's documentation uses `-d`).
-	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-	// string instead, and their users' calls work: the API accepts the
-	// query form on this DELETE too (reported by those clients' users, not
-	// by Chatwork). This description, and validators built on it, expect the
-	// body.
+	// parameter; the API accepts the query form on this DELETE too, but this
+	// description, and validators built on it, expect the body.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4295,12 +4255,8 @@ type ClientWithResponsesInterface interface {
 	// deletes the chat for everyone, **with all its messages, tasks and
 	// files; this cannot be undone**, and only an administrator may do it.
 	// `action_type` travels in the form body like every other write
-	// parameter (the curl example of Chatwork's documentation uses `-d`).
-	// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-	// string instead, and their users' calls work: the API accepts the
-	// query form on this DELETE too (reported by those clients' users, not
-	// by Chatwork). This description, and validators built on it, expect the
-	// body.
+	// parameter; the API accepts the query form on this DELETE too, but this
+	// description, and validators built on it, expect the body.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4363,17 +4319,14 @@ type ClientWithResponsesInterface interface {
 	// non-ASCII name): RFC 7578 section 4.2 forbids it in
 	// `multipart/form-data`, and a part with only `filename*` is read as no
 	// file at all (`400 Parameter 'file' is required`). Other parts are
-	// ignored (chatwork-api-client adds a `file_name` part to every upload,
-	// and its uploads work).
+	// ignored.
 	//
 	// **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
-	// documented limit. One client observed files up to 10 MB accepted and
-	// `413` above; `413` is declared for that reason.
+	// documented limit. A larger file may be accepted, or refused with
+	// `413`.
 	//
-	// **Scopes.** Chatwork's RAML and a community description require
-	// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
-	// the scope table of the 2025 documentation has no `rooms.files:write`
-	// row. Neither can be verified, so both are listed as alternatives.
+	// **Scopes.** Either `rooms.files:write` or `rooms.messages:write`
+	// grants it: the sources disagree, so both are listed.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4394,8 +4347,7 @@ type ClientWithResponsesInterface interface {
 	// DeleteInvitationLinkWithResponse Delete the invitation link
 	//
 	// Answers `200` with `{"public": false}`, not `204`. A chat without a
-	// link gets `400` (documented by Chatwork's MCP server; the message text
-	// is not documented).
+	// link gets `400`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4434,10 +4386,9 @@ type ClientWithResponsesInterface interface {
 	// UpdateInvitationLinkWithBodyWithResponse Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-	// MCP server sends `1`). Whether `code` and `description` left out keep
-	// their values is not documented (a left-out `code` may be replaced by a
-	// random one): send every field you care about.
+	// `400`. `need_acceptance` left out means `1`. Fields left out may not
+	// keep their values (a left-out `code` may be replaced by a random
+	// one): send every field you care about.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4447,10 +4398,9 @@ type ClientWithResponsesInterface interface {
 	// UpdateInvitationLinkWithFormdataBodyWithResponse Change the invitation link
 	//
 	// Only an administrator may change the link; a chat without a link gets
-	// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-	// MCP server sends `1`). Whether `code` and `description` left out keep
-	// their values is not documented (a left-out `code` may be replaced by a
-	// random one): send every field you care about.
+	// `400`. `need_acceptance` left out means `1`. Fields left out may not
+	// keep their values (a left-out `code` may be replaced by a random
+	// one): send every field you care about.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4533,8 +4483,8 @@ type ClientWithResponsesInterface interface {
 	// MarkMessagesReadWithBodyWithResponse Mark messages as read
 	//
 	// Marks the messages up to and including `message_id` as read. Calling it
-	// when they are already read gives `400`. Without `message_id` the
-	// behaviour is not documented by Chatwork.
+	// when they are already read gives `400`. Send `message_id`: what the
+	// API does without it is not documented.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4544,8 +4494,8 @@ type ClientWithResponsesInterface interface {
 	// MarkMessagesReadWithFormdataBodyWithResponse Mark messages as read
 	//
 	// Marks the messages up to and including `message_id` as read. Calling it
-	// when they are already read gives `400`. Without `message_id` the
-	// behaviour is not documented by Chatwork.
+	// when they are already read gives `400`. Send `message_id`: what the
+	// API does without it is not documented.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4554,10 +4504,9 @@ type ClientWithResponsesInterface interface {
 
 	// MarkMessagesUnreadWithBodyWithResponse Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread. One 2025
-	// summary says that messages already unread give `400`, as `/read` does
-	// for messages already read; no official source confirms it, so expect
-	// either `200` or `400` in that case.
+	// Marks `message_id` and every message after it as unread. Messages
+	// already unread may give `400`, as `/read` does for messages already
+	// read: expect either `200` or `400` in that case.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4566,10 +4515,9 @@ type ClientWithResponsesInterface interface {
 
 	// MarkMessagesUnreadWithFormdataBodyWithResponse Mark messages as unread
 	//
-	// Marks `message_id` and every message after it as unread. One 2025
-	// summary says that messages already unread give `400`, as `/read` does
-	// for messages already read; no official source confirms it, so expect
-	// either `200` or `400` in that case.
+	// Marks `message_id` and every message after it as unread. Messages
+	// already unread may give `400`, as `/read` does for messages already
+	// read: expect either `200` or `400` in that case.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4578,9 +4526,8 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteMessageWithResponse Delete a message
 	//
-	// Deletes one of the account's own messages. Chatwork answers `200` with
-	// the deleted message's ID (RAML, chatwork-ruby, and every client we
-	// know), never `204`.
+	// Deletes one of the account's own messages. Answers `200` with the
+	// deleted message's ID, never `204`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9601,12 +9548,8 @@ func (c *ClientWithResponses) CreateRoomWithFormdataBodyWithResponse(ctx context
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter (the curl example of Chatwork's documentation uses `-d`).
-// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-// string instead, and their users' calls work: the API accepts the
-// query form on this DELETE too (reported by those clients' users, not
-// by Chatwork). This description, and validators built on it, expect the
-// body.
+// parameter; the API accepts the query form on this DELETE too, but this
+// description, and validators built on it, expect the body.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9626,12 +9569,8 @@ func (c *ClientWithResponses) DeleteRoomWithBodyWithResponse(ctx context.Context
 // deletes the chat for everyone, **with all its messages, tasks and
 // files; this cannot be undone**, and only an administrator may do it.
 // `action_type` travels in the form body like every other write
-// parameter (the curl example of Chatwork's documentation uses `-d`).
-// Some clients (chatwork-ruby, chatwork-api-client) send it in the query
-// string instead, and their users' calls work: the API accepts the
-// query form on this DELETE too (reported by those clients' users, not
-// by Chatwork). This description, and validators built on it, expect the
-// body.
+// parameter; the API accepts the query form on this DELETE too, but this
+// description, and validators built on it, expect the body.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9724,17 +9663,14 @@ func (c *ClientWithResponses) ListFilesWithResponse(ctx context.Context, roomID 
 // non-ASCII name): RFC 7578 section 4.2 forbids it in
 // `multipart/form-data`, and a part with only `filename*` is read as no
 // file at all (`400 Parameter 'file' is required`). Other parts are
-// ignored (chatwork-api-client adds a `file_name` part to every upload,
-// and its uploads work).
+// ignored.
 //
 // **Size.** Keep files at or under 5 MB (5,242,880 bytes), the
-// documented limit. One client observed files up to 10 MB accepted and
-// `413` above; `413` is declared for that reason.
+// documented limit. A larger file may be accepted, or refused with
+// `413`.
 //
-// **Scopes.** Chatwork's RAML and a community description require
-// `rooms.files:write`; a 2025 summary says `rooms.messages:write`, and
-// the scope table of the 2025 documentation has no `rooms.files:write`
-// row. Neither can be verified, so both are listed as alternatives.
+// **Scopes.** Either `rooms.files:write` or `rooms.messages:write`
+// grants it: the sources disagree, so both are listed.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9767,8 +9703,7 @@ func (c *ClientWithResponses) GetFileWithResponse(ctx context.Context, roomID Ro
 // DeleteInvitationLinkWithResponse Delete the invitation link
 //
 // Answers `200` with `{"public": false}`, not `204`. A chat without a
-// link gets `400` (documented by Chatwork's MCP server; the message text
-// is not documented).
+// link gets `400`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -9831,10 +9766,9 @@ func (c *ClientWithResponses) CreateInvitationLinkWithFormdataBodyWithResponse(c
 // UpdateInvitationLinkWithBodyWithResponse Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-// MCP server sends `1`). Whether `code` and `description` left out keep
-// their values is not documented (a left-out `code` may be replaced by a
-// random one): send every field you care about.
+// `400`. `need_acceptance` left out means `1`. Fields left out may not
+// keep their values (a left-out `code` may be replaced by a random
+// one): send every field you care about.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9850,10 +9784,9 @@ func (c *ClientWithResponses) UpdateInvitationLinkWithBodyWithResponse(ctx conte
 // UpdateInvitationLinkWithFormdataBodyWithResponse Change the invitation link
 //
 // Only an administrator may change the link; a chat without a link gets
-// `400`. `need_acceptance` left out means `1` (RAML's default; Chatwork's
-// MCP server sends `1`). Whether `code` and `description` left out keep
-// their values is not documented (a left-out `code` may be replaced by a
-// random one): send every field you care about.
+// `400`. `need_acceptance` left out means `1`. Fields left out may not
+// keep their values (a left-out `code` may be replaced by a random
+// one): send every field you care about.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9978,8 +9911,8 @@ func (c *ClientWithResponses) PostMessageWithFormdataBodyWithResponse(ctx contex
 // MarkMessagesReadWithBodyWithResponse Mark messages as read
 //
 // Marks the messages up to and including `message_id` as read. Calling it
-// when they are already read gives `400`. Without `message_id` the
-// behaviour is not documented by Chatwork.
+// when they are already read gives `400`. Send `message_id`: what the
+// API does without it is not documented.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9995,8 +9928,8 @@ func (c *ClientWithResponses) MarkMessagesReadWithBodyWithResponse(ctx context.C
 // MarkMessagesReadWithFormdataBodyWithResponse Mark messages as read
 //
 // Marks the messages up to and including `message_id` as read. Calling it
-// when they are already read gives `400`. Without `message_id` the
-// behaviour is not documented by Chatwork.
+// when they are already read gives `400`. Send `message_id`: what the
+// API does without it is not documented.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10011,10 +9944,9 @@ func (c *ClientWithResponses) MarkMessagesReadWithFormdataBodyWithResponse(ctx c
 
 // MarkMessagesUnreadWithBodyWithResponse Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread. One 2025
-// summary says that messages already unread give `400`, as `/read` does
-// for messages already read; no official source confirms it, so expect
-// either `200` or `400` in that case.
+// Marks `message_id` and every message after it as unread. Messages
+// already unread may give `400`, as `/read` does for messages already
+// read: expect either `200` or `400` in that case.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10029,10 +9961,9 @@ func (c *ClientWithResponses) MarkMessagesUnreadWithBodyWithResponse(ctx context
 
 // MarkMessagesUnreadWithFormdataBodyWithResponse Mark messages as unread
 //
-// Marks `message_id` and every message after it as unread. One 2025
-// summary says that messages already unread give `400`, as `/read` does
-// for messages already read; no official source confirms it, so expect
-// either `200` or `400` in that case.
+// Marks `message_id` and every message after it as unread. Messages
+// already unread may give `400`, as `/read` does for messages already
+// read: expect either `200` or `400` in that case.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10047,9 +9978,8 @@ func (c *ClientWithResponses) MarkMessagesUnreadWithFormdataBodyWithResponse(ctx
 
 // DeleteMessageWithResponse Delete a message
 //
-// Deletes one of the account's own messages. Chatwork answers `200` with
-// the deleted message's ID (RAML, chatwork-ruby, and every client we
-// know), never `204`.
+// Deletes one of the account's own messages. Answers `200` with the
+// deleted message's ID, never `204`.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -52,19 +52,21 @@ const retryConsumer = "intake:retry"
 // needed: each entry goes to one consumer of the group, and every group
 // gets every entry.
 //
-// Delivery is at-least-once, with Delivery.Key to make the handler's side
-// exactly-once. An entry is acknowledged only after handler
-// returns nil. An entry whose handler returned an error is tried again,
-// by any consumer of the group, after a backoff (WithBackoff), and moved
-// to the dead-letter stream with the error after the last attempt
+// Delivery is at-least-once, with Delivery.Key to make the handler's
+// side exactly-once. An entry is acknowledged only after handler returns
+// nil. An entry whose handler returned an error is tried again, by any
+// consumer of the group, after a backoff (WithBackoff), and moved to the
+// dead-letter stream with the error after the last attempt
 // (WithMaxAttempts). A consumer that dies leaves its entry pending, and
 // another one takes it over once it has been idle for the claim time
-// (WithClaimIdle); a running handler keeps its entry by renewing it. So a
-// handler may see an entry again: after its own error, after a crash
-// between its effect and the acknowledgement, or when its consumer lost
-// Redis for longer than the claim time. Delivery.Key is the same each
-// time: store it with the handler's effect (a unique index, SET NX) to
-// make the effect exactly once.
+// (WithClaimIdle); a running handler keeps its entry by renewing it. An
+// entry whose consumers stopped in the middle of every attempt goes to
+// the dead letters too, without another attempt. So a handler may see an
+// entry again: after its own error, after a crash between its effect and
+// the acknowledgement, or when its consumer lost Redis for longer than the
+// claim time. Delivery.Key is the same each time: store it with the
+// handler's effect (a unique index, SET NX) to make the effect exactly
+// once.
 //
 // Redis errors are logged and retried; they never end Consume.
 func (s *Stream) Consume(ctx context.Context, group string, handler HandlerFunc) error {
@@ -216,6 +218,12 @@ func (c *consumer) handle(ctx context.Context, m redis.XMessage, attempt int) {
 	}
 	if group != "" && group != c.group { // a replay for another group
 		c.ack(ctx, m.ID, false)
+		return
+	}
+	if attempt > s.maxAttempts {
+		// Its consumers stopped (died, or lost Redis) in the middle of
+		// every attempt: an entry that kills its consumer goes no further.
+		c.deadLetter(ctx, m, attempt-1, fmt.Errorf("its consumers stopped while handling it, %d times", attempt-1))
 		return
 	}
 	d.Attempt = attempt

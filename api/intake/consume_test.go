@@ -261,3 +261,46 @@ func TestConsumeTakesOverFromADeadConsumer(t *testing.T) {
 		t.Errorf("redelivered %d, want 1", counter(m, "redelivered"))
 	}
 }
+
+// TestConsumeGivesUpOnAnEntryThatKillsItsConsumers: an entry whose
+// consumers all stop in the middle of it (here: lose Redis) goes to the
+// dead letters after the last attempt, without a further one.
+func TestConsumeGivesUpOnAnEntryThatKillsItsConsumers(t *testing.T) {
+	srv := redistest.Start(t)
+	opts := []intake.Option{intake.WithClaimIdle(300 * time.Millisecond), intake.WithMaxAttempts(2)}
+	s := intake.New(srv.Client(t), opts...)
+	if _, err := s.Add(t.Context(), intake.SourceWebhook, event(t, 1, "deadly")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var h handlings
+	for n := range 2 { // two consumers die in the handler, one after the other
+		rc := redis.NewClient(&redis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
+		started := make(chan struct{})
+		go func() {
+			_ = intake.New(rc, opts...).Consume(ctx, "bot", func(ctx context.Context, d *intake.Delivery) error {
+				h.add("bot", fmt.Sprint(n), d, nil)
+				close(started)
+				<-ctx.Done()
+				return ctx.Err()
+			})
+		}()
+		<-started
+		_ = rc.Close()
+	}
+	go func() {
+		_ = s.Consume(ctx, "bot", func(_ context.Context, d *intake.Delivery) error {
+			h.add("bot", "last", d, nil)
+			return nil
+		})
+	}()
+	waitUntil(t, "the dead letter", func() bool {
+		d, _ := s.DeadLetters(t.Context(), "bot", 0)
+		return len(d) == 1
+	})
+	dead, _ := s.DeadLetters(t.Context(), "bot", 0)
+	if got := h.of(dead[0].Key); len(got) != 2 || dead[0].Attempts != 2 || !strings.Contains(dead[0].Error, "stopped while handling it, 2 times") {
+		t.Errorf("handlings %+v; dead letter %+v", got, dead[0])
+	}
+}

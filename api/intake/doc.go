@@ -78,7 +78,10 @@
 // show the stream, the entries being handled or waiting for another
 // attempt, and the dead letters, and send dead letters again;
 // [Stream.Counts] returns the fleet's counters, and [Metrics] (satisfied
-// by *expvar.Map) receives this process's. The CLI has them as chatwork
+// by *expvar.Map) receives this process's. The stream keeps its entries
+// until it is trimmed ([WithMaxLen], or XTRIM): size it for how far the
+// slowest group may fall behind. Run Redis with an append-only file
+// (appendonly yes): a restart then loses nothing it acknowledged. The CLI has them as chatwork
 // webhook listen --redis-url, chatwork events tail|pending|dead|replay|
 // consume|poll|stats.
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"expvar"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -67,9 +68,41 @@ func TestPollFleet(t *testing.T) {
 		n, _ := rdb.HLen(t.Context(), "{"+intake.DefaultName+"}:marks").Result()
 		return n == int64(len(rooms))
 	})
+	// holders returns the replica holding each room's lease ("" for none).
+	holders := func() []string {
+		var out []string
+		for _, r := range rooms {
+			h, _ := rdb.Get(t.Context(), "{"+intake.DefaultName+"}:lease:"+s64(r)).Result()
+			out = append(out, h)
+		}
+		return out
+	}
 	for i := range posts {
 		if i == posts/2 {
-			_ = clients[0].Close() // replica 0 is cut off from Redis
+			// Replica 0 is cut off from Redis: its rooms (it is the one that
+			// then holds none; the test does not know its name) are taken
+			// over within about the lease and a few polls.
+			waitUntil(t, "every room held", func() bool { return !slices.Contains(holders(), "") })
+			before := holders()
+			_ = clients[0].Close()
+			cut := time.Now()
+			waitUntil(t, "the rooms taken over", func() bool {
+				now := holders()
+				if slices.Contains(now, "") {
+					return false
+				}
+				for _, h := range before {
+					if !slices.Contains(now, h) {
+						return true
+					}
+				}
+				return false
+			})
+			takeover := time.Since(cut)
+			t.Logf("holders before the cut %v, after %v; taken over %v after the cut (lease 500ms)", before, holders(), takeover.Round(time.Millisecond))
+			if takeover > 2*time.Second {
+				t.Errorf("the rooms of the replica cut off were taken over after %v, over 2 s for a lease of 500 ms", takeover)
+			}
 		}
 		fake.AddMessage(apitest.Message{RoomID: rooms[i%len(rooms)], AccountID: anna.AccountID, Body: fmt.Sprint("m", i)})
 		time.Sleep(20 * time.Millisecond)

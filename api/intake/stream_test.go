@@ -88,20 +88,27 @@ func TestDeduplication(t *testing.T) {
 			Events: []string{webhook.TypeMessageCreated, webhook.TypeMentionToMe}})
 		replicas, streams = append(replicas, m), append(streams, s)
 	}
-	// The poller starts first: a watch delivers what is sent after it
-	// starts.
+	// The poller starts first, and stops: a watch delivers what is sent
+	// after it started, and keeps its start in Redis.
 	pollMetrics := new(expvar.Map).Init()
 	poller := intake.New(rdb, intake.WithMetrics(pollMetrics))
 	c, err := api.NewClient(fake.Token(), api.WithBaseURL(fake.URL()), api.WithRateLimit(300, time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() {
-		done <- poller.Poll(ctx, c, []int64{room}, &intake.PollOptions{Mentions: true})
-	}()
-	waitUntil(t, "the poll's start", func() bool {
+	poll := func(until func() bool) {
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() {
+			done <- poller.Poll(ctx, c, []int64{room}, &intake.PollOptions{Mentions: true})
+		}()
+		waitUntil(t, "the poll", until)
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	poll(func() bool {
 		n, _ := rdb.HLen(t.Context(), "{"+intake.DefaultName+"}:marks").Result()
 		return n == 1
 	})
@@ -116,12 +123,8 @@ func TestDeduplication(t *testing.T) {
 		t.Fatalf("%d deliveries, want 4 (two events to two replicas)", n)
 	}
 
-	// A poll finds the message, and recovers the mention too.
-	waitUntil(t, "the poll to find the message twice", func() bool { return counter(pollMetrics, "deduplicated") == 2 })
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	// The poller again: it finds the message, and the mention in it.
+	poll(func() bool { return counter(pollMetrics, "deduplicated") == 2 })
 
 	wantKeys := []string{
 		"webhook message_created:" + s64(room) + ":" + msg,

@@ -80,6 +80,8 @@
 //	completion SHELL        print a completion script for bash, zsh or fish
 //	webhook listen          serve a verified webhook endpoint, printing each event as a JSON line
 //	webhook sign            print the signature of a body, for testing receivers with curl
+//	events                  the durable stream of events in Redis (webhook listen --redis-url,
+//	                        events poll): consume --exec CMD, tail, pending, dead, replay, stats
 //	fake                    run a fake Chatwork API on loopback and print how to use it
 //	demo                    a guided tour against an in-process fake
 //
@@ -106,7 +108,10 @@
 // from --webhook-token-file PATH or CHATWORK_WEBHOOK_TOKEN, never from the
 // API token's flag. webhook listen closes slow and idle connections within
 // seconds and, on request, refuses events older than --max-age (or dated
-// more than a minute ahead) and ignores replays (--replay-guard N).
+// more than a minute ahead) and ignores replays (--replay-guard N). With
+// --redis-url (or CHATWORK_REDIS_URL) it adds each event to a Redis stream
+// instead of printing it, deduplicated across replicas and polls (package
+// api/intake), for "events consume" to hand to a command at least once.
 //
 // # Exit codes
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +24,13 @@ const chromiumHangGuard = 5 * time.Minute
 // not exist, and checks that Redoc drew every operation of openapi.json
 // (32) and every webhook of x-webhooks. The page's source has no
 // operation in it: what the browser shows was drawn by the inlined
-// renderer, offline. A screenshot goes to docs/reference.png.
+// renderer, offline. It then checks the reference as a reader meets it:
+// the sidebar in the order of x-tagGroups, the introduction (requests,
+// authentication, rate limits, errors, message notation, webhooks) before
+// the operations; the title without a version beside it; each operation's
+// authorization said once, in one sentence; the curl sample of postMessage
+// open beside it; and the search box finding "toall" (Message notation)
+// and "filename" (the upload). A screenshot goes to docs/reference.png.
 //
 // Without chromium or docs/index.html the test skips, except under
 // CI=true, where it fails.
@@ -78,6 +85,8 @@ func TestDocsRenderOffline(t *testing.T) {
 		}
 	}
 	t.Logf("drawn offline: %d operations, %d webhooks (%d bytes of DOM)", pathOps, hookOps, len(dom))
+	checkReaderView(t, root, dom)
+	checkSearch(t, browser, string(src))
 
 	shot := filepath.Join(root, "docs", "reference.png")
 	chromium(t, browser, page, "--screenshot="+shot, "--window-size=1280,1600", "--hide-scrollbars")
@@ -198,4 +207,155 @@ func tail(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+// introduction is what the reference explains before the operations, as
+// tags of x-tagGroups' first group.
+var introduction = []string{"authentication", "rate_limits", "errors", "notation", "webhooks"}
+
+// checkReaderView checks the drawn reference (dom, without its scripts)
+// against openapi.json: the sidebar's order, the introduction, the title,
+// the authorization sentences and postMessage's code sample.
+func checkReaderView(t *testing.T, root, dom string) {
+	t.Helper()
+	dom = regexp.MustCompile(`(?s)<script\b.*?</script>`).ReplaceAllString(dom, "")
+	raw, err := os.ReadFile(filepath.Join(root, "openapi.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Groups []struct {
+			Name string   `json:"name"`
+			Tags []string `json:"tags"`
+		} `json:"x-tagGroups"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, g := range doc.Groups {
+		want = append(want, "group/"+strings.ReplaceAll(g.Name, " ", "-"))
+		for _, tag := range g.Tags {
+			want = append(want, "tag/"+tag)
+		}
+	}
+	var got []string
+	for _, m := range regexp.MustCompile(`data-item-id="((?:group|tag)/[^"/]+)"`).FindAllStringSubmatch(dom, -1) {
+		got = append(got, m[1])
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the sidebar reads\n  %v\nwant the order of x-tagGroups\n  %v", got, want)
+	}
+	if len(doc.Groups) == 0 || doc.Groups[0].Name != "Introduction" {
+		t.Fatalf("x-tagGroups does not start with the Introduction: %+v", doc.Groups)
+	}
+	for _, tag := range introduction {
+		if !slices.Contains(doc.Groups[0].Tags, tag) {
+			t.Errorf("the introduction has no %s section", tag)
+		}
+	}
+
+	text := func(html string) string {
+		return strings.Join(strings.Fields(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(html, " ")), " ")
+	}
+	if m := regexp.MustCompile(`(?s)<h1[^>]*>(.*?)</h1>`).FindStringSubmatch(dom); m == nil || text(m[1]) != "Chatwork API v2" {
+		t.Errorf("the title reads %q, want Chatwork API v2", m)
+	}
+	if strings.Contains(dom, "Authorizations:") {
+		t.Error(`an operation shows Redoc's "Authorizations:" list; its sentence is enough`)
+	}
+	op := func(tag, id string) string {
+		i := strings.Index(dom, fmt.Sprintf(`data-section-id="tag/%s/operation/%s"`, tag, id))
+		if i < 0 {
+			t.Fatalf("no section for %s", id)
+		}
+		j := strings.Index(dom[i+1:], `data-section-id="tag/`)
+		if j < 0 {
+			return dom[i:]
+		}
+		return dom[i : i+1+j]
+	}
+	post := op("messages", "postMessage")
+	if s := text(post); strings.Count(s, "Authorization:") != 1 ||
+		!strings.Contains(s, "Authorization: the API token ( X-ChatWorkToken ), or an OAuth access token with one of the scopes") {
+		t.Errorf("postMessage does not say its authorization once, in a sentence:\n%s", tail(s, 600))
+	}
+	selected := regexp.MustCompile(`(?s)<li class="react-tabs__tab react-tabs__tab--selected"[^>]*>([^<]*)</li>.*?<div class="react-tabs__tab-panel react-tabs__tab-panel--selected"[^>]*>(.*?)</div></div></div>`).FindStringSubmatch(post)
+	switch {
+	case selected == nil:
+		t.Error("postMessage shows no selected request sample")
+	case selected[1] != "curl":
+		t.Errorf("postMessage's request samples open on %q, want curl", selected[1])
+	default:
+		code := html.UnescapeString(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(selected[2], ""))
+		for _, want := range []string{"curl 'https://api.chatwork.com/v2/rooms/1234/messages'", `-H "X-ChatWorkToken: $CHATWORK_API_TOKEN"`, "--data-urlencode 'body="} {
+			if !strings.Contains(code, want) {
+				t.Errorf("postMessage's curl sample lacks %q:\n%s", want, code)
+			}
+		}
+	}
+}
+
+// searchProbe is a script added to a copy of the page: it types each term
+// into Redoc's search box, waits for the results, and writes their labels
+// into data-search-<term> of the body, for --dump-dom to show.
+const searchProbe = `<script>
+(function () {
+  var setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+  function results() { return document.querySelectorAll('[data-role="search:results"] li'); }
+  function type(input, term) {
+    setter.call(input, term);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  function search(terms) {
+    if (terms.length === 0) return;
+    var input = document.querySelector('input[placeholder="Search..."]');
+    if (!input) { setTimeout(function () { search(terms); }, 200); return; }
+    type(input, "");
+    var tries = 0;
+    (function cleared() {
+      if (results().length > 0 && tries++ < 100) { setTimeout(cleared, 100); return; }
+      type(input, terms[0]);
+      tries = 0;
+      (function found() {
+        var items = results();
+        if (items.length === 0 && tries++ < 100) { setTimeout(found, 200); return; }
+        var labels = [];
+        items.forEach(function (li) { labels.push(li.textContent.trim()); });
+        document.body.setAttribute("data-search-" + terms[0], JSON.stringify(labels));
+        search(terms.slice(1));
+      })();
+    })();
+  }
+  setTimeout(function () { search(["toall", "filename"]); }, 1000);
+})();
+</script>
+`
+
+// checkSearch runs the search box of a copy of the page (src) with
+// searchProbe: "toall" must find the Message notation section, "filename"
+// the upload.
+func checkSearch(t *testing.T, browser, src string) {
+	t.Helper()
+	probe := filepath.Join(t.TempDir(), "search.html")
+	if err := os.WriteFile(probe, []byte(strings.Replace(src, "</body>", searchProbe+"</body>", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dom := chromium(t, browser, probe, "--dump-dom")
+	for term, want := range map[string]string{"toall": "Message notation", "filename": "Upload a file"} {
+		m := regexp.MustCompile(`data-search-` + term + `="([^"]*)"`).FindStringSubmatch(dom)
+		if m == nil {
+			t.Errorf("searching %q found nothing", term)
+			continue
+		}
+		var labels []string
+		if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &labels); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(labels, func(l string) bool { return strings.Contains(l, want) }) {
+			t.Errorf("searching %q found %q, not %q", term, labels, want)
+		} else {
+			t.Logf("searching %q finds %q", term, labels)
+		}
+	}
 }

@@ -80,6 +80,9 @@ var options = map[string]any{
 	// Show every response's example and the first 2 levels of schemas.
 	"expandResponses":       "200,201",
 	"jsonSampleExpandLevel": 2,
+	// The request samples open on the code samples (curl first): the body
+	// example, form-encoded, is in the curl command and under the schema.
+	"hideRequestPayloadSample": true,
 }
 
 // page is the reference. The Content-Security-Policy allows nothing from
@@ -143,6 +146,10 @@ func render(redoc renderer, specJSON []byte) ([]byte, error) {
 	title := "API reference"
 	if info.Info.Title != "" {
 		title = info.Info.Title + " reference"
+	}
+	specJSON, err := forReaders(specJSON)
+	if err != nil {
+		return nil, err
 	}
 	// Compact, then escape <, > and & (and U+2028/2029) so that no
 	// "</script" can appear: the text stays a valid JavaScript expression.

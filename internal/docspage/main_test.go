@@ -82,3 +82,42 @@ func TestRunChecksTheBundleHash(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestForReaders: the reference says each operation's security in one
+// sentence (and drops the list Redoc would draw), folds x-chatwork-sources
+// into a note at the end of the description beside them, and moves the
+// description's version from beside the title into the introduction;
+// keys keep their order and 19-digit numbers their digits.
+func TestForReaders(t *testing.T) {
+	t.Parallel()
+	spec := `{"openapi":"3.0.3","info":{"title":"Chatwork API v2","version":"1.2.3","description":"Intro."},` +
+		`"paths":{"/rooms":{"get":{"operationId":"listRooms","security":[{"ApiToken":[]},{"OAuth2":["rooms.all:read_write"]},{"OAuth2":["rooms.all:read"]},{"OAuth2":["rooms.info:read"]}],"x-id":1928374655918273645},` +
+		`"post":{"operationId":"createRoom","description":"Creates a chat.","security":[{"ApiToken":[]},{"OAuth2":["rooms:write"]}],` +
+		`"x-chatwork-sources":[{"source":"RAML","note":"required"},{"source":"PDF","note":"absent"}]}}},` +
+		`"x-webhooks":{"a":{"post":{"operationId":"receive","security":[]}}},"z":1}`
+	out, err := forReaders([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(out)
+	for _, want := range []string{
+		`"description":"**Authorization:** the API token (` + "`X-ChatWorkToken`" + `), or an OAuth access token with one of the scopes ` +
+			"`rooms.all:read_write`, `rooms.all:read` or `rooms.info:read`" + `."`,
+		`"description":"**Authorization:** the API token (` + "`X-ChatWorkToken`" + `), or an OAuth access token with the scope ` + "`rooms:write`" + `.\n\nCreates a chat.`,
+		`<details><summary>Sources</summary>\n\n- RAML: required\n- PDF: absent\n\n</details>`,
+		`"version":""`,
+		`This is version 1.2.3 of the description`,
+		`"x-id":1928374655918273645`,
+		`"security":[]`, // the webhook's: none to say
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the reader's spec lacks %s:\n%s", want, got)
+		}
+	}
+	if strings.Count(got, `"security"`) != 1 {
+		t.Errorf("an operation keeps its security list:\n%s", got)
+	}
+	if !strings.HasPrefix(got, `{"openapi":"3.0.3","info":{"title"`) || !strings.HasSuffix(got, `,"z":1}`) {
+		t.Errorf("the keys lost their order:\n%s", got)
+	}
+}
