@@ -2,6 +2,9 @@ package conformance
 
 import (
 	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -74,8 +77,9 @@ type ProxyConfig struct {
 // response's head, once the request's body has gone upstream: it counts
 // the violations of the request and of the response's status and headers.
 // Those of the response's body, found once it has streamed through, go to
-// Report, the summary and the HAR file. In Fail mode the request is held
-// and validated before it is forwarded.
+// Report, the summary and the HAR file. A compressed answer (gzip or
+// deflate) is validated, and recorded, decoded. In Fail mode the request
+// is held and validated before it is forwarded.
 //
 // Credentials are forwarded to the upstream origin only (the proxy follows
 // no redirect and forwards nowhere else) and never reported. It is safe for
@@ -165,9 +169,13 @@ type exchangeKey struct{}
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{started: time.Now(), in: r}
 	p.count(func(s *ProxySummary) { s.Exchanges++ })
+	// The copy that goes upstream reads the body through the tee; r keeps
+	// the server's own body, which the server inspects when it answers
+	// (a request that expected 100-continue and was not asked for its body).
+	out := r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
 	if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
 		x.body = newBodyTee(r.Body, p.cfg.MaxBodySize, r.ContentLength, nil)
-		r.Body = x.body
+		out.Body = x.body
 	}
 	if p.cfg.Fail {
 		if x.body != nil {
@@ -177,7 +185,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				http.Error(w, "chatwork proxy: reading the request body: "+err.Error(), http.StatusBadRequest)
 				return
 			}
-			r.Body = struct {
+			out.Body = struct {
 				io.Reader
 				io.Closer
 			}{io.MultiReader(bytes.NewReader(held), x.body), x.body}
@@ -188,7 +196,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x)))
+	p.rp.ServeHTTP(w, out)
 }
 
 // checkRequest validates the request once its body has gone through (or
@@ -241,6 +249,26 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	}
 	out.RawPath = ""
 	pr.Out.Host = ""
+	if x, _ := pr.In.Context().Value(exchangeKey{}).(*exchange); x != nil && x.body != nil && pr.Out.Body != nil {
+		pr.Out.Body = &sentBody{ReadCloser: pr.Out.Body, tee: x.body}
+	}
+}
+
+// sentBody is the request body as the transport sends it. The transport
+// closes it when it is done with it, having sent all of it or stopped
+// early (an upstream that answers before it reads the body, such as a 401
+// to a request that expects 100-continue): that tells the tee that the
+// body has gone as far as it will. (ReverseProxy keeps the close from the
+// client's body.)
+type sentBody struct {
+	io.ReadCloser
+	tee *bodyTee
+}
+
+func (b *sentBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.tee.finish(false)
+	return err
 }
 
 // modifyResponse validates the head of the upstream's response and sets
@@ -253,7 +281,7 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	}
 	// The header counts the whole request: wait for its body to have gone
 	// upstream. The transport reads it to its end, or closes it when it
-	// stops early (an upstream that answers before reading it all).
+	// stops early (see sentBody).
 	if x.body != nil {
 		select {
 		case <-x.body.done:
@@ -268,7 +296,7 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 		}
 		p.report(errs)
 		resp.Header.Set(ConformanceHeader, headerSummary(append(slices.Clone(x.errs), errs...)))
-		p.record(x, resp, nil)
+		p.record(x, resp, recordedBody{})
 		return nil
 	}
 	var (
@@ -281,18 +309,70 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	}
 	p.report(errs)
 	resp.Header.Set(ConformanceHeader, headerSummary(append(slices.Clone(x.errs), errs...)))
+	coding := resp.Header.Get("Content-Encoding")
 	resp.Body = newBodyTee(resp.Body, p.cfg.MaxBodySize, resp.ContentLength, func(t *bodyTee) {
+		// The body is validated, and recorded (HAR's text is decoded),
+		// without its Content-Encoding.
+		raw, note := t.result()
+		body, wire := raw, int64(0)
+		if note == "" && coding != "" {
+			body, note = decode(coding, raw, p.cfg.MaxBodySize)
+			wire = int64(len(raw))
+		}
 		if r != nil { // a declared status of an operation
-			body, note := t.result()
 			if note == "" {
 				p.report(p.v.validateResponseBody(c, r, x.op, x.in, resp.StatusCode, resp.Header, body))
 			} else {
 				p.report([]error{c.errorf("body", "", "not validated: "+note, ErrNotValidated)})
 			}
 		}
-		p.record(x, resp, t)
+		if note != "" {
+			body, wire = nil, 0
+		}
+		rb := recordedBody{wire: wire}
+		if body != nil {
+			rb.body = body
+		} else {
+			rb.body, rb.digest = t.recorded()
+		}
+		p.record(x, resp, rb)
 	})
 	return nil
+}
+
+// decode undoes the Content-Encoding of a body, gzip or deflate, up to
+// maxBytes decoded bytes; for another coding, or a body it cannot decode,
+// it says why.
+func decode(coding string, body []byte, maxBytes int64) ([]byte, string) {
+	var r io.Reader
+	switch c := strings.ToLower(strings.TrimSpace(coding)); c {
+	case "identity":
+		return body, ""
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, "Content-Encoding " + c + ": " + err.Error()
+		}
+		r = zr
+	case "deflate":
+		// zlib, as the RFC says, or raw deflate, as some servers send.
+		zr, err := zlib.NewReader(bytes.NewReader(body))
+		if err != nil {
+			r = flate.NewReader(bytes.NewReader(body))
+		} else {
+			r = zr
+		}
+	default:
+		return nil, "Content-Encoding " + strconv.Quote(coding) + " is not decoded (gzip and deflate are)"
+	}
+	out, err := io.ReadAll(io.LimitReader(r, maxBytes+1))
+	switch {
+	case err != nil:
+		return nil, "Content-Encoding " + coding + ": " + err.Error()
+	case int64(len(out)) > maxBytes:
+		return nil, fmt.Sprintf("the decoded body is larger than %d bytes", maxBytes)
+	}
+	return out, ""
 }
 
 // upstreamError answers 502 when the upstream cannot be reached.
@@ -305,7 +385,7 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 	if x != nil {
 		p.checkRequest(x)
 		w.Header().Set(ConformanceHeader, headerSummary(x.errs))
-		p.record(x, nil, nil)
+		p.record(x, nil, recordedBody{})
 	}
 	http.Error(w, msg, http.StatusBadGateway)
 }
@@ -344,12 +424,20 @@ func (p *Proxy) refuse(w http.ResponseWriter, x *exchange) {
 	w.WriteHeader(http.StatusUnprocessableEntity)
 	_, _ = w.Write(b)
 	resp := &http.Response{StatusCode: http.StatusUnprocessableEntity, Header: h.Clone(), Proto: "HTTP/1.1"}
-	p.record(x, resp, &bodyTee{held: b, eof: true})
+	p.record(x, resp, recordedBody{body: b})
 }
 
-// record adds the exchange to the HAR file, once. respBody is the
-// response's body as it went through, nil for none.
-func (p *Proxy) record(x *exchange, resp *http.Response, respBody *bodyTee) {
+// recordedBody is what the HAR file records of a response body: its
+// bytes (decoded from their Content-Encoding when wire is not 0), or its
+// digest.
+type recordedBody struct {
+	body   []byte
+	digest *har.Digest
+	wire   int64 // the size as sent, when body is decoded
+}
+
+// record adds the exchange to the HAR file, once.
+func (p *Proxy) record(x *exchange, resp *http.Response, rb recordedBody) {
 	if p.cfg.Record == nil {
 		return
 	}
@@ -360,7 +448,7 @@ func (p *Proxy) record(x *exchange, resp *http.Response, respBody *bodyTee) {
 		}
 		ex := har.Exchange{Request: req, Response: resp, Started: x.started, Elapsed: time.Since(x.started)}
 		ex.RequestBody, ex.RequestBodyDigest = x.body.recorded()
-		ex.ResponseBody, ex.ResponseBodyDigest = respBody.recorded()
+		ex.ResponseBody, ex.ResponseBodyDigest, ex.ResponseBodyWireSize = rb.body, rb.digest, rb.wire
 		// A failing HAR file is reported once, as a note, and the
 		// exchange goes on.
 		if err := p.cfg.Record.Add(har.NewEntry(ex, p.cfg.RecordMaxBodySize)); err != nil {
@@ -499,7 +587,7 @@ func (t *bodyTee) result() (body []byte, note string) {
 	case t.h != nil:
 		return nil, fmt.Sprintf("the body is larger than %d bytes", t.max)
 	case !t.eof:
-		return nil, fmt.Sprintf("the body stopped after %d bytes, before its end", t.n)
+		return nil, fmt.Sprintf("only %d bytes of it went through", t.n)
 	}
 	return t.held, ""
 }

@@ -2,6 +2,7 @@ package conformance_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"io"
@@ -68,13 +69,8 @@ func TestProxyStreamsRequestBodies(t *testing.T) {
 		f.srv.Handler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(watcher.Close)
-	p, err := validator(t).NewProxy(conformance.ProxyConfig{Upstream: watcher.URL + "/v2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps := httptest.NewServer(p)
-	t.Cleanup(ps.Close)
-	target := ps.URL + "/v2/rooms/" + strconv.FormatInt(f.room, 10) + "/files"
+	pt := startProxy(t, conformance.ProxyConfig{Upstream: watcher.URL + "/v2"})
+	target := pt.ts.URL + "/v2/rooms/" + strconv.FormatInt(f.room, 10) + "/files"
 
 	content := make([]byte, 3<<20)
 	rand.Read(content)
@@ -185,8 +181,6 @@ func TestProxyStreamsResponseBodies(t *testing.T) {
 	half := len(list) / 2
 
 	clientGot := make(chan struct{})
-	var reports []*conformance.Error
-	var mu sync.Mutex
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		for k, v := range resp.Header {
 			w.Header()[k] = v
@@ -201,18 +195,9 @@ func TestProxyStreamsResponseBodies(t *testing.T) {
 		_, _ = w.Write(list[half:])
 	}))
 	t.Cleanup(slow.Close)
-	p, err := validator(t).NewProxy(conformance.ProxyConfig{Upstream: slow.URL + "/v2", Report: func(e *conformance.Error) {
-		mu.Lock()
-		defer mu.Unlock()
-		reports = append(reports, e)
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps := httptest.NewServer(p)
-	t.Cleanup(ps.Close)
+	pt := startProxy(t, conformance.ProxyConfig{Upstream: slow.URL + "/v2"})
 
-	req, _ := http.NewRequest(http.MethodGet, ps.URL+"/v2/rooms", nil)
+	req, _ := http.NewRequest(http.MethodGet, pt.ts.URL+"/v2/rooms", nil)
 	req.Header.Set("X-ChatWorkToken", f.srv.Token())
 	got, err := http.DefaultClient.Do(req) //nolint:bodyclose // closed below, once read in two steps
 	if err != nil {
@@ -244,13 +229,48 @@ func TestProxyStreamsResponseBodies(t *testing.T) {
 	if whole := append(firstHalf, rest...); !bytes.Equal(whole, list) {
 		t.Errorf("the answer through the proxy differs from the server's:\n%s\n%s", whole, list)
 	}
-	ps.Close() // every exchange over
-	mu.Lock()
-	defer mu.Unlock()
+	pt.stop() // every exchange over
+	reports := pt.reported()
 	if len(reports) != 1 || reports[0].OperationID != "listRooms" || !strings.HasPrefix(reports[0].Field, "body") || !strings.Contains(reports[0].Field+reports[0].Value, "type") {
 		t.Errorf("reports %v; want the bogus type of listRooms' last room", reports)
 	}
-	if s := p.Summary(); s.Violations["listRooms"] != 1 {
+	if s := pt.proxy.Summary(); s.Violations["listRooms"] != 1 {
 		t.Errorf("summary %+v; want 1 violation of listRooms", s)
+	}
+}
+
+// TestProxyRequestExpectingContinue sends an upload that waits for "100
+// Continue" with a wrong token: the fake answers 401 without asking for
+// the body, and the proxy must pass the 401 on (not wait for a body that
+// the client holds back until it is asked), noting that the body was not
+// validated.
+func TestProxyRequestExpectingContinue(t *testing.T) {
+	t.Parallel()
+	f := newProxyFixture(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel) // before the proxy closes: a hung exchange ends with the test
+	body, ct := multipartUpload(t, []byte("content"), "hi")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.url+"/rooms/"+strconv.FormatInt(f.room, 10)+"/files", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("X-ChatWorkToken", "not-the-token")
+	req.Header.Set("Expect", "100-continue")
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: hang}} // the body waits to be asked for
+	t.Cleanup(client.CloseIdleConnections)
+	answered := make(chan struct{})
+	var resp *http.Response
+	go func() {
+		defer close(answered)
+		resp, err = client.Do(req) //nolint:bodyclose // closed below
+	}()
+	await(t, answered, "no answer: the proxy waits for a body that the upstream did not ask for")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if h := resp.Header.Get(conformance.ConformanceHeader); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(h, "body: not validated: only 0 bytes of it went through") {
+		t.Errorf("%d, %s: %q; want the fake's 401 and a note that the body was not validated", resp.StatusCode, conformance.ConformanceHeader, h)
 	}
 }

@@ -3,8 +3,10 @@ package conformance_test
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime/multipart"
 	"net"
@@ -24,47 +26,67 @@ import (
 	"github.com/chatwork-go/chatwork/conformance/har"
 )
 
-// proxyFixture is a fake Chatwork behind a validating proxy.
-type proxyFixture struct {
-	srv   *apitest.Server
+// proxyUnderTest is a Proxy served on loopback, with what it reported.
+type proxyUnderTest struct {
 	proxy *conformance.Proxy
 	ts    *httptest.Server
 	url   string // the proxy's base URL, ending in /v2
-	room  int64
 
 	mu   sync.Mutex
 	seen []*conformance.Error
+}
+
+// startProxy serves the proxy of cfg; what it reports is collected unless
+// cfg has its own Report.
+func startProxy(t *testing.T, cfg conformance.ProxyConfig) *proxyUnderTest {
+	t.Helper()
+	pt := &proxyUnderTest{}
+	if cfg.Report == nil {
+		cfg.Report = func(e *conformance.Error) {
+			pt.mu.Lock()
+			defer pt.mu.Unlock()
+			pt.seen = append(pt.seen, e)
+		}
+	}
+	p, err := validator(t).NewProxy(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt.proxy = p
+	pt.ts = httptest.NewServer(p)
+	t.Cleanup(pt.ts.Close)
+	pt.url = pt.ts.URL + "/v2"
+	return pt
+}
+
+// stop closes the proxy's server once every exchange is over: the answers
+// have streamed through, their bodies are validated and recorded.
+func (pt *proxyUnderTest) stop() { pt.ts.Close() }
+
+func (pt *proxyUnderTest) reported() []*conformance.Error {
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	return append([]*conformance.Error(nil), pt.seen...)
+}
+
+// proxyFixture is a fake Chatwork, with a room, behind a validating proxy.
+type proxyFixture struct {
+	*proxyUnderTest
+	srv  *apitest.Server
+	room int64
 }
 
 func newProxyFixture(t *testing.T, edit func(*conformance.ProxyConfig)) *proxyFixture {
 	t.Helper()
 	f := &proxyFixture{srv: apitest.NewServer(t)}
 	f.room = f.srv.AddRoom(apitest.Room{Name: "proxy", AdminIDs: []int64{f.srv.Me().AccountID}}).RoomID
-	cfg := conformance.ProxyConfig{
-		Upstream: f.srv.URL(),
-		Report: func(e *conformance.Error) {
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			f.seen = append(f.seen, e)
-		},
-	}
+	cfg := conformance.ProxyConfig{Upstream: f.srv.URL()}
 	if edit != nil {
 		edit(&cfg)
 	}
-	p, err := validator(t).NewProxy(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.proxy = p
-	f.ts = httptest.NewServer(p)
-	t.Cleanup(f.ts.Close)
-	f.url = f.ts.URL + "/v2"
+	f.proxyUnderTest = startProxy(t, cfg)
 	return f
 }
-
-// stop closes the proxy's server once every exchange is over: the answers
-// have streamed through, their bodies are validated and recorded.
-func (f *proxyFixture) stop() { f.ts.Close() }
 
 // do sends a request through the proxy with the fake's token and returns
 // the response with its body read.
@@ -88,12 +110,6 @@ func (f *proxyFixture) do(t *testing.T, method, path, ct string, body []byte) (*
 		t.Fatal(err)
 	}
 	return resp, b
-}
-
-func (f *proxyFixture) reported() []*conformance.Error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]*conformance.Error(nil), f.seen...)
 }
 
 func TestProxyForwardsAConformingExchangeUnchanged(t *testing.T) {
@@ -365,20 +381,15 @@ func TestProxySendsCredentialsOnlyUpstream(t *testing.T) {
 	upstream.Handle("/", srv.Handler())
 	up := httptest.NewServer(upstream)
 	t.Cleanup(up.Close)
-	p, err := validator(t).NewProxy(conformance.ProxyConfig{Upstream: up.URL + "/v2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps := httptest.NewServer(p)
-	t.Cleanup(ps.Close)
+	pt := startProxy(t, conformance.ProxyConfig{Upstream: up.URL + "/v2"})
 
 	// An absolute-form request line naming the other server, and a Host
 	// header naming it too.
 	for _, raw := range []string{
 		"GET " + other.URL + "/v2/me HTTP/1.1\r\nHost: " + strings.TrimPrefix(other.URL, "http://") + "\r\nX-ChatWorkToken: " + srv.Token() + "\r\nConnection: close\r\n\r\n",
-		"GET /v2/redirect HTTP/1.1\r\nHost: " + strings.TrimPrefix(ps.URL, "http://") + "\r\nX-ChatWorkToken: " + srv.Token() + "\r\nConnection: close\r\n\r\n",
+		"GET /v2/redirect HTTP/1.1\r\nHost: " + strings.TrimPrefix(pt.ts.URL, "http://") + "\r\nX-ChatWorkToken: " + srv.Token() + "\r\nConnection: close\r\n\r\n",
 	} {
-		resp := rawRequest(t, ps.URL, raw) //nolint:bodyclose // do and rawRequest close the body
+		resp := rawRequest(t, pt.ts.URL, raw) //nolint:bodyclose // do and rawRequest close the body
 		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusFound {
 			t.Errorf("status %d", resp.StatusCode)
 		}
@@ -427,13 +438,8 @@ func TestProxyReportsResponseViolations(t *testing.T) {
 	})
 	up := httptest.NewServer(broken)
 	t.Cleanup(up.Close)
-	p, err := validator(t).NewProxy(conformance.ProxyConfig{Upstream: up.URL + "/v2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps := httptest.NewServer(p)
-	t.Cleanup(ps.Close)
-	req, _ := http.NewRequest(http.MethodGet, ps.URL+"/v2/me", nil)
+	pt := startProxy(t, conformance.ProxyConfig{Upstream: up.URL + "/v2"})
+	req, _ := http.NewRequest(http.MethodGet, pt.ts.URL+"/v2/me", nil)
 	req.Header.Set("X-ChatWorkToken", srv.Token())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -444,7 +450,7 @@ func TestProxyReportsResponseViolations(t *testing.T) {
 	if got := resp.Header.Get(conformance.ConformanceHeader); got != want {
 		t.Errorf("%s: %q; want %q", conformance.ConformanceHeader, got, want)
 	}
-	if s := p.Summary(); s.Violations["getMe"] != 1 {
+	if s := pt.proxy.Summary(); s.Violations["getMe"] != 1 {
 		t.Errorf("summary %+v", s)
 	}
 }
@@ -461,5 +467,83 @@ func TestNewProxyRefusesABadUpstream(t *testing.T) {
 	p, err := validator(t).NewProxy(conformance.ProxyConfig{})
 	if err != nil || p == nil {
 		t.Errorf("default upstream: %v", err)
+	}
+}
+
+// TestProxyDecodesCompressedAnswers puts behind the proxy a server that
+// compresses its answers, as many do for a client that accepts gzip: the
+// proxy must validate the decoded JSON (not report gzip as invalid JSON),
+// record it decoded in the HAR file as HAR wants, and note a coding it
+// does not decode.
+func TestProxyDecodesCompressedAnswers(t *testing.T) {
+	t.Parallel()
+	srv := apitest.NewServer(t)
+	compressing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		if r.URL.Query().Get("coding") == "br" {
+			w.Header().Set("Content-Encoding", "br") // not decoded by the proxy
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+			return
+		}
+		w.Header().Set("Content-Encoding", "gzip")
+		w.WriteHeader(rec.Code)
+		zw := gzip.NewWriter(w)
+		_, _ = zw.Write(rec.Body.Bytes())
+		_ = zw.Close()
+	}))
+	t.Cleanup(compressing.Close)
+	path := filepath.Join(t.TempDir(), "gzip.har")
+	w, err := har.Create(path, har.Creator{Name: "test", Version: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt := startProxy(t, conformance.ProxyConfig{Upstream: compressing.URL + "/v2", Record: w})
+	var bodies []string
+	for _, target := range []string{"/v2/rooms", "/v2/me?coding=br"} {
+		req, _ := http.NewRequest(http.MethodGet, pt.ts.URL+target, nil)
+		req.Header.Set("X-ChatWorkToken", srv.Token())
+		if strings.Contains(target, "br") {
+			req.Header.Set("Accept-Encoding", "br")
+		} // else Go's client asks for gzip, and decodes it
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		bodies = append(bodies, string(b))
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", target, resp.StatusCode)
+		}
+	}
+	pt.stop() // every exchange over
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reports := pt.reported()
+	if !strings.HasPrefix(bodies[0], "[{") {
+		t.Errorf("the client got %.40q; want the JSON list, gzipped by the server and decoded by the client", bodies[0])
+	}
+	if len(reports) != 1 || reports[0].OperationID != "getMe" || !errors.Is(reports[0], conformance.ErrNotValidated) ||
+		!strings.Contains(reports[0].Reason, `Content-Encoding "br" is not decoded`) {
+		t.Errorf("reports %v; want only the note on getMe's br answer", reports)
+	}
+	h, err := har.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz := h.Log.Entries[0].Response
+	if !strings.HasPrefix(gz.Content.Text, "[{") || gz.Content.Encoding != "" || gz.Content.Size != int64(len(gz.Content.Text)) ||
+		gz.BodySize <= 0 || gz.Content.Compression != gz.Content.Size-gz.BodySize {
+		t.Errorf("gzip answer recorded as body size %d, content %+v; want the decoded JSON and the wire size", gz.BodySize, gz.Content)
+	}
+	if rep := validator(t).CheckHAR(h, conformance.HARConfig{}); rep.Checked != 2 || rep.ViolationCount() != 0 {
+		t.Errorf("check of the recording: %d checked, %d violations; want 2 and none", rep.Checked, rep.ViolationCount())
 	}
 }

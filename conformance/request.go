@@ -170,7 +170,7 @@ func (v *Validator) checkQuery(c ectx, op *operation, u *url.URL, errs []error) 
 		switch {
 		case name == "method":
 			reason = "the ?method= override was abolished on 2025-07-03; send the real HTTP method"
-		case op.formFields[name]:
+		case op.formFields[name], op.partFields[name]:
 			reason = fmt.Sprintf("%s parameters belong in the form body: Chatwork ignores the query of %s since 2025-07-03", op.method, op.method)
 		case isSecretName(name):
 			reason = "credentials must never travel in the query; send the X-ChatWorkToken header"

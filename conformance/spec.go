@@ -52,6 +52,7 @@ type operation struct {
 
 	query      map[string]bool // declared query parameters
 	formFields map[string]bool // declared fields of a urlencoded body; nil without one
+	partFields map[string]bool // declared parts of a multipart body; nil without one
 	hasBody    bool            // the operation declares a request body
 
 	responses map[int]*response
@@ -207,6 +208,12 @@ func newOperation(doc *openapi3.T, t *pathTemplate, item *openapi3.PathItem, met
 			op.formFields = map[string]bool{}
 			for name := range mt.Schema.Value.Properties {
 				op.formFields[name] = true
+			}
+		}
+		if mt := rb.Value.Content.Get("multipart/form-data"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
+			op.partFields = map[string]bool{}
+			for name := range mt.Schema.Value.Properties {
+				op.partFields[name] = true
 			}
 		}
 	}

@@ -132,6 +132,7 @@ func TestValidateRequestRejects(t *testing.T) {
 		{"bad enum", "DELETE", "/v2/rooms/1", formCT, "action_type=remove", "deleteRoom", "body.action_type", `"remove"`},
 		{"JSON body", "POST", "/v2/rooms/1/messages", "application/json", `{"body":"hi"}`, "postMessage", "body", ""},
 		{"body on a GET", "GET", "/v2/me", formCT, "a=1", "getMe", "body", ""},
+		{"upload's message in the query", "POST", "/v2/rooms/1/files?message=hello", "multipart/form-data; boundary=XX", "--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhi\r\n--XX--\r\n", "uploadFile", "query.message", `"hello"`},
 		{"upload without file", "POST", "/v2/rooms/1/files", "multipart/form-data; boundary=XX", "--XX\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhello\r\n--XX--\r\n", "uploadFile", "body.file", ""},
 		{"task status", "PUT", "/v2/rooms/1/tasks/3/status", formCT, "body=closed", "updateTaskStatus", "body.body", `"closed"`},
 	} {

@@ -41,8 +41,9 @@ and every answer carries the header
   X-Chatwork-Conformance: 1 violations; postMessage request: query.body: ...
 so that a test can assert on it. The header goes out with the answer's head, once the request
 has gone upstream: it counts the request's violations and those of the answer's status and
-headers. The answer's body streams on to the client and is checked once it has gone through: its
-violations are printed and summed up at exit, but cannot be in its own header.
+headers. The answer's body streams on to the client and is checked once it has gone through
+(decoded, when the server compressed it with gzip or deflate): its violations are printed and
+summed up at exit, but cannot be in its own header.
 
 With --fail a request that violates the spec is not forwarded: it is answered 422 with an RFC
 9457 application/problem+json body listing the violations. To be checked first, each request is

@@ -39,8 +39,12 @@ type Exchange struct {
 	Response           *http.Response // its Body is not read
 	ResponseBody       []byte
 	ResponseBodyDigest *Digest // set when ResponseBody was not held
-	Started            time.Time
-	Elapsed            time.Duration
+	// ResponseBodyWireSize, when not 0, is the size of the body as it was
+	// sent, and ResponseBody holds it decoded from its Content-Encoding:
+	// HAR's content.text is the decoded body.
+	ResponseBodyWireSize int64
+	Started              time.Time
+	Elapsed              time.Duration
 }
 
 // Digest describes a body by its length and SHA-256.
@@ -100,6 +104,10 @@ func NewEntry(x Exchange, maxBody int64) Entry {
 		HeadersSize: -1,
 		BodySize:    bodySize(x.ResponseBody, x.ResponseBodyDigest),
 		Content:     content(resp.Header.Get("Content-Type"), x.ResponseBody, x.ResponseBodyDigest, maxBody),
+	}
+	if x.ResponseBodyWireSize > 0 && x.ResponseBodyDigest == nil {
+		e.Response.BodySize = x.ResponseBodyWireSize
+		e.Response.Content.Compression = e.Response.Content.Size - x.ResponseBodyWireSize
 	}
 	return e
 }

@@ -137,12 +137,15 @@ type Param struct {
 // Content is the body of a response. Text is base64 when Encoding is
 // "base64"; it is empty and SHA256 set when the body was elided.
 type Content struct {
-	Size     int64  `json:"size"`
-	MimeType string `json:"mimeType"`
-	Text     string `json:"text,omitempty"`
-	Encoding string `json:"encoding,omitempty"`
-	SHA256   string `json:"_sha256,omitempty"`
-	Comment  string `json:"comment,omitempty"`
+	Size int64 `json:"size"`
+	// Compression is the number of bytes the Content-Encoding saved:
+	// Size less the response's BodySize.
+	Compression int64  `json:"compression,omitempty"`
+	MimeType    string `json:"mimeType"`
+	Text        string `json:"text,omitempty"`
+	Encoding    string `json:"encoding,omitempty"`
+	SHA256      string `json:"_sha256,omitempty"`
+	Comment     string `json:"comment,omitempty"`
 }
 
 // Timings are the phases of an entry, in milliseconds; -1 where unknown.
