@@ -77,7 +77,7 @@ func BenchmarkReplicas(b *testing.B) {
 					tr := &http.Transport{MaxIdleConnsPerHost: 16}
 					b.Cleanup(tr.CloseIdleConnections)
 					c, err := api.NewClient(s.Token(), api.WithBaseURL(s.URL()), api.WithHTTPClient(&http.Client{Transport: tr}),
-						api.WithLimiter(lim), api.WithRoomPostLimit(replicaBudgets.RoomLimit, replicaBudgets.RoomWindow))
+						api.WithLimiter(lim))
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -42,8 +42,7 @@ func replica(t *testing.T, s *apitest.Server, token string, lim pacing.Limiter) 
 	t.Helper()
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	c, err := api.NewClient(token, api.WithBaseURL(s.URL()), api.WithHTTPClient(&http.Client{Transport: tr}), api.WithLimiter(lim),
-		api.WithRoomPostLimit(scaled.RoomLimit, scaled.RoomWindow)) // the wait after a room's 429
+	c, err := api.NewClient(token, api.WithBaseURL(s.URL()), api.WithHTTPClient(&http.Client{Transport: tr}), api.WithLimiter(lim))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,8 +192,7 @@ func TestRedisStoppedMidRun(t *testing.T) {
 		lim := redislimit.New(rdb, s.Token(), redislimit.WithBudgets(scaled), redislimit.WithLogger(logger))
 		tr := &http.Transport{}
 		transports = append(transports, tr)
-		c, err := api.NewClient(s.Token(), api.WithBaseURL(s.URL()), api.WithHTTPClient(&http.Client{Transport: tr}), api.WithLimiter(lim),
-			api.WithRoomPostLimit(scaled.RoomLimit, scaled.RoomWindow))
+		c, err := api.NewClient(s.Token(), api.WithBaseURL(s.URL()), api.WithHTTPClient(&http.Client{Transport: tr}), api.WithLimiter(lim))
 		if err != nil {
 			t.Fatal(err)
 		}
