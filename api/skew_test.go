@@ -2,8 +2,6 @@ package api_test
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -35,7 +33,7 @@ func TestPacingUnderClockSkew(t *testing.T) {
 				res := run.Run(t)
 				t.Logf("skew %+.2f windows: %d accepted, %.1f%% of the allowance, %d 429s (%d after the first window), longest silence %v",
 					f, res.Accepted, 100*res.Allowance, res.All429, res.Late429, res.Silence)
-				if os.Getenv("SKEW_REPORT") == "1" {
+				if pacingtest.Reporting() {
 					fmt.Println(pacingtest.Report("local", f, res))
 				}
 				run.Check(t, res)
@@ -45,19 +43,5 @@ func TestPacingUnderClockSkew(t *testing.T) {
 }
 
 // BenchmarkSkew reports, as custom metrics, the share of the allowance
-// used and the 429s for each clock skew of TestPacingUnderClockSkew. The
-// figures come from synctest runs, whose clock is fake, so the benchmark
-// runs the test in a child process of this test binary and reads its
-// report lines.
-func BenchmarkSkew(b *testing.B) {
-	var reports map[string][3]float64
-	for b.Loop() {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestPacingUnderClockSkew$", "-test.v", "-test.count=1")
-		cmd.Env = append(os.Environ(), "SKEW_REPORT=1")
-		out, _ := cmd.CombinedOutput() // a failed skew still reports its figures
-		if reports = pacingtest.ReadReports(out, "local"); len(reports) == 0 {
-			b.Fatalf("no report in:\n%s", out)
-		}
-	}
-	pacingtest.Bench(b, reports)
-}
+// used and the 429s for each clock skew of TestPacingUnderClockSkew.
+func BenchmarkSkew(b *testing.B) { pacingtest.BenchSkews(b, "TestPacingUnderClockSkew", "local") }

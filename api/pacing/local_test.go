@@ -8,23 +8,8 @@ import (
 	"time"
 
 	"github.com/chatwork-go/chatwork/api/pacing"
+	"github.com/chatwork-go/chatwork/internal/pacingtest"
 )
-
-// overtaken returns, for the posts of a run (arrival and grant orders as
-// sequence numbers), the most later arrivals that went before one post.
-func overtaken(arrival, grant []int) int {
-	worst := 0
-	for w := range arrival {
-		n := 0
-		for v := range arrival {
-			if arrival[v] > arrival[w] && grant[v] < grant[w] {
-				n++
-			}
-		}
-		worst = max(worst, n)
-	}
-	return worst
-}
 
 // TestPostsAreServedInOrder: posts waiting for one room go in the order
 // they came, so that no waiter is overtaken by more than the room's limit
@@ -57,7 +42,7 @@ func TestPostsAreServedInOrder(t *testing.T) {
 		for i := range arrival {
 			arrival[i] = i
 		}
-		if n := overtaken(arrival, grant); n > limit {
+		if n := pacingtest.Overtaken(arrival, grant); n > limit {
 			t.Errorf("a post was overtaken by %d later ones, more than the room's limit %d", n, limit)
 		}
 	})

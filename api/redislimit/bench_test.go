@@ -12,6 +12,7 @@ import (
 	"github.com/chatwork-go/chatwork/api/apitest"
 	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/api/redislimit"
+	"github.com/chatwork-go/chatwork/internal/redistest"
 )
 
 // replicaBudgets are Chatwork's budgets scaled in time by 1/125 (300 per
@@ -54,7 +55,7 @@ func BenchmarkReplicas(b *testing.B) {
 		b.Run("limiter="+mode, func(b *testing.B) {
 			var rdb *redis.Client
 			if mode == "shared" {
-				rdb = startRedis(b).client(b)
+				rdb = redistest.Start(b).Client(b)
 			}
 			var n429 int
 			var elapsed time.Duration
@@ -110,7 +111,7 @@ func BenchmarkLimiterCall(b *testing.B) {
 		b.Run("limiter="+mode, func(b *testing.B) {
 			lim := pacing.NewLocal(budgets)
 			if mode == "redis" {
-				lim = redislimit.New(startRedis(b).client(b), "bench-token", redislimit.WithBudgets(budgets))
+				lim = redislimit.New(redistest.Start(b).Client(b), "bench-token", redislimit.WithBudgets(budgets))
 			}
 			ctx := b.Context()
 			b.ReportAllocs()

@@ -14,6 +14,7 @@ import (
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/api/redislimit"
+	"github.com/chatwork-go/chatwork/internal/redistest"
 )
 
 // stateKeys returns the names of the nine keys of an account and a room,
@@ -84,8 +85,8 @@ func TestCorruptedStateIsRepaired(t *testing.T) {
 	} {
 		t.Run(tc.key+" "+strings.Join(tc.values, " "), func(t *testing.T) {
 			t.Parallel()
-			r := startRedis(t)
-			rdb := r.client(t)
+			r := redistest.Start(t)
+			rdb := r.Client(t)
 			s, rooms := fakeOverHTTP(t, scaled, 1)
 			var logs logBuffer
 			var clients []*api.Client
@@ -128,8 +129,8 @@ func FuzzSharedState(f *testing.F) {
 	f.Add(uint8(6), uint8(3), "x", "y", int64(0))                          // the room's block as a list
 	f.Add(uint8(1), uint8(1), "limit", "1e400", int64(0))                  //
 	f.Add(uint8(1), uint8(1), "trying", strings.Repeat("z", 99), int64(0)) //
-	r := startRedis(f)
-	rdb := r.client(f)
+	r := redistest.Start(f)
+	rdb := r.Client(f)
 	budgets := pacing.Budgets{Limit: 1000, Window: 2 * time.Second, RoomLimit: 100, RoomWindow: time.Second}
 	var logs logBuffer
 	lim := redislimit.New(rdb, "token-fuzz", redislimit.WithBudgets(budgets), redislimit.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))

@@ -21,6 +21,7 @@ import (
 
 	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/api/redislimit"
+	"github.com/chatwork-go/chatwork/internal/redistest"
 )
 
 // selfSigned writes a self-signed certificate for localhost and its key
@@ -61,20 +62,20 @@ func selfSigned(t *testing.T, dir string) (cert, key string) {
 func TestRedisErrorsSayWhatTheyAre(t *testing.T) {
 	dir := t.TempDir()
 	cert, key := selfSigned(t, dir)
-	tlsRedis := startRedisWith(t, func(port string) []string {
+	tlsRedis := redistest.Start(t, redistest.WithArgs(func(port string) []string {
 		return []string{"--port", "0", "--tls-port", port, "--tls-cert-file", cert, "--tls-key-file", key,
 			"--tls-ca-cert-file", cert, "--tls-auth-clients", "no"}
-	})
-	authRedis := startRedisWith(t, func(port string) []string { return []string{"--port", port, "--requirepass", "secret"} })
+	}))
+	authRedis := redistest.Start(t, redistest.WithArgs(func(port string) []string { return []string{"--port", port, "--requirepass", "secret"} }))
 	for _, tc := range []struct {
 		name string
 		opts *redis.Options
 		want string
 	}{
-		{"untrusted certificate", &redis.Options{Addr: tlsRedis.addr(), TLSConfig: &tls.Config{ServerName: "localhost", MinVersion: tls.VersionTLS12}},
+		{"untrusted certificate", &redis.Options{Addr: tlsRedis.Addr(), TLSConfig: &tls.Config{ServerName: "localhost", MinVersion: tls.VersionTLS12}},
 			"redis presented a certificate that is not trusted"},
-		{"wrong password", &redis.Options{Addr: authRedis.addr(), Password: "wrong"}, "redis refused the credentials"},
-		{"no password", &redis.Options{Addr: authRedis.addr()}, "redis refused the credentials"},
+		{"wrong password", &redis.Options{Addr: authRedis.Addr(), Password: "wrong"}, "redis refused the credentials"},
+		{"no password", &redis.Options{Addr: authRedis.Addr()}, "redis refused the credentials"},
 		{"nothing listening", &redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(freePort(t))}, "redis unreachable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/api/redislimit"
 	"github.com/chatwork-go/chatwork/internal/pacingtest"
+	"github.com/chatwork-go/chatwork/internal/redistest"
 )
 
 // TestLiveness is the liveness property of package pacing's FuzzLiveness
@@ -47,7 +48,7 @@ func TestLiveness(t *testing.T) {
 	for i, in := range inputs {
 		sc := pacingtest.Decode(in.seed, in.limit, in.roomLimit, in.window%6, in.skew, in.flags, in.delay, in.loss, in.goroutines)
 		sc.Windows = 3
-		rdb := startRedis(t).client(t)
+		rdb := redistest.Start(t).Client(t)
 		wg.Go(func() {
 			budgets := pacing.Budgets{Limit: sc.Limit, Window: sc.Window, RoomLimit: sc.RoomLimit, RoomWindow: sc.RoomWindow}
 			var replicas []pacing.Limiter

@@ -8,6 +8,8 @@ import (
 
 	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/api/redislimit"
+	"github.com/chatwork-go/chatwork/internal/pacingtest"
+	"github.com/chatwork-go/chatwork/internal/redistest"
 )
 
 // TestPostsAreServedInOrder: three replicas' posts to one room, more than
@@ -15,18 +17,18 @@ import (
 // more than the room's limit of later ones (before: one post waited 72 s
 // while later ones went through).
 func TestPostsAreServedInOrder(t *testing.T) {
-	r := startRedis(t)
+	r := redistest.Start(t)
 	b := pacing.Budgets{Limit: 10000, Window: time.Minute, RoomLimit: 5, RoomWindow: 400 * time.Millisecond}
 	var replicas []*redislimit.Limiter
 	for range 3 {
-		replicas = append(replicas, redislimit.New(r.client(t), "token-order", redislimit.WithBudgets(b)))
+		replicas = append(replicas, redislimit.New(r.Client(t), "token-order", redislimit.WithBudgets(b)))
 	}
 	const posts = 30
 	var mu sync.Mutex
 	granted := 0
 	grant := make([]int, posts)
 	var wg sync.WaitGroup
-	rdb := r.client(t)
+	rdb := r.Client(t)
 	// seen is how many posts Redis knows: granted, or waiting in the queue.
 	seen := func() int64 {
 		mu.Lock()
@@ -64,23 +66,7 @@ func TestPostsAreServedInOrder(t *testing.T) {
 	for i := range arrival {
 		arrival[i] = i
 	}
-	if n := overtaken(arrival, grant); n > b.RoomLimit {
+	if n := pacingtest.Overtaken(arrival, grant); n > b.RoomLimit {
 		t.Errorf("a post was overtaken by %d later ones, more than the room's limit %d (grants %v)", n, b.RoomLimit, grant)
 	}
-}
-
-// overtaken returns, for the posts of a run (arrival and grant orders as
-// sequence numbers), the most later arrivals that went before one post.
-func overtaken(arrival, grant []int) int {
-	worst := 0
-	for w := range arrival {
-		n := 0
-		for v := range arrival {
-			if arrival[v] > arrival[w] && grant[v] < grant[w] {
-				n++
-			}
-		}
-		worst = max(worst, n)
-	}
-	return worst
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/chatwork-go/chatwork/api/apitest"
 	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/api/redislimit"
+	"github.com/chatwork-go/chatwork/internal/redistest"
 )
 
 // Budgets scaled in time so that the tests run in seconds: the fake
@@ -106,8 +107,8 @@ func storedOnce(t *testing.T, s *apitest.Server, rooms []int64, n int, prefix st
 // and its own Limiter on one Redis, post to five rooms of one account
 // against the fake over real HTTP: no 429 at all.
 func TestReplicasShareOneBudget(t *testing.T) {
-	r := startRedis(t)
-	rdb := r.client(t)
+	r := redistest.Start(t)
+	rdb := r.Client(t)
 	s, rooms := fakeOverHTTP(t, scaled, 5)
 	var clients []*api.Client
 	for range 4 {
@@ -180,12 +181,12 @@ func (b *logBuffer) String() string {
 // the caller, the outage is logged once per limiter, and no goroutine is
 // left behind.
 func TestRedisStoppedMidRun(t *testing.T) {
-	r := startRedis(t)
+	r := redistest.Start(t)
 	before := runtime.NumGoroutine()
 	s, rooms := fakeOverHTTP(t, scaled, 3)
 	var logs logBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	rdb := redis.NewClient(&redis.Options{Addr: r.addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
 	var clients []*api.Client
 	var transports []*http.Transport
 	for range 2 {
@@ -201,7 +202,7 @@ func TestRedisStoppedMidRun(t *testing.T) {
 	if errs := postFrom(t.Context(), clients, rooms, 30, "before"); len(errs) > 0 {
 		t.Fatalf("%d posts failed before the outage, first: %v", len(errs), errs[0])
 	}
-	r.stop()
+	r.Kill()
 	if errs := postFrom(t.Context(), clients, rooms, 30, "during"); len(errs) > 0 {
 		t.Fatalf("%d posts failed during the outage, first: %v", len(errs), errs[0])
 	}
@@ -230,15 +231,16 @@ func TestRedisStoppedMidRun(t *testing.T) {
 // TestRedisRestarted: Redis loses everything; the next answers' headers
 // rebuild the shared state, and the calls go on.
 func TestRedisRestarted(t *testing.T) {
-	r := startRedis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: r.addr(), ContextTimeoutEnabled: true})
+	r := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), ContextTimeoutEnabled: true})
 	t.Cleanup(func() { _ = rdb.Close() })
 	s, rooms := fakeOverHTTP(t, scaled, 2)
 	c := replica(t, s, s.Token(), redislimit.New(rdb, s.Token(), redislimit.WithBudgets(scaled), redislimit.WithRetryAfter(time.Millisecond)))
 	if errs := postFrom(t.Context(), []*api.Client{c}, rooms, 10, "before"); len(errs) > 0 {
 		t.Fatalf("first: %v", errs[0])
 	}
-	r.restart()
+	r.Kill()
+	r.Restart()
 	if n := rdb.DBSize(t.Context()).Val(); n != 0 {
 		t.Fatalf("%d keys after the restart; the test needs an empty Redis", n)
 	}
@@ -259,8 +261,8 @@ func TestRedisRestarted(t *testing.T) {
 // TestSlowRedis: a Redis that stops answering costs each call at most the
 // call deadline; the calls go on with local pacing.
 func TestSlowRedis(t *testing.T) {
-	r := startRedis(t)
-	bh := newBlackhole(t, r.addr())
+	r := redistest.Start(t)
+	bh := newBlackhole(t, r.Addr())
 	rdb := redis.NewClient(&redis.Options{Addr: bh.addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { _ = rdb.Close() })
 	var logs logBuffer
@@ -289,8 +291,8 @@ func TestSlowRedis(t *testing.T) {
 // team chat); a budget that would need a wait beyond the maximum returns
 // a *pacing.WaitError at once.
 func TestTwoTokensOneRedis(t *testing.T) {
-	r := startRedis(t)
-	rdb := r.client(t)
+	r := redistest.Start(t)
+	rdb := r.Client(t)
 	b := pacing.Budgets{Limit: 5, Window: time.Hour, RoomLimit: 3, RoomWindow: time.Hour}
 	a := redislimit.New(rdb, "token-A", redislimit.WithBudgets(b))
 	other := redislimit.New(rdb, "token-B", redislimit.WithBudgets(b))
@@ -344,8 +346,8 @@ func TestTwoTokensOneRedis(t *testing.T) {
 // TestA429HoldsBackEveryReplica: an account 429 seen by one replica holds
 // back another.
 func TestA429HoldsBackEveryReplica(t *testing.T) {
-	r := startRedis(t)
-	rdb := r.client(t)
+	r := redistest.Start(t)
+	rdb := r.Client(t)
 	one := redislimit.New(rdb, "token-429")
 	two := redislimit.New(rdb, "token-429")
 	ctx := t.Context()
@@ -368,9 +370,9 @@ func TestA429HoldsBackEveryReplica(t *testing.T) {
 // configured one does not stall the replicas (see the api test of the
 // same name).
 func TestServerWindowLongerThanConfigured(t *testing.T) {
-	r := startRedis(t)
+	r := redistest.Start(t)
 	b := pacing.Budgets{Limit: 5, Window: 200 * time.Millisecond, RoomLimit: 10, RoomWindow: time.Second}
-	lim := redislimit.New(r.client(t), "token-long-window", redislimit.WithBudgets(b))
+	lim := redislimit.New(r.Client(t), "token-long-window", redislimit.WithBudgets(b))
 	obs := pacing.Observation{StatusCode: 200, Limit: 5, Remaining: 4, Reset: time.Now().Add(4 * time.Minute).Truncate(time.Second)}
 	for i := range 30 {
 		if err := lim.Wait(t.Context(), 0, 5*time.Second); err != nil {
@@ -384,9 +386,9 @@ func TestServerWindowLongerThanConfigured(t *testing.T) {
 // context's deadline is refused at once with a *pacing.WaitError, whatever
 // the maximum wait given.
 func TestDeadlineShorterThanTheWait(t *testing.T) {
-	r := startRedis(t)
+	r := redistest.Start(t)
 	b := pacing.Budgets{Limit: 100, Window: time.Hour, RoomLimit: 2, RoomWindow: time.Minute}
-	lim := redislimit.New(r.client(t), "token-deadline", redislimit.WithBudgets(b))
+	lim := redislimit.New(r.Client(t), "token-deadline", redislimit.WithBudgets(b))
 	for range 2 {
 		if err := lim.Wait(t.Context(), 7, 0); err != nil {
 			t.Fatal(err)

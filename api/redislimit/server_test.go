@@ -1,53 +1,12 @@
 package redislimit_test
 
 import (
-	"io"
 	"net"
-	"os"
-	"os/exec"
-	"strconv"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
-// redisServer is a real redis-server (Debian's package) on a free loopback
-// port, in a temporary directory, stopped when the test ends.
-type redisServer struct {
-	t     testing.TB
-	path  string
-	dir   string
-	port  int
-	extra func(port string) []string // arguments replacing --port: TLS, a password
-	cmd   *exec.Cmd
-}
-
-// startRedis starts redis-server, or skips the test when it is not
-// installed; under CI=true a missing redis-server fails the test.
-func startRedis(t testing.TB) *redisServer {
-	t.Helper()
-	return startRedisWith(t, nil)
-}
-
-// startRedisWith starts redis-server with extra(port) in place of
-// "--port port".
-func startRedisWith(t testing.TB, extra func(port string) []string) *redisServer {
-	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server is not installed; CI must install it (apt-get install redis-server)")
-		}
-		t.Skip("redis-server is not installed (apt-get install redis-server); skipping the tests against a real Redis")
-	}
-	s := &redisServer{t: t, path: path, dir: t.TempDir(), port: freePort(t), extra: extra}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
+// freePort returns a loopback port nothing listens on.
 func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -56,55 +15,6 @@ func freePort(t testing.TB) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
-}
-
-func (s *redisServer) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
-
-func (s *redisServer) start() {
-	s.t.Helper()
-	port := []string{"--port", strconv.Itoa(s.port)}
-	if s.extra != nil {
-		port = s.extra(strconv.Itoa(s.port))
-	}
-	args := append(port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", s.dir, "--enable-debug-command", "yes")
-	s.cmd = exec.Command(s.path, args...)
-	s.cmd.Stdout, s.cmd.Stderr = io.Discard, io.Discard
-	dieWithParent(s.cmd)
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	// Wait until it accepts connections (a plain TCP dial serves every
-	// setup, TLS and passwords included).
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", s.addr()); err == nil {
-			c.Close()
-			return
-		}
-		if i == 500 {
-			s.t.Fatalf("redis-server on %s did not listen", s.addr())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func (s *redisServer) stop() {
-	if s.cmd == nil {
-		return
-	}
-	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
-	s.cmd = nil
-}
-
-func (s *redisServer) restart() {
-	s.stop()
-	s.start()
-}
-
-func (s *redisServer) client(t testing.TB) *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: s.addr(), ContextTimeoutEnabled: true})
-	t.Cleanup(func() { _ = c.Close() })
-	return c
 }
 
 // blackhole is a TCP proxy in front of Redis that, once stalled, holds

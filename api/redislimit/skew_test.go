@@ -3,8 +3,6 @@ package redislimit_test
 import (
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/api/redislimit"
 	"github.com/chatwork-go/chatwork/internal/pacingtest"
+	"github.com/chatwork-go/chatwork/internal/redistest"
 )
 
 // TestPacingUnderClockSkew is the in-memory limiter's test of the same
@@ -24,7 +23,7 @@ import (
 // windows. The skews run side by side (6 s in all), each on its own
 // account.
 func TestPacingUnderClockSkew(t *testing.T) {
-	rdb := startRedis(t).client(t)
+	rdb := redistest.Start(t).Client(t)
 	results := make([]pacingtest.SkewResult, len(pacingtest.Skews))
 	runs := make([]pacingtest.SkewRun, len(pacingtest.Skews))
 	var wg sync.WaitGroup
@@ -37,7 +36,7 @@ func TestPacingUnderClockSkew(t *testing.T) {
 			res := results[i]
 			t.Logf("skew %+.2f windows: %d accepted, %.1f%% of the allowance, %d 429s (%d after the first window), longest silence %v",
 				f, res.Accepted, 100*res.Allowance, res.All429, res.Late429, res.Silence)
-			if os.Getenv("SKEW_REPORT") == "1" {
+			if pacingtest.Reporting() {
 				fmt.Println(pacingtest.Report("redis", f, res))
 			}
 			runs[i].Check(t, res)
@@ -68,17 +67,8 @@ func redisSkewRun(t *testing.T, rdb *redis.Client, f float64) (pacingtest.SkewRe
 }
 
 // BenchmarkSkewShared reports the figures of TestPacingUnderClockSkew with
-// the shared limiter, one sub-benchmark per skew (a child process runs the
-// test once per round; it takes about 6 s).
+// the shared limiter, one sub-benchmark per skew (each round runs the
+// test, about 6 s).
 func BenchmarkSkewShared(b *testing.B) {
-	var reports map[string][3]float64
-	for b.Loop() {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestPacingUnderClockSkew$", "-test.v", "-test.count=1")
-		cmd.Env = append(os.Environ(), "SKEW_REPORT=1")
-		out, _ := cmd.CombinedOutput() // a failed skew still reports its figures
-		if reports = pacingtest.ReadReports(out, "redis"); len(reports) == 0 {
-			b.Fatalf("no report in:\n%s", out)
-		}
-	}
-	pacingtest.Bench(b, reports)
+	pacingtest.BenchSkews(b, "TestPacingUnderClockSkew", "redis")
 }

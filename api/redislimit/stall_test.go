@@ -10,6 +10,7 @@ import (
 
 	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/api/redislimit"
+	"github.com/chatwork-go/chatwork/internal/redistest"
 )
 
 // stallBudgets: a room allows 10 posts per 2 s; the account is not the
@@ -47,31 +48,33 @@ func roomFlight(t *testing.T, rdb *redis.Client) int64 {
 func TestNoPhantomReservations(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		stall func(t *testing.T, r *redisServer, admin *redis.Client, px *blackhole)
+		stall func(t *testing.T, r *redistest.Server, admin *redis.Client, px *blackhole)
 	}{
-		{"DEBUG SLEEP", func(t *testing.T, _ *redisServer, admin *redis.Client, _ *blackhole) {
+		{"DEBUG SLEEP", func(t *testing.T, _ *redistest.Server, admin *redis.Client, _ *blackhole) {
 			if err := admin.Do(context.Background(), "DEBUG", "SLEEP", "0.5").Err(); err != nil {
 				t.Fatal(err)
 			}
 		}},
-		{"CLIENT PAUSE", func(t *testing.T, r *redisServer, admin *redis.Client, _ *blackhole) {
+		{"CLIENT PAUSE", func(t *testing.T, r *redistest.Server, admin *redis.Client, _ *blackhole) {
 			if err := admin.Do(context.Background(), "CLIENT", "PAUSE", "500", "ALL").Err(); err != nil {
 				t.Fatal(err)
 			}
 			waitForPing(t, r)
 		}},
-		{"connection killed mid-script", func(t *testing.T, _ *redisServer, _ *redis.Client, px *blackhole) {
+		{"connection killed mid-script", func(t *testing.T, _ *redistest.Server, _ *redis.Client, px *blackhole) {
 			<-px.killNextReply()
 		}},
-		{"restart", func(t *testing.T, r *redisServer, _ *redis.Client, _ *blackhole) {
-			r.restart()
+		{"restart", func(t *testing.T, r *redistest.Server, _ *redis.Client, _ *blackhole) {
+			r.Kill()
+			time.Sleep(500 * time.Millisecond) // down for as long as the stalls above
+			r.Restart()
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := startRedis(t)
-			admin := r.client(t)
-			px := newBlackhole(t, r.addr())
+			r := redistest.Start(t)
+			admin := r.Client(t)
+			px := newBlackhole(t, r.Addr())
 			rdbA := redis.NewClient(&redis.Options{Addr: px.addr(), MaxRetries: -1, ContextTimeoutEnabled: true})
 			t.Cleanup(func() { _ = rdbA.Close() })
 			a := redislimit.New(rdbA, "token-stall", redislimit.WithBudgets(stallBudgets))
@@ -93,7 +96,7 @@ func TestNoPhantomReservations(t *testing.T) {
 			// Another replica's post goes out at once: its room holds one
 			// post in Redis (the warm one; A's others went out while it
 			// paced alone), not ten that never end.
-			b := redislimit.New(r.client(t), "token-stall", redislimit.WithBudgets(stallBudgets))
+			b := redislimit.New(r.Client(t), "token-stall", redislimit.WithBudgets(stallBudgets))
 			if err := b.Wait(t.Context(), stallRoom, 10*time.Second); err != nil {
 				t.Fatal(err)
 			}
@@ -116,9 +119,9 @@ func TestNoPhantomReservations(t *testing.T) {
 }
 
 // waitForPing waits until Redis answers again.
-func waitForPing(t *testing.T, r *redisServer) {
+func waitForPing(t *testing.T, r *redistest.Server) {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: r.addr(), MaxRetries: -1})
+	c := redis.NewClient(&redis.Options{Addr: r.Addr(), MaxRetries: -1})
 	defer c.Close()
 	for i := 0; c.Ping(context.Background()).Err() != nil; i++ {
 		if i == 500 {

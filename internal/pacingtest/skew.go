@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"sync"
@@ -149,9 +151,46 @@ func ReadReports(out []byte, limiter string) map[string][3]float64 {
 	return reports
 }
 
-// Bench reports the figures of reports as sub-benchmarks skew=±f, one per
-// skew, with the metrics %allowance, 429s and late-429s.
-func Bench(b *testing.B, reports map[string][3]float64) {
+// BenchSkews reports the figures of the skew runs of the test named test
+// (a function of this test binary that prints Report lines for limiter
+// when SKEW_REPORT=1) as sub-benchmarks skew=±f, one per skew, with the
+// metrics %allowance, 429s and late-429s. The runs happen in a child
+// process (synctest runs take no real time, and each round runs the test
+// once); a skew that fails its test still reports its figures.
+func BenchSkews(b *testing.B, test, limiter string) {
+	var reports map[string][3]float64
+	for b.Loop() {
+		cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.v", "-test.count=1") //nolint:gosec // G204: this test binary, running one of its tests
+		cmd.Env = append(os.Environ(), "SKEW_REPORT=1")
+		out, _ := cmd.CombinedOutput()
+		if reports = ReadReports(out, limiter); len(reports) == 0 {
+			b.Fatalf("no report in:\n%s", out)
+		}
+	}
+	bench(b, reports)
+}
+
+// Reporting reports whether a test runs for BenchSkews.
+func Reporting() bool { return os.Getenv("SKEW_REPORT") == "1" }
+
+// Overtaken returns, for the posts of a run (arrival and grant orders as
+// sequence numbers), the most later arrivals that went before one post.
+func Overtaken(arrival, grant []int) int {
+	worst := 0
+	for w := range arrival {
+		n := 0
+		for v := range arrival {
+			if arrival[v] > arrival[w] && grant[v] < grant[w] {
+				n++
+			}
+		}
+		worst = max(worst, n)
+	}
+	return worst
+}
+
+// bench reports the figures of reports as sub-benchmarks.
+func bench(b *testing.B, reports map[string][3]float64) {
 	for _, f := range Skews {
 		r, ok := reports[fmt.Sprint(f)]
 		if !ok {

@@ -30,6 +30,7 @@ type Server struct {
 	dir  string
 	port int
 	aof  bool
+	args func(port string) []string // in place of --port: TLS, a password
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
@@ -42,6 +43,11 @@ type Option func(*Server)
 // at each write (appendonly yes, appendfsync always), so that a restart,
 // even after a kill, keeps everything it acknowledged.
 func WithAOF() Option { return func(s *Server) { s.aof = true } }
+
+// WithArgs starts the server with args(port) in place of "--port port":
+// a TLS port and certificates, a password. It is then ready when it takes
+// a TCP connection (a PING would need the TLS or the password).
+func WithArgs(args func(port string) []string) Option { return func(s *Server) { s.args = args } }
 
 // Start starts redis-server, or skips the test when it is not installed
 // (fails it under CI=true). The end of the test stops it.
@@ -101,17 +107,33 @@ func (s *Server) Restart() {
 	if s.aof {
 		aof = "yes"
 	}
-	cmd := exec.Command(s.path, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "", //nolint:gosec // G204: redis-server from PATH, with fixed arguments
-		"--appendonly", aof, "--appendfsync", "always", "--dir", s.dir, "--enable-debug-command", "local")
+	port := []string{"--port", strconv.Itoa(s.port)}
+	if s.args != nil {
+		port = s.args(strconv.Itoa(s.port))
+	}
+	args := append(port, "--bind", "127.0.0.1", "--save", "", "--appendonly", aof, "--appendfsync", "always",
+		"--dir", s.dir, "--enable-debug-command", "yes") // DEBUG SLEEP: a stalled Redis
+	cmd := exec.Command(s.path, args...) //nolint:gosec // G204: redis-server from PATH, with the test's arguments
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		s.tb.Fatal(err)
 	}
 	s.cmd = cmd
-	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
-	defer c.Close()
+	ready := func() bool {
+		if s.args != nil {
+			c, err := net.Dial("tcp", s.Addr())
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		}
+		c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+		defer c.Close()
+		return c.Ping(context.Background()).Err() == nil
+	}
 	deadline := time.Now().Add(30 * time.Second) // bounds a hang only
-	for c.Ping(context.Background()).Err() != nil {
+	for !ready() {
 		if time.Now().After(deadline) {
 			s.tb.Fatalf("redis-server on %s did not answer", s.Addr())
 		}
