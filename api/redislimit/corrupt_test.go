@@ -91,7 +91,7 @@ func TestCorruptedStateIsRepaired(t *testing.T) {
 			var logs logBuffer
 			var clients []*api.Client
 			for range 4 {
-				lim := redislimit.New(rdb, s.Token(), redislimit.WithBudgets(scaled), redislimit.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+				lim := redislimit.New(rdb, s.Token(), redislimit.WithBudgets(scaled), steady, redislimit.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 				clients = append(clients, replica(t, s, s.Token(), lim))
 			}
 			if errs := postFrom(t.Context(), clients[:1], rooms, 1, "warm"); len(errs) > 0 {
@@ -133,7 +133,7 @@ func FuzzSharedState(f *testing.F) {
 	rdb := r.Client(f)
 	budgets := pacing.Budgets{Limit: 1000, Window: 2 * time.Second, RoomLimit: 100, RoomWindow: time.Second}
 	var logs logBuffer
-	lim := redislimit.New(rdb, "token-fuzz", redislimit.WithBudgets(budgets), redislimit.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	lim := redislimit.New(rdb, "token-fuzz", redislimit.WithBudgets(budgets), steady, redislimit.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	const room = 9
 	call := func(t *testing.T) error {
 		start := time.Now()

@@ -67,23 +67,34 @@ func TestRedisErrorsSayWhatTheyAre(t *testing.T) {
 			"--tls-ca-cert-file", cert, "--tls-auth-clients", "no"}
 	}))
 	authRedis := redistest.Start(t, redistest.WithArgs(func(port string) []string { return []string{"--port", port, "--requirepass", "secret"} }))
+	// The diagnosis needs the exchange with Redis to end within the call's
+	// deadline: a TLS handshake or an AUTH, which take longer than the
+	// default 250 ms on a busy machine under the race detector (the call
+	// is then only "too slow"), get a deadline that only a hang misses. A
+	// refused connection ends at once: that case keeps the default.
+	const busy = 5 * time.Second
 	for _, tc := range []struct {
-		name string
-		opts *redis.Options
-		want string
+		name    string
+		opts    *redis.Options
+		timeout time.Duration
+		want    string
 	}{
 		{"untrusted certificate", &redis.Options{Addr: tlsRedis.Addr(), TLSConfig: &tls.Config{ServerName: "localhost", MinVersion: tls.VersionTLS12}},
-			"redis presented a certificate that is not trusted"},
-		{"wrong password", &redis.Options{Addr: authRedis.Addr(), Password: "wrong"}, "redis refused the credentials"},
-		{"no password", &redis.Options{Addr: authRedis.Addr()}, "redis refused the credentials"},
-		{"nothing listening", &redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(freePort(t))}, "redis unreachable"},
+			busy, "redis presented a certificate that is not trusted"},
+		{"wrong password", &redis.Options{Addr: authRedis.Addr(), Password: "wrong"}, busy, "redis refused the credentials"},
+		{"no password", &redis.Options{Addr: authRedis.Addr()}, busy, "redis refused the credentials"},
+		{"nothing listening", &redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(freePort(t))}, 0, "redis unreachable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.opts.ContextTimeoutEnabled = true
 			rdb := redis.NewClient(tc.opts)
 			t.Cleanup(func() { _ = rdb.Close() })
 			var logs logBuffer
-			lim := redislimit.New(rdb, "token-"+tc.name, redislimit.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			opts := []redislimit.Option{redislimit.WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}
+			if tc.timeout > 0 {
+				opts = append(opts, redislimit.WithCallTimeout(tc.timeout))
+			}
+			lim := redislimit.New(rdb, "token-"+tc.name, opts...)
 			if err := lim.Wait(t.Context(), 0, time.Second); err != nil {
 				t.Fatalf("Wait: %v; calls go on with local pacing", err)
 			}

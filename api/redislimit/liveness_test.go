@@ -53,7 +53,7 @@ func TestLiveness(t *testing.T) {
 			budgets := pacing.Budgets{Limit: sc.Limit, Window: sc.Window, RoomLimit: sc.RoomLimit, RoomWindow: sc.RoomWindow}
 			var replicas []pacing.Limiter
 			for range 2 {
-				replicas = append(replicas, redislimit.New(rdb, fmt.Sprint("token-liveness-", i), redislimit.WithBudgets(budgets)))
+				replicas = append(replicas, redislimit.New(rdb, fmt.Sprint("token-liveness-", i), redislimit.WithBudgets(budgets), steady))
 			}
 			out := sc.Drive(t, replicas...)
 			t.Logf("%+v: %+v", sc, out)

@@ -21,7 +21,7 @@ func TestPostsAreServedInOrder(t *testing.T) {
 	b := pacing.Budgets{Limit: 10000, Window: time.Minute, RoomLimit: 5, RoomWindow: 400 * time.Millisecond}
 	var replicas []*redislimit.Limiter
 	for range 3 {
-		replicas = append(replicas, redislimit.New(r.Client(t), "token-order", redislimit.WithBudgets(b)))
+		replicas = append(replicas, redislimit.New(r.Client(t), "token-order", redislimit.WithBudgets(b), steady))
 	}
 	const posts = 30
 	var mu sync.Mutex

@@ -26,6 +26,15 @@ import (
 // enforces them and every limiter paces to them.
 var scaled = pacing.Budgets{Limit: 100, Window: 2 * time.Second, RoomLimit: 5, RoomWindow: 250 * time.Millisecond}
 
+// steady gives a Limiter's Redis calls a deadline that only a hung Redis
+// misses. The default, 250 ms, is how long a replica waits for Redis
+// before it paces alone; on a busy 2-core machine under the race detector
+// a healthy Redis's answer can take longer, and a test of the shared state
+// would then test that fallback instead (replicas pacing alone draw 429s,
+// a value planted in Redis goes unread). The tests of outages (stalls,
+// kills, refused connections) keep the default or set their own.
+var steady = redislimit.WithCallTimeout(5 * time.Second)
+
 // fakeOverHTTP starts the fake on a loopback port with the scaled budgets
 // and n group rooms of its default account.
 func fakeOverHTTP(t *testing.T, b pacing.Budgets, rooms int) (*apitest.Server, []int64) {
@@ -112,7 +121,7 @@ func TestReplicasShareOneBudget(t *testing.T) {
 	s, rooms := fakeOverHTTP(t, scaled, 5)
 	var clients []*api.Client
 	for range 4 {
-		clients = append(clients, replica(t, s, s.Token(), redislimit.New(rdb, s.Token(), redislimit.WithBudgets(scaled))))
+		clients = append(clients, replica(t, s, s.Token(), redislimit.New(rdb, s.Token(), redislimit.WithBudgets(scaled), steady)))
 	}
 	const n = 250
 	if errs := postFrom(t.Context(), clients, rooms, n, "m"); len(errs) > 0 {
@@ -294,8 +303,8 @@ func TestTwoTokensOneRedis(t *testing.T) {
 	r := redistest.Start(t)
 	rdb := r.Client(t)
 	b := pacing.Budgets{Limit: 5, Window: time.Hour, RoomLimit: 3, RoomWindow: time.Hour}
-	a := redislimit.New(rdb, "token-A", redislimit.WithBudgets(b))
-	other := redislimit.New(rdb, "token-B", redislimit.WithBudgets(b))
+	a := redislimit.New(rdb, "token-A", redislimit.WithBudgets(b), steady)
+	other := redislimit.New(rdb, "token-B", redislimit.WithBudgets(b), steady)
 	ctx := t.Context()
 	send := func(lim *redislimit.Limiter, room int64) error {
 		err := lim.Wait(ctx, room, 0)
@@ -333,7 +342,7 @@ func TestTwoTokensOneRedis(t *testing.T) {
 		}
 	}
 	// A second replica of A sees A's spent account.
-	if err := redislimit.New(rdb, "token-A", redislimit.WithBudgets(b)).Wait(ctx, 0, 0); !errors.As(err, &we) {
+	if err := redislimit.New(rdb, "token-A", redislimit.WithBudgets(b), steady).Wait(ctx, 0, 0); !errors.As(err, &we) {
 		t.Fatalf("another replica of A: %v, want *pacing.WaitError", err)
 	}
 	for _, k := range rdb.Keys(ctx, "*").Val() {
@@ -348,8 +357,8 @@ func TestTwoTokensOneRedis(t *testing.T) {
 func TestA429HoldsBackEveryReplica(t *testing.T) {
 	r := redistest.Start(t)
 	rdb := r.Client(t)
-	one := redislimit.New(rdb, "token-429")
-	two := redislimit.New(rdb, "token-429")
+	one := redislimit.New(rdb, "token-429", steady)
+	two := redislimit.New(rdb, "token-429", steady)
 	ctx := t.Context()
 	if err := one.Wait(ctx, 0, 0); err != nil {
 		t.Fatal(err)
@@ -372,7 +381,7 @@ func TestA429HoldsBackEveryReplica(t *testing.T) {
 func TestServerWindowLongerThanConfigured(t *testing.T) {
 	r := redistest.Start(t)
 	b := pacing.Budgets{Limit: 5, Window: 200 * time.Millisecond, RoomLimit: 10, RoomWindow: time.Second}
-	lim := redislimit.New(r.Client(t), "token-long-window", redislimit.WithBudgets(b))
+	lim := redislimit.New(r.Client(t), "token-long-window", redislimit.WithBudgets(b), steady)
 	obs := pacing.Observation{StatusCode: 200, Limit: 5, Remaining: 4, Reset: time.Now().Add(4 * time.Minute).Truncate(time.Second)}
 	for i := range 30 {
 		if err := lim.Wait(t.Context(), 0, 5*time.Second); err != nil {
@@ -388,7 +397,7 @@ func TestServerWindowLongerThanConfigured(t *testing.T) {
 func TestDeadlineShorterThanTheWait(t *testing.T) {
 	r := redistest.Start(t)
 	b := pacing.Budgets{Limit: 100, Window: time.Hour, RoomLimit: 2, RoomWindow: time.Minute}
-	lim := redislimit.New(r.Client(t), "token-deadline", redislimit.WithBudgets(b))
+	lim := redislimit.New(r.Client(t), "token-deadline", redislimit.WithBudgets(b), steady)
 	for range 2 {
 		if err := lim.Wait(t.Context(), 7, 0); err != nil {
 			t.Fatal(err)
