@@ -147,7 +147,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	const canary = "CANARY-7f3a9c2e-token"
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c := newTestClient(t, canary, handlerTransport{func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Chatworktoken") != canary {
 			t.Errorf("token header %q", r.Header.Get("X-Chatworktoken"))
 		}
@@ -159,16 +159,10 @@ func TestTokenNeverLeaks(t *testing.T) {
 		default:
 			reply(w, 429, `{"errors":["Rate limit for message posting per room exceeded."]}`)
 		}
-	}))
-	defer ts.Close()
-	c, err := api.NewClient(canary, api.WithBaseURL(ts.URL+"/v2"), api.WithLogger(logger),
-		api.WithMaxRateLimitWait(0), api.WithRetries(1, time.Millisecond, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
+	}}, api.WithLogger(logger), api.WithMaxRateLimitWait(0), api.WithRetries(1, time.Millisecond, time.Millisecond))
 	ctx := t.Context()
 	var errs []error
-	_, _, err = c.Me.Get(ctx)
+	_, _, err := c.Me.Get(ctx)
 	errs = append(errs, err)
 	_, _, err = c.Contacts.List(ctx)
 	errs = append(errs, err)
