@@ -14,47 +14,27 @@ package main
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"go/format"
-	"os"
 	"strconv"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/chatwork-go/chatwork/internal/genfile"
 )
 
 // extension is the name of the top-level extension read.
 const extension = "x-chatwork-rate-limits"
 
 func main() {
-	in := flag.String("in", "openapi.yaml", "the OpenAPI document to read")
-	out := flag.String("out", "internal/budgets/budgets.gen.go", "the Go file to write")
-	flag.Parse()
-	if err := run(*in, *out); err != nil {
-		fmt.Fprintln(os.Stderr, "budgetgen:", err)
-		os.Exit(1)
-	}
-}
-
-func run(in, out string) error {
-	src, err := os.ReadFile(in)
-	if err != nil {
-		return err
-	}
-	lim, err := parse(src)
-	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	code, err := render(lim)
-	if err != nil {
-		return err
-	}
-	// Leave the file alone when nothing changed, so its mtime does not move.
-	if old, err := os.ReadFile(out); err == nil && bytes.Equal(old, code) {
-		return nil
-	}
-	return os.WriteFile(out, code, 0o644)
+	genfile.Main("budgetgen", "openapi.yaml", "internal/budgets/budgets.gen.go", func(src []byte) ([]byte, error) {
+		lim, err := parse(src)
+		if err != nil {
+			return nil, err
+		}
+		return render(lim)
+	})
 }
 
 // budget is one entry of the extension.
