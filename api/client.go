@@ -79,7 +79,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 
 // NewOAuthClient returns a client that authenticates with OAuth 2.0 access
 // tokens from ts, sent as "Authorization: Bearer". Each request asks ts for
-// a token, so a source that refreshes (see OAuthConfig.TokenSource) keeps
+// a token, so a source that refreshes (see package api/oauth) keeps
 // the client working past the 15-minute life of an access token.
 func NewOAuthClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	if ts == nil {

@@ -18,9 +18,10 @@
 //
 // NewClient takes an API token (from the Chatwork UI; it never expires) and
 // sends it in the X-ChatWorkToken header. NewOAuthClient takes an
-// oauth2.TokenSource and sends "Authorization: Bearer"; OAuthConfig builds
-// the consent URL with PKCE, exchanges the code and refreshes the 15-minute
-// access tokens before they expire. Every request carries exactly one of the
+// oauth2.TokenSource and sends "Authorization: Bearer"; package api/oauth
+// signs users in (the consent URL with PKCE, the code exchange, the
+// scopes) and gives a source that refreshes the 15-minute access tokens
+// before they expire. Every request carries exactly one of the
 // two headers, and the token appears in no error and no log line, even when
 // a server echoes it back.
 //
@@ -242,13 +243,15 @@
 // they return (aliases of the generated models), every value of their
 // enumerations, the input structs of the calls, the limits checked before
 // sending, the errors to match, and the interfaces a program may implement
-// (Store, WatchFleet). What only a Limiter's author needs lives in package
-// pacing. Nothing is exported for the CLI, the fake or the tests alone:
-// they use the calls any program uses and keep their own helpers.
-// A value callers read is a constant or the result of a function; the only
-// exported variables are sentinel errors, so that no program can change a
-// value for another. Each concept has one name (see Vocabulary), and an
-// old name is not kept beside a new one. internal/checks TestExportedNames
+// (Store, WatchFleet). What only one kind of program needs lives in a
+// package of its own: package pacing for a Limiter's author, package oauth
+// for a program that signs users in (the consent flow and its scopes).
+// Nothing is exported for the CLI, the fake or the tests alone: they use
+// the calls any program uses and keep their own helpers. A value callers
+// read is a constant or the result of a function; the only exported
+// variables are sentinel errors, so that no program can change a value for
+// another. Each concept has one name (see Vocabulary), and an old name is
+// not kept beside a new one. internal/checks TestExportedNames
 // counts the exported names and holds this package to its number.
 //
 // # Dependencies

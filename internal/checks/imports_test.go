@@ -22,6 +22,8 @@ var importRules = map[string]struct {
 		"what a Limiter needs: the budgets and nothing of the client"},
 	"api/intake": {[]string{"api", "api/pacing", "api/webhook", "api/notation", "gen", "api/wire", "internal/budgets", "internal/wait", "internal/urlsafe"},
 		"the durable intake over Redis: it builds on the client (Watch), webhook and notation, and nothing imports it but programs that want Redis"},
+	"api/oauth": {[]string{"api", "gen", "api/pacing", "api/wire", "internal/budgets", "internal/wait", "internal/urlsafe"},
+		"signing users in builds on the client's errors and nothing else of the module"},
 	"api/webhook": {[]string{"gen", "api/wire"},
 		"receiving webhooks needs no API client"},
 	"api/notation": {nil,
