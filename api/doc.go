@@ -100,10 +100,10 @@
 //	concept          on the wire (openapi.yaml)            in this package
 //	account ID       account_id                            AccountID
 //	administrator    members_admin_ids, role admin         AdminIDs, RoleAdmin, MembersResult.Admin
-//	assignee         to_ids; a task's account;             CreateTaskParams.AssigneeIDs; RoomTask.Account;
+//	assignee         to_ids; a task's account;             CreateTaskParams.AssigneeIDs; RoomTask.Assignee;
 //	                 the task filter account_id            ListTasksOptions.AssigneeID
 //	task's creator   assigned_by_account(_id)              AssignedByAccount, AssignedByAccountID
-//	uploader         a file's account; filter account_id   File.Account, ListFilesOptions.UploaderID
+//	uploader         a file's account; filter account_id   File.Uploader, ListFilesOptions.UploaderID
 //	deadline         limit (sent), limit_time (read)       LimitTime
 //	deadline's kind  limit_type: none, date, time          TaskLimitType: TaskLimitTypeNone, ...Date, ...Time
 //	a date's day     (Japan time; not stated by the API)   DeadlineZone()
@@ -111,8 +111,9 @@
 //	message ID       message_id, a string of digits        MessageID string
 //
 // The resources (Room, Message, RoomTask, ...) are the generated models of
-// openapi.yaml, with the spec's field names; where the wire's name is
-// generic (a task's or a file's "account"), the table says what it is.
+// openapi.yaml, with the spec's field names, except where the wire's name
+// is generic: a task's and a file's "account" are Assignee and Uploader
+// (x-go-name in openapi.yaml), as the table says.
 // Enumeration values are named as package gen names them, the type's name
 // then the value (RoomTypeGroup, RoleAdmin, TaskStatusDone, IconPresetMeeting),
 // and every value of the spec is exported here, so that no caller needs
@@ -259,9 +260,10 @@
 // This package owns the client: its services, errors, rate limiting,
 // retries and message watching. It depends on package gen (the generated
 // types and requests), package wire, package pacing (the Limiter
-// interface and the in-memory limiter), the budgets generated from the
-// spec (internal/budgets) and two internal helpers (sleeping, and the base
-// URL rules it shares with the CLI) only; it never imports apitest,
-// conformance, the CLI or kin-openapi, so a program that uses the client
-// links none of them (enforced by internal/checks TestImportRules).
+// interface and the in-memory limiter), the budgets and the bounds of
+// values generated from the spec (internal/budgets, internal/limits) and
+// two internal helpers (sleeping, and the base URL rules it shares with the
+// CLI) only; it never imports apitest, conformance, the CLI or kin-openapi,
+// so a program that uses the client links none of them (enforced by
+// internal/checks TestImportRules).
 package api

@@ -223,7 +223,7 @@ func ExampleTasksService_Create() {
 	}
 	t := annas[0]
 	y, m, d := t.LimitTime.In(api.DeadlineZone()).Date()
-	fmt.Println(len(ids), "tasks;", t.Account.Name, "has one due on", y, m, d, "("+t.LimitType+")")
+	fmt.Println(len(ids), "tasks;", t.Assignee.Name, "has one due on", y, m, d, "("+t.LimitType+")")
 	// Output: 2 tasks; Anna has one due on 2030 January 31 (date)
 }
 

@@ -27,15 +27,7 @@ import (
 // extension is the name of the top-level extension read.
 const extension = "x-chatwork-rate-limits"
 
-func main() {
-	genfile.Main("budgetgen", "openapi.yaml", "internal/budgets/budgets.gen.go", func(src []byte) ([]byte, error) {
-		lim, err := parse(src)
-		if err != nil {
-			return nil, err
-		}
-		return render(lim)
-	})
-}
+func main() { genfile.Main("budgetgen", "openapi.yaml", "internal/budgets/budgets.gen.go", genfile.Then(parse, render)) }
 
 // budget is one entry of the extension.
 type budget struct {

@@ -36,6 +36,18 @@ func run(in, out string, gen func([]byte) ([]byte, error)) error {
 	return Write(out, code)
 }
 
+// Then is the generator that reads its input with parse and writes its
+// output with render.
+func Then[T any](parse func(src []byte) (T, error), render func(T) ([]byte, error)) func(src []byte) ([]byte, error) {
+	return func(src []byte) ([]byte, error) {
+		v, err := parse(src)
+		if err != nil {
+			return nil, err
+		}
+		return render(v)
+	}
+}
+
 // Write writes code to path, and leaves the file alone when it holds code
 // already, so that its modification time does not move.
 func Write(path string, code []byte) error {

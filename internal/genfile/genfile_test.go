@@ -44,3 +44,21 @@ func TestRunWritesOnlyChanges(t *testing.T) {
 		t.Errorf("a failed generation wrote its output: %v", err)
 	}
 }
+
+// TestThen: the rendered output of what parse read, or parse's error
+// without calling render.
+func TestThen(t *testing.T) {
+	rendered := 0
+	gen := Then(func(src []byte) (int, error) {
+		if len(src) == 0 {
+			return 0, errors.New("empty")
+		}
+		return len(src), nil
+	}, func(n int) ([]byte, error) { rendered++; return []byte(strings.Repeat("x", n)), nil })
+	if out, err := gen([]byte("abc")); err != nil || string(out) != "xxx" {
+		t.Errorf("gen(abc) = %q, %v", out, err)
+	}
+	if _, err := gen(nil); err == nil || rendered != 1 {
+		t.Errorf("gen(nil) = %v after %d renders; want parse's error and no render", err, rendered)
+	}
+}

@@ -28,15 +28,7 @@ import (
 // scheme is the security scheme read, in components.securitySchemes.
 const scheme = "OAuth2"
 
-func main() {
-	genfile.Main("oauthgen", "openapi.yaml", "api/oauth/spec.gen.go", func(src []byte) ([]byte, error) {
-		f, err := parse(src)
-		if err != nil {
-			return nil, err
-		}
-		return render(f)
-	})
-}
+func main() { genfile.Main("oauthgen", "openapi.yaml", "api/oauth/spec.gen.go", genfile.Then(parse, render)) }
 
 // scope is one scope of the flow, in the spec's order.
 type scope struct {

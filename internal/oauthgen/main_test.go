@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/chatwork-go/chatwork/internal/genfile"
 )
 
 const good = `
@@ -27,11 +29,7 @@ components:
 // its Go name and its description on one line.
 func TestRender(t *testing.T) {
 	t.Parallel()
-	f, err := parse([]byte(good))
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := render(f)
+	code, err := genfile.Then(parse, render)([]byte(good))
 	if err != nil {
 		t.Fatal(err)
 	}
