@@ -27,7 +27,9 @@ import (
 // extension is the name of the top-level extension read.
 const extension = "x-chatwork-rate-limits"
 
-func main() { genfile.Main("budgetgen", "openapi.yaml", "internal/budgets/budgets.gen.go", genfile.Then(parse, render)) }
+func main() {
+	genfile.Main("budgetgen", "openapi.yaml", "internal/budgets/budgets.gen.go", genfile.Then(parse, render))
+}
 
 // budget is one entry of the extension.
 type budget struct {

@@ -11,6 +11,13 @@ const good = `
 paths:
   /rooms/{room_id}/files:
     parameters: []
+    get:
+      operationId: listFiles
+      responses:
+        "200":
+          content:
+            application/json:
+              schema: { type: array, maxItems: 30 }
     post:
       operationId: uploadFile
       requestBody:
@@ -19,6 +26,14 @@ paths:
             schema:
               properties:
                 file: { type: string, format: binary, x-chatwork-max-bytes: 1000 }
+  /rooms/{room_id}/messages:
+    get:
+      operationId: listMessages
+      responses:
+        "200":
+          content:
+            application/json:
+              schema: { type: array, maxItems: 30, items: {} }
 components:
   schemas:
     MessageBody: { type: string, maxLength: 70 }
@@ -34,7 +49,7 @@ func TestRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"MessageLength  = 70 ", "RoomNameLength = 20 ", "LinkCodeLength = 5 ",
-		`LinkCodePattern = "^[a-z]+$"`, "UploadBytes = 1000\n"} {
+		`LinkCodePattern = "^[a-z]+$"`, "UploadBytes = 1000\n", "the maxItems of listFiles, listMessages.", "ListItems = 30\n"} {
 		if !strings.Contains(string(code), want) {
 			t.Errorf("the generated file lacks %q:\n%s", want, code)
 		}
@@ -58,8 +73,10 @@ func TestParseRefusesMissingBounds(t *testing.T) {
 		"max bytes text":   {"x-chatwork-max-bytes: 1000", "x-chatwork-max-bytes: 1 KB"},
 		"no upload":        {"operationId: uploadFile", "operationId: postFile"},
 		"upload not multi": {"multipart/form-data:", "application/octet-stream:"},
+		"lists disagree":   {"maxItems: 30, items", "maxItems: 31, items"},
+		"no list length":   {"maxItems: 30", "minItems: 0"},
 	} {
-		src := strings.Replace(good, edit[0], edit[1], 1)
+		src := strings.ReplaceAll(good, edit[0], edit[1])
 		if src == good {
 			t.Fatalf("%s: the edit changed nothing", name)
 		}

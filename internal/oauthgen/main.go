@@ -28,7 +28,9 @@ import (
 // scheme is the security scheme read, in components.securitySchemes.
 const scheme = "OAuth2"
 
-func main() { genfile.Main("oauthgen", "openapi.yaml", "api/oauth/spec.gen.go", genfile.Then(parse, render)) }
+func main() {
+	genfile.Main("oauthgen", "openapi.yaml", "api/oauth/spec.gen.go", genfile.Then(parse, render))
+}
 
 // scope is one scope of the flow, in the spec's order.
 type scope struct {
