@@ -135,9 +135,12 @@
 // follows the x-ratelimit-* headers of every response, so a busy program
 // gets no 429 in normal operation. Set the budgets with [WithRateLimit] and
 // [WithRoomPostLimit] (0 turns one off); [Client.RateLimit] and
-// Response.RateLimit report the latest state. Only [MessagesService.Post]
-// and [TasksService.Create] know the room whose budget a post spends, and
-// a room's posts go in the order they came.
+// Response.RateLimit report the latest state. [MessagesService.Post] and
+// [TasksService.Create] spend the budget of their room, and so does a
+// request built by the caller and sent with [Client.Do] (or the generated
+// client of [Client.Raw]) for one of the operations openapi.yaml marks
+// x-chatwork-room-post-limit: the room its path names. A room's posts go
+// in the order they came.
 //
 // One Limiter decides every wait of a call: before each attempt, and after
 // a 429 (another program spent the budget), whose retry goes when the

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -134,6 +135,71 @@ func TestPacingUsesTheWholeAllowance(t *testing.T) {
 		}
 		if share < 0.97 {
 			t.Errorf("used %.1f%% of the allowance, want at least 97%%", 100*share)
+		}
+	})
+}
+
+// TestRawPostsSpendTheRoomBudget: posts and task creations built by the
+// caller, sent with Client.Do or the generated client of Client.Raw, spend
+// the budget of the room their path names, as Messages.Post does: 8
+// goroutines firing three times the room's limit at one room meet no 429
+// from the fake (which enforces the spec's budgets), every post is stored
+// once, and the burst takes the room's windows it needs.
+func TestRawPostsSpendTheRoomBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, c := fakeClient(t, nil)
+		room := groupRooms(s, 1)[0]
+		const posts = 3 * roomLimit
+		jobs := make(chan int)
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range 8 {
+			wg.Go(func() {
+				for i := range jobs {
+					body := url.Values{"body": {fmt.Sprintf("msg-%d", i)}}.Encode()
+					var resp *http.Response
+					var err error
+					switch i % 3 {
+					case 0: // a message through Do
+						var req *http.Request
+						req, err = http.NewRequestWithContext(t.Context(), http.MethodPost, fmt.Sprintf("%s/rooms/%d/messages", testBaseURL, room), strings.NewReader(body))
+						if err != nil {
+							t.Error(err)
+							continue
+						}
+						req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+						resp, err = c.Do(req)
+					case 1: // a message through Raw
+						resp, err = c.Raw().PostMessageWithBody(t.Context(), room, "application/x-www-form-urlencoded", strings.NewReader(body))
+					default: // a task through Raw
+						resp, err = c.Raw().CreateRoomTasksWithBody(t.Context(), room, "application/x-www-form-urlencoded",
+							strings.NewReader(body+"&to_ids="+strconv.FormatInt(s.Me().AccountID, 10)))
+					}
+					if err != nil {
+						t.Errorf("post %d: %v", i, err)
+						continue
+					}
+					if resp.StatusCode != http.StatusOK {
+						t.Errorf("post %d: status %d", i, resp.StatusCode)
+					}
+					resp.Body.Close()
+				}
+			})
+		}
+		for i := range posts {
+			jobs <- i
+		}
+		close(jobs)
+		wg.Wait()
+		elapsed := time.Since(start)
+		if n := count429(s, 0); n != 0 {
+			t.Errorf("%d 429s: raw posts were not paced to the room's budget", n)
+		}
+		if n := len(s.Messages(room)); n != posts { // a task posts its message too
+			t.Errorf("%d messages stored, want %d", n, posts)
+		}
+		if min := (posts/roomLimit - 1) * roomWindow; elapsed < min {
+			t.Errorf("%d posts to one room in %v; the room's budget allows them in %v at best", posts, elapsed, min)
 		}
 	})
 }
