@@ -24,13 +24,14 @@ func checkID(field string, id int64) error {
 	return nil
 }
 
-// checkMessageID checks a message ID: a string of at most 20 digits.
+// checkMessageID checks a message ID: a string of at most
+// limits.MessageIDLength digits.
 func checkMessageID(id string) error {
 	const field = "message_id"
 	if id == "" {
 		return invalid(field, "is empty")
 	}
-	if len(id) > 20 {
+	if len(id) > limits.MessageIDLength {
 		return invalid(field, "%q is too long for a message ID", truncate(id))
 	}
 	for i := 0; i < len(id); i++ {

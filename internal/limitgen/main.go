@@ -1,9 +1,10 @@
-// Command limitgen writes internal/limits, the bounds of request values
-// that openapi.yaml states, as Go constants: the lengths of a message body,
-// a room name and an invitation link code (the maxLength of their schemas),
-// the link code's pattern, the size of an upload (x-chatwork-max-bytes on
-// uploadFile's file part), and the length of a list answer (the maxItems of
-// the lists, which must agree: there is no pagination).
+// Command limitgen writes internal/limits, the bounds of values that
+// openapi.yaml states, as Go constants: the lengths of a message body, a
+// room name, an invitation link code and a message ID (the maxLength of
+// their schemas), the link code's pattern, the size of an upload
+// (x-chatwork-max-bytes on uploadFile's file part), and the length of a
+// list answer (the maxItems of the lists, which must agree: there is no
+// pagination).
 //
 // It is run by `go generate` from the module root (see generate.go):
 //
@@ -38,6 +39,7 @@ var lengths = []struct{ schema, name, what string }{
 	{"MessageBody", "MessageLength", "characters in a message or task body"},
 	{"RoomName", "RoomNameLength", "characters in a room name"},
 	{"LinkCode", "LinkCodeLength", "characters in an invitation link code"},
+	{"MessageID", "MessageIDLength", "digits in a message ID"},
 }
 
 // uploadOperation is the operation whose file part has a size bound, and

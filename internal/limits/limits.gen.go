@@ -7,9 +7,10 @@ package limits
 
 // The longest values, from the maxLength of their schemas.
 const (
-	MessageLength  = 65535 // characters in a message or task body (MessageBody)
-	RoomNameLength = 255   // characters in a room name (RoomName)
-	LinkCodeLength = 50    // characters in an invitation link code (LinkCode)
+	MessageLength   = 65535 // characters in a message or task body (MessageBody)
+	RoomNameLength  = 255   // characters in a room name (RoomName)
+	LinkCodeLength  = 50    // characters in an invitation link code (LinkCode)
+	MessageIDLength = 20    // digits in a message ID (MessageID)
 )
 
 // LinkCodePattern is what an invitation link code is made of (the pattern
