@@ -32,7 +32,8 @@ GO    ?= go
 # What go generate writes (check-generate compares it with the git index).
 # openapi.yaml is hand-written but for the code samples (x-codeSamples) that
 # go generate writes into it from its examples.
-GENERATED := openapi.yaml gen internal/embeddedspec internal/budgets openapi.json api/result_rules.gen.go api/apitest/seed.schema.json
+GENERATED := openapi.yaml gen internal/embeddedspec internal/budgets internal/limits openapi.json api/result_rules.gen.go api/oauth/spec.gen.go \
+	api/apitest/seed.schema.json
 BIN   := $(CURDIR)/.bin
 GOLANGCI_LINT := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 REDOC_JS      := $(BIN)/redoc-$(REDOC_VERSION)/redoc.standalone.js
@@ -58,18 +59,18 @@ help: ## Show the developer commands.
 	@echo '  openapi-typescript $(OPENAPI_TYPESCRIPT_VERSION), typescript $(TYPESCRIPT_VERSION), redoc $(REDOC_VERSION);'
 	@echo '  oasdiff by spec/breaking/go.mod.'
 	@echo 'After editing openapi.yaml: make generate, git add the result, then make test'
-	@echo '  (check-generate compares the code samples of openapi.yaml, gen/, internal/embeddedspec, internal/budgets,'
-	@echo '  openapi.json and api/result_rules.gen.go with the git index).'
+	@echo '  (check-generate compares the code samples of openapi.yaml, gen/, internal/embeddedspec, internal/budgets, internal/limits,'
+	@echo '  openapi.json, api/result_rules.gen.go and api/oauth/spec.gen.go with the git index).'
 	@echo '  (a breaking change needs the next major info.version and a section in spec/CHANGELOG.md).'
 	@echo 'Variables: FUZZTIME (make fuzz, default $(FUZZTIME)), TEST_FUZZTIME (make test, default $(TEST_FUZZTIME)),'
 	@echo '  GOTEST_TIMEOUT (go test -timeout, default $(GOTEST_TIMEOUT)).'
 
 ## --- Code generation --------------------------------------------------------
 
-generate: ## Regenerate openapi.yaml's code samples, gen/, internal/embeddedspec, internal/budgets, openapi.json and api's result checks (go generate ./...).
+generate: ## Regenerate openapi.yaml's code samples, gen/, internal/embeddedspec, internal/budgets, internal/limits, openapi.json, api's result checks and OAuth scopes (go generate ./...).
 	$(GO) generate ./...
 
-check-generate: generate ## Fail if the code samples, gen/, internal/embeddedspec, internal/budgets, openapi.json or api's result checks differ from what openapi.yaml generates.
+check-generate: generate ## Fail if the code samples, gen/, internal/embeddedspec, internal/budgets, internal/limits, openapi.json, api's result checks or OAuth scopes differ from what openapi.yaml generates.
 	@if ! git diff --exit-code --stat -- $(GENERATED); then \
 		echo 'check-generate: generated files are stale: run make generate and commit the result' >&2; \
 		git diff -- $(GENERATED) | head -50 >&2; exit 1; fi

@@ -21,6 +21,8 @@ import _ "embed"
 //go:generate go run ./internal/resultrules -spec openapi.yaml -gen gen/chatwork.gen.go -out api/result_rules.gen.go
 //go:generate go run ./internal/specjson -in openapi.yaml -out openapi.json
 //go:generate go run ./internal/budgetgen -in openapi.yaml -out internal/budgets/budgets.gen.go
+//go:generate go run ./internal/oauthgen -in openapi.yaml -out api/oauth/spec.gen.go
+//go:generate go run ./internal/limitgen -in openapi.yaml -out internal/limits/limits.gen.go
 
 // OpenAPI is openapi.yaml, the OpenAPI 3.0.3 description of the Chatwork API
 // v2 that package gen is generated from.

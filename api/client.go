@@ -36,11 +36,14 @@ const (
 // Client per account is the intended use, so that the account's rate limits
 // are shared by every goroutine.
 type Client struct {
-	raw *gen.RawClient
-	hc  *http.Client // the client every request goes through
-	dl  *http.Client // for download URLs: the same transport minus auth
-	cfg config
-	lim pacing.Limiter
+	raw      *gen.RawClient // the services' requests, over hc
+	rawDo    *gen.RawClient // Raw's requests, through Do
+	hc       *http.Client   // the client every request goes through
+	dl       *http.Client   // for download URLs: the same transport minus auth
+	home     origin         // the base URL's scheme and host
+	basePath string         // the base URL's path, without a final slash
+	cfg      config
+	lim      pacing.Limiter
 
 	secret func() string // the credential last sent, to cut out of bodies kept in errors
 
@@ -79,7 +82,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 
 // NewOAuthClient returns a client that authenticates with OAuth 2.0 access
 // tokens from ts, sent as "Authorization: Bearer". Each request asks ts for
-// a token, so a source that refreshes (see OAuthConfig.TokenSource) keeps
+// a token, so a source that refreshes (see package api/oauth) keeps
 // the client working past the 15-minute life of an access token.
 func NewOAuthClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	if ts == nil {
@@ -144,7 +147,7 @@ func newClient(auth func(http.Header) error, secret func() string, opts []Option
 	}
 	home := originOf(base)
 
-	c := &Client{cfg: cfg, secret: secret}
+	c := &Client{cfg: cfg, secret: secret, home: home, basePath: strings.TrimSuffix(base.Path, "/")}
 	c.lim = cfg.limiter
 	if c.lim == nil {
 		c.lim = pacing.NewLocal(pacing.Budgets{Limit: cfg.globalLimit, Window: cfg.globalWindow, RoomLimit: cfg.roomLimit, RoomWindow: cfg.roomWindow})
@@ -176,6 +179,9 @@ func newClient(auth func(http.Header) error, secret func() string, opts []Option
 		return nil, fmt.Errorf("chatwork: %w", err)
 	}
 	c.raw = raw
+	if c.rawDo, err = gen.NewClient(cfg.baseURL, gen.WithHTTPClient(c)); err != nil {
+		return nil, fmt.Errorf("chatwork: %w", err)
+	}
 	c.common.c = c
 	c.Me = (*MeService)(&c.common)
 	c.Contacts = (*ContactsService)(&c.common)
@@ -189,16 +195,51 @@ func newClient(auth func(http.Header) error, secret func() string, opts []Option
 	return c, nil
 }
 
-// Raw returns the generated client underneath, for what this package does
-// not cover. Requests made with it go through the same authentication,
-// pacing and retries, but only Messages.Post and Tasks.Create know the room
-// whose posting budget they spend: a post made with Raw is paced to the
-// account's budget alone, and a room's 429 is waited out like any other.
+// Raw returns a generated client for what this package does not cover.
+// Its requests go through [Client.Do]: the same authentication, pacing and
+// retries as the services' requests, a room's posting budget included.
 func (c *Client) Raw() *gen.RawClient {
 	if c == nil {
 		return nil
 	}
-	return c.raw
+	return c.rawDo
+}
+
+// Do sends req through the client's whole stack, as the services send
+// their requests: credentials for the base URL's origin only, pacing,
+// retries and the redirect rules. It is for requests built by the caller,
+// such as a tool that sends any operation (chatwork api); req's URL must
+// be under the base URL. A request for an operation that spends a room's
+// posting budget (those openapi.yaml marks x-chatwork-room-post-limit:
+// posting a message, creating tasks) spends the budget of the room its
+// path names, as Messages.Post does, so that a burst of them is paced to
+// the room's limit and not only the account's.
+//
+// As with http.Client.Do, an answer with an error status is no error: the
+// caller reads it and closes its body. A request that the pacing cannot
+// send within the allowed wait fails with a *RateLimitError, a redirect to
+// another origin with a *RedirectError; neither error holds the token.
+func (c *Client) Do(req *http.Request) (*http.Response, error) {
+	if c == nil || c.hc == nil {
+		return nil, &InputError{Field: "Client", Reason: "is nil or was not made by NewClient or NewOAuthClient"}
+	}
+	if req == nil || req.URL == nil {
+		return nil, &InputError{Field: "req", Reason: "is nil or has no URL"}
+	}
+	rel, under := strings.CutPrefix(req.URL.Path, c.basePath)
+	if !c.home.is(req.URL) || !under || !strings.HasPrefix(rel, "/") {
+		return nil, &InputError{Field: "req", Reason: "is not for a path under the base URL"}
+	}
+	ctx := req.Context()
+	if room := postRoomOf(req.Method, rel); room > 0 {
+		req = req.WithContext(withPostRoom(ctx, room))
+	}
+	resp, err := c.hc.Do(req) //nolint:gosec // G704: the URL is the caller's by design, checked above to be under the base URL
+	if err != nil {
+		return nil, c.sendError(ctx, err)
+	}
+	c.noteRate(parseRateLimit(resp.Header))
+	return resp, nil
 }
 
 // RateLimit returns the latest rate-limit state the API reported, or the
@@ -238,23 +279,7 @@ func (c *Client) call(ctx context.Context, send request, out any, want expect, c
 	}
 	resp, err := send(c.raw)
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, ctxErr
-		}
-		var re *RedirectError
-		if errors.As(err, &re) {
-			return nil, re // it names the method, path and target itself
-		}
-		var paced *RateLimitError // not sent: the pacing wait was too long
-		if errors.As(err, &paced) {
-			return nil, paced
-		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			// url.Error repeats the whole URL; keep the operation, method and cause.
-			return nil, fmt.Errorf("chatwork: %s %s: %w", ue.Op, c.redact(pathOf(ue.URL)), ue.Err)
-		}
-		return nil, fmt.Errorf("chatwork: %w", err)
+		return nil, c.sendError(ctx, err)
 	}
 	defer resp.Body.Close()
 	r := newResponse(resp)
@@ -315,6 +340,30 @@ func one[T any](ctx context.Context, c *Client, send request) (*T, *Response, er
 // than the spec's minItems (the rooms always hold My Chat), but the items
 // are returned as the server sent them: one odd item must not make a whole
 // room unreadable (Messages.Watch reports and skips items without a valid
+
+// sendError is the error of a request that got no answer: the context's
+// error when it ended, a *RedirectError or a *RateLimitError as they are,
+// else err without the URL that net/http repeats.
+func (c *Client) sendError(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	var re *RedirectError
+	if errors.As(err, &re) {
+		return re // it names the method, path and target itself
+	}
+	var paced *RateLimitError // not sent: the pacing wait was too long
+	if errors.As(err, &paced) {
+		return paced
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// url.Error repeats the whole URL; keep the operation, method and cause.
+		return fmt.Errorf("chatwork: %s %s: %w", ue.Op, c.redact(pathOf(ue.URL)), ue.Err)
+	}
+	return fmt.Errorf("chatwork: %w", err)
+}
+
 // message ID).
 func list[T any](ctx context.Context, c *Client, send request) ([]T, *Response, error) {
 	out := []T{}

@@ -147,7 +147,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	const canary = "CANARY-7f3a9c2e-token"
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c := newTestClient(t, canary, handlerTransport{func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Chatworktoken") != canary {
 			t.Errorf("token header %q", r.Header.Get("X-Chatworktoken"))
 		}
@@ -159,16 +159,10 @@ func TestTokenNeverLeaks(t *testing.T) {
 		default:
 			reply(w, 429, `{"errors":["Rate limit for message posting per room exceeded."]}`)
 		}
-	}))
-	defer ts.Close()
-	c, err := api.NewClient(canary, api.WithBaseURL(ts.URL+"/v2"), api.WithLogger(logger),
-		api.WithMaxRateLimitWait(0), api.WithRetries(1, time.Millisecond, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
+	}}, api.WithLogger(logger), api.WithMaxRateLimitWait(0), api.WithRetries(1, time.Millisecond, time.Millisecond))
 	ctx := t.Context()
 	var errs []error
-	_, _, err = c.Me.Get(ctx)
+	_, _, err := c.Me.Get(ctx)
 	errs = append(errs, err)
 	_, _, err = c.Contacts.List(ctx)
 	errs = append(errs, err)
@@ -282,5 +276,67 @@ func TestContextCancelledBeforeSend(t *testing.T) {
 	}
 	if n := len(ts.requests()); n != 0 {
 		t.Errorf("%d requests sent with a cancelled context", n)
+	}
+}
+
+// TestDo: a request built by the caller goes through the client's stack
+// (the token is added, the rate limit noted), an error status is an
+// answer, not an error; a request outside the base URL, a nil request and
+// a Client not made by NewClient are refused before anything is sent.
+func TestDo(t *testing.T) {
+	c, ts := setup(t)
+	ts.handle("GET /v2/me", func(w http.ResponseWriter, r *http.Request) { reply(w, 200, meJSON) })
+	ts.handle("GET /v2/rooms/9", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 404, `{"errors":["Resource not found"]}`)
+	})
+	get := func(u string) *http.Request {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return req
+	}
+	resp, err := c.Do(get(testBaseURL + "/me"))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /me: %v, %v", resp, err)
+	}
+	resp.Body.Close()
+	if got := ts.last().Header.Get("X-Chatworktoken"); got != testToken {
+		t.Errorf("token header %q", got)
+	}
+	if rl := c.RateLimit(); rl.Remaining != 299 {
+		t.Errorf("rate limit after Do: %+v", rl)
+	}
+	resp, err = c.Do(get(testBaseURL + "/rooms/9"))
+	if err != nil || resp.StatusCode != 404 {
+		t.Fatalf("GET /rooms/9: %v, %v; want the 404 as an answer", resp, err)
+	}
+	resp.Body.Close()
+
+	sent := len(ts.requests())
+	for name, req := range map[string]*http.Request{
+		"another host":       get("https://elsewhere.invalid/v2/me"),
+		"another scheme":     get("http://api.chatwork.invalid/v2/me"),
+		"outside the base":   get("https://api.chatwork.invalid/v3/me"),
+		"a prefix of a name": get("https://api.chatwork.invalid/v2me"),
+		"a nil request":      nil,
+	} {
+		resp, err := c.Do(req)
+		if resp != nil {
+			resp.Body.Close()
+		}
+		if !errors.Is(err, api.ErrInvalidInput) {
+			t.Errorf("%s: %v, want an *InputError", name, err)
+		}
+	}
+	resp, err = (&api.Client{}).Do(get(testBaseURL + "/me"))
+	if resp != nil {
+		resp.Body.Close()
+	}
+	if !errors.Is(err, api.ErrInvalidInput) {
+		t.Errorf("a Client not made by NewClient: %v", err)
+	}
+	if n := len(ts.requests()); n != sent {
+		t.Errorf("%d refused requests were sent", n-sent)
 	}
 }

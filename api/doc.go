@@ -18,9 +18,10 @@
 //
 // NewClient takes an API token (from the Chatwork UI; it never expires) and
 // sends it in the X-ChatWorkToken header. NewOAuthClient takes an
-// oauth2.TokenSource and sends "Authorization: Bearer"; OAuthConfig builds
-// the consent URL with PKCE, exchanges the code and refreshes the 15-minute
-// access tokens before they expire. Every request carries exactly one of the
+// oauth2.TokenSource and sends "Authorization: Bearer"; package api/oauth
+// signs users in (the consent URL with PKCE, the code exchange, the
+// scopes) and gives a source that refreshes the 15-minute access tokens
+// before they expire. Every request carries exactly one of the
 // two headers, and the token appears in no error and no log line, even when
 // a server echoes it back.
 //
@@ -99,10 +100,10 @@
 //	concept          on the wire (openapi.yaml)            in this package
 //	account ID       account_id                            AccountID
 //	administrator    members_admin_ids, role admin         AdminIDs, RoleAdmin, MembersResult.Admin
-//	assignee         to_ids; a task's account;             CreateTaskParams.AssigneeIDs; RoomTask.Account;
+//	assignee         to_ids; a task's account;             CreateTaskParams.AssigneeIDs; RoomTask.Assignee;
 //	                 the task filter account_id            ListTasksOptions.AssigneeID
 //	task's creator   assigned_by_account(_id)              AssignedByAccount, AssignedByAccountID
-//	uploader         a file's account; filter account_id   File.Account, ListFilesOptions.UploaderID
+//	uploader         a file's account; filter account_id   File.Uploader, ListFilesOptions.UploaderID
 //	deadline         limit (sent), limit_time (read)       LimitTime
 //	deadline's kind  limit_type: none, date, time          TaskLimitType: TaskLimitTypeNone, ...Date, ...Time
 //	a date's day     (Japan time; not stated by the API)   DeadlineZone()
@@ -110,8 +111,9 @@
 //	message ID       message_id, a string of digits        MessageID string
 //
 // The resources (Room, Message, RoomTask, ...) are the generated models of
-// openapi.yaml, with the spec's field names; where the wire's name is
-// generic (a task's or a file's "account"), the table says what it is.
+// openapi.yaml, with the spec's field names, except where the wire's name
+// is generic: a task's and a file's "account" are Assignee and Uploader
+// (x-go-name in openapi.yaml), as the table says.
 // Enumeration values are named as package gen names them, the type's name
 // then the value (RoomTypeGroup, RoleAdmin, TaskStatusDone, IconPresetMeeting),
 // and every value of the spec is exported here, so that no caller needs
@@ -133,9 +135,12 @@
 // follows the x-ratelimit-* headers of every response, so a busy program
 // gets no 429 in normal operation. Set the budgets with [WithRateLimit] and
 // [WithRoomPostLimit] (0 turns one off); [Client.RateLimit] and
-// Response.RateLimit report the latest state. Only [MessagesService.Post]
-// and [TasksService.Create] know the room whose budget a post spends, and
-// a room's posts go in the order they came.
+// Response.RateLimit report the latest state. [MessagesService.Post] and
+// [TasksService.Create] spend the budget of their room, and so does a
+// request built by the caller and sent with [Client.Do] (or the generated
+// client of [Client.Raw]) for one of the operations openapi.yaml marks
+// x-chatwork-room-post-limit: the room its path names. A room's posts go
+// in the order they came.
 //
 // One Limiter decides every wait of a call: before each attempt, and after
 // a 429 (another program spent the budget), whose retry goes when the
@@ -242,13 +247,15 @@
 // they return (aliases of the generated models), every value of their
 // enumerations, the input structs of the calls, the limits checked before
 // sending, the errors to match, and the interfaces a program may implement
-// (Store, WatchFleet). What only a Limiter's author needs lives in package
-// pacing. Nothing is exported for the CLI, the fake or the tests alone:
-// they use the calls any program uses and keep their own helpers.
-// A value callers read is a constant or the result of a function; the only
-// exported variables are sentinel errors, so that no program can change a
-// value for another. Each concept has one name (see Vocabulary), and an
-// old name is not kept beside a new one. internal/checks TestExportedNames
+// (Store, WatchFleet). What only one kind of program needs lives in a
+// package of its own: package pacing for a Limiter's author, package oauth
+// for a program that signs users in (the consent flow and its scopes).
+// Nothing is exported for the CLI, the fake or the tests alone: they use
+// the calls any program uses and keep their own helpers. A value callers
+// read is a constant or the result of a function; the only exported
+// variables are sentinel errors, so that no program can change a value for
+// another. Each concept has one name (see Vocabulary), and an old name is
+// not kept beside a new one. internal/checks TestExportedNames
 // counts the exported names and holds this package to its number.
 //
 // # Dependencies
@@ -256,9 +263,10 @@
 // This package owns the client: its services, errors, rate limiting,
 // retries and message watching. It depends on package gen (the generated
 // types and requests), package wire, package pacing (the Limiter
-// interface and the in-memory limiter), the budgets generated from the
-// spec (internal/budgets) and two internal helpers (sleeping, and the base
-// URL rules it shares with the CLI) only; it never imports apitest,
-// conformance, the CLI or kin-openapi, so a program that uses the client
-// links none of them (enforced by internal/checks TestImportRules).
+// interface and the in-memory limiter), the budgets and the bounds of
+// values generated from the spec (internal/budgets, internal/limits) and
+// two internal helpers (sleeping, and the base URL rules it shares with the
+// CLI) only; it never imports apitest, conformance, the CLI or kin-openapi,
+// so a program that uses the client links none of them (enforced by
+// internal/checks TestImportRules).
 package api

@@ -85,7 +85,7 @@ func checkContact(v *gen.Contact) string {
 
 // checkFile checks a gen.File against the schema of File (x-go-name).
 func checkFile(v *gen.File) string {
-	if r := checkAccountSummary(&v.Account); r != "" {
+	if r := checkAccountSummary(&v.Uploader); r != "" {
 		return "account" + "." + r
 	}
 	if v.DownloadURL != nil {
@@ -265,7 +265,7 @@ func checkRoomIDResult(v *gen.RoomIDResult) string {
 
 // checkRoomTask checks a gen.RoomTask against the schema RoomTask.
 func checkRoomTask(v *gen.RoomTask) string {
-	if r := checkAccountSummary(&v.Account); r != "" {
+	if r := checkAccountSummary(&v.Assignee); r != "" {
 		return "account" + "." + r
 	}
 	if r := checkAccountSummary(&v.AssignedByAccount); r != "" {

@@ -2,9 +2,11 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -165,4 +167,33 @@ func rateHeaders(w http.ResponseWriter, remaining int) {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+func rateHeadersOf(w http.ResponseWriter, limit, remaining, reset string) {
+	w.Header().Set("X-Ratelimit-Limit", limit)
+	w.Header().Set("X-Ratelimit-Remaining", remaining)
+	w.Header().Set("X-Ratelimit-Reset", reset)
+}
+
+func unixIn(d time.Duration) string { return strconv.FormatInt(time.Now().Add(d).Unix(), 10) }
+
+const meJSON = `{"account_id":1,"room_id":2,"name":"a","chatwork_id":"","organization_id":0,"organization_name":"","department":"","title":"","url":"","introduction":"","mail":"","tel_organization":"","tel_extension":"","tel_mobile":"","skype":"","facebook":"","twitter":"","avatar_image_url":"","login_mail":""}`
+
+// groupRooms creates n group chats administered by the default account.
+func groupRooms(s *apitest.Server, n int) []int64 {
+	rooms := make([]int64, n)
+	for i := range rooms {
+		rooms[i] = s.AddRoom(apitest.Room{Name: fmt.Sprintf("room %d", i), AdminIDs: []int64{s.Me().AccountID}}).RoomID
+	}
+	return rooms
+}
+
+func count429(s *apitest.Server, accountID int64) int {
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Status == http.StatusTooManyRequests && (accountID == 0 || r.AccountID == accountID) {
+			n++
+		}
+	}
+	return n
 }

@@ -9,9 +9,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chatwork-go/chatwork/api/pacing"
+	"github.com/chatwork-go/chatwork/internal/budgets"
 	"github.com/chatwork-go/chatwork/internal/wait"
 )
 
@@ -67,6 +70,72 @@ func withPostRoom(ctx context.Context, room int64) context.Context {
 func postRoom(req *http.Request) int64 {
 	room, _ := req.Context().Value(postRoomKey{}).(int64)
 	return room
+}
+
+// roomPostOp is an operation that spends a room's posting budget.
+type roomPostOp struct {
+	method   string
+	segments []string // of its path template, "{room_id}" among them
+}
+
+// roomPosts are the operations openapi.yaml marks as spending a room's
+// posting budget (internal/budgets).
+var roomPosts = func() []roomPostOp {
+	var ops []roomPostOp
+	for _, op := range budgets.RoomPosts() {
+		ops = append(ops, roomPostOp{op.Method, strings.Split(op.Path, "/")})
+	}
+	return ops
+}()
+
+// postRoomOf returns the room whose posting budget a request spends, given
+// its method and its path under the base URL: for an operation of
+// roomPosts, the room its path names; else 0. The services know their
+// room and say it with withPostRoom; this is for requests a caller built
+// (Client.Do).
+func postRoomOf(method, path string) int64 {
+	segments := strings.Split(path, "/")
+	for _, op := range roomPosts {
+		if room, ok := op.match(method, segments); ok {
+			return room
+		}
+	}
+	return 0
+}
+
+// match reports whether a request for method and the path segments is
+// op, and the room the path names (0 when that segment is not an ID: the
+// API will refuse the request).
+func (op roomPostOp) match(method string, segments []string) (room int64, ok bool) {
+	if method != op.method || len(segments) != len(op.segments) {
+		return 0, false
+	}
+	for i, want := range op.segments {
+		got := segments[i]
+		switch {
+		case want == "{"+budgets.RoomParameter+"}":
+			room = positiveID(got)
+		case strings.HasPrefix(want, "{"):
+			if got == "" {
+				return 0, false
+			}
+		case got != want:
+			return 0, false
+		}
+	}
+	return room, true
+}
+
+// positiveID parses s, digits only, as a positive int64; 0 if it is not one.
+func positiveID(s string) int64 {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0
+	}
+	return id
 }
 
 // retryTransport paces and retries. Before each attempt it waits for the

@@ -129,11 +129,11 @@ type Message = gen.Message
 //	MentionNum int
 type ReadResult = gen.ReadResult
 
-// RoomTask is a task in a chat. Account is the assignee (the wire's
-// "account"; see the package documentation's vocabulary).
+// RoomTask is a task in a chat. Assignee is the wire's "account" (see
+// the package documentation's vocabulary).
 //
 //	TaskID            int64
-//	Account           AccountSummary // the assignee
+//	Assignee          AccountSummary // the wire's account
 //	AssignedByAccount AccountSummary // who created the task
 //	MessageID         string         // the task's message, a string of digits
 //	Body              string
@@ -142,10 +142,10 @@ type ReadResult = gen.ReadResult
 //	Status            TaskStatus     // TaskStatusOpen or TaskStatusDone
 type RoomTask = gen.RoomTask
 
-// File is a file in a chat.
+// File is a file in a chat. Uploader is the wire's "account".
 //
 //	FileID      int64
-//	Account     AccountSummary // the uploader
+//	Uploader    AccountSummary // the wire's account
 //	MessageID   string         // the message the file was posted with
 //	Filename    string
 //	Filesize    int64          // bytes

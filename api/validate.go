@@ -5,14 +5,16 @@ import (
 	"unicode/utf8"
 
 	"github.com/chatwork-go/chatwork/api/wire"
+	"github.com/chatwork-go/chatwork/internal/limits"
 )
 
-// Limits of the API, checked before a request is sent.
+// Limits of the API, checked before a request is sent, as openapi.yaml
+// states them.
 const (
-	MaxMessageLength  = 65535           // characters in a message or task body
-	MaxRoomNameLength = 255             // characters in a room name
-	MaxLinkCodeLength = 50              // characters in an invitation link code
-	MaxUploadSize     = 5 * 1024 * 1024 // bytes in an uploaded file
+	MaxMessageLength  = limits.MessageLength  // characters in a message or task body
+	MaxRoomNameLength = limits.RoomNameLength // characters in a room name
+	MaxLinkCodeLength = limits.LinkCodeLength // characters in an invitation link code
+	MaxUploadSize     = limits.UploadBytes    // bytes in an uploaded file (5 MB)
 )
 
 func checkID(field string, id int64) error {
@@ -22,13 +24,14 @@ func checkID(field string, id int64) error {
 	return nil
 }
 
-// checkMessageID checks a message ID: a string of at most 20 digits.
+// checkMessageID checks a message ID: a string of at most
+// limits.MessageIDLength digits.
 func checkMessageID(id string) error {
 	const field = "message_id"
 	if id == "" {
 		return invalid(field, "is empty")
 	}
-	if len(id) > 20 {
+	if len(id) > limits.MessageIDLength {
 		return invalid(field, "%q is too long for a message ID", truncate(id))
 	}
 	for i := 0; i < len(id); i++ {

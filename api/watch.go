@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chatwork-go/chatwork/internal/budgets"
+	"github.com/chatwork-go/chatwork/internal/limits"
 	"github.com/chatwork-go/chatwork/internal/wait"
 )
 
@@ -25,7 +26,7 @@ const DefaultWatchShare = 0.5
 const DefaultWatchMaxInterval = time.Minute
 
 // latestWindow is how many messages a force=1 read returns at most.
-const latestWindow = 100
+const latestWindow = limits.ListItems
 
 // watchBusy is how many new messages in one poll make a room's interval
 // drop to the floor at once: half a window, so that the next poll comes

@@ -769,8 +769,8 @@ type RoomDetail struct {
 
 // File A file uploaded to a chat.
 type File struct {
-	// Account Who uploaded it.
-	Account AccountSummary `json:"account"`
+	// Uploader Who uploaded it.
+	Uploader AccountSummary `json:"account"`
 
 	// DownloadURL A signed URL to fetch the file from, without the token: present only with `create_download_url=1`, valid for 30 seconds.
 	DownloadURL *string `json:"download_url,omitempty"`
@@ -817,8 +817,8 @@ type RoomSummary struct {
 
 // RoomTask A task in a chat. `limit_time` is 0 when there is no deadline.
 type RoomTask struct {
-	// Account The assignee.
-	Account AccountSummary `json:"account"`
+	// Assignee The assignee.
+	Assignee AccountSummary `json:"account"`
 
 	// AssignedByAccount Who created the task.
 	AssignedByAccount AccountSummary `json:"assigned_by_account"`

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chatwork-go/chatwork/api/wire"
 	"github.com/chatwork-go/chatwork/gen"
+	"github.com/chatwork-go/chatwork/internal/limits"
 )
 
 // The fake's layout: the request pipeline (pipeline.go) authenticates,
@@ -20,7 +21,7 @@ import (
 
 // maxList is the most items a list operation returns; Chatwork has no
 // pagination.
-const maxList = 100
+const maxList = limits.ListItems
 
 // Error messages. Chatwork documents only a few of its messages ("Invalid
 // API token", "Invalid Endpoint or HTTP method", "Parameter 'X' is

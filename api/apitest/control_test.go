@@ -132,8 +132,8 @@ func TestControlAPIIsTheGoAPI(t *testing.T) {
 	anna := apitest.Account{AccountID: 2, Token: "anna", Name: "Anna", Title: "QA"}
 	room := apitest.Room{RoomID: 300, Name: "Release", AdminIDs: []int64{1}, MemberIDs: []int64{2}, Link: &apitest.Link{Code: "rel"}}
 	msg := apitest.Message{MessageID: "5000000000000000001", RoomID: 300, AccountID: 2, Body: "[To:1] ready?"}
-	task := apitest.Task{TaskID: 70, RoomID: 300, AssigneeID: 1, AssignedByAccountID: 2, Body: "notes", Limit: at.Add(48 * time.Hour)}
-	file := apitest.File{FileID: 90, RoomID: 300, AccountID: 2, Name: "a.txt", Content: []byte("abc")}
+	task := apitest.Task{TaskID: 70, RoomID: 300, AssigneeID: 1, AssignedByAccountID: 2, Body: "notes", LimitTime: at.Add(48 * time.Hour)}
+	file := apitest.File{FileID: 90, RoomID: 300, UploaderID: 2, Name: "a.txt", Content: []byte("abc")}
 	hook := apitest.Webhook{WebhookID: 5, URL: hs.URL + "/hook", Token: "c2VjcmV0", Events: []string{webhook.TypeMessageCreated, webhook.TypeMessageUpdated}, RoomID: 300}
 	fault := apitest.Fault{OperationID: "getMe", Times: 2, Fraction: 0.5, Status: 503, Delay: time.Millisecond}
 	steps := []controlStep{
@@ -172,7 +172,7 @@ func TestControlAPIIsTheGoAPI(t *testing.T) {
 		}},
 		{"GET", "/tasks", nil, 200, func(s *apitest.Server) any { return s.Tasks(0) }},
 		{"POST", "/files", file, 201, func(s *apitest.Server) any { return s.AddFile(file) }},
-		{"PUT", "/files/90", apitest.File{RoomID: 300, AccountID: 2, Name: "b.txt", Size: 10}, 200, func(s *apitest.Server) any {
+		{"PUT", "/files/90", apitest.File{RoomID: 300, UploaderID: 2, Name: "b.txt", Size: 10}, 200, func(s *apitest.Server) any {
 			return s.UpdateFile(apitest.File{FileID: 90, Name: "b.txt", Size: 10})
 		}},
 		{"GET", "/files?room_id=300", nil, 200, func(s *apitest.Server) any { return s.Files(300) }},

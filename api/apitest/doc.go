@@ -176,7 +176,9 @@
 // to its operation once, then dispatched on the operation ID to the
 // wrapper that package gen generates for it, which binds the parameters
 // and calls the fake's handler. It validates with package conformance,
-// answers and sends webhooks with gen's types, and it
+// answers and sends webhooks with gen's types, takes the rate limits and
+// the bounds of values generated from openapi.yaml (internal/budgets,
+// internal/limits), and it
 // never imports package api (nor the CLI), so the client it is meant to
 // test cannot shape it (enforced by internal/checks TestImportRules).
 package apitest

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/chatwork-go/chatwork/internal/budgets"
 )
 
 // ErrConnectionDropped is the error that [Server.Transport] returns for a
@@ -187,11 +189,12 @@ func (s *Server) takeFault(opID string) (Fault, bool) {
 	return Fault{}, false
 }
 
-// Messages of the two 429s. Chatwork documents the per-room one; the
-// global one's wording is not documented (unverified).
+// Messages of the two 429s. Chatwork documents the per-room one, which
+// openapi.yaml states (x-chatwork-rate-limits); the global one's wording
+// is not documented (unverified), so the spec does not carry it.
 const (
 	msgRateLimited     = "Rate limit exceeded."
-	msgRoomRateLimited = "Rate limit for message posting per room exceeded."
+	msgRoomRateLimited = budgets.RoomError
 )
 
 // faultAnswer writes the answer of a Status or RateLimit fault.

@@ -218,7 +218,7 @@ func TestClock(t *testing.T) {
 	// A download URL dies 30 seconds later by the fake's clock (in a new
 	// rate-limit window).
 	s.AdvanceClock(time.Minute)
-	f := s.AddFile(apitest.File{RoomID: s.Me().RoomID, AccountID: s.Me().AccountID, Name: "a.txt", Content: []byte("a")})
+	f := s.AddFile(apitest.File{RoomID: s.Me().RoomID, UploaderID: s.Me().AccountID, Name: "a.txt", Content: []byte("a")})
 	var info struct {
 		DownloadURL string `json:"download_url"`
 	}
@@ -245,7 +245,7 @@ func TestSeedRoundTripAndReset(t *testing.T) {
 	w.s.AddToken(apitest.Token{AccountID: w.alice.AccountID, Token: "alice-oauth", OAuth: true, Expires: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)})
 	w.s.AddMessage(apitest.Message{RoomID: w.room, AccountID: w.alice.AccountID, Body: "hello"})
 	w.s.AddTask(apitest.Task{RoomID: w.room, AssigneeID: w.me.AccountID, AssignedByAccountID: w.alice.AccountID, Body: "review"})
-	w.s.AddFile(apitest.File{RoomID: w.room, AccountID: w.alice.AccountID, Name: "big.bin", Size: 100})
+	w.s.AddFile(apitest.File{RoomID: w.room, UploaderID: w.alice.AccountID, Name: "big.bin", Size: 100})
 	w.s.AddIncomingRequest(apitest.IncomingRequest{AccountID: w.bob.AccountID, ToAccountID: w.alice.AccountID, Message: "hi"})
 	w.s.AddWebhook(apitest.Webhook{URL: "https://hooks.example/x", Events: []string{webhook.TypeMessageCreated}, RoomID: w.room})
 	seed := w.s.Seed()

@@ -74,7 +74,7 @@ var errNoLink = &apiError{status: http.StatusBadRequest, msg: "The invitation li
 func (c *call) linkForm(l *Link) error {
 	if c.form.Has("code") {
 		code := c.form.Get("code")
-		if !reLinkCode.MatchString(code) {
+		if !validLinkCode(code) {
 			return invalid("code")
 		}
 		l.Code = code

@@ -143,8 +143,8 @@ type Task struct {
 	AssigneeID          int64  `json:"assignee_id"`
 	AssignedByAccountID int64  `json:"assigned_by_account_id"`
 	Body                string `json:"body"`
-	// Limit is the deadline; zero for none.
-	Limit time.Time `json:"limit,omitzero"`
+	// LimitTime is the deadline; zero for none.
+	LimitTime time.Time `json:"limit_time,omitzero"`
 	// LimitType is "none", "date" or "time"; by default "time" with a
 	// deadline and "none" without.
 	LimitType gen.TaskLimitType `json:"limit_type,omitempty"`
@@ -160,9 +160,9 @@ type File struct {
 	// FileID is the file ID; chosen when zero.
 	FileID int64 `json:"file_id,omitempty"`
 	RoomID int64 `json:"room_id"`
-	// AccountID is the uploader.
-	AccountID int64  `json:"account_id"`
-	Name      string `json:"name"`
+	// UploaderID is the account that uploaded it.
+	UploaderID int64  `json:"uploader_id"`
+	Name       string `json:"name"`
 	// ContentType is the type of the file part; application/octet-stream
 	// for downloads when empty.
 	ContentType string `json:"content_type,omitempty"`

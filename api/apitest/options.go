@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -49,12 +50,16 @@ func defaultConfig() config {
 
 // WithRateLimit sets the global budget of each account: limit requests per
 // fixed window (300 per 5 minutes by default, as Chatwork documents). A
-// limit of 0 or less switches the global limit off; the x-ratelimit-*
-// headers are still sent, with a limit of 1,000,000.
+// limit of 0 switches the global limit off; the x-ratelimit-* headers are
+// still sent, with a limit of 1,000,000. As with api.WithRateLimit, a
+// negative limit, or a positive one without a window, is refused.
 func WithRateLimit(limit int, window time.Duration) Option {
 	return func(c *config) error {
+		if err := checkBudget("WithRateLimit", limit, window); err != nil {
+			return err
+		}
 		c.limit = limit
-		if window > 0 {
+		if window > 0 { // a limit of 0 keeps the window of the headers
 			c.window = window
 		}
 		return nil
@@ -62,17 +67,30 @@ func WithRateLimit(limit int, window time.Duration) Option {
 }
 
 // WithRoomPostLimit sets the per-room posting budget shared by
-// POST /rooms/{room_id}/messages and POST /rooms/{room_id}/tasks: n posts
-// per sliding window (10 per 10 seconds by default). An n of 0 or less
-// switches the per-room limit off.
-func WithRoomPostLimit(n int, window time.Duration) Option {
+// POST /rooms/{room_id}/messages and POST /rooms/{room_id}/tasks: limit
+// posts per sliding window (10 per 10 seconds by default). A limit of 0
+// switches the per-room limit off. As with api.WithRoomPostLimit, a
+// negative limit, or a positive one without a window, is refused.
+func WithRoomPostLimit(limit int, window time.Duration) Option {
 	return func(c *config) error {
-		c.roomLimit = n
+		if err := checkBudget("WithRoomPostLimit", limit, window); err != nil {
+			return err
+		}
+		c.roomLimit = limit
 		if window > 0 {
 			c.roomWindow = window
 		}
 		return nil
 	}
+}
+
+// checkBudget refuses what is not a budget: a negative limit, or a
+// positive one without a window.
+func checkBudget(option string, limit int, window time.Duration) error {
+	if limit < 0 || (limit > 0 && window <= 0) {
+		return fmt.Errorf("apitest: %s: %d per %v is not a budget", option, limit, window)
+	}
+	return nil
 }
 
 // WithoutRateLimits switches off both the global and the per-room limit.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/chatwork-go/chatwork/conformance"
 	"github.com/chatwork-go/chatwork/gen"
+	"github.com/chatwork-go/chatwork/internal/limits"
 	"github.com/chatwork-go/chatwork/internal/wait"
 )
 
@@ -27,7 +28,7 @@ const (
 	// never uses.
 	controlPath = "/_fake/"
 	// maxFileSize is Chatwork's upload limit, 5 MB.
-	maxFileSize = 5 * 1024 * 1024
+	maxFileSize = limits.UploadBytes
 	// maxBody bounds what the server reads of any request body: an upload of
 	// the largest file plus room for its multipart framing.
 	maxBody = maxFileSize + 1024*1024

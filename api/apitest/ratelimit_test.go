@@ -134,3 +134,27 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 		t.Fatalf("remaining = %d", remaining)
 	}
 }
+
+// TestBudgetOptionsRefuseWhatIsNotABudget: the budget options read as
+// api's do: 0 switches a limit off, a negative limit or a positive one
+// without a window is refused when the server starts.
+func TestBudgetOptionsRefuseWhatIsNotABudget(t *testing.T) {
+	for name, opt := range map[string]apitest.Option{
+		"negative limit":         apitest.WithRateLimit(-1, time.Minute),
+		"limit without a window": apitest.WithRateLimit(5, 0),
+		"negative room limit":    apitest.WithRoomPostLimit(-1, time.Second),
+		"room without a window":  apitest.WithRoomPostLimit(3, -time.Second),
+	} {
+		if s, err := apitest.Start(apitest.WithoutListener(), opt); err == nil {
+			s.Close()
+			t.Errorf("%s: the server started", name)
+		}
+	}
+	for _, opt := range []apitest.Option{apitest.WithRateLimit(0, 0), apitest.WithRoomPostLimit(0, 0)} {
+		s, err := apitest.Start(apitest.WithoutListener(), opt)
+		if err != nil {
+			t.Fatalf("a limit of 0 (off): %v", err)
+		}
+		s.Close()
+	}
+}

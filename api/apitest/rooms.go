@@ -5,9 +5,16 @@ import (
 	"regexp"
 
 	"github.com/chatwork-go/chatwork/gen"
+	"github.com/chatwork-go/chatwork/internal/limits"
 )
 
-var reLinkCode = regexp.MustCompile(`^[A-Za-z0-9_-]{1,50}$`)
+var reLinkCode = regexp.MustCompile(limits.LinkCodePattern)
+
+// validLinkCode reports whether code is an invitation link code the API
+// accepts: 1 to limits.LinkCodeLength characters of the spec's pattern.
+func validLinkCode(code string) bool {
+	return len(code) <= limits.LinkCodeLength && reLinkCode.MatchString(code)
+}
 
 // ListRooms implements GET /rooms.
 func (h *handlers) ListRooms(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +70,7 @@ func (c *call) newLink() (*Link, error) {
 		return nil, err
 	}
 	code := c.form.Get("link_code")
-	if c.form.Has("link_code") && !reLinkCode.MatchString(code) {
+	if c.form.Has("link_code") && !validLinkCode(code) {
 		return nil, invalid("link_code")
 	}
 	if _, taken := c.st.linkCodes[code]; code != "" && taken {

@@ -55,7 +55,7 @@ func TestReadSeedReadsWhatSeedWrites(t *testing.T) {
 	w := newWorld(t)
 	w.s.AddMessage(apitest.Message{RoomID: w.room, AccountID: w.alice.AccountID, Body: "hi"})
 	w.s.AddTask(apitest.Task{RoomID: w.room, AssigneeID: w.alice.AccountID, AssignedByAccountID: w.me.AccountID, Body: "t"})
-	w.s.AddFile(apitest.File{RoomID: w.room, AccountID: w.me.AccountID, Name: "x.bin", Content: []byte{0xff, 0}})
+	w.s.AddFile(apitest.File{RoomID: w.room, UploaderID: w.me.AccountID, Name: "x.bin", Content: []byte{0xff, 0}})
 	seed := w.s.Seed()
 	b, err := json.MarshalIndent(seed, "", "  ")
 	if err != nil {

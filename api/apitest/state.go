@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chatwork-go/chatwork/gen"
+	"github.com/chatwork-go/chatwork/internal/limits"
 )
 
 // state is everything the fake stores. It is guarded by Server.mu. Its
@@ -572,8 +573,8 @@ func (st *state) setLink(r *room, l *Link, root string) error {
 				break
 			}
 		}
-	} else if !reLinkCode.MatchString(l.Code) {
-		return fmt.Errorf("invalid link code %q: 1 to 50 of A-Z, a-z, 0-9, _ and -", l.Code)
+	} else if !validLinkCode(l.Code) {
+		return fmt.Errorf("invalid link code %q: 1 to %d of A-Z, a-z, 0-9, _ and -", l.Code, limits.LinkCodeLength)
 	} else if owner, taken := st.linkCodes[l.Code]; taken && owner != r.id {
 		return fmt.Errorf("the link code %q is already in use", l.Code)
 	}
@@ -680,8 +681,8 @@ func (st *state) addTask(t Task, now int64) (*task, []event, error) {
 	if t.TaskID != 0 && st.tasks[t.TaskID] != nil {
 		return nil, nil, inField(fmt.Errorf("task %d already exists", t.TaskID), "task_id")
 	}
-	limit := t.Limit.Unix()
-	if t.Limit.IsZero() {
+	limit := t.LimitTime.Unix()
+	if t.LimitTime.IsZero() {
 		limit = 0
 	}
 	var msgID int64
@@ -739,8 +740,8 @@ func (st *state) changeTask(t Task) (*task, error) {
 	if err := checkTaskEnums(t); err != nil {
 		return nil, err
 	}
-	limit := t.Limit.Unix()
-	if t.Limit.IsZero() {
+	limit := t.LimitTime.Unix()
+	if t.LimitTime.IsZero() {
 		limit = 0
 	}
 	tk.body, tk.limitTime, tk.limitType = t.Body, limit, defaultLimitType(t.LimitType, limit)
@@ -785,7 +786,7 @@ func (st *state) addFile(r *room, acct int64, u *upload, message string, now int
 
 // addFileFixture stores a file fixture.
 func (st *state) addFileFixture(f File, now int64) (*file, []event, error) {
-	r, err := st.memberRoom(f.RoomID, f.AccountID, "account_id")
+	r, err := st.memberRoom(f.RoomID, f.UploaderID, "uploader_id")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -819,7 +820,7 @@ func (st *state) addFileFixture(f File, now int64) (*file, []event, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	fl, events := st.storeFile(r, &file{id: id, accountID: f.AccountID, name: f.Name, contentType: f.ContentType,
+	fl, events := st.storeFile(r, &file{id: id, accountID: f.UploaderID, name: f.Name, contentType: f.ContentType,
 		data: slices.Clone(data), uploadTime: unixOr(f.UploadTime, now)}, msgID, "", now)
 	return fl, events, nil
 }
@@ -837,7 +838,7 @@ func (st *state) changeFile(f File) (*file, error) {
 	switch {
 	case fl == nil:
 		return nil, fmt.Errorf("unknown file %d", f.FileID)
-	case (f.RoomID != 0 && f.RoomID != fl.roomID) || (f.AccountID != 0 && f.AccountID != fl.accountID) ||
+	case (f.RoomID != 0 && f.RoomID != fl.roomID) || (f.UploaderID != 0 && f.UploaderID != fl.accountID) ||
 		(f.MessageID != "" && f.MessageID != strconv.FormatInt(fl.messageID, 10)):
 		return nil, fmt.Errorf("file %d: its room, uploader and message cannot change", f.FileID)
 	case f.Name == "":

@@ -35,7 +35,7 @@ func TestTasks(t *testing.T) {
 	}
 	var task gen.RoomTask
 	w.cme.get(roomPath(w.room, fmt.Sprintf("/tasks/%d", res.TaskIDs[0])), &task)
-	if task.Account.AccountID != w.me.AccountID || task.AssignedByAccount.AccountID != w.alice.AccountID || task.Body != "review" ||
+	if task.Assignee.AccountID != w.me.AccountID || task.AssignedByAccount.AccountID != w.alice.AccountID || task.Body != "review" ||
 		task.LimitTime.Seconds() != 1900000000 || task.LimitType != gen.TaskLimitTypeTime || task.Status != gen.TaskStatusOpen {
 		t.Fatalf("task = %+v", task)
 	}
@@ -48,7 +48,7 @@ func TestTasks(t *testing.T) {
 
 	var tasks []gen.RoomTask
 	w.cme.get(path+fmt.Sprintf("?account_id=%d", w.bob.AccountID), &tasks)
-	if len(tasks) != 1 || tasks[0].Account.AccountID != w.bob.AccountID {
+	if len(tasks) != 1 || tasks[0].Assignee.AccountID != w.bob.AccountID {
 		t.Fatalf("bob's tasks = %+v", tasks)
 	}
 	var mine []gen.MyTask
@@ -103,7 +103,7 @@ func TestUploadAndDownload(t *testing.T) {
 
 		var f gen.File
 		w.cme.get(roomPath(w.room, fmt.Sprintf("/files/%d", res.FileID)), &f)
-		if f.Filename != "notes.txt" || f.Filesize != 2500 || f.Account.AccountID != w.alice.AccountID || f.DownloadURL != nil || f.UploadTime.Seconds() != time.Now().Unix() {
+		if f.Filename != "notes.txt" || f.Filesize != 2500 || f.Uploader.AccountID != w.alice.AccountID || f.DownloadURL != nil || f.UploadTime.Seconds() != time.Now().Unix() {
 			t.Fatalf("file = %+v", f)
 		}
 		// The upload posted a message.

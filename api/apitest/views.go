@@ -188,7 +188,7 @@ func (st *state) apiRoom(r *room, viewer int64) gen.Room {
 func (st *state) apiTask(t *task) gen.RoomTask {
 	return gen.RoomTask{
 		TaskID:            t.id,
-		Account:           st.summary(t.assignee),
+		Assignee:          st.summary(t.assignee),
 		AssignedByAccount: st.summary(t.assignedBy),
 		MessageID:         strconv.FormatInt(t.messageID, 10),
 		Body:              t.body,
@@ -201,7 +201,7 @@ func (st *state) apiTask(t *task) gen.RoomTask {
 func (st *state) apiFile(f *file) gen.File {
 	return gen.File{
 		FileID:     f.id,
-		Account:    st.summary(f.accountID),
+		Uploader:   st.summary(f.accountID),
 		MessageID:  strconv.FormatInt(f.messageID, 10),
 		Filename:   f.name,
 		Filesize:   int64(len(f.data)),
@@ -245,11 +245,11 @@ func (m *message) fixture() Message {
 
 func (t *task) fixture() Task {
 	return Task{TaskID: t.id, RoomID: t.roomID, AssigneeID: t.assignee, AssignedByAccountID: t.assignedBy, Body: t.body,
-		Limit: timeOf(t.limitTime), LimitType: t.limitType, Status: t.status, MessageID: strconv.FormatInt(t.messageID, 10)}
+		LimitTime: timeOf(t.limitTime), LimitType: t.limitType, Status: t.status, MessageID: strconv.FormatInt(t.messageID, 10)}
 }
 
 func (f *file) fixture() File {
-	return File{FileID: f.id, RoomID: f.roomID, AccountID: f.accountID, Name: f.name, ContentType: f.contentType,
+	return File{FileID: f.id, RoomID: f.roomID, UploaderID: f.accountID, Name: f.name, ContentType: f.contentType,
 		Content: slices.Clone(f.data), Size: len(f.data), MessageID: strconv.FormatInt(f.messageID, 10), UploadTime: timeOf(f.uploadTime)}
 }
 

@@ -21,8 +21,8 @@ import (
 )
 
 // apiCommand is "chatwork api METHOD PATH": a raw call, as gh api makes
-// one, through the client (its token, pacing and retries), checked against
-// the spec before it is sent.
+// one, through the client (its token, pacing, a room's posting budget
+// included, and retries), checked against the spec before it is sent.
 func apiCommand() *command {
 	return &command{
 		args: []string{"METHOD", "PATH"}, nargs: 2,
@@ -60,7 +60,7 @@ chatwork api DELETE /rooms/123 -f action_type=leave -i`,
 						return err
 					}
 				}
-				resp, err := a.c.Raw().Client.Do(req)
+				resp, err := a.c.Do(req) // a post spends its room's budget, as the typed commands' do
 				if err != nil {
 					return err
 				}

@@ -1,11 +1,17 @@
 package main
 
 import (
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/apitest"
+	"github.com/chatwork-go/chatwork/api/pacing"
+	"github.com/chatwork-go/chatwork/internal/budgets"
 )
 
 // TestAPICommand makes raw calls as gh api does: fields in the query of a
@@ -79,4 +85,30 @@ func TestAPICommand(t *testing.T) {
 	s2.run(t, "api", "POST", "/rooms/"+s64(s2.room)+"/messages", "-f", "body=one").must(t, exitOK)
 	s2.s.SpendRateLimit(s2.me.AccountID, 300)
 	s2.run(t, "api", "GET", "/me").must(t, exitRateLimited)
+}
+
+// TestAPICommandSpendsTheRoomBudget: a post sent with chatwork api spends
+// the budget of the room its path names, as messages send does. Runs that
+// share one limiter (as processes sharing Redis through --redis-url do)
+// post three times the room's limit to one room and meet no 429 from the
+// fake, which enforces the spec's budgets; every post is stored.
+func TestAPICommandSpendsTheRoomBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := apitest.NewServer(t, apitest.WithoutListener())
+		room := srv.AddRoom(apitest.Room{Name: "Team", AdminIDs: []int64{srv.Me().AccountID}}).RoomID
+		run := cli{env: with(fakeEnv(srv), envMaxWait, "1m"),
+			apiOpts: []api.Option{api.WithHTTPClient(srv.Client()), api.WithLimiter(pacing.NewLocal(pacing.Chatwork()))}}
+		posts := 3 * budgets.RoomLimit
+		for i := range posts {
+			run.run(t, "api", "POST", "/rooms/"+s64(room)+"/messages", "-f", "body=post "+strconv.Itoa(i)).must(t, exitOK)
+		}
+		for _, r := range srv.Requests() {
+			if r.Status == http.StatusTooManyRequests {
+				t.Errorf("%s %s met a 429: the post was not paced to its room's budget", r.Method, r.Path)
+			}
+		}
+		if n := len(srv.Messages(room)); n != posts {
+			t.Errorf("%d messages stored, want %d", n, posts)
+		}
+	})
 }

@@ -214,7 +214,7 @@ func (d *demo) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.say("task %d is now %q (assigned by %s to %s)", t.TaskID, t.Status, t.AssignedByAccount.Name, t.Account.Name)
+	d.say("task %d is now %q (assigned by %s to %s)", t.TaskID, t.Status, t.AssignedByAccount.Name, t.Assignee.Name)
 
 	// 8. My counts.
 	d.step("My status", "GET /my/status")

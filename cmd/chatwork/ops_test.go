@@ -400,11 +400,11 @@ func TestTasks(t *testing.T) {
 	}
 	tasks := w.s.Tasks(w.room)
 	want := time.Date(2030, 1, 31, 9, 0, 0, 0, time.UTC).Unix()
-	if len(tasks) != 2 || tasks[0].Limit.Unix() != want || tasks[0].LimitType != api.TaskLimitTypeTime || tasks[0].Body != "Review the PR" {
+	if len(tasks) != 2 || tasks[0].LimitTime.Unix() != want || tasks[0].LimitType != api.TaskLimitTypeTime || tasks[0].Body != "Review the PR" {
 		t.Errorf("tasks = %+v", tasks)
 	}
 	w.run(t, "tasks", "create", room, "--body", "Date only", "--to", s64(w.bob.AccountID), "--due", "1900000000", "--due-type", "date").must(t, exitOK)
-	if tasks := w.s.Tasks(w.room); len(tasks) != 3 || tasks[2].LimitType != api.TaskLimitTypeDate || tasks[2].Limit.Unix() != 1900000000 {
+	if tasks := w.s.Tasks(w.room); len(tasks) != 3 || tasks[2].LimitType != api.TaskLimitTypeDate || tasks[2].LimitTime.Unix() != 1900000000 {
 		t.Errorf("date task = %+v", tasks[len(tasks)-1])
 	}
 	w.run(t, "tasks", "create", room, "--body", "x", "--to", s64(w.bob.AccountID), "--due-type", "date").must(t, exitUsage)
@@ -416,7 +416,7 @@ func TestTasks(t *testing.T) {
 	}
 	var bobTask int64
 	for _, tk := range list {
-		if tk.Body == "Review the PR" && tk.Account.AccountID == w.bob.AccountID {
+		if tk.Body == "Review the PR" && tk.Assignee.AccountID == w.bob.AccountID {
 			bobTask = tk.TaskID
 		}
 	}

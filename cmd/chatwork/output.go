@@ -341,7 +341,7 @@ func listingOf(v any) (listing, bool) {
 	case []api.RoomTask:
 		l.header = []string{"TASK_ID", "STATUS", "ASSIGNEE", "ASSIGNED_BY", "DUE", "BODY"}
 		for _, t := range x {
-			row(id(t.TaskID), string(t.Status), t.Account.Name, t.AssignedByAccount.Name, due(t.LimitTime.Time, t.LimitType), plainText(t.Body))
+			row(id(t.TaskID), string(t.Status), t.Assignee.Name, t.AssignedByAccount.Name, due(t.LimitTime.Time, t.LimitType), plainText(t.Body))
 		}
 	case []api.MyTask:
 		l.header = []string{"TASK_ID", "STATUS", "ROOM_ID", "ROOM", "ASSIGNED_BY", "DUE", "BODY"}
@@ -351,7 +351,7 @@ func listingOf(v any) (listing, bool) {
 	case []api.File:
 		l.header = []string{"FILE_ID", "SIZE", "UPLOADED", "BY", "FILENAME"}
 		for _, f := range x {
-			row(id(f.FileID), size(f.Filesize), unixTime(f.UploadTime.Time), f.Account.Name, f.Filename)
+			row(id(f.FileID), size(f.Filesize), unixTime(f.UploadTime.Time), f.Uploader.Name, f.Filename)
 		}
 	case []api.IncomingRequest:
 		l.header = []string{"REQUEST_ID", "ACCOUNT_ID", "NAME", "CHATWORK_ID", "ORGANIZATION", "MESSAGE"}

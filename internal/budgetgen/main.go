@@ -1,5 +1,7 @@
 // Command budgetgen writes internal/budgets, Chatwork's rate limits as Go
-// constants, from the x-chatwork-rate-limits extension of openapi.yaml.
+// constants, from the x-chatwork-rate-limits extension of openapi.yaml,
+// and the list of the operations that spend a room's budget, those marked
+// x-chatwork-room-post-limit.
 //
 // It is run by `go generate` from the module root (see generate.go):
 //
@@ -13,48 +15,32 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
-	"flag"
 	"fmt"
 	"go/format"
-	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/chatwork-go/chatwork/internal/genfile"
 )
 
 // extension is the name of the top-level extension read.
 const extension = "x-chatwork-rate-limits"
 
-func main() {
-	in := flag.String("in", "openapi.yaml", "the OpenAPI document to read")
-	out := flag.String("out", "internal/budgets/budgets.gen.go", "the Go file to write")
-	flag.Parse()
-	if err := run(*in, *out); err != nil {
-		fmt.Fprintln(os.Stderr, "budgetgen:", err)
-		os.Exit(1)
-	}
-}
+// roomPostMark marks an operation that spends a room's budget, and
+// roomParameter is the path parameter that names the room.
+const (
+	roomPostMark  = "x-chatwork-room-post-limit"
+	roomParameter = "room_id"
+)
 
-func run(in, out string) error {
-	src, err := os.ReadFile(in)
-	if err != nil {
-		return err
-	}
-	lim, err := parse(src)
-	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	code, err := render(lim)
-	if err != nil {
-		return err
-	}
-	// Leave the file alone when nothing changed, so its mtime does not move.
-	if old, err := os.ReadFile(out); err == nil && bytes.Equal(old, code) {
-		return nil
-	}
-	return os.WriteFile(out, code, 0o644)
+func main() {
+	genfile.Main("budgetgen", "openapi.yaml", "internal/budgets/budgets.gen.go", genfile.Then(parse, render))
 }
 
 // budget is one entry of the extension.
@@ -64,9 +50,15 @@ type budget struct {
 	Error         string `yaml:"error"`
 }
 
+// roomPost is an operation marked roomPostMark.
+type roomPost struct {
+	ID, Method, Path string
+}
+
 type limits struct {
 	Account budget
 	Room    budget
+	Posts   []roomPost // sorted by path, then method
 }
 
 // parse reads the extension and checks that each budget is one: a positive
@@ -77,6 +69,7 @@ func parse(src []byte) (limits, error) {
 			Account *budget `yaml:"account"`
 			Room    *budget `yaml:"room"`
 		} `yaml:"x-chatwork-rate-limits"`
+		Paths map[string]map[string]yaml.Node `yaml:"paths"`
 	}
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		return limits{}, err
@@ -99,6 +92,25 @@ func parse(src []byte) (limits, error) {
 	if l.Room.Error == "" {
 		return limits{}, errors.New(extension + ".room.error is missing: the fake answers it and the client recognises it")
 	}
+	for path, methods := range doc.Paths {
+		for method, node := range methods {
+			var op struct {
+				ID       string `yaml:"operationId"`
+				RoomPost bool   `yaml:"x-chatwork-room-post-limit"`
+			}
+			if node.Kind != yaml.MappingNode || node.Decode(&op) != nil || !op.RoomPost {
+				continue
+			}
+			if !slices.Contains(strings.Split(path, "/"), "{"+roomParameter+"}") {
+				return limits{}, fmt.Errorf("%s is marked %s but its path %s names no room ({%s})", op.ID, roomPostMark, path, roomParameter)
+			}
+			l.Posts = append(l.Posts, roomPost{op.ID, strings.ToUpper(method), path})
+		}
+	}
+	if len(l.Posts) == 0 {
+		return limits{}, fmt.Errorf("no operation is marked %s: the room's budget would apply to nothing", roomPostMark)
+	}
+	slices.SortFunc(l.Posts, func(a, b roomPost) int { return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Method, b.Method)) })
 	return l, nil
 }
 
@@ -131,7 +143,25 @@ const (
 	RoomWindow = %s
 	RoomError  = %s
 )
-`, extension, extension, l.Account.Limit, duration(l.Account.WindowSeconds), l.Room.Limit, duration(l.Room.WindowSeconds), strconv.Quote(l.Room.Error))
+
+// RoomParameter is the path parameter that names the room of a RoomPost.
+const RoomParameter = %s
+
+// A RoomPost is an operation that spends the budget of the room its
+// path names (%s): its OperationID, Method and Path, a template
+// under the base URL.
+type RoomPost struct {
+	OperationID, Method, Path string
+}
+
+// RoomPosts returns the operations marked %s,
+// sorted by path.
+func RoomPosts() []RoomPost {
+	return []RoomPost{
+%s	}
+}
+`, extension, extension, l.Account.Limit, duration(l.Account.WindowSeconds), l.Room.Limit, duration(l.Room.WindowSeconds), strconv.Quote(l.Room.Error),
+		strconv.Quote(roomParameter), "{"+roomParameter+"}", roomPostMark, posts(l.Posts))
 	return format.Source(b.Bytes())
 }
 
@@ -147,4 +177,13 @@ func duration(seconds int) string {
 	default:
 		return fmt.Sprintf("%d * time.Second", seconds)
 	}
+}
+
+// posts writes the items of RoomPosts.
+func posts(ps []roomPost) string {
+	var b strings.Builder
+	for _, p := range ps {
+		fmt.Fprintf(&b, "\t\t{%s, %s, %s},\n", strconv.Quote(p.ID), strconv.Quote(p.Method), strconv.Quote(p.Path))
+	}
+	return b.String()
 }

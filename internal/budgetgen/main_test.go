@@ -11,6 +11,17 @@ const good = `
 x-chatwork-rate-limits:
   account: { limit: 300, window_seconds: 300 }
   room: { limit: 10, window_seconds: 10, error: Over the room's limit. }
+` + markedPosts
+
+// markedPosts marks two operations as spending a room's budget, in the
+// reverse of the generated order, beside one that does not.
+const markedPosts = `paths:
+  /rooms/{room_id}/tasks:
+    parameters: []
+    post: { operationId: createTask, x-chatwork-room-post-limit: true }
+  /rooms/{room_id}/messages:
+    get: { operationId: listMessages }
+    post: { operationId: postMessage, x-chatwork-room-post-limit: true }
 `
 
 func TestRender(t *testing.T) {
@@ -26,6 +37,9 @@ func TestRender(t *testing.T) {
 	for _, want := range []string{
 		"AccountLimit  = 300\n", "AccountWindow = 5 * time.Minute\n",
 		"RoomLimit  = 10\n", "RoomWindow = 10 * time.Second\n", `RoomError  = "Over the room's limit."`,
+		`RoomParameter = "room_id"`,
+		`{"postMessage", "POST", "/rooms/{room_id}/messages"},
+		{"createTask", "POST", "/rooms/{room_id}/tasks"},`,
 	} {
 		if !bytes.Contains(code, []byte(want)) {
 			t.Errorf("the generated file lacks %q:\n%s", want, code)
@@ -36,10 +50,14 @@ func TestRender(t *testing.T) {
 	}
 }
 
+// TestParseRefusesWhatIsNotABudget: missing budgets, limits and windows
+// out of range, a room without its 429 message (each with the operations
+// of good), and operations: none marked, or one marked whose path names no
+// room.
 func TestParseRefusesWhatIsNotABudget(t *testing.T) {
 	t.Parallel()
 	for _, src := range []string{
-		`openapi: 3.0.3`,
+		"openapi: 3.0.3\n",
 		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: 300 }\n",
 		"x-chatwork-rate-limits:\n  account: { limit: 0, window_seconds: 300 }\n  room: { limit: 10, window_seconds: 10, error: x }\n",
 		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: -1 }\n  room: { limit: 10, window_seconds: 10, error: x }\n",
@@ -47,8 +65,19 @@ func TestParseRefusesWhatIsNotABudget(t *testing.T) {
 		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: 300 }\n  room: { limit: 10, window_seconds: 10 }\n",
 		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: five }\n  room: { limit: 10, window_seconds: 10, error: x }\n",
 	} {
+		if _, err := parse([]byte(src + markedPosts)); err == nil {
+			t.Errorf("accepted:\n%s", src+markedPosts)
+		}
+	}
+	for name, src := range map[string]string{
+		"none marked":   strings.ReplaceAll(good, ", x-chatwork-room-post-limit: true", ""),
+		"no room named": strings.Replace(good, "/rooms/{room_id}/tasks", "/rooms/{id}/tasks", 1),
+	} {
+		if src == good {
+			t.Fatalf("%s: the edit changed nothing", name)
+		}
 		if _, err := parse([]byte(src)); err == nil {
-			t.Errorf("accepted:\n%s", src)
+			t.Errorf("%s: accepted:\n%s", name, src)
 		}
 	}
 }

@@ -24,3 +24,22 @@ const (
 	RoomWindow = 10 * time.Second
 	RoomError  = "Rate limit for message posting per room exceeded."
 )
+
+// RoomParameter is the path parameter that names the room of a RoomPost.
+const RoomParameter = "room_id"
+
+// A RoomPost is an operation that spends the budget of the room its
+// path names ({room_id}): its OperationID, Method and Path, a template
+// under the base URL.
+type RoomPost struct {
+	OperationID, Method, Path string
+}
+
+// RoomPosts returns the operations marked x-chatwork-room-post-limit,
+// sorted by path.
+func RoomPosts() []RoomPost {
+	return []RoomPost{
+		{"postMessage", "POST", "/rooms/{room_id}/messages"},
+		{"createRoomTasks", "POST", "/rooms/{room_id}/tasks"},
+	}
+}

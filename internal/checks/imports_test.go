@@ -14,14 +14,16 @@ var importRules = map[string]struct {
 	allowed []string // paths relative to the module
 	why     string
 }{
-	"api": {[]string{"gen", "api/pacing", "api/wire", "internal/budgets", "internal/wait", "internal/urlsafe"},
+	"api": {[]string{"gen", "api/pacing", "api/wire", "internal/budgets", "internal/limits", "internal/wait", "internal/urlsafe"},
 		"the client stands alone: never the fake (apitest), the validator (conformance, kin-openapi) or the CLI"},
 	"api/redislimit": {[]string{"api/pacing", "internal/budgets", "internal/wait"},
 		"a Limiter for the client, over Redis: it builds on package pacing and nothing else of the module"},
 	"api/pacing": {[]string{"internal/budgets"},
 		"what a Limiter needs: the budgets and nothing of the client"},
-	"api/intake": {[]string{"api", "api/pacing", "api/webhook", "api/notation", "gen", "api/wire", "internal/budgets", "internal/wait", "internal/urlsafe"},
+	"api/intake": {[]string{"api", "api/pacing", "api/webhook", "api/notation", "gen", "api/wire", "internal/budgets", "internal/limits", "internal/wait", "internal/urlsafe"},
 		"the durable intake over Redis: it builds on the client (Watch), webhook and notation, and nothing imports it but programs that want Redis"},
+	"api/oauth": {[]string{"api", "gen", "api/pacing", "api/wire", "internal/budgets", "internal/limits", "internal/wait", "internal/urlsafe"},
+		"signing users in builds on the client's errors and nothing else of the module"},
 	"api/webhook": {[]string{"gen", "api/wire"},
 		"receiving webhooks needs no API client"},
 	"api/notation": {nil,
@@ -34,7 +36,7 @@ var importRules = map[string]struct {
 		"HAR files are plain data: the standard library only"},
 	"conformance": {[]string{"internal/embeddedspec", "internal/schemarand", "conformance/har"},
 		"the validator checks clients from the outside: it knows the spec, not the client"},
-	"api/apitest": {[]string{"conformance", "conformance/har", "gen", "api/wire", "internal/budgets", "internal/embeddedspec", "internal/schemarand", "internal/wait"},
+	"api/apitest": {[]string{"conformance", "conformance/har", "gen", "api/wire", "internal/budgets", "internal/limits", "internal/embeddedspec", "internal/schemarand", "internal/wait"},
 		"the fake is the other side of the client's tests: it must not share the client's logic (package api)"},
 }
 

@@ -51,6 +51,7 @@ var snippetImports = map[string]string{
 	"api":         "github.com/chatwork-go/chatwork/api",
 	"apitest":     "github.com/chatwork-go/chatwork/api/apitest",
 	"notation":    "github.com/chatwork-go/chatwork/api/notation",
+	"oauth":       "github.com/chatwork-go/chatwork/api/oauth",
 	"webhook":     "github.com/chatwork-go/chatwork/api/webhook",
 	"redislimit":  "github.com/chatwork-go/chatwork/api/redislimit",
 	"redis":       "github.com/redis/go-redis/v9",

@@ -38,6 +38,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/chatwork-go/chatwork/internal/genfile"
 	"github.com/chatwork-go/chatwork/internal/schemarand"
 )
 
@@ -72,11 +73,7 @@ func run(specPath, genPath, out string) error {
 	if err != nil {
 		return err
 	}
-	// Leave the file alone when nothing changed, so its mtime does not move.
-	if old, err := os.ReadFile(out); err == nil && bytes.Equal(old, code) {
-		return nil
-	}
-	return os.WriteFile(out, code, 0o644)
+	return genfile.Write(out, code)
 }
 
 // A goField is a field of a generated struct.

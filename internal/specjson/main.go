@@ -15,43 +15,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
 	"math/big"
-	"os"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/chatwork-go/chatwork/internal/genfile"
 )
 
-func main() {
-	in := flag.String("in", "openapi.yaml", "the YAML document to read")
-	out := flag.String("out", "openapi.json", "the JSON file to write")
-	flag.Parse()
-	if err := run(*in, *out); err != nil {
-		fmt.Fprintln(os.Stderr, "specjson:", err)
-		os.Exit(1)
-	}
-}
-
-func run(in, out string) error {
-	src, err := os.ReadFile(in)
-	if err != nil {
-		return err
-	}
-	js, err := convert(src)
-	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	// Leave the file alone when nothing changed, so its mtime does not move.
-	if old, err := os.ReadFile(out); err == nil && bytes.Equal(old, js) {
-		return nil
-	}
-	return os.WriteFile(out, js, 0o644)
-}
+func main() { genfile.Main("specjson", "openapi.yaml", "openapi.json", convert) }
 
 // convert turns one YAML document into indented JSON ending in a newline.
 func convert(src []byte) ([]byte, error) {

@@ -139,8 +139,8 @@ func richSeed(t *testing.T) apitest.Seed {
 	m := s.AddMessage(apitest.Message{RoomID: room.RoomID, AccountID: anna.AccountID, Body: "hi"})
 	s.UpdateMessage(apitest.Message{MessageID: m.MessageID, Body: "hi!"})
 	s.AddTask(apitest.Task{RoomID: room.RoomID, AssigneeID: anna.AccountID, AssignedByAccountID: me.AccountID, Body: "t",
-		Limit: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Status: "done"})
-	s.AddFile(apitest.File{RoomID: room.RoomID, AccountID: me.AccountID, Name: "f.bin", Content: []byte{0, 1, 2}})
+		LimitTime: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Status: "done"})
+	s.AddFile(apitest.File{RoomID: room.RoomID, UploaderID: me.AccountID, Name: "f.bin", Content: []byte{0, 1, 2}})
 	s.AddIncomingRequest(apitest.IncomingRequest{AccountID: anna.AccountID, ToAccountID: me.AccountID, Message: "hello"})
 	s.AddWebhook(apitest.Webhook{URL: "https://hooks.example/x", Events: []string{"message_created", "mention_to_me"}, RoomID: room.RoomID, AccountID: me.AccountID})
 	return s.Seed()

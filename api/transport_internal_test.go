@@ -6,10 +6,12 @@ import (
 	"go/token"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/chatwork-go/chatwork/conformance"
+	"github.com/chatwork-go/chatwork/internal/budgets"
 )
 
 // TestPostRoomFollowsTheSpec checks the client's choice of the requests
@@ -84,4 +86,60 @@ func sourceFiles(t *testing.T) []*ast.File {
 		files = append(files, f)
 	}
 	return files
+}
+
+// TestRoomPostsAreTheSpecs: the generated list of operations that spend a
+// room's posting budget (internal/budgets) is the spec's, as package
+// conformance reads it: the same methods and path templates.
+func TestRoomPostsAreTheSpecs(t *testing.T) {
+	v, err := conformance.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got []string
+	for _, op := range v.Operations() {
+		if op.RoomPostLimit {
+			want = append(want, op.Method+" "+op.Path)
+		}
+	}
+	for _, op := range budgets.RoomPosts() {
+		got = append(got, op.Method+" "+op.Path)
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("internal/budgets lists %v, the spec marks %v: run go generate", got, want)
+	}
+}
+
+// TestPostRoomOf: a request built by a caller spends the budget of the
+// room its path names exactly when it is one of the spec's room posts;
+// anything else, or a path whose room is not an ID, spends none.
+func TestPostRoomOf(t *testing.T) {
+	for _, c := range []struct {
+		method, path string
+		want         int64
+	}{
+		{"POST", "/rooms/5/messages", 5},
+		{"POST", "/rooms/9007199254740993/tasks", 9007199254740993},
+		{"GET", "/rooms/5/messages", 0},
+		{"PUT", "/rooms/5/messages", 0},
+		{"POST", "/rooms/5/files", 0},
+		{"POST", "/rooms/5", 0},
+		{"POST", "/rooms", 0},
+		{"POST", "/rooms/5/messages/", 0},
+		{"POST", "/rooms/5/messages/7", 0},
+		{"POST", "rooms/5/messages", 0},
+		{"POST", "/rooms//messages", 0},
+		{"POST", "/rooms/abc/messages", 0},
+		{"POST", "/rooms/-5/messages", 0},
+		{"POST", "/rooms/+5/messages", 0},
+		{"POST", "/rooms/0/messages", 0},
+		{"POST", "/rooms/9223372036854775808/messages", 0},
+		{"post", "/rooms/5/messages", 0},
+	} {
+		if got := postRoomOf(c.method, c.path); got != c.want {
+			t.Errorf("%s %s: room %d, want %d", c.method, c.path, got, c.want)
+		}
+	}
 }

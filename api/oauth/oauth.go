@@ -1,4 +1,4 @@
-package api
+package oauth
 
 import (
 	"context"
@@ -11,45 +11,14 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
-)
 
-// Chatwork's OAuth 2.0 endpoints.
-const (
-	OAuthAuthURL  = "https://www.chatwork.com/packages/oauth2/login.php"
-	OAuthTokenURL = "https://oauth.chatwork.com/token" //nolint:gosec // G101: a public endpoint, not a credential
-)
-
-// OAuth 2.0 scopes. Each operation is granted by any one of the scopes
-// listed on it in openapi.yaml.
-const (
-	ScopeOfflineAccess        = "offline_access" // refresh tokens that do not expire (confidential clients)
-	ScopeUsersAllRead         = "users.all:read"
-	ScopeUsersProfileMeRead   = "users.profile.me:read"
-	ScopeUsersStatusMeRead    = "users.status.me:read"
-	ScopeUsersTasksMeRead     = "users.tasks.me:read"
-	ScopeRoomsAllReadWrite    = "rooms.all:read_write"
-	ScopeRoomsAllRead         = "rooms.all:read"
-	ScopeRoomsAllWrite        = "rooms.all:write"
-	ScopeRoomsWrite           = "rooms:write"
-	ScopeRoomsInfoRead        = "rooms.info:read"
-	ScopeRoomsInfoWrite       = "rooms.info:write"
-	ScopeRoomsMembersRead     = "rooms.members:read"
-	ScopeRoomsMembersWrite    = "rooms.members:write"
-	ScopeRoomsMessagesRead    = "rooms.messages:read"
-	ScopeRoomsMessagesWrite   = "rooms.messages:write"
-	ScopeRoomsTasksRead       = "rooms.tasks:read"
-	ScopeRoomsTasksWrite      = "rooms.tasks:write"
-	ScopeRoomsFilesRead       = "rooms.files:read"
-	ScopeRoomsFilesWrite      = "rooms.files:write"
-	ScopeContactsAllReadWrite = "contacts.all:read_write"
-	ScopeContactsAllRead      = "contacts.all:read"
-	ScopeContactsAllWrite     = "contacts.all:write"
+	"github.com/chatwork-go/chatwork/api"
 )
 
 // accessTokenLife is how long Chatwork's access tokens live.
 const accessTokenLife = 15 * time.Minute
 
-// OAuthConfig is an OAuth 2.0 client registered with Chatwork, using the
+// Config is an OAuth 2.0 client registered with Chatwork, using the
 // authorization code grant with PKCE (S256).
 //
 // Chatwork documents expires_in two ways (seconds, or a string of epoch
@@ -57,27 +26,27 @@ const accessTokenLife = 15 * time.Minute
 // the access token's own exp claim (it is a JWT), else 15 minutes from
 // issue. Tokens are refreshed ten seconds before they expire, never sent
 // expired.
-type OAuthConfig struct {
+type Config struct {
 	ClientID     string
 	ClientSecret string // empty for a public client
 	RedirectURL  string // needed when the client has several
 	Scopes       []string
 
-	// AuthURL and TokenURL default to OAuthAuthURL and OAuthTokenURL.
+	// AuthURL and TokenURL default to the package's AuthURL and TokenURL.
 	AuthURL, TokenURL string
 	// HTTPClient, if set, is used for the token endpoint.
 	HTTPClient *http.Client
 }
 
-func (c *OAuthConfig) oauth2() *oauth2.Config {
+func (c *Config) oauth2() *oauth2.Config {
 	cfg := &oauth2.Config{
 		ClientID:     c.ClientID,
 		ClientSecret: c.ClientSecret,
 		RedirectURL:  c.RedirectURL,
 		Scopes:       c.Scopes,
 		Endpoint: oauth2.Endpoint{
-			AuthURL:  OAuthAuthURL,
-			TokenURL: OAuthTokenURL,
+			AuthURL:  AuthURL,
+			TokenURL: TokenURL,
 			// Confidential clients authenticate with HTTP Basic: Chatwork
 			// rejects the credentials in the body.
 			AuthStyle: oauth2.AuthStyleInHeader,
@@ -95,7 +64,7 @@ func (c *OAuthConfig) oauth2() *oauth2.Config {
 	return cfg
 }
 
-func (c *OAuthConfig) ctx(ctx context.Context) context.Context {
+func (c *Config) ctx(ctx context.Context) context.Context {
 	if c.HTTPClient != nil {
 		return context.WithValue(ctx, oauth2.HTTPClient, c.HTTPClient)
 	}
@@ -108,15 +77,15 @@ func NewVerifier() string { return oauth2.GenerateVerifier() }
 
 // AuthCodeURL returns the consent page's URL, with state against CSRF and
 // the S256 challenge of verifier.
-func (c *OAuthConfig) AuthCodeURL(state, verifier string) string {
+func (c *Config) AuthCodeURL(state, verifier string) string {
 	return c.oauth2().AuthCodeURL(state, oauth2.S256ChallengeOption(verifier))
 }
 
 // Exchange trades the code from the redirect (valid for one minute) and the
 // verifier for a token.
-func (c *OAuthConfig) Exchange(ctx context.Context, code, verifier string) (*oauth2.Token, error) {
+func (c *Config) Exchange(ctx context.Context, code, verifier string) (*oauth2.Token, error) {
 	if code == "" {
-		return nil, &InputError{Field: "code", Reason: "is empty"}
+		return nil, &api.InputError{Field: "code", Reason: "is empty"}
 	}
 	tok, err := c.oauth2().Exchange(c.ctx(ctx), code, oauth2.VerifierOption(verifier))
 	if err != nil {
@@ -126,9 +95,9 @@ func (c *OAuthConfig) Exchange(ctx context.Context, code, verifier string) (*oau
 }
 
 // Refresh trades a refresh token for a new token.
-func (c *OAuthConfig) Refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
+func (c *Config) Refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
 	if refreshToken == "" {
-		return nil, &InputError{Field: "refresh_token", Reason: "is empty"}
+		return nil, &api.InputError{Field: "refresh_token", Reason: "is empty"}
 	}
 	// An empty access token makes the source refresh at once.
 	tok, err := c.oauth2().TokenSource(c.ctx(ctx), &oauth2.Token{RefreshToken: refreshToken}).Token()
@@ -144,8 +113,8 @@ func (c *OAuthConfig) Refresh(ctx context.Context, refreshToken string) (*oauth2
 // TokenSource returns a source that gives tok while it is valid and
 // refreshes it when it is about to expire. It is safe for concurrent use
 // and refreshes once at a time (two racing refreshes would make Chatwork
-// answer invalid_grant). Pass it to NewOAuthClient.
-func (c *OAuthConfig) TokenSource(ctx context.Context, tok *oauth2.Token) oauth2.TokenSource {
+// answer invalid_grant). Pass it to api.NewOAuthClient.
+func (c *Config) TokenSource(ctx context.Context, tok *oauth2.Token) oauth2.TokenSource {
 	if tok != nil {
 		tok = withExpiry(tok, time.Now())
 	}
@@ -153,7 +122,7 @@ func (c *OAuthConfig) TokenSource(ctx context.Context, tok *oauth2.Token) oauth2
 }
 
 type refresher struct {
-	cfg  *OAuthConfig
+	cfg  *Config
 	ctx  context.Context
 	mu   sync.Mutex
 	last *oauth2.Token

@@ -1,4 +1,4 @@
-package api_test
+package oauth_test
 
 import (
 	"encoding/base64"
@@ -16,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/api/oauth"
 )
 
 // jwt returns an unsigned JWT-shaped token with the given exp claim.
@@ -67,15 +68,15 @@ func tokenEndpoint(t *testing.T, accessExp func() int64) (*httptest.Server, *ato
 // client, state, scopes and redirect URL, and a PKCE S256 challenge of the
 // verifier.
 func TestOAuthAuthCodeURL(t *testing.T) {
-	cfg := &api.OAuthConfig{ClientID: "client-id", ClientSecret: "s3cret", RedirectURL: "https://example.com/cb",
-		Scopes: []string{api.ScopeRoomsAllReadWrite, api.ScopeUsersProfileMeRead}}
-	verifier := api.NewVerifier()
+	cfg := &oauth.Config{ClientID: "client-id", ClientSecret: "s3cret", RedirectURL: "https://example.com/cb",
+		Scopes: []string{oauth.ScopeRoomsAllReadWrite, oauth.ScopeUsersProfileMeRead}}
+	verifier := oauth.NewVerifier()
 	u, err := url.Parse(cfg.AuthCodeURL("state-123", verifier))
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := u.Query()
-	if u.Scheme+"://"+u.Host+u.Path != api.OAuthAuthURL {
+	if u.Scheme+"://"+u.Host+u.Path != oauth.AuthURL {
 		t.Errorf("endpoint %s", u)
 	}
 	want := map[string]string{"response_type": "code", "client_id": "client-id", "state": "state-123",
@@ -96,8 +97,8 @@ func TestOAuthAuthCodeURL(t *testing.T) {
 func TestOAuthExpiryComesFromTheJWT(t *testing.T) {
 	exp := time.Now().Add(15 * time.Minute).Unix()
 	srv, _ := tokenEndpoint(t, func() int64 { return exp })
-	cfg := &api.OAuthConfig{ClientID: "client-id", ClientSecret: "s3cret", TokenURL: srv.URL}
-	tok, err := cfg.Exchange(t.Context(), "the-code", api.NewVerifier())
+	cfg := &oauth.Config{ClientID: "client-id", ClientSecret: "s3cret", TokenURL: srv.URL}
+	tok, err := cfg.Exchange(t.Context(), "the-code", oauth.NewVerifier())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,9 +119,9 @@ func TestOAuthWithoutJWTExpiresIn15Minutes(t *testing.T) {
 		fmt.Fprint(w, `{"access_token":"opaque","token_type":"Bearer","expires_in":"1501138041000","refresh_token":"r"}`)
 	}))
 	defer srv.Close()
-	cfg := &api.OAuthConfig{ClientID: "client-id", ClientSecret: "s3cret", TokenURL: srv.URL}
+	cfg := &oauth.Config{ClientID: "client-id", ClientSecret: "s3cret", TokenURL: srv.URL}
 	before := time.Now()
-	tok, err := cfg.Exchange(t.Context(), "the-code", api.NewVerifier())
+	tok, err := cfg.Exchange(t.Context(), "the-code", oauth.NewVerifier())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,10 +138,11 @@ func TestOAuthClientRefreshesBeforeUse(t *testing.T) {
 	var sent []string
 	api1 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sent = append(sent, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
-		reply(w, 200, `{"unread_room_num":0,"mention_room_num":0,"mytask_room_num":0,"unread_num":0,"mention_num":0,"mytask_num":0}`)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"unread_room_num":0,"mention_room_num":0,"mytask_room_num":0,"unread_num":0,"mention_num":0,"mytask_num":0}`)
 	}))
 	defer api1.Close()
-	cfg := &api.OAuthConfig{ClientID: "client-id", ClientSecret: "s3cret", TokenURL: srv.URL}
+	cfg := &oauth.Config{ClientID: "client-id", ClientSecret: "s3cret", TokenURL: srv.URL}
 	ts := cfg.TokenSource(t.Context(), &oauth2.Token{AccessToken: expired, RefreshToken: "refresh-old"})
 	c, err := api.NewOAuthClient(ts, api.WithBaseURL(api1.URL+"/v2"))
 	if err != nil {
@@ -171,7 +173,7 @@ func TestOAuthErrorKeepsTheCode(t *testing.T) {
 		fmt.Fprint(w, `{"error":"invalid_grant","error_description":"The refresh token is expired","error_uri":null}`)
 	}))
 	defer srv.Close()
-	cfg := &api.OAuthConfig{ClientID: "client-id", ClientSecret: "s3cret", TokenURL: srv.URL}
+	cfg := &oauth.Config{ClientID: "client-id", ClientSecret: "s3cret", TokenURL: srv.URL}
 	_, err := cfg.Refresh(t.Context(), "old-refresh-token")
 	if err == nil || !strings.Contains(err.Error(), "invalid_grant") || strings.Contains(err.Error(), "old-refresh-token") {
 		t.Errorf("err = %v", err)
