@@ -1,7 +1,9 @@
 package redislimit_test
 
 import (
+	"bufio"
 	"context"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -45,29 +47,50 @@ func roomFlight(t *testing.T, rdb *redis.Client) int64 {
 // alone; what Redis runs afterwards must not hold reservations that no
 // answer will clear. Another replica's post goes out within a second of
 // the stall's end (before: 49 s, until the reservations expired).
+//
+// Each stall is in effect before the posts start (it returns once it is,
+// and the function it returns waits for its end): posts that reached
+// Redis before it would be counted as sent, rightly, and fill the room on
+// their own.
 func TestNoPhantomReservations(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		stall func(t *testing.T, r *redistest.Server, admin *redis.Client, px *blackhole)
+		stall func(t *testing.T, r *redistest.Server, admin *redis.Client, px *blackhole) (end func())
 	}{
-		{"DEBUG SLEEP", func(t *testing.T, _ *redistest.Server, admin *redis.Client, _ *blackhole) {
-			if err := admin.Do(context.Background(), "DEBUG", "SLEEP", "0.5").Err(); err != nil {
+		{"DEBUG SLEEP", func(t *testing.T, r *redistest.Server, _ *redis.Client, _ *blackhole) func() {
+			// Written on a connection of its own before any post, the
+			// command is in Redis's socket before theirs: Redis runs it
+			// first. Its answer comes when the sleep is over.
+			c, err := net.Dial("tcp", r.Addr())
+			if err != nil {
 				t.Fatal(err)
 			}
+			if _, err := c.Write([]byte("*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$3\r\n0.5\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			return func() {
+				defer c.Close()
+				if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || line != "+OK\r\n" {
+					t.Errorf("DEBUG SLEEP: %q, %v", line, err)
+				}
+			}
 		}},
-		{"CLIENT PAUSE", func(t *testing.T, r *redistest.Server, admin *redis.Client, _ *blackhole) {
+		{"CLIENT PAUSE", func(t *testing.T, r *redistest.Server, admin *redis.Client, _ *blackhole) func() {
 			if err := admin.Do(context.Background(), "CLIENT", "PAUSE", "500", "ALL").Err(); err != nil {
 				t.Fatal(err)
 			}
-			waitForPing(t, r)
+			return func() { waitForPing(t, r) }
 		}},
-		{"connection killed mid-script", func(t *testing.T, _ *redistest.Server, _ *redis.Client, px *blackhole) {
-			<-px.killNextReply()
+		{"connection killed mid-script", func(_ *testing.T, _ *redistest.Server, _ *redis.Client, px *blackhole) func() {
+			killed := px.killNextReply()
+			return func() { <-killed }
 		}},
-		{"restart", func(t *testing.T, r *redistest.Server, _ *redis.Client, _ *blackhole) {
+		{"restart", func(_ *testing.T, r *redistest.Server, _ *redis.Client, _ *blackhole) func() {
 			r.Kill()
-			time.Sleep(500 * time.Millisecond) // down for as long as the stalls above
-			r.Restart()
+			return func() {
+				time.Sleep(500 * time.Millisecond) // down for as long as the stalls above
+				r.Restart()
+			}
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -80,10 +103,11 @@ func TestNoPhantomReservations(t *testing.T) {
 			a := redislimit.New(rdbA, "token-stall", redislimit.WithBudgets(stallBudgets))
 			post(t, a) // warm: the replica knows Redis's clock
 
+			end := tc.stall(t, r, admin, px)
 			stalled := make(chan struct{})
 			go func() {
 				defer close(stalled)
-				tc.stall(t, r, admin, px)
+				end()
 			}()
 			var wg sync.WaitGroup
 			for range 10 {
