@@ -188,6 +188,38 @@ func TestSpecDocumentsTheTraps(t *testing.T) {
 	}
 }
 
+// TestSpecLifetimesInProse: a property with x-chatwork-lifetime-seconds
+// says the same lifetime in its description, for people (the lifetime in
+// the rest of the prose is checked by internal/checks).
+func TestSpecLifetimesInProse(t *testing.T) {
+	doc := loadSpec(t)
+	found := 0
+	for name, s := range doc.Components.Schemas {
+		for prop, p := range s.Value.Properties {
+			v, ok := p.Value.Extensions["x-chatwork-lifetime-seconds"]
+			if !ok {
+				continue
+			}
+			found++
+			seconds, ok := v.(float64)
+			if !ok || seconds < 1 || seconds != float64(int(seconds)) {
+				t.Errorf("%s.%s: x-chatwork-lifetime-seconds is %v, want a positive whole number", name, prop, v)
+				continue
+			}
+			said := fmt.Sprintf("%d seconds", int(seconds))
+			if int(seconds)%60 == 0 {
+				said = fmt.Sprintf("%d minutes", int(seconds)/60)
+			}
+			if !strings.Contains(p.Value.Description, said) {
+				t.Errorf("%s.%s: the description does not say %s: %q", name, prop, said, p.Value.Description)
+			}
+		}
+	}
+	if found < 2 {
+		t.Errorf("found %d lifetimes, want those of a download URL and an access token", found)
+	}
+}
+
 // idListPattern is the pattern of every ID list: positive decimal IDs
 // without leading zeros, joined by commas.
 const idListPattern = "^[1-9][0-9]*(,[1-9][0-9]*)*$"
@@ -254,7 +286,7 @@ var idSchemas = map[string]string{
 	"account_id": "AccountID", "from_account_id": "AccountID", "to_account_id": "AccountID",
 	"assigned_by_account_id": "AccountID",
 	"room_id":                "RoomID", "task_id": "TaskID", "file_id": "FileID", "request_id": "RequestID",
-	"message_id": "MessageID",
+	"message_id": "MessageID", "organization_id": "OrganizationID",
 }
 
 // refOf returns the component an ID field references: its $ref, or that of
@@ -283,6 +315,11 @@ func TestSpecIDTypes(t *testing.T) {
 		if want != "" && (!s.Type.Is("string") || s.Pattern != want) {
 			t.Errorf("schema %s must be a string with pattern %s", name, want)
 		}
+	}
+	// An account without an organization may report 0: the schema has no
+	// minimum, and says why.
+	if s := doc.Components.Schemas["OrganizationID"].Value; !s.Type.Is("integer") || s.Format != "int64" || s.Min != nil || !strings.Contains(s.Description, "`0`") {
+		t.Errorf("schema OrganizationID must be an int64 without a minimum whose description says what 0 means")
 	}
 	for _, r := range []struct{ schema, field, id string }{
 		{"MembersResult", "admin", "AccountID"}, {"MembersResult", "member", "AccountID"},

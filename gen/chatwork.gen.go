@@ -308,7 +308,7 @@ type Contact struct {
 	Name string `json:"name"`
 
 	// OrganizationID The ID of the contact's organization.
-	OrganizationID int64 `json:"organization_id"`
+	OrganizationID OrganizationID `json:"organization_id"`
 
 	// OrganizationName The organization's name.
 	OrganizationName string `json:"organization_name"`
@@ -372,7 +372,7 @@ type IncomingRequest struct {
 	Name string `json:"name"`
 
 	// OrganizationID The ID of the sender's organization.
-	OrganizationID int64 `json:"organization_id"`
+	OrganizationID OrganizationID `json:"organization_id"`
 
 	// OrganizationName The organization's name.
 	OrganizationName string `json:"organization_name"`
@@ -443,7 +443,7 @@ type Me struct {
 	Name string `json:"name"`
 
 	// OrganizationID The ID of the account's organization.
-	OrganizationID int64 `json:"organization_id"`
+	OrganizationID OrganizationID `json:"organization_id"`
 
 	// OrganizationName The organization's name.
 	OrganizationName string `json:"organization_name"`
@@ -491,7 +491,7 @@ type Member struct {
 	Name string `json:"name"`
 
 	// OrganizationID The ID of the member's organization.
-	OrganizationID int64 `json:"organization_id"`
+	OrganizationID OrganizationID `json:"organization_id"`
 
 	// OrganizationName The organization's name.
 	OrganizationName string `json:"organization_name"`
@@ -645,6 +645,11 @@ type OAuthToken struct {
 
 // OAuthTokenTokenType Always `Bearer`.
 type OAuthTokenTokenType string
+
+// OrganizationID An organization's ID. Unlike the other IDs it has no minimum of 1:
+// an account that belongs to no organization may report `0`, so read
+// `0` as "none".
+type OrganizationID = int64
 
 // PublicInvitationLink A chat's invitation link as creating or changing it answers: public,
 // with its URL.

@@ -22,7 +22,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -89,6 +88,9 @@ func parse(src []byte) (limits, error) {
 			return limits{}, fmt.Errorf("%s.%s.window_seconds is %d, want 1 to a day", extension, b.name, b.b.WindowSeconds)
 		}
 	}
+	if l.Account.Error == "" {
+		return limits{}, errors.New(extension + ".account.error is missing: the fake answers it")
+	}
 	if l.Room.Error == "" {
 		return limits{}, errors.New(extension + ".room.error is missing: the fake answers it and the client recognises it")
 	}
@@ -129,10 +131,13 @@ import "time"
 
 // The account's budget: every request of one account, whatever the
 // operation. When the server reports another limit (x-ratelimit-limit),
-// it applies per AccountWindow.
+// it applies per AccountWindow. AccountError is the error message of the
+// fake's 429 for it; Chatwork does not document its own, so the client
+// does not rely on it.
 const (
 	AccountLimit  = %d
 	AccountWindow = %s
+	AccountError  = %s
 )
 
 // The room's budget: the operations marked x-chatwork-room-post-limit
@@ -160,23 +165,9 @@ func RoomPosts() []RoomPost {
 	return []RoomPost{
 %s	}
 }
-`, extension, extension, l.Account.Limit, duration(l.Account.WindowSeconds), l.Room.Limit, duration(l.Room.WindowSeconds), strconv.Quote(l.Room.Error),
+`, extension, extension, l.Account.Limit, genfile.Duration(l.Account.WindowSeconds), strconv.Quote(l.Account.Error), l.Room.Limit, genfile.Duration(l.Room.WindowSeconds), strconv.Quote(l.Room.Error),
 		strconv.Quote(roomParameter), "{"+roomParameter+"}", roomPostMark, posts(l.Posts))
 	return format.Source(b.Bytes())
-}
-
-// duration writes seconds as a Go constant expression that reads well:
-// 5 * time.Minute rather than 300 * time.Second.
-func duration(seconds int) string {
-	d := time.Duration(seconds) * time.Second
-	switch {
-	case d%time.Hour == 0:
-		return fmt.Sprintf("%d * time.Hour", d/time.Hour)
-	case d%time.Minute == 0:
-		return fmt.Sprintf("%d * time.Minute", d/time.Minute)
-	default:
-		return fmt.Sprintf("%d * time.Second", seconds)
-	}
 }
 
 // posts writes the items of RoomPosts.

@@ -9,7 +9,7 @@ import (
 
 const good = `
 x-chatwork-rate-limits:
-  account: { limit: 300, window_seconds: 300 }
+  account: { limit: 300, window_seconds: 300, error: Over the account's limit. }
   room: { limit: 10, window_seconds: 10, error: Over the room's limit. }
 ` + markedPosts
 
@@ -35,7 +35,7 @@ func TestRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"AccountLimit  = 300\n", "AccountWindow = 5 * time.Minute\n",
+		"AccountLimit  = 300\n", "AccountWindow = 5 * time.Minute\n", `AccountError  = "Over the account's limit."`,
 		"RoomLimit  = 10\n", "RoomWindow = 10 * time.Second\n", `RoomError  = "Over the room's limit."`,
 		`RoomParameter = "room_id"`,
 		`{"postMessage", "POST", "/rooms/{room_id}/messages"},
@@ -51,18 +51,19 @@ func TestRender(t *testing.T) {
 }
 
 // TestParseRefusesWhatIsNotABudget: missing budgets, limits and windows
-// out of range, a room without its 429 message (each with the operations
-// of good), and operations: none marked, or one marked whose path names no
-// room.
+// out of range, an account or a room without its 429 message (each with
+// the operations of good), and operations: none marked, or one marked
+// whose path names no room.
 func TestParseRefusesWhatIsNotABudget(t *testing.T) {
 	t.Parallel()
 	for _, src := range []string{
 		"openapi: 3.0.3\n",
 		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: 300 }\n",
-		"x-chatwork-rate-limits:\n  account: { limit: 0, window_seconds: 300 }\n  room: { limit: 10, window_seconds: 10, error: x }\n",
-		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: -1 }\n  room: { limit: 10, window_seconds: 10, error: x }\n",
-		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: 300 }\n  room: { limit: 2000000, window_seconds: 10, error: x }\n",
-		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: 300 }\n  room: { limit: 10, window_seconds: 10 }\n",
+		"x-chatwork-rate-limits:\n  account: { limit: 0, window_seconds: 300, error: x }\n  room: { limit: 10, window_seconds: 10, error: x }\n",
+		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: -1, error: x }\n  room: { limit: 10, window_seconds: 10, error: x }\n",
+		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: 300, error: x }\n  room: { limit: 2000000, window_seconds: 10, error: x }\n",
+		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: 300, error: x }\n  room: { limit: 10, window_seconds: 10 }\n",
+		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: 300 }\n  room: { limit: 10, window_seconds: 10, error: x }\n",
 		"x-chatwork-rate-limits:\n  account: { limit: 300, window_seconds: five }\n  room: { limit: 10, window_seconds: 10, error: x }\n",
 	} {
 		if _, err := parse([]byte(src + markedPosts)); err == nil {
@@ -78,16 +79,6 @@ func TestParseRefusesWhatIsNotABudget(t *testing.T) {
 		}
 		if _, err := parse([]byte(src)); err == nil {
 			t.Errorf("%s: accepted:\n%s", name, src)
-		}
-	}
-}
-
-func TestDuration(t *testing.T) {
-	t.Parallel()
-	for s, want := range map[int]string{1: "1 * time.Second", 10: "10 * time.Second", 90: "90 * time.Second",
-		300: "5 * time.Minute", 7200: "2 * time.Hour"} {
-		if got := duration(s); got != want {
-			t.Errorf("duration(%d) = %q, want %q", s, got, want)
 		}
 	}
 }

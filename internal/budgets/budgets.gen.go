@@ -10,10 +10,13 @@ import "time"
 
 // The account's budget: every request of one account, whatever the
 // operation. When the server reports another limit (x-ratelimit-limit),
-// it applies per AccountWindow.
+// it applies per AccountWindow. AccountError is the error message of the
+// fake's 429 for it; Chatwork does not document its own, so the client
+// does not rely on it.
 const (
 	AccountLimit  = 300
 	AccountWindow = 5 * time.Minute
+	AccountError  = "Rate limit exceeded."
 )
 
 // The room's budget: the operations marked x-chatwork-room-post-limit

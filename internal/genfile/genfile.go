@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 )
 
 // Main is the main function of a generator named tool that turns the file
@@ -55,4 +56,18 @@ func Write(path string, code []byte) error {
 		return nil
 	}
 	return os.WriteFile(path, code, 0o644)
+}
+
+// Duration writes seconds as a Go constant expression of package time that
+// reads well: 5 * time.Minute rather than 300 * time.Second.
+func Duration(seconds int) string {
+	d := time.Duration(seconds) * time.Second
+	switch {
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d * time.Hour", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%d * time.Minute", d/time.Minute)
+	default:
+		return fmt.Sprintf("%d * time.Second", seconds)
+	}
 }

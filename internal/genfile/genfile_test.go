@@ -62,3 +62,12 @@ func TestThen(t *testing.T) {
 		t.Errorf("gen(nil) = %v after %d renders; want parse's error and no render", err, rendered)
 	}
 }
+
+func TestDuration(t *testing.T) {
+	for s, want := range map[int]string{1: "1 * time.Second", 10: "10 * time.Second", 90: "90 * time.Second",
+		300: "5 * time.Minute", 900: "15 * time.Minute", 7200: "2 * time.Hour"} {
+		if got := Duration(s); got != want {
+			t.Errorf("Duration(%d) = %q, want %q", s, got, want)
+		}
+	}
+}

@@ -40,6 +40,12 @@ components:
     RoomName: { type: string, maxLength: 20 }
     LinkCode: { type: string, maxLength: 5, pattern: "^[a-z]+$" }
     MessageID: { type: string, maxLength: 9 }
+    RoomFile:
+      properties:
+        download_url: { type: string, x-chatwork-lifetime-seconds: 45 }
+    OAuthToken:
+      properties:
+        access_token: { type: string, x-chatwork-lifetime-seconds: 3600 }
 `
 
 // TestRender: each bound of the spec becomes its constant.
@@ -51,7 +57,8 @@ func TestRender(t *testing.T) {
 	}
 	words := strings.Join(strings.Fields(string(code)), " ") // gofmt aligns the constants
 	for _, want := range []string{"MessageLength = 70 //", "RoomNameLength = 20 //", "LinkCodeLength = 5 //", "MessageIDLength = 9 //",
-		`LinkCodePattern = "^[a-z]+$"`, "UploadBytes = 1000 ", "the maxItems of listFiles, listMessages.", "ListItems = 30"} {
+		`LinkCodePattern = "^[a-z]+$"`, "UploadBytes = 1000 ", "the maxItems of listFiles, listMessages.", "ListItems = 30",
+		"DownloadURLLifetime = 45 * time.Second //", "AccessTokenLifetime = 1 * time.Hour //"} {
 		if !strings.Contains(words, want) {
 			t.Errorf("the generated file lacks %q:\n%s", want, code)
 		}
@@ -61,8 +68,9 @@ func TestRender(t *testing.T) {
 	}
 }
 
-// TestParseRefusesMissingBounds: a bound missing, not positive, or a
-// pattern that does not compile stops the generator.
+// TestParseRefusesMissingBounds: a bound or a lifetime missing, not
+// positive, or a pattern that does not compile stops the generator, and so
+// does a lifetime that no constant would carry.
 func TestParseRefusesMissingBounds(t *testing.T) {
 	t.Parallel()
 	for name, edit := range map[string][2]string{
@@ -77,6 +85,11 @@ func TestParseRefusesMissingBounds(t *testing.T) {
 		"upload not multi": {"multipart/form-data:", "application/octet-stream:"},
 		"lists disagree":   {"maxItems: 30, items", "maxItems: 31, items"},
 		"no list length":   {"maxItems: 30", "minItems: 0"},
+		"no lifetime":      {", x-chatwork-lifetime-seconds: 45", ""},
+		"lifetime 0":       {"x-chatwork-lifetime-seconds: 3600", "x-chatwork-lifetime-seconds: 0"},
+		"lifetime text":    {"x-chatwork-lifetime-seconds: 45", "x-chatwork-lifetime-seconds: 45s"},
+		"unknown lifetime": {"MessageBody: { type: string,", "MessageBody: { type: string, x-chatwork-lifetime-seconds: 5,"},
+		"lifetime in path": {"operationId: listMessages", "operationId: listMessages\n      x-chatwork-lifetime-seconds: 5"},
 	} {
 		src := strings.ReplaceAll(good, edit[0], edit[1])
 		if src == good {
