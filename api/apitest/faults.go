@@ -189,11 +189,11 @@ func (s *Server) takeFault(opID string) (Fault, bool) {
 	return Fault{}, false
 }
 
-// Messages of the two 429s. Chatwork documents the per-room one, which
-// openapi.yaml states (x-chatwork-rate-limits); the global one's wording
-// is not documented (unverified), so the spec does not carry it.
+// Messages of the two 429s, from openapi.yaml (x-chatwork-rate-limits).
+// Chatwork documents the per-room one; the account's is only what the fake
+// sends, which the spec says (unverified).
 const (
-	msgRateLimited     = "Rate limit exceeded."
+	msgRateLimited     = budgets.AccountError
 	msgRoomRateLimited = budgets.RoomError
 )
 

@@ -22,6 +22,8 @@ import (
 
 	"github.com/chatwork-go/chatwork/api/apitest"
 	"github.com/chatwork-go/chatwork/api/webhook"
+	"github.com/chatwork-go/chatwork/internal/budgets"
+	"github.com/chatwork-go/chatwork/internal/limits"
 )
 
 func TestFaultStatus(t *testing.T) {
@@ -123,7 +125,7 @@ func TestFaultKinds(t *testing.T) {
 	// A 429 of either kind, answered as the budget itself answers it.
 	w.s.InjectFault(apitest.Fault{OperationID: "postMessage", Times: 1, RateLimit: apitest.RateLimitAccount})
 	r := post()
-	wantError(t, r, http.StatusTooManyRequests, "Rate limit exceeded.")
+	wantError(t, r, http.StatusTooManyRequests, budgets.AccountError)
 	if r.header.Get("X-Ratelimit-Remaining") != "0" {
 		t.Errorf("account 429 with x-ratelimit-remaining %q", r.header.Get("X-Ratelimit-Remaining"))
 	}
@@ -205,7 +207,7 @@ func TestClock(t *testing.T) {
 	}
 	c.must(200, http.MethodGet, "/me", nil)
 	c.must(200, http.MethodGet, "/me", nil)
-	wantError(t, c.send(http.MethodGet, "/me", nil), http.StatusTooManyRequests, "Rate limit exceeded.")
+	wantError(t, c.send(http.MethodGet, "/me", nil), http.StatusTooManyRequests, budgets.AccountError)
 	s.AdvanceClock(time.Minute)
 	c.must(200, http.MethodGet, "/me", nil) // a new window
 
@@ -215,7 +217,7 @@ func TestClock(t *testing.T) {
 		t.Fatalf("messages %+v, want sent at %v", m, start.Add(time.Minute))
 	}
 
-	// A download URL dies 30 seconds later by the fake's clock (in a new
+	// A download URL dies after its lifetime by the fake's clock (in a new
 	// rate-limit window).
 	s.AdvanceClock(time.Minute)
 	f := s.AddFile(apitest.File{RoomID: s.Me().RoomID, UploaderID: s.Me().AccountID, Name: "a.txt", Content: []byte("a")})
@@ -234,9 +236,9 @@ func TestClock(t *testing.T) {
 	if status := download(); status != http.StatusOK {
 		t.Fatalf("download: %d", status)
 	}
-	s.AdvanceClock(30 * time.Second)
+	s.AdvanceClock(limits.DownloadURLLifetime)
 	if status := download(); status != http.StatusNotFound {
-		t.Fatalf("download 30 s later by the fake's clock: %d", status)
+		t.Fatalf("download %v later by the fake's clock: %d", limits.DownloadURLLifetime, status)
 	}
 }
 
@@ -270,7 +272,7 @@ func TestSeedRoundTripAndReset(t *testing.T) {
 	for range 2 {
 		c.must(200, http.MethodGet, "/me", nil)
 	}
-	wantError(t, c.send(http.MethodGet, "/me", nil), http.StatusTooManyRequests, "Rate limit exceeded.")
+	wantError(t, c.send(http.MethodGet, "/me", nil), http.StatusTooManyRequests, budgets.AccountError)
 	other.InjectFault(apitest.Fault{Status: 500})
 	other.AdvanceClock(time.Hour)
 	other.Reset()

@@ -3,13 +3,10 @@ package apitest
 import (
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/chatwork-go/chatwork/gen"
+	"github.com/chatwork-go/chatwork/internal/limits"
 )
-
-// downloadTTL is how long a download URL lives.
-const downloadTTL = 30 * time.Second
 
 // ListFiles implements GET /rooms/{room_id}/files.
 func (h *handlers) ListFiles(w http.ResponseWriter, r *http.Request, roomID gen.RoomID, params gen.ListFilesParams) {
@@ -74,7 +71,7 @@ func (h *handlers) GetFile(w http.ResponseWriter, r *http.Request, roomID gen.Ro
 		}
 		out := c.st.apiFile(f)
 		if params.CreateDownloadURL != nil && bool(*params.CreateDownloadURL) {
-			u := c.s.root + downloadPath + c.st.newDownload(f, c.s.now().Add(downloadTTL), c.s.now())
+			u := c.s.root + downloadPath + c.st.newDownload(f, c.s.now().Add(limits.DownloadURLLifetime), c.s.now())
 			out.DownloadURL = &u
 		}
 		return out, nil

@@ -403,8 +403,8 @@ func writeError(w http.ResponseWriter, status int, msgs ...string) {
 	writeJSON(w, status, gen.ErrorBody{Errors: msgs})
 }
 
-// serveDownload serves the download URLs of getFile. They need no token
-// and expire 30 seconds after they were made.
+// serveDownload serves the download URLs of getFile. A download URL needs
+// no token and expires 30 seconds after it was made.
 func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
 	tok := strings.TrimPrefix(r.URL.Path, downloadPath)
 	s.mu.Lock()

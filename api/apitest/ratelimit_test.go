@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chatwork-go/chatwork/api/apitest"
+	"github.com/chatwork-go/chatwork/internal/budgets"
 )
 
 func header(t testing.TB, r *response, name string) int64 {
@@ -35,7 +36,7 @@ func TestGlobalRateLimit(t *testing.T) {
 		// Another token of the same account shares the budget.
 		other := w.cme.as(w.s.AddToken(apitest.Token{AccountID: w.me.AccountID}).Token)
 		r := other.send(http.MethodPost, roomPath(w.room, "/messages"), url.Values{"body": {"x"}})
-		wantError(t, r, http.StatusTooManyRequests, "Rate limit exceeded.")
+		wantError(t, r, http.StatusTooManyRequests, budgets.AccountError)
 		if header(t, r, "X-Ratelimit-Remaining") != 0 || header(t, r, "X-Ratelimit-Reset") != start.Add(time.Minute).Unix() {
 			t.Fatalf("429 headers %v", r.header)
 		}
@@ -46,7 +47,7 @@ func TestGlobalRateLimit(t *testing.T) {
 		w.calice.must(200, http.MethodGet, "/me", nil)
 		// The window is fixed: it resets one minute after it started.
 		time.Sleep(time.Until(start.Add(time.Minute)) - time.Millisecond)
-		wantError(t, w.cme.send(http.MethodGet, "/me", nil), http.StatusTooManyRequests, "Rate limit exceeded.")
+		wantError(t, w.cme.send(http.MethodGet, "/me", nil), http.StatusTooManyRequests, budgets.AccountError)
 		time.Sleep(time.Millisecond)
 		r = w.cme.must(200, http.MethodGet, "/me", nil)
 		if header(t, r, "X-Ratelimit-Remaining") != 4 || header(t, r, "X-Ratelimit-Reset") != time.Now().Add(time.Minute).Unix() {
@@ -54,7 +55,7 @@ func TestGlobalRateLimit(t *testing.T) {
 		}
 		// Budget spent by "another program".
 		w.s.SpendRateLimit(w.me.AccountID, 4)
-		wantError(t, w.cme.send(http.MethodGet, "/me", nil), http.StatusTooManyRequests, "Rate limit exceeded.")
+		wantError(t, w.cme.send(http.MethodGet, "/me", nil), http.StatusTooManyRequests, budgets.AccountError)
 		if limit, remaining, _ := w.s.RateLimit(w.me.AccountID); limit != 5 || remaining != 0 {
 			t.Fatalf("RateLimit() = %d, %d", limit, remaining)
 		}

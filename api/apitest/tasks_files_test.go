@@ -13,6 +13,7 @@ import (
 
 	"github.com/chatwork-go/chatwork/api/apitest"
 	"github.com/chatwork-go/chatwork/gen"
+	"github.com/chatwork-go/chatwork/internal/limits"
 )
 
 func TestTasks(t *testing.T) {
@@ -121,7 +122,7 @@ func TestUploadAndDownload(t *testing.T) {
 		}
 		w.cme.must(http.StatusNoContent, http.MethodGet, roomPath(w.room, "/files")+fmt.Sprintf("?account_id=%d", w.me.AccountID), nil)
 
-		// A download URL, served by the fake, valid for 30 seconds.
+		// A download URL, served by the fake, valid for the spec's lifetime.
 		w.cme.get(roomPath(w.room, fmt.Sprintf("/files/%d?create_download_url=1", res.FileID)), &f)
 		if f.DownloadURL == nil || !strings.Contains(*f.DownloadURL, "/_download/") {
 			t.Fatalf("download_url = %v", f.DownloadURL)
@@ -139,13 +140,13 @@ func TestUploadAndDownload(t *testing.T) {
 		if code, b := get(); code != 200 || !bytes.Equal(b, data) {
 			t.Fatalf("download: %d, %d bytes", code, len(b))
 		}
-		time.Sleep(29 * time.Second)
+		time.Sleep(limits.DownloadURLLifetime - time.Second)
 		if code, _ := get(); code != 200 {
-			t.Fatalf("download after 29s: %d", code)
+			t.Fatalf("download after %v: %d", limits.DownloadURLLifetime-time.Second, code)
 		}
 		time.Sleep(time.Second)
 		if code, _ := get(); code != http.StatusNotFound {
-			t.Fatalf("download after 30s: %d", code)
+			t.Fatalf("download after %v: %d", limits.DownloadURLLifetime, code)
 		}
 		// Guessed tokens get nothing.
 		resp, err := hc.Get(w.s.URL()[:len(w.s.URL())-3] + "/_download/0000")

@@ -13,10 +13,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/internal/limits"
 )
-
-// accessTokenLife is how long Chatwork's access tokens live.
-const accessTokenLife = 15 * time.Minute
 
 // Config is an OAuth 2.0 client registered with Chatwork, using the
 // authorization code grant with PKCE (S256).
@@ -149,7 +147,7 @@ func withExpiry(tok *oauth2.Token, issued time.Time) *oauth2.Token {
 	if exp, ok := jwtExpiry(t.AccessToken); ok {
 		t.Expiry = exp
 	} else {
-		t.Expiry = issued.Add(accessTokenLife)
+		t.Expiry = issued.Add(limits.AccessTokenLifetime)
 	}
 	t.ExpiresIn = 0
 	return &t

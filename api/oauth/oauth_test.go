@@ -17,6 +17,7 @@ import (
 
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/oauth"
+	"github.com/chatwork-go/chatwork/internal/limits"
 )
 
 // jwt returns an unsigned JWT-shaped token with the given exp claim.
@@ -111,9 +112,10 @@ func TestOAuthExpiryComesFromTheJWT(t *testing.T) {
 	}
 }
 
-// TestOAuthWithoutJWTExpiresIn15Minutes: an access token that is not a JWT
-// is taken to expire after Chatwork's 15 minutes.
-func TestOAuthWithoutJWTExpiresIn15Minutes(t *testing.T) {
+// TestOAuthWithoutJWTExpiresAfterTheAccessTokenLifetime: an access token
+// that is not a JWT is taken to expire after the lifetime openapi.yaml
+// gives access tokens.
+func TestOAuthWithoutJWTExpiresAfterTheAccessTokenLifetime(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"access_token":"opaque","token_type":"Bearer","expires_in":"1501138041000","refresh_token":"r"}`)
@@ -125,8 +127,8 @@ func TestOAuthWithoutJWTExpiresIn15Minutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := tok.Expiry.Sub(before); d < 15*time.Minute-time.Second || d > 15*time.Minute+time.Second {
-		t.Errorf("expiry in %v, want 15 minutes", d)
+	if d := tok.Expiry.Sub(before); d < limits.AccessTokenLifetime-time.Second || d > limits.AccessTokenLifetime+time.Second {
+		t.Errorf("expiry in %v, want %v", d, limits.AccessTokenLifetime)
 	}
 }
 

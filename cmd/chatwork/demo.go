@@ -12,6 +12,7 @@ import (
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/apitest"
 	"github.com/chatwork-go/chatwork/api/notation"
+	"github.com/chatwork-go/chatwork/internal/limits"
 )
 
 func demoCommand() *command {
@@ -188,7 +189,7 @@ func (d *demo) run(ctx context.Context) error {
 	if !bytes.Equal(got.Bytes(), content) {
 		return fmt.Errorf("downloaded %d bytes that differ from the %d uploaded", got.Len(), len(content))
 	}
-	d.say("downloaded %s through its 30-second download URL: %d bytes, identical to the upload ✓", f.Filename, got.Len())
+	d.say("downloaded %s through its %d-second download URL: %d bytes, identical to the upload ✓", f.Filename, int(limits.DownloadURLLifetime/time.Second), got.Len())
 
 	// 7. The contact replies and completes her task, with her own token.
 	d.step(firstName(alice.Name)+" replies and completes her task", "GET+POST messages, PUT tasks/{id}/status")

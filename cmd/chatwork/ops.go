@@ -8,10 +8,17 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/chatwork-go/chatwork/api"
+	"github.com/chatwork-go/chatwork/internal/limits"
 )
+
+// downloadURLLifetime says in words how long a download URL works, as
+// openapi.yaml states it.
+var downloadURLLifetime = strconv.Itoa(int(limits.DownloadURLLifetime/time.Second)) + " seconds"
 
 // call makes the run function of a command whose positional arguments
 // are all IDs: it parses them, makes the command's one API call with f and
@@ -596,9 +603,9 @@ chatwork files ls 123 --by 456 --json file_id,filename`,
 			examples: `chatwork files view 123 789
 chatwork files get 123 789 --create-download-url --jq .download_url`,
 			summary: "show a file, with a download URL on request", endpoint: "GET /rooms/{room_id}/files/{file_id}",
-			details: "The download URL is valid for 30 seconds; 'chatwork files download' fetches it for you.",
+			details: "The download URL is valid for " + downloadURLLifetime + "; 'chatwork files download' fetches it for you.",
 			setup: func(fs *flag.FlagSet) runFunc {
-				dl := flag01Var(fs, "create-download-url", "1 adds a download URL valid for 30 seconds")
+				dl := flag01Var(fs, "create-download-url", "1 adds a download URL valid for "+downloadURLLifetime)
 				return call(func(ctx context.Context, a *app, ids []int64) (*api.File, *api.Response, error) {
 					if dl.on {
 						return a.c.Files.GetWithDownloadURL(ctx, ids[0], ids[1])
