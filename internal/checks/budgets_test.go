@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chatwork-go/chatwork/internal/budgets"
+	"github.com/chatwork-go/chatwork/internal/limits"
 )
 
 // budgetSource are the files that may write a budget's numbers: the spec
@@ -35,11 +36,33 @@ var budgetSource = []string{"openapi.yaml", "openapi.json", "gen/", "internal/em
 // Tests are not read: they scale budgets and count other rates.
 func TestBudgetsComeFromTheSpec(t *testing.T) {
 	t.Parallel()
+	eachSourceFile(t, func(name string, src []byte) {
+		if isBudgetSource(name) {
+			return
+		}
+		for _, p := range budgetProse(string(src)) {
+			t.Errorf("%s:%d: %q is not a budget of openapi.yaml (%s); say the spec's, or not a budget at all", name, p.line, p.text, budgetList())
+		}
+		if strings.HasSuffix(name, ".go") {
+			for _, l := range budgetLiterals(t, name, src) {
+				t.Errorf("%s: %s is written by hand; read it from internal/budgets", name, l)
+			}
+		}
+	})
+}
+
+// eachSourceFile calls f with each Go, Markdown or YAML file of the
+// repository but tests, generated files and what go generate makes of the
+// spec (openapi.json, gen, internal/embeddedspec): what people and programs
+// write by hand.
+func eachSourceFile(t *testing.T, f func(name string, src []byte)) {
+	t.Helper()
 	root := repoRoot(t)
 	files := strings.Split(strings.TrimSpace(run(t, root, nil, "git", "ls-files", "--cached", "--others", "--exclude-standard")), "\n")
 	checked := 0
 	for _, name := range files {
-		if isBudgetSource(name) || strings.HasSuffix(name, "_test.go") || !(strings.HasSuffix(name, ".go") || strings.HasSuffix(name, ".md")) {
+		if strings.HasSuffix(name, "_test.go") || strings.HasSuffix(name, ".gen.go") || strings.HasPrefix(name, "gen/") ||
+			strings.HasPrefix(name, "internal/embeddedspec/") || !(strings.HasSuffix(name, ".go") || strings.HasSuffix(name, ".md") || strings.HasSuffix(name, ".yaml")) {
 			continue
 		}
 		src, err := os.ReadFile(filepath.Join(root, name))
@@ -50,14 +73,7 @@ func TestBudgetsComeFromTheSpec(t *testing.T) {
 			t.Fatal(err)
 		}
 		checked++
-		for _, p := range budgetProse(string(src)) {
-			t.Errorf("%s:%d: %q is not a budget of openapi.yaml (%s); say the spec's, or not a budget at all", name, p.line, p.text, budgetList())
-		}
-		if strings.HasSuffix(name, ".go") {
-			for _, l := range budgetLiterals(t, name, src) {
-				t.Errorf("%s: %s is written by hand; read it from internal/budgets", name, l)
-			}
-		}
+		f(name, src)
 	}
 	if checked < 50 {
 		t.Fatalf("checked only %d files: the file list is wrong", checked)
@@ -137,18 +153,26 @@ var budgetName = regexp.MustCompile(`(?i)limit|window|budget`)
 // the spec's budgets.
 func budgetLiterals(t *testing.T, name string, src []byte) []string {
 	t.Helper()
+	return namedLiterals(t, name, src, budgetName, isBudgetNumber)
+}
+
+// namedLiterals returns the constants written for what has a name that
+// matches target (a field, variable or constant) and whose value is one of
+// a fact's, by isFact.
+func namedLiterals(t *testing.T, name string, src []byte, target *regexp.Regexp, isFact func(int64) bool) []string {
+	t.Helper()
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, name, src, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var found []string
-	check := func(target string, value ast.Expr) {
-		if !budgetName.MatchString(target) {
+	check := func(name string, value ast.Expr) {
+		if !target.MatchString(name) {
 			return
 		}
-		if v, ok := constValue(value); ok && isBudgetNumber(v) {
-			found = append(found, fmt.Sprintf("line %d: %s = %s", fset.Position(value.Pos()).Line, target, exprString(value)))
+		if v, ok := constValue(value); ok && isFact(v) {
+			found = append(found, fmt.Sprintf("line %d: %s = %s", fset.Position(value.Pos()).Line, name, exprString(value)))
 		}
 	}
 	ast.Inspect(f, func(n ast.Node) bool {
@@ -253,5 +277,190 @@ func f() { limit := %[4]d; window = %[3]d * time.Minute; _ = limit }
 		budgets.AccountLimit, budgets.AccountWindow/time.Minute, budgets.RoomLimit, budgets.RoomWindow/time.Second, budgets.AccountWindow/time.Minute)
 	if got := budgetProse(ok); len(got) != 0 {
 		t.Errorf("the spec's budgets flagged: %v", got)
+	}
+}
+
+// TestLifetimesAndErrorsComeFromTheSpec: the lifetimes of a download URL
+// and of an OAuth access token (x-chatwork-lifetime-seconds) and the
+// messages of the two 429s (x-chatwork-rate-limits) reach the code through
+// internal/limits and internal/budgets.
+//
+//   - No Go code gives a lifetime, TTL or expiry a literal that is one of
+//     the lifetimes (downloadTTL = 30 * time.Second), nor writes a 429's
+//     message in a string.
+//   - Prose, the spec's included, may say them, but what it says is the
+//     spec's: a duration said of a download URL or an access token is its
+//     lifetime, and a 429's {"errors":[...]} holds one of the two messages.
+func TestLifetimesAndErrorsComeFromTheSpec(t *testing.T) {
+	t.Parallel()
+	eachSourceFile(t, func(name string, src []byte) {
+		for _, p := range lifetimeProse(string(src)) {
+			t.Errorf("%s:%d: %s", name, p.line, p.text)
+		}
+		for _, p := range errorProse(string(src)) {
+			t.Errorf("%s:%d: %q is not a 429 of openapi.yaml (%q or %q)", name, p.line, p.text, budgets.AccountError, budgets.RoomError)
+		}
+		if !strings.HasSuffix(name, ".go") || isBudgetSource(name) {
+			return
+		}
+		for _, l := range namedLiterals(t, name, src, lifetimeName, isLifetime) {
+			t.Errorf("%s: %s is written by hand; read it from internal/limits", name, l)
+		}
+		for _, l := range errorLiterals(t, name, src) {
+			t.Errorf("%s: %s is written by hand; read it from internal/budgets", name, l)
+		}
+	})
+}
+
+// lifetimes are what the spec gives a lifetime, by the words prose uses
+// for it, and the lifetime; a subject without one (a refresh token) is
+// there so that a duration said of it is not taken for another's.
+var lifetimes = []struct {
+	subject *regexp.Regexp
+	life    time.Duration
+}{
+	{regexp.MustCompile(`(?i)\bdownload(?:[\s_-]|//)*urls?\b|\bthe url\b`), limits.DownloadURLLifetime},
+	{regexp.MustCompile(`(?i)\baccess(?:[\s_-]|//)*tokens?\b`), limits.AccessTokenLifetime},
+	{regexp.MustCompile(`(?i)\brefresh(?:[\s_-]|//)*tokens?\b`), 0},
+}
+
+var (
+	// "30 seconds", "**15 minutes**", "30-second".
+	durationPhrase = regexp.MustCompile(`(?i)\b(\d+)[\s-](second|minute|hour|day)s?\b`)
+	// The end of a sentence or of a paragraph (in a comment too).
+	sentenceEnd = regexp.MustCompile(`[.!?]\s|\n[\t ]*(?://|#)?[\t ]*\n`)
+	// 429 {"errors":["..."]}, in a comment, Markdown or a description.
+	errorPhrase = regexp.MustCompile(`429[^\n{]{0,20}\{\s*"errors"\s*:\s*\[\s*"([^"]*)"`)
+	// The names of what holds a lifetime.
+	lifetimeName = regexp.MustCompile(`(?i)ttl|life|expir|valid`)
+)
+
+// lifetimeProse returns the durations of src said of something the spec
+// gives a lifetime, that are not its lifetime. A duration is said of the
+// subject nearest before it within its sentence, or of one right after it
+// ("a 30-second download URL").
+func lifetimeProse(src string) []prose {
+	var bad []prose
+	lineOf := func(i int) int { return strings.Count(src[:i], "\n") + 1 }
+	for _, m := range durationPhrase.FindAllStringSubmatchIndex(src, -1) {
+		start, end := max(0, m[0]-160), min(len(src), m[1]+60)
+		if ends := sentenceEnd.FindAllStringIndex(src[start:m[0]], -1); len(ends) > 0 {
+			start += ends[len(ends)-1][1]
+		}
+		if e := sentenceEnd.FindStringIndex(src[m[1]:end]); e != nil {
+			end = m[1] + e[0]
+		}
+		n, err := strconv.Atoi(src[m[2]:m[3]])
+		if err != nil {
+			continue
+		}
+		said := time.Duration(n) * unit(src[m[4]:m[5]])
+		nearest, life := len(src), time.Duration(0)
+		for _, l := range lifetimes {
+			for _, s := range l.subject.FindAllStringIndex(src[start:end], -1) {
+				d := m[0] - (start + s[1]) // before the duration
+				if start+s[0] >= m[1] {
+					if d = start + s[0] - m[1]; d > 3 { // after it, not right after
+						continue
+					}
+				}
+				if d >= 0 && d < nearest {
+					nearest, life = d, l.life
+				}
+			}
+		}
+		if life != 0 && said != life {
+			bad = append(bad, prose{lineOf(m[0]), fmt.Sprintf("%q says %v of what lives %v in openapi.yaml (x-chatwork-lifetime-seconds)", src[m[0]:m[1]], said, life)})
+		}
+	}
+	return bad
+}
+
+// errorProse returns the 429 answers of src whose message is neither of
+// the spec's.
+func errorProse(src string) []prose {
+	var bad []prose
+	for _, m := range errorPhrase.FindAllStringSubmatchIndex(src, -1) {
+		if msg := src[m[2]:m[3]]; msg != budgets.AccountError && msg != budgets.RoomError {
+			bad = append(bad, prose{strings.Count(src[:m[0]], "\n") + 1, src[m[0]:m[1]]})
+		}
+	}
+	return bad
+}
+
+// isLifetime reports whether v, a duration in nanoseconds or a count of
+// seconds, is a lifetime the spec states.
+func isLifetime(v int64) bool {
+	for _, l := range []time.Duration{limits.DownloadURLLifetime, limits.AccessTokenLifetime} {
+		if v == int64(l) || v == int64(l/time.Second) {
+			return true
+		}
+	}
+	return false
+}
+
+// errorLiterals returns the string literals of a Go file that hold the
+// message of a 429.
+func errorLiterals(t *testing.T, name string, src []byte) []string {
+	t.Helper()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, name, src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			if s, err := strconv.Unquote(lit.Value); err == nil && (strings.Contains(s, budgets.AccountError) || strings.Contains(s, budgets.RoomError)) {
+				found = append(found, fmt.Sprintf("line %d: %s", fset.Position(lit.Pos()).Line, lit.Value))
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// TestLifetimeCheckFindsHandWrittenFacts: the checks above find what they
+// are for, and leave alone the spec's facts and durations said of other
+// things.
+func TestLifetimeCheckFindsHandWrittenFacts(t *testing.T) {
+	t.Parallel()
+	url, token := int(limits.DownloadURLLifetime/time.Second), int(limits.AccessTokenLifetime/time.Minute)
+	src := fmt.Sprintf(`package p
+
+import "time"
+
+// A download URL lives %[1]d seconds; the URL's %[3]d seconds are long.
+// Access tokens live %[2]d minutes, refresh tokens 14 days; an access
+// token lives %[4]d minutes. Fetch it through a %[3]d-second download URL.
+//
+// The fake answers 429 {"errors":["Slow down."]}, or
+// 429 {"errors":[%[5]q]}.
+const (
+	downloadTTL  = %[1]d * time.Second
+	tokenLife    = time.Minute * %[2]d
+	expirySecs   = %[6]d
+	readTimeout  = %[1]d * time.Second
+	msg          = %[5]q
+	roomMsg      = "error: " + %[7]q
+)
+`, url, token, url+1, token+5, budgets.AccountError, url, budgets.RoomError)
+	if got := lifetimeProse(src); len(got) != 3 {
+		t.Errorf("lifetimes found in prose: %v, want the URL's %d seconds (twice) and an access token's %d minutes", got, url+1, token+5)
+	}
+	if got := errorProse(src); len(got) != 1 {
+		t.Errorf("429s found in prose: %v, want Slow down.", got)
+	}
+	if got := namedLiterals(t, "p.go", []byte(src), lifetimeName, isLifetime); len(got) != 3 {
+		t.Errorf("lifetimes found: %v, want downloadTTL, tokenLife and expirySecs", got)
+	}
+	if got := errorLiterals(t, "p.go", []byte(src)); len(got) != 2 {
+		t.Errorf("429 messages found: %v, want msg and roomMsg", got)
+	}
+	ok := fmt.Sprintf("With create_download_url=1 the answer carries a **download URL valid for %d seconds**.\n\n"+
+		"An access token lives **%d minutes** and a refresh token **14 days**. The code is valid 1 minute.\n"+
+		"Wait 10 seconds after a 429; the webhook URL times out after 5 seconds.\n", url, token)
+	if got := lifetimeProse(ok); len(got) != 0 {
+		t.Errorf("the spec's lifetimes, or other durations, flagged: %v", got)
 	}
 }
