@@ -161,11 +161,7 @@ func budgetLiterals(t *testing.T, name string, src []byte) []string {
 // a fact's, by isFact.
 func namedLiterals(t *testing.T, name string, src []byte, target *regexp.Regexp, isFact func(int64) bool) []string {
 	t.Helper()
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, name, src, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fset, f := parseGo(t, name, src)
 	var found []string
 	check := func(name string, value ast.Expr) {
 		if !target.MatchString(name) {
@@ -399,15 +395,22 @@ func isLifetime(v int64) bool {
 	return false
 }
 
-// errorLiterals returns the string literals of a Go file that hold the
-// message of a 429.
-func errorLiterals(t *testing.T, name string, src []byte) []string {
+// parseGo parses the Go file name, of content src.
+func parseGo(t *testing.T, name string, src []byte) (*token.FileSet, *ast.File) {
 	t.Helper()
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, name, src, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return fset, f
+}
+
+// errorLiterals returns the string literals of a Go file that hold the
+// message of a 429.
+func errorLiterals(t *testing.T, name string, src []byte) []string {
+	t.Helper()
+	fset, f := parseGo(t, name, src)
 	var found []string
 	ast.Inspect(f, func(n ast.Node) bool {
 		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
