@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chatwork-go/chatwork/api/apitest"
 	"github.com/chatwork-go/chatwork/conformance"
@@ -174,30 +173,15 @@ func TestProxyHoldStreamsABodyOverTheLimit(t *testing.T) {
 	srv := apitest.NewServer(t)
 	head, list := roomList(t, srv)
 	const limit = 100
-	half := len(list) / 2
-	if half <= limit {
+	if len(list)/2 <= limit {
 		t.Fatalf("the list of rooms has %d bytes; the test needs more than %d in its first half", len(list), limit)
 	}
-	clientGot := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		for k, v := range head {
-			w.Header()[k] = v
-		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(list)))
-		_, _ = w.Write(list[:half])
-		_ = http.NewResponseController(w).Flush()
-		select {
-		case <-clientGot:
-		case <-time.After(hang):
-		}
-		_, _ = w.Write(list[half:])
-	}))
-	t.Cleanup(slow.Close)
+	slow := serveInHalves(t, head, list)
 	pt := startProxy(t, conformance.ProxyConfig{Upstream: slow.URL + "/v2", HoldResponses: true, MaxBodySize: limit})
 
 	req, _ := http.NewRequest(http.MethodGet, pt.url+"/rooms", nil)
 	req.Header.Set("X-ChatWorkToken", srv.Token())
-	got, err := rawClient.Do(req) //nolint:bodyclose // closed below, once read in two steps
+	got, err := rawClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,28 +190,7 @@ func TestProxyHoldStreamsABodyOverTheLimit(t *testing.T) {
 	if h := got.Header.Get(conformance.ConformanceHeader); h != want || got.ContentLength != int64(len(list)) {
 		t.Errorf("%s: %q, Content-Length %d; want %q and %d", conformance.ConformanceHeader, h, got.ContentLength, want, len(list))
 	}
-	firstHalf := make([]byte, half)
-	read := make(chan error, 1)
-	go func() {
-		_, err := io.ReadFull(got.Body, firstHalf)
-		read <- err
-	}()
-	select {
-	case err := <-read:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(hang):
-		t.Fatal("the client got nothing while the server held back the end of an answer over the limit: the proxy holds it whole")
-	}
-	close(clientGot)
-	rest, err := io.ReadAll(got.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if whole := append(firstHalf, rest...); !bytes.Equal(whole, list) {
-		t.Errorf("the answer through the proxy differs from the server's:\n%s\n%s", whole, list)
-	}
+	slow.readInHalves(t, got.Body, "the proxy holds an answer over its limit whole")
 	pt.stop()
 	if s := pt.proxy.Summary(); s.Notes != 1 || len(s.Violations) != 0 {
 		t.Errorf("summary %+v; want the one note", s)
