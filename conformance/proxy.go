@@ -30,7 +30,8 @@ const DefaultUpstream = "https://api.chatwork.com/v2"
 
 // ConformanceHeader is the response header in which a Proxy reports what it
 // found in the exchange: "0 violations", or "2 violations; " and the first
-// violation.
+// violation; then, when a body was not validated, "; " and why (a body
+// larger than the proxy's limit, say).
 const ConformanceHeader = "X-Chatwork-Conformance"
 
 // ProblemType is the "type" of the RFC 9457 problem that a Proxy in Fail
@@ -58,12 +59,27 @@ type ProxyConfig struct {
 	// RecordMaxBodySize is the size above which the HAR file elides a
 	// body (har.DefaultMaxBodySize when 0).
 	RecordMaxBodySize int64
+	// HoldResponses holds each response until its body is validated, so
+	// that its ConformanceHeader counts the violations of the body too:
+	// the body is read whole (up to MaxBodySize) before the response's
+	// head is sent, then passed on byte for byte, with its headers
+	// (Content-Length, Content-Encoding) unchanged. A body larger than
+	// MaxBodySize, or one whose reading fails, is passed on as far as it
+	// came and then streamed (or ends as it failed), with a note in the
+	// header that it was not validated. A response with nothing more to
+	// validate (no operation, an undeclared status) is not held. Holding
+	// makes the client wait for the head until the body is in; it is
+	// independent of Fail, which holds requests.
+	HoldResponses bool
 	// MaxBodySize is how many bytes of a body the proxy keeps a copy of
 	// to validate it once it has gone through (DefaultMaxBodySize when
 	// 0). Larger bodies are not validated, and are reported as notes.
 	MaxBodySize int64
-	// Transport sends the requests upstream (http.DefaultTransport when
-	// nil).
+	// Transport sends the requests upstream. When nil, it is a copy of
+	// http.DefaultTransport that does not ask for gzip on its own: the
+	// upstream sees the client's Accept-Encoding, or none, and the client
+	// gets the answer as it was sent. A Transport given here should not
+	// either (http.Transport's DisableCompression).
 	Transport http.RoundTripper
 }
 
@@ -77,9 +93,18 @@ type ProxyConfig struct {
 // response's head, once the request's body has gone upstream: it counts
 // the violations of the request and of the response's status and headers.
 // Those of the response's body, found once it has streamed through, go to
-// Report, the summary and the HAR file. A compressed answer (gzip or
-// deflate) is validated, and recorded, decoded. In Fail mode the request
-// is held and validated before it is forwarded.
+// Report, the summary and the HAR file, but not into the header, which
+// has gone out already: a streamed answer whose body breaks the spec
+// still says "0 violations". With HoldResponses the header counts the
+// body too: each response is held until its body is in and validated.
+// A compressed answer (gzip or deflate) is validated, and recorded,
+// decoded. In Fail mode the request is held and validated before it is
+// forwarded; Fail and HoldResponses go together for a client's tests that
+// want a refused request and a complete header.
+//
+// The proxy adds no trailer with the count of a streamed body: a trailer
+// would force chunked framing on an answer of known length, and most HTTP
+// clients never show one.
 //
 // Credentials are forwarded to the upstream origin only (the proxy follows
 // no redirect and forwards nowhere else) and never reported. It is safe for
@@ -123,7 +148,15 @@ func (v *Validator) NewProxy(cfg ProxyConfig) (*Proxy, error) {
 		cfg.MaxBodySize = DefaultMaxBodySize
 	}
 	if cfg.Transport == nil {
+		// http.Transport asks for gzip when a request does not say, and
+		// then decodes the answer, dropping its Content-Length and
+		// Content-Encoding: not what a client that did not ask sees.
 		cfg.Transport = http.DefaultTransport
+		if t, ok := http.DefaultTransport.(*http.Transport); ok {
+			t = t.Clone()
+			t.DisableCompression = true
+			cfg.Transport = t
+		}
 	}
 	p := &Proxy{v: v, cfg: cfg, upstream: u, summary: ProxySummary{Violations: map[string]int{}}}
 	p.rp = &httputil.ReverseProxy{
@@ -272,8 +305,9 @@ func (b *sentBody) Close() error {
 }
 
 // modifyResponse validates the head of the upstream's response and sets
-// the ConformanceHeader; its body is validated and the exchange recorded
-// once the body has streamed through to the client.
+// the ConformanceHeader. Its body is validated, and the exchange
+// recorded, once the body has streamed through to the client; with
+// HoldResponses, before the head is sent (see holdBody).
 func (p *Proxy) modifyResponse(resp *http.Response) error {
 	x, _ := resp.Request.Context().Value(exchangeKey{}).(*exchange)
 	if x == nil {
@@ -308,36 +342,103 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 		c, r, errs = p.v.validateResponseHead(x.op, x.in, resp.StatusCode, resp.Header)
 	}
 	p.report(errs)
+	if p.cfg.HoldResponses && r != nil { // a body to validate
+		p.holdBody(x, resp, c, r, errs)
+		return nil
+	}
 	resp.Header.Set(ConformanceHeader, headerSummary(append(slices.Clone(x.errs), errs...)))
-	coding := resp.Header.Get("Content-Encoding")
 	resp.Body = newBodyTee(resp.Body, p.cfg.MaxBodySize, resp.ContentLength, func(t *bodyTee) {
 		// The body is validated, and recorded (HAR's text is decoded),
 		// without its Content-Encoding.
 		raw, note := t.result()
-		body, wire := raw, int64(0)
-		if note == "" && coding != "" {
-			body, note = decode(coding, raw, p.cfg.MaxBodySize)
-			wire = int64(len(raw))
-		}
+		body, wire, note := p.decodeBody(resp, raw, note)
 		if r != nil { // a declared status of an operation
-			if note == "" {
-				p.report(p.v.validateResponseBody(c, r, x.op, x.in, resp.StatusCode, resp.Header, body))
-			} else {
-				p.report([]error{c.errorf("body", "", "not validated: "+note, ErrNotValidated)})
-			}
+			p.report(p.checkResponseBody(x, resp, c, r, body, note))
 		}
-		if note != "" {
-			body, wire = nil, 0
-		}
-		rb := recordedBody{wire: wire}
-		if body != nil {
-			rb.body = body
-		} else {
+		rb := recordedBody{body: body, wire: wire}
+		if note != "" || body == nil {
+			rb = recordedBody{}
 			rb.body, rb.digest = t.recorded()
 		}
 		p.record(x, resp, rb)
 	})
 	return nil
+}
+
+// holdBody reads the body of a response, up to MaxBodySize, before its
+// head goes to the client, validates it and sets the ConformanceHeader
+// to count the request, the response's head (headErrs) and its body. The
+// client then gets the same bytes. A body larger than that, or whose
+// reading failed, is passed on as far as it was read, then the rest
+// streams (or the failure ends it, as it would have without the proxy),
+// and the header carries a note that the body was not validated.
+func (p *Proxy) holdBody(x *exchange, resp *http.Response, c ectx, r *response, headErrs []error) {
+	held, err := io.ReadAll(io.LimitReader(resp.Body, p.cfg.MaxBodySize+1))
+	var note string
+	switch {
+	case err != nil:
+		note = fmt.Sprintf("reading it failed after %d bytes: %v", len(held), err)
+	case int64(len(held)) > p.cfg.MaxBodySize:
+		note = fmt.Sprintf("the body is larger than %d bytes", p.cfg.MaxBodySize)
+	}
+	body, wire, decodeNote := p.decodeBody(resp, held, note)
+	bodyErrs := p.checkResponseBody(x, resp, c, r, body, decodeNote)
+	p.report(bodyErrs)
+	resp.Header.Set(ConformanceHeader, headerSummary(slices.Concat(x.errs, headErrs, bodyErrs)))
+	rest := resp.Body
+	if note == "" { // read whole: recorded now, decoded if it could be
+		rb := recordedBody{body: body, wire: wire}
+		if decodeNote != "" {
+			rb = recordedBody{body: held}
+		}
+		p.record(x, resp, rb)
+		resp.Body = readCloser{bytes.NewReader(held), rest}
+		return
+	}
+	var tail io.Reader = rest
+	if err != nil {
+		tail = failingReader{err} // the client sees the body end as it did
+	}
+	// What was read, then the rest: the tee records it (its digest when
+	// large) once it has gone through; its note is reported already.
+	resp.Body = newBodyTee(readCloser{io.MultiReader(bytes.NewReader(held), tail), rest}, p.cfg.MaxBodySize, resp.ContentLength, func(t *bodyTee) {
+		var rb recordedBody
+		rb.body, rb.digest = t.recorded()
+		p.record(x, resp, rb)
+	})
+}
+
+// readCloser reads from one source and closes another.
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// failingReader fails every read with err.
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
+
+// decodeBody undoes the Content-Encoding of a response body read whole
+// (note is empty), or says why it cannot: wire is then the body's size as
+// sent, 0 when it had no coding.
+func (p *Proxy) decodeBody(resp *http.Response, raw []byte, note string) (body []byte, wire int64, why string) {
+	coding := resp.Header.Get("Content-Encoding")
+	if note != "" || coding == "" {
+		return raw, 0, note
+	}
+	body, note = decode(coding, raw, p.cfg.MaxBodySize)
+	return body, int64(len(raw)), note
+}
+
+// checkResponseBody validates the decoded body of a response whose head
+// has been validated (r is its declared response), or notes why it was
+// not.
+func (p *Proxy) checkResponseBody(x *exchange, resp *http.Response, c ectx, r *response, body []byte, note string) []error {
+	if note != "" {
+		return []error{c.errorf("body", "", "not validated: "+note, ErrNotValidated)}
+	}
+	return p.v.validateResponseBody(c, r, x.op, x.in, resp.StatusCode, resp.Header, body)
 }
 
 // decode undoes the Content-Encoding of a body, gzip or deflate, up to
@@ -475,17 +576,25 @@ func headerSummary(errs []error) string {
 		n++
 	}
 	s := strconv.Itoa(n) + " violations"
-	switch {
-	case first != "":
+	if first != "" {
 		s += "; " + first
-	case note != "":
+	}
+	if note != "" {
+		// The note says that the count may be short: it is kept, the
+		// first violation shortened if need be.
+		if first != "" && len(s) > maxHeaderValue/2 {
+			s = truncateTo(s, maxHeaderValue/2)
+		}
 		s += "; " + note
 	}
 	return headerSafe(s)
 }
 
+// maxHeaderValue is the longest ConformanceHeader, in bytes.
+const maxHeaderValue = 512
+
 // headerSafe makes s a valid header value: no control characters, at most
-// 512 bytes.
+// maxHeaderValue bytes.
 func headerSafe(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < ' ' || r == 0x7f {
@@ -493,8 +602,8 @@ func headerSafe(s string) string {
 		}
 		return r
 	}, s)
-	if len(s) > 512 {
-		s = truncateTo(s, 512)
+	if len(s) > maxHeaderValue {
+		s = truncateTo(s, maxHeaderValue)
 	}
 	return s
 }

@@ -178,28 +178,12 @@ func TestProxyStreamsResponseBodies(t *testing.T) {
 		t.Fatalf("no group chat in %s", list)
 	}
 	list = append(append(append([]byte(nil), list[:i]...), `"type":"bogus"`...), list[i+len(`"type":"group"`):]...)
-	half := len(list) / 2
-
-	clientGot := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(list)))
-		_, _ = w.Write(list[:half])
-		http.NewResponseController(w).Flush()
-		select {
-		case <-clientGot:
-		case <-time.After(hang):
-		}
-		_, _ = w.Write(list[half:])
-	}))
-	t.Cleanup(slow.Close)
+	slow := serveInHalves(t, resp.Header, list)
 	pt := startProxy(t, conformance.ProxyConfig{Upstream: slow.URL + "/v2"})
 
 	req, _ := http.NewRequest(http.MethodGet, pt.ts.URL+"/v2/rooms", nil)
 	req.Header.Set("X-ChatWorkToken", f.srv.Token())
-	got, err := http.DefaultClient.Do(req) //nolint:bodyclose // closed below, once read in two steps
+	got, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,10 +191,58 @@ func TestProxyStreamsResponseBodies(t *testing.T) {
 	if h := got.Header.Get(conformance.ConformanceHeader); h != "0 violations" {
 		t.Errorf("%s: %q; want 0 violations in the request and the answer's head", conformance.ConformanceHeader, h)
 	}
-	firstHalf := make([]byte, half)
+	slow.readInHalves(t, got.Body, "the proxy holds answers")
+	pt.stop() // every exchange over
+	reports := pt.reported()
+	if len(reports) != 1 || reports[0].OperationID != "listRooms" || !strings.HasPrefix(reports[0].Field, "body") || !strings.Contains(reports[0].Field+reports[0].Value, "type") {
+		t.Errorf("reports %v; want the bogus type of listRooms' last room", reports)
+	}
+	if s := pt.proxy.Summary(); s.Violations["listRooms"] != 1 {
+		t.Errorf("summary %+v; want 1 violation of listRooms", s)
+	}
+}
+
+// halvesServer sends one answer in two halves: the second once the
+// client has read the first.
+type halvesServer struct {
+	*httptest.Server
+	body      []byte
+	half      int
+	clientGot chan struct{}
+}
+
+// serveInHalves serves body, with head's headers and its Content-Length,
+// to every request, in two halves.
+func serveInHalves(t *testing.T, head http.Header, body []byte) *halvesServer {
+	t.Helper()
+	h := &halvesServer{body: body, half: len(body) / 2, clientGot: make(chan struct{})}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		for k, v := range head {
+			w.Header()[k] = v
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write(body[:h.half])
+		_ = http.NewResponseController(w).Flush()
+		select {
+		case <-h.clientGot:
+		case <-time.After(hang):
+		}
+		_, _ = w.Write(body[h.half:])
+	}))
+	t.Cleanup(h.Close)
+	return h
+}
+
+// readInHalves reads the answer's first half from r while the server
+// holds back the second (failing with why when it does not come), lets
+// the server send the second, reads it, and compares the whole with what
+// the server sent.
+func (h *halvesServer) readInHalves(t *testing.T, r io.Reader, why string) {
+	t.Helper()
+	firstHalf := make([]byte, h.half)
 	read := make(chan error, 1)
 	go func() {
-		_, err := io.ReadFull(got.Body, firstHalf)
+		_, err := io.ReadFull(r, firstHalf)
 		read <- err
 	}()
 	select {
@@ -219,23 +251,15 @@ func TestProxyStreamsResponseBodies(t *testing.T) {
 			t.Fatal(err)
 		}
 	case <-time.After(hang):
-		t.Fatal("the client got nothing while the server held back the end of the answer: the proxy holds answers")
+		t.Fatal("the client got nothing while the server held back the end of the answer: " + why)
 	}
-	close(clientGot)
-	rest, err := io.ReadAll(got.Body)
+	close(h.clientGot)
+	rest, err := io.ReadAll(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if whole := append(firstHalf, rest...); !bytes.Equal(whole, list) {
-		t.Errorf("the answer through the proxy differs from the server's:\n%s\n%s", whole, list)
-	}
-	pt.stop() // every exchange over
-	reports := pt.reported()
-	if len(reports) != 1 || reports[0].OperationID != "listRooms" || !strings.HasPrefix(reports[0].Field, "body") || !strings.Contains(reports[0].Field+reports[0].Value, "type") {
-		t.Errorf("reports %v; want the bogus type of listRooms' last room", reports)
-	}
-	if s := pt.proxy.Summary(); s.Violations["listRooms"] != 1 {
-		t.Errorf("summary %+v; want 1 violation of listRooms", s)
+	if whole := append(firstHalf, rest...); !bytes.Equal(whole, h.body) {
+		t.Errorf("the answer through the proxy differs from the server's:\n%s\n%s", whole, h.body)
 	}
 }
 

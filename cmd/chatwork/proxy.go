@@ -25,10 +25,10 @@ import (
 func proxyCommand() *command {
 	return &command{
 		nargs: 0, noAPI: true,
-		usage:   "[--upstream URL] [--addr 127.0.0.1:8080] [--fail] [--record FILE.har] [--record-max-body BYTES]",
+		usage:   "[--upstream URL] [--addr 127.0.0.1:8080] [--hold] [--fail] [--record FILE.har] [--record-max-body BYTES]",
 		summary: "a reverse proxy that checks every exchange with the API against the spec",
 		examples: `chatwork proxy --addr 127.0.0.1:8080
-chatwork proxy --upstream http://127.0.0.1:9000/v2 --fail --record session.har`,
+chatwork proxy --upstream http://127.0.0.1:9000/v2 --hold --fail --record session.har`,
 		details: `Point any client (TypeScript, Python, PHP, Java, curl...) at http://ADDR/v2 instead of
 https://api.chatwork.com/v2: every request and answer is forwarded unchanged, byte for byte
 (uploads included), as it arrives, and checked against the API's OpenAPI description in both
@@ -41,13 +41,22 @@ and every answer carries the header
   X-Chatwork-Conformance: 1 violations; postMessage request: query.body: ...
 so that a test can assert on it. The header goes out with the answer's head, once the request
 has gone upstream: it counts the request's violations and those of the answer's status and
-headers. The answer's body streams on to the client and is checked once it has gone through
-(decoded, when the server compressed it with gzip or deflate): its violations are printed and
-summed up at exit, but cannot be in its own header.
+headers. By default the answer's body streams on to the client and is checked once it has gone
+through (decoded, when the server compressed it with gzip or deflate): its violations are printed
+and summed up at exit, but cannot be in its own header, which says "0 violations" for an answer
+whose body alone breaks the spec.
+
+With --hold the header counts the answer's body too: each answer is held until its body is in
+(up to ` + maxBodyMiB + `) and checked, then sent as it came, same bytes, same Content-Length and
+Content-Encoding. The client waits for the head until the body is in. A larger body, or one
+that fails midway, is passed on as far as it came and then streams (or ends as it failed), and
+the header adds a note that it was not checked.
 
 With --fail a request that violates the spec is not forwarded: it is answered 422 with an RFC
 9457 application/problem+json body listing the violations. To be checked first, each request is
 then held: its body is read whole (up to ` + maxBodyMiB + `) before anything is sent upstream.
+--fail holds requests, --hold answers: for a test suite that asserts "0 violations" on every
+answer, use both.
 
 --upstream is https://api.chatwork.com/v2 by default; 'chatwork fake' prints a URL to use
 instead. Tokens are forwarded to the upstream only, never elsewhere, and never printed.
@@ -65,10 +74,11 @@ per operation.`,
 			upstream := fs.String("upstream", conformance.DefaultUpstream, "forward to the API at this base `URL`")
 			addr := fs.String("addr", "127.0.0.1:8080", "listen on this `host:port` (port 0: any free port)")
 			fail := fs.Bool("fail", false, "answer a request that violates the spec with 422 instead of forwarding it")
+			hold := fs.Bool("hold", false, "hold each answer until its body is checked, so that its header counts the body too")
 			record := fs.String("record", "", "write every exchange to the HAR file at `PATH`")
 			recordMax := fs.Int64("record-max-body", har.DefaultMaxBodySize, "elide bodies larger than `BYTES` in the HAR file")
 			return func(ctx context.Context, a *app, _ []string) error {
-				return a.runProxy(ctx, proxyOptions{upstream: *upstream, addr: *addr, fail: *fail, record: *record, recordMax: *recordMax})
+				return a.runProxy(ctx, proxyOptions{upstream: *upstream, addr: *addr, fail: *fail, hold: *hold, record: *record, recordMax: *recordMax})
 			}
 		},
 	}
@@ -79,7 +89,7 @@ var maxBodyMiB = strconv.Itoa(conformance.DefaultMaxBodySize>>20) + " MiB"
 
 type proxyOptions struct {
 	upstream, addr, record string
-	fail                   bool
+	fail, hold             bool
 	recordMax              int64
 }
 
@@ -99,7 +109,7 @@ func (a *app) runProxy(ctx context.Context, o proxyOptions) error {
 		return err
 	}
 	lines := &jsonLines{w: a.stderr}
-	cfg := conformance.ProxyConfig{Upstream: o.upstream, Fail: o.fail, Report: lines.write, RecordMaxBodySize: o.recordMax}
+	cfg := conformance.ProxyConfig{Upstream: o.upstream, Fail: o.fail, HoldResponses: o.hold, Report: lines.write, RecordMaxBodySize: o.recordMax}
 	var rec *har.Writer
 	if o.record != "" {
 		rec, err = har.Create(o.record, har.Creator{Name: "chatwork proxy", Version: api.Version})
@@ -119,11 +129,14 @@ func (a *app) runProxy(ctx context.Context, o proxyOptions) error {
 	// No read or write deadline: uploads and downloads stream for as long
 	// as they take. Slow headers and idle connections are cut off.
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	mode := "reporting"
+	mode := "reporting violations"
 	if o.fail {
-		mode = "refusing (--fail)"
+		mode = "refusing violations (--fail)"
 	}
-	fmt.Fprintf(a.stderr, "chatwork: proxy on http://%s/v2 forwarding to %s, %s violations; Ctrl+C stops\n", ln.Addr(), urlsafe.Redact(o.upstream), mode)
+	if o.hold {
+		mode += ", holding answers (--hold)"
+	}
+	fmt.Fprintf(a.stderr, "chatwork: proxy on http://%s/v2 forwarding to %s, %s; Ctrl+C stops\n", ln.Addr(), urlsafe.Redact(o.upstream), mode)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

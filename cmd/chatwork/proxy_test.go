@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -102,6 +106,64 @@ func TestProxyCommand(t *testing.T) {
 	if doc.Violations != 1 || len(doc.Files) != 1 || doc.Files[0].Checked != 2 || len(doc.Files[0].Findings) != 1 ||
 		doc.Files[0].Findings[0].Entry != bad || doc.Files[0].Findings[0].Violations[0].Field != "query.self_unread" {
 		t.Errorf("-o json: %+v", doc)
+	}
+}
+
+// TestProxyCommandHold runs chatwork proxy --hold in front of a server
+// that sends a message ID as a number: the answer's header must count the
+// body's violation and name it, the client get the server's bytes, and
+// the JSON line and the summary count it once.
+func TestProxyCommandHold(t *testing.T) {
+	t.Parallel()
+	srv := apitest.NewServer(t)
+	room := srv.AddRoom(apitest.Room{Name: "hold", AdminIDs: []int64{srv.Me().AccountID}}).RoomID
+	msg := srv.AddMessage(apitest.Message{RoomID: room, AccountID: srv.Me().AccountID, Body: "hi"})
+	numeric := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, r)
+		body := bytes.ReplaceAll(rec.Body.Bytes(), []byte(`"message_id":"`+msg.MessageID+`"`), []byte(`"message_id":`+msg.MessageID))
+		maps.Copy(w.Header(), rec.Header())
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(numeric.Close)
+	b := cli{}.start(t, "proxy", "--hold", "--upstream", numeric.URL+"/v2", "--addr", "127.0.0.1:0")
+	addr := regexp.MustCompile(`proxy on (http://\S+/v2) .*holding answers \(--hold\)`)
+	waitFor(t, "the proxy's banner", func() bool { return addr.MatchString(b.errout.String()) })
+	base := addr.FindStringSubmatch(b.errout.String())[1]
+
+	path := "/rooms/" + s64(room) + "/messages/" + msg.MessageID
+	var bodies [][]byte
+	var header string
+	for _, url := range []string{numeric.URL + "/v2" + path, base + path} {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("X-ChatWorkToken", srv.Token())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d, %v", url, resp.StatusCode, err)
+		}
+		bodies = append(bodies, body)
+		header = resp.Header.Get("X-Chatwork-Conformance")
+	}
+	b.stop(t, "proxy")
+	if !bytes.Equal(bodies[0], bodies[1]) {
+		t.Errorf("the answer through the proxy\n%s\ndiffers from the server's\n%s", bodies[1], bodies[0])
+	}
+	if !strings.HasPrefix(header, "1 violations; getMessage response 200: body.message_id: ") {
+		t.Errorf("X-Chatwork-Conformance: %q; want the numeric message_id of the held answer", header)
+	}
+	errout := b.errout.String()
+	if n := strings.Count(errout, `"field":"body.message_id"`); n != 1 {
+		t.Errorf("%d JSON lines on message_id; want 1:\n%s", n, errout)
+	}
+	if !strings.Contains(errout, "proxy stopped: 1 exchanges, 1 violations") {
+		t.Errorf("summary:\n%s", errout)
 	}
 }
 
