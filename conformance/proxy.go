@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -164,8 +165,12 @@ func (v *Validator) NewProxy(cfg ProxyConfig) (*Proxy, error) {
 		Transport:      cfg.Transport,
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.upstreamError,
-		ErrorLog:       nil,
-		FlushInterval:  -1, // each piece of an answer goes to the client as it arrives
+		// ReverseProxy logs a body that breaks off in the middle through
+		// the standard logger; the tee reports it as a note instead
+		// ("only N bytes of it went through"), so no line that is not a
+		// report reaches the proxy's output.
+		ErrorLog:      log.New(io.Discard, "", 0),
+		FlushInterval: -1, // each piece of an answer goes to the client as it arrives
 	}
 	return p, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -207,19 +208,7 @@ func TestProxyHoldPassesOnABodyThatFails(t *testing.T) {
 	srv := apitest.NewServer(t)
 	head, list := roomList(t, srv)
 	half := len(list) / 2
-	dying := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for k, v := range head {
-			w.Header()[k] = v
-		}
-		w.Header().Del("Content-Length")
-		if r.URL.Query().Get("framing") == "length" {
-			w.Header().Set("Content-Length", strconv.Itoa(len(list)))
-		}
-		_, _ = w.Write(list[:half])
-		_ = http.NewResponseController(w).Flush()
-		panic(http.ErrAbortHandler) // the connection is cut
-	}))
-	t.Cleanup(dying.Close)
+	dying := dyingUpstream(t, head, list)
 	pt := startProxy(t, conformance.ProxyConfig{Upstream: dying.URL + "/v2", HoldResponses: true})
 	for _, framing := range []string{"length", "chunked"} {
 		direct := fetch(t, dying.URL+"/v2/rooms?framing="+framing, srv.Token(), "")
@@ -239,5 +228,52 @@ func TestProxyHoldPassesOnABodyThatFails(t *testing.T) {
 	pt.stop()
 	if s := pt.proxy.Summary(); s.Notes != 2 || len(s.Violations) != 0 {
 		t.Errorf("summary %+v; want a note for each answer", s)
+	}
+}
+
+// dyingUpstream serves the head and the first half of list, then cuts the
+// connection: with Content-Length when the query says framing=length,
+// chunked otherwise.
+func dyingUpstream(t *testing.T, head http.Header, list []byte) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range head {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		if r.URL.Query().Get("framing") == "length" {
+			w.Header().Set("Content-Length", strconv.Itoa(len(list)))
+		}
+		_, _ = w.Write(list[:len(list)/2])
+		_ = http.NewResponseController(w).Flush()
+		panic(http.ErrAbortHandler) // the connection is cut
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestProxyLogsNothingOfItsOwn: an answer that breaks off in the middle is
+// reported as a note, and nothing goes to the standard logger (which
+// httputil.ReverseProxy uses unless told otherwise), so the proxy's output
+// holds only its reports. Not parallel: it swaps the standard logger's
+// output, and parallel tests start only after it.
+func TestProxyLogsNothingOfItsOwn(t *testing.T) {
+	var logged bytes.Buffer
+	defer log.SetOutput(log.Writer())
+	log.SetOutput(&logged)
+	srv := apitest.NewServer(t)
+	head, list := roomList(t, srv)
+	pt := startProxy(t, conformance.ProxyConfig{Upstream: dyingUpstream(t, head, list).URL + "/v2"})
+	for _, framing := range []string{"length", "chunked"} {
+		if got := fetch(t, pt.url+"/rooms?framing="+framing, srv.Token(), ""); got.readErr == nil {
+			t.Errorf("%s: %d bytes and no error; want the half sent and an error", framing, len(got.body))
+		}
+	}
+	pt.stop()
+	if s := pt.proxy.Summary(); s.Notes != 2 {
+		t.Errorf("summary %+v; want a note for each answer that broke off", s)
+	}
+	if logged.Len() > 0 {
+		t.Errorf("the proxy wrote to the standard logger: %q", logged.String())
 	}
 }
