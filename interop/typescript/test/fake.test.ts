@@ -18,6 +18,7 @@ import { client } from '../generated/client.gen';
 import { client as controlClient } from '../generated/control/client.gen';
 import * as fake from '../generated/control/sdk.gen';
 import * as cw from '../generated/sdk.gen';
+import { rateLimitError } from './spec';
 
 const baseUrl = process.env.CHATWORK_BASE_URL;
 const token = process.env.CHATWORK_API_TOKEN;
@@ -187,7 +188,7 @@ async function scenario(t: { test: (name: string, fn: () => Promise<void>) => Pr
     await ok(fake.injectFault({ body: { operation_id: 'getMe', times: 1, rate_limit: 'account' } }), 204);
     const limited = await cw.getMe();
     assert.equal(limited.response?.status, 429);
-    assert.deepEqual(limited.error, { errors: ['Rate limit exceeded.'] });
+    assert.deepEqual(limited.error, { errors: [rateLimitError('account')] });
     assert.equal(limited.data, undefined);
     assert.equal(limited.response?.headers.get('x-ratelimit-remaining'), '0');
     assert.ok(Number(limited.response?.headers.get('x-ratelimit-reset')) > 0);
@@ -206,7 +207,7 @@ async function scenario(t: { test: (name: string, fn: () => Promise<void>) => Pr
       if (r.response.status === 200) accepted++;
     }
     assert.ok(refused, 'no 429 after 20 posts to one room');
-    assert.deepEqual(refused.error, { errors: ['Rate limit for message posting per room exceeded.'] });
+    assert.deepEqual(refused.error, { errors: [rateLimitError('room')] });
     // The message posted above shares the window (uploads do not count).
     assert.ok(accepted >= 1 && accepted <= 9, `the room accepted ${accepted} posts in this loop`);
     const before = (await ok(fake.now())).now;

@@ -59,3 +59,18 @@ export function operationOf(ops: Operation[], method: string, path: string): Ope
   }
   return best;
 }
+
+/** The budgets of the spec's x-chatwork-rate-limits, by name. */
+interface Budget {
+  limit: number;
+  window_seconds: number;
+  error?: string;
+}
+
+/** The message of the 429 that going over a budget gets, as the spec states it. */
+export function rateLimitError(budget: 'account' | 'room', file: string = specPath): string {
+  const doc = load(readFileSync(file, 'utf8')) as { 'x-chatwork-rate-limits'?: Record<string, Budget> };
+  const message = doc['x-chatwork-rate-limits']?.[budget]?.error;
+  if (!message) throw new Error(`openapi.yaml's x-chatwork-rate-limits.${budget} has no error`);
+  return message;
+}
