@@ -47,7 +47,7 @@ REDOCLY := $(NPX) @redocly/cli@$(REDOCLY_CLI_VERSION)
 TSPKGS  := -p openapi-typescript@$(OPENAPI_TYPESCRIPT_VERSION) -p typescript@$(TYPESCRIPT_VERSION)
 
 .PHONY: help generate check-generate tidy-check fmt-check vet lint lint-go lint-spec lint-yaml \
-	typescript test go-test spec-breaking interop fuzz fuzz-short docs docs-check bench demo tools clean
+	typescript cross-build test go-test spec-breaking interop fuzz fuzz-short docs docs-check bench demo tools clean
 
 help: ## Show the developer commands.
 	@echo 'Usage: make <target>'
@@ -93,7 +93,16 @@ fmt-check: ## Fail on any Go file gofmt would change.
 vet: ## go vet ./...
 	$(GO) vet ./...
 
-lint: fmt-check vet lint-go lint-spec lint-yaml typescript ## gofmt, go vet, golangci-lint, redocly lint, the YAML 1.1 check and the TypeScript check.
+lint: fmt-check vet cross-build lint-go lint-spec lint-yaml typescript ## gofmt, go vet, the Windows and macOS builds, golangci-lint, redocly lint, the YAML 1.1 check and the TypeScript check.
+
+# Users build on Windows and macOS too: the library, the CLI and their
+# per-OS files (the watch store's lock) must compile there. Tests are not
+# built: they drive real processes, signals and tmux, which are Unix's.
+cross-build: ## go build ./... for windows/amd64, windows/arm64 and darwin/arm64.
+	GOOS=windows GOARCH=amd64 $(GO) build ./...
+	GOOS=windows GOARCH=arm64 $(GO) build ./...
+	GOOS=darwin GOARCH=arm64 $(GO) build ./...
+	@echo 'cross-build: the module builds for Windows and macOS'
 
 lint-go: $(GOLANGCI_LINT) ## golangci-lint run ./... (config: .golangci.yml).
 	$(GOLANGCI_LINT) run ./...
