@@ -169,7 +169,7 @@ func TestSpecDocumentsTheTraps(t *testing.T) {
 			}
 		}
 	})
-	// How to send what other languages get wrong (issue 12 item 7), said
+	// How to send what other languages get wrong, said
 	// where a reader of that part looks.
 	c := doc.Components
 	for where, pair := range map[string][2]string{
@@ -846,7 +846,7 @@ func TestSpecLinks(t *testing.T) {
 			}
 		}
 	}
-	// The chains of issue 20: a new chat feeds every operation on a chat; a
+	// The chains the spec links: a new chat feeds every operation on a chat; a
 	// posted message, created tasks, an uploaded file and listed contact
 	// requests feed the calls on them; getMe gives the room of My Chat.
 	var want []string
