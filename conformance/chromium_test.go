@@ -1,7 +1,6 @@
 package conformance_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -9,17 +8,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chatwork-go/chatwork/api/apitest"
 	"github.com/chatwork-go/chatwork/conformance"
 	"github.com/chatwork-go/chatwork/conformance/har"
+	"github.com/chatwork-go/chatwork/internal/cdp"
 )
 
 // chromiumHangGuard stops a browser that never answers; it bounds a hang,
@@ -33,13 +31,7 @@ const chromiumHangGuard = 3 * time.Minute
 // that sends a POST parameter in the query is caught.
 func TestCheckHARFromChromium(t *testing.T) {
 	t.Parallel()
-	browser := ""
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			browser = p
-			break
-		}
-	}
+	browser := cdp.Find()
 	if browser == "" {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("chromium is not installed (apt-get install chromium); CI must run this test")
@@ -68,8 +60,12 @@ const h = {"X-ChatWorkToken": %q};
 
 	ctx, cancel := context.WithTimeout(t.Context(), chromiumHangGuard)
 	defer cancel()
-	cdp := startChromium(ctx, t, browser)
-	entries := cdp.record(ctx, t, site.URL+"/", 3)
+	b, err := cdp.Start(ctx, browser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	entries := record(ctx, t, b, site.URL+"/", 3)
 
 	path := filepath.Join(t.TempDir(), "chromium.har")
 	w, err := har.Create(path, har.Creator{Name: "chromium via the DevTools protocol", Version: "1"})
@@ -104,127 +100,6 @@ const h = {"X-ChatWorkToken": %q};
 	}
 }
 
-// cdpPipe talks the DevTools protocol over --remote-debugging-pipe:
-// JSON messages ending in a NUL byte, on file descriptors 3 and 4.
-type cdpPipe struct {
-	w      *os.File
-	mu     sync.Mutex
-	nextID int
-	calls  map[int]chan json.RawMessage
-	events chan cdpEvent
-}
-
-type cdpEvent struct {
-	Method string          `json:"method"`
-	Params json.RawMessage `json:"params"`
-}
-
-func startChromium(ctx context.Context, t *testing.T, browser string) *cdpPipe {
-	t.Helper()
-	inR, inW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	profile, err := os.MkdirTemp("", "chromium-har-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
-		"--no-first-run", "--no-default-browser-check", "--user-data-dir="+profile,
-		"--proxy-server=127.0.0.1:9", // nothing but loopback, which a proxy setting bypasses
-		"--remote-debugging-pipe", "about:blank")
-	cmd.ExtraFiles = []*os.File{inR, outW} // fd 3: what it reads, fd 4: what it writes
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	inR.Close()
-	outW.Close()
-	t.Cleanup(func() {
-		// Closing the pipe makes chromium exit; the kill only bounds a hang.
-		inW.Close()
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(time.Minute):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		outR.Close()
-		_ = os.RemoveAll(profile) // best effort: a helper process may still be writing
-	})
-	p := &cdpPipe{w: inW, calls: map[int]chan json.RawMessage{}, events: make(chan cdpEvent, 1024)}
-	go p.read(outR)
-	return p
-}
-
-func (p *cdpPipe) read(r *os.File) {
-	br := bufio.NewReader(r)
-	for {
-		msg, err := br.ReadBytes(0)
-		if err != nil {
-			close(p.events)
-			return
-		}
-		var m struct {
-			ID     int             `json:"id"`
-			Result json.RawMessage `json:"result"`
-			Error  json.RawMessage `json:"error"`
-			cdpEvent
-		}
-		if json.Unmarshal(msg[:len(msg)-1], &m) != nil {
-			continue
-		}
-		if m.ID != 0 {
-			p.mu.Lock()
-			ch := p.calls[m.ID]
-			delete(p.calls, m.ID)
-			p.mu.Unlock()
-			if ch != nil {
-				if m.Error != nil {
-					ch <- nil
-				} else {
-					ch <- m.Result
-				}
-			}
-			continue
-		}
-		p.events <- m.cdpEvent
-	}
-}
-
-// call sends a command (to a page session when session is set) and waits
-// for its result; nil when the browser answered an error.
-func (p *cdpPipe) call(ctx context.Context, t *testing.T, session, method string, params any) json.RawMessage {
-	t.Helper()
-	p.mu.Lock()
-	p.nextID++
-	id := p.nextID
-	ch := make(chan json.RawMessage, 1)
-	p.calls[id] = ch
-	p.mu.Unlock()
-	msg := map[string]any{"id": id, "method": method, "params": params}
-	if session != "" {
-		msg["sessionId"] = session
-	}
-	b, _ := json.Marshal(msg)
-	if _, err := p.w.Write(append(b, 0)); err != nil {
-		t.Fatalf("%s: %v", method, err)
-	}
-	select {
-	case r := <-ch:
-		return r
-	case <-ctx.Done():
-		t.Fatalf("%s: no answer from chromium", method)
-		return nil
-	}
-}
-
 type cdpHeaders map[string]string
 
 func (h cdpHeaders) har() []har.NameValue {
@@ -237,22 +112,22 @@ func (h cdpHeaders) har() []har.NameValue {
 	return out
 }
 
-// record opens url in a new page and turns the exchanges into HAR entries
-// once n calls under /v2 have finished loading, in the order they were sent, as the
-// DevTools front end does when it saves a HAR file.
-func (p *cdpPipe) record(ctx context.Context, t *testing.T, url string, n int) []har.Entry {
+// record opens url in a new page of b and turns the exchanges into HAR
+// entries once n calls under /v2 have finished loading, in the order they
+// were sent, as the DevTools front end does when it saves a HAR file.
+func record(ctx context.Context, t *testing.T, b *cdp.Browser, url string, n int) []har.Entry {
 	t.Helper()
-	var target struct{ TargetID string }
-	if err := json.Unmarshal(p.call(ctx, t, "", "Target.createTarget", map[string]any{"url": "about:blank"}), &target); err != nil {
+	s, err := b.Open(ctx, url, "Network")
+	if err != nil {
 		t.Fatal(err)
 	}
-	var attached struct{ SessionID string }
-	if err := json.Unmarshal(p.call(ctx, t, "", "Target.attachToTarget", map[string]any{"targetId": target.TargetID, "flatten": true}), &attached); err != nil {
-		t.Fatal(err)
+	call := func(method string, params any) json.RawMessage {
+		raw, err := b.Call(ctx, s, method, params)
+		if err != nil {
+			return nil // as the DevTools front end, record what can be had
+		}
+		return raw
 	}
-	s := attached.SessionID
-	p.call(ctx, t, s, "Network.enable", map[string]any{})
-	p.call(ctx, t, s, "Page.navigate", map[string]any{"url": url})
 
 	type exchange struct {
 		order    int
@@ -264,9 +139,9 @@ func (p *cdpPipe) record(ctx context.Context, t *testing.T, url string, n int) [
 	finished := 0
 	for finished < n {
 		// finished counts the calls under /v2 only.
-		var ev cdpEvent
+		var ev cdp.Event
 		select {
-		case e, ok := <-p.events:
+		case e, ok := <-b.Events():
 			if !ok {
 				t.Fatal("chromium closed the pipe")
 			}
@@ -305,7 +180,7 @@ func (p *cdpPipe) record(ctx context.Context, t *testing.T, url string, n int) [
 				data := r.PostData
 				if data == "" {
 					var pd struct{ PostData string }
-					_ = json.Unmarshal(p.call(ctx, t, s, "Network.getRequestPostData", map[string]any{"requestId": params.RequestID}), &pd)
+					_ = json.Unmarshal(call("Network.getRequestPostData", map[string]any{"requestId": params.RequestID}), &pd)
 					data = pd.PostData
 				}
 				x.req.PostData = &har.PostData{MimeType: r.Headers["Content-Type"], Text: data}
@@ -331,7 +206,7 @@ func (p *cdpPipe) record(ctx context.Context, t *testing.T, url string, n int) [
 				Body          string
 				Base64Encoded bool
 			}
-			if raw := p.call(ctx, t, s, "Network.getResponseBody", map[string]any{"requestId": params.RequestID}); raw != nil {
+			if raw := call("Network.getResponseBody", map[string]any{"requestId": params.RequestID}); raw != nil {
 				_ = json.Unmarshal(raw, &body)
 			}
 			if body.Base64Encoded {
