@@ -14,8 +14,8 @@ import (
 // rounded either way, a clock up to a window off either way or 2 minutes
 // behind, answers delayed, lost or without headers, posts to rooms with a
 // budget of their own. Whenever the server would accept, a request goes
-// within a window; the 429s after the first window stay within a
-// window's worth and one per window; the limiter's memory stays within
+// within a window; the 429s that reach the client after the first window
+// stay within a window's worth, one per window and one per goroutine; the limiter's memory stays within
 // its budgets. The runs take no real time (synctest). The seeds are the
 // skews of TestPacingUnderClockSkew and the other cases the issue named;
 // testdata/fuzz/FuzzLiveness keeps what fuzzing found.
