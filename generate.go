@@ -15,7 +15,7 @@ package chatwork
 
 import _ "embed"
 
-//go:generate go run ./internal/codesamples -spec openapi.yaml
+//go:generate go run ./internal/codesamples -in openapi.yaml -out openapi.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config gen/oapi-codegen.yaml openapi.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config internal/embeddedspec/oapi-codegen.yaml openapi.yaml
 //go:generate go run ./internal/resultrules -spec openapi.yaml -gen gen/chatwork.gen.go -out api/result_rules.gen.go

@@ -7,7 +7,7 @@
 // It is run by `go generate` from the module root (see generate.go), first,
 // since the other generators read openapi.yaml:
 //
-//	go run ./internal/codesamples [-spec openapi.yaml]
+//	go run ./internal/codesamples [-in openapi.yaml -out openapi.yaml]
 //
 // It rewrites only the x-codeSamples block of each operation (and the
 // comment line above it), in place, before the operation's responses; the
@@ -18,37 +18,17 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/chatwork-go/chatwork/internal/genfile"
 )
 
 func main() {
-	spec := flag.String("spec", "openapi.yaml", "the OpenAPI document to write the samples into")
-	flag.Parse()
-	if err := run(*spec); err != nil {
-		fmt.Fprintln(os.Stderr, "codesamples:", err)
-		os.Exit(1)
-	}
-}
-
-func run(path string) error {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	out, err := rewrite(src)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if string(out) == string(src) {
-		return nil // leave the file alone, so its mtime does not move
-	}
-	return os.WriteFile(path, out, 0o644)
+	genfile.Main("codesamples", "openapi.yaml", "openapi.yaml", rewrite)
 }
 
 // rewrite returns src with every operation's x-codeSamples written afresh
