@@ -13,6 +13,7 @@ import (
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/apitest"
 	"github.com/chatwork-go/chatwork/api/pacing"
+	"github.com/chatwork-go/chatwork/internal/pacingtest"
 )
 
 // recordingLimiter lets every request through and records what the client
@@ -131,7 +132,7 @@ func TestA429WaitIsTheLimiters(t *testing.T) {
 		if d := time.Since(start); d < window || d > window+time.Second {
 			t.Errorf("the post after a room's 429 waited %v, want the Limiter's room window %v", d, window)
 		}
-		if n := count429(s, 0); n != 1 {
+		if n := pacingtest.Count429(s, 0); n != 1 {
 			t.Errorf("%d 429s, want 1", n)
 		}
 

@@ -187,13 +187,3 @@ func groupRooms(s *apitest.Server, n int) []int64 {
 	}
 	return rooms
 }
-
-func count429(s *apitest.Server, accountID int64) int {
-	n := 0
-	for _, r := range s.Requests() {
-		if r.Status == http.StatusTooManyRequests && (accountID == 0 || r.AccountID == accountID) {
-			n++
-		}
-	}
-	return n
-}

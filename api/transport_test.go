@@ -25,6 +25,7 @@ import (
 
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/apitest"
+	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/internal/budgets"
 	"github.com/chatwork-go/chatwork/internal/pacingtest"
 	"golang.org/x/oauth2"
@@ -39,74 +40,13 @@ const (
 	roomWindow   = budgets.RoomWindow
 )
 
-// postAll posts n messages "msg-i", round-robin over rooms, from workers
-// goroutines, and returns the errors.
-func postAll(ctx context.Context, c *api.Client, rooms []int64, n, workers int) []error {
-	jobs := make(chan int)
-	var mu sync.Mutex
-	var errs []error
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := range jobs {
-				if _, _, err := c.Messages.Post(ctx, rooms[i%len(rooms)], fmt.Sprintf("msg-%d", i), nil); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for i := range n {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	return errs
-}
-
-// checkStoredOnce asserts the fake holds each of the n messages exactly once.
+// checkStoredOnce asserts the fake holds each of the n messages "msg-i"
+// exactly once, and no other message in rooms.
 func checkStoredOnce(t *testing.T, s *apitest.Server, rooms []int64, n int) {
 	t.Helper()
-	seen := map[string]int{}
-	for _, r := range rooms {
-		for _, m := range s.Messages(r) {
-			seen[m.Body]++
-		}
-	}
-	for i := range n {
-		if k := seen[fmt.Sprintf("msg-%d", i)]; k != 1 {
-			t.Errorf("msg-%d stored %d times, want exactly once", i, k)
-		}
-	}
-	if len(seen) != n {
+	if seen := pacingtest.StoredOnce(t, s, rooms, n, "msg"); len(seen) != n {
 		t.Errorf("%d distinct messages stored, want %d", len(seen), n)
 	}
-}
-
-// idealFinish is the earliest time at which any client could have had n
-// posts, spread round-robin over rooms, accepted by a server with fixed
-// global windows and per-room windows: the greedy schedule, which is
-// optimal for limits of this kind.
-func idealFinish(n, rooms int) time.Duration {
-	var t time.Duration
-	var globalStart time.Duration
-	globalUsed := 0
-	roomSent := make([][]time.Duration, rooms)
-	for i := range n {
-		r := i % rooms
-		if globalUsed == globalLimit {
-			globalStart += globalWindow
-			t = max(t, globalStart)
-			globalUsed = 0
-		}
-		if k := len(roomSent[r]); k >= roomLimit {
-			t = max(t, roomSent[r][k-roomLimit]+roomWindow)
-		}
-		roomSent[r] = append(roomSent[r], t)
-		globalUsed++
-	}
-	return t
 }
 
 // TestPacingUsesTheWholeAllowance: 1,000 posts from 8 goroutines to 5
@@ -118,20 +58,20 @@ func TestPacingUsesTheWholeAllowance(t *testing.T) {
 		s, c := fakeClient(t, nil)
 		rooms := groupRooms(s, 5)
 		start := time.Now()
-		errs := postAll(t.Context(), c, rooms, 1000, 8)
+		errs := pacingtest.Post(t.Context(), []*api.Client{c}, rooms, 1000, 8, "msg")
 		elapsed := time.Since(start)
 		if len(errs) > 0 {
 			t.Fatalf("%d posts failed, first: %v", len(errs), errs[0])
 		}
-		if n := count429(s, 0); n != 0 {
+		if n := pacingtest.Count429(s, 0); n != 0 {
 			t.Errorf("%d 429s received; pacing must avoid them", n)
 		}
 		checkStoredOnce(t, s, rooms, 1000)
-		ideal := idealFinish(1000, 5)
+		ideal := pacingtest.IdealFinish(pacing.Chatwork(), 1000, 5)
 		share := float64(ideal) / float64(elapsed)
 		t.Logf("1000 posts in %v; the limits allow it in %v at best: %.1f%% of the allowance used", elapsed, ideal, 100*share)
 		if os.Getenv("PACING_REPORT") == "1" {
-			fmt.Printf("pacing-report share=%.4f 429s=%d\n", share, count429(s, 0))
+			fmt.Printf("pacing-report share=%.4f 429s=%d\n", share, pacingtest.Count429(s, 0))
 		}
 		if share < 0.97 {
 			t.Errorf("used %.1f%% of the allowance, want at least 97%%", 100*share)
@@ -192,7 +132,7 @@ func TestRawPostsSpendTheRoomBudget(t *testing.T) {
 		close(jobs)
 		wg.Wait()
 		elapsed := time.Since(start)
-		if n := count429(s, 0); n != 0 {
+		if n := pacingtest.Count429(s, 0); n != 0 {
 			t.Errorf("%d 429s: raw posts were not paced to the room's budget", n)
 		}
 		if n := len(s.Messages(room)); n != posts { // a task posts its message too
@@ -226,7 +166,7 @@ func TestSecondClientSharesTheBudget(t *testing.T) {
 				}
 			}
 		}()
-		errs := postAll(t.Context(), c, rooms, 100, 4)
+		errs := pacingtest.Post(t.Context(), []*api.Client{c}, rooms, 100, 4, "msg")
 		<-done
 		if len(errs) > 0 {
 			t.Fatalf("%d posts failed, first: %v", len(errs), errs[0])
@@ -359,7 +299,7 @@ func TestCancelEndsWaitAtOnce(t *testing.T) {
 			if d := time.Since(start); d != 2*time.Second {
 				t.Errorf("returned after %v, want 2s", d)
 			}
-			if count429(s, 0) != 1 {
+			if pacingtest.Count429(s, 0) != 1 {
 				t.Errorf("want exactly one 429 before the wait")
 			}
 		})
@@ -484,7 +424,7 @@ func TestDeadlineShorterThanTheWait(t *testing.T) {
 				if !tc.pacing {
 					want429 = 1
 				}
-				if n := count429(s, 0); n != want429 {
+				if n := pacingtest.Count429(s, 0); n != want429 {
 					t.Errorf("%d 429s, want %d", n, want429)
 				}
 				if !tc.refused {
@@ -538,7 +478,7 @@ func TestAccountWaitAndDeadline(t *testing.T) {
 		if d := rle.Reset.Sub(start); d < 29*time.Second || d > 32*time.Second {
 			t.Errorf("reset in %v, want the fake's window", d)
 		}
-		if n := count429(s, 0); n != 1 {
+		if n := pacingtest.Count429(s, 0); n != 1 {
 			t.Errorf("%d 429s, want 1", n)
 		}
 	})
@@ -752,7 +692,7 @@ func TestRoomBurstOverSlowConnections(t *testing.T) {
 		rooms := groupRooms(s, 10)
 		const posts = 300
 		start := time.Now()
-		errs := postAll(t.Context(), c, rooms, posts, 64)
+		errs := pacingtest.Post(t.Context(), []*api.Client{c}, rooms, posts, 64, "msg")
 		elapsed := time.Since(start)
 		tr.CloseIdleConnections()
 		_ = srv.Close()
@@ -760,10 +700,10 @@ func TestRoomBurstOverSlowConnections(t *testing.T) {
 			t.Fatalf("%d posts failed, first: %v", len(errs), errs[0])
 		}
 		checkStoredOnce(t, s, rooms, posts)
-		ideal := idealFinish(posts, len(rooms))
+		ideal := pacingtest.IdealFinish(pacing.Chatwork(), posts, len(rooms))
 		share := float64(ideal) / float64(elapsed)
 		t.Logf("%d posts over %d new connections in %v; ideal %v: %.1f%% of the allowance used", posts, pn.dials.Load(), elapsed, ideal, 100*share)
-		if n := count429(s, 0); n != 0 {
+		if n := pacingtest.Count429(s, 0); n != 0 {
 			t.Errorf("%d 429s", n)
 		}
 		if share < 0.97 {

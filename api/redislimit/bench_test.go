@@ -12,6 +12,7 @@ import (
 	"github.com/chatwork-go/chatwork/api/apitest"
 	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/api/redislimit"
+	"github.com/chatwork-go/chatwork/internal/pacingtest"
 	"github.com/chatwork-go/chatwork/internal/redistest"
 )
 
@@ -19,28 +20,6 @@ import (
 // 2.4 s for the account, 10 per 80 ms per room), so that 1,000 posts take
 // seconds.
 var replicaBudgets = pacing.Budgets{Limit: 300, Window: 2400 * time.Millisecond, RoomLimit: 10, RoomWindow: 80 * time.Millisecond}
-
-// idealFinish is when the last of n posts, round-robin over rooms, could go
-// at best under b: the greedy schedule, optimal for limits of this kind.
-func idealFinish(b pacing.Budgets, n, rooms int) time.Duration {
-	var t, windowStart time.Duration
-	used := 0
-	sent := make([][]time.Duration, rooms)
-	for i := range n {
-		r := i % rooms
-		if used == b.Limit {
-			windowStart += b.Window
-			t = max(t, windowStart)
-			used = 0
-		}
-		if k := len(sent[r]); k >= b.RoomLimit {
-			t = max(t, sent[r][k-b.RoomLimit]+b.RoomWindow)
-		}
-		sent[r] = append(sent[r], t)
-		used++
-	}
-	return t
-}
 
 // BenchmarkReplicas measures what sharing the budget through Redis is
 // worth: 4 replicas (each its own
@@ -85,14 +64,14 @@ func BenchmarkReplicas(b *testing.B) {
 					clients = append(clients, c)
 				}
 				start := time.Now()
-				if errs := postFrom(b.Context(), clients, ids, posts, "p"); len(errs) > 0 {
+				if errs := pacingtest.Post(b.Context(), clients, ids, posts, 4, "p"); len(errs) > 0 {
 					b.Fatalf("%d posts failed, first: %v", len(errs), errs[0])
 				}
 				elapsed = time.Since(start)
-				n429 = count429(s)
+				n429 = pacingtest.Count429(s, 0)
 				s.Close()
 			}
-			ideal := idealFinish(replicaBudgets, posts, rooms)
+			ideal := pacingtest.IdealFinish(replicaBudgets, posts, rooms)
 			b.ReportMetric(float64(n429), "429s")
 			b.ReportMetric(100*float64(ideal)/float64(elapsed), "%allowance")
 			b.ReportMetric((elapsed - ideal).Seconds(), "wasted-s")

@@ -14,6 +14,7 @@ import (
 	"github.com/chatwork-go/chatwork/api"
 	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/api/redislimit"
+	"github.com/chatwork-go/chatwork/internal/pacingtest"
 	"github.com/chatwork-go/chatwork/internal/redistest"
 )
 
@@ -94,15 +95,15 @@ func TestCorruptedStateIsRepaired(t *testing.T) {
 				lim := redislimit.New(rdb, s.Token(), redislimit.WithBudgets(scaled), steady, redislimit.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 				clients = append(clients, replica(t, s, s.Token(), lim))
 			}
-			if errs := postFrom(t.Context(), clients[:1], rooms, 1, "warm"); len(errs) > 0 {
+			if errs := pacingtest.Post(t.Context(), clients[:1], rooms, 1, 4, "warm"); len(errs) > 0 {
 				t.Fatal(errs[0])
 			}
 			keys := stateKeys(t, rdb, strconv.FormatInt(rooms[0], 10))
 			plant(t, rdb, keys[tc.key], tc.kind, tc.values...)
-			if errs := postFrom(t.Context(), clients, rooms, 40, "m"); len(errs) > 0 {
+			if errs := pacingtest.Post(t.Context(), clients, rooms, 40, 4, "m"); len(errs) > 0 {
 				t.Fatalf("%d posts failed, first: %v", len(errs), errs[0])
 			}
-			storedOnce(t, s, rooms, 40, "m")
+			pacingtest.StoredOnce(t, s, rooms, 40, "m")
 			if !strings.Contains(logs.String(), "repaired") || !strings.Contains(logs.String(), keys[tc.key]) {
 				t.Errorf("no log line says %s was repaired:\n%s", keys[tc.key], logs.String())
 			}

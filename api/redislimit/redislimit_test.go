@@ -19,6 +19,7 @@ import (
 	"github.com/chatwork-go/chatwork/api/apitest"
 	"github.com/chatwork-go/chatwork/api/pacing"
 	"github.com/chatwork-go/chatwork/api/redislimit"
+	"github.com/chatwork-go/chatwork/internal/pacingtest"
 	"github.com/chatwork-go/chatwork/internal/redistest"
 )
 
@@ -59,59 +60,6 @@ func replica(t *testing.T, s *apitest.Server, token string, lim pacing.Limiter) 
 	return c
 }
 
-// postFrom has each client post its share of n messages, round-robin over
-// rooms, from 4 goroutines each, and returns the errors.
-func postFrom(ctx context.Context, clients []*api.Client, rooms []int64, n int, prefix string) []error {
-	var mu sync.Mutex
-	var errs []error
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for _, c := range clients {
-		for range 4 {
-			wg.Go(func() {
-				for i := range next {
-					if _, _, err := c.Messages.Post(ctx, rooms[i%len(rooms)], fmt.Sprintf("%s-%d", prefix, i), nil); err != nil {
-						mu.Lock()
-						errs = append(errs, err)
-						mu.Unlock()
-					}
-				}
-			})
-		}
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return errs
-}
-
-func count429(s *apitest.Server) int {
-	n := 0
-	for _, r := range s.Requests() {
-		if r.Status == http.StatusTooManyRequests {
-			n++
-		}
-	}
-	return n
-}
-
-func storedOnce(t *testing.T, s *apitest.Server, rooms []int64, n int, prefix string) {
-	t.Helper()
-	seen := map[string]int{}
-	for _, r := range rooms {
-		for _, m := range s.Messages(r) {
-			seen[m.Body]++
-		}
-	}
-	for i := range n {
-		if k := seen[fmt.Sprintf("%s-%d", prefix, i)]; k != 1 {
-			t.Errorf("%s-%d stored %d times, want once", prefix, i, k)
-		}
-	}
-}
-
 // TestReplicasShareOneBudget: four replicas, each with its own connections
 // and its own Limiter on one Redis, post to five rooms of one account
 // against the fake over real HTTP: no 429 at all.
@@ -124,11 +72,11 @@ func TestReplicasShareOneBudget(t *testing.T) {
 		clients = append(clients, replica(t, s, s.Token(), redislimit.New(rdb, s.Token(), redislimit.WithBudgets(scaled), steady)))
 	}
 	const n = 250
-	if errs := postFrom(t.Context(), clients, rooms, n, "m"); len(errs) > 0 {
+	if errs := pacingtest.Post(t.Context(), clients, rooms, n, 4, "m"); len(errs) > 0 {
 		t.Fatalf("%d posts failed, first: %v", len(errs), errs[0])
 	}
-	storedOnce(t, s, rooms, n, "m")
-	if k := count429(s); k != 0 {
+	pacingtest.StoredOnce(t, s, rooms, n, "m")
+	if k := pacingtest.Count429(s, 0); k != 0 {
 		t.Errorf("%d 429s with the shared limiter, want 0", k)
 	}
 	keys, err := rdb.Keys(t.Context(), "*").Result()
@@ -153,10 +101,10 @@ func TestLocalReplicasOvershoot(t *testing.T) {
 	for range 4 {
 		clients = append(clients, replica(t, s, s.Token(), pacing.NewLocal(scaled)))
 	}
-	if errs := postFrom(t.Context(), clients, rooms, 100, "m"); len(errs) > 0 {
+	if errs := pacingtest.Post(t.Context(), clients, rooms, 100, 4, "m"); len(errs) > 0 {
 		t.Fatalf("%d posts failed, first: %v", len(errs), errs[0])
 	}
-	if count429(s) == 0 {
+	if pacingtest.Count429(s, 0) == 0 {
 		t.Error("four local limiters drew no 429; the control shows nothing")
 	}
 }
@@ -208,15 +156,15 @@ func TestRedisStoppedMidRun(t *testing.T) {
 		}
 		clients = append(clients, c)
 	}
-	if errs := postFrom(t.Context(), clients, rooms, 30, "before"); len(errs) > 0 {
+	if errs := pacingtest.Post(t.Context(), clients, rooms, 30, 4, "before"); len(errs) > 0 {
 		t.Fatalf("%d posts failed before the outage, first: %v", len(errs), errs[0])
 	}
 	r.Kill()
-	if errs := postFrom(t.Context(), clients, rooms, 30, "during"); len(errs) > 0 {
+	if errs := pacingtest.Post(t.Context(), clients, rooms, 30, 4, "during"); len(errs) > 0 {
 		t.Fatalf("%d posts failed during the outage, first: %v", len(errs), errs[0])
 	}
-	storedOnce(t, s, rooms, 30, "before")
-	storedOnce(t, s, rooms, 30, "during")
+	pacingtest.StoredOnce(t, s, rooms, 30, "before")
+	pacingtest.StoredOnce(t, s, rooms, 30, "during")
 	if n := strings.Count(logs.String(), "redis unreachable"); n != 2 {
 		t.Errorf("%d outage lines for 2 limiters, want one each:\n%s", n, logs.String())
 	}
@@ -245,7 +193,7 @@ func TestRedisRestarted(t *testing.T) {
 	t.Cleanup(func() { _ = rdb.Close() })
 	s, rooms := fakeOverHTTP(t, scaled, 2)
 	c := replica(t, s, s.Token(), redislimit.New(rdb, s.Token(), redislimit.WithBudgets(scaled), redislimit.WithRetryAfter(time.Millisecond)))
-	if errs := postFrom(t.Context(), []*api.Client{c}, rooms, 10, "before"); len(errs) > 0 {
+	if errs := pacingtest.Post(t.Context(), []*api.Client{c}, rooms, 10, 4, "before"); len(errs) > 0 {
 		t.Fatalf("first: %v", errs[0])
 	}
 	r.Kill()
@@ -253,10 +201,10 @@ func TestRedisRestarted(t *testing.T) {
 	if n := rdb.DBSize(t.Context()).Val(); n != 0 {
 		t.Fatalf("%d keys after the restart; the test needs an empty Redis", n)
 	}
-	if errs := postFrom(t.Context(), []*api.Client{c}, rooms, 10, "after"); len(errs) > 0 {
+	if errs := pacingtest.Post(t.Context(), []*api.Client{c}, rooms, 10, 4, "after"); len(errs) > 0 {
 		t.Fatalf("%d posts failed after the restart, first: %v", len(errs), errs[0])
 	}
-	storedOnce(t, s, rooms, 10, "after")
+	pacingtest.StoredOnce(t, s, rooms, 10, "after")
 	keys := rdb.Keys(t.Context(), "*:acct:*:srv").Val()
 	if len(keys) != 1 {
 		t.Fatalf("server state keys after the restart: %v", keys)
