@@ -8,6 +8,7 @@ import { test } from 'node:test';
 
 import { client } from '../generated/client.gen';
 import * as cw from '../generated/sdk.gen';
+import { ok } from './answers';
 import { operationOf, operations } from './spec';
 
 const baseUrl = process.env.CHATWORK_BASE_URL;
@@ -33,27 +34,6 @@ client.interceptors.response.use((response, request) => {
   if (response.ok && op) succeeded.add(op.id);
   return response;
 });
-
-interface Result<T> {
-  data?: T;
-  error?: unknown;
-  response?: Response;
-}
-
-/**
- * The answer's data, after checking the status (200 unless told). Lists
- * may also answer 204 (void in the generated types): a caller that wants
- * 204 says so, and does not read the data.
- */
-async function ok<T>(call: Promise<Result<T>>, status = 200): Promise<Exclude<T, void | undefined>> {
-  const r = await call;
-  const response = r.response;
-  assert.ok(response, `no HTTP response: ${String(r.error)}`);
-  if (response.status !== status) {
-    assert.fail(`HTTP ${response.status} (want ${status}): ${JSON.stringify(r.error)}`);
-  }
-  return r.data as Exclude<T, void | undefined>;
-}
 
 /** An ID list as Chatwork reads it: one comma-joined value. */
 const idList = (...ids: number[]): string => ids.join(',');

@@ -18,6 +18,7 @@ import { client } from '../generated/client.gen';
 import { client as controlClient } from '../generated/control/client.gen';
 import * as fake from '../generated/control/sdk.gen';
 import * as cw from '../generated/sdk.gen';
+import { ok, Result } from './answers';
 import { rateLimitError } from './spec';
 
 const baseUrl = process.env.CHATWORK_BASE_URL;
@@ -40,20 +41,6 @@ const seed = {
   task: 7001,
   file: 9001,
 };
-
-interface Result<T> {
-  data?: T;
-  error?: unknown;
-  response?: Response;
-}
-
-/** The data of an answer, after checking its status. */
-async function ok<T>(call: Promise<Result<T>>, status = 200): Promise<Exclude<T, void | undefined>> {
-  const r = await call;
-  assert.ok(r.response, `no HTTP response: ${String(r.error)}`);
-  assert.equal(r.response.status, status, `HTTP ${r.response.status} (want ${status}): ${JSON.stringify(r.error)}`);
-  return r.data as Exclude<T, void | undefined>;
-}
 
 /** Chatwork's webhook signature: base64(HMAC-SHA256(key = base64-decoded token, raw body)). */
 function signature(webhookToken: string, body: Buffer): string {
