@@ -26,6 +26,17 @@ func Find() string {
 	return ""
 }
 
+// Flags are the flags of a headless Chromium for tests: a profile of its
+// own in dir, nothing started in the background, and no network beyond
+// loopback (a proxy that does not exist, which loopback bypasses; add
+// "--proxy-bypass-list=<-loopback>" to cut loopback too).
+func Flags(dir string) []string {
+	return []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
+		"--disable-default-apps", "--no-first-run", "--no-default-browser-check", "--user-data-dir=" + dir,
+		"--proxy-server=127.0.0.1:9"}
+}
+
 // Event is a DevTools event, with the session of the page it comes from.
 type Event struct {
 	Method    string          `json:"method"`
@@ -53,10 +64,8 @@ type answer struct {
 	err    error
 }
 
-// Start starts browser headless with a fresh profile, a blank page, the
-// given extra flags, and no network beyond loopback (a proxy that does not
-// exist, which loopback bypasses; add "--proxy-bypass-list=<-loopback>" to
-// cut loopback too). ctx bounds the browser's life; Close ends it.
+// Start starts browser with Flags (a fresh profile), the given extra
+// flags and a blank page. ctx bounds the browser's life; Close ends it.
 func Start(ctx context.Context, browser string, flags ...string) (*Browser, error) {
 	inR, inW, err := os.Pipe()
 	if err != nil {
@@ -72,10 +81,7 @@ func Start(ctx context.Context, browser string, flags ...string) (*Browser, erro
 	if err != nil {
 		return nil, errors.Join(err, inR.Close(), inW.Close(), outR.Close(), outW.Close())
 	}
-	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
-		"--disable-default-apps", "--no-first-run", "--no-default-browser-check", "--user-data-dir=" + profile,
-		"--proxy-server=127.0.0.1:9", "--remote-debugging-pipe"}, flags...)
+	args := append(append(Flags(profile), "--remote-debugging-pipe"), flags...)
 	cmd := exec.CommandContext(ctx, browser, append(args, "about:blank")...) //nolint:gosec // G204: the browser a test found with Find, with the test's flags
 	cmd.ExtraFiles = []*os.File{inR, outW}                                   // fd 3 and fd 4
 	if err := cmd.Start(); err != nil {

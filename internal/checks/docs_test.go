@@ -177,14 +177,7 @@ func chromium(t *testing.T, browser, page string, extra ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), chromiumHangGuard)
 	defer cancel()
-	args := append([]string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-default-apps", "--disable-extensions", "--no-first-run", "--no-default-browser-check",
-		"--user-data-dir=" + t.TempDir(),
-		"--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-		"--virtual-time-budget=60000",
-	}, extra...)
+	args := append(append(cdp.Flags(t.TempDir()), "--proxy-bypass-list=<-loopback>", "--virtual-time-budget=60000"), extra...)
 	args = append(args, "file://"+page)
 	cmd := exec.CommandContext(ctx, browser, args...)
 	var stdout, stderr strings.Builder
